@@ -1,1 +1,1 @@
-System.Console.WriteLine(SharpSeg.Engine.Probe());
+return SharpSeg.Cli.CliApp.Run(args);

@@ -1,0 +1,17 @@
+using SharpSeg.Engine;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class InfoCommand : Command<InfoCommand.Settings>
+{
+    public sealed class Settings : CommandSettings { }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        AnsiConsole.WriteLine("SharpSeg " + typeof(TorchRuntime).Assembly.GetName().Version);
+        AnsiConsole.WriteLine(TorchRuntime.Describe());
+        return 0;
+    }
+}

@@ -1,0 +1,39 @@
+using SharpSeg;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli;
+
+/// <summary>Turns any exception into one line on stderr and an exit code; stack traces only with SHARPSEG_DEBUG=1.</summary>
+public static class ErrorReporter
+{
+    /// <summary>Exit code for a user error (bad input, bad arguments, problems found in data).</summary>
+    public const int UserError = 1;
+    /// <summary>Exit code for a bug in SharpSeg itself.</summary>
+    public const int InternalError = 70;
+
+    public static int Report(Exception ex)
+    {
+        bool debug = Environment.GetEnvironmentVariable("SHARPSEG_DEBUG") == "1";
+        var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        switch (ex)
+        {
+            case SharpSegException user:
+                err.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(user.Message))}");
+                if (debug) err.WriteException(ex);
+                return UserError;
+            case CommandAppException cli:
+                err.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(cli.Message))} (see 'sharpseg --help')");
+                return UserError;
+            case OperationCanceledException:
+                err.MarkupLine("[yellow]cancelled[/]");
+                return 130;
+            default:
+                err.MarkupLine($"[red]internal error:[/] {Markup.Escape(OneLine(ex.GetType().Name + ": " + ex.Message))} (a bug in SharpSeg: rerun with SHARPSEG_DEBUG=1 for the stack trace and report it)");
+                if (debug) err.WriteException(ex);
+                return InternalError;
+        }
+    }
+
+    static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ").Trim();
+}

@@ -1,0 +1,45 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Engine;
+
+/// <summary>Process-wide engine settings: compute device, CPU thread count, and seeding.</summary>
+public static class TorchRuntime
+{
+    /// <summary>
+    /// Resolves a device name ("cpu", "cuda", "cuda:1", or "auto": CUDA when available, else CPU). Asking for CUDA where
+    /// this build has no CUDA runtime is a user error with a clear message, not a crash.
+    /// </summary>
+    public static Device ResolveDevice(string? name)
+    {
+        string n = (name ?? "cpu").Trim().ToLowerInvariant();
+        if (n == "auto") return cuda.is_available() ? CUDA : CPU;
+        if (n == "cpu") return CPU;
+        if (n.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            if (!cuda.is_available())
+                throw new SharpSegException($"--device {n}: CUDA is not available (this build references the CPU libtorch package; reference libtorch-cuda-12.8-linux-x64 and run on a machine with an NVIDIA driver, or use --device cpu).");
+            return new Device(n);
+        }
+        throw new SharpSegException($"unknown device '{name}': use cpu, cuda, cuda:N or auto.");
+    }
+
+    /// <summary>Sets the number of CPU threads libtorch uses for intra-op parallelism (0 or less keeps the default).</summary>
+    public static void SetThreads(int threads)
+    {
+        if (threads > 0) torch.set_num_threads(threads);
+    }
+
+    /// <summary>Seeds libtorch's generators (CPU and CUDA).</summary>
+    public static void Seed(long seed)
+    {
+        torch.manual_seed(seed);
+        if (cuda.is_available()) torch.cuda.manual_seed_all(seed);
+    }
+
+    /// <summary>A one-line description of the engine: versions, threads, and whether CUDA is usable.</summary>
+    public static string Describe()
+    {
+        return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, {torch.get_num_threads()} CPU threads, CUDA {(cuda.is_available() ? "available" : "not available")}";
+    }
+}

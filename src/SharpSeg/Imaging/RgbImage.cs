@@ -1,0 +1,22 @@
+namespace SharpSeg.Imaging;
+
+/// <summary>
+/// A decoded 8-bit image in row-major, interleaved (HWC) layout: pixel (x, y), channel c is at
+/// <c>Pixels[(y * Width + x) * Channels + c]</c>. <see cref="Channels"/> is 1 (grayscale) or 3 (RGB, in that order).
+/// </summary>
+public sealed class RgbImage
+{
+    public RgbImage(int width, int height, int channels, byte[]? pixels = null)
+    {
+        if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"image size must be positive, got {width}x{height}");
+        if (channels != 1 && channels != 3) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
+        Width = width; Height = height; Channels = channels;
+        Pixels = pixels ?? new byte[checked(width * height * channels)];
+        if (Pixels.Length != width * height * channels) throw new ArgumentException($"pixel buffer has {Pixels.Length} bytes, expected {width * height * channels}");
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public int Channels { get; }
+    public byte[] Pixels { get; }
+}

@@ -1,0 +1,12 @@
+namespace SharpSeg;
+
+/// <summary>
+/// An error the user can cause and fix (a bad path, a mask that does not match its image, a typo in a YAML key).
+/// The message is one line that says what is wrong, which file, and how to fix it; front ends print it as is,
+/// without a stack trace, and exit non-zero.
+/// </summary>
+public class SharpSegException : Exception
+{
+    public SharpSegException(string message) : base(message) { }
+    public SharpSegException(string message, Exception inner) : base(message, inner) { }
+}
