@@ -75,21 +75,6 @@ public static class ImageFile
     /// <summary>Writes a class-index mask as an 8-bit grayscale PNG whose pixel values are the class indices (255 = ignore).</summary>
     public static void SaveMaskPng(LabelMask mask, string path) => SavePng(new RgbImage(mask.Width, mask.Height, 1, mask.Labels), path);
 
-    /// <summary>Creates the parent folder, writes to a temp file beside <paramref name="path"/>, then renames it into place.</summary>
-    public static void WriteAtomically(string path, Action<Stream> write)
-    {
-        string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + ".tmp-" + Environment.ProcessId;
-        try
-        {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
-                write(fs);
-            File.Move(tmp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+    /// <summary>Writes through <see cref="IO.AtomicFile"/>: a crash never leaves a half-written file.</summary>
+    public static void WriteAtomically(string path, Action<Stream> write) => IO.AtomicFile.Write(path, write);
 }
