@@ -1,0 +1,60 @@
+using SharpSeg.Configuration;
+using SharpSeg.Training;
+using Xunit;
+
+namespace SharpSeg.Tests.Training;
+
+public sealed class RecipeTreeTests
+{
+    static ConfigTree Defaults => ConfigTree.Parse(RecipeDefaults.Yaml, "defaults");
+
+    [Fact]
+    public void UserValuesOverlayDefaults()
+    {
+        var t = ConfigTree.Parse("optimizer:\n  lr: 0.01\naugment:\n  crop: [128, 96]\n", "r.yaml").OverlayOn(Defaults);
+        Assert.Equal(0.01, t.GetDouble("optimizer.lr"));
+        Assert.Equal("adamw", t.GetString("optimizer.name"));
+        Assert.Equal(new[] { 128.0, 96.0 }, t.GetDoubleList("augment.crop"));
+    }
+
+    [Fact]
+    public void TypoIsAnErrorNamingKeyFileAndNearestKey()
+    {
+        var ex = Assert.Throws<SharpSegException>(() => ConfigTree.Parse("optimizer:\n  lrr: 0.01\n", "r.yaml").OverlayOn(Defaults));
+        Assert.Equal("r.yaml: unknown key 'optimizer.lrr' (did you mean 'lr'?).", ex.Message);
+        var top = Assert.Throws<SharpSegException>(() => ConfigTree.Parse("optimiser:\n  lr: 0.01\n", "r.yaml").OverlayOn(Defaults));
+        Assert.Contains("did you mean 'optimizer'", top.Message);
+    }
+
+    [Fact]
+    public void SetOverridesParseYamlValuesAndRejectUnknownKeys()
+    {
+        var t = ConfigTree.Parse("", "r.yaml").OverlayOn(Defaults);
+        t.Set("augment.crop=[64, 32]");
+        t.Set("train.epochs=3");
+        Assert.Equal(new[] { 64.0, 32.0 }, t.GetDoubleList("augment.crop"));
+        Assert.Equal(3, t.GetInt("train.epochs"));
+        var ex = Assert.Throws<SharpSegException>(() => t.Set("train.epoch=3"));
+        Assert.Contains("did you mean 'epochs'", ex.Message);
+        Assert.Throws<SharpSegException>(() => t.Set("noequals"));
+    }
+
+    [Fact]
+    public void ResolvedYamlRoundTrips()
+    {
+        var t = ConfigTree.Parse("model:\n  base_width: 8\n", "r.yaml").OverlayOn(Defaults);
+        var again = ConfigTree.Parse(t.ToYaml(), "resolved.yaml").OverlayOn(Defaults);
+        Assert.Equal(t.ToYaml(), again.ToYaml());
+        Assert.Equal(8, again.GetInt("model.base_width"));
+    }
+
+    [Fact]
+    public void WrongTypesAndSyntaxErrorsAreOneLine()
+    {
+        var t = ConfigTree.Parse("optimizer:\n  lr: fast\n", "r.yaml").OverlayOn(Defaults);
+        Assert.Contains("'optimizer.lr' must be a number", Assert.Throws<SharpSegException>(() => t.GetDouble("optimizer.lr")).Message);
+        var syntax = Assert.Throws<SharpSegException>(() => ConfigTree.Parse("a: [1, 2\n", "bad.yaml"));
+        Assert.StartsWith("bad.yaml: YAML syntax error", syntax.Message);
+        Assert.DoesNotContain("\n", syntax.Message);
+    }
+}
