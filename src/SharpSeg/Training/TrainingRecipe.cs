@@ -1,0 +1,87 @@
+using SharpSeg.Configuration;
+
+namespace SharpSeg.Training;
+
+/// <summary>
+/// A training recipe: one flat YAML file (see <see cref="RecipeDefaults"/> for every key) plus <c>--set key=value</c>
+/// overrides, resolved against the defaults. <see cref="Tree"/> holds the resolved values; the typed sections below
+/// read them. Relative paths in the recipe are resolved against the recipe file's folder.
+/// </summary>
+public sealed class TrainingRecipe
+{
+    TrainingRecipe(ConfigTree tree, string? baseDirectory)
+    {
+        Tree = tree;
+        BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory();
+        Validate();
+    }
+
+    /// <summary>The resolved recipe (defaults + file + overrides).</summary>
+    public ConfigTree Tree { get; }
+
+    /// <summary>The folder relative paths in the recipe are resolved against.</summary>
+    public string BaseDirectory { get; }
+
+    /// <summary>Loads a recipe file (null: defaults only), then applies overrides in order.</summary>
+    public static TrainingRecipe Load(string? path, IEnumerable<string>? overrides = null)
+    {
+        var defaults = ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults");
+        var tree = path == null ? defaults : ConfigTree.Load(path).OverlayOn(defaults);
+        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
+        return new TrainingRecipe(tree, path == null ? null : Path.GetDirectoryName(Path.GetFullPath(path)));
+    }
+
+    /// <summary>Parses recipe text (e.g. the resolved recipe stored in a checkpoint).</summary>
+    public static TrainingRecipe Parse(string yaml, string source, string? baseDirectory, IEnumerable<string>? overrides = null)
+    {
+        var tree = ConfigTree.Parse(yaml, source).OverlayOn(ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults"));
+        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
+        return new TrainingRecipe(tree, baseDirectory);
+    }
+
+    /// <summary>A path from the recipe, resolved against <see cref="BaseDirectory"/>; null when unset.</summary>
+    public string? ResolvePath(string key)
+    {
+        string? p = Tree.GetString(key);
+        return p == null ? null : Path.GetFullPath(Path.Combine(BaseDirectory, p));
+    }
+
+    public string DatasetPath => ResolvePath("data.dataset")
+        ?? throw new SharpSegException($"{Tree.Source}: 'data.dataset' is not set: point it at a dataset.yaml, or pass --set data.dataset=path/to/dataset.yaml.");
+
+    public string? DataRoot => ResolvePath("data.data_root");
+    public string TrainSplit => Tree.GetString("data.train_split") ?? "train";
+    public string? ValSplit => Tree.GetString("data.val_split");
+
+    public int Epochs => Tree.GetInt("train.epochs");
+    public long Iterations => Tree.GetLong("train.iterations");
+    public int BatchSize => Tree.GetInt("train.batch_size");
+    public int ValEvery => Tree.GetInt("train.val_every");
+    public int EarlyStopPatience => Tree.GetInt("train.early_stop_patience");
+    public long Seed => Tree.GetLong("train.seed");
+    public int Threads => Tree.GetInt("train.threads");
+    public int Workers => Tree.GetInt("train.workers");
+    public string Device => Tree.GetString("train.device") ?? "cpu";
+    public int LogEvery => Tree.GetInt("train.log_every");
+
+    /// <summary>The resolved recipe as YAML (printed at the start of training and saved in the run folder).</summary>
+    public string ToYaml() => Tree.ToYaml();
+
+    void Validate()
+    {
+        string src = Tree.Source;
+        if (Tree.GetInt("train.batch_size") < 1) throw new SharpSegException($"{src}: train.batch_size must be at least 1.");
+        if (Tree.GetInt("train.epochs") < 1 && Tree.GetLong("train.iterations") < 1)
+            throw new SharpSegException($"{src}: set a budget: train.epochs or train.iterations must be at least 1.");
+        if (Tree.GetInt("train.val_every") < 1) throw new SharpSegException($"{src}: train.val_every must be at least 1.");
+        if (Tree.GetDouble("optimizer.lr") <= 0) throw new SharpSegException($"{src}: optimizer.lr must be positive.");
+        string opt = Tree.GetString("optimizer.name") ?? "";
+        if (opt != "adamw" && opt != "sgd") throw new SharpSegException($"{src}: optimizer.name '{opt}' is not known{NearestName.Hint(opt, new[] { "adamw", "sgd" })}.");
+        string sched = Tree.GetString("schedule.name") ?? "";
+        if (!LrSchedule.Kinds.Contains(sched)) throw new SharpSegException($"{src}: schedule.name '{sched}' is not known{NearestName.Hint(sched, LrSchedule.Kinds)}.");
+        var crop = Tree.GetDoubleList("augment.crop");
+        if (crop != null && crop.Length != 2) throw new SharpSegException($"{src}: augment.crop must be [height, width].");
+        var scale = Tree.GetDoubleList("augment.scale");
+        if (scale != null && (scale.Length != 2 || scale[0] <= 0 || scale[1] < scale[0])) throw new SharpSegException($"{src}: augment.scale must be [min, max] with 0 < min <= max.");
+    }
+}
