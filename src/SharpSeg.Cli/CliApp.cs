@@ -14,7 +14,10 @@ public static class CliApp
             config.SetApplicationName("sharpseg");
             config.SetExceptionHandler((ex, _) => ErrorReporter.Report(ex));
             config.AddCommand<InfoCommand>("info").WithDescription("Show engine versions, threads and devices.");
-            // data, train, eval, predict, demo: registered here.
+            config.AddCommand<DemoCommand>("demo").WithDescription("Generate a dataset, train a small U-Net, evaluate and predict: the whole job in a few minutes.");
+            config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");
+            config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
+            config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
         });
         return app.Run(args);
     }

@@ -1,0 +1,33 @@
+using System.ComponentModel;
+using SharpSeg.Evaluation;
+using SharpSeg.IO;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class EvalCommand : Command<EvalCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
+        [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
+        [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
+        [CommandOption("-s|--split <SPLIT>")][Description("Split to evaluate (default: val)")] public string Split { get; init; } = "val";
+        [CommandOption("-o|--out <FILE>")][Description("Metrics JSON (default: metrics-<split>.json beside the checkpoint)")] public string? Out { get; init; }
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
+        if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
+        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device);
+        var result = ProgressRunner.Run($"evaluating {s.Split}", (progress, total) => EvaluationRunner.Run(request, progress, total, cancellationToken));
+        ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
+        string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Checkpoint))!, $"metrics-{s.Split}.json");
+        AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
+        AnsiConsole.MarkupLine($"Metrics written to {Markup.Escape(outPath)}");
+        return 0;
+    }
+}

@@ -1,0 +1,56 @@
+using System.ComponentModel;
+using SharpSeg.Inference;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class PredictCommand : Command<PredictCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
+        [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
+        [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png")] public string? Out { get; init; }
+        [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
+        if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
+        if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
+        var files = ImageInputs.Resolve(s.Input);
+        using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
+        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity);
+        var failures = new List<string>();
+        ProgressRunner.Run("predicting", progress =>
+        {
+            int done = 0;
+            foreach (var file in files)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                try
+                {
+                    var image = predictor.LoadImage(file);
+                    writer.Write(file, image, predictor.Predict(image));
+                }
+                catch (SharpSegException e)
+                {
+                    failures.Add(e.Message);
+                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {Markup.Escape(e.Message)}");
+                }
+                progress.Report((++done, files.Count));
+            }
+            return 0;
+        });
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {Markup.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png).");
+        if (failures.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {failures.Count} of {files.Count} images failed (listed above); the others were written.");
+            return ErrorReporter.UserError;
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,90 @@
+using SharpSeg.Data;
+using SharpSeg.Imaging;
+using SharpSeg.Metrics;
+using SharpSeg.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Evaluation;
+
+/// <summary>
+/// Honest evaluation: every image of a split at its full size, unaugmented; one confusion matrix accumulated over the
+/// whole split (ignore pixels excluded) and turned into <see cref="SegmentationMetrics"/> at the end.
+/// </summary>
+public sealed class Evaluator
+{
+    readonly SegmentationModel _model;
+    readonly Normalization _normalization;
+    readonly Device _device;
+    readonly IReadOnlyList<string> _classNames;
+
+    public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null)
+    {
+        _model = model; _normalization = normalization; _classNames = classNames; _device = device ?? CPU;
+    }
+
+    /// <summary>Called once per image with the sample, the predicted mask and that image's own confusion matrix.</summary>
+    public delegate void ImageResult(SegmentationSample sample, LabelMask prediction, ConfusionMatrix imageMatrix);
+
+    /// <summary>
+    /// Evaluates the model on <paramref name="pairs"/> (decoded by <paramref name="decode"/>). The model is put in eval
+    /// mode and restored to its previous mode afterwards. <paramref name="progress"/> receives the number of images done.
+    /// </summary>
+    public SegmentationMetrics Evaluate(IReadOnlyList<SamplePair> pairs, Func<SamplePair, SegmentationSample> decode,
+        IProgress<int>? progress = null, ImageResult? onImage = null, CancellationToken cancellationToken = default)
+    {
+        int classes = _classNames.Count;
+        var total = new ConfusionMatrix(classes);
+        bool wasTraining = _model.training;
+        _model.eval();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            int done = 0;
+            foreach (var sample in Prefetch(pairs, decode, cancellationToken))
+            {
+                using var scope = NewDisposeScope();
+                LabelMask prediction = PredictMask(_model, sample.Image, _normalization, _device);
+                var imageMatrix = new ConfusionMatrix(classes);
+                imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
+                total.Merge(imageMatrix);
+                onImage?.Invoke(sample, prediction, imageMatrix);
+                progress?.Report(++done);
+            }
+        }
+        finally
+        {
+            if (wasTraining) _model.train();
+        }
+        return SegmentationMetrics.From(total, _classNames);
+    }
+
+    /// <summary>Runs the model on one image (whole, any size) and returns the arg-max class per pixel.</summary>
+    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        Tensor input = ImageTensors.ToTensor(image, normalization).to(device);
+        Tensor logits = model.forward(input);
+        Tensor labels = logits.argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
+        var mask = new LabelMask(image.Width, image.Height);
+        labels.data<byte>().CopyTo(mask.Labels);
+        return mask;
+    }
+
+    /// <summary>Decodes the next image on a background thread while the current one is being evaluated.</summary>
+    static IEnumerable<SegmentationSample> Prefetch(IReadOnlyList<SamplePair> pairs, Func<SamplePair, SegmentationSample> decode, CancellationToken ct)
+    {
+        Task<SegmentationSample>? next = pairs.Count > 0 ? Task.Run(() => decode(pairs[0]), ct) : null;
+        for (int i = 0; i < pairs.Count; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            SegmentationSample current;
+            try { current = next!.GetAwaiter().GetResult(); }
+            catch (AggregateException e) when (e.InnerException != null) { throw e.InnerException; }
+            int j = i + 1;
+            next = j < pairs.Count ? Task.Run(() => decode(pairs[j]), ct) : null;
+            yield return current;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+using System.Text.RegularExpressions;
+
+namespace SharpSeg.Inference;
+
+/// <summary>Turns a user's <c>--input</c> (a file, a folder, or a glob such as <c>photos/*.jpg</c>) into image files.</summary>
+public static class ImageInputs
+{
+    /// <summary>File extensions treated as images when a folder is given.</summary>
+    public static readonly IReadOnlyList<string> Extensions = new[] { ".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff" };
+
+    /// <summary>The image files <paramref name="input"/> names, sorted; an empty match is a one-line error.</summary>
+    public static IReadOnlyList<string> Resolve(string input)
+    {
+        if (File.Exists(input)) return new[] { Path.GetFullPath(input) };
+        if (Directory.Exists(input))
+        {
+            var files = Directory.EnumerateFiles(input).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            if (files.Count == 0) throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", Extensions)}).");
+            return files;
+        }
+        if (input.IndexOfAny(new[] { '*', '?' }) >= 0)
+        {
+            string dir = Path.GetDirectoryName(input) is { Length: > 0 } d ? d : ".";
+            if (dir.IndexOfAny(new[] { '*', '?' }) >= 0) throw new SharpSegException($"{input}: wildcards are supported in the file name only, not in folders.");
+            if (!Directory.Exists(dir)) throw new SharpSegException($"{input}: folder '{dir}' does not exist.");
+            var pattern = new Regex("^" + Regex.Escape(Path.GetFileName(input)).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase);
+            var files = Directory.EnumerateFiles(dir).Where(f => pattern.IsMatch(Path.GetFileName(f))).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            if (files.Count == 0) throw new SharpSegException($"{input}: no files match.");
+            return files;
+        }
+        throw new SharpSegException($"{input}: no such file or folder.");
+    }
+
+    static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+}

@@ -1,0 +1,57 @@
+using System.Text.Json;
+using SharpSeg.Data;
+using SharpSeg.Engine;
+using SharpSeg.Evaluation;
+using SharpSeg.Imaging;
+using SharpSeg.Models;
+using SharpSeg.Training;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Inference;
+
+/// <summary>
+/// A trained model ready to segment images: built from a checkpoint alone (model config, weights, classes,
+/// normalisation, image channels all come from it). Images of any size; the model pads and crops internally.
+/// </summary>
+public sealed class Predictor : IDisposable
+{
+    Predictor(SegmentationModel model, CheckpointInfo info, Device device)
+    {
+        Model = model; Info = info; Device = device;
+        Normalization = new Normalization(info.Mean, info.Std);
+        Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
+    }
+
+    public SegmentationModel Model { get; }
+    public CheckpointInfo Info { get; }
+    public Device Device { get; }
+    public Normalization Normalization { get; }
+    public IReadOnlyList<string> ClassNames => Info.Classes.Select(c => c.Name).ToList();
+    public IReadOnlyList<Rgb> Colours { get; }
+
+    /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").</summary>
+    public static Predictor FromCheckpoint(string path, string? device = "cpu")
+    {
+        var ckpt = Checkpoint.Load(path);
+        var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{path}: checkpoint has no model config.");
+        var dev = TorchRuntime.ResolveDevice(device);
+        var model = ModelZoo.Create(config);
+        ckpt.LoadWeights(model);
+        model.to(dev);
+        model.eval();
+        return new Predictor(model, ckpt.Info, dev);
+    }
+
+    /// <summary>Decodes an image file with the channel count the model was trained on.</summary>
+    public RgbImage LoadImage(string path) => ImageFile.Load(path, Info.ImageChannels);
+
+    /// <summary>The arg-max class index per pixel, same size as <paramref name="image"/>.</summary>
+    public LabelMask Predict(RgbImage image)
+    {
+        if (image.Channels != Info.ImageChannels)
+            throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
+        return Evaluator.PredictMask(Model, image, Normalization, Device);
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,240 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpSeg.Data;
+using SharpSeg.Engine;
+using SharpSeg.Evaluation;
+using SharpSeg.Losses;
+using SharpSeg.Metrics;
+using SharpSeg.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Training;
+
+/// <summary>
+/// Trains a model from a <see cref="TrainingRecipe"/> into a run folder holding <c>recipe.yaml</c> (the resolved
+/// recipe), <c>metrics.jsonl</c>, <c>best.ckpt</c> (best validation mIoU) and <c>last.ckpt</c>. A run resumes exactly
+/// (model, optimiser, schedule position, data order, RNG) from its <c>last.ckpt</c>.
+/// </summary>
+public sealed class Trainer
+{
+    public const string RecipeFileName = "recipe.yaml";
+    public const string MetricsFileName = "metrics.jsonl";
+    public const string BestCheckpointName = "best.ckpt";
+    public const string LastCheckpointName = "last.ckpt";
+
+    readonly TrainingRecipe _recipe;
+    readonly string _runDirectory;
+    readonly Checkpoint? _resumeFrom;
+
+    Trainer(TrainingRecipe recipe, string runDirectory, Checkpoint? resumeFrom)
+    {
+        _recipe = recipe; _runDirectory = Path.GetFullPath(runDirectory); _resumeFrom = resumeFrom;
+    }
+
+    /// <summary>Starts a new run in <paramref name="runDirectory"/> (refuses a folder that already holds a run).</summary>
+    public static Trainer Create(TrainingRecipe recipe, string runDirectory)
+    {
+        if (File.Exists(Path.Combine(runDirectory, LastCheckpointName)) || File.Exists(Path.Combine(runDirectory, MetricsFileName)))
+            throw new SharpSegException($"{runDirectory}: already holds a training run; use --resume {runDirectory} to continue it, or choose another --out folder.");
+        // Make the recipe's paths absolute so the saved recipe works from anywhere (and on resume).
+        recipe.Tree.Set("data.dataset=" + Quote(recipe.DatasetPath));
+        if (recipe.DataRoot != null) recipe.Tree.Set("data.data_root=" + Quote(recipe.DataRoot));
+        return new Trainer(recipe, runDirectory, null);
+    }
+
+    /// <summary>Continues the run in <paramref name="runDirectoryOrCheckpoint"/> (a run folder or its last.ckpt) exactly where it stopped.</summary>
+    public static Trainer Resume(string runDirectoryOrCheckpoint, IEnumerable<string>? overrides = null)
+    {
+        string ckptPath = Directory.Exists(runDirectoryOrCheckpoint) ? Path.Combine(runDirectoryOrCheckpoint, LastCheckpointName) : runDirectoryOrCheckpoint;
+        if (!File.Exists(ckptPath))
+            throw new SharpSegException($"{runDirectoryOrCheckpoint}: no {LastCheckpointName} to resume from (the run saved no checkpoint yet; start it again).");
+        var ckpt = Checkpoint.Load(ckptPath);
+        if (!ckpt.CanResume) throw new SharpSegException($"{ckptPath}: holds weights only and cannot resume training.");
+        string runDir = Path.GetDirectoryName(Path.GetFullPath(ckptPath))!;
+        var recipe = TrainingRecipe.Parse(ckpt.Info.Recipe ?? "", ckptPath + " (recipe)", runDir, overrides);
+        return new Trainer(recipe, runDir, ckpt);
+    }
+
+    public string RunDirectory => _runDirectory;
+    public TrainingRecipe Recipe => _recipe;
+
+    /// <summary>Runs training to the end of its budget (or early stop, or cancellation, which saves last.ckpt first).</summary>
+    public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var r = _recipe;
+        TorchRuntime.SetThreads(r.Threads);
+        TorchRuntime.Seed(r.Seed);
+        Device device = TorchRuntime.ResolveDevice(r.Device);
+
+        var spec = DatasetSpec.Load(r.DatasetPath, r.DataRoot);
+        var trainPairs = spec.ResolvePairs(r.TrainSplit);
+        if (trainPairs.Count == 0) throw new SharpSegException($"{spec.SourcePath}: split '{r.TrainSplit}' has no images.");
+        IReadOnlyList<SamplePair>? valPairs = r.ValSplit != null && spec.SplitNames.Contains(r.ValSplit) ? spec.ResolvePairs(r.ValSplit) : null;
+        if (r.ValSplit != null && valPairs == null)
+            throw new SharpSegException($"{spec.SourcePath}: has no split '{r.ValSplit}' to validate on (splits: {string.Join(", ", spec.SplitNames)}); set data.val_split to one of them, or to null to train without validation.");
+        var decoder = new SampleDecoder(spec);
+        var classNames = spec.Classes.Classes.Select(c => c.Name).ToList();
+
+        Directory.CreateDirectory(_runDirectory);
+        bool resuming = _resumeFrom != null;
+        if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
+
+        Normalization normalization = resuming
+            ? new Normalization(_resumeFrom!.Info.Mean, _resumeFrom.Info.Std)
+            : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode);
+        float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
+
+        ModelConfig modelConfig = resuming
+            ? _resumeFrom!.Info.Model.Deserialize<ModelConfig>()!
+            : RecipeBinding.Model(r) with { NumClasses = classNames.Count, InChannels = spec.ImageChannels };
+        if (modelConfig.NumClasses != classNames.Count)
+            throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
+
+        using var model = ModelZoo.Create(modelConfig);
+        model.to(device);
+        var loss = new CrossEntropyLoss(classWeights, Imaging.LabelMask.Ignore, r.Tree.GetDouble("loss.label_smoothing"));
+        using var optimizer = RecipeBinding.Optimizer(r, model);
+
+        int batchSize = Math.Min(r.BatchSize, trainPairs.Count);
+        using var loader = new SegmentationLoader(trainPairs, decoder.Decode, new SegmentationLoaderOptions
+        {
+            BatchSize = batchSize,
+            Shuffle = true,
+            DropLast = trainPairs.Count >= batchSize,
+            Seed = r.Seed,
+            Workers = Math.Max(1, r.Workers),
+            Augmentation = RecipeBinding.Augmentation(r),
+            Normalization = normalization,
+            CacheDecoded = RecipeBinding.Cache(r, trainPairs.Count),
+        });
+        long stepsPerEpoch = Math.Max(1, loader.BatchesPerEpoch);
+        bool budgetInIterations = r.Iterations > 0;
+        long totalIterations = budgetInIterations ? r.Iterations : r.Epochs * stepsPerEpoch;
+        var schedule = RecipeBinding.Schedule(r, totalIterations);
+        double gradClip = r.Tree.GetDouble("optimizer.grad_clip");
+
+        long iteration = 0;
+        double? bestMIoU = null;
+        long? bestIteration = null;
+        int sinceBest = 0;
+        SegmentationMetrics? lastValidation = null;
+        if (resuming)
+        {
+            _resumeFrom!.LoadWeights(model);
+            _resumeFrom.RestoreTrainingState(optimizer);
+            iteration = _resumeFrom.Info.Iteration;
+            bestMIoU = _resumeFrom.Info.BestMIoU;
+            bestIteration = _resumeFrom.Info.BestIteration;
+            sinceBest = _resumeFrom.Info.ValidationsSinceBest;
+        }
+
+        using var log = new MetricsLog(Path.Combine(_runDirectory, MetricsFileName), append: true);
+        log.Write(new JsonObject
+        {
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = totalIterations,
+            ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
+            ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
+        });
+
+        string lastPath = Path.Combine(_runDirectory, LastCheckpointName);
+        string bestPath = Path.Combine(_runDirectory, BestCheckpointName);
+        CheckpointInfo Info(SegmentationMetrics? metrics) => new()
+        {
+            Model = JsonSerializer.SerializeToNode(modelConfig)!.AsObject(),
+            Classes = spec.Classes.Classes.Select(c => new CheckpointClass(c.Name, new[] { c.Color.R, c.Color.G, c.Color.B })).ToList(),
+            ImageChannels = spec.ImageChannels,
+            Mean = normalization.Mean.ToArray(),
+            Std = normalization.Std.ToArray(),
+            Epoch = (int)(iteration / stepsPerEpoch),
+            Iteration = iteration,
+            BestMIoU = bestMIoU,
+            BestIteration = bestIteration,
+            ValidationsSinceBest = sinceBest,
+            Recipe = r.ToYaml(),
+            Metrics = metrics == null ? null : JsonNode.Parse(metrics.ToJson()),
+        };
+
+        var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device);
+        var clock = Stopwatch.StartNew();
+        var trainClock = new Stopwatch();
+        long imagesSeen = 0;
+        double emaLoss = double.NaN;
+        bool stoppedEarly = false;
+        model.train();
+
+        while (iteration < totalIterations && !stoppedEarly)
+        {
+            int epoch = (int)(iteration / stepsPerEpoch);
+            int startBatch = (int)(iteration % stepsPerEpoch);
+            foreach (var batch in loader.Epoch(epoch, startBatch))
+            {
+                using (batch)
+                {
+                    cancellationToken.ThrowIfCancellationRequested();
+                    trainClock.Start();
+                    double lr = schedule.At(iteration);
+                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                    float lossValue;
+                    using (var scope = NewDisposeScope())
+                    {
+                        optimizer.zero_grad();
+                        Tensor logits = model.forward(batch.Images.to(device));
+                        Tensor l = loss.Compute(logits, batch.Masks.to(device));
+                        l.backward();
+                        if (gradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), gradClip);
+                        optimizer.step();
+                        lossValue = l.item<float>();
+                    }
+                    trainClock.Stop();
+                    if (!float.IsFinite(lossValue))
+                        throw new SharpSegException($"training diverged: loss is {lossValue} at iteration {iteration} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).");
+                    iteration++;
+                    imagesSeen += batch.Count;
+                    emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
+                    double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
+                    var remaining = TimeSpan.FromSeconds((totalIterations - iteration) * batchSize / Math.Max(1e-9, ips));
+                    if (iteration % Math.Max(1, r.LogEvery) == 0 || iteration == totalIterations)
+                        log.Write(new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["lr"] = lr, ["images_per_s"] = ips, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+                    progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
+                }
+
+                bool endOfEpoch = iteration % stepsPerEpoch == 0;
+                bool validateNow = budgetInIterations ? iteration % r.ValEvery == 0 : endOfEpoch && (iteration / stepsPerEpoch) % r.ValEvery == 0;
+                bool finished = iteration >= totalIterations;
+                if (validateNow || finished)
+                {
+                    bool isBest = false;
+                    if (evaluator != null)
+                    {
+                        lastValidation = evaluator.Evaluate(valPairs!, decoder.Decode, cancellationToken: cancellationToken);
+                        double miou = lastValidation.MeanIoU ?? 0;
+                        isBest = bestMIoU == null || miou > bestMIoU.Value;
+                        if (isBest) { bestMIoU = miou; bestIteration = iteration; sinceBest = 0; } else sinceBest++;
+                        var rec = new JsonObject { ["kind"] = "val", ["iteration"] = iteration, ["epoch"] = iteration / (double)stepsPerEpoch, ["miou"] = lastValidation.MeanIoU, ["pixel_accuracy"] = lastValidation.PixelAccuracy, ["mean_class_accuracy"] = lastValidation.MeanClassAccuracy, ["is_best"] = isBest, ["elapsed_s"] = clock.Elapsed.TotalSeconds };
+                        rec["per_class_iou"] = new JsonArray(lastValidation.PerClassIoU.Select(v => (JsonNode?)(v is double d ? JsonValue.Create(d) : null)).ToArray());
+                        log.Write(rec);
+                    }
+                    else { isBest = true; bestIteration = iteration; }
+                    var info = Info(lastValidation);
+                    Checkpoint.Save(lastPath, model, info, optimizer);
+                    if (isBest) Checkpoint.Save(bestPath, model, info);
+                    progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, schedule.At(iteration), imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds), clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
+                    if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
+                    {
+                        stoppedEarly = true;
+                        log.Write(new JsonObject { ["kind"] = "early_stop", ["iteration"] = iteration, ["best_iteration"] = bestIteration, ["best_miou"] = bestMIoU });
+                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, 0, 0, clock.Elapsed, TimeSpan.Zero, Message: $"early stop: no val mIoU improvement in {sinceBest} validations"));
+                    }
+                }
+                if (finished || stoppedEarly) break;
+            }
+        }
+        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+        return new TrainingResult(_runDirectory, bestPath, lastPath, iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
+            imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds));
+    }
+
+    static string Quote(string path) => "'" + path.Replace("'", "''") + "'";
+}

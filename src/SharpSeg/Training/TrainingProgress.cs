@@ -1,0 +1,17 @@
+using SharpSeg.Metrics;
+
+namespace SharpSeg.Training;
+
+/// <summary>What the trainer reports as it goes: after each step, and after each validation (with metrics).</summary>
+public sealed record TrainingProgress(
+    long Iteration,
+    long TotalIterations,
+    int Epoch,
+    double Loss,
+    double LearningRate,
+    double ImagesPerSecond,
+    TimeSpan Elapsed,
+    TimeSpan Remaining,
+    SegmentationMetrics? Validation = null,
+    bool IsBest = false,
+    string? Message = null);
