@@ -27,7 +27,7 @@ public static class EvaluationRunner
         if (pairs.Any(p => p.MaskPath == null))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
-        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device);
+        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale);
         var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))), cancellationToken: cancellationToken);
         return new EvaluationResult(metrics, pairs.Count);
     }

@@ -18,9 +18,13 @@ public sealed class Evaluator
     readonly Device _device;
     readonly IReadOnlyList<string> _classNames;
 
-    public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null)
+    readonly double _inferenceScale;
+
+    /// <param name="inferenceScale">Images are resized by this factor before the network and the logits resized back
+    /// (bilinear), so metrics are always computed at the ground truth's full size. 1 = native resolution.</param>
+    public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null, double inferenceScale = 1.0)
     {
-        _model = model; _normalization = normalization; _classNames = classNames; _device = device ?? CPU;
+        _model = model; _normalization = normalization; _classNames = classNames; _device = device ?? CPU; _inferenceScale = inferenceScale;
     }
 
     /// <summary>Called once per image with the sample, the predicted mask and that image's own confusion matrix.</summary>
@@ -44,7 +48,7 @@ public sealed class Evaluator
             foreach (var sample in Prefetch(pairs, decode, cancellationToken))
             {
                 using var scope = NewDisposeScope();
-                LabelMask prediction = PredictMask(_model, sample.Image, _normalization, _device);
+                LabelMask prediction = PredictMask(_model, sample.Image, _normalization, _device, _inferenceScale);
                 var imageMatrix = new ConfusionMatrix(classes);
                 imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
                 total.Merge(imageMatrix);
@@ -59,13 +63,23 @@ public sealed class Evaluator
         return SegmentationMetrics.From(total, _classNames);
     }
 
-    /// <summary>Runs the model on one image (whole, any size) and returns the arg-max class per pixel.</summary>
-    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device)
+    /// <summary>
+    /// Runs the model on one image (whole, any size) and returns the arg-max class per pixel at the image's size.
+    /// With <paramref name="inferenceScale"/> ≠ 1 the image is resized before the network and the logits resized back.
+    /// </summary>
+    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device, double inferenceScale = 1.0)
     {
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = ImageTensors.ToTensor(image, normalization).to(device);
+        if (inferenceScale != 1.0)
+        {
+            long h = Math.Max(1, (long)Math.Round(image.Height * inferenceScale)), w = Math.Max(1, (long)Math.Round(image.Width * inferenceScale));
+            input = nn.functional.interpolate(input, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
+        }
         Tensor logits = model.forward(input);
+        if (inferenceScale != 1.0)
+            logits = nn.functional.interpolate(logits, size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Bilinear, align_corners: false);
         Tensor labels = logits.argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
         var mask = new LabelMask(image.Width, image.Height);
         labels.data<byte>().CopyTo(mask.Labels);

@@ -50,7 +50,7 @@ public sealed class Predictor : IDisposable
     {
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
-        return Evaluator.PredictMask(Model, image, Normalization, Device);
+        return Evaluator.PredictMask(Model, image, Normalization, Device, Info.InferenceScale);
     }
 
     public void Dispose() => Model.Dispose();

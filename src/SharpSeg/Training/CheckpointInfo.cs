@@ -30,6 +30,8 @@ public sealed record CheckpointInfo
     /// <summary>Per-channel mean and std applied to images scaled to [0, 1] before the network.</summary>
     [JsonPropertyName("mean")] public required double[] Mean { get; init; }
     [JsonPropertyName("std")] public required double[] Std { get; init; }
+    /// <summary>Images are resized by this factor for inference and the logits resized back (1 = native size).</summary>
+    [JsonPropertyName("inference_scale")] public double InferenceScale { get; init; } = 1.0;
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
     /// <summary>Optimiser steps completed (the next step to run on resume).</summary>
     [JsonPropertyName("iteration")] public long Iteration { get; init; }

@@ -22,6 +22,7 @@ public static class RecipeBinding
             BatchNorm = t.GetBool("model.batch_norm"),
             Dropout = t.GetDouble("model.dropout"),
             Upsampling = t.GetString("model.upsampling") ?? "bilinear",
+            Padding = t.GetString("model.padding") ?? "reflect",
         };
     }
 

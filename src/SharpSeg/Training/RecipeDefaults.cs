@@ -22,6 +22,7 @@ public static class RecipeDefaults
           batch_norm: true
           dropout: 0.0
           upsampling: bilinear  # bilinear | transposed
+          padding: reflect      # how inputs are padded to a multiple of the output stride: reflect | replicate | zeros
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables
@@ -54,6 +55,8 @@ public static class RecipeDefaults
           min_lr: 0.0
           step_size: 0          # step: iterations between decays
           gamma: 0.1
+        eval:
+          scale: 1.0            # resize images by this factor for inference (logits resized back; metrics at full size)
         train:
           epochs: 50            # budget in epochs, unless iterations > 0
           iterations: 0

@@ -114,6 +114,8 @@ public sealed class Trainer
         long totalIterations = budgetInIterations ? r.Iterations : r.Epochs * stepsPerEpoch;
         var schedule = RecipeBinding.Schedule(r, totalIterations);
         double gradClip = r.Tree.GetDouble("optimizer.grad_clip");
+        double inferenceScale = r.Tree.GetDouble("eval.scale");
+        if (inferenceScale <= 0 || inferenceScale > 4) throw new SharpSegException($"{r.Tree.Source}: eval.scale must be in (0, 4], got {inferenceScale}.");
 
         long iteration = 0;
         double? bestMIoU = null;
@@ -145,6 +147,7 @@ public sealed class Trainer
             Model = JsonSerializer.SerializeToNode(modelConfig)!.AsObject(),
             Classes = spec.Classes.Classes.Select(c => new CheckpointClass(c.Name, new[] { c.Color.R, c.Color.G, c.Color.B })).ToList(),
             ImageChannels = spec.ImageChannels,
+            InferenceScale = inferenceScale,
             Mean = normalization.Mean.ToArray(),
             Std = normalization.Std.ToArray(),
             Epoch = (int)(iteration / stepsPerEpoch),
@@ -156,7 +159,7 @@ public sealed class Trainer
             Metrics = metrics == null ? null : JsonNode.Parse(metrics.ToJson()),
         };
 
-        var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device);
+        var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device, inferenceScale);
         var clock = Stopwatch.StartNew();
         var trainClock = new Stopwatch();
         long imagesSeen = 0;

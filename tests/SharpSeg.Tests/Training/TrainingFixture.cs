@@ -1,0 +1,26 @@
+using SharpSeg.Data.Synthetic;
+
+namespace SharpSeg.Tests.Training;
+
+/// <summary>A small generated dataset shared by the training tests (written once per test run).</summary>
+public static class TrainingFixture
+{
+    static readonly Lazy<string> _dataset = new(() =>
+    {
+        string dir = TestPaths.NewTempDir("synthetic-train");
+        return SyntheticSceneGenerator.WriteDataset(new SyntheticSceneOptions { Train = 48, Val = 12, Width = 64, Height = 64, Seed = 3 }, dir);
+    });
+
+    /// <summary>Path of the generated dataset.yaml (48 train / 12 val images of 64×64, 6 classes).</summary>
+    public static string DatasetYaml => _dataset.Value;
+
+    /// <summary>Recipe overrides for a tiny, fast U-Net on that dataset.</summary>
+    public static string[] TinyRecipe(string dataset, int iterations, int valEvery, int seed = 1) => new[]
+    {
+        "data.dataset=" + dataset, "data.cache=true",
+        "model.depth=2", "model.base_width=8",
+        "augment.scale=[0.8, 1.2]", "augment.crop=[48, 48]", "augment.brightness=0", "augment.contrast=0", "augment.saturation=0",
+        "optimizer.lr=0.01", "schedule.name=poly", "schedule.warmup_iters=0",
+        $"train.iterations={iterations}", "train.batch_size=8", $"train.val_every={valEvery}", $"train.seed={seed}", "train.workers=2", "train.log_every=1",
+    };
+}
