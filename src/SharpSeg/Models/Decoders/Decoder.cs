@@ -1,0 +1,19 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Models.Decoders;
+
+/// <summary>
+/// A decoder turns an <see cref="Encoders.Encoder"/>'s feature maps (highest resolution first) into one feature map
+/// <c>[N, OutChannels, H / OutputStride, W / OutputStride]</c> for the segmentation head.
+/// </summary>
+public abstract class Decoder : nn.Module<Tensor[], Tensor>
+{
+    protected Decoder(string name) : base(name) { }
+
+    /// <summary>Channels of the decoder's output map.</summary>
+    public abstract int OutChannels { get; }
+
+    /// <summary>Stride of the decoder's output relative to the input (1: full resolution).</summary>
+    public abstract int OutputStride { get; }
+}

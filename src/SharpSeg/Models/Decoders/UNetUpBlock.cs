@@ -1,0 +1,36 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Models.Decoders;
+
+/// <summary>One U-Net decoder step: upsample the deeper map to the skip's size, concatenate the skip, double conv.</summary>
+internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
+{
+    private readonly nn.Module<Tensor, Tensor>? up;
+    private readonly nn.Module<Tensor, Tensor> conv;
+    private readonly bool hasSkip;
+
+    public UNetUpBlock(string name, int inChannels, int skipChannels, int outChannels, int scale, UpsamplingMode mode, bool batchNorm) : base(name)
+    {
+        int upChannels = inChannels;
+        if (mode == UpsamplingMode.Transposed && scale > 1)
+        {
+            up = nn.ConvTranspose2d(inChannels, outChannels, kernel_size: scale, stride: scale);
+            upChannels = outChannels;
+        }
+        hasSkip = skipChannels > 0;
+        conv = new ConvBlock("conv", upChannels + skipChannels, outChannels, batchNorm);
+        RegisterComponents();
+    }
+
+    /// <summary><paramref name="x"/> <c>[N, in, h, w]</c>, <paramref name="skip"/> <c>[N, skip, H, W]</c> → <c>[N, out, H, W]</c>.</summary>
+    public override Tensor forward(Tensor x, Tensor skip)
+    {
+        long[] size = [skip.shape[2], skip.shape[3]];
+        if (up is not null) x = up.forward(x);
+        if (x.shape[2] != size[0] || x.shape[3] != size[1])
+            x = nn.functional.interpolate(x, size: size, mode: InterpolationMode.Bilinear, align_corners: false);
+        if (hasSkip) x = torch.cat([x, skip], dim: 1);
+        return conv.forward(x);
+    }
+}

@@ -1,0 +1,75 @@
+using System.Text.Json.Serialization;
+
+namespace SharpSeg.Models;
+
+/// <summary>
+/// Everything needed to rebuild a model: what a YAML recipe's <c>model:</c> section and a checkpoint hold.
+/// Property names serialise as snake_case (<c>in_channels</c>, <c>base_width</c>...). Checked by <see cref="Validate"/>.
+/// </summary>
+public sealed record ModelConfig
+{
+    /// <summary>Decoder architecture, a key of <see cref="ModelZoo.Architectures"/> ("unet").</summary>
+    [JsonPropertyName("architecture")] public string Architecture { get; init; } = "unet";
+
+    /// <summary>Encoder (backbone), a key of <see cref="ModelZoo.Encoders"/> ("unet": the plain U-Net contracting path).</summary>
+    [JsonPropertyName("encoder")] public string Encoder { get; init; } = "unet";
+
+    /// <summary>Image channels: 1 (grey) or 3 (RGB).</summary>
+    [JsonPropertyName("in_channels")] public int InChannels { get; init; } = 3;
+
+    /// <summary>Number of classes = output logit channels (the ignore index is not a class).</summary>
+    [JsonPropertyName("num_classes")] public int NumClasses { get; init; } = 2;
+
+    /// <summary>Encoder downsampling stages; the output stride is 2^depth.</summary>
+    [JsonPropertyName("depth")] public int Depth { get; init; } = 4;
+
+    /// <summary>Width of the full-resolution stage of the plain U-Net encoder; doubles per stage.</summary>
+    [JsonPropertyName("base_width")] public int BaseWidth { get; init; } = 32;
+
+    /// <summary>BatchNorm after every 3×3 convolution (encoder and decoder).</summary>
+    [JsonPropertyName("batch_norm")] public bool BatchNorm { get; init; } = true;
+
+    /// <summary>Channel-dropout probability before the segmentation head (0: none).</summary>
+    [JsonPropertyName("dropout")] public double Dropout { get; init; }
+
+    /// <summary>Decoder upsampling: "bilinear" or "transposed".</summary>
+    [JsonPropertyName("upsampling")] public string Upsampling { get; init; } = "bilinear";
+
+    /// <summary>Decoder output channels per stage (depth + 1 entries, full resolution first); null: mirror the encoder.</summary>
+    [JsonPropertyName("decoder_channels")] public int[]? DecoderChannels { get; init; }
+
+    /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>
+    [JsonPropertyName("padding")] public string Padding { get; init; } = "reflect";
+
+    /// <summary>Throws <see cref="SharpSegException"/> with a one-line fix for the first invalid value.</summary>
+    public void Validate()
+    {
+        if (InChannels < 1) throw new SharpSegException($"model.in_channels must be at least 1, got {InChannels}.");
+        if (NumClasses < 1 || NumClasses > Imaging.LabelMask.MaxClasses)
+            throw new SharpSegException($"model.num_classes must be 1..{Imaging.LabelMask.MaxClasses}, got {NumClasses}.");
+        if (Depth < 1 || Depth > 8) throw new SharpSegException($"model.depth must be 1..8, got {Depth}.");
+        if (BaseWidth < 1) throw new SharpSegException($"model.base_width must be at least 1, got {BaseWidth}.");
+        if (Dropout < 0 || Dropout >= 1) throw new SharpSegException($"model.dropout must be in [0, 1), got {Dropout}.");
+        _ = ParseUpsampling();
+        _ = ParsePadding();
+        if (DecoderChannels is not null && (DecoderChannels.Length != Depth + 1 || DecoderChannels.Any(c => c < 1)))
+            throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
+    }
+
+    /// <summary><see cref="Upsampling"/> as an enum; unknown values are a <see cref="SharpSegException"/>.</summary>
+    public Decoders.UpsamplingMode ParseUpsampling() => Upsampling.Trim().ToLowerInvariant() switch
+    {
+        "bilinear" => Decoders.UpsamplingMode.Bilinear,
+        "transposed" => Decoders.UpsamplingMode.Transposed,
+        _ => throw new SharpSegException($"model.upsampling '{Upsampling}' is unknown: use bilinear or transposed."),
+    };
+
+    /// <summary><see cref="Padding"/> as an enum; unknown values are a <see cref="SharpSegException"/>.</summary>
+    public InputPadding ParsePadding() => Padding.Trim().ToLowerInvariant() switch
+    {
+        "reflect" => InputPadding.Reflect,
+        "replicate" => InputPadding.Replicate,
+        "zeros" => InputPadding.Zeros,
+        _ => throw new SharpSegException($"model.padding '{Padding}' is unknown: use reflect, replicate or zeros."),
+    };
+}
