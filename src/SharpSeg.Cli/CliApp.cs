@@ -14,7 +14,12 @@ public static class CliApp
             config.SetApplicationName("sharpseg");
             config.SetExceptionHandler((ex, _) => ErrorReporter.Report(ex));
             config.AddCommand<InfoCommand>("info").WithDescription("Show engine versions, threads and devices.");
-            // data, train, eval, predict, demo: registered here.
+            config.AddBranch("data", data =>
+            {
+                data.SetDescription("Create, check and describe datasets.");
+                data.AddCommand<DataSynthCommand>("synth").WithDescription("Write the built-in synthetic scene dataset (6 classes) with a dataset.yaml.");
+            });
+            // train, eval, predict, demo: registered here.
         });
         return app.Run(args);
     }
