@@ -1,0 +1,69 @@
+using SharpSeg.Imaging;
+
+namespace SharpSeg.Data.Augmentation;
+
+/// <summary>
+/// Per-channel normalisation applied when bytes become tensors (never on bytes): value = (byte / 255 − Mean[c]) / Std[c].
+/// Mean and Std are in [0, 1] intensity units, one value per channel (RGB order), or a single value for all channels.
+/// Stored in checkpoints so that inference normalises exactly as training did.
+/// </summary>
+public sealed record Normalization(IReadOnlyList<float> Mean, IReadOnlyList<float> Std)
+{
+    /// <summary>ImageNet statistics (mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]); the choice for pretrained encoders.</summary>
+    public static Normalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
+
+    /// <summary>Scales bytes to [0, 1] only (mean 0, std 1, any channel count).</summary>
+    public static Normalization UnitRange { get; } = new([0f], [1f]);
+
+    /// <summary>
+    /// The dataset's own mean and standard deviation per channel over all pixels of up to <paramref name="maxImages"/>
+    /// images (the first ones given; pass a shuffled or evenly spaced selection for large datasets).
+    /// </summary>
+    public static Normalization FromData(IEnumerable<RgbImage> images, int maxImages = 200)
+    {
+        double[]? sum = null, sumSq = null; long count = 0; int channels = 0, used = 0;
+        foreach (var img in images)
+        {
+            if (used++ >= maxImages) break;
+            if (sum == null) { channels = img.Channels; sum = new double[channels]; sumSq = new double[channels]; }
+            else if (img.Channels != channels) throw new SharpSegException($"cannot compute normalisation over images with {channels} and {img.Channels} channels; use one channel count for the whole dataset.");
+            var px = img.Pixels;
+            var s = new long[channels]; var sq = new long[channels];
+            for (int i = 0; i < px.Length; i += channels)
+                for (int c = 0; c < channels; c++) { int v = px[i + c]; s[c] += v; sq[c] += v * v; }
+            for (int c = 0; c < channels; c++) { sum[c] += s[c]; sumSq![c] += sq[c]; }
+            count += (long)img.Width * img.Height;
+        }
+        if (sum == null || count == 0) throw new SharpSegException("cannot compute normalisation statistics: no images were given.");
+        var mean = new float[channels]; var std = new float[channels];
+        for (int c = 0; c < channels; c++)
+        {
+            double m = sum[c] / count / 255.0;
+            double v = sumSq![c] / count / (255.0 * 255.0) - m * m;
+            mean[c] = (float)m;
+            std[c] = (float)Math.Max(Math.Sqrt(Math.Max(v, 0)), 1e-3);
+        }
+        return new Normalization(mean, std);
+    }
+
+    /// <summary>
+    /// A lookup table per channel mapping each byte value to its normalised float: <c>table[c * 256 + v]</c>.
+    /// Throws a <see cref="SharpSegException"/> when the statistics do not fit <paramref name="channels"/>.
+    /// </summary>
+    public float[] LookupTable(int channels)
+    {
+        if ((Mean.Count != 1 && Mean.Count != channels) || Mean.Count != Std.Count)
+            throw new SharpSegException($"normalisation has {Mean.Count} mean and {Std.Count} std values but the images have {channels} channel(s); give one value per channel (or one for all).");
+        var table = new float[channels * 256];
+        for (int c = 0; c < channels; c++)
+        {
+            float m = Mean[Mean.Count == 1 ? 0 : c], s = Std[Std.Count == 1 ? 0 : c];
+            if (!(s > 0)) throw new SharpSegException($"normalisation std for channel {c} is {s}; it must be positive.");
+            for (int v = 0; v < 256; v++) table[c * 256 + v] = (v / 255f - m) / s;
+        }
+        return table;
+    }
+
+    /// <summary>The byte nearest to each channel's mean (for padding so that padded pixels normalise to ≈ 0).</summary>
+    public byte[] MeanBytes() => Mean.Select(m => RandomDraws.ClampByte(m * 255.0)).ToArray();
+}

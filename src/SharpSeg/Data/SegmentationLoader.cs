@@ -1,0 +1,255 @@
+using System.Runtime.ExceptionServices;
+using SharpSeg.Data.Augmentation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Data;
+
+/// <summary>
+/// Turns a list of image/mask pairs into batches of tensors for training or evaluation: decodes (optionally once, into a
+/// cache), augments and normalises samples on background threads, a bounded number of batches ahead of the consumer, and
+/// yields them in a fixed order.
+/// <para>
+/// Determinism: the sample order of epoch e depends only on (seed, e), and each sample's augmentation draws only on
+/// (seed, e, sample index), so the batches are identical whatever the number of workers or thread timing.
+/// </para>
+/// <para>
+/// Errors: an exception thrown by the decoder or an augmentation on a worker (e.g. a <see cref="SharpSegException"/> for
+/// a corrupt file) is rethrown, as the same exception, on the consuming thread when its batch is reached. Stopping the
+/// enumeration early (break, dispose, or the cancellation token) stops the workers and frees the batches made ahead.
+/// </para>
+/// </summary>
+public sealed class SegmentationLoader
+{
+    readonly IReadOnlyList<SamplePair> pairs;
+    readonly Func<SamplePair, SegmentationSample> decoder;
+    readonly IAugmentation augmentation;
+    readonly SegmentationSample?[]? cache;
+
+    /// <param name="pairs">The samples (file pairs) of one split.</param>
+    /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder).</param>
+    /// <param name="augmentation">Applied to every sample with its own seeded <see cref="Random"/>; use
+    /// <see cref="AugmentationPipeline.Identity"/> for none.</param>
+    /// <param name="normalization">Per-channel mean/std applied when converting to float tensors.</param>
+    /// <param name="options">Batch size, shuffling, workers, prefetch, cache, seed.</param>
+    public SegmentationLoader(IReadOnlyList<SamplePair> pairs, Func<SamplePair, SegmentationSample> decoder,
+        IAugmentation augmentation, Normalization normalization, LoaderOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(pairs); ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(augmentation); ArgumentNullException.ThrowIfNull(normalization);
+        if (options.BatchSize < 1) throw new SharpSegException($"batch_size: {options.BatchSize} must be at least 1.");
+        if (options.Workers < 0 || options.Workers > 64) throw new SharpSegException($"workers: {options.Workers} must be between 0 and 64.");
+        if (options.Prefetch < 1) throw new SharpSegException($"prefetch: {options.Prefetch} must be at least 1 batch.");
+        this.pairs = pairs; this.decoder = decoder; this.augmentation = augmentation;
+        Normalization = normalization; Options = options;
+        if (options.Cache) cache = new SegmentationSample?[pairs.Count];
+    }
+
+    public LoaderOptions Options { get; }
+    public Normalization Normalization { get; }
+
+    /// <summary>Number of samples.</summary>
+    public int Count => pairs.Count;
+
+    /// <summary>Batches per epoch (the last one smaller unless <see cref="LoaderOptions.DropLast"/>).</summary>
+    public int BatchCount => Options.DropLast ? pairs.Count / Options.BatchSize : (pairs.Count + Options.BatchSize - 1) / Options.BatchSize;
+
+    /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (indices into the pair list).</summary>
+    public int[] EpochOrder(int epoch)
+    {
+        var order = Enumerable.Range(0, pairs.Count).ToArray();
+        if (Options.Shuffle)
+        {
+            var rng = DeterministicSeed.Create(Options.Seed, epoch, 0x5A0FF1E);
+            for (int i = order.Length - 1; i > 0; i--)
+            {
+                int j = rng.Next(i + 1);
+                (order[i], order[j]) = (order[j], order[i]);
+            }
+        }
+        return order;
+    }
+
+    /// <summary>
+    /// The batches of one epoch, in order. Each yielded <see cref="Batch"/> belongs to the caller, who must dispose it.
+    /// Enumerate once; a second enumeration starts the epoch again.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancellationToken = default)
+    {
+        var order = EpochOrder(epoch);
+        int bs = Options.BatchSize, nb = BatchCount;
+        var batches = new int[nb][];
+        for (int k = 0; k < nb; k++) batches[k] = order.AsSpan(k * bs, Math.Min(bs, order.Length - k * bs)).ToArray();
+        return Options.Workers == 0 ? Inline(epoch, batches, cancellationToken) : Threaded(epoch, batches, cancellationToken);
+    }
+
+    IEnumerable<Batch> Inline(int epoch, int[][] batches, CancellationToken ct)
+    {
+        for (int k = 0; k < batches.Length; k++)
+        {
+            ct.ThrowIfCancellationRequested();
+            yield return BuildBatch(epoch, k, batches[k], ct);
+        }
+    }
+
+    IEnumerable<Batch> Threaded(int epoch, int[][] batches, CancellationToken ct)
+    {
+        using var run = new EpochRun(this, epoch, batches, ct);
+        for (int k = 0; k < batches.Length; k++) yield return run.Take(k);
+    }
+
+    SegmentationSample Decode(int index)
+    {
+        if (cache != null)
+        {
+            var hit = Volatile.Read(ref cache[index]);
+            if (hit != null) return hit;
+        }
+        var pair = pairs[index];
+        var sample = decoder(pair) ?? throw new InvalidOperationException($"the decoder returned null for '{pair.Id}'.");
+        if (cache != null) Volatile.Write(ref cache[index], sample);
+        return sample;
+    }
+
+    /// <summary>Decodes, augments and converts the samples of one batch; runs on a worker thread.</summary>
+    Batch BuildBatch(int epoch, int batchIndex, int[] indices, CancellationToken ct)
+    {
+        int n = indices.Length;
+        var ids = new string[n];
+        float[]? images = null; long[]? masks = null;
+        float[]? lut = null;
+        int w = 0, h = 0, c = 0; string firstId = "";
+        for (int b = 0; b < n; b++)
+        {
+            ct.ThrowIfCancellationRequested();
+            int index = indices[b];
+            var sample = Decode(index);
+            var rng = DeterministicSeed.Create(Options.Seed, epoch, index, 0xA06);
+            sample = augmentation.Apply(sample, rng);
+            var img = sample.Image; var mask = sample.Mask;
+            if (img.Width != mask.Width || img.Height != mask.Height)
+                throw new SharpSegException($"sample '{sample.Id}': image is {img.Width}x{img.Height} but its mask is {mask.Width}x{mask.Height}; image and mask must have the same size.");
+            if (b == 0)
+            {
+                w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
+                lut = Normalization.LookupTable(c);
+                images = new float[checked(n * c * h * w)];
+                masks = new long[checked(n * h * w)];
+            }
+            else if (img.Width != w || img.Height != h)
+            {
+                throw new SharpSegException($"samples in one batch have different sizes: '{firstId}' is {w}x{h} but '{sample.Id}' is {img.Width}x{img.Height} after augmentation; set a crop size (crop: [H, W]) so that all samples have one size, or use batch size 1.");
+            }
+            else if (img.Channels != c)
+            {
+                throw new SharpSegException($"samples in one batch have different channel counts: '{firstId}' has {c} but '{sample.Id}' has {img.Channels}; decode all images with one channel count.");
+            }
+            ImageTensors.WriteChw(img, lut!, images!, b * c * h * w);
+            ImageTensors.WriteLabels(mask, masks!, b * h * w);
+            ids[b] = sample.Id;
+        }
+        // Made outside any dispose scope on purpose: the Batch owns these two tensors.
+        var imageTensor = torch.tensor(images!, new long[] { n, c, h, w }, dtype: ScalarType.Float32);
+        Tensor maskTensor;
+        try { maskTensor = torch.tensor(masks!, new long[] { n, h, w }, dtype: ScalarType.Int64); }
+        catch { imageTensor.Dispose(); throw; }
+        return new Batch(imageTensor, maskTensor, ids, epoch, batchIndex);
+    }
+
+    /// <summary>The worker threads and result slots of one epoch's enumeration.</summary>
+    sealed class EpochRun : IDisposable
+    {
+        readonly SegmentationLoader loader;
+        readonly int epoch;
+        readonly int[][] batches;
+        readonly TaskCompletionSource<Batch>[] slots;
+        readonly SemaphoreSlim window;
+        readonly CancellationTokenSource cts;
+        readonly CancellationToken consumerToken;
+        readonly Thread[] threads;
+        int next = -1;
+        int taken = -1;
+        volatile bool failed;
+
+        public EpochRun(SegmentationLoader loader, int epoch, int[][] batches, CancellationToken ct)
+        {
+            this.loader = loader; this.epoch = epoch; this.batches = batches; consumerToken = ct;
+            slots = new TaskCompletionSource<Batch>[batches.Length];
+            for (int i = 0; i < slots.Length; i++) slots[i] = new TaskCompletionSource<Batch>(TaskCreationOptions.RunContinuationsAsynchronously);
+            int workers = Math.Min(loader.Options.Workers, Math.Max(1, batches.Length));
+            // A permit per batch being built or waiting to be taken: at most `prefetch` batches exist ahead of the consumer.
+            window = new SemaphoreSlim(Math.Max(loader.Options.Prefetch, workers));
+            cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            threads = new Thread[workers];
+            for (int i = 0; i < workers; i++)
+            {
+                threads[i] = new Thread(Work) { IsBackground = true, Name = $"sharpseg-loader-{i}" };
+                threads[i].Start();
+            }
+        }
+
+        void Work()
+        {
+            var token = cts.Token;
+            try
+            {
+                while (true)
+                {
+                    window.Wait(token);
+                    if (failed) return;
+                    int k = Interlocked.Increment(ref next);
+                    if (k >= batches.Length) return;
+                    Batch batch;
+                    try
+                    {
+                        batch = loader.BuildBatch(epoch, k, batches[k], token);
+                    }
+                    catch (OperationCanceledException) when (token.IsCancellationRequested)
+                    {
+                        slots[k].TrySetCanceled(token);
+                        return;
+                    }
+                    catch (Exception e)
+                    {
+                        slots[k].TrySetException(e);
+                        // Later batches will never be taken (the consumer stops at this one); earlier ones still finish.
+                        failed = true;
+                        return;
+                    }
+                    if (!slots[k].TrySetResult(batch)) batch.Dispose();
+                }
+            }
+            catch (OperationCanceledException) { }
+            catch (ObjectDisposedException) { }
+        }
+
+        /// <summary>Waits for batch <paramref name="k"/> and hands it over; rethrows a worker's exception as is.</summary>
+        public Batch Take(int k)
+        {
+            var task = slots[k].Task;
+            try { task.Wait(consumerToken); }
+            catch (AggregateException) { }
+            if (task.IsFaulted)
+            {
+                var inner = task.Exception!.InnerExceptions;
+                ExceptionDispatchInfo.Capture(inner.Count == 1 ? inner[0] : task.Exception).Throw();
+            }
+            if (task.IsCanceled) { consumerToken.ThrowIfCancellationRequested(); throw new OperationCanceledException("the loader was stopped."); }
+            var batch = task.Result;
+            taken = k;
+            window.Release();
+            return batch;
+        }
+
+        public void Dispose()
+        {
+            try { cts.Cancel(); } catch (ObjectDisposedException) { }
+            foreach (var t in threads) t.Join();
+            // Free what was built ahead and never handed over.
+            for (int k = taken + 1; k < slots.Length; k++)
+                if (slots[k].Task.IsCompletedSuccessfully) slots[k].Task.Result.Dispose();
+            cts.Dispose();
+            window.Dispose();
+        }
+    }
+}
