@@ -1,0 +1,10 @@
+namespace SharpSeg.Data;
+
+/// <summary>How a dataset's mask files encode classes.</summary>
+public enum MaskEncodingKind
+{
+    /// <summary>One value per pixel (8/16-bit gray, or a palette index); each class has a value.</summary>
+    Index,
+    /// <summary>A colour per pixel; each class has a colour.</summary>
+    Rgb,
+}
