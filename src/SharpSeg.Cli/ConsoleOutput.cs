@@ -14,8 +14,8 @@ public static class ConsoleOutput
     public static void WriteMetrics(SegmentationMetrics m, string title)
     {
         var table = new Table().Title(Markup.Escape(title)).AddColumns("class", "IoU %", "Dice %", "accuracy %", "GT pixels");
-        foreach (var c in Enumerable.Range(0, m.ClassNames.Count))
-            table.AddRow(Markup.Escape(m.ClassNames[c]), Pct(m.PerClassIoU[c]), Pct(m.PerClassDice[c]), Pct(m.PerClassAccuracy[c]), m.GroundTruthPixels[c].ToString("N0"));
+        foreach (var c in m.PerClass)
+            table.AddRow(Markup.Escape(c.Name ?? c.Index.ToString()), Pct(c.IoU), Pct(c.Dice), Pct(c.Accuracy), c.GroundTruthPixels.ToString("N0"));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"mIoU [bold]{Pct(m.MeanIoU)}[/] %   mean Dice {Pct(m.MeanDice)} %   pixel accuracy {Pct(m.PixelAccuracy)} %   mean class accuracy {Pct(m.MeanClassAccuracy)} %   FWIoU {Pct(m.FrequencyWeightedIoU)} %");
     }

@@ -23,7 +23,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
         var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device);
-        var result = ProgressRunner.Run($"evaluating {s.Split}", (progress, total) => EvaluationRunner.Run(request, progress, total, cancellationToken));
+        var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Checkpoint))!, $"metrics-{s.Split}.json");
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());

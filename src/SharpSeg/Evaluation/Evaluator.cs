@@ -1,4 +1,5 @@
 using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
 using SharpSeg.Models;

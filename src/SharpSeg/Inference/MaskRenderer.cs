@@ -9,7 +9,7 @@ public static class MaskRenderer
     /// Colour mask: pixel of class c gets <paramref name="colours"/>[c]; <see cref="LabelMask.Ignore"/> and indices
     /// outside the table are black.
     /// </summary>
-    public static RgbImage ColourMask(LabelMask mask, IReadOnlyList<(byte R, byte G, byte B)> colours)
+    public static RgbImage ColourMask(LabelMask mask, IReadOnlyList<Rgb> colours)
     {
         var image = new RgbImage(mask.Width, mask.Height, 3);
         var px = image.Pixels;
@@ -28,7 +28,7 @@ public static class MaskRenderer
     /// The image blended with the colour mask: out = (1 − opacity)·image + opacity·colour, per pixel; ignore pixels keep
     /// the image. <paramref name="opacity"/> is in [0, 1]. A grayscale image is shown in gray under the colours.
     /// </summary>
-    public static RgbImage Overlay(RgbImage image, LabelMask mask, IReadOnlyList<(byte R, byte G, byte B)> colours, double opacity = 0.5)
+    public static RgbImage Overlay(RgbImage image, LabelMask mask, IReadOnlyList<Rgb> colours, double opacity = 0.5)
     {
         if (image.Width != mask.Width || image.Height != mask.Height)
             throw new ArgumentException($"mask {mask.Width}x{mask.Height} does not match image {image.Width}x{image.Height}");

@@ -1,8 +1,10 @@
 using System.Text.Json;
 using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Evaluation;
 using SharpSeg.Imaging;
+using TorchSharp;
 using SharpSeg.Models;
 using SharpSeg.Training;
 using static TorchSharp.torch;
@@ -18,7 +20,7 @@ public sealed class Predictor : IDisposable
     Predictor(SegmentationModel model, CheckpointInfo info, Device device)
     {
         Model = model; Info = info; Device = device;
-        Normalization = new Normalization(info.Mean, info.Std);
+        Normalization = new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
         Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
     }
 

@@ -93,9 +93,8 @@ public static class RecipeBinding
             throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median or a list of {classes} numbers, got '{kind}'.");
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
-        var stats = DataStats.Compute(spec, new[] { split });
-        var s = stats.Splits[0];
-        var weights = (kind == "inverse" ? s.InverseFrequencyWeights : s.MedianFrequencyWeights).Select(w => (float)(w ?? 0)).ToArray();
+        var stats = DataStats.Compute(spec, split).Splits[0];
+        var weights = stats.Classes.Select(c => (float)(kind == "inverse" ? c.InverseFrequencyWeight : c.MedianFrequencyWeight)).ToArray();
         IO.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(weights));
         return weights;
     }

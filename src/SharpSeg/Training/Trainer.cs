@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Evaluation;
 using SharpSeg.Losses;
@@ -82,7 +83,7 @@ public sealed class Trainer
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
 
         Normalization normalization = resuming
-            ? new Normalization(_resumeFrom!.Info.Mean, _resumeFrom.Info.Std)
+            ? new Normalization(_resumeFrom!.Info.Mean.Select(v => (float)v).ToArray(), _resumeFrom.Info.Std.Select(v => (float)v).ToArray())
             : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode);
         float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
 
@@ -98,18 +99,16 @@ public sealed class Trainer
         using var optimizer = RecipeBinding.Optimizer(r, model);
 
         int batchSize = Math.Min(r.BatchSize, trainPairs.Count);
-        using var loader = new SegmentationLoader(trainPairs, decoder.Decode, new SegmentationLoaderOptions
+        var loader = new SegmentationLoader(trainPairs, decoder.Decode, AugmentationPipeline.Build(RecipeBinding.Augmentation(r), normalization), normalization, new LoaderOptions
         {
             BatchSize = batchSize,
             Shuffle = true,
             DropLast = trainPairs.Count >= batchSize,
-            Seed = r.Seed,
+            Seed = unchecked((int)r.Seed),
             Workers = Math.Max(1, r.Workers),
-            Augmentation = RecipeBinding.Augmentation(r),
-            Normalization = normalization,
-            CacheDecoded = RecipeBinding.Cache(r, trainPairs.Count),
+            Cache = RecipeBinding.Cache(r, trainPairs.Count),
         });
-        long stepsPerEpoch = Math.Max(1, loader.BatchesPerEpoch);
+        long stepsPerEpoch = Math.Max(1, loader.BatchCount);
         bool budgetInIterations = r.Iterations > 0;
         long totalIterations = budgetInIterations ? r.Iterations : r.Epochs * stepsPerEpoch;
         var schedule = RecipeBinding.Schedule(r, totalIterations);
@@ -148,8 +147,8 @@ public sealed class Trainer
             Classes = spec.Classes.Classes.Select(c => new CheckpointClass(c.Name, new[] { c.Color.R, c.Color.G, c.Color.B })).ToList(),
             ImageChannels = spec.ImageChannels,
             InferenceScale = inferenceScale,
-            Mean = normalization.Mean.ToArray(),
-            Std = normalization.Std.ToArray(),
+            Mean = normalization.Mean.Select(v => (double)v).ToArray(),
+            Std = normalization.Std.Select(v => (double)v).ToArray(),
             Epoch = (int)(iteration / stepsPerEpoch),
             Iteration = iteration,
             BestMIoU = bestMIoU,
@@ -171,10 +170,11 @@ public sealed class Trainer
         {
             int epoch = (int)(iteration / stepsPerEpoch);
             int startBatch = (int)(iteration % stepsPerEpoch);
-            foreach (var batch in loader.Epoch(epoch, startBatch))
+            foreach (var batch in loader.Epoch(epoch, cancellationToken))
             {
                 using (batch)
                 {
+                    if (batch.Index < startBatch) continue; // resuming mid-epoch: these batches were trained on before
                     cancellationToken.ThrowIfCancellationRequested();
                     trainClock.Start();
                     double lr = schedule.At(iteration);
@@ -216,7 +216,7 @@ public sealed class Trainer
                         isBest = bestMIoU == null || miou > bestMIoU.Value;
                         if (isBest) { bestMIoU = miou; bestIteration = iteration; sinceBest = 0; } else sinceBest++;
                         var rec = new JsonObject { ["kind"] = "val", ["iteration"] = iteration, ["epoch"] = iteration / (double)stepsPerEpoch, ["miou"] = lastValidation.MeanIoU, ["pixel_accuracy"] = lastValidation.PixelAccuracy, ["mean_class_accuracy"] = lastValidation.MeanClassAccuracy, ["is_best"] = isBest, ["elapsed_s"] = clock.Elapsed.TotalSeconds };
-                        rec["per_class_iou"] = new JsonArray(lastValidation.PerClassIoU.Select(v => (JsonNode?)(v is double d ? JsonValue.Create(d) : null)).ToArray());
+                        rec["per_class_iou"] = new JsonArray(lastValidation.PerClass.Select(c => (JsonNode?)(c.IoU is double d ? JsonValue.Create(d) : null)).ToArray());
                         log.Write(rec);
                     }
                     else { isBest = true; bestIteration = iteration; }

@@ -6,7 +6,7 @@ namespace SharpSeg.Tests.Inference;
 
 public sealed class MaskRendererTests
 {
-    static readonly (byte, byte, byte)[] Colours = { (255, 0, 0), (0, 0, 255) };
+    static readonly Rgb[] Colours = { new(255, 0, 0), new(0, 0, 255) };
 
     [Fact]
     public void ColourMaskAndOverlayBlendPerPixel()
