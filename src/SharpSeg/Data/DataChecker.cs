@@ -51,12 +51,19 @@ public sealed class DataChecker
             var alpha = new bool[pairs.Count];
             int done = 0;
             progress?.Report(new DataProgress(s, 0, pairs.Count));
-            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
+            try
             {
-                found[i] = CheckPair(s, pairs[i], out alpha[i]);
-                int n = Interlocked.Increment(ref done);
-                progress?.Report(new DataProgress(s, n, pairs.Count));
-            });
+                Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
+                {
+                    found[i] = CheckPair(s, pairs[i], out alpha[i]);
+                    int n = Interlocked.Increment(ref done);
+                    progress?.Report(new DataProgress(s, n, pairs.Count));
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
             foreach (var f in found) if (f != null) problems.AddRange(f);
             foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
             withAlpha += alpha.Count(a => a);

@@ -58,6 +58,8 @@ public static class DataStats
         var total = new Tally(k);
         int done = 0;
         progress?.Report(new DataProgress(split, 0, pairs.Count));
+        try
+        {
         Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = ct },
             () => new Tally(k),
             (i, _, t) =>
@@ -84,6 +86,12 @@ public static class DataStats
                 return t;
             },
             t => { lock (total) total.Add(t); });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is SharpSegException) is { } user)
+        {
+            // Report the user's problem (a bad mask), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(user).Throw();
+        }
 
         long labelled = total.Total - total.Ignore;
         var present = Enumerable.Range(0, k).Where(c => total.Pixels[c] > 0).ToArray();
