@@ -63,6 +63,17 @@ public sealed class DataCheckCliTests
     }
 
     [Fact]
+    public void PngImageWithoutIendIsReportedEvenThoughSkiaDecodesIt()
+    {
+        var d = TinyDataset.Clean("cli-noiend");
+        string image = d.PathOf("train/images/a.png");
+        File.WriteAllBytes(image, File.ReadAllBytes(image)[..^12]);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("PNG file is truncated (no IEND chunk", LineWith(r, "images/a.png"));
+    }
+
+    [Fact]
     public void UndefinedColour()
     {
         var d = new TinyDataset("cli-colour");
