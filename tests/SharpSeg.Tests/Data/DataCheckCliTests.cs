@@ -154,6 +154,17 @@ public sealed class DataCheckCliTests
     }
 
     [Fact]
+    public void ImagesWithAlphaAreMentionedOnceAndAreNotAProblem()
+    {
+        var d = TinyDataset.Clean("cli-alpha");
+        foreach (var id in new[] { "a", "b" })
+            PngCodec.Save(new PngRaster(6, 4, PngColorType.Rgba, 8, Enumerable.Range(0, 96).Select(i => (ushort)(i * 2)).ToArray()), d.PathOf($"train/images/{id}.png"));
+        var r = Check(d);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("note: 2 images have an alpha channel", LineWith(r, "alpha"));
+    }
+
+    [Fact]
     public void UnknownSplitAndMissingArgument()
     {
         var r = Check(TinyDataset.Clean("cli-split"), "--split", "vall");

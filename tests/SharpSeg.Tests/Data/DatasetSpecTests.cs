@@ -87,6 +87,17 @@ public sealed class DatasetSpecTests
     }
 
     [Fact]
+    public void ClassTableRoundTripsThroughJson()
+    {
+        var table = new ClassTable([new ClassInfo("Sky", new Rgb(128, 128, 128), 0), new ClassInfo("cell", new Rgb(255, 255, 255), 255), new ClassInfo("road", new Rgb(1, 2, 3), null)]);
+        string json = System.Text.Json.JsonSerializer.Serialize(table);
+        var back = System.Text.Json.JsonSerializer.Deserialize<ClassTable>(json)!;
+        Assert.Equal(table.Classes, back.Classes);
+        Assert.Equal(2, back.IndexOf("road"));
+        Assert.DoesNotContain("Count", json);
+    }
+
+    [Fact]
     public void IndexDefaultsIgnoreTo255()
     {
         var d = new TinyDataset("spec-default");
