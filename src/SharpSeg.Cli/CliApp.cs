@@ -18,10 +18,13 @@ public static class CliApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
-            config.AddBranch("data", data =>
+            config.AddBranch("data", d =>
             {
-                data.SetDescription("Create, check and describe datasets.");
-                data.AddCommand<DataSynthCommand>("synth").WithDescription("Write the built-in synthetic scene dataset (6 classes) with a dataset.yaml.");
+                d.SetDescription("Check, describe, draft and generate datasets (dataset.yaml).");
+                d.AddCommand<DataCheckCommand>("check").WithDescription("Validate every image/mask pair: pairing, sizes, corrupt files, undefined mask values.");
+                d.AddCommand<DataStatsCommand>("stats").WithDescription("Class pixel shares, suggested class weights and image sizes per split.");
+                d.AddCommand<DataInitCommand>("init").WithDescription("Inspect images and masks folders and write a draft dataset.yaml.");
+                d.AddCommand<DataSynthCommand>("synth").WithDescription("Write the built-in synthetic scene dataset (6 classes) with a dataset.yaml.");
             });
         });
         return app.Run(args);

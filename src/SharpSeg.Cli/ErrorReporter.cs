@@ -16,6 +16,8 @@ public static class ErrorReporter
     {
         bool debug = Environment.GetEnvironmentVariable("SHARPSEG_DEBUG") == "1";
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // One line means one line: never wrap the message at the terminal width (80 columns when redirected).
+        err.Profile.Width = int.MaxValue / 4;
         switch (ex)
         {
             case SharpSegException user:

@@ -51,12 +51,19 @@ public sealed class DataChecker
             var alpha = new bool[pairs.Count];
             int done = 0;
             progress?.Report(new DataProgress(s, 0, pairs.Count));
-            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
+            try
             {
-                found[i] = CheckPair(s, pairs[i], out alpha[i]);
-                int n = Interlocked.Increment(ref done);
-                progress?.Report(new DataProgress(s, n, pairs.Count));
-            });
+                Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
+                {
+                    found[i] = CheckPair(s, pairs[i], out alpha[i]);
+                    int n = Interlocked.Increment(ref done);
+                    progress?.Report(new DataProgress(s, n, pairs.Count));
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
             foreach (var f in found) if (f != null) problems.AddRange(f);
             foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
             withAlpha += alpha.Count(a => a);
@@ -87,7 +94,13 @@ public sealed class DataChecker
         try
         {
             image = ImageFile.Load(pair.ImagePath, _spec.ImageChannels);
-            hasAlpha = PngCodec.ReadHeader(pair.ImagePath)?.HasAlpha ?? false;
+            if (PngCodec.ReadHeader(pair.ImagePath) is { } header)
+            {
+                hasAlpha = header.HasAlpha;
+                // SkiaSharp decodes a PNG that lost its tail (IEND) without complaint; a cut copy is still a bad copy.
+                if (!EndsWithIend(pair.ImagePath))
+                    throw new SharpSegException($"{pair.ImagePath}: PNG file is truncated (no IEND chunk at the end); re-export or re-copy it.");
+            }
         }
         catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
         {
@@ -96,5 +109,17 @@ public sealed class DataChecker
         if (image != null && mask != null && (image.Width != mask.Mask.Width || image.Height != mask.Mask.Height))
             Add(DataProblemKind.SizeMismatch, pair.MaskPath!, SampleDecoder.SizeMismatchMessage(pair, mask.Mask.Width, mask.Mask.Height, image.Width, image.Height));
         return problems;
+    }
+
+    static ReadOnlySpan<byte> IendChunk => [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
+
+    static bool EndsWithIend(string path)
+    {
+        using var fs = File.OpenRead(path);
+        if (fs.Length < 12) return false;
+        fs.Seek(-12, SeekOrigin.End);
+        Span<byte> tail = stackalloc byte[12];
+        fs.ReadExactly(tail);
+        return tail.SequenceEqual(IendChunk);
     }
 }

@@ -58,32 +58,23 @@ public static class DataStats
         var total = new Tally(k);
         int done = 0;
         progress?.Report(new DataProgress(split, 0, pairs.Count));
-        Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = ct },
-            () => new Tally(k),
-            (i, _, t) =>
-            {
-                var pair = pairs[i];
-                var mask = decoder.Decode(pair.MaskPath!);
-                var (w, h) = ImageSize(pair.ImagePath);
-                if (w != mask.Width || h != mask.Height) throw new SharpSegException(SampleDecoder.SizeMismatchMessage(pair, mask.Width, mask.Height, w, h));
-                var counts = new long[256];
-                foreach (var b in mask.Labels) counts[b]++;
-                long n = mask.Labels.Length;
-                t.Total += n;
-                t.Ignore += counts[LabelMask.Ignore];
-                for (int c = 0; c < k; c++)
+        try
+        {
+            Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = ct },
+                () => new Tally(k),
+                (i, _, t) =>
                 {
-                    if (counts[c] == 0) continue;
-                    t.Pixels[c] += counts[c];
-                    t.ImagesPresent[c]++;
-                    t.PixelsOfImagesPresent[c] += n;
-                }
-                t.Sizes[(w, h)] = t.Sizes.GetValueOrDefault((w, h)) + 1;
-                int d = Interlocked.Increment(ref done);
-                progress?.Report(new DataProgress(split, d, pairs.Count));
-                return t;
-            },
-            t => { lock (total) total.Add(t); });
+                    AddMask(decoder, pairs[i], t);
+                    progress?.Report(new DataProgress(split, Interlocked.Increment(ref done), pairs.Count));
+                    return t;
+                },
+                t => { lock (total) total.Add(t); });
+        }
+        catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is SharpSegException) is { } user)
+        {
+            // Report the user's problem (a bad mask), not the parallel loop's wrapper.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(user).Throw();
+        }
 
         long labelled = total.Total - total.Ignore;
         var present = Enumerable.Range(0, k).Where(c => total.Pixels[c] > 0).ToArray();
@@ -106,6 +97,26 @@ public static class DataStats
         var sizes = total.Sizes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2)
             .Select(kv => new ImageSizeCount(kv.Key.Item1, kv.Key.Item2, kv.Value)).ToArray();
         return new SplitStats(split, pairs.Count, total.Total, total.Ignore, total.Total == 0 ? 0 : total.Ignore / (double)total.Total, classes, sizes);
+    }
+
+    static void AddMask(MaskDecoder decoder, SamplePair pair, Tally t)
+    {
+        var mask = decoder.Decode(pair.MaskPath!);
+        var (w, h) = ImageSize(pair.ImagePath);
+        if (w != mask.Width || h != mask.Height) throw new SharpSegException(SampleDecoder.SizeMismatchMessage(pair, mask.Width, mask.Height, w, h));
+        var counts = new long[256];
+        foreach (var b in mask.Labels) counts[b]++;
+        long n = mask.Labels.Length;
+        t.Total += n;
+        t.Ignore += counts[LabelMask.Ignore];
+        for (int c = 0; c < t.Pixels.Length; c++)
+        {
+            if (counts[c] == 0) continue;
+            t.Pixels[c] += counts[c];
+            t.ImagesPresent[c]++;
+            t.PixelsOfImagesPresent[c] += n;
+        }
+        t.Sizes[(w, h)] = t.Sizes.GetValueOrDefault((w, h)) + 1;
     }
 
     /// <summary>Image width and height from the file header, without decoding pixels.</summary>

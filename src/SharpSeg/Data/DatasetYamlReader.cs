@@ -39,6 +39,11 @@ internal sealed class DatasetYamlReader
         {
             throw new SharpSegException($"{_source}: YAML error: {OneLine(e.Message)}; each key may appear once.", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet throws this for some unterminated flow collections ("[", "{").
+            throw new SharpSegException($"{_source}: YAML syntax error (unterminated [ ] or {{ }} or bad indentation); fix the file.", e);
+        }
         if (stream.Documents.Count == 0) throw new SharpSegException($"{_source}: the file is empty; it needs at least 'splits' and 'classes' (see configs/datasets/camvid.yaml).");
         var top = Mapping(stream.Documents[0].RootNode, "the top level");
         CheckKeys(top, TopKeys, "");

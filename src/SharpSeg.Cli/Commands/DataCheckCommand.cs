@@ -1,0 +1,60 @@
+using System.ComponentModel;
+using SharpSeg.Data;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+/// <summary><c>sharpseg data check</c>: validates a dataset's files and prints one line per problem, then a summary.</summary>
+public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<dataset.yaml>")]
+        [Description("The dataset definition.")]
+        public string Dataset { get; init; } = "";
+
+        [CommandOption("--data-root <DIR>")]
+        [Description("Dataset root folder; replaces the yaml's 'root'.")]
+        public string? DataRoot { get; init; }
+
+        [CommandOption("--split <NAME>")]
+        [Description("Check only this split (default: all).")]
+        public string? Split { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var spec = DatasetSpec.Load(settings.Dataset, settings.DataRoot);
+        if (settings.Split != null) spec.GetSplit(settings.Split);
+        var checker = new DataChecker(spec);
+        var report = DataProgressBar.Run("checking", p => checker.Check(settings.Split, p, cancellationToken));
+
+        var stdout = Console.Out;
+        foreach (var p in report.Problems) stdout.WriteLine($"[{p.Split}] {p.Message}");
+        string what = $"{report.PairsChecked} pairs" + (report.UnlabelledImagesChecked > 0 ? $" and {report.UnlabelledImagesChecked} unlabelled images" : "")
+            + $" in {report.Splits.Count} split{(report.Splits.Count == 1 ? "" : "s")} ({string.Join(", ", report.Splits)})";
+        if (report.ImagesWithAlpha > 0)
+            stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
+        if (report.IsClean)
+        {
+            stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");
+            return 0;
+        }
+        string kinds = string.Join(", ", report.CountsByKind.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {Label(kv.Key)}"));
+        stdout.WriteLine($"{spec.Name}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} ({kinds}); checked {what}. Fix them and run 'sharpseg data check' again.");
+        return ErrorReporter.UserError;
+    }
+
+    static string Label(DataProblemKind kind) => kind switch
+    {
+        DataProblemKind.SplitUnreadable => "unreadable split",
+        DataProblemKind.MissingMask => "missing mask",
+        DataProblemKind.MissingImage => "missing image",
+        DataProblemKind.AmbiguousPairing => "ambiguous pairing",
+        DataProblemKind.UnreadableImage => "unreadable image",
+        DataProblemKind.UnreadableMask => "unreadable mask",
+        DataProblemKind.SizeMismatch => "size mismatch",
+        DataProblemKind.UndefinedLabel => "undefined mask value",
+        _ => kind.ToString(),
+    };
+}

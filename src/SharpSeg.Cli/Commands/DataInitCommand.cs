@@ -1,0 +1,59 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+/// <summary><c>sharpseg data init</c>: inspects an images folder and a masks folder and writes a draft dataset.yaml.</summary>
+public sealed class DataInitCommand : Command<DataInitCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("--images <DIR>")]
+        [Description("Folder of images.")]
+        public string? Images { get; init; }
+
+        [CommandOption("--masks <DIR>")]
+        [Description("Folder of masks (same file stems as the images).")]
+        public string? Masks { get; init; }
+
+        [CommandOption("--out <FILE>")]
+        [Description("Where to write the draft dataset.yaml.")]
+        public string? Out { get; init; }
+
+        [CommandOption("--max-masks <N>")]
+        [Description("Masks to inspect at most (evenly spaced); default 200.")]
+        public int MaxMasks { get; init; } = DatasetDraft.DefaultMaxMasks;
+
+        [CommandOption("--force")]
+        [Description("Overwrite --out if it exists.")]
+        public bool Force { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Images == null) return ValidationResult.Error("data init needs --images DIR (the folder of images)");
+            if (Masks == null) return ValidationResult.Error("data init needs --masks DIR (the folder of masks)");
+            if (Out == null) return ValidationResult.Error("data init needs --out FILE (where to write dataset.yaml)");
+            if (MaxMasks < 1) return ValidationResult.Error("--max-masks must be at least 1");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string outPath = settings.Out!;
+        if (File.Exists(outPath) && !settings.Force)
+            throw new SharpSegException($"{outPath}: already exists; pass --force to overwrite it, or choose another --out.");
+        var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks!, settings.MaxMasks);
+        draft.Write(outPath);
+        var inv = CultureInfo.InvariantCulture;
+        AnsiConsole.WriteLine($"{draft.Pairs} pairs; inspected {draft.MasksInspected} masks: {draft.MaskKind}, {draft.Labels.Count} {(draft.MaskKind == DraftMaskKind.RgbColors ? "colours" : "values")}:");
+        foreach (var l in draft.Labels.Take(30))
+            AnsiConsole.WriteLine($"  {(l.Value is { } v ? $"value {v}" : $"colour {l.Color}")}: {(100 * l.Share).ToString("0.###", inv)} %");
+        if (draft.Labels.Count > 30) AnsiConsole.WriteLine($"  ... {draft.Labels.Count - 30} more (see the file)");
+        AnsiConsole.WriteLine($"wrote {Path.GetFullPath(outPath)}: name the classes, then run 'sharpseg data check {outPath}'.");
+        return 0;
+    }
+}

@@ -1,0 +1,58 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Data;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+/// <summary><c>sharpseg data stats</c>: class pixel shares, suggested class weights and image sizes per split; JSON on disk.</summary>
+public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<dataset.yaml>")]
+        [Description("The dataset definition.")]
+        public string Dataset { get; init; } = "";
+
+        [CommandOption("--data-root <DIR>")]
+        [Description("Dataset root folder; replaces the yaml's 'root'.")]
+        public string? DataRoot { get; init; }
+
+        [CommandOption("--split <NAME>")]
+        [Description("Only this split (default: every labelled split).")]
+        public string? Split { get; init; }
+
+        [CommandOption("--out <FILE>")]
+        [Description("Where to write the JSON (default: ./<name>-stats.json).")]
+        public string? Out { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var spec = DatasetSpec.Load(settings.Dataset, settings.DataRoot);
+        if (settings.Split != null) spec.GetSplit(settings.Split);
+        var report = DataProgressBar.Run("reading masks", p => DataStats.Compute(spec, settings.Split, p, cancellationToken));
+        var inv = CultureInfo.InvariantCulture;
+        foreach (var s in report.Splits)
+        {
+            var table = new Table().Title($"{Markup.Escape(spec.Name)} / {Markup.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
+                .AddColumn("idx").AddColumn("class").AddColumn(new TableColumn("pixels").RightAligned()).AddColumn(new TableColumn("share %").RightAligned())
+                .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("inverse-freq weight").RightAligned()).AddColumn(new TableColumn("median-freq weight").RightAligned());
+            foreach (var c in s.Classes)
+                table.AddRow(c.Index.ToString(inv), Markup.Escape(c.Name), c.Pixels.ToString("N0", inv), (100 * c.Share).ToString("0.00", inv),
+                    c.ImagesPresent.ToString(inv), c.InverseFrequencyWeight.ToString("0.0000", inv), c.MedianFrequencyWeight.ToString("0.0000", inv));
+            table.AddRow("", "(ignore)", s.IgnorePixels.ToString("N0", inv), (100 * s.IgnoreShare).ToString("0.00", inv), "", "", "");
+            AnsiConsole.Write(table);
+            var sizes = new Table().Title("image sizes").AddColumn("width x height").AddColumn(new TableColumn("images").RightAligned());
+            foreach (var z in s.ImageSizes.Take(20)) sizes.AddRow($"{z.Width}x{z.Height}", z.Images.ToString(inv));
+            if (s.ImageSizes.Count > 20) sizes.AddRow($"({s.ImageSizes.Count - 20} more sizes)", s.ImageSizes.Skip(20).Sum(z => z.Images).ToString(inv));
+            AnsiConsole.Write(sizes);
+        }
+        foreach (var skipped in report.SkippedUnlabelledSplits) AnsiConsole.WriteLine($"split '{skipped}' has no masks: skipped.");
+        string outPath = Path.GetFullPath(settings.Out ?? $"{spec.Name}-stats.json");
+        report.WriteJson(outPath);
+        AnsiConsole.WriteLine($"wrote {outPath}");
+        return 0;
+    }
+}

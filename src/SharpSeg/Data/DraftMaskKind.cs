@@ -1,0 +1,12 @@
+namespace SharpSeg.Data;
+
+/// <summary>What <see cref="DatasetDraft"/> found the mask files to be.</summary>
+public enum DraftMaskKind
+{
+    /// <summary>Palette PNGs (VOC style): the palette index is the class value.</summary>
+    PaletteIndex,
+    /// <summary>Grayscale (or RGB with R = G = B everywhere): the gray value is the class value.</summary>
+    GrayIndex,
+    /// <summary>Colour masks: each class is a colour.</summary>
+    RgbColors,
+}

@@ -1,0 +1,181 @@
+using SharpSeg.Imaging;
+using Xunit;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>Broken datasets made in a temp folder, checked through the real CLI: one line naming the file and the problem, exit 1.</summary>
+public sealed class DataCheckCliTests
+{
+    static CliRunner.Result Check(TinyDataset d, params string[] extra) =>
+        CliRunner.Run(["data", "check", d.PathOf("dataset.yaml"), .. extra]);
+
+    /// <summary>The line of output that mentions <paramref name="needle"/>; asserts there is exactly one and no stack trace.</summary>
+    static string LineWith(CliRunner.Result r, string needle)
+    {
+        Assert.DoesNotContain("   at ", r.All);
+        var lines = r.All.Split('\n').Where(l => l.Contains(needle, StringComparison.Ordinal)).ToArray();
+        Assert.True(lines.Length == 1, $"expected one line with '{needle}':\n{r}");
+        return lines[0];
+    }
+
+    [Fact]
+    public void CleanDatasetExitsZero()
+    {
+        var r = Check(TinyDataset.Clean("cli-clean"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("tiny: checked 2 pairs in 1 split (train): no problems.", r.StdOut);
+    }
+
+    [Fact]
+    public void MissingMask()
+    {
+        var d = TinyDataset.Clean("cli-missing");
+        d.Image("train/images/c.png");
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("no mask 'c.*'", LineWith(r, "c.png"));
+        Assert.Contains("1 problem in 1 file (1 missing mask)", r.StdOut);
+    }
+
+    [Fact]
+    public void ResizedMask()
+    {
+        var d = TinyDataset.Clean("cli-resized");
+        d.GrayMask("train/masks/b.png", 3, 2, 0, 1);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("mask 3x2 does not match image 6x4", LineWith(r, "masks/b.png"));
+    }
+
+    [Fact]
+    public void TruncatedMaskAndImage()
+    {
+        var d = TinyDataset.Clean("cli-truncated");
+        string mask = d.PathOf("train/masks/a.png");
+        File.WriteAllBytes(mask, File.ReadAllBytes(mask)[..40]);
+        string image = d.PathOf("train/images/b.png");
+        File.WriteAllBytes(image, File.ReadAllBytes(image)[..60]);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("PNG file is truncated", LineWith(r, "masks/a.png"));
+        Assert.Contains("truncated", LineWith(r, "images/b.png"));
+        Assert.Contains("1 unreadable image, 1 unreadable mask", r.StdOut);
+    }
+
+    [Fact]
+    public void PngImageWithoutIendIsReportedEvenThoughSkiaDecodesIt()
+    {
+        var d = TinyDataset.Clean("cli-noiend");
+        string image = d.PathOf("train/images/a.png");
+        File.WriteAllBytes(image, File.ReadAllBytes(image)[..^12]);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("PNG file is truncated (no IEND chunk", LineWith(r, "images/a.png"));
+    }
+
+    [Fact]
+    public void UndefinedColour()
+    {
+        var d = new TinyDataset("cli-colour");
+        d.Image("train/images/a.png");
+        d.ColorMask("train/masks/a.png", 6, 4, new Rgb(128, 64, 128), new Rgb(0, 0, 142), new Rgb(1, 2, 3));
+        d.Yaml("""
+            splits: { train: { images: train/images, masks: train/masks } }
+            mask: { encoding: rgb }
+            classes: [{ name: road, color: [128, 64, 128] }, { name: car, color: [0, 0, 142] }]
+            """);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("mask colour (1, 2, 3) (8 pixels) not a class colour", LineWith(r, "masks/a.png"));
+    }
+
+    [Fact]
+    public void UndefinedValueAndMaskWithoutImage()
+    {
+        var d = TinyDataset.Clean("cli-value");
+        d.GrayMask("train/masks/a.png", 6, 4, 0, 9);
+        d.GrayMask("train/masks/orphan.png", 6, 4, 0);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("mask value 9 (12 pixels) not defined", LineWith(r, "masks/a.png"));
+        Assert.Contains("mask has no image", LineWith(r, "orphan.png"));
+    }
+
+    [Fact]
+    public void EmptyFolder()
+    {
+        var d = TinyDataset.Clean("cli-empty");
+        Directory.CreateDirectory(d.PathOf("val/images"));
+        Directory.CreateDirectory(d.PathOf("val/masks"));
+        d.Yaml(TinyDataset.CleanYaml.Replace("splits:", "splits:\n  val: { images: val/images, masks: val/masks }"));
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("split 'val': no images", LineWith(r, "val/images"));
+        // The other split is still checked.
+        Assert.Contains("checked 2 pairs in 2 splits", r.StdOut);
+    }
+
+    [Fact]
+    public void NonexistentPaths()
+    {
+        var r = CliRunner.Run("data", "check", "/no/such/dataset.yaml");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("/no/such/dataset.yaml: dataset file not found", LineWith(r, "dataset.yaml"));
+
+        var d = TinyDataset.Clean("cli-noroot");
+        r = Check(d, "--data-root", "/no/such/root");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("data root '/no/such/root' (from --data-root) does not exist", r.StdErr);
+
+        d.Yaml(TinyDataset.CleanYaml.Replace("train/masks", "train/labels"));
+        r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("masks folder", LineWith(r, "train/labels"));
+    }
+
+    [Fact]
+    public void TypoedKey()
+    {
+        var d = TinyDataset.Clean("cli-typo");
+        d.Yaml(TinyDataset.CleanYaml.Replace("classes:", "clases:"));
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("dataset.yaml:4: unknown key 'clases' (did you mean 'classes'?)", LineWith(r, "clases"));
+    }
+
+    [Fact]
+    public void ClassListedTwice()
+    {
+        var d = TinyDataset.Clean("cli-twice");
+        d.Yaml(TinyDataset.CleanYaml + "\n  - { name: cat }\n");
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("class 'cat' is listed twice", LineWith(r, "dataset.yaml"));
+    }
+
+    [Fact]
+    public void ImagesWithAlphaAreMentionedOnceAndAreNotAProblem()
+    {
+        var d = TinyDataset.Clean("cli-alpha");
+        foreach (var id in new[] { "a", "b" })
+            PngCodec.Save(new PngRaster(6, 4, PngColorType.Rgba, 8, Enumerable.Range(0, 96).Select(i => (ushort)(i * 2)).ToArray()), d.PathOf($"train/images/{id}.png"));
+        var r = Check(d);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("note: 2 images have an alpha channel", LineWith(r, "alpha"));
+    }
+
+    [Fact]
+    public void UnknownSplitAndMissingArgument()
+    {
+        var r = Check(TinyDataset.Clean("cli-split"), "--split", "vall");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("no split 'vall'", LineWith(r, "vall"));
+
+        r = CliRunner.Run("data", "check");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("missing required argument", LineWith(r, "error"));
+        r = CliRunner.Run("data", "init", "--images", "x");
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--masks", LineWith(r, "error"));
+    }
+}

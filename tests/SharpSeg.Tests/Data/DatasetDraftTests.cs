@@ -1,0 +1,99 @@
+using SharpSeg.Data;
+using SharpSeg.Imaging;
+using Xunit;
+
+namespace SharpSeg.Tests.Data;
+
+public sealed class DatasetDraftTests
+{
+    [Fact]
+    public void ZeroAnd255MasksBecomeTwoClassesWithNoIgnore()
+    {
+        var d = new TinyDataset("draft-binary");
+        for (int i = 0; i < 3; i++) { d.Image($"img/{i}.png"); d.GrayMask($"lbl/{i}.png", 6, 4, 0, 255, 255, 255); }
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.GrayIndex, draft.MaskKind);
+        Assert.Equal([(0, 18L), (255, 54L)], draft.Labels.Select(l => (l.Value!.Value, l.Pixels)));
+        Assert.Empty(draft.SuggestedIgnoreValues);
+
+        string yaml = d.PathOf("cfg/draft.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Empty(spec.Mask.IgnoreValues);
+        Assert.Equal([("class_0", 0), ("class_255", 255)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
+        Assert.Equal(3, spec.ResolvePairs("train").Count);
+        Assert.Contains("Inspected all 3 masks", File.ReadAllText(yaml));
+    }
+
+    [Fact]
+    public void PaletteMasksWithBorderSuggestIgnore255AndKeepPaletteColours()
+    {
+        var d = new TinyDataset("draft-voc");
+        Rgb[] palette = Enumerable.Range(0, 256).Select(i => i == 255 ? new Rgb(224, 224, 192) : new Rgb((byte)(i * 60), 0, 0)).ToArray();
+        for (int i = 0; i < 4; i++)
+        {
+            d.Image($"JPEGImages/{i}.png");
+            PngCodec.SavePalette8(d.PathOf($"SegmentationClass/{i}.png"), 6, 4, Enumerable.Range(0, 24).Select(p => (byte)(p % 4 == 3 ? 255 : p % 4)).ToArray(), palette);
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("JPEGImages"), d.PathOf("SegmentationClass"), maxMasks: 2);
+        Assert.Equal(DraftMaskKind.PaletteIndex, draft.MaskKind);
+        Assert.Equal(2, draft.MasksInspected);
+        Assert.Equal([255], draft.SuggestedIgnoreValues);
+        string yaml = d.PathOf("voc.yaml");
+        draft.Write(yaml);
+        string text = File.ReadAllText(yaml);
+        Assert.Contains("Inspected 2 of 4 masks", text);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal([255], spec.Mask.IgnoreValues);
+        Assert.Equal([new Rgb(0, 0, 0), new Rgb(60, 0, 0), new Rgb(120, 0, 0)], spec.Classes.Classes.Select(c => c.Color));
+        Assert.True(new DataChecker(spec).Check().IsClean);
+    }
+
+    [Fact]
+    public void ColourMasksBecomeRgbAndGrayLookingRgbBecomesIndex()
+    {
+        var d = new TinyDataset("draft-rgb");
+        d.Image("img/a.png"); d.Image("img/b.png");
+        d.ColorMask("lbl/a_L.png", 6, 4, new Rgb(128, 64, 128), new Rgb(0, 0, 142));
+        d.ColorMask("lbl/b_L.png", 6, 4, new Rgb(128, 64, 128));
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        Assert.Equal(new PairingRule("", "_L"), draft.Pairing);
+        Assert.Equal([new Rgb(128, 64, 128), new Rgb(0, 0, 142)], draft.Labels.Select(l => l.Color!.Value));
+        draft.Write(d.PathOf("rgb.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("rgb.yaml"));
+        Assert.Equal(MaskEncodingKind.Rgb, spec.Mask.Kind);
+        Assert.True(new DataChecker(spec).Check().IsClean);
+
+        var g = new TinyDataset("draft-grayrgb");
+        g.Image("img/a.png");
+        g.ColorMask("lbl/a.png", 6, 4, new Rgb(0, 0, 0), new Rgb(1, 1, 1), new Rgb(2, 2, 2));
+        var gd = DatasetDraft.Inspect(g.PathOf("img"), g.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.GrayIndex, gd.MaskKind);
+        Assert.Equal([0, 1, 2], gd.Labels.Select(l => l.Value!.Value));
+    }
+
+    [Fact]
+    public void NoPairsIsAClearError()
+    {
+        var d = new TinyDataset("draft-nopairs");
+        d.Image("img/a.png");
+        d.GrayMask("lbl/zzz.png", 6, 4, 0);
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl")));
+        Assert.Contains("has a mask with the same file stem", e.Message);
+        Assert.Contains("does not exist", Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("nope"), d.PathOf("lbl"))).Message);
+    }
+
+    [Fact]
+    public void CliInitRefusesToOverwrite()
+    {
+        var d = TinyDataset.Clean("draft-cli");
+        string outPath = d.PathOf("draft.yaml");
+        var r = CliRunner.Run("data", "init", "--images", d.PathOf("train/images"), "--masks", d.PathOf("train/masks"), "--out", outPath);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("wrote " + outPath, r.StdOut);
+        r = CliRunner.Run("data", "init", "--images", d.PathOf("train/images"), "--masks", d.PathOf("train/masks"), "--out", outPath);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("already exists; pass --force", r.StdErr);
+    }
+}
