@@ -16,6 +16,8 @@ public static class ErrorReporter
     {
         bool debug = Environment.GetEnvironmentVariable("SHARPSEG_DEBUG") == "1";
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        // Never wrap: the message must stay one line even when stderr is redirected (Spectre then assumes 80 columns).
+        err.Profile.Width = 100_000;
         switch (ex)
         {
             case SharpSegException user:
