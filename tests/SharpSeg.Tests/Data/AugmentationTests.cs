@@ -209,6 +209,24 @@ public sealed class AugmentationTests
     }
 
     [Fact]
+    public void FusedScaleAndCropEqualsScaleThenCrop()
+    {
+        // The pipeline resamples only the crop window; it must give exactly what the two steps give one after the other.
+        var s = Blocks(57, 41, 3, [0, 1, 2, 3, 4]);
+        var rngBytes = new Random(9); rngBytes.NextBytes(s.Image.Pixels); // texture, so that interpolation differences show
+        var scale = new RandomScale(0.3, 3.0);
+        var crop = new RandomCrop(48, 64, [9, 8, 7]);
+        var fused = new AugmentationPipeline([scale, crop]);
+        for (int seed = 0; seed < 40; seed++)
+        {
+            var rng = new Random(seed);
+            var expected = crop.Apply(scale.Apply(s, rng), rng); // one generator, as the steps share it in a pipeline
+            var got = fused.Apply(s, new Random(seed));
+            Assert.Equal(expected.Image.Pixels, got.Image.Pixels);
+            Assert.Equal(expected.Mask.Labels, got.Mask.Labels);
+        }    }
+
+    [Fact]
     public void ScaleResizesBothToTheSameRoundedSize()
     {
         var s = Blocks(50, 30, 5, [0, 1]);
