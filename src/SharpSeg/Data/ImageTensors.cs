@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using TorchSharp;
@@ -15,39 +16,47 @@ public static class ImageTensors
     public static Tensor ToTensor(RgbImage image, Normalization normalization)
     {
         var lut = normalization.LookupTable(image.Channels);
-        var data = new float[image.Pixels.Length];
-        WriteChw(image, lut, data, 0);
-        return torch.tensor(data, new long[] { 1, image.Channels, image.Height, image.Width }, dtype: ScalarType.Float32);
+        var t = torch.empty(new long[] { 1, image.Channels, image.Height, image.Width }, dtype: ScalarType.Float32);
+        WriteChw(image, lut, FloatSpan(t));
+        return t;
     }
 
     /// <summary>A mask as an int64 tensor of class indices <c>[1, H, W]</c> (255 = ignore), CPU.</summary>
     public static Tensor ToTensor(LabelMask mask)
     {
-        var data = new long[mask.Labels.Length];
-        WriteLabels(mask, data, 0);
-        return torch.tensor(data, new long[] { 1, mask.Height, mask.Width }, dtype: ScalarType.Int64);
+        var t = torch.empty(new long[] { 1, mask.Height, mask.Width }, dtype: ScalarType.Int64);
+        WriteLabels(mask, Int64Span(t));
+        return t;
     }
 
-    /// <summary>Writes an HWC byte image into <paramref name="dst"/> at <paramref name="offset"/> as CHW floats through a per-channel lookup table.</summary>
-    internal static void WriteChw(RgbImage image, float[] lut, float[] dst, int offset)
+    /// <summary>The memory of a new (contiguous) float32 CPU tensor, filled in place: no managed buffer and no copy.</summary>
+    internal static Span<float> FloatSpan(Tensor t) => MemoryMarshal.Cast<byte, float>(t.bytes);
+
+    /// <summary>The memory of a new (contiguous) int64 CPU tensor, filled in place.</summary>
+    internal static Span<long> Int64Span(Tensor t) => MemoryMarshal.Cast<byte, long>(t.bytes);
+
+    /// <summary>Writes an HWC byte image into <paramref name="dst"/> (length C·H·W) as CHW floats through a per-channel lookup table.</summary>
+    internal static void WriteChw(RgbImage image, float[] lut, Span<float> dst)
     {
         int c = image.Channels, n = image.Width * image.Height;
         var px = image.Pixels;
         if (c == 1)
         {
-            for (int i = 0; i < n; i++) dst[offset + i] = lut[px[i]];
+            for (int i = 0; i < n; i++) dst[i] = lut[px[i]];
             return;
         }
         for (int k = 0; k < c; k++)
         {
-            int o = offset + k * n, lo = k * 256;
-            for (int i = 0, j = k; i < n; i++, j += c) dst[o + i] = lut[lo + px[j]];
+            var plane = dst.Slice(k * n, n);
+            int lo = k * 256;
+            for (int i = 0, j = k; i < n; i++, j += c) plane[i] = lut[lo + px[j]];
         }
     }
 
-    internal static void WriteLabels(LabelMask mask, long[] dst, int offset)
+    /// <summary>Writes a mask's class indices into <paramref name="dst"/> (length H·W) as int64.</summary>
+    internal static void WriteLabels(LabelMask mask, Span<long> dst)
     {
         var l = mask.Labels;
-        for (int i = 0; i < l.Length; i++) dst[offset + i] = l[i];
+        for (int i = 0; i < l.Length; i++) dst[i] = l[i];
     }
 }

@@ -116,44 +116,49 @@ public sealed class SegmentationLoader
     {
         int n = indices.Length;
         var ids = new string[n];
-        float[]? images = null; long[]? masks = null;
         float[]? lut = null;
         int w = 0, h = 0, c = 0; string firstId = "";
-        for (int b = 0; b < n; b++)
+        // Made outside any dispose scope on purpose (the Batch owns them) and filled in place, without managed buffers.
+        Tensor? images = null, masks = null;
+        try
         {
-            ct.ThrowIfCancellationRequested();
-            int index = indices[b];
-            var sample = Decode(index);
-            var rng = DeterministicSeed.Create(Options.Seed, epoch, index, 0xA06);
-            sample = augmentation.Apply(sample, rng);
-            var img = sample.Image; var mask = sample.Mask;
-            if (img.Width != mask.Width || img.Height != mask.Height)
-                throw new SharpSegException($"sample '{sample.Id}': image is {img.Width}x{img.Height} but its mask is {mask.Width}x{mask.Height}; image and mask must have the same size.");
-            if (b == 0)
+            for (int b = 0; b < n; b++)
             {
-                w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
-                lut = Normalization.LookupTable(c);
-                images = new float[checked(n * c * h * w)];
-                masks = new long[checked(n * h * w)];
+                ct.ThrowIfCancellationRequested();
+                int index = indices[b];
+                var sample = Decode(index);
+                var rng = DeterministicSeed.Create(Options.Seed, epoch, index, 0xA06);
+                sample = augmentation.Apply(sample, rng);
+                var img = sample.Image; var mask = sample.Mask;
+                if (img.Width != mask.Width || img.Height != mask.Height)
+                    throw new SharpSegException($"sample '{sample.Id}': image is {img.Width}x{img.Height} but its mask is {mask.Width}x{mask.Height}; image and mask must have the same size.");
+                if (b == 0)
+                {
+                    w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
+                    lut = Normalization.LookupTable(c);
+                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32);
+                    masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64);
+                }
+                else if (img.Width != w || img.Height != h)
+                {
+                    throw new SharpSegException($"samples in one batch have different sizes: '{firstId}' is {w}x{h} but '{sample.Id}' is {img.Width}x{img.Height} after augmentation; set a crop size (crop: [H, W]) so that all samples have one size, or use batch size 1.");
+                }
+                else if (img.Channels != c)
+                {
+                    throw new SharpSegException($"samples in one batch have different channel counts: '{firstId}' has {c} but '{sample.Id}' has {img.Channels}; decode all images with one channel count.");
+                }
+                ImageTensors.WriteChw(img, lut!, ImageTensors.FloatSpan(images!).Slice(b * c * h * w, c * h * w));
+                ImageTensors.WriteLabels(mask, ImageTensors.Int64Span(masks!).Slice(b * h * w, h * w));
+                ids[b] = sample.Id;
             }
-            else if (img.Width != w || img.Height != h)
-            {
-                throw new SharpSegException($"samples in one batch have different sizes: '{firstId}' is {w}x{h} but '{sample.Id}' is {img.Width}x{img.Height} after augmentation; set a crop size (crop: [H, W]) so that all samples have one size, or use batch size 1.");
-            }
-            else if (img.Channels != c)
-            {
-                throw new SharpSegException($"samples in one batch have different channel counts: '{firstId}' has {c} but '{sample.Id}' has {img.Channels}; decode all images with one channel count.");
-            }
-            ImageTensors.WriteChw(img, lut!, images!, b * c * h * w);
-            ImageTensors.WriteLabels(mask, masks!, b * h * w);
-            ids[b] = sample.Id;
+            return new Batch(images!, masks!, ids, epoch, batchIndex);
         }
-        // Made outside any dispose scope on purpose: the Batch owns these two tensors.
-        var imageTensor = torch.tensor(images!, new long[] { n, c, h, w }, dtype: ScalarType.Float32);
-        Tensor maskTensor;
-        try { maskTensor = torch.tensor(masks!, new long[] { n, h, w }, dtype: ScalarType.Int64); }
-        catch { imageTensor.Dispose(); throw; }
-        return new Batch(imageTensor, maskTensor, ids, epoch, batchIndex);
+        catch
+        {
+            images?.Dispose();
+            masks?.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The worker threads and result slots of one epoch's enumeration.</summary>

@@ -13,7 +13,18 @@ public sealed class AugmentationPipeline : IAugmentation
 
     public SegmentationSample Apply(SegmentationSample sample, Random rng)
     {
-        foreach (var step in Steps) sample = step.Apply(sample, rng);
+        var steps = Steps;
+        for (int i = 0; i < steps.Count; i++)
+        {
+            // Scale then crop is done in one pass over the crop window only; the result is identical.
+            if (steps[i] is RandomScale scale && i + 1 < steps.Count && steps[i + 1] is RandomCrop crop)
+            {
+                sample = crop.ApplyAfterScale(scale, sample, rng);
+                i++;
+                continue;
+            }
+            sample = steps[i].Apply(sample, rng);
+        }
         return sample;
     }
 

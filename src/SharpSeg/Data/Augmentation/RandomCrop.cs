@@ -28,11 +28,37 @@ public sealed class RandomCrop : IAugmentation
     public SegmentationSample Apply(SegmentationSample sample, Random rng)
     {
         Resampling.RequireSameSize(sample);
-        int sw = sample.Image.Width, sh = sample.Image.Height;
-        // Window origin in source coordinates; negative means the source sits inside the window (padding before it).
+        var (x0, y0) = DrawOrigin(sample.Image.Width, sample.Image.Height, rng);
+        return Cut(sample, x0, y0);
+    }
+
+    /// <summary>
+    /// Window origin in source coordinates for a source of <paramref name="sw"/> × <paramref name="sh"/>; negative means
+    /// the source sits inside the window (padding before it).
+    /// </summary>
+    internal (int X0, int Y0) DrawOrigin(int sw, int sh, Random rng)
+    {
         int x0 = rng.Next(Math.Min(0, sw - Width), Math.Max(0, sw - Width) + 1);
         int y0 = rng.Next(Math.Min(0, sh - Height), Math.Max(0, sh - Height) + 1);
-        return Cut(sample, x0, y0);
+        return (x0, y0);
+    }
+
+    /// <summary>
+    /// <paramref name="scale"/> then this crop, drawing the same random numbers and giving the same pixels as applying
+    /// them one after the other, but resampling only the cropped window (a 2× scale of a large image costs no more
+    /// than the crop).
+    /// </summary>
+    internal SegmentationSample ApplyAfterScale(RandomScale scale, SegmentationSample sample, Random rng)
+    {
+        Resampling.RequireSameSize(sample);
+        var (w, h) = scale.DrawSize(sample, rng);
+        var (x0, y0) = DrawOrigin(w, h, rng);
+        if (w == sample.Image.Width && h == sample.Image.Height) return Cut(sample, x0, y0);
+        return sample with
+        {
+            Image = Resampling.ResizeBilinearWindow(sample.Image, w, h, x0, y0, Width, Height, ImagePad),
+            Mask = Resampling.ResizeNearestWindow(sample.Mask, w, h, x0, y0, Width, Height),
+        };
     }
 
     /// <summary>The crop with a given window origin (source pixel coordinates of the window's top-left corner).</summary>

@@ -19,10 +19,16 @@ public sealed class RandomScale : IAugmentation
     public SegmentationSample Apply(SegmentationSample sample, Random rng)
     {
         Resampling.RequireSameSize(sample);
-        if (Min == 1.0 && Max == 1.0) return sample;
-        double f = rng.Uniform(Min, Max);
-        int w = Math.Max(1, (int)Math.Round(sample.Image.Width * f));
-        int h = Math.Max(1, (int)Math.Round(sample.Image.Height * f));
+        var (w, h) = DrawSize(sample, rng);
+        if (w == sample.Image.Width && h == sample.Image.Height) return sample;
         return sample with { Image = Resampling.ResizeBilinear(sample.Image, w, h), Mask = Resampling.ResizeNearest(sample.Mask, w, h) };
+    }
+
+    /// <summary>Draws the factor and returns the new size (the sample's own size when the range is [1, 1], drawing nothing).</summary>
+    internal (int Width, int Height) DrawSize(SegmentationSample sample, Random rng)
+    {
+        if (Min == 1.0 && Max == 1.0) return (sample.Image.Width, sample.Image.Height);
+        double f = rng.Uniform(Min, Max);
+        return (Math.Max(1, (int)Math.Round(sample.Image.Width * f)), Math.Max(1, (int)Math.Round(sample.Image.Height * f)));
     }
 }

@@ -11,27 +11,41 @@ internal static class Resampling
     public static RgbImage ResizeBilinear(RgbImage src, int width, int height)
     {
         if (width == src.Width && height == src.Height) return src;
+        return ResizeBilinearWindow(src, width, height, 0, 0, width, height, [0]);
+    }
+
+    /// <summary>
+    /// The window [x0, x0 + outW) × [y0, y0 + outH) of <paramref name="src"/> resized to fullW × fullH, computed without
+    /// making the full resized image (a scale followed by a crop). Window pixels outside the resized image get
+    /// <paramref name="pad"/> (one byte per channel, or one for all). Pixel values equal those of the full resize.
+    /// </summary>
+    public static RgbImage ResizeBilinearWindow(RgbImage src, int fullW, int fullH, int x0, int y0, int outW, int outH, IReadOnlyList<byte> pad)
+    {
         int c = src.Channels, sw = src.Width, sh = src.Height;
-        var dst = new RgbImage(width, height, c);
+        var dst = new RgbImage(outW, outH, c);
         var s = src.Pixels; var d = dst.Pixels;
-        double fx = (double)sw / width, fy = (double)sh / height;
-        var x0s = new int[width]; var x1s = new int[width]; var wxs = new float[width];
-        for (int x = 0; x < width; x++)
+        FillPad(d, c, pad, x0, y0, outW, outH, fullW, fullH);
+        int ox0 = Math.Max(0, x0), ox1 = Math.Min(fullW, x0 + outW), oy0 = Math.Max(0, y0), oy1 = Math.Min(fullH, y0 + outH);
+        if (ox1 <= ox0 || oy1 <= oy0) return dst;
+        double fx = (double)sw / fullW, fy = (double)sh / fullH;
+        int n = ox1 - ox0;
+        var x0s = new int[n]; var x1s = new int[n]; var wxs = new float[n];
+        for (int i = 0; i < n; i++)
         {
-            double sx = Math.Clamp((x + 0.5) * fx - 0.5, 0, sw - 1);
-            int x0 = (int)sx;
-            x0s[x] = x0; x1s[x] = Math.Min(x0 + 1, sw - 1); wxs[x] = (float)(sx - x0);
+            double sx = Math.Clamp((ox0 + i + 0.5) * fx - 0.5, 0, sw - 1);
+            int xa = (int)sx;
+            x0s[i] = xa * c; x1s[i] = Math.Min(xa + 1, sw - 1) * c; wxs[i] = (float)(sx - xa);
         }
-        for (int y = 0; y < height; y++)
+        for (int y = oy0; y < oy1; y++)
         {
             double sy = Math.Clamp((y + 0.5) * fy - 0.5, 0, sh - 1);
-            int y0 = (int)sy, y1 = Math.Min(y0 + 1, sh - 1);
-            float wy = (float)(sy - y0);
-            int r0 = y0 * sw, r1 = y1 * sw, o = y * width * c;
-            for (int x = 0; x < width; x++)
+            int ya = (int)sy, yb = Math.Min(ya + 1, sh - 1);
+            float wy = (float)(sy - ya);
+            int r0 = ya * sw * c, r1 = yb * sw * c, o = ((y - y0) * outW + (ox0 - x0)) * c;
+            for (int i = 0; i < n; i++)
             {
-                int a = (r0 + x0s[x]) * c, b = (r0 + x1s[x]) * c, e = (r1 + x0s[x]) * c, f = (r1 + x1s[x]) * c;
-                float wx = wxs[x];
+                int a = r0 + x0s[i], b = r0 + x1s[i], e = r1 + x0s[i], f = r1 + x1s[i];
+                float wx = wxs[i];
                 for (int k = 0; k < c; k++)
                 {
                     float top = s[a + k] + (s[b + k] - s[a + k]) * wx;
@@ -46,18 +60,45 @@ internal static class Resampling
     public static LabelMask ResizeNearest(LabelMask src, int width, int height)
     {
         if (width == src.Width && height == src.Height) return src;
+        return ResizeNearestWindow(src, width, height, 0, 0, width, height);
+    }
+
+    /// <summary>The mask counterpart of <see cref="ResizeBilinearWindow"/>: nearest, padding = <see cref="LabelMask.Ignore"/>.</summary>
+    public static LabelMask ResizeNearestWindow(LabelMask src, int fullW, int fullH, int x0, int y0, int outW, int outH)
+    {
         int sw = src.Width, sh = src.Height;
-        var dst = new LabelMask(width, height);
-        var xs = new int[width];
-        for (int x = 0; x < width; x++) xs[x] = Math.Min((int)((x + 0.5) * sw / width), sw - 1);
+        var dst = new LabelMask(outW, outH);
         var s = src.Labels; var d = dst.Labels;
-        for (int y = 0; y < height; y++)
+        int ox0 = Math.Max(0, x0), ox1 = Math.Min(fullW, x0 + outW), oy0 = Math.Max(0, y0), oy1 = Math.Min(fullH, y0 + outH);
+        if (ox0 > x0 || oy0 > y0 || ox1 < x0 + outW || oy1 < y0 + outH) Array.Fill(d, LabelMask.Ignore);
+        if (ox1 <= ox0 || oy1 <= oy0) return dst;
+        int n = ox1 - ox0;
+        var xs = new int[n];
+        for (int i = 0; i < n; i++) xs[i] = Math.Min((int)((ox0 + i + 0.5) * sw / fullW), sw - 1);
+        for (int y = oy0; y < oy1; y++)
         {
-            int sy = Math.Min((int)((y + 0.5) * sh / height), sh - 1);
-            int r = sy * sw, o = y * width;
-            for (int x = 0; x < width; x++) d[o + x] = s[r + xs[x]];
+            int sy = Math.Min((int)((y + 0.5) * sh / fullH), sh - 1);
+            int r = sy * sw, o = (y - y0) * outW + (ox0 - x0);
+            for (int i = 0; i < n; i++) d[o + i] = s[r + xs[i]];
         }
         return dst;
+    }
+
+    /// <summary>Fills the window pixels that fall outside the fullW × fullH image with the pad bytes.</summary>
+    static void FillPad(byte[] d, int c, IReadOnlyList<byte> pad, int x0, int y0, int outW, int outH, int fullW, int fullH)
+    {
+        bool inside = x0 >= 0 && y0 >= 0 && x0 + outW <= fullW && y0 + outH <= fullH;
+        if (inside) return;
+        var p = new byte[c];
+        for (int k = 0; k < c; k++) p[k] = pad[pad.Count == 1 ? 0 : Math.Min(k, pad.Count - 1)];
+        if (p.All(v => v == 0)) return; // new arrays are already zero
+        for (int y = 0; y < outH; y++)
+            for (int x = 0; x < outW; x++)
+            {
+                int sx = x0 + x, sy = y0 + y;
+                if (sx >= 0 && sy >= 0 && sx < fullW && sy < fullH) continue;
+                for (int k = 0; k < c; k++) d[(y * outW + x) * c + k] = p[k];
+            }
     }
 
     /// <summary>Checks the sample's image and mask agree in size; augmentations rely on it.</summary>

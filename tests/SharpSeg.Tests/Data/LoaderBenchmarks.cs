@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
+using SharpSeg.Imaging;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>
+/// Loader throughput on CamVid train (367 PNGs, 480×360). Run:
+/// <c>SHARPSEG_BENCH=1 dotnet test tests/SharpSeg.Tests --filter "FullyQualifiedName~LoaderBenchmarks" --logger "console;verbosity=detailed"</c>
+/// </summary>
+[Trait("Category", "Benchmark")]
+[Collection(TensorCountingCollection.Name)]
+public sealed class LoaderBenchmarks(ITestOutputHelper output)
+{
+    /// <summary>CamVid train pairs by file name (images/X.png ↔ masks/X.png).</summary>
+    static List<SamplePair> CamVidTrain()
+    {
+        string root = Path.Combine(TestPaths.SharedDatasets ?? throw new InvalidOperationException("no shared datasets folder"), "camvid", "train");
+        return Directory.GetFiles(Path.Combine(root, "images"), "*.png").Order(StringComparer.Ordinal)
+            .Select(p => new SamplePair(Path.GetFileNameWithoutExtension(p), p, Path.Combine(root, "masks", Path.GetFileName(p))))
+            .ToList();
+    }
+
+    /// <summary>CamVid decode: RGB image, 8-bit gray mask with 11 (void) mapped to ignore.</summary>
+    static SegmentationSample DecodeCamVid(SamplePair p)
+    {
+        var img = ImageFile.Load(p.ImagePath);
+        var gray = ImageFile.Load(p.MaskPath!, channels: 1);
+        var labels = gray.Pixels;
+        for (int i = 0; i < labels.Length; i++) if (labels[i] == 11) labels[i] = LabelMask.Ignore;
+        return new SegmentationSample(p.Id, img, new LabelMask(gray.Width, gray.Height, labels));
+    }
+
+    [BenchmarkFact]
+    public void CamVidTrainThroughput()
+    {
+        var pairs = CamVidTrain();
+        Log($"CamVid train: {pairs.Count} pairs; {Environment.ProcessorCount} logical CPUs; {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+
+        var sw = Stopwatch.StartNew();
+        foreach (var p in pairs.Take(50)) DecodeCamVid(p);
+        Log($"decode only (1 thread): {50 / sw.Elapsed.TotalSeconds:F1} images/s");
+
+        foreach (var (name, crop, cache, workers) in new (string, int[], bool, int)[]
+        {
+            ("crop 360x480", [360, 480], false, 2),
+            ("crop 256x256", [256, 256], false, 2),
+            ("crop 360x480, cache (decoded once)", [360, 480], true, 2),
+            ("crop 360x480, 1 worker", [360, 480], false, 1),
+        })
+        {
+            var aug = AugmentationPipeline.Build(new AugmentationOptions { Scale = [0.5, 2.0], Crop = crop, Hflip = 0.5 });
+            var loader = new SegmentationLoader(pairs, DecodeCamVid, aug, Normalization.ImageNet,
+                new LoaderOptions { BatchSize = 8, Workers = workers, Cache = cache, Seed = 1 });
+            if (cache) foreach (var b in loader.Epoch(99)) b.Dispose(); // fill the cache first
+            long peakBefore = Process.GetCurrentProcess().PeakWorkingSet64;
+            sw.Restart();
+            int images = 0;
+            foreach (var b in loader.Epoch(0)) using (b) images += b.Count;
+            double s = sw.Elapsed.TotalSeconds;
+            Log($"{name}: batch 8, {workers} worker(s), scale [0.5, 2.0], hflip 0.5: {images} images in {s:F1} s = {images / s:F1} images/s " +
+                $"(peak RSS {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB, before {peakBefore / (1 << 20)} MiB)");
+        }
+    }
+
+    void Log(string line)
+    {
+        output.WriteLine(line);
+        string? file = Environment.GetEnvironmentVariable("SHARPSEG_BENCH_OUT");
+        if (file != null) File.AppendAllText(file, line + Environment.NewLine);
+    }
+}
