@@ -69,4 +69,20 @@ public sealed class ModelZooTests
         Assert.Contains("\"batch_norm\":true", json);
         Assert.Equal(config, JsonSerializer.Deserialize<ModelConfig>(json));
     }
+
+    [Fact]
+    public void ConfigReadsFromSnakeCaseYaml()
+    {
+        const string yaml = "architecture: unet\nencoder: unet\nin_channels: 1\nnum_classes: 4\ndepth: 3\nbase_width: 8\nbatch_norm: false\ndropout: 0.2\nupsampling: transposed\ndecoder_channels: [8, 16, 32, 64]\npadding: zeros\n";
+        var config = new YamlDotNet.Serialization.DeserializerBuilder()
+            .WithNamingConvention(YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance)
+            .Build().Deserialize<ModelConfig>(yaml);
+        Assert.Equal(1, config.InChannels);
+        Assert.Equal(4, config.NumClasses);
+        Assert.Equal(8, config.BaseWidth);
+        Assert.False(config.BatchNorm);
+        Assert.Equal(new[] { 8, 16, 32, 64 }, config.DecoderChannels);
+        Assert.Equal("zeros", config.Padding);
+        config.Validate();
+    }
 }
