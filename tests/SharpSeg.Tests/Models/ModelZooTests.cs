@@ -62,12 +62,14 @@ public sealed class ModelZooTests
     [Fact]
     public void ConfigRoundTripsThroughSnakeCaseJson()
     {
-        var config = new ModelConfig { InChannels = 1, NumClasses = 5, BaseWidth = 16, Dropout = 0.1, Upsampling = "transposed" };
+        var config = new ModelConfig { InChannels = 1, NumClasses = 5, BaseWidth = 16, Dropout = 0.1, Upsampling = "transposed", DecoderChannels = [4, 8, 16, 32, 64] };
         string json = JsonSerializer.Serialize(config);
         Assert.Contains("\"in_channels\":1", json);
         Assert.Contains("\"base_width\":16", json);
         Assert.Contains("\"batch_norm\":true", json);
         Assert.Equal(config, JsonSerializer.Deserialize<ModelConfig>(json));
+        Assert.NotEqual(config, config with { DecoderChannels = [4, 8, 16, 32, 65] });
+        Assert.NotEqual(config, config with { DecoderChannels = null });
     }
 
     [Fact]
