@@ -56,11 +56,15 @@ public sealed class CrossEntropyLoss : ISegmentationLoss
         Tensor t = target.dtype == ScalarType.Int64 ? target : target.to_type(ScalarType.Int64);
         Tensor? weight = classWeights is null ? null : tensor(classWeights, device: logits.device).to_type(logits.dtype);
         Tensor valid = t.ne(IgnoreIndex);
+        Tensor safeTarget = t.masked_fill(valid.logical_not(), 0);
+        // Checked here because libtorch reports an out-of-range target cryptically on CPU and as a device assert on CUDA.
+        long maxTarget = safeTarget.max().item<long>(), minTarget = safeTarget.min().item<long>();
+        if (minTarget < 0 || maxTarget >= c)
+            throw new SharpSegException($"a target pixel has class {(minTarget < 0 ? minTarget : maxTarget)} but the model outputs {c} classes (0..{c - 1}, ignore {IgnoreIndex}): set num_classes to the dataset's class count or map the value to the ignore index.");
 
         // Per-pixel losses (ignored pixels are 0), then PyTorch's weighted mean with a guarded divisor.
         Tensor perPixel = nn.functional.cross_entropy(logits, t, weight: weight, ignore_index: IgnoreIndex,
             reduction: nn.Reduction.None, label_smoothing: LabelSmoothing);
-        Tensor safeTarget = t.masked_fill(valid.logical_not(), 0);
         Tensor pixelWeight = weight is null
             ? valid.to_type(logits.dtype)
             : weight.index_select(0, safeTarget.flatten()).view_as(t) * valid.to_type(logits.dtype);

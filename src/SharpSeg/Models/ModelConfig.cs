@@ -41,6 +41,16 @@ public sealed record ModelConfig
     /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>
     [JsonPropertyName("padding")] public string Padding { get; init; } = "reflect";
 
+    /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
+    /// equals the recipe's when they describe the same model).</summary>
+    public bool Equals(ModelConfig? other) =>
+        other is not null && Architecture == other.Architecture && Encoder == other.Encoder && InChannels == other.InChannels
+        && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
+        && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
+        && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
+
+    public override int GetHashCode() => HashCode.Combine(Architecture, Encoder, InChannels, NumClasses, Depth, BaseWidth, Upsampling, DecoderChannels?.Length);
+
     /// <summary>Throws <see cref="SharpSegException"/> with a one-line fix for the first invalid value.</summary>
     public void Validate()
     {

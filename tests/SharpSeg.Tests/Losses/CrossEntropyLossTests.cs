@@ -117,4 +117,14 @@ public sealed class CrossEntropyLossTests
         Assert.Contains("3 class weights", ex.Message);
         Assert.Throws<SharpSegException>(() => new CrossEntropyLoss(classWeights: [1f, -1f]));
     }
+
+    [Fact]
+    public void TargetClassBeyondTheModelsClassesIsAUserError()
+    {
+        using var logits = Logits();
+        using var target = tensor(new long[] { 0, 1, 2, 255 }).reshape(1, 2, 2);
+        var ex = Assert.Throws<SharpSegException>(() => new CrossEntropyLoss().Compute(logits, target));
+        Assert.Contains("class 2", ex.Message);
+        Assert.Contains("num_classes", ex.Message);
+    }
 }

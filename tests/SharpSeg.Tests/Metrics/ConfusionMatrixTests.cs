@@ -33,6 +33,8 @@ public sealed class ConfusionMatrixTests
         using var t = torch.tensor(Target.Select(b => (long)b).ToArray()).reshape(1, 3, 4);
         using var p = torch.tensor(Prediction.Select(b => (long)b).ToArray()).reshape(1, 3, 4);
         cm.Update(p, t);
+        using var allIgnored = t.clone().fill_(255);
+        cm.Update(p, allIgnored); // adds nothing; also checks that the first Update left its inputs alive
         return cm;
     }
 

@@ -19,5 +19,6 @@ public sealed class PerImageMetricsTests
         Assert.Equal(1.0, m[0]!.Value, 12);
         Assert.Equal(7.0 / 12, m[1]!.Value, 12);
         Assert.Null(m[2]);
+        Assert.Equal(m, PerImageMetrics.MeanIoU(p, t, numClasses: 3)); // inputs still alive and unchanged
     }
 }

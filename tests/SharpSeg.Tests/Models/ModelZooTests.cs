@@ -62,11 +62,29 @@ public sealed class ModelZooTests
     [Fact]
     public void ConfigRoundTripsThroughSnakeCaseJson()
     {
-        var config = new ModelConfig { InChannels = 1, NumClasses = 5, BaseWidth = 16, Dropout = 0.1, Upsampling = "transposed" };
+        var config = new ModelConfig { InChannels = 1, NumClasses = 5, BaseWidth = 16, Dropout = 0.1, Upsampling = "transposed", DecoderChannels = [4, 8, 16, 32, 64] };
         string json = JsonSerializer.Serialize(config);
         Assert.Contains("\"in_channels\":1", json);
         Assert.Contains("\"base_width\":16", json);
         Assert.Contains("\"batch_norm\":true", json);
         Assert.Equal(config, JsonSerializer.Deserialize<ModelConfig>(json));
+        Assert.NotEqual(config, config with { DecoderChannels = [4, 8, 16, 32, 65] });
+        Assert.NotEqual(config, config with { DecoderChannels = null });
+    }
+
+    [Fact]
+    public void ConfigReadsFromSnakeCaseYaml()
+    {
+        const string yaml = "architecture: unet\nencoder: unet\nin_channels: 1\nnum_classes: 4\ndepth: 3\nbase_width: 8\nbatch_norm: false\ndropout: 0.2\nupsampling: transposed\ndecoder_channels: [8, 16, 32, 64]\npadding: zeros\n";
+        var config = new YamlDotNet.Serialization.DeserializerBuilder()
+            .WithNamingConvention(YamlDotNet.Serialization.NamingConventions.UnderscoredNamingConvention.Instance)
+            .Build().Deserialize<ModelConfig>(yaml);
+        Assert.Equal(1, config.InChannels);
+        Assert.Equal(4, config.NumClasses);
+        Assert.Equal(8, config.BaseWidth);
+        Assert.False(config.BatchNorm);
+        Assert.Equal(new[] { 8, 16, 32, 64 }, config.DecoderChannels);
+        Assert.Equal("zeros", config.Padding);
+        config.Validate();
     }
 }
