@@ -15,8 +15,14 @@ public sealed class DatasetDraft
     /// <summary>Masks inspected by default (evenly spaced over the pairs) before the draft is written.</summary>
     public const int DefaultMaxMasks = 200;
 
-    /// <summary>Colour masks with more distinct colours than this are treated as compression-damaged (JPEG) when drafting.</summary>
+    /// <summary>At most this many values/colours are drafted as classes.</summary>
     const int MaxListedLabels = LabelMask.MaxClasses;
+
+    /// <summary>Colour masks with more distinct colours than this are treated as noisy (lossy compression).</summary>
+    const int NoisyColorCount = 64;
+
+    /// <summary>In noisy colour masks, a colour must cover this fraction of inspected pixels to be drafted as a class.</summary>
+    const double MinClassColorShare = 0.002;
 
     DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
         int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels)
@@ -43,7 +49,7 @@ public sealed class DatasetDraft
     public int MaxBitDepth { get; }
     /// <summary>Values or colours found, in value order (index) or by pixel count (colours); at most 255.</summary>
     public IReadOnlyList<DraftLabel> Labels { get; }
-    /// <summary>Pixels of colours not listed in <see cref="Labels"/> (rare colours beyond the first 255, typically JPEG noise).</summary>
+    /// <summary>Pixels of colours not listed in <see cref="Labels"/> (rare colours in noisy colour masks, typically JPEG damage).</summary>
     public long OtherPixels { get; }
     /// <summary>How many distinct colours were not listed.</summary>
     public int OtherLabels { get; }
@@ -117,9 +123,14 @@ public sealed class DatasetDraft
                     colorCounts[c] = colorCounts.GetValueOrDefault(c) + n; colorMasks[c] = colorMasks.GetValueOrDefault(c) + 1;
                 }
             var ordered = colorCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
-            labels = ordered.Take(MaxListedLabels).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colorMasks[kv.Key])).ToList();
-            otherLabels = Math.Max(0, ordered.Length - MaxListedLabels);
-            otherPixels = ordered.Skip(MaxListedLabels).Sum(kv => kv.Value);
+            // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
+            // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
+            int keep = ordered.Length <= NoisyColorCount ? ordered.Length
+                : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * totalPixels)));
+            keep = Math.Min(keep, MaxListedLabels);
+            labels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colorMasks[kv.Key])).ToList();
+            otherLabels = ordered.Length - keep;
+            otherPixels = ordered.Skip(keep).Sum(kv => kv.Value);
         }
         else
         {
