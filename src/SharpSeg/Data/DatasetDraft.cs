@@ -247,7 +247,7 @@ public sealed class DatasetDraft
         sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
         sb.AppendLine("#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
-        sb.AppendLine($"name: {Quote(Path.GetFileName(common.TrimEnd(Path.DirectorySeparatorChar)) is { Length: > 0 } n ? n : "dataset")}");
+        sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
         sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))} }}");
@@ -303,6 +303,16 @@ public sealed class DatasetDraft
     {
         string text = ToYaml(yamlPath);
         ImageFile.WriteAtomically(yamlPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(text); });
+    }
+
+    static readonly string[] SplitFolderNames = ["train", "training", "val", "valid", "validation", "test", "testing", "data"];
+
+    /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ...) the parent's name.</summary>
+    static string DatasetName(string folder)
+    {
+        var dir = new DirectoryInfo(folder);
+        while (dir.Parent != null && SplitFolderNames.Contains(dir.Name.ToLowerInvariant())) dir = dir.Parent;
+        return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
     }
 
     static string CommonParent(string a, string b)
