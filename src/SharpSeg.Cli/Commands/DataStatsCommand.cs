@@ -50,7 +50,8 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
             AnsiConsole.Write(sizes);
         }
         foreach (var skipped in report.SkippedUnlabelledSplits) AnsiConsole.WriteLine($"split '{skipped}' has no masks: skipped.");
-        string outPath = Path.GetFullPath(settings.Out ?? $"{spec.Name}-stats.json");
+        string safeName = string.Concat(spec.Name.Select(ch => Path.GetInvalidFileNameChars().Contains(ch) ? '_' : ch));
+        string outPath = Path.GetFullPath(settings.Out ?? $"{safeName}-stats.json");
         report.WriteJson(outPath);
         AnsiConsole.WriteLine($"wrote {outPath}");
         return 0;

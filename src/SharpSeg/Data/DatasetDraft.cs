@@ -15,8 +15,14 @@ public sealed class DatasetDraft
     /// <summary>Masks inspected by default (evenly spaced over the pairs) before the draft is written.</summary>
     public const int DefaultMaxMasks = 200;
 
-    /// <summary>Colour masks with more distinct colours than this are treated as compression-damaged (JPEG) when drafting.</summary>
+    /// <summary>At most this many values/colours are drafted as classes.</summary>
     const int MaxListedLabels = LabelMask.MaxClasses;
+
+    /// <summary>Colour masks with more distinct colours than this are treated as noisy (lossy compression).</summary>
+    const int NoisyColorCount = 64;
+
+    /// <summary>In noisy colour masks, a colour must cover this fraction of inspected pixels to be drafted as a class.</summary>
+    const double MinClassColorShare = 0.002;
 
     DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
         int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels)
@@ -43,7 +49,7 @@ public sealed class DatasetDraft
     public int MaxBitDepth { get; }
     /// <summary>Values or colours found, in value order (index) or by pixel count (colours); at most 255.</summary>
     public IReadOnlyList<DraftLabel> Labels { get; }
-    /// <summary>Pixels of colours not listed in <see cref="Labels"/> (rare colours beyond the first 255, typically JPEG noise).</summary>
+    /// <summary>Pixels of colours not listed in <see cref="Labels"/> (rare colours in noisy colour masks, typically JPEG damage).</summary>
     public long OtherPixels { get; }
     /// <summary>How many distinct colours were not listed.</summary>
     public int OtherLabels { get; }
@@ -117,9 +123,14 @@ public sealed class DatasetDraft
                     colorCounts[c] = colorCounts.GetValueOrDefault(c) + n; colorMasks[c] = colorMasks.GetValueOrDefault(c) + 1;
                 }
             var ordered = colorCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
-            labels = ordered.Take(MaxListedLabels).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colorMasks[kv.Key])).ToList();
-            otherLabels = Math.Max(0, ordered.Length - MaxListedLabels);
-            otherPixels = ordered.Skip(MaxListedLabels).Sum(kv => kv.Value);
+            // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
+            // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
+            int keep = ordered.Length <= NoisyColorCount ? ordered.Length
+                : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * totalPixels)));
+            keep = Math.Min(keep, MaxListedLabels);
+            labels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colorMasks[kv.Key])).ToList();
+            otherLabels = ordered.Length - keep;
+            otherPixels = ordered.Skip(keep).Sum(kv => kv.Value);
         }
         else
         {
@@ -236,7 +247,7 @@ public sealed class DatasetDraft
         sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
         sb.AppendLine("#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
-        sb.AppendLine($"name: {Quote(Path.GetFileName(common.TrimEnd(Path.DirectorySeparatorChar)) is { Length: > 0 } n ? n : "dataset")}");
+        sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
         sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))} }}");
@@ -292,6 +303,16 @@ public sealed class DatasetDraft
     {
         string text = ToYaml(yamlPath);
         ImageFile.WriteAtomically(yamlPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(text); });
+    }
+
+    static readonly string[] SplitFolderNames = ["train", "training", "val", "valid", "validation", "test", "testing", "data"];
+
+    /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ...) the parent's name.</summary>
+    static string DatasetName(string folder)
+    {
+        var dir = new DirectoryInfo(folder);
+        while (dir.Parent != null && SplitFolderNames.Contains(dir.Name.ToLowerInvariant())) dir = dir.Parent;
+        return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
     }
 
     static string CommonParent(string a, string b)

@@ -65,7 +65,7 @@ public sealed class DatasetSpec
         var listing = ListSplit(split);
         if (listing.Problems.Count > 0)
         {
-            string more = listing.Problems.Count > 1 ? $" ({listing.Problems.Count - 1} more problems in split '{split}'; 'sharpseg data check {SourcePath}' lists them all)" : "";
+            string more = listing.Problems.Count > 1 ? $" ({listing.Problems.Count - 1} more problem{(listing.Problems.Count == 2 ? "" : "s")} in split '{split}'; 'sharpseg data check {SourcePath}' lists them all)" : "";
             throw new SharpSegException(listing.Problems[0].Message + more);
         }
         return listing.Pairs;

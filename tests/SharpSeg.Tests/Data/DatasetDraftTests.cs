@@ -74,6 +74,23 @@ public sealed class DatasetDraftTests
     }
 
     [Fact]
+    public void NoisyColourMasksDraftOnlyTheMainColoursAndSuggestATolerance()
+    {
+        var d = new TinyDataset("draft-jpeg");
+        d.Image("img/a.png", 50, 40);
+        var colors = new Rgb[2000];
+        for (int i = 0; i < colors.Length; i++) colors[i] = i < 1000 ? new Rgb(128, 64, 128) : new Rgb(0, 0, 142);
+        for (int i = 0; i < 100; i++) colors[i * 20] = new Rgb((byte)(120 + i % 9), (byte)(60 + i / 9), 130); // 100 one-pixel colours
+        d.ColorMask("lbl/a.png", 50, 40, colors);
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal([new Rgb(0, 0, 142), new Rgb(128, 64, 128)], draft.Labels.Select(l => l.Color!.Value));
+        Assert.Equal((100, 100L), (draft.OtherLabels, draft.OtherPixels));
+        draft.Write(d.PathOf("j.yaml"));
+        Assert.Contains("color_tolerance: 12", File.ReadAllText(d.PathOf("j.yaml")));
+        Assert.Equal(12, DatasetSpec.Load(d.PathOf("j.yaml")).Mask.ColorTolerance);
+    }
+
+    [Fact]
     public void NoPairsIsAClearError()
     {
         var d = new TinyDataset("draft-nopairs");

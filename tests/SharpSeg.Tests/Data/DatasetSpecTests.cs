@@ -239,7 +239,7 @@ public sealed class DatasetSpecTests
         var missingImage = Assert.Single(listing.Problems, p => p.Kind == PairingProblemKind.MissingImage);
         Assert.Equal(d.PathOf("lbl/z_L.png"), missingImage.File);
         var e = Assert.Throws<SharpSegException>(() => spec.ResolvePairs("train"));
-        Assert.Contains("1 more problems", e.Message);
+        Assert.Contains("(1 more problem in split 'train'", e.Message);
     }
 
     [Fact]

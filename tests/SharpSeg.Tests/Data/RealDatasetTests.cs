@@ -86,6 +86,7 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         Assert.Contains("value: 0", text);
         Assert.Contains("value: 255", text);
         Assert.Contains("ignore_values: []", text);
+        Assert.Contains("name: \"isbi2012-membrane\"", text); // not the split folder's name 'train'
 
         File.WriteAllText(yaml, text.Replace("name: class_0,", "name: membrane,").Replace("name: class_255,", "name: cell,"));
         var spec = DatasetSpec.Load(yaml);
