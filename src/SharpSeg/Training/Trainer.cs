@@ -166,73 +166,83 @@ public sealed class Trainer
         bool stoppedEarly = false;
         model.train();
 
-        while (iteration < totalIterations && !stoppedEarly)
+        try
         {
-            int epoch = (int)(iteration / stepsPerEpoch);
-            int startBatch = (int)(iteration % stepsPerEpoch);
-            foreach (var batch in loader.Epoch(epoch, cancellationToken))
+            while (iteration < totalIterations && !stoppedEarly)
             {
-                using (batch)
+                int epoch = (int)(iteration / stepsPerEpoch);
+                int startBatch = (int)(iteration % stepsPerEpoch);
+                foreach (var batch in loader.Epoch(epoch, cancellationToken))
                 {
-                    if (batch.Index < startBatch) continue; // resuming mid-epoch: these batches were trained on before
-                    cancellationToken.ThrowIfCancellationRequested();
-                    trainClock.Start();
-                    double lr = schedule.At(iteration);
-                    foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                    float lossValue;
-                    using (var scope = NewDisposeScope())
+                    using (batch)
                     {
-                        optimizer.zero_grad();
-                        Tensor logits = model.forward(batch.Images.to(device));
-                        Tensor l = loss.Compute(logits, batch.Masks.to(device));
-                        l.backward();
-                        if (gradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), gradClip);
-                        optimizer.step();
-                        lossValue = l.item<float>();
+                        if (batch.Index < startBatch) continue; // resuming mid-epoch: these batches were trained on before
+                        cancellationToken.ThrowIfCancellationRequested();
+                        trainClock.Start();
+                        double lr = schedule.At(iteration);
+                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                        float lossValue;
+                        using (var scope = NewDisposeScope())
+                        {
+                            optimizer.zero_grad();
+                            Tensor logits = model.forward(batch.Images.to(device));
+                            Tensor l = loss.Compute(logits, batch.Masks.to(device));
+                            l.backward();
+                            if (gradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), gradClip);
+                            optimizer.step();
+                            lossValue = l.item<float>();
+                        }
+                        trainClock.Stop();
+                        if (!float.IsFinite(lossValue))
+                            throw new SharpSegException($"training diverged: loss is {lossValue} at iteration {iteration} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).");
+                        iteration++;
+                        imagesSeen += batch.Count;
+                        emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
+                        double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
+                        var remaining = TimeSpan.FromSeconds((totalIterations - iteration) * batchSize / Math.Max(1e-9, ips));
+                        if (iteration % Math.Max(1, r.LogEvery) == 0 || iteration == totalIterations)
+                            log.Write(new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["lr"] = lr, ["images_per_s"] = ips, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
                     }
-                    trainClock.Stop();
-                    if (!float.IsFinite(lossValue))
-                        throw new SharpSegException($"training diverged: loss is {lossValue} at iteration {iteration} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).");
-                    iteration++;
-                    imagesSeen += batch.Count;
-                    emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
-                    double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
-                    var remaining = TimeSpan.FromSeconds((totalIterations - iteration) * batchSize / Math.Max(1e-9, ips));
-                    if (iteration % Math.Max(1, r.LogEvery) == 0 || iteration == totalIterations)
-                        log.Write(new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["lr"] = lr, ["images_per_s"] = ips, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
-                    progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
-                }
 
-                bool endOfEpoch = iteration % stepsPerEpoch == 0;
-                bool validateNow = budgetInIterations ? iteration % r.ValEvery == 0 : endOfEpoch && (iteration / stepsPerEpoch) % r.ValEvery == 0;
-                bool finished = iteration >= totalIterations;
-                if (validateNow || finished)
-                {
-                    bool isBest = false;
-                    if (evaluator != null)
+                    bool endOfEpoch = iteration % stepsPerEpoch == 0;
+                    bool validateNow = budgetInIterations ? iteration % r.ValEvery == 0 : endOfEpoch && (iteration / stepsPerEpoch) % r.ValEvery == 0;
+                    bool finished = iteration >= totalIterations;
+                    if (validateNow || finished)
                     {
-                        lastValidation = evaluator.Evaluate(valPairs!, decoder.Decode, cancellationToken: cancellationToken);
-                        double miou = lastValidation.MeanIoU ?? 0;
-                        isBest = bestMIoU == null || miou > bestMIoU.Value;
-                        if (isBest) { bestMIoU = miou; bestIteration = iteration; sinceBest = 0; } else sinceBest++;
-                        var rec = new JsonObject { ["kind"] = "val", ["iteration"] = iteration, ["epoch"] = iteration / (double)stepsPerEpoch, ["miou"] = lastValidation.MeanIoU, ["pixel_accuracy"] = lastValidation.PixelAccuracy, ["mean_class_accuracy"] = lastValidation.MeanClassAccuracy, ["is_best"] = isBest, ["elapsed_s"] = clock.Elapsed.TotalSeconds };
-                        rec["per_class_iou"] = new JsonArray(lastValidation.PerClass.Select(c => (JsonNode?)(c.IoU is double d ? JsonValue.Create(d) : null)).ToArray());
-                        log.Write(rec);
+                        bool isBest = false;
+                        if (evaluator != null)
+                        {
+                            lastValidation = evaluator.Evaluate(valPairs!, decoder.Decode, cancellationToken: cancellationToken);
+                            double miou = lastValidation.MeanIoU ?? 0;
+                            isBest = bestMIoU == null || miou > bestMIoU.Value;
+                            if (isBest) { bestMIoU = miou; bestIteration = iteration; sinceBest = 0; } else sinceBest++;
+                            var rec = new JsonObject { ["kind"] = "val", ["iteration"] = iteration, ["epoch"] = iteration / (double)stepsPerEpoch, ["miou"] = lastValidation.MeanIoU, ["pixel_accuracy"] = lastValidation.PixelAccuracy, ["mean_class_accuracy"] = lastValidation.MeanClassAccuracy, ["is_best"] = isBest, ["elapsed_s"] = clock.Elapsed.TotalSeconds };
+                            rec["per_class_iou"] = new JsonArray(lastValidation.PerClass.Select(c => (JsonNode?)(c.IoU is double d ? JsonValue.Create(d) : null)).ToArray());
+                            log.Write(rec);
+                        }
+                        else { isBest = true; bestIteration = iteration; }
+                        var info = Info(lastValidation);
+                        Checkpoint.Save(lastPath, model, info, optimizer);
+                        if (isBest) Checkpoint.Save(bestPath, model, info);
+                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, schedule.At(iteration), imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds), clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
+                        if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
+                        {
+                            stoppedEarly = true;
+                            log.Write(new JsonObject { ["kind"] = "early_stop", ["iteration"] = iteration, ["best_iteration"] = bestIteration, ["best_miou"] = bestMIoU });
+                            progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, 0, 0, clock.Elapsed, TimeSpan.Zero, Message: $"early stop: no val mIoU improvement in {sinceBest} validations"));
+                        }
                     }
-                    else { isBest = true; bestIteration = iteration; }
-                    var info = Info(lastValidation);
-                    Checkpoint.Save(lastPath, model, info, optimizer);
-                    if (isBest) Checkpoint.Save(bestPath, model, info);
-                    progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, schedule.At(iteration), imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds), clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
-                    if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
-                    {
-                        stoppedEarly = true;
-                        log.Write(new JsonObject { ["kind"] = "early_stop", ["iteration"] = iteration, ["best_iteration"] = bestIteration, ["best_miou"] = bestMIoU });
-                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, 0, 0, clock.Elapsed, TimeSpan.Zero, Message: $"early stop: no val mIoU improvement in {sinceBest} validations"));
-                    }
+                    if (finished || stoppedEarly) break;
                 }
-                if (finished || stoppedEarly) break;
             }
+        }
+        catch (OperationCanceledException)
+        {
+            // Interrupted (Ctrl+C, or a caller's token): keep what was trained so that --resume continues from here.
+            Checkpoint.Save(lastPath, model, Info(lastValidation), optimizer);
+            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+            throw;
         }
         log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
         return new TrainingResult(_runDirectory, bestPath, lastPath, iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
