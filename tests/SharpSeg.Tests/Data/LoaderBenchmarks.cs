@@ -44,6 +44,17 @@ public sealed class LoaderBenchmarks(ITestOutputHelper output)
         foreach (var p in pairs.Take(50)) DecodeCamVid(p);
         Log($"decode only (1 thread): {50 / sw.Elapsed.TotalSeconds:F1} images/s");
 
+        // Stage costs on one thread, over 50 decoded samples.
+        var decoded = pairs.Take(50).Select(DecodeCamVid).ToList();
+        var train = AugmentationPipeline.Build(new AugmentationOptions { Scale = [0.5, 2.0], Crop = [360, 480], Hflip = 0.5 });
+        var augmented = new List<SegmentationSample>();
+        sw.Restart();
+        for (int i = 0; i < decoded.Count; i++) augmented.Add(train.Apply(decoded[i], new Random(i)));
+        Log($"augment only (scale+crop 360x480+hflip, 1 thread): {decoded.Count / sw.Elapsed.TotalSeconds:F1} images/s");
+        sw.Restart();
+        foreach (var a in augmented) { ImageTensors.ToTensor(a.Image, Normalization.ImageNet).Dispose(); ImageTensors.ToTensor(a.Mask).Dispose(); }
+        Log($"to tensors only (normalise + int64 mask, 1 thread): {augmented.Count / sw.Elapsed.TotalSeconds:F1} images/s");
+
         foreach (var (name, crop, cache, workers) in new (string, int[], bool, int)[]
         {
             ("crop 360x480", [360, 480], false, 2),
