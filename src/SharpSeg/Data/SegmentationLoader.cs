@@ -27,7 +27,8 @@ public sealed class SegmentationLoader
     readonly SegmentationSample?[]? cache;
 
     /// <param name="pairs">The samples (file pairs) of one split.</param>
-    /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder).</param>
+    /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder). Called from several
+    /// threads at once, so it must be thread-safe (a pure function of the pair is).</param>
     /// <param name="augmentation">Applied to every sample with its own seeded <see cref="Random"/>; use
     /// <see cref="AugmentationPipeline.Identity"/> for none.</param>
     /// <param name="normalization">Per-channel mean/std applied when converting to float tensors.</param>
@@ -136,8 +137,9 @@ public sealed class SegmentationLoader
                 {
                     w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
                     lut = Normalization.LookupTable(c);
-                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32);
-                    masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64);
+                    // Detached: with workers = 0 this runs on the consumer thread, maybe inside its dispose scope.
+                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
+                    masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64).DetachFromDisposeScope();
                 }
                 else if (img.Width != w || img.Height != h)
                 {

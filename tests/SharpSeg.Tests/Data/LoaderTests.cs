@@ -206,6 +206,22 @@ public sealed class LoaderTests
     }
 
     [Fact]
+    public void BatchesBelongToTheCallerNotToAnEnclosingDisposeScope()
+    {
+        foreach (int workers in new[] { 0, 2 })
+        {
+            var loader = Loader(4, new LoaderOptions { BatchSize = 2, Workers = workers });
+            Batch kept;
+            using (torch.NewDisposeScope()) kept = loader.Epoch(0).First();
+            Assert.False(kept.Images.IsInvalid);
+            Assert.Equal(2 * 3 * H * W, kept.Images.numel());
+            kept.Dispose();
+            Assert.True(kept.Images.IsInvalid);
+            Assert.True(kept.Masks.IsInvalid);
+        }
+    }
+
+    [Fact]
     public void ImageTensorsConvertOneImageAndMask()
     {
         var img = new RgbImage(3, 2, 3, [0, 255, 51, 0, 255, 51, 0, 255, 51, 0, 255, 51, 0, 255, 51, 0, 255, 102]);
