@@ -46,6 +46,19 @@ public sealed class SegmentationLoader
         if (options.Cache) cache = new SegmentationSample?[pairs.Count];
     }
 
+    /// <summary>
+    /// A loader over samples already in memory (e.g. <see cref="Synthetic.SyntheticSceneGenerator.Generate"/>): nothing is
+    /// decoded; the samples are never modified.
+    /// </summary>
+    public static SegmentationLoader InMemory(IReadOnlyList<SegmentationSample> samples, IAugmentation augmentation,
+        Normalization normalization, LoaderOptions options)
+    {
+        var pairs = samples.Select((s, i) => new SamplePair(s.Id, $"memory:{i}", null)).ToList();
+        var bySlot = new Dictionary<SamplePair, SegmentationSample>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < pairs.Count; i++) bySlot[pairs[i]] = samples[i];
+        return new SegmentationLoader(pairs, p => bySlot[p], augmentation, normalization, options with { Cache = false });
+    }
+
     public LoaderOptions Options { get; }
     public Normalization Normalization { get; }
 

@@ -237,6 +237,21 @@ public sealed class LoaderTests
     }
 
     [Fact]
+    public void InMemoryLoaderServesGeneratedScenes()
+    {
+        var samples = SharpSeg.Data.Synthetic.SyntheticSceneGenerator.Generate(new SharpSeg.Data.Synthetic.SyntheticSceneOptions { Train = 10 }).ToList();
+        var loader = SegmentationLoader.InMemory(samples, new HorizontalFlip(0.5), Normalization.ImageNet, new LoaderOptions { BatchSize = 4, Seed = 3 });
+        var ids = new List<string>();
+        foreach (var b in loader.Epoch(0))
+            using (b)
+            {
+                Assert.Equal(new long[] { b.Count, 3, 128, 128 }, b.Images.shape);
+                ids.AddRange(b.Ids);
+            }
+        Assert.Equal(samples.Select(s => s.Id).Order(), ids.Order());
+    }
+
+    [Fact]
     public void BadOptionsAreUserErrors()
     {
         Assert.Throws<SharpSegException>(() => Loader(4, new LoaderOptions { BatchSize = 0 }));
