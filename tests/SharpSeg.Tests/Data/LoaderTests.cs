@@ -179,6 +179,37 @@ public sealed class LoaderTests
     }
 
     [Fact]
+    public void RandomStopsAndFailuresNeverHangOrLeak()
+    {
+        // Many random combinations of size, batch, workers, prefetch, a failing sample and an early stop.
+        var rnd = new Random(1);
+        long before = torch.Tensor.TotalCount;
+        for (int iter = 0; iter < 150; iter++)
+        {
+            int n = rnd.Next(1, 40), bad = rnd.Next(0, 60), stopAt = rnd.Next(0, 12);
+            var options = new LoaderOptions { BatchSize = rnd.Next(1, 6), Workers = rnd.Next(0, 5), Prefetch = rnd.Next(1, 5), Seed = iter };
+            SegmentationSample Flaky(SamplePair p)
+            {
+                int i = int.Parse(p.Id[1..]);
+                if (i == bad) throw new SharpSegException("bad " + p.Id);
+                if (i % 7 == 0) Thread.Sleep(1);
+                return Decode(p);
+            }
+            var loader = Loader(n, options, decoder: Flaky);
+            try
+            {
+                foreach (var b in loader.Epoch(iter)) { b.Dispose(); if (b.Index == stopAt) break; }
+            }
+            catch (SharpSegException e)
+            {
+                Assert.StartsWith("bad s", e.Message);
+                Assert.True(bad < n);
+            }
+        }
+        Assert.Equal(before, torch.Tensor.TotalCount);
+    }
+
+    [Fact]
     public void CacheDecodesEachSampleOnce()
     {
         var calls = new ConcurrentDictionary<string, int>();
