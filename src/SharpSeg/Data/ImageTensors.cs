@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
@@ -36,6 +37,7 @@ public static class ImageTensors
     internal static Span<long> Int64Span(Tensor t) => MemoryMarshal.Cast<byte, long>(t.bytes);
 
     /// <summary>Writes an HWC byte image into <paramref name="dst"/> (length C·H·W) as CHW floats through a per-channel lookup table.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     internal static void WriteChw(RgbImage image, float[] lut, Span<float> dst)
     {
         int c = image.Channels, n = image.Width * image.Height;
@@ -54,6 +56,7 @@ public static class ImageTensors
     }
 
     /// <summary>Writes a mask's class indices into <paramref name="dst"/> (length H·W) as int64.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     internal static void WriteLabels(LabelMask mask, Span<long> dst)
     {
         var l = mask.Labels;

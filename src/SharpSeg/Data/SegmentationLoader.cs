@@ -27,7 +27,8 @@ public sealed class SegmentationLoader
     readonly SegmentationSample?[]? cache;
 
     /// <param name="pairs">The samples (file pairs) of one split.</param>
-    /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder).</param>
+    /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder). Called from several
+    /// threads at once, so it must be thread-safe (a pure function of the pair is).</param>
     /// <param name="augmentation">Applied to every sample with its own seeded <see cref="Random"/>; use
     /// <see cref="AugmentationPipeline.Identity"/> for none.</param>
     /// <param name="normalization">Per-channel mean/std applied when converting to float tensors.</param>
@@ -43,6 +44,19 @@ public sealed class SegmentationLoader
         this.pairs = pairs; this.decoder = decoder; this.augmentation = augmentation;
         Normalization = normalization; Options = options;
         if (options.Cache) cache = new SegmentationSample?[pairs.Count];
+    }
+
+    /// <summary>
+    /// A loader over samples already in memory (e.g. <see cref="Synthetic.SyntheticSceneGenerator.Generate"/>): nothing is
+    /// decoded; the samples are never modified.
+    /// </summary>
+    public static SegmentationLoader InMemory(IReadOnlyList<SegmentationSample> samples, IAugmentation augmentation,
+        Normalization normalization, LoaderOptions options)
+    {
+        var pairs = samples.Select((s, i) => new SamplePair(s.Id, $"memory:{i}", null)).ToList();
+        var bySlot = new Dictionary<SamplePair, SegmentationSample>(ReferenceEqualityComparer.Instance);
+        for (int i = 0; i < pairs.Count; i++) bySlot[pairs[i]] = samples[i];
+        return new SegmentationLoader(pairs, p => bySlot[p], augmentation, normalization, options with { Cache = false });
     }
 
     public LoaderOptions Options { get; }
@@ -136,8 +150,9 @@ public sealed class SegmentationLoader
                 {
                     w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
                     lut = Normalization.LookupTable(c);
-                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32);
-                    masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64);
+                    // Detached: with workers = 0 this runs on the consumer thread, maybe inside its dispose scope.
+                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
+                    masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64).DetachFromDisposeScope();
                 }
                 else if (img.Width != w || img.Height != h)
                 {

@@ -288,4 +288,22 @@ public sealed class AugmentationTests
         Assert.Equal(128 / 255f, Normalization.UnitRange.LookupTable(1)[128], 6);
         Assert.Throws<SharpSegException>(() => Normalization.ImageNet.LookupTable(1));
     }
+
+    [Fact]
+    public void NormalizationFromSamplesSpreadsItsPicks()
+    {
+        // Sample i is a constant grey image of value i; picking 3 of 11 evenly takes 0, 5 and 10.
+        var pairs = Enumerable.Range(0, 11).Select(i => new SamplePair(i.ToString(), $"{i}.png", null)).ToList();
+        var decoded = new List<string>();
+        SegmentationSample Decode(SamplePair p)
+        {
+            decoded.Add(p.Id);
+            var img = new RgbImage(2, 2, 1); Array.Fill(img.Pixels, byte.Parse(p.Id));
+            return new SegmentationSample(p.Id, img, new LabelMask(2, 2));
+        }
+        var n = Normalization.FromSamples(pairs, Decode, maxImages: 3);
+        Assert.Equal(["0", "5", "10"], decoded);
+        Assert.Equal(5 / 255f, n.Mean[0], 6);
+        Assert.Throws<SharpSegException>(() => Normalization.FromSamples([], Decode));
+    }
 }

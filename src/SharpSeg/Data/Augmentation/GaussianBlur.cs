@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Data.Augmentation;
@@ -26,6 +27,7 @@ public sealed class GaussianBlur : IAugmentation
     }
 
     /// <summary>Blurs with a fixed sigma (pixels).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     public static RgbImage Blur(RgbImage src, double sigma)
     {
         int r = Math.Max(1, (int)Math.Ceiling(3 * sigma));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Data.Augmentation;
@@ -20,6 +21,7 @@ public sealed class HorizontalFlip : IAugmentation
     }
 
     /// <summary>The left–right mirror image of a sample (always; no randomness).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     public static SegmentationSample Flip(SegmentationSample s)
     {
         int w = s.Image.Width, h = s.Image.Height, c = s.Image.Channels;

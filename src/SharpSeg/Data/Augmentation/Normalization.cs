@@ -47,6 +47,18 @@ public sealed record Normalization(IReadOnlyList<float> Mean, IReadOnlyList<floa
     }
 
     /// <summary>
+    /// <see cref="FromData(IEnumerable{RgbImage}, int)"/> over up to <paramref name="maxImages"/> images spread evenly
+    /// over <paramref name="pairs"/> (first, last and evenly spaced ones between), decoded with <paramref name="decoder"/>.
+    /// </summary>
+    public static Normalization FromSamples(IReadOnlyList<SamplePair> pairs, Func<SamplePair, SegmentationSample> decoder, int maxImages = 200)
+    {
+        if (pairs.Count == 0) throw new SharpSegException("cannot compute normalisation statistics: the split has no images.");
+        int n = Math.Clamp(maxImages, 1, pairs.Count);
+        var picks = Enumerable.Range(0, n).Select(i => n == 1 ? 0 : (int)((long)i * (pairs.Count - 1) / (n - 1))).Distinct();
+        return FromData(picks.Select(i => decoder(pairs[i]).Image), n);
+    }
+
+    /// <summary>
     /// A lookup table per channel mapping each byte value to its normalised float: <c>table[c * 256 + v]</c>.
     /// Throws a <see cref="SharpSegException"/> when the statistics do not fit <paramref name="channels"/>.
     /// </summary>

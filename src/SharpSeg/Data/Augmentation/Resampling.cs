@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Data.Augmentation;
@@ -19,6 +20,7 @@ internal static class Resampling
     /// making the full resized image (a scale followed by a crop). Window pixels outside the resized image get
     /// <paramref name="pad"/> (one byte per channel, or one for all). Pixel values equal those of the full resize.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     public static RgbImage ResizeBilinearWindow(RgbImage src, int fullW, int fullH, int x0, int y0, int outW, int outH, IReadOnlyList<byte> pad)
     {
         int c = src.Channels, sw = src.Width, sh = src.Height;
@@ -64,6 +66,7 @@ internal static class Resampling
     }
 
     /// <summary>The mask counterpart of <see cref="ResizeBilinearWindow"/>: nearest, padding = <see cref="LabelMask.Ignore"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     public static LabelMask ResizeNearestWindow(LabelMask src, int fullW, int fullH, int x0, int y0, int outW, int outH)
     {
         int sw = src.Width, sh = src.Height;

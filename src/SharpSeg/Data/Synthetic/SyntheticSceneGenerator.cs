@@ -12,7 +12,7 @@ namespace SharpSeg.Data.Synthetic;
 /// borders), and the image gets Gaussian noise. Everything is drawn from <see cref="Random"/> instances seeded from
 /// (seed, split, index), so output is identical for a seed and independent of time.
 /// </summary>
-public sealed class SyntheticSceneGenerator
+public static class SyntheticSceneGenerator
 {
     /// <summary>Class names; the index is the class value written in masks.</summary>
     public static IReadOnlyList<string> ClassNames { get; } = ["background", "sky", "disc", "box", "triangle", "pole"];
