@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
+using SharpSeg.Losses;
 using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -74,7 +75,8 @@ public static class RecipeBinding
 
     /// <summary>
     /// Class weights for the loss: none, a list (one per class), or computed from the training split's pixel counts
-    /// (inverse / median frequency). Computed weights are stored in the run folder and reused on resume.
+    /// (inverse / median frequency, or effective number of samples with <c>loss.effective_beta</c>). Computed weights are
+    /// stored in the run folder (class_weights.json) and reused on resume.
     /// </summary>
     public static float[]? ClassWeights(TrainingRecipe r, DatasetSpec spec, string split, string runDirectory)
     {
@@ -89,14 +91,54 @@ public static class RecipeBinding
         }
         string kind = ((string)raw).ToLowerInvariant();
         if (kind == "none") return null;
-        if (kind != "inverse" && kind != "median")
-            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median or a list of {classes} numbers, got '{kind}'.");
+        if (kind != "inverse" && kind != "median" && kind != "effective")
+            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median, effective or a list of {classes} numbers, got '{kind}'{Configuration.NearestName.Hint(kind, ["none", "inverse", "median", "effective"])}.");
+        double beta = r.Tree.GetDouble("loss.effective_beta");
+        if (kind == "effective" && !(beta >= 0 && beta < 1))
+            throw new SharpSegException($"{r.Tree.Source}: loss.effective_beta must be in [0, 1), e.g. 0.9999, got {beta}.");
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
         var stats = DataStats.Compute(spec, split).Splits[0];
-        var weights = stats.Classes.Select(c => (float)(kind == "inverse" ? c.InverseFrequencyWeight : c.MedianFrequencyWeight)).ToArray();
+        var weights = kind == "effective"
+            ? EffectiveNumberWeights.Compute(stats.Classes.Select(c => c.Pixels).ToArray(), beta).Select(v => (float)v).ToArray()
+            : stats.Classes.Select(c => (float)(kind == "inverse" ? c.InverseFrequencyWeight : c.MedianFrequencyWeight)).ToArray();
         IO.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(weights));
         return weights;
+    }
+
+    /// <summary>The recipe's <c>loss.*</c> keys as <see cref="LossOptions"/> (values are checked by the losses themselves).</summary>
+    public static LossOptions LossOptions(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        return new LossOptions
+        {
+            Weights = t.GetDoubleList("loss.weights"),
+            Mode = LossFactory.ParseMode(t.GetString("loss.mode")),
+            LabelSmoothing = t.GetDouble("loss.label_smoothing"),
+            FocalGamma = t.GetDouble("loss.focal_gamma"),
+            FocalAlpha = t.GetString("loss.focal_alpha") == null ? null : t.GetDouble("loss.focal_alpha"),
+            DiceSmooth = t.GetDouble("loss.dice_smooth"),
+            DicePerClass = t.GetBool("loss.dice_per_class"),
+            DiceLogCosh = t.GetBool("loss.dice_log_cosh"),
+            TverskyAlpha = t.GetDouble("loss.tversky_alpha"),
+            TverskyBeta = t.GetDouble("loss.tversky_beta"),
+            TverskyGamma = t.GetDouble("loss.tversky_gamma"),
+            LovaszPerImage = t.GetBool("loss.lovasz_per_image"),
+            OhemThreshold = t.GetDouble("loss.ohem_thresh"),
+            OhemMinKept = t.GetLong("loss.ohem_min_kept"),
+            BoundaryWeight = t.GetDouble("loss.boundary_weight"),
+            BoundaryWidth = t.GetInt("loss.boundary_width"),
+        };
+    }
+
+    /// <summary>The training loss of the recipe (<c>loss.name</c>, possibly '+'-joined) with the given class weights.</summary>
+    public static ISegmentationLoss Loss(TrainingRecipe r, float[]? classWeights)
+    {
+        try { return LossFactory.Create(r.Tree.GetString("loss.name") ?? "ce", LossOptions(r), classWeights); }
+        catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
+        {
+            throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
+        }
     }
 
     public static optim.Optimizer Optimizer(TrainingRecipe r, nn.Module model)
