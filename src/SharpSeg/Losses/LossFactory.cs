@@ -68,6 +68,6 @@ public static class LossFactory
     {
         "multiclass" or "softmax" => LossMode.Multiclass,
         "binary" or "sigmoid" or "multilabel" => LossMode.Binary,
-        var m => throw new SharpSegException($"loss.mode: '{m}' is not known{NearestName.Hint(m, ["multiclass", "binary"])}."),
+        var m => throw new SharpSegException($"loss.mode: '{m}' is not known{NearestName.Hint(m, ["multiclass", "binary", "softmax", "sigmoid"])}."),
     };
 }
