@@ -31,6 +31,7 @@ public static class RecipeBinding
     {
         var t = r.Tree;
         var crop = t.GetDoubleList("augment.crop");
+        double rareP = t.GetDouble("augment.rare_crop_p");
         return new AugmentationOptions
         {
             Scale = t.GetDoubleList("augment.scale") ?? new[] { 1.0, 1.0 },
@@ -44,7 +45,32 @@ public static class RecipeBinding
             Hue = t.GetDouble("augment.hue"),
             Blur = t.GetDouble("augment.blur"),
             Noise = t.GetDouble("augment.noise"),
+            RareCropP = rareP,
+            RareClasses = rareP > 0 ? RareClasses(r) : null,
+            RareShare = t.GetDouble("augment.rare_share"),
+            CatMaxRatio = t.GetDouble("augment.cat_max_ratio"),
         };
+    }
+
+    /// <summary>
+    /// <c>augment.rare_classes</c> as class indices: the list given, or for <c>auto</c> the classes present in the training
+    /// split whose share of its labelled pixels is below <c>augment.rare_share</c> (this reads every training mask once).
+    /// </summary>
+    public static int[] RareClasses(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        if (t.GetRaw("augment.rare_classes") is string s && s.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            double share = t.GetDouble("augment.rare_share");
+            var spec = DatasetSpec.Load(r.DatasetPath, r.DataRoot);
+            var classes = DataStats.Compute(spec, r.TrainSplit).Splits[0].Classes;
+            double labelled = classes.Sum(c => (double)c.Pixels);
+            return classes.Where(c => c.Pixels > 0 && c.Pixels < share * labelled).Select(c => c.Index).ToArray();
+        }
+        var list = t.GetDoubleList("augment.rare_classes") ?? [];
+        if (list.Any(v => v != Math.Floor(v) || v < 0 || v > 254))
+            throw new SharpSegException($"{t.Source}: augment.rare_classes must be auto or a list of class indices, e.g. [3, 7].");
+        return list.Select(v => (int)v).ToArray();
     }
 
     public static bool Cache(TrainingRecipe r, int images)
