@@ -157,14 +157,45 @@ public static class RecipeBinding
         };
     }
 
-    /// <summary>The training loss of the recipe (<c>loss.name</c>, possibly '+'-joined) with the given class weights.</summary>
+    /// <summary>
+    /// The training loss of the recipe with the given class weights: <c>loss.name</c> (possibly '+'-joined) with
+    /// <c>loss.weights</c>, or, when set, <c>loss.terms</c> (a list of one-key mappings <c>{name: weight}</c>).
+    /// </summary>
     public static ISegmentationLoss Loss(TrainingRecipe r, float[]? classWeights)
     {
-        try { return LossFactory.Create(r.Tree.GetString("loss.name") ?? "ce", LossOptions(r), classWeights); }
+        try
+        {
+            var (name, weights) = LossTerms(r);
+            return LossFactory.Create(name, LossOptions(r) with { Weights = weights }, classWeights);
+        }
         catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
         {
             throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
         }
+    }
+
+    // loss.terms: [{ce: 1.0}, {dice: 0.5}] is the same as name: ce+dice, weights: [1.0, 0.5].
+    static (string Name, double[]? Weights) LossTerms(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        object? raw = t.GetRaw("loss.terms");
+        if (raw == null) return (t.GetString("loss.name") ?? "ce", t.GetDoubleList("loss.weights"));
+        const string example = "e.g. terms: [{ce: 1.0}, {dice: 0.5}]";
+        if (t.GetRaw("loss.weights") != null)
+            throw new SharpSegException("loss.terms gives each term its weight: leave loss.weights unset (null) when using it.");
+        if (raw is not List<object?> { Count: > 0 } items)
+            throw new SharpSegException($"loss.terms must be a list of {{name: weight}}, {example}.");
+        var names = new List<string>();
+        var weights = new List<double>();
+        foreach (var item in items)
+        {
+            if (item is not Dictionary<string, object?> { Count: 1 } d || d.Values.Single() is not string w
+                || !double.TryParse(w, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double weight))
+                throw new SharpSegException($"loss.terms: each item must be one loss name with its weight, {example}.");
+            names.Add(d.Keys.Single());
+            weights.Add(weight);
+        }
+        return (string.Join('+', names), weights.ToArray());
     }
 
     public static optim.Optimizer Optimizer(TrainingRecipe r, nn.Module model)

@@ -45,6 +45,7 @@ public static class RecipeDefaults
         loss:
           name: ce              # ce | bce | focal | dice | tversky | focal_tversky | jaccard | lovasz | lovasz_hinge | boundary | ohem, or a+b
           weights: null         # one per '+' term; null = all 1
+          terms: null           # alternative to name + weights: a list of {name: weight}, e.g. [{ce: 1.0}, {dice: 0.5}]
           mode: multiclass      # multiclass (softmax) | binary (a sigmoid per channel; 1 channel = 0/1 masks)
           class_weights: none   # none | inverse | median (median-frequency balancing) | effective (Cui et al. 2019) | a list, one per class
           effective_beta: 0.9999  # beta of class_weights: effective

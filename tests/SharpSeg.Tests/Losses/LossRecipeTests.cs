@@ -31,6 +31,27 @@ public sealed class LossRecipeTests
     }
 
     [Fact]
+    public void TermsListIsTheSameAsNameAndWeights()
+    {
+        string dir = TestPaths.NewTempDir("loss-terms");
+        string path = Path.Combine(dir, "recipe.yaml");
+        File.WriteAllText(path, "loss:\n  terms: [{ce: 1.0}, {dice: 0.5}]\n");
+        var r = TrainingRecipe.Load(path);
+        var combined = Assert.IsType<CombinedLoss>(RecipeBinding.Loss(r, null));
+        Assert.Equal(new[] { 1.0, 0.5 }, combined.Terms.Select(t => t.Weight));
+        Assert.IsType<DiceLoss>(combined.Terms[1].Loss);
+        // The resolved recipe (printed and saved in the run folder) reads back the same.
+        var again = TrainingRecipe.Parse(r.ToYaml(), "saved", dir);
+        Assert.Equal(2, Assert.IsType<CombinedLoss>(RecipeBinding.Loss(again, null)).Terms.Count);
+        var viaSet = TrainingRecipe.Load(null, ["loss.terms=[{focal: 2}]"]);
+        var single = Assert.IsType<CombinedLoss>(RecipeBinding.Loss(viaSet, null));
+        Assert.Equal(2.0, single.Terms[0].Weight);
+        Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, ["loss.terms=[{ce: 1.0}]", "loss.weights=[1.0]"]));
+        var e = Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, ["loss.terms=[ce, dice]"]));
+        Assert.Contains("{ce: 1.0}", e.Message);
+    }
+
+    [Fact]
     public void PerLossOptionsReachTheirLosses()
     {
         var r = TrainingRecipe.Load(null, ["loss.name=focal+focal_tversky+ohem+boundary+lovasz", "loss.mode=multiclass",
