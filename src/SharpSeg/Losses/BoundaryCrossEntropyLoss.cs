@@ -10,7 +10,7 @@ namespace SharpSeg.Losses;
 /// </summary>
 /// <remarks>
 /// A pixel is near a boundary when its (2·width + 1)² window holds at least two different (non-ignored) classes,
-/// found by max-pool dilation of the one-hot target (<see cref="BoundaryMask"/>); edges against ignored pixels or the
+/// found with max-pooling of the label map (<see cref="BoundaryMask"/>); edges against ignored pixels or the
 /// image border are not boundaries. With pixel weight <c>b_i</c> (BoundaryWeight near a boundary, else 1) and class
 /// weights w: <c>L = Σ_i b_i·w[y_i]·ℓ_i / Σ_i b_i·w[y_i]</c> over non-ignored pixels, so a boundary weight of 1 is exactly
 /// <see cref="CrossEntropyLoss"/>. Ignored pixels contribute nothing and get zero gradient; all-ignored gives 0.
@@ -45,19 +45,21 @@ public sealed class BoundaryCrossEntropyLoss : ISegmentationLoss
 
     /// <summary>
     /// Boolean <c>[N, H, W]</c>: true where the (2·<paramref name="width"/> + 1)² window around a pixel contains at least
-    /// two different classes among 0..<paramref name="classes"/>−1 (ignored pixels are no class). Computed with max-pool
-    /// dilation of the one-hot target, so it is cheap and runs on the target's device.
+    /// two different classes (ignored pixels are no class). Computed as "the window's largest class differs from its
+    /// smallest" with two max-pools of the label map, so it costs O(N·H·W) whatever the class count, on the target's device.
     /// </summary>
-    public static Tensor BoundaryMask(Tensor target, long classes, int width, long ignoreIndex = LabelMask.Ignore)
+    public static Tensor BoundaryMask(Tensor target, int width, long ignoreIndex = LabelMask.Ignore)
     {
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), width, "boundary width must be at least 1 pixel");
         using var scope = NewDisposeScope();
-        Tensor t = target.to_type(ScalarType.Int64);
-        Tensor valid = t.ne(ignoreIndex);
-        Tensor oneHot = nn.functional.one_hot(t.masked_fill(valid.logical_not(), 0), classes).permute(0, 3, 1, 2).to_type(ScalarType.Float32)
-            * valid.unsqueeze(1).to_type(ScalarType.Float32);
+        Tensor t = target.to_type(ScalarType.Float32).unsqueeze(1); // [N, 1, H, W]; class indices are exact in float32
+        Tensor ignored = target.eq(ignoreIndex).unsqueeze(1);
         long k = 2 * width + 1;
-        Tensor dilated = nn.functional.max_pool2d(oneHot, [k, k], [1, 1], [width, width]);
-        return dilated.sum(1).ge(2).MoveToOuterDisposeScope();
+        // Ignored pixels must win neither pool: -1 for the max, and (as -(C+…)) a value above every class for the min.
+        Tensor largest = nn.functional.max_pool2d(t.masked_fill(ignored, -1), [k, k], [1, 1], [width, width]);
+        Tensor smallest = -nn.functional.max_pool2d(-t.masked_fill(ignored, float.MaxValue), [k, k], [1, 1], [width, width]);
+        // A window of only ignored pixels has largest −1 < smallest, so it is not a boundary.
+        return largest.gt(smallest).squeeze(1).MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -68,7 +70,7 @@ public sealed class BoundaryCrossEntropyLoss : ISegmentationLoss
         long c = logits.shape[1];
         LossInputs.CheckWeightCount(classWeights, c);
         Tensor perPixel = nn.functional.cross_entropy(logits, t, ignore_index: IgnoreIndex, reduction: nn.Reduction.None);
-        Tensor near = BoundaryMask(t, c, Width, IgnoreIndex).to_type(logits.dtype);
+        Tensor near = BoundaryMask(t, Width, IgnoreIndex).to_type(logits.dtype);
         Tensor pixelWeight = LossInputs.Weights(classWeights, logits).index_select(0, safe.flatten()).view_as(safe)
             * valid.to_type(logits.dtype) * (1 + (BoundaryWeight - 1) * near);
         return LossInputs.SafeDivide((perPixel * pixelWeight).sum(), pixelWeight.sum()).MoveToOuterDisposeScope();

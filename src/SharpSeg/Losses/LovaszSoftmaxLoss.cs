@@ -1,4 +1,5 @@
 using SharpSeg.Imaging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Losses;
@@ -72,7 +73,7 @@ public sealed class LovaszSoftmaxLoss : ISegmentationLoss
         for (long k = 0; k < c; k++)
         {
             Tensor fg = labels.eq(k).to_type(probs.dtype);
-            if (!AllClasses && fg.sum().item<double>() == 0) continue;
+            if (!AllClasses && fg.sum().ToDouble() == 0) continue;
             double w = classWeights?[k] ?? 1.0;
             if (index.shape[0] == 0) continue;
             Tensor errors = (fg - p[.., k]).abs();

@@ -1,4 +1,5 @@
 using SharpSeg.Imaging;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Losses;
@@ -53,7 +54,7 @@ public sealed class OhemCrossEntropyLoss : ISegmentationLoss
         long count = validP.shape[0];
         if (count == 0) return valid.MoveToOuterDisposeScope();
         Tensor sorted = validP.sort().Values;
-        double minThreshold = sorted[Math.Min(MinKept * logits.shape[0], count - 1)].item<double>();
+        double minThreshold = sorted[Math.Min(MinKept * logits.shape[0], count - 1)].ToDouble();
         double threshold = Math.Max(minThreshold, Threshold);
         return (p.lt(threshold) & valid).MoveToOuterDisposeScope();
     }

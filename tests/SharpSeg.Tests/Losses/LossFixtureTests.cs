@@ -35,7 +35,7 @@ public sealed class LossFixtureTests
     {
         // The fixture's mask is computed with explicit loops over each (2w+1)² window, not with max-pooling.
         var (_, target) = LossFixture.Inputs("regions");
-        using var mask = BoundaryCrossEntropyLoss.BoundaryMask(target, 3, width);
+        using var mask = BoundaryCrossEntropyLoss.BoundaryMask(target, width);
         Assert.Equal(LossFixture.IntArray(property), mask.to_type(ScalarType.Int64).data<long>().ToArray());
     }
 }

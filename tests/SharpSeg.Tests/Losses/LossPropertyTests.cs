@@ -217,7 +217,7 @@ public sealed class LossPropertyTests
         // Left half class 0, right half class 1 (4×4): with width 1 the two middle columns are the boundary. Logits
         // give loss a on boundary pixels and b elsewhere: L = (w·8·a + 8·b) / (8w + 8).
         using var target = tensor(new long[] { 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1, 0, 0, 1, 1 }).reshape(1, 4, 4);
-        using var mask = BoundaryCrossEntropyLoss.BoundaryMask(target, 2, 1);
+        using var mask = BoundaryCrossEntropyLoss.BoundaryMask(target, 1);
         Assert.Equal(new[] { false, true, true, false }, mask[0, 0].data<bool>().ToArray());
         // Class-1 logit 0 on the boundary columns (p = 1/2, loss ln 2), ±ln 3 elsewhere (p = 3/4 right, loss ln 4/3).
         double l3 = Math.Log(3);
@@ -266,6 +266,22 @@ public sealed class LossPropertyTests
             var loss = LossFactory.Create(name, new LossOptions { OhemMinKept = 4 }, [1f, 2f, 1f]);
             using var value = loss.Compute(logits, target);
             Assert.True(double.IsFinite(value.item<double>()), name);
+        }
+    }
+
+    [Fact]
+    public void EveryLossRunsOnFloat32LogitsAndByteTargets()
+    {
+        // Training uses float32 logits and uint8 masks from the loader.
+        foreach (var name in All.Keys)
+        {
+            var (x, target) = Inputs(name, 47);
+            using var logits = x.to_type(ScalarType.Float32).requires_grad_(true);
+            using var loss = All[name].Create().Compute(logits, target.to_type(ScalarType.Byte));
+            Assert.Equal(ScalarType.Float32, loss.dtype);
+            Assert.Equal(All[name].Create().Compute(x, target).item<double>(), loss.item<float>(), 4);
+            loss.backward();
+            Assert.True(float.IsFinite(logits.grad!.abs().sum().item<float>()), name);
         }
     }
 
