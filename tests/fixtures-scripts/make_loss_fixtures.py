@@ -291,7 +291,15 @@ def main():
         "regions_boundary_mask_width2": boundary_mask_loops(RTARGET, 2).reshape(-1).int().tolist(),
         "cases": cases,
     }
-    print(json.dumps(out, indent=1))
+    # One line per top-level entry and per case, so that a diff of the fixture shows which case changed.
+    lines = []
+    for key, value in out.items():
+        if key == "cases":
+            inner = ",\n".join("  " + json.dumps(c) for c in value)
+            lines.append(f' "cases": [\n{inner}\n ]')
+        else:
+            lines.append(f" {json.dumps(key)}: {json.dumps(value)}")
+    print("{\n" + ",\n".join(lines) + "\n}")
 
 
 if __name__ == "__main__":
