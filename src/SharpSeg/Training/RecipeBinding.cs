@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
+using SharpSeg.Losses;
 using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -30,6 +31,7 @@ public static class RecipeBinding
     {
         var t = r.Tree;
         var crop = t.GetDoubleList("augment.crop");
+        double rareP = t.GetDouble("augment.rare_crop_p");
         return new AugmentationOptions
         {
             Scale = t.GetDoubleList("augment.scale") ?? new[] { 1.0, 1.0 },
@@ -43,7 +45,32 @@ public static class RecipeBinding
             Hue = t.GetDouble("augment.hue"),
             Blur = t.GetDouble("augment.blur"),
             Noise = t.GetDouble("augment.noise"),
+            RareCropP = rareP,
+            RareClasses = rareP > 0 ? RareClasses(r) : null,
+            RareShare = t.GetDouble("augment.rare_share"),
+            CatMaxRatio = t.GetDouble("augment.cat_max_ratio"),
         };
+    }
+
+    /// <summary>
+    /// <c>augment.rare_classes</c> as class indices: the list given, or for <c>auto</c> the classes present in the training
+    /// split whose share of its labelled pixels is below <c>augment.rare_share</c> (this reads every training mask once).
+    /// </summary>
+    public static int[] RareClasses(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        if (t.GetRaw("augment.rare_classes") is string s && s.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase))
+        {
+            double share = t.GetDouble("augment.rare_share");
+            var spec = DatasetSpec.Load(r.DatasetPath, r.DataRoot);
+            var classes = DataStats.Compute(spec, r.TrainSplit).Splits[0].Classes;
+            double labelled = classes.Sum(c => (double)c.Pixels);
+            return classes.Where(c => c.Pixels > 0 && c.Pixels < share * labelled).Select(c => c.Index).ToArray();
+        }
+        var list = t.GetDoubleList("augment.rare_classes") ?? [];
+        if (list.Any(v => v != Math.Floor(v) || v < 0 || v > 254))
+            throw new SharpSegException($"{t.Source}: augment.rare_classes must be auto or a list of class indices, e.g. [3, 7].");
+        return list.Select(v => (int)v).ToArray();
     }
 
     public static bool Cache(TrainingRecipe r, int images)
@@ -74,7 +101,8 @@ public static class RecipeBinding
 
     /// <summary>
     /// Class weights for the loss: none, a list (one per class), or computed from the training split's pixel counts
-    /// (inverse / median frequency). Computed weights are stored in the run folder and reused on resume.
+    /// (inverse / median frequency, or effective number of samples with <c>loss.effective_beta</c>). Computed weights are
+    /// stored in the run folder (class_weights.json) and reused on resume.
     /// </summary>
     public static float[]? ClassWeights(TrainingRecipe r, DatasetSpec spec, string split, string runDirectory)
     {
@@ -89,14 +117,85 @@ public static class RecipeBinding
         }
         string kind = ((string)raw).ToLowerInvariant();
         if (kind == "none") return null;
-        if (kind != "inverse" && kind != "median")
-            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median or a list of {classes} numbers, got '{kind}'.");
+        if (kind != "inverse" && kind != "median" && kind != "effective")
+            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median, effective or a list of {classes} numbers, got '{kind}'{Configuration.NearestName.Hint(kind, ["none", "inverse", "median", "effective"])}.");
+        double beta = r.Tree.GetDouble("loss.effective_beta");
+        if (kind == "effective" && !(beta >= 0 && beta < 1))
+            throw new SharpSegException($"{r.Tree.Source}: loss.effective_beta must be in [0, 1), e.g. 0.9999, got {beta}.");
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
         var stats = DataStats.Compute(spec, split).Splits[0];
-        var weights = stats.Classes.Select(c => (float)(kind == "inverse" ? c.InverseFrequencyWeight : c.MedianFrequencyWeight)).ToArray();
+        var weights = kind == "effective"
+            ? EffectiveNumberWeights.Compute(stats.Classes.Select(c => c.Pixels).ToArray(), beta).Select(v => (float)v).ToArray()
+            : stats.Classes.Select(c => (float)(kind == "inverse" ? c.InverseFrequencyWeight : c.MedianFrequencyWeight)).ToArray();
         IO.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(weights));
         return weights;
+    }
+
+    /// <summary>The recipe's <c>loss.*</c> keys as <see cref="LossOptions"/> (values are checked by the losses themselves).</summary>
+    public static LossOptions LossOptions(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        return new LossOptions
+        {
+            Weights = t.GetDoubleList("loss.weights"),
+            Mode = LossFactory.ParseMode(t.GetString("loss.mode")),
+            LabelSmoothing = t.GetDouble("loss.label_smoothing"),
+            FocalGamma = t.GetDouble("loss.focal_gamma"),
+            FocalAlpha = t.GetString("loss.focal_alpha") == null ? null : t.GetDouble("loss.focal_alpha"),
+            DiceSmooth = t.GetDouble("loss.dice_smooth"),
+            DicePerClass = t.GetBool("loss.dice_per_class"),
+            DiceLogCosh = t.GetBool("loss.dice_log_cosh"),
+            TverskyAlpha = t.GetDouble("loss.tversky_alpha"),
+            TverskyBeta = t.GetDouble("loss.tversky_beta"),
+            TverskyGamma = t.GetDouble("loss.tversky_gamma"),
+            LovaszPerImage = t.GetBool("loss.lovasz_per_image"),
+            OhemThreshold = t.GetDouble("loss.ohem_thresh"),
+            OhemMinKept = t.GetLong("loss.ohem_min_kept"),
+            BoundaryWeight = t.GetDouble("loss.boundary_weight"),
+            BoundaryWidth = t.GetInt("loss.boundary_width"),
+        };
+    }
+
+    /// <summary>
+    /// The training loss of the recipe with the given class weights: <c>loss.name</c> (possibly '+'-joined) with
+    /// <c>loss.weights</c>, or, when set, <c>loss.terms</c> (a list of one-key mappings <c>{name: weight}</c>).
+    /// </summary>
+    public static ISegmentationLoss Loss(TrainingRecipe r, float[]? classWeights)
+    {
+        try
+        {
+            var (name, weights) = LossTerms(r);
+            return LossFactory.Create(name, LossOptions(r) with { Weights = weights }, classWeights);
+        }
+        catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
+        {
+            throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
+        }
+    }
+
+    // loss.terms: [{ce: 1.0}, {dice: 0.5}] is the same as name: ce+dice, weights: [1.0, 0.5].
+    static (string Name, double[]? Weights) LossTerms(TrainingRecipe r)
+    {
+        var t = r.Tree;
+        object? raw = t.GetRaw("loss.terms");
+        if (raw == null) return (t.GetString("loss.name") ?? "ce", t.GetDoubleList("loss.weights"));
+        const string example = "e.g. terms: [{ce: 1.0}, {dice: 0.5}]";
+        if (t.GetRaw("loss.weights") != null)
+            throw new SharpSegException("loss.terms gives each term its weight: leave loss.weights unset (null) when using it.");
+        if (raw is not List<object?> { Count: > 0 } items)
+            throw new SharpSegException($"loss.terms must be a list of {{name: weight}}, {example}.");
+        var names = new List<string>();
+        var weights = new List<double>();
+        foreach (var item in items)
+        {
+            if (item is not Dictionary<string, object?> { Count: 1 } d || d.Values.Single() is not string w
+                || !double.TryParse(w, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double weight))
+                throw new SharpSegException($"loss.terms: each item must be one loss name with its weight, {example}.");
+            names.Add(d.Keys.Single());
+            weights.Add(weight);
+        }
+        return (string.Join('+', names), weights.ToArray());
     }
 
     public static optim.Optimizer Optimizer(TrainingRecipe r, nn.Module model)

@@ -36,11 +36,34 @@ public static class RecipeDefaults
           hue: 0.0
           blur: 0.0             # probability of a Gaussian blur
           noise: 0.0            # probability of Gaussian noise
+          rare_crop_p: 0.0      # probability that a crop is centred on a pixel of a rare class
+          rare_classes: auto    # class indices, e.g. [3, 7], or auto (classes below rare_share of the labelled pixels)
+          rare_share: 0.01      # auto: share of labelled pixels under which a class is rare
+          cat_max_ratio: 1.0    # redraw a crop (up to 10 times) when one class covers more than this share; 1 = off
         normalize: imagenet     # imagenet | dataset (mean/std measured on the training images) | none
+        # Losses (docs/LOSSES.md): one name, or several joined by '+' with one weight each, e.g. name: ce+dice, weights: [1.0, 0.5].
         loss:
-          name: ce
-          class_weights: none   # none | inverse | median (median-frequency balancing) | a list, one per class
-          label_smoothing: 0.0
+          name: ce              # ce | bce | focal | dice | tversky | focal_tversky | jaccard | lovasz | lovasz_hinge | boundary | ohem, or a+b
+          weights: null         # one per '+' term; null = all 1
+          terms: null           # alternative to name + weights: a list of {name: weight}, e.g. [{ce: 1.0}, {dice: 0.5}]
+          mode: multiclass      # multiclass (softmax) | binary (a sigmoid per channel; 1 channel = 0/1 masks)
+          class_weights: none   # none | inverse | median (median-frequency balancing) | effective (Cui et al. 2019) | a list, one per class
+          effective_beta: 0.9999  # beta of class_weights: effective
+          label_smoothing: 0.0  # ce
+          focal_gamma: 2.0      # focal
+          focal_alpha: null     # focal, binary mode: weight of positives in [0, 1]
+          dice_smooth: 1.0      # dice, tversky, focal_tversky, jaccard
+          dice_per_class: true  # dice: mean of per-class losses (true) or one global coefficient (false)
+          dice_log_cosh: false  # dice: log(cosh(loss))
+          tversky_alpha: 0.3    # tversky, focal_tversky: weight of false positives
+          tversky_beta: 0.7     # tversky, focal_tversky: weight of false negatives
+          tversky_gamma: 0.75   # focal_tversky: exponent on (1 - Tversky index)
+          lovasz_per_image: false
+          ohem_thresh: 0.7      # ohem: keep pixels whose target probability is below this
+          ohem_min_kept: 100000 # ohem: and at least this many pixels per image
+          boundary_weight: 3.0  # boundary: weight of pixels near a class boundary (others 1)
+          boundary_width: 1     # boundary: pixels either side of a boundary
+          aux_weight: 0.4       # weight of auxiliary-head losses (models with an auxiliary head)
         optimizer:
           name: adamw           # adamw | sgd
           lr: 0.001

@@ -95,7 +95,7 @@ public sealed class Trainer
 
         using var model = ModelZoo.Create(modelConfig);
         model.to(device);
-        var loss = new CrossEntropyLoss(classWeights, Imaging.LabelMask.Ignore, r.Tree.GetDouble("loss.label_smoothing"));
+        var loss = RecipeBinding.Loss(r, classWeights);
         using var optimizer = RecipeBinding.Optimizer(r, model);
 
         int batchSize = Math.Min(r.BatchSize, trainPairs.Count);

@@ -17,6 +17,25 @@ public sealed record AugmentationOptions
     /// <summary><c>pad: zero | mean</c>: image padding value for <see cref="Crop"/>: 0, or the normalisation mean (normalises to 0).</summary>
     public string Pad { get; init; } = "zero";
 
+    /// <summary><c>rare_crop_p</c>: probability that a crop is centred on a pixel of a <see cref="RareClasses"/> class. Default 0.</summary>
+    public double RareCropP { get; init; }
+
+    /// <summary>
+    /// <c>rare_classes</c>: class indices for <see cref="RareCropP"/>. Null means "auto": the classes whose share of the
+    /// labelled pixels is below <see cref="RareShare"/>, which the caller resolves from data statistics (the recipe
+    /// binding does) before <see cref="AugmentationPipeline.Build"/>.
+    /// </summary>
+    public int[]? RareClasses { get; init; }
+
+    /// <summary><c>rare_share</c>: for automatic rare classes, the share (0..1) of labelled pixels under which a class is rare. Default 0.01.</summary>
+    public double RareShare { get; init; } = 0.01;
+
+    /// <summary>
+    /// <c>cat_max_ratio</c>: a crop where one class covers more than this share of the labelled pixels (or that holds a
+    /// single class) is redrawn, up to 10 times (MMSegmentation's cat_max_ratio, usually 0.75). Default 1 = off.
+    /// </summary>
+    public double CatMaxRatio { get; init; } = 1.0;
+
     /// <summary><c>hflip</c>: probability of a left–right flip. Default 0.5.</summary>
     public double Hflip { get; init; } = 0.5;
 

@@ -47,8 +47,12 @@ public sealed class AugmentationPipeline : IAugmentation
                 "mean" => (normalization ?? throw new SharpSegException("pad: mean needs the normalisation (mean) to pad with; pass it to AugmentationPipeline.Build.")).MeanBytes(),
                 _ => throw new SharpSegException($"pad: '{options.Pad}' is not known; use 'zero' or 'mean'."),
             };
-            steps.Add(new RandomCrop(crop[0], crop[1], pad));
+            if (options.RareCropP > 0 && options.RareClasses == null)
+                throw new SharpSegException("rare_classes: auto must first be resolved to class indices from the training split's statistics (training does this); or give a list, e.g. rare_classes: [3, 7].");
+            steps.Add(new RandomCrop(crop[0], crop[1], pad, options.RareClasses, options.RareCropP, options.CatMaxRatio));
         }
+        else if (options.RareCropP > 0 || options.CatMaxRatio < 1)
+            throw new SharpSegException("rare_crop_p and cat_max_ratio choose where a crop is cut: set crop: [H, W] too.");
         if (options.Hflip > 0) steps.Add(new HorizontalFlip(options.Hflip));
         else if (options.Hflip < 0) throw new SharpSegException($"hflip: {options.Hflip} must be a probability in [0, 1].");
         if (options.Vflip != 0) steps.Add(new VerticalFlip(options.Vflip));
