@@ -14,7 +14,7 @@ public static class AtomicFile
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
             {
                 write(fs);
-                fs.Flush(flushToDisk: true);
+                if (fs.CanWrite) fs.Flush(flushToDisk: true); // the writer may have closed the stream itself
             }
             File.Move(tmp, full, overwrite: true);
         }
