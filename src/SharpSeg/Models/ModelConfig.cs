@@ -20,7 +20,8 @@ public sealed record ModelConfig
     /// <summary>Number of classes = output logit channels (the ignore index is not a class).</summary>
     [JsonPropertyName("num_classes")] public int NumClasses { get; init; } = 2;
 
-    /// <summary>Encoder downsampling stages; the output stride is 2^depth.</summary>
+    /// <summary>Downsampling stages of the plain U-Net encoder; the output stride is 2^depth (backbones such as ResNet
+    /// have a fixed depth of 5 and ignore it).</summary>
     [JsonPropertyName("depth")] public int Depth { get; init; } = 4;
 
     /// <summary>Width of the full-resolution stage of the plain U-Net encoder; doubles per stage.</summary>
@@ -41,12 +42,25 @@ public sealed record ModelConfig
     /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>
     [JsonPropertyName("padding")] public string Padding { get; init; } = "reflect";
 
+    /// <summary>Stride of the encoder's deepest map (8, 16 or 32) for encoders that can trade stride for dilation
+    /// (ResNet, MobileNet); null: the architecture's default (DeepLabV3/FCN/PSPNet 8 as in torchvision, DeepLabV3+ and
+    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth.</summary>
+    [JsonPropertyName("output_stride")] public int? OutputStride { get; init; }
+
+    /// <summary>Add torchvision's auxiliary FCN head (deep supervision on the encoder's second-deepest map, e.g. ResNet's
+    /// layer3); it only runs in <see cref="SegmentationModel.ForwardWithAux"/> during training.</summary>
+    [JsonPropertyName("aux_head")] public bool AuxHead { get; init; }
+
+    /// <summary>Weight of the auxiliary head's loss, added to the main loss (torchvision's reference recipe: 0.5).</summary>
+    [JsonPropertyName("aux_weight")] public double AuxWeight { get; init; } = 0.5;
+
     /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
     /// equals the recipe's when they describe the same model).</summary>
     public bool Equals(ModelConfig? other) =>
         other is not null && Architecture == other.Architecture && Encoder == other.Encoder && InChannels == other.InChannels
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
+        && OutputStride == other.OutputStride && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
     public override int GetHashCode() => HashCode.Combine(Architecture, Encoder, InChannels, NumClasses, Depth, BaseWidth, Upsampling, DecoderChannels?.Length);
@@ -62,7 +76,13 @@ public sealed record ModelConfig
         if (Dropout < 0 || Dropout >= 1) throw new SharpSegException($"model.dropout must be in [0, 1), got {Dropout}.");
         _ = ParseUpsampling();
         _ = ParsePadding();
-        if (DecoderChannels is not null && (DecoderChannels.Length != Depth + 1 || DecoderChannels.Any(c => c < 1)))
+        if (OutputStride is { } os && os != 8 && os != 16 && os != 32)
+            throw new SharpSegException($"model.output_stride must be 8, 16 or 32 (or left out for the architecture's default), got {os}.");
+        if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
+        if (DecoderChannels is not null && DecoderChannels.Any(c => c < 1))
+            throw new SharpSegException($"model.decoder_channels must all be positive, got [{string.Join(", ", DecoderChannels)}].");
+        // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
+        if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
     }
 
