@@ -2,6 +2,7 @@ using SharpSeg.Models.Decoders;
 using SharpSeg.Models.Decoders.DeepLab;
 using SharpSeg.Models.Decoders.Fcn;
 using SharpSeg.Models.Decoders.Fpn;
+using SharpSeg.Models.Decoders.LrAspp;
 using SharpSeg.Models.Decoders.PspNet;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
@@ -17,6 +18,8 @@ namespace SharpSeg.Models;
 public static class ModelZoo
 {
     private static readonly string[] ResNets = ["resnet18", "resnet34", "resnet50", "resnet101"];
+    private static readonly string[] MobileNets = ["mobilenet_v2", "mobilenet_v3_large"];
+    private static readonly string[] Backbones = [.. ResNets, .. MobileNets];
 
     /// <summary>Encoder builders by name. The config they receive has <see cref="ModelConfig.OutputStride"/> resolved.</summary>
     public static IReadOnlyDictionary<string, Func<ModelConfig, Encoder>> Encoders { get; } = BuildEncoders();
@@ -28,6 +31,8 @@ public static class ModelZoo
             ["unet"] = c => new UNetEncoder(c.InChannels, c.Depth, c.BaseWidth, c.BatchNorm),
         };
         foreach (var name in ResNets) d[name] = c => new ResNetEncoder(name, c.InChannels, c.OutputStride ?? 32);
+        d["mobilenet_v2"] = c => new MobileNetV2Encoder(c.InChannels, c.OutputStride ?? 32);
+        d["mobilenet_v3_large"] = c => new MobileNetV3Encoder(c.InChannels, c.OutputStride ?? 16);
         return d;
     }
 
@@ -41,17 +46,19 @@ public static class ModelZoo
             ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides),
             ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
             ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides),
+            ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
         };
 
     /// <summary>What each architecture is for (one line), its default output stride and the encoders it accepts.</summary>
     private static readonly Dictionary<string, (string Description, int OutputStride, string[] Encoders)> ArchitectureFacts = new()
     {
-        ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. ResNets]),
-        ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated stride-8 features", 8, ResNets),
-        ["deeplabv3"] = ("DeepLabV3 (torchvision deeplabv3_*): ASPP multi-scale context on dilated stride-8 features; scenes", 8, ResNets),
-        ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, ResNets),
-        ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, ResNets),
-        ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, ResNets),
+        ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. Backbones]),
+        ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated stride-8 features", 8, Backbones),
+        ["deeplabv3"] = ("DeepLabV3 (torchvision deeplabv3_*): ASPP multi-scale context on dilated features; scenes", 8, Backbones),
+        ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, Backbones),
+        ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, Backbones),
+        ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, Backbones),
+        ["lraspp"] = ("LR-ASPP (torchvision lraspp_*): tiny real-time head for MobileNetV3; mobile and CPU inference", 16, ["mobilenet_v3_large"]),
     };
 
     /// <summary>Encoders that make sense for an architecture (the ones <see cref="Create"/> accepts).</summary>
@@ -59,19 +66,24 @@ public static class ModelZoo
         ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f) ? f.Encoders
         : throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
 
-    /// <summary>Output stride an architecture uses when <see cref="ModelConfig.OutputStride"/> is not set.</summary>
-    public static int DefaultOutputStride(string architecture) =>
-        ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f) ? f.OutputStride
-        : throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
+    /// <summary>Output stride an architecture uses when <see cref="ModelConfig.OutputStride"/> is not set: torchvision's
+    /// choices (8 for FCN/DeepLabV3/PSPNet on ResNet, 16 on MobileNet as its dilated MobileNetV3 builders), 16 for
+    /// DeepLabV3+ and LR-ASPP, 32 for U-Net and FPN; the plain U-Net encoder always has 2^depth.</summary>
+    public static int DefaultOutputStride(string architecture, string? encoder = null)
+    {
+        if (!ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f))
+            throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
+        return encoder is not null && MobileNets.Contains(encoder.Trim().ToLowerInvariant()) ? Math.Max(16, f.OutputStride) : f.OutputStride;
+    }
 
     /// <summary>Every valid (architecture, encoder) pair with a tiny configuration, for smoke tests: the smallest encoder
-    /// of each family (plain U-Net width 4, ResNet-18) and output stride 16 for the dilated architectures to keep them cheap.</summary>
+    /// of each family (plain U-Net width 4, ResNet-18, both MobileNets) and output stride 16 for the dilated architectures to keep them cheap.</summary>
     public static IReadOnlyList<ModelZooEntry> Registered =>
-        Architectures.Keys.SelectMany(a => ValidEncoders(a).Where(e => e is "unet" or "resnet18").Select(e => new ModelZooEntry(a, e,
+        Architectures.Keys.SelectMany(a => ValidEncoders(a).Where(e => e is "unet" or "resnet18" or "mobilenet_v2" or "mobilenet_v3_large").Select(e => new ModelZooEntry(a, e,
             new ModelConfig
             {
                 Architecture = a, Encoder = e, InChannels = 3, NumClasses = 3, Depth = 3, BaseWidth = 4,
-                OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a)),
+                OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)),
             }))).ToList();
 
     /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, for listings.</summary>
@@ -95,7 +107,7 @@ public static class ModelZoo
         config.Validate();
         if (encoderName == "unet" && config.OutputStride is { } os && os != 1 << config.Depth)
             throw new SharpSegException($"the plain U-Net encoder's output stride is 2^depth = {1 << config.Depth}, not {os}: leave model.output_stride out or change model.depth.");
-        var resolved = config with { OutputStride = config.OutputStride ?? DefaultOutputStride(architecture) };
+        var resolved = config with { OutputStride = config.OutputStride ?? DefaultOutputStride(architecture, encoderName) };
         Encoder encoder = encoderBuilder(resolved);
         if (config.DecoderChannels is { } dc && dc.Length != encoder.OutChannels.Count)
             throw new SharpSegException($"model.decoder_channels needs {encoder.OutChannels.Count} entries for encoder {encoderName} (one per stage, full resolution first), got {dc.Length}.");
