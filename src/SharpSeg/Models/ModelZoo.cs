@@ -53,7 +53,7 @@ public static class ModelZoo
     private static readonly Dictionary<string, (string Description, int OutputStride, string[] Encoders)> ArchitectureFacts = new()
     {
         ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. Backbones]),
-        ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated stride-8 features", 8, Backbones),
+        ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated deep features", 8, Backbones),
         ["deeplabv3"] = ("DeepLabV3 (torchvision deeplabv3_*): ASPP multi-scale context on dilated features; scenes", 8, Backbones),
         ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, Backbones),
         ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, Backbones),
