@@ -4,6 +4,8 @@ using SharpSeg.Models.Decoders.Fcn;
 using SharpSeg.Models.Decoders.Fpn;
 using SharpSeg.Models.Decoders.LrAspp;
 using SharpSeg.Models.Decoders.PspNet;
+using SharpSeg.Models.Decoders.UNetPlusPlus;
+using SharpSeg.Models.Decoders.UPerNet;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,6 +49,8 @@ public static class ModelZoo
             ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
             ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides),
             ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
+            ["unetplusplus"] = (c, e) => new UNetPlusPlusDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.BatchNorm),
+            ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),
         };
 
     /// <summary>What each architecture is for (one line), its default output stride and the encoders it accepts.</summary>
@@ -58,6 +62,8 @@ public static class ModelZoo
         ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, Backbones),
         ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, Backbones),
         ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, Backbones),
+        ["unetplusplus"] = ("UNet++: nested dense skip connections; finer boundaries than U-Net at more compute", 32, Backbones),
+        ["upernet"] = ("UPerNet: pyramid pooling + FPN fusion at stride 4; scene parsing with many classes", 32, Backbones),
         ["lraspp"] = ("LR-ASPP (torchvision lraspp_*): tiny real-time head for MobileNetV3; mobile and CPU inference", 16, ["mobilenet_v3_large"]),
     };
 

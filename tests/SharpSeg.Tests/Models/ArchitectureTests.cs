@@ -32,6 +32,8 @@ public sealed class ArchitectureTests
     [InlineData("deeplabv3plus", 16)]
     [InlineData("fpn", 32)]
     [InlineData("unet", 32)]
+    [InlineData("unetplusplus", 32)]
+    [InlineData("upernet", 32)]
     public void ArchitecturesDefaultToTheirOutputStride(string architecture, int outputStride)
     {
         Assert.Equal(outputStride, ModelZoo.DefaultOutputStride(architecture));
@@ -48,6 +50,10 @@ public sealed class ArchitectureTests
     [InlineData("fpn", 8, 33, 47)]
     [InlineData("unet", 32, 65, 33)]
     [InlineData("unet", 16, 33, 47)]
+    [InlineData("unetplusplus", 32, 65, 33)]
+    [InlineData("unetplusplus", 8, 33, 47)]
+    [InlineData("upernet", 32, 97, 131)]
+    [InlineData("upernet", 16, 65, 33)]
     public void AwkwardSizesGiveInputSizedLogitsAndAux(string architecture, int outputStride, int h, int w)
     {
         using var model = Build(architecture, "resnet18", classes: 3, aux: true, outputStride: outputStride);

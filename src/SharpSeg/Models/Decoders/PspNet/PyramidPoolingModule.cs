@@ -10,9 +10,13 @@ internal sealed class PyramidPoolingModule : nn.Module<Tensor, Tensor>
 {
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> stages;
 
-    public PyramidPoolingModule(string name, int inChannels, IReadOnlyList<int> bins) : base(name)
+    /// <param name="name">Module name.</param>
+    /// <param name="inChannels">Channels of the input map.</param>
+    /// <param name="bins">Pooled grid sizes.</param>
+    /// <param name="branchChannels">Width of each branch; null: C / #bins (PSPNet). UPerNet uses a fixed width.</param>
+    public PyramidPoolingModule(string name, int inChannels, IReadOnlyList<int> bins, int? branchChannels = null) : base(name)
     {
-        int reduction = Math.Max(1, inChannels / bins.Count);
+        int reduction = branchChannels ?? Math.Max(1, inChannels / bins.Count);
         stages = nn.ModuleList(bins.Select(b => (nn.Module<Tensor, Tensor>)nn.Sequential(
             nn.AdaptiveAvgPool2d(b), Conv2dNormActivation.Create(inChannels, reduction, kernelSize: 1))).ToArray());
         OutChannels = inChannels + bins.Count * reduction;
