@@ -28,6 +28,7 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         if (entries.Count == 0)
             throw new SharpSegException($"no model matches: architectures are {string.Join(", ", ModelZoo.Architectures.Keys)}; encoders are {string.Join(", ", ModelZoo.Encoders.Keys)}.");
         var rows = ProgressRunner.Run("building models", _ => ModelZoo.Describe(s.Classes, s.Flops ? s.Size : null, entries));
+        // Describe builds each model with random weights: seconds for the whole zoo, minutes with --flops at 512.
         var table = new Table().AddColumn("model").AddColumn(new TableColumn("parameters").RightAligned())
             .AddColumn(new TableColumn("output stride").RightAligned());
         if (s.Flops) table.AddColumn(new TableColumn($"GMACs @{s.Size}²").RightAligned());
@@ -40,7 +41,7 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
             table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);
-        AnsiConsole.MarkupLine($"[grey]{rows.Count} models; parameters at {s.Classes} classes without the aux head; \"plain U-Net\" uses base_width 32, depth 4. Choose with model.architecture and model.encoder.[/]");
+        AnsiConsole.MarkupLine($"[grey]{rows.Count} models; parameters at {s.Classes} classes without the aux head (aux_head: true adds torchvision's FCN head); unet/unet is the plain U-Net at base_width 32, depth 4. Choose with model.architecture and model.encoder; model.output_stride overrides the stride.[/]");
         return 0;
     }
 }

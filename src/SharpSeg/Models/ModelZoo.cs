@@ -92,10 +92,9 @@ public static class ModelZoo
                 OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)),
             }))).ToList();
 
-    /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, for listings.</summary>
-    public static IReadOnlyList<ModelZooEntry> Combinations =>
-        Architectures.Keys.SelectMany(a => ValidEncoders(a).Select(e => new ModelZooEntry(a, e,
-            new ModelConfig { Architecture = a, Encoder = e, InChannels = 3, NumClasses = 21 }))).ToList();
+    /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, 21 classes, for listings.</summary>
+    public static IReadOnlyList<ModelConfig> Combinations =>
+        Architectures.Keys.SelectMany(a => ValidEncoders(a).Select(e => new ModelConfig { Architecture = a, Encoder = e, InChannels = 3, NumClasses = 21 })).ToList();
 
     /// <summary>Builds the model a config describes (random weights, training mode). Unknown names, encoders that do not
     /// fit the architecture and invalid values are a <see cref="SharpSegException"/> listing what is valid.</summary>
@@ -133,16 +132,16 @@ public static class ModelZoo
     }
 
     /// <summary>
-    /// The model listing: for each entry (default: <see cref="Combinations"/>) its parameter count at
+    /// The model listing: for each config (default: <see cref="Combinations"/>) its parameter count at
     /// <paramref name="numClasses"/>, default output stride, MACs at <paramref name="flopsImageSize"/>² (null: skipped;
     /// 512 takes seconds per model on a CPU) and what it is for. Builds every model once.
     /// </summary>
-    public static IReadOnlyList<ModelDescription> Describe(int numClasses = 21, int? flopsImageSize = null, IEnumerable<ModelZooEntry>? entries = null)
+    public static IReadOnlyList<ModelDescription> Describe(int numClasses = 21, int? flopsImageSize = null, IEnumerable<ModelConfig>? configs = null)
     {
         var rows = new List<ModelDescription>();
-        foreach (var entry in entries ?? Combinations)
+        foreach (var c in configs ?? Combinations)
         {
-            var config = entry.TinyConfig with { NumClasses = numClasses, AuxHead = false };
+            var config = c with { NumClasses = numClasses, AuxHead = false };
             using var model = Create(config);
             double? gmacs = null;
             if (flopsImageSize is { } s)
@@ -150,8 +149,9 @@ public static class ModelZoo
                 using var x = torch.zeros(1, config.InChannels, s, s);
                 gmacs = FlopCounter.CountMacs(model, x) / 1e9;
             }
-            var facts = ArchitectureFacts[entry.Architecture];
-            rows.Add(new ModelDescription(entry.Name, CountParameters(model), model.Encoder.OutputStride, gmacs, facts.Description));
+            string architecture = config.Architecture.Trim().ToLowerInvariant();
+            rows.Add(new ModelDescription($"{architecture}/{config.Encoder.Trim().ToLowerInvariant()}", CountParameters(model),
+                model.Encoder.OutputStride, gmacs, ArchitectureFacts[architecture].Description));
         }
         return rows;
     }

@@ -104,7 +104,7 @@ public sealed class ArchitectureTests
     [Fact]
     public void DescribeListsParametersStrideAndMacs()
     {
-        var rows = ModelZoo.Describe(numClasses: 2, flopsImageSize: 64, entries: ModelZoo.Registered.Where(e => e.Name == "fcn/resnet18"));
+        var rows = ModelZoo.Describe(numClasses: 2, flopsImageSize: 64, configs: ModelZoo.Registered.Where(e => e.Name == "fcn/resnet18").Select(e => e.TinyConfig));
         var row = Assert.Single(rows);
         Assert.Equal("fcn/resnet18", row.Name);
         Assert.Equal(16, row.OutputStride); // the registered tiny config's stride
@@ -112,7 +112,8 @@ public sealed class ArchitectureTests
         Assert.NotNull(row.GigaMacs);
         Assert.InRange(row.GigaMacs!.Value, 0.05, 2);
         Assert.False(string.IsNullOrWhiteSpace(row.Description));
-        Assert.Contains(ModelZoo.Combinations, e => e.Name == "deeplabv3/resnet50");
+        Assert.Contains(ModelZoo.Combinations, c => c.Architecture == "deeplabv3" && c.Encoder == "resnet50");
+        Assert.DoesNotContain(ModelZoo.Combinations, c => c.Architecture == "lraspp" && c.Encoder != "mobilenet_v3_large");
     }
 
     [Fact]
