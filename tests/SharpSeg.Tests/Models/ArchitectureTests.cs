@@ -124,4 +124,41 @@ public sealed class ArchitectureTests
         foreach (var (name, p) in model.Decoder.named_parameters().Where(p => p.name.StartsWith("segBlocks", StringComparison.Ordinal) && p.name.EndsWith(".1.weight", StringComparison.Ordinal)))
             Assert.True(p.eq(1).all().item<bool>(), name);
     }
+
+    [Fact]
+    public void AuxLossTrainsTheAuxHeadAndForwardIgnoresIt()
+    {
+        using var model = Build("pspnet", "resnet18", classes: 3, aux: true, outputStride: 32);
+        Assert.Equal(0.5, model.Config!.AuxWeight);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 64, 64);
+        var target = randint(0, 3, [2, 64, 64], dtype: ScalarType.Int64);
+        var (logits, aux) = model.ForwardWithAux(x);
+        var ce = new SharpSeg.Losses.CrossEntropyLoss();
+        var loss = ce.Compute(logits, target) + model.Config.AuxWeight * ce.Compute(aux!, target);
+        loss.backward();
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+
+        model.zero_grad();
+        ce.Compute(model.forward(x), target).backward();
+        var auxParameters = model.named_parameters().Where(p => p.name.StartsWith("aux.", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(auxParameters);
+        Assert.All(auxParameters, p => Assert.True(p.parameter.grad is null || p.parameter.grad.abs().sum().item<float>() == 0, p.name));
+    }
+
+    [Fact]
+    public void NewConfigKeysRoundTripThroughJson()
+    {
+        var config = new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet50", OutputStride = 16, AuxHead = true, AuxWeight = 0.4 };
+        string json = System.Text.Json.JsonSerializer.Serialize(config);
+        Assert.Contains("\"output_stride\":16", json);
+        Assert.Contains("\"aux_head\":true", json);
+        Assert.Contains("\"aux_weight\":0.4", json);
+        Assert.Equal(config, System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(json));
+        Assert.NotEqual(config, config with { OutputStride = null });
+        // A checkpoint written before these keys existed reads back with the defaults.
+        var old = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>("{\"architecture\":\"unet\",\"encoder\":\"unet\"}")!;
+        Assert.Null(old.OutputStride);
+        Assert.False(old.AuxHead);
+    }
 }

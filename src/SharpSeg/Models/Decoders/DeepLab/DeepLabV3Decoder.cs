@@ -9,6 +9,9 @@ namespace SharpSeg.Models.Decoders.DeepLab;
 /// <c>[N, C_deepest, H/s, W/s] → [N, 256, H/s, W/s]</c>, s = the encoder's output stride (torchvision: 8).
 /// With a ResNet-50 encoder at stride 8 and the aux head, parameter count equals torchvision's deeplabv3_resnet50.
 /// </summary>
+/// <remarks>The image-pooling branch has BatchNorm on a 1×1 map, so training needs batches of at least 2 images (as in
+/// torchvision). Rates follow the output stride (DeepLabV3 paper); torchvision keeps 12/24/36 even for its stride-16
+/// MobileNetV3 model: pass <c>rates</c> explicitly to match it.</remarks>
 public sealed class DeepLabV3Decoder : Decoder
 {
     private readonly nn.Module<Tensor, Tensor> aspp, conv;

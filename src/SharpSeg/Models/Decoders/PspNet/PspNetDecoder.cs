@@ -9,6 +9,7 @@ namespace SharpSeg.Models.Decoders.PspNet;
 /// s = the encoder's output stride (paper: 8 with a dilated ResNet). The paper's auxiliary loss on layer3 is the
 /// model's aux head (<c>aux_head: true</c>).
 /// </summary>
+/// <remarks>The 1×1 pooling branch has BatchNorm on a 1×1 map, so training needs batches of at least 2 images.</remarks>
 public sealed class PspNetDecoder : Decoder
 {
     private readonly nn.Module<Tensor, Tensor> ppm, bottleneck;
