@@ -36,7 +36,8 @@ public sealed record ModelConfig
     /// <summary>Decoder upsampling: "bilinear" or "transposed".</summary>
     [JsonPropertyName("upsampling")] public string Upsampling { get; init; } = "bilinear";
 
-    /// <summary>Decoder output channels per stage (depth + 1 entries, full resolution first); null: mirror the encoder.</summary>
+    /// <summary>U-Net/UNet++ decoder output channels, one per encoder stage (depth + 1 for the plain U-Net encoder, 6 for
+    /// ResNet/MobileNet), full resolution first; null: mirror the plain U-Net encoder, or SMP's 16, 32, 64, 128, 256 on a backbone.</summary>
     [JsonPropertyName("decoder_channels")] public int[]? DecoderChannels { get; init; }
 
     /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>

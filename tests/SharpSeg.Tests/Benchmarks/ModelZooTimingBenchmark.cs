@@ -19,7 +19,7 @@ public sealed class ModelZooTimingBenchmark(ITestOutputHelper output)
         (string Arch, string Encoder)[] models =
         [
             ("unet", "unet"), ("unet", "resnet50"), ("fcn", "resnet50"), ("deeplabv3", "resnet50"), ("deeplabv3plus", "resnet50"),
-            ("pspnet", "resnet50"), ("fpn", "resnet50"), ("deeplabv3", "mobilenet_v3_large"), ("lraspp", "mobilenet_v3_large"),
+            ("pspnet", "resnet50"), ("fpn", "resnet50"), ("unetplusplus", "resnet50"), ("upernet", "resnet50"), ("deeplabv3", "mobilenet_v3_large"), ("lraspp", "mobilenet_v3_large"),
         ];
         output.WriteLine($"{torch.get_num_threads()} threads; {Engine.TorchRuntime.Describe()}");
         foreach (var (arch, enc) in models)

@@ -85,8 +85,8 @@ public sealed class ResNetEncoder : Encoder
     public override IReadOnlyList<int> OutChannels => outChannels;
     public override IReadOnlyList<int> Strides => strides;
 
-    /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of <see cref="Encoder.OutputStride"/>; the stem needs 32 for
-    /// exact halving) → [input, stem, layer1, layer2, layer3, layer4].</summary>
+    /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of <see cref="Encoder.OutputStride"/>, so every stride halves
+    /// exactly) → [input, stem, layer1, layer2, layer3, layer4].</summary>
     public override Tensor[] forward(Tensor x)
     {
         var stem = relu.call(bn1.call(conv1.call(x)));
