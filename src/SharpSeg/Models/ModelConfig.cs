@@ -27,10 +27,12 @@ public sealed record ModelConfig
     /// <summary>Width of the full-resolution stage of the plain U-Net encoder; doubles per stage.</summary>
     [JsonPropertyName("base_width")] public int BaseWidth { get; init; } = 32;
 
-    /// <summary>BatchNorm after every 3×3 convolution (encoder and decoder).</summary>
+    /// <summary>BatchNorm after every 3×3 convolution of the plain U-Net encoder and the U-Net/UNet++ decoders (ResNet,
+    /// MobileNet and the torchvision-style heads always use BatchNorm).</summary>
     [JsonPropertyName("batch_norm")] public bool BatchNorm { get; init; } = true;
 
-    /// <summary>Channel-dropout probability before the segmentation head (0: none).</summary>
+    /// <summary>Channel-dropout probability before the U-Net segmentation head (0: none); the other heads keep their
+    /// published dropout (FCN/PSPNet 0.1, ASPP 0.5, FPN 0.2).</summary>
     [JsonPropertyName("dropout")] public double Dropout { get; init; }
 
     /// <summary>Decoder upsampling: "bilinear" or "transposed".</summary>
