@@ -13,7 +13,7 @@ namespace SharpSeg.Models.Encoders;
 /// depthwise conv becomes stride 1 and the last three blocks use dilation 2. The aux head and LR-ASPP's low-level branch
 /// read the stride-8 stage (40 channels), as torchvision's do; note torchvision taps the <i>first</i> stride-8 block
 /// (<c>features.4</c>) where this encoder returns the end of the stage (<c>features.6</c>), same width, so parameter
-/// counts are equal. Parameter names mirror torchvision's (<c>features.1.block.0.0.weight</c>, <c>…block.2.fc1.weight</c>).
+/// counts are equal. BatchNorm uses torchvision's eps 0.001, momentum 0.01. Parameter names mirror torchvision's (<c>features.1.block.0.0.weight</c>, <c>…block.2.fc1.weight</c>).
 /// </remarks>
 public sealed class MobileNetV3Encoder : Encoder
 {
@@ -42,7 +42,8 @@ public sealed class MobileNetV3Encoder : Encoder
         this.inChannels = inChannels;
         var layers = new List<nn.Module<Tensor, Tensor>>
         {
-            Conv2dNormActivation.Create(inChannels, 16, kernelSize: 3, stride: 2, activation: Conv2dNormActivation.Activation.Hardswish),
+            Conv2dNormActivation.Create(inChannels, 16, kernelSize: 3, stride: 2, activation: Conv2dNormActivation.Activation.Hardswish,
+                eps: MobileNetV3InvertedResidual.BatchNormEps, momentum: MobileNetV3InvertedResidual.BatchNormMomentum),
         };
         int current = 2, dilation = 1;
         foreach (var b in Blocks)
@@ -52,7 +53,8 @@ public sealed class MobileNetV3Encoder : Encoder
             else current *= stride;
             layers.Add(new MobileNetV3InvertedResidual($"{layers.Count}", b.In, b.K, b.Exp, b.Out, b.Se, b.Hs, stride, dilation));
         }
-        layers.Add(Conv2dNormActivation.Create(160, 960, kernelSize: 1, activation: Conv2dNormActivation.Activation.Hardswish));
+        layers.Add(Conv2dNormActivation.Create(160, 960, kernelSize: 1, activation: Conv2dNormActivation.Activation.Hardswish,
+            eps: MobileNetV3InvertedResidual.BatchNormEps, momentum: MobileNetV3InvertedResidual.BatchNormMomentum));
         features = nn.ModuleList(layers.ToArray());
         strides = [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
         RegisterComponents();

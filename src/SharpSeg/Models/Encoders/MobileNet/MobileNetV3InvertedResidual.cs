@@ -8,6 +8,9 @@ namespace SharpSeg.Models.Encoders.MobileNet;
 /// <c>block.0.0.weight</c>… as in torchvision).</summary>
 internal sealed class MobileNetV3InvertedResidual : nn.Module<Tensor, Tensor>
 {
+    /// <summary>torchvision's MobileNetV3 BatchNorm settings (<c>partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)</c>).</summary>
+    public const double BatchNormEps = 0.001, BatchNormMomentum = 0.01;
+
     private readonly nn.Module<Tensor, Tensor> block;
     private readonly bool useResidual;
 
@@ -17,11 +20,11 @@ internal sealed class MobileNetV3InvertedResidual : nn.Module<Tensor, Tensor>
         var act = hardswish ? Conv2dNormActivation.Activation.Hardswish : Conv2dNormActivation.Activation.ReLU;
         useResidual = stride == 1 && input == output;
         var layers = new List<nn.Module<Tensor, Tensor>>();
-        if (expanded != input) layers.Add(Conv2dNormActivation.Create(input, expanded, kernelSize: 1, activation: act));
+        if (expanded != input) layers.Add(Conv2dNormActivation.Create(input, expanded, kernelSize: 1, activation: act, eps: BatchNormEps, momentum: BatchNormMomentum));
         layers.Add(Conv2dNormActivation.Create(expanded, expanded, kernelSize: kernel, stride: dilation > 1 ? 1 : stride, dilation: dilation,
-            groups: expanded, activation: act));
+            groups: expanded, activation: act, eps: BatchNormEps, momentum: BatchNormMomentum));
         if (useSe) layers.Add(new SqueezeExcitation("se", expanded, MakeDivisible(expanded / 4, 8)));
-        layers.Add(Conv2dNormActivation.Create(expanded, output, kernelSize: 1, activation: Conv2dNormActivation.Activation.None));
+        layers.Add(Conv2dNormActivation.Create(expanded, output, kernelSize: 1, activation: Conv2dNormActivation.Activation.None, eps: BatchNormEps, momentum: BatchNormMomentum));
         block = nn.Sequential(layers.ToArray());
         RegisterComponents();
     }
