@@ -50,6 +50,10 @@ public sealed record ModelConfig
     /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth.</summary>
     [JsonPropertyName("output_stride")] public int? OutputStride { get; init; }
 
+    /// <summary>DeepLabV3/V3+ ASPP atrous rates; null: 12/24/36 at output stride 8, 6/12/18 at 16, 3/6/9 at 32.
+    /// torchvision's deeplabv3_mobilenet_v3_large uses [12, 24, 36] at stride 16.</summary>
+    [JsonPropertyName("aspp_rates")] public int[]? AsppRates { get; init; }
+
     /// <summary>Add torchvision's auxiliary FCN head (deep supervision on the encoder's second-deepest map, e.g. ResNet's
     /// layer3); it only runs in <see cref="SegmentationModel.ForwardWithAux"/> during training.</summary>
     [JsonPropertyName("aux_head")] public bool AuxHead { get; init; }
@@ -64,6 +68,7 @@ public sealed record ModelConfig
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
         && OutputStride == other.OutputStride && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
+        && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
     public override int GetHashCode() => HashCode.Combine(Architecture, Encoder, InChannels, NumClasses, Depth, BaseWidth, Upsampling, DecoderChannels?.Length);
@@ -81,6 +86,8 @@ public sealed record ModelConfig
         _ = ParsePadding();
         if (OutputStride is { } os && os != 8 && os != 16 && os != 32)
             throw new SharpSegException($"model.output_stride must be 8, 16 or 32 (or left out for the architecture's default), got {os}.");
+        if (AsppRates is not null && (AsppRates.Length == 0 || AsppRates.Any(r => r < 1)))
+            throw new SharpSegException($"model.aspp_rates needs positive dilation rates such as [12, 24, 36], got [{string.Join(", ", AsppRates)}].");
         if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
         if (DecoderChannels is not null && DecoderChannels.Any(c => c < 1))
             throw new SharpSegException($"model.decoder_channels must all be positive, got [{string.Join(", ", DecoderChannels)}].");

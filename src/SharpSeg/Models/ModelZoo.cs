@@ -44,8 +44,8 @@ public static class ModelZoo
         {
             ["unet"] = (c, e) => new UNetDecoder(e.OutChannels, e.Strides, c.DecoderChannels ?? DefaultUNetDecoderChannels(e), c.ParseUpsampling(), c.BatchNorm, c.Dropout),
             ["fcn"] = (c, e) => new FcnDecoder(e.OutChannels, e.Strides),
-            ["deeplabv3"] = (c, e) => new DeepLabV3Decoder(e.OutChannels, e.Strides),
-            ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides),
+            ["deeplabv3"] = (c, e) => new DeepLabV3Decoder(e.OutChannels, e.Strides, c.AsppRates),
+            ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides, c.AsppRates),
             ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
             ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides),
             ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),

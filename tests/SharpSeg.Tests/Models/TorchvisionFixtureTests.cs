@@ -20,9 +20,7 @@ public sealed class TorchvisionFixtureTests
     [MemberData(nameof(Cases))]
     public void EncoderFeatureMapsMatchTorchvision(string name)
     {
-        string path = Path.Combine(TestPaths.RepoRoot, "tests", "SharpSeg.Tests", "Models", "Fixtures", "torchvision_encoders.json");
-        using var doc = JsonDocument.Parse(File.ReadAllText(path));
-        var expected = doc.RootElement.GetProperty("cases").GetProperty(name).EnumerateArray().ToArray();
+        var expected = Expected(name);
         int outputStride = int.Parse(name.Split('/')[1]);
         using Encoder encoder = name.Split('/')[0] switch
         {
@@ -36,23 +34,73 @@ public sealed class TorchvisionFixtureTests
         using var scope = NewDisposeScope();
         var features = encoder.forward(Image());
         Assert.Equal(expected.Length, features.Length - 1); // torchvision has no stage 0 (the input)
-        for (int s = 0; s < expected.Length; s++)
+        for (int s = 0; s < expected.Length; s++) AssertMatches(expected[s], features[s + 1], $"{name} stage {s + 1}");
+    }
+
+    public static IEnumerable<object[]> ModelCases =>
+        new[] { "lraspp/mobilenet_v3_large", "deeplabv3/mobilenet_v3_large", "deeplabv3/resnet50", "fcn/resnet50" }.Select(c => new object[] { c });
+
+    /// <summary>Whole torchvision segmentation models (21 → 3 classes, aux head where torchvision has one): same weights
+    /// under torchvision's names give the same logits and aux logits.</summary>
+    [Theory]
+    [MemberData(nameof(ModelCases))]
+    public void SegmentationModelLogitsMatchTorchvision(string name)
+    {
+        var expected = Expected(name);
+        string architecture = name.Split('/')[0], encoderName = name.Split('/')[1];
+        using var model = SharpSeg.Models.ModelZoo.Create(new SharpSeg.Models.ModelConfig
         {
-            var e = expected[s];
-            var f = features[s + 1];
-            Assert.Equal(e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray(), f.shape);
-            var flat = f.flatten().to_type(ScalarType.Float64);
-            double sum = flat.sum().item<double>(), absSum = flat.abs().sum().item<double>();
-            double eAbs = e.GetProperty("abs_sum").GetDouble();
-            Assert.True(Math.Abs(absSum - eAbs) <= 1e-4 * eAbs, $"{name} stage {s + 1}: |x| sum {absSum} vs torchvision {eAbs}");
-            Assert.True(Math.Abs(sum - e.GetProperty("sum").GetDouble()) <= 1e-4 * eAbs, $"{name} stage {s + 1}: sum {sum} vs torchvision {e.GetProperty("sum").GetDouble()}");
-            var indices = e.GetProperty("indices").EnumerateArray().Select(x => x.GetInt64()).ToArray();
-            var values = e.GetProperty("values").EnumerateArray().Select(x => x.GetDouble()).ToArray();
-            for (int k = 0; k < indices.Length; k++)
-            {
-                double actual = flat[indices[k]].item<double>();
-                Assert.True(Math.Abs(actual - values[k]) <= 1e-3 * Math.Max(1, Math.Abs(values[k])), $"{name} stage {s + 1} [{indices[k]}]: {actual} vs torchvision {values[k]}");
-            }
+            Architecture = architecture, Encoder = encoderName, NumClasses = 3, AuxHead = architecture != "lraspp",
+            AsppRates = encoderName == "mobilenet_v3_large" && architecture == "deeplabv3" ? [12, 24, 36] : null,
+        });
+        model.eval();
+        using var noGrad = no_grad();
+        foreach (var (key, t) in model.state_dict()) Fill(TorchvisionKey(key, architecture), t);
+        using var scope = NewDisposeScope();
+        var (logits, aux) = model.ForwardWithAux(Image());
+        var outputs = aux is null ? new[] { logits } : new[] { logits, aux };
+        Assert.Equal(expected.Length, outputs.Length);
+        for (int i = 0; i < outputs.Length; i++) AssertMatches(expected[i], outputs[i], $"{name} output {i}");
+    }
+
+    /// <summary>SharpSeg's state-dict key → torchvision's for the segmentation models above.</summary>
+    private static string TorchvisionKey(string key, string architecture)
+    {
+        if (key.StartsWith("encoder.features.", StringComparison.Ordinal)) return "backbone." + key["encoder.features.".Length..];
+        if (key.StartsWith("encoder.", StringComparison.Ordinal)) return "backbone." + key["encoder.".Length..];
+        if (key.StartsWith("aux.", StringComparison.Ordinal)) return "aux_classifier." + key["aux.".Length..];
+        if (key.StartsWith("head.", StringComparison.Ordinal)) return "classifier.4." + key["head.".Length..];
+        return architecture switch
+        {
+            "lraspp" => "classifier." + key["decoder.".Length..],
+            "fcn" => key.Replace("decoder.head.", "classifier.", StringComparison.Ordinal),
+            _ => key.Replace("decoder.aspp.", "classifier.0.", StringComparison.Ordinal)
+                .Replace("convs.4.conv.0.", "convs.4.1.", StringComparison.Ordinal).Replace("convs.4.conv.1.", "convs.4.2.", StringComparison.Ordinal)
+                .Replace("decoder.conv.0.", "classifier.1.", StringComparison.Ordinal).Replace("decoder.conv.1.", "classifier.2.", StringComparison.Ordinal),
+        };
+    }
+
+    private static JsonElement[] Expected(string name)
+    {
+        string path = Path.Combine(TestPaths.RepoRoot, "tests", "SharpSeg.Tests", "Models", "Fixtures", "torchvision_encoders.json");
+        using var doc = JsonDocument.Parse(File.ReadAllText(path));
+        return doc.RootElement.GetProperty("cases").GetProperty(name).EnumerateArray().Select(e => e.Clone()).ToArray();
+    }
+
+    private static void AssertMatches(JsonElement e, Tensor f, string what)
+    {
+        Assert.Equal(e.GetProperty("shape").EnumerateArray().Select(x => x.GetInt64()).ToArray(), f.shape);
+        var flat = f.flatten().to_type(ScalarType.Float64);
+        double sum = flat.sum().item<double>(), absSum = flat.abs().sum().item<double>();
+        double eAbs = e.GetProperty("abs_sum").GetDouble(), eSum = e.GetProperty("sum").GetDouble();
+        Assert.True(Math.Abs(absSum - eAbs) <= 1e-4 * eAbs, $"{what}: |x| sum {absSum} vs torchvision {eAbs}");
+        Assert.True(Math.Abs(sum - eSum) <= 1e-4 * eAbs, $"{what}: sum {sum} vs torchvision {eSum}");
+        var indices = e.GetProperty("indices").EnumerateArray().Select(x => x.GetInt64()).ToArray();
+        var values = e.GetProperty("values").EnumerateArray().Select(x => x.GetDouble()).ToArray();
+        for (int k = 0; k < indices.Length; k++)
+        {
+            double actual = flat[indices[k]].item<double>();
+            Assert.True(Math.Abs(actual - values[k]) <= 1e-3 * Math.Max(1, Math.Abs(values[k])), $"{what} [{indices[k]}]: {actual} vs torchvision {values[k]}");
         }
     }
 

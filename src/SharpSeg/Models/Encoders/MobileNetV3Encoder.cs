@@ -5,15 +5,17 @@ using static TorchSharp.torch;
 namespace SharpSeg.Models.Encoders;
 
 /// <summary>
-/// torchvision's MobileNetV3-Large as an encoder: returns 6 maps, the input (stride 1), then the ends of the
-/// stride-2/4/8/16/32 stages with 16, 24, 40, 112 and 960 channels (the last includes the final 1×1 conv to 960).
+/// torchvision's MobileNetV3-Large as an encoder: returns 6 maps, the input (stride 1), then the maps torchvision's
+/// segmentation models tap (<c>stage_indices</c>: the first block at each new stride) at strides 2/4/8/16 with 16, 24, 40
+/// and 80 channels, and the final 1×1 conv (960 channels) at the output stride.
 /// </summary>
 /// <remarks>
 /// Output stride 16 is torchvision's <c>dilated=True</c> (what its segmentation builders use): the last stage's stride-2
 /// depthwise conv becomes stride 1 and the last three blocks use dilation 2. The aux head and LR-ASPP's low-level branch
-/// read the stride-8 stage (40 channels), as torchvision's do; note torchvision taps the <i>first</i> stride-8 block
-/// (<c>features.4</c>) where this encoder returns the end of the stage (<c>features.6</c>), same width, so parameter
-/// counts are equal. BatchNorm uses torchvision's eps 0.001, momentum 0.01. Parameter names mirror torchvision's (<c>features.1.block.0.0.weight</c>, <c>…block.2.fc1.weight</c>).
+/// read the stride-8 map (<c>features.4</c>, 40 channels) exactly as torchvision's do, so torchvision's lraspp and
+/// deeplabv3 MobileNetV3 weights compute the same logits (checked numerically in the tests). BatchNorm uses
+/// torchvision's eps 0.001, momentum 0.01. Parameter names mirror torchvision's (<c>features.1.block.0.0.weight</c>,
+/// <c>…block.2.fc1.weight</c>).
 /// </remarks>
 public sealed class MobileNetV3Encoder : Encoder
 {
@@ -27,7 +29,8 @@ public sealed class MobileNetV3Encoder : Encoder
         (112, 5, 672, 160, true, true, 2), (160, 5, 960, 160, true, true, 1), (160, 5, 960, 160, true, true, 1),
     ];
 
-    private static readonly int[] StageEnds = [1, 3, 6, 12, 16];
+    // torchvision's stage_indices [0, 2, 4, 7, 13, 16] without 13 (one map per stride; 16 is the deepest).
+    private static readonly int[] StageEnds = [0, 2, 4, 7, 16];
 
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> features;
     private readonly int inChannels;
@@ -61,10 +64,10 @@ public sealed class MobileNetV3Encoder : Encoder
     }
 
     public override int InChannels => inChannels;
-    public override IReadOnlyList<int> OutChannels => [inChannels, 16, 24, 40, 112, 960];
+    public override IReadOnlyList<int> OutChannels => [inChannels, 16, 24, 40, 80, 960];
     public override IReadOnlyList<int> Strides => strides;
 
-    /// <summary>The stride-8 stage (40 channels), as torchvision's aux head and LR-ASPP use.</summary>
+    /// <summary>The stride-8 map (<c>features.4</c>, 40 channels), as torchvision's aux head and LR-ASPP use.</summary>
     public override int AuxStage => 3;
 
     /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of the output stride) → 6 maps, the input first.</summary>

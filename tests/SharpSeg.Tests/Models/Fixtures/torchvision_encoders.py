@@ -1,4 +1,5 @@
-"""Writes torchvision_encoders.json: feature maps of torchvision backbones with deterministic weights.
+"""Writes torchvision_encoders.json: feature maps of torchvision backbones and logits of torchvision segmentation
+models with deterministic weights.
 
 Run (torch 2.11, torchvision 0.26 were used):  python3 torchvision_encoders.py > torchvision_encoders.json
 Every parameter/buffer is filled from its state-dict key by fill() below (TorchvisionFixtureTests does the same in C#),
@@ -76,6 +77,16 @@ cases = {
     "resnet18/32": run(torchvision.models.resnet18(), resnet_maps),
     "resnet50/8": run(torchvision.models.resnet50(replace_stride_with_dilation=[False, True, True]), resnet_maps),
     "mobilenet_v2/32": run(torchvision.models.mobilenet_v2(), lambda m, x: features_maps(m, x, {1, 3, 6, 13, 18})),
-    "mobilenet_v3_large/16": run(torchvision.models.mobilenet_v3_large(dilated=True), lambda m, x: features_maps(m, x, {1, 3, 6, 12, 16})),
+    "mobilenet_v3_large/16": run(torchvision.models.mobilenet_v3_large(dilated=True), lambda m, x: features_maps(m, x, {0, 2, 4, 7, 16})),
 }
+seg = torchvision.models.segmentation
+kw = dict(weights=None, weights_backbone=None, num_classes=3)
+models = {  # [out, aux] logits
+    "lraspp/mobilenet_v3_large": seg.lraspp_mobilenet_v3_large(**kw),
+    "deeplabv3/mobilenet_v3_large": seg.deeplabv3_mobilenet_v3_large(aux_loss=True, **kw),
+    "deeplabv3/resnet50": seg.deeplabv3_resnet50(aux_loss=True, **kw),
+    "fcn/resnet50": seg.fcn_resnet50(aux_loss=True, **kw),
+}
+for name, m in models.items():
+    cases[name] = run(m, lambda m, x: [v for v in m(x).values()])
 print(json.dumps({"torch": torch.__version__, "torchvision": torchvision.__version__, "cases": cases}, indent=1))

@@ -11,7 +11,7 @@ namespace SharpSeg.Models.Decoders.DeepLab;
 /// </summary>
 /// <remarks>The image-pooling branch has BatchNorm on a 1×1 map, so training needs batches of at least 2 images (as in
 /// torchvision). Rates follow the output stride (DeepLabV3 paper); torchvision keeps 12/24/36 even for its stride-16
-/// MobileNetV3 model: pass <c>rates</c> explicitly to match it.</remarks>
+/// MobileNetV3 model: set <c>aspp_rates: [12, 24, 36]</c> to match it.</remarks>
 public sealed class DeepLabV3Decoder : Decoder
 {
     private readonly nn.Module<Tensor, Tensor> aspp, conv;
