@@ -55,29 +55,13 @@ public sealed class TorchvisionFixtureTests
         });
         model.eval();
         using var noGrad = no_grad();
-        foreach (var (key, t) in model.state_dict()) Fill(TorchvisionKey(key, architecture), t);
+        foreach (var (key, t) in model.state_dict())
+            Fill(SharpSeg.Models.TorchvisionStateDictNames.ForSegmentationModel(key, architecture) ?? throw new InvalidOperationException($"no torchvision name for {key}"), t);
         using var scope = NewDisposeScope();
         var (logits, aux) = model.ForwardWithAux(Image());
         var outputs = aux is null ? new[] { logits } : new[] { logits, aux };
         Assert.Equal(expected.Length, outputs.Length);
         for (int i = 0; i < outputs.Length; i++) AssertMatches(expected[i], outputs[i], $"{name} output {i}");
-    }
-
-    /// <summary>SharpSeg's state-dict key → torchvision's for the segmentation models above.</summary>
-    private static string TorchvisionKey(string key, string architecture)
-    {
-        if (key.StartsWith("encoder.features.", StringComparison.Ordinal)) return "backbone." + key["encoder.features.".Length..];
-        if (key.StartsWith("encoder.", StringComparison.Ordinal)) return "backbone." + key["encoder.".Length..];
-        if (key.StartsWith("aux.", StringComparison.Ordinal)) return "aux_classifier." + key["aux.".Length..];
-        if (key.StartsWith("head.", StringComparison.Ordinal)) return "classifier.4." + key["head.".Length..];
-        return architecture switch
-        {
-            "lraspp" => "classifier." + key["decoder.".Length..],
-            "fcn" => key.Replace("decoder.head.", "classifier.", StringComparison.Ordinal),
-            _ => key.Replace("decoder.aspp.", "classifier.0.", StringComparison.Ordinal)
-                .Replace("convs.4.conv.0.", "convs.4.1.", StringComparison.Ordinal).Replace("convs.4.conv.1.", "convs.4.2.", StringComparison.Ordinal)
-                .Replace("decoder.conv.0.", "classifier.1.", StringComparison.Ordinal).Replace("decoder.conv.1.", "classifier.2.", StringComparison.Ordinal),
-        };
     }
 
     private static JsonElement[] Expected(string name)
