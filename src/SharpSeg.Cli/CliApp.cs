@@ -19,6 +19,7 @@ public static class CliApp
             config.AddCommand<DemoCommand>("demo").WithDescription("Generate a dataset, train a small U-Net, evaluate and predict: the whole job in a few minutes.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
+            config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddBranch("data", d =>
             {

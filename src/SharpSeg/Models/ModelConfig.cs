@@ -20,26 +20,46 @@ public sealed record ModelConfig
     /// <summary>Number of classes = output logit channels (the ignore index is not a class).</summary>
     [JsonPropertyName("num_classes")] public int NumClasses { get; init; } = 2;
 
-    /// <summary>Encoder downsampling stages; the output stride is 2^depth.</summary>
+    /// <summary>Downsampling stages of the plain U-Net encoder; the output stride is 2^depth (backbones such as ResNet
+    /// have a fixed depth of 5 and ignore it).</summary>
     [JsonPropertyName("depth")] public int Depth { get; init; } = 4;
 
     /// <summary>Width of the full-resolution stage of the plain U-Net encoder; doubles per stage.</summary>
     [JsonPropertyName("base_width")] public int BaseWidth { get; init; } = 32;
 
-    /// <summary>BatchNorm after every 3×3 convolution (encoder and decoder).</summary>
+    /// <summary>BatchNorm after every 3×3 convolution of the plain U-Net encoder and the U-Net/UNet++ decoders (ResNet,
+    /// MobileNet and the torchvision-style heads always use BatchNorm).</summary>
     [JsonPropertyName("batch_norm")] public bool BatchNorm { get; init; } = true;
 
-    /// <summary>Channel-dropout probability before the segmentation head (0: none).</summary>
+    /// <summary>Channel-dropout probability before the U-Net segmentation head (0: none); the other heads keep their
+    /// published dropout (FCN/PSPNet 0.1, ASPP 0.5, FPN 0.2).</summary>
     [JsonPropertyName("dropout")] public double Dropout { get; init; }
 
     /// <summary>Decoder upsampling: "bilinear" or "transposed".</summary>
     [JsonPropertyName("upsampling")] public string Upsampling { get; init; } = "bilinear";
 
-    /// <summary>Decoder output channels per stage (depth + 1 entries, full resolution first); null: mirror the encoder.</summary>
+    /// <summary>U-Net/UNet++ decoder output channels, one per encoder stage (depth + 1 for the plain U-Net encoder, 6 for
+    /// ResNet/MobileNet), full resolution first; null: mirror the plain U-Net encoder, or SMP's 16, 32, 64, 128, 256 on a backbone.</summary>
     [JsonPropertyName("decoder_channels")] public int[]? DecoderChannels { get; init; }
 
     /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>
     [JsonPropertyName("padding")] public string Padding { get; init; } = "reflect";
+
+    /// <summary>Stride of the encoder's deepest map (8, 16 or 32) for encoders that can trade stride for dilation
+    /// (ResNet, MobileNet); null: the architecture's default (DeepLabV3/FCN/PSPNet 8 as in torchvision, DeepLabV3+ and
+    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth.</summary>
+    [JsonPropertyName("output_stride")] public int? OutputStride { get; init; }
+
+    /// <summary>DeepLabV3/V3+ ASPP atrous rates; null: 12/24/36 at output stride 8, 6/12/18 at 16, 3/6/9 at 32.
+    /// torchvision's deeplabv3_mobilenet_v3_large uses [12, 24, 36] at stride 16.</summary>
+    [JsonPropertyName("aspp_rates")] public int[]? AsppRates { get; init; }
+
+    /// <summary>Add torchvision's auxiliary FCN head (deep supervision on the encoder's second-deepest map, e.g. ResNet's
+    /// layer3); it only runs in <see cref="SegmentationModel.ForwardWithAux"/> during training.</summary>
+    [JsonPropertyName("aux_head")] public bool AuxHead { get; init; }
+
+    /// <summary>Weight of the auxiliary head's loss, added to the main loss (torchvision's reference recipe: 0.5).</summary>
+    [JsonPropertyName("aux_weight")] public double AuxWeight { get; init; } = 0.5;
 
     /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
     /// equals the recipe's when they describe the same model).</summary>
@@ -47,6 +67,8 @@ public sealed record ModelConfig
         other is not null && Architecture == other.Architecture && Encoder == other.Encoder && InChannels == other.InChannels
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
+        && OutputStride == other.OutputStride && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
+        && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
     public override int GetHashCode() => HashCode.Combine(Architecture, Encoder, InChannels, NumClasses, Depth, BaseWidth, Upsampling, DecoderChannels?.Length);
@@ -62,7 +84,15 @@ public sealed record ModelConfig
         if (Dropout < 0 || Dropout >= 1) throw new SharpSegException($"model.dropout must be in [0, 1), got {Dropout}.");
         _ = ParseUpsampling();
         _ = ParsePadding();
-        if (DecoderChannels is not null && (DecoderChannels.Length != Depth + 1 || DecoderChannels.Any(c => c < 1)))
+        if (OutputStride is { } os && os != 8 && os != 16 && os != 32)
+            throw new SharpSegException($"model.output_stride must be 8, 16 or 32 (or left out for the architecture's default), got {os}.");
+        if (AsppRates is not null && (AsppRates.Length == 0 || AsppRates.Any(r => r < 1)))
+            throw new SharpSegException($"model.aspp_rates needs positive dilation rates such as [12, 24, 36], got [{string.Join(", ", AsppRates)}].");
+        if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
+        if (DecoderChannels is not null && DecoderChannels.Any(c => c < 1))
+            throw new SharpSegException($"model.decoder_channels must all be positive, got [{string.Join(", ", DecoderChannels)}].");
+        // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
+        if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
     }
 

@@ -1,48 +1,124 @@
 using SharpSeg.Models.Decoders;
+using SharpSeg.Models.Decoders.DeepLab;
+using SharpSeg.Models.Decoders.Fcn;
+using SharpSeg.Models.Decoders.Fpn;
+using SharpSeg.Models.Decoders.LrAspp;
+using SharpSeg.Models.Decoders.PspNet;
+using SharpSeg.Models.Decoders.UNetPlusPlus;
+using SharpSeg.Models.Decoders.UPerNet;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
+using static TorchSharp.torch;
 
 namespace SharpSeg.Models;
 
 /// <summary>
-/// Builds models by name: <c>architecture</c> picks the decoder, <c>encoder</c> the backbone; any decoder works with
-/// any encoder. A new model is added by one line in <see cref="Encoders"/> or <see cref="Architectures"/>, and is then
-/// covered by the test parametrised over <see cref="Registered"/>.
+/// Builds models by name: <c>architecture</c> picks the decoder, <c>encoder</c> the backbone. A new model is added by
+/// one line in <see cref="Encoders"/> or <see cref="Architectures"/> (plus its description and valid encoders), and is
+/// then covered by the test parametrised over <see cref="Registered"/>.
 /// </summary>
 public static class ModelZoo
 {
-    /// <summary>Encoder builders by name.</summary>
-    public static IReadOnlyDictionary<string, Func<ModelConfig, Encoder>> Encoders { get; } =
-        new SortedDictionary<string, Func<ModelConfig, Encoder>>(StringComparer.Ordinal)
+    private static readonly string[] ResNets = ["resnet18", "resnet34", "resnet50", "resnet101"];
+    private static readonly string[] MobileNets = ["mobilenet_v2", "mobilenet_v3_large"];
+    private static readonly string[] Backbones = [.. ResNets, .. MobileNets];
+
+    /// <summary>Encoder builders by name. The config they receive has <see cref="ModelConfig.OutputStride"/> resolved.</summary>
+    public static IReadOnlyDictionary<string, Func<ModelConfig, Encoder>> Encoders { get; } = BuildEncoders();
+
+    private static SortedDictionary<string, Func<ModelConfig, Encoder>> BuildEncoders()
+    {
+        var d = new SortedDictionary<string, Func<ModelConfig, Encoder>>(StringComparer.Ordinal)
         {
             ["unet"] = c => new UNetEncoder(c.InChannels, c.Depth, c.BaseWidth, c.BatchNorm),
         };
+        foreach (var name in ResNets) d[name] = c => new ResNetEncoder(name, c.InChannels, c.OutputStride ?? 32);
+        d["mobilenet_v2"] = c => new MobileNetV2Encoder(c.InChannels, c.OutputStride ?? 32);
+        d["mobilenet_v3_large"] = c => new MobileNetV3Encoder(c.InChannels, c.OutputStride ?? 16);
+        return d;
+    }
 
-    /// <summary>Decoder builders by architecture name, given the config and the encoder they sit on.</summary>
+    /// <summary>Decoder builders by architecture name, given the (resolved) config and the encoder they sit on.</summary>
     public static IReadOnlyDictionary<string, Func<ModelConfig, Encoder, Decoder>> Architectures { get; } =
         new SortedDictionary<string, Func<ModelConfig, Encoder, Decoder>>(StringComparer.Ordinal)
         {
-            ["unet"] = (c, e) => new UNetDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.ParseUpsampling(), c.BatchNorm, c.Dropout),
+            ["unet"] = (c, e) => new UNetDecoder(e.OutChannels, e.Strides, c.DecoderChannels ?? DefaultUNetDecoderChannels(e), c.ParseUpsampling(), c.BatchNorm, c.Dropout),
+            ["fcn"] = (c, e) => new FcnDecoder(e.OutChannels, e.Strides),
+            ["deeplabv3"] = (c, e) => new DeepLabV3Decoder(e.OutChannels, e.Strides, c.AsppRates),
+            ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides, c.AsppRates),
+            ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
+            ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides),
+            ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
+            ["unetplusplus"] = (c, e) => new UNetPlusPlusDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.BatchNorm),
+            ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),
         };
 
-    /// <summary>Every (architecture, encoder) pair with a tiny configuration, for listings and smoke tests.</summary>
-    public static IReadOnlyList<ModelZooEntry> Registered =>
-        Architectures.Keys.SelectMany(a => Encoders.Keys.Select(e => new ModelZooEntry(a, e,
-            new ModelConfig { Architecture = a, Encoder = e, InChannels = 3, NumClasses = 3, Depth = 3, BaseWidth = 4 }))).ToList();
+    /// <summary>What each architecture is for (one line), its default output stride and the encoders it accepts.</summary>
+    private static readonly Dictionary<string, (string Description, int OutputStride, string[] Encoders)> ArchitectureFacts = new()
+    {
+        ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. Backbones]),
+        ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated deep features", 8, Backbones),
+        ["deeplabv3"] = ("DeepLabV3 (torchvision deeplabv3_*): ASPP multi-scale context on dilated features; scenes", 8, Backbones),
+        ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, Backbones),
+        ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, Backbones),
+        ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, Backbones),
+        ["unetplusplus"] = ("UNet++: nested dense skip connections; finer boundaries than U-Net at more compute", 32, Backbones),
+        ["upernet"] = ("UPerNet: pyramid pooling + FPN fusion at stride 4; scene parsing with many classes", 32, Backbones),
+        ["lraspp"] = ("LR-ASPP (torchvision lraspp_*): tiny real-time head for MobileNetV3; mobile and CPU inference", 16, ["mobilenet_v3_large"]),
+    };
 
-    /// <summary>Builds the model a config describes (random weights, training mode). Unknown names and invalid
-    /// values are a <see cref="SharpSegException"/> listing what is valid.</summary>
+    /// <summary>Encoders that make sense for an architecture (the ones <see cref="Create"/> accepts).</summary>
+    public static IReadOnlyList<string> ValidEncoders(string architecture) =>
+        ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f) ? f.Encoders
+        : throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
+
+    /// <summary>Output stride an architecture uses when <see cref="ModelConfig.OutputStride"/> is not set: torchvision's
+    /// choices (8 for FCN/DeepLabV3/PSPNet on ResNet, 16 on MobileNet as its dilated MobileNetV3 builders), 16 for
+    /// DeepLabV3+ and LR-ASPP, 32 for U-Net and FPN; the plain U-Net encoder always has 2^depth.</summary>
+    public static int DefaultOutputStride(string architecture, string? encoder = null)
+    {
+        if (!ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f))
+            throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
+        return encoder is not null && MobileNets.Contains(encoder.Trim().ToLowerInvariant()) ? Math.Max(16, f.OutputStride) : f.OutputStride;
+    }
+
+    /// <summary>Every valid (architecture, encoder) pair with a tiny configuration, for smoke tests: the smallest encoder
+    /// of each family (plain U-Net width 4, ResNet-18, both MobileNets) and output stride 16 for the dilated architectures to keep them cheap.</summary>
+    public static IReadOnlyList<ModelZooEntry> Registered =>
+        Architectures.Keys.SelectMany(a => ValidEncoders(a).Where(e => e is "unet" or "resnet18" or "mobilenet_v2" or "mobilenet_v3_large").Select(e => new ModelZooEntry(a, e,
+            new ModelConfig
+            {
+                Architecture = a, Encoder = e, InChannels = 3, NumClasses = 3, Depth = 3, BaseWidth = 4,
+                OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)),
+            }))).ToList();
+
+    /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, 21 classes, for listings.</summary>
+    public static IReadOnlyList<ModelConfig> Combinations =>
+        Architectures.Keys.SelectMany(a => ValidEncoders(a).Select(e => new ModelConfig { Architecture = a, Encoder = e, InChannels = 3, NumClasses = 21 })).ToList();
+
+    /// <summary>Builds the model a config describes (random weights, training mode). Unknown names, encoders that do not
+    /// fit the architecture and invalid values are a <see cref="SharpSegException"/> listing what is valid.</summary>
     public static SegmentationModel Create(ModelConfig config)
     {
         ArgumentNullException.ThrowIfNull(config);
-        if (!Architectures.TryGetValue(config.Architecture.Trim().ToLowerInvariant(), out var decoderBuilder))
+        string architecture = config.Architecture.Trim().ToLowerInvariant(), encoderName = config.Encoder.Trim().ToLowerInvariant();
+        if (!Architectures.TryGetValue(architecture, out var decoderBuilder))
             throw new SharpSegException($"unknown model.architecture '{config.Architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
-        if (!Encoders.TryGetValue(config.Encoder.Trim().ToLowerInvariant(), out var encoderBuilder))
+        if (!Encoders.TryGetValue(encoderName, out var encoderBuilder))
             throw new SharpSegException($"unknown model.encoder '{config.Encoder}': use one of {string.Join(", ", Encoders.Keys)}.");
+        var valid = ValidEncoders(architecture);
+        if (!valid.Contains(encoderName))
+            throw new SharpSegException($"model.encoder '{config.Encoder}' does not fit architecture '{architecture}': use one of {string.Join(", ", valid)}.");
         config.Validate();
-        Encoder encoder = encoderBuilder(config);
-        Decoder decoder = decoderBuilder(config, encoder);
-        return new SegmentationModel(encoder, decoder, config.NumClasses, config.ParsePadding(), config);
+        if (encoderName == "unet" && config.OutputStride is { } os && os != 1 << config.Depth)
+            throw new SharpSegException($"the plain U-Net encoder's output stride is 2^depth = {1 << config.Depth}, not {os}: leave model.output_stride out or change model.depth.");
+        var resolved = config with { OutputStride = config.OutputStride ?? DefaultOutputStride(architecture, encoderName) };
+        Encoder encoder = encoderBuilder(resolved);
+        if (config.DecoderChannels is { } dc && dc.Length != encoder.OutChannels.Count)
+            throw new SharpSegException($"model.decoder_channels needs {encoder.OutChannels.Count} entries for encoder {encoderName} (one per stage, full resolution first), got {dc.Length}.");
+        Decoder decoder = decoderBuilder(resolved, encoder);
+        var aux = config.AuxHead ? FcnHead.Create(encoder.OutChannels[encoder.AuxStage], config.NumClasses) : null;
+        return new SegmentationModel(encoder, decoder, config.NumClasses, config.ParsePadding(), config, aux);
     }
 
     /// <summary>Number of scalar parameters (weights and biases, not BatchNorm running statistics) of a module.</summary>
@@ -54,4 +130,34 @@ public static class ModelZoo
             if (!trainableOnly || p.requires_grad) n += p.numel();
         return n;
     }
+
+    /// <summary>
+    /// The model listing: for each config (default: <see cref="Combinations"/>) its parameter count at
+    /// <paramref name="numClasses"/>, default output stride, MACs at <paramref name="flopsImageSize"/>² (null: skipped;
+    /// 512 takes seconds per model on a CPU) and what it is for. Builds every model once.
+    /// </summary>
+    public static IReadOnlyList<ModelDescription> Describe(int numClasses = 21, int? flopsImageSize = null, IEnumerable<ModelConfig>? configs = null)
+    {
+        var rows = new List<ModelDescription>();
+        foreach (var c in configs ?? Combinations)
+        {
+            var config = c with { NumClasses = numClasses, AuxHead = false };
+            using var model = Create(config);
+            double? gmacs = null;
+            if (flopsImageSize is { } s)
+            {
+                using var x = torch.zeros(1, config.InChannels, s, s);
+                gmacs = FlopCounter.CountMacs(model, x) / 1e9;
+            }
+            string architecture = config.Architecture.Trim().ToLowerInvariant();
+            rows.Add(new ModelDescription($"{architecture}/{config.Encoder.Trim().ToLowerInvariant()}", CountParameters(model),
+                model.Encoder.OutputStride, gmacs, ArchitectureFacts[architecture].Description));
+        }
+        return rows;
+    }
+
+    /// <summary>Default U-Net decoder widths: the classic mirror of the plain U-Net encoder; for backbones whose stage 0 is
+    /// the input image, SMP's 16, 32, 64, 128, 256 (full resolution first).</summary>
+    private static int[]? DefaultUNetDecoderChannels(Encoder e) =>
+        e is UNetEncoder ? null : Enumerable.Range(0, e.OutChannels.Count).Select(i => Math.Min(256, 16 << i)).ToArray();
 }

@@ -12,22 +12,33 @@ namespace SharpSeg.Models;
 /// back, so callers never deal with the stride.
 /// </summary>
 /// <remarks>
-/// An auxiliary head (deep supervision on the deepest encoder features) is the planned extension point: it would be
-/// a nullable submodule applied to <see cref="ForwardFeatures"/>' last map in training only; none exists yet.
+/// An optional auxiliary head (torchvision's FCNHead on <see cref="Encoders.Encoder.AuxStage"/>, e.g. ResNet's layer3) gives
+/// deep supervision in training: <see cref="ForwardWithAux"/> returns both logits; <see cref="forward"/> never runs it.
 /// </remarks>
 public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
 {
     private readonly Encoder encoder;
     private readonly Decoder decoder;
     private readonly nn.Module<Tensor, Tensor> head;
+    private readonly nn.Module<Tensor, Tensor>? aux;
 
-    public SegmentationModel(Encoder encoder, Decoder decoder, int numClasses, InputPadding padding = InputPadding.Reflect, ModelConfig? config = null)
+    /// <param name="encoder">The backbone.</param>
+    /// <param name="decoder">The decoder on the backbone's maps.</param>
+    /// <param name="numClasses">Logit channels.</param>
+    /// <param name="padding">How inputs are padded to a multiple of the output stride.</param>
+    /// <param name="config">The config the model was built from (stored in checkpoints).</param>
+    /// <param name="auxHead">Optional auxiliary head <c>[N, encoder.OutChannels[AuxStage], h, w] → [N, numClasses, h, w]</c>.</param>
+    public SegmentationModel(Encoder encoder, Decoder decoder, int numClasses, InputPadding padding = InputPadding.Reflect, ModelConfig? config = null,
+        nn.Module<Tensor, Tensor>? auxHead = null)
         : base(nameof(SegmentationModel))
     {
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"num_classes must be at least 1, got {numClasses}");
+        if (decoder.OutputsLogits && decoder.OutChannels != numClasses)
+            throw new ArgumentException($"the decoder outputs {decoder.OutChannels} logits but num_classes is {numClasses}", nameof(decoder));
         this.encoder = encoder;
         this.decoder = decoder;
-        head = nn.Conv2d(decoder.OutChannels, numClasses, kernel_size: 1);
+        head = decoder.OutputsLogits ? nn.Identity() : nn.Conv2d(decoder.OutChannels, numClasses, kernel_size: 1);
+        aux = auxHead;
         NumClasses = numClasses;
         Padding = padding;
         Config = config;
@@ -53,13 +64,33 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
     /// a checkpoint stores it next to the weights.</summary>
     public ModelConfig? Config { get; }
 
+    /// <summary>True when the model has an auxiliary head (<see cref="ForwardWithAux"/> then returns its logits).</summary>
+    public bool HasAuxHead => aux is not null;
+
     /// <summary>Image batch <c>[N, InChannels, H, W]</c> (any H, W ≥ 1) → logits <c>[N, NumClasses, H, W]</c>.</summary>
     public override Tensor forward(Tensor x)
     {
         CheckInput(x);
-        long h = x.shape[2], w = x.shape[3];
         Tensor padded = PadToStride(x);
-        Tensor logits = head.forward(decoder.forward(encoder.forward(padded)));
+        return ToInputSize(head.call(decoder.call(encoder.call(padded))), padded, x);
+    }
+
+    /// <summary>For training with deep supervision: image batch <c>[N, InChannels, H, W]</c> → the main logits and the
+    /// auxiliary head's logits (null without an aux head), both <c>[N, NumClasses, H, W]</c>. The loss is
+    /// <c>loss(logits) + aux_weight · loss(auxLogits)</c> (<see cref="ModelConfig.AuxWeight"/>).</summary>
+    public (Tensor Logits, Tensor? AuxLogits) ForwardWithAux(Tensor x)
+    {
+        CheckInput(x);
+        Tensor padded = PadToStride(x);
+        var features = encoder.call(padded);
+        Tensor logits = ToInputSize(head.call(decoder.call(features)), padded, x);
+        Tensor? auxLogits = aux is null ? null : ToInputSize(aux.call(features[encoder.AuxStage]), padded, x);
+        return (logits, auxLogits);
+    }
+
+    private static Tensor ToInputSize(Tensor logits, Tensor padded, Tensor x)
+    {
+        long h = x.shape[2], w = x.shape[3];
         if (logits.shape[2] != padded.shape[2] || logits.shape[3] != padded.shape[3])
             logits = nn.functional.interpolate(logits, size: [padded.shape[2], padded.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
         if (logits.shape[2] != h || logits.shape[3] != w)
@@ -71,7 +102,7 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
     public Tensor[] ForwardFeatures(Tensor x)
     {
         CheckInput(x);
-        return encoder.forward(PadToStride(x));
+        return encoder.call(PadToStride(x));
     }
 
     private void CheckInput(Tensor x)

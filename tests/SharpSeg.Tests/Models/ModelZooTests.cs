@@ -30,6 +30,16 @@ public sealed class ModelZooTests
     }
 
     [Fact]
+    public void RegistryCoversEveryArchitectureAndEncoderFamily()
+    {
+        foreach (var architecture in ModelZoo.Architectures.Keys)
+            Assert.Contains(ModelZoo.Registered, e => e.Architecture == architecture);
+        foreach (var encoder in new[] { "unet", "resnet18", "mobilenet_v2", "mobilenet_v3_large" })
+            Assert.Contains(ModelZoo.Registered, e => e.Encoder == encoder);
+        Assert.All(ModelZoo.Registered, e => Assert.Contains(e.Encoder, ModelZoo.ValidEncoders(e.Architecture)));
+    }
+
+    [Fact]
     public void RegistryListsTheUNet()
     {
         Assert.Contains(ModelZoo.Registered, e => e.Name == "unet/unet");

@@ -16,4 +16,8 @@ public abstract class Decoder : nn.Module<Tensor[], Tensor>
 
     /// <summary>Stride of the decoder's output relative to the input (1: full resolution).</summary>
     public abstract int OutputStride { get; }
+
+    /// <summary>True when the decoder already ends in its own classifier (LR-ASPP): its output channels are the class
+    /// logits and <see cref="SegmentationModel"/> adds no 1×1 head.</summary>
+    public virtual bool OutputsLogits => false;
 }

@@ -27,7 +27,7 @@ internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor x, Tensor skip)
     {
         long[] size = [skip.shape[2], skip.shape[3]];
-        if (up is not null) x = up.forward(x);
+        if (up is not null) x = up.call(x);
         if (x.shape[2] != size[0] || x.shape[3] != size[1])
             x = nn.functional.interpolate(x, size: size, mode: InterpolationMode.Bilinear, align_corners: false);
         if (hasSkip) x = torch.cat([x, skip], dim: 1);

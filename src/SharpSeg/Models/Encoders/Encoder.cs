@@ -34,4 +34,8 @@ public abstract class Encoder : nn.Module<Tensor, Tensor[]>
 
     /// <summary>Stride of the deepest feature map; input height and width must be multiples of it.</summary>
     public int OutputStride => Strides[^1];
+
+    /// <summary>The stage an auxiliary head reads (torchvision: ResNet's layer3, the second-deepest map; MobileNetV3:
+    /// the stride-8 block). Default <c>Depth - 1</c>.</summary>
+    public virtual int AuxStage => Depth - 1;
 }

@@ -1,0 +1,70 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Models.Decoders.Fpn;
+
+/// <summary>
+/// FPN for segmentation as in segmentation_models.pytorch (Kirillov et al.'s panoptic FPN head): 1×1 lateral convs to
+/// 256 channels on the stride-4..deepest maps, a top-down pathway (nearest upsampling + sum), per level a segmentation
+/// block (3×3 conv 128 → GroupNorm → ReLU, ×2 upsampling until stride 4), merged by sum, then dropout 0.2.
+/// <c>→ [N, 128, H/4, W/4]</c>; the model upsamples the logits ×4. Uses the last four encoder stages.
+/// </summary>
+public sealed class FpnDecoder : Decoder
+{
+    private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> laterals, segBlocks;
+    private readonly nn.Module<Tensor, Tensor> dropout;
+    private readonly int firstStage;
+
+    /// <param name="encoderChannels">The encoder's channels per stage (the last four are used).</param>
+    /// <param name="encoderStrides">The encoder's strides; the first used stage sets the output stride (4 for ResNet).</param>
+    /// <param name="pyramidChannels">Width of the top-down pyramid (256).</param>
+    /// <param name="segmentationChannels">Width of the segmentation blocks and of the output (128).</param>
+    /// <param name="dropout">Dropout on the merged map (0.2).</param>
+    public FpnDecoder(IReadOnlyList<int> encoderChannels, IReadOnlyList<int> encoderStrides, int pyramidChannels = 256,
+        int segmentationChannels = 128, double dropout = 0.2) : base(nameof(FpnDecoder))
+    {
+        if (encoderChannels.Count < 4) throw new ArgumentException("FPN needs an encoder with at least 3 downsampling stages", nameof(encoderChannels));
+        firstStage = encoderChannels.Count - 4;
+        OutputStride = encoderStrides[firstStage];
+        var lat = new List<nn.Module<Tensor, Tensor>>();
+        var seg = new List<nn.Module<Tensor, Tensor>>();
+        for (int i = firstStage; i < encoderChannels.Count; i++)
+        {
+            lat.Add(nn.Conv2d(encoderChannels[i], pyramidChannels, kernel_size: 1));
+            seg.Add(new FpnSegmentationBlock($"{i - firstStage}", pyramidChannels, segmentationChannels, encoderStrides[i], OutputStride));
+        }
+        laterals = nn.ModuleList(lat.ToArray());
+        segBlocks = nn.ModuleList(seg.ToArray());
+        this.dropout = nn.Dropout2d(dropout);
+        OutChannels = segmentationChannels;
+        RegisterComponents();
+    }
+
+    public override int OutChannels { get; }
+    public override int OutputStride { get; }
+
+    /// <summary>Encoder maps (highest resolution first) → <c>[N, 128, H / OutputStride, W / OutputStride]</c>.</summary>
+    public override Tensor forward(Tensor[] features)
+    {
+        int levels = laterals.Count;
+        var pyramid = new Tensor[levels];
+        pyramid[levels - 1] = laterals[levels - 1].call(features[^1]);
+        for (int k = levels - 2; k >= 0; k--)
+        {
+            var lateral = laterals[k].call(features[firstStage + k]);
+            var top = pyramid[k + 1];
+            if (top.shape[2] != lateral.shape[2] || top.shape[3] != lateral.shape[3])
+                top = nn.functional.interpolate(top, size: [lateral.shape[2], lateral.shape[3]], mode: InterpolationMode.Nearest);
+            pyramid[k] = lateral.add_(top);
+        }
+        Tensor merged = segBlocks[0].call(pyramid[0]);
+        for (int k = 1; k < levels; k++)
+        {
+            var y = segBlocks[k].call(pyramid[k]);
+            if (y.shape[2] != merged.shape[2] || y.shape[3] != merged.shape[3])
+                y = nn.functional.interpolate(y, size: [merged.shape[2], merged.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+            merged = merged + y;
+        }
+        return dropout.call(merged);
+    }
+}

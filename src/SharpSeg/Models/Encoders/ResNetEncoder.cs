@@ -1,0 +1,99 @@
+using SharpSeg.Models.Encoders.ResNet;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Models.Encoders;
+
+/// <summary>
+/// torchvision's ResNet-18/34/50/101 as an encoder: stem (7×7 conv stride 2 → BN → ReLU), 3×3 max-pool stride 2,
+/// then layer1..layer4. Returns 6 maps: the input itself (stride 1, <c>InChannels</c>), the stem (stride 2, 64 ch),
+/// layer1 (4), layer2 (8), layer3 (16), layer4 (32); channels 64/128/256/512 for ResNet-18/34 and ×4 for ResNet-50/101.
+/// </summary>
+/// <remarks>
+/// Output stride 16 or 8 replaces the stride of layer4 (and layer3) by dilation, as torchvision's
+/// <c>replace_stride_with_dilation</c>; the strides then read e.g. [1, 2, 4, 8, 8, 8]. Parameter names mirror
+/// torchvision's (<c>conv1.weight</c>, <c>bn1.running_mean</c>, <c>layer1.0.conv1.weight</c>, <c>layer2.0.downsample.0.weight</c>),
+/// so a torchvision state dict without <c>fc.*</c> maps one to one. Differences: the classification <c>avgpool</c>/<c>fc</c>
+/// are not part of the encoder, and BasicBlock accepts dilation (torchvision refuses it).
+/// </remarks>
+public sealed class ResNetEncoder : Encoder
+{
+    private readonly nn.Module<Tensor, Tensor> conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4;
+    private readonly int inChannels;
+    private readonly int[] outChannels;
+    private readonly int[] strides;
+
+    /// <summary>The variants: name → (blocks per layer, bottleneck?).</summary>
+    public static IReadOnlyDictionary<string, (int[] Layers, bool Bottleneck)> Variants { get; } = new Dictionary<string, (int[], bool)>
+    {
+        ["resnet18"] = ([2, 2, 2, 2], false),
+        ["resnet34"] = ([3, 4, 6, 3], false),
+        ["resnet50"] = ([3, 4, 6, 3], true),
+        ["resnet101"] = ([3, 4, 23, 3], true),
+    };
+
+    /// <param name="variant">"resnet18", "resnet34", "resnet50" or "resnet101".</param>
+    /// <param name="inChannels">Image channels (the stem adapts; 3 matches torchvision weights).</param>
+    /// <param name="outputStride">8, 16 or 32: stride of layer4's output.</param>
+    public ResNetEncoder(string variant = "resnet50", int inChannels = 3, int outputStride = 32) : base(nameof(ResNetEncoder))
+    {
+        if (!Variants.TryGetValue(variant, out var spec))
+            throw new ArgumentException($"unknown ResNet variant '{variant}': use one of {string.Join(", ", Variants.Keys)}", nameof(variant));
+        if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), $"in_channels must be at least 1, got {inChannels}");
+        if (outputStride is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(outputStride), $"output stride must be 8, 16 or 32, got {outputStride}");
+        Variant = variant;
+        this.inChannels = inChannels;
+        int expansion = spec.Bottleneck ? ResNetBottleneck.Expansion : ResNetBasicBlock.Expansion;
+        conv1 = nn.Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        bn1 = nn.BatchNorm2d(64);
+        relu = nn.ReLU(inplace: true);
+        maxpool = nn.MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
+
+        int inplanes = 64, dilation = 1;
+        nn.Module<Tensor, Tensor> MakeLayer(int planes, int blocks, int stride, bool dilate)
+        {
+            int previousDilation = dilation;
+            if (dilate) { dilation *= stride; stride = 1; }
+            nn.Module<Tensor, Tensor>? downsample = null;
+            if (stride != 1 || inplanes != planes * expansion)
+                downsample = nn.Sequential(
+                    nn.Conv2d(inplanes, planes * expansion, kernel_size: 1, stride: stride, bias: false),
+                    nn.BatchNorm2d(planes * expansion));
+            var list = new nn.Module<Tensor, Tensor>[blocks];
+            for (int i = 0; i < blocks; i++)
+            {
+                list[i] = spec.Bottleneck
+                    ? new ResNetBottleneck($"{i}", inplanes, planes, i == 0 ? stride : 1, i == 0 ? previousDilation : dilation, i == 0 ? downsample : null)
+                    : new ResNetBasicBlock($"{i}", inplanes, planes, i == 0 ? stride : 1, dilation, i == 0 ? previousDilation : dilation, i == 0 ? downsample : null);
+                inplanes = planes * expansion;
+            }
+            return nn.Sequential(list);
+        }
+        layer1 = MakeLayer(64, spec.Layers[0], 1, false);
+        layer2 = MakeLayer(128, spec.Layers[1], 2, false);
+        layer3 = MakeLayer(256, spec.Layers[2], 2, outputStride == 8);
+        layer4 = MakeLayer(512, spec.Layers[3], 2, outputStride <= 16);
+        outChannels = [inChannels, 64, 64 * expansion, 128 * expansion, 256 * expansion, 512 * expansion];
+        strides = [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
+        RegisterComponents();
+    }
+
+    /// <summary>"resnet18", "resnet34", "resnet50" or "resnet101".</summary>
+    public string Variant { get; }
+
+    public override int InChannels => inChannels;
+    public override IReadOnlyList<int> OutChannels => outChannels;
+    public override IReadOnlyList<int> Strides => strides;
+
+    /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of <see cref="Encoder.OutputStride"/>, so every stride halves
+    /// exactly) → [input, stem, layer1, layer2, layer3, layer4].</summary>
+    public override Tensor[] forward(Tensor x)
+    {
+        var stem = relu.call(bn1.call(conv1.call(x)));
+        var f1 = layer1.call(maxpool.call(stem));
+        var f2 = layer2.call(f1);
+        var f3 = layer3.call(f2);
+        var f4 = layer4.call(f3);
+        return [x, stem, f1, f2, f3, f4];
+    }
+}

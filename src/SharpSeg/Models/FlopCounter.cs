@@ -1,0 +1,73 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Models;
+
+/// <summary>
+/// Counts the multiply-accumulates (MACs) of one forward pass by forward hooks on every Conv2d, ConvTranspose2d, Linear
+/// and BatchNorm2d: conv <c>out.numel() · C_in/groups · kh · kw</c> (transposed: <c>in.numel() · C_out/groups · kh · kw</c>),
+/// linear <c>out.numel() · in_features</c>, BatchNorm one per output element. Activations, pooling, interpolation and
+/// additions are not counted (as in torchvision's and fvcore's figures); there are no attention/matmul layers yet.
+/// Only layers invoked through <c>call</c> (as SharpSeg's modules and TorchSharp's Sequential do) are seen.
+/// </summary>
+public static class FlopCounter
+{
+    /// <summary>MACs of <c>model.call(input)</c> in eval mode without gradients; the model's training flag is restored.</summary>
+    public static long CountMacs(nn.Module<Tensor, Tensor> model, Tensor input)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return CountMacs(model, () => model.call(input));
+    }
+
+    /// <summary>MACs of the layers of <paramref name="model"/> that <paramref name="forward"/> runs (e.g. an encoder's
+    /// <c>forward</c>), in eval mode without gradients; the model's training flag is restored.</summary>
+    public static long CountMacs(nn.Module model, Action forward)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(forward);
+        long macs = 0;
+        var handles = new List<Action>();
+        foreach (var (_, m) in model.named_modules())
+        {
+            switch (m)
+            {
+                case TorchSharp.Modules.Conv2d conv:
+                    handles.Add(conv.register_forward_hook((mod, x, y) =>
+                    {
+                        var w = conv.weight!.shape;
+                        macs += y.numel() * w[1] * w[2] * w[3];
+                        return y;
+                    }).remove);
+                    break;
+                case TorchSharp.Modules.ConvTranspose2d convT:
+                    handles.Add(convT.register_forward_hook((mod, x, y) =>
+                    {
+                        var w = convT.weight!.shape; // [C_in, C_out/groups, kh, kw]
+                        macs += x.numel() * w[1] * w[2] * w[3];
+                        return y;
+                    }).remove);
+                    break;
+                case TorchSharp.Modules.Linear linear:
+                    handles.Add(linear.register_forward_hook((mod, x, y) => { macs += y.numel() * linear.weight!.shape[1]; return y; }).remove);
+                    break;
+                case TorchSharp.Modules.BatchNorm2d bn:
+                    handles.Add(bn.register_forward_hook((mod, x, y) => { macs += y.numel(); return y; }).remove);
+                    break;
+            }
+        }
+        bool wasTraining = model.training;
+        try
+        {
+            model.eval();
+            using var noGrad = torch.no_grad();
+            using var scope = torch.NewDisposeScope();
+            forward();
+        }
+        finally
+        {
+            foreach (var remove in handles) remove();
+            model.train(wasTraining);
+        }
+        return macs;
+    }
+}

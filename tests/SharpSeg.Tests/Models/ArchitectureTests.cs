@@ -1,0 +1,164 @@
+using SharpSeg.Models;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Tests.Models;
+
+public sealed class ArchitectureTests
+{
+    private static SegmentationModel Build(string architecture, string encoder, int classes = 21, bool aux = false, int? outputStride = null)
+    {
+        torch.manual_seed(2);
+        return ModelZoo.Create(new ModelConfig { Architecture = architecture, Encoder = encoder, NumClasses = classes, AuxHead = aux, OutputStride = outputStride });
+    }
+
+    // torchvision.models.segmentation.fcn_resnet50(num_classes=21, aux_loss=True) / deeplabv3_resnet50(...) parameter counts.
+    [Theory]
+    [InlineData("fcn", 35_322_218)]
+    [InlineData("deeplabv3", 42_004_074)]
+    public void TorchvisionSegmentationModelsHaveTheirParameterCounts(string architecture, long expected)
+    {
+        using var model = Build(architecture, "resnet50", aux: true);
+        Assert.Equal(8, model.Encoder.OutputStride);
+        Assert.True(model.HasAuxHead);
+        Assert.Equal(expected, ModelZoo.CountParameters(model));
+    }
+
+    [Theory]
+    [InlineData("fcn", 8)]
+    [InlineData("deeplabv3", 8)]
+    [InlineData("pspnet", 8)]
+    [InlineData("deeplabv3plus", 16)]
+    [InlineData("fpn", 32)]
+    [InlineData("unet", 32)]
+    [InlineData("unetplusplus", 32)]
+    [InlineData("upernet", 32)]
+    public void ArchitecturesDefaultToTheirOutputStride(string architecture, int outputStride)
+    {
+        Assert.Equal(outputStride, ModelZoo.DefaultOutputStride(architecture));
+        using var model = Build(architecture, "resnet18", classes: 2);
+        Assert.Equal(outputStride, model.Encoder.OutputStride);
+    }
+
+    [Theory]
+    [InlineData("fcn", 16, 97, 131)]
+    [InlineData("deeplabv3", 8, 65, 33)]
+    [InlineData("deeplabv3plus", 16, 65, 33)]
+    [InlineData("pspnet", 16, 97, 131)]
+    [InlineData("fpn", 32, 65, 33)]
+    [InlineData("fpn", 8, 33, 47)]
+    [InlineData("unet", 32, 65, 33)]
+    [InlineData("unet", 16, 33, 47)]
+    [InlineData("unetplusplus", 32, 65, 33)]
+    [InlineData("unetplusplus", 8, 33, 47)]
+    [InlineData("upernet", 32, 97, 131)]
+    [InlineData("upernet", 16, 65, 33)]
+    public void AwkwardSizesGiveInputSizedLogitsAndAux(string architecture, int outputStride, int h, int w)
+    {
+        using var model = Build(architecture, "resnet18", classes: 3, aux: true, outputStride: outputStride);
+        Assert.Equal(outputStride, model.Encoder.OutputStride);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, 3, h, w);
+        Assert.Equal(new long[] { 1, 3, h, w }, model.forward(x).shape);
+        var (logits, auxLogits) = model.ForwardWithAux(x);
+        Assert.Equal(new long[] { 1, 3, h, w }, logits.shape);
+        Assert.NotNull(auxLogits);
+        Assert.Equal(new long[] { 1, 3, h, w }, auxLogits!.shape);
+        Assert.True(torch.allclose(logits, model.forward(x), rtol: 1e-4, atol: 1e-4));
+    }
+
+    [Fact]
+    public void WithoutAuxHeadForwardWithAuxReturnsNull()
+    {
+        using var model = Build("fcn", "resnet18", classes: 2, outputStride: 32);
+        Assert.False(model.HasAuxHead);
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var (_, aux) = model.ForwardWithAux(randn(1, 3, 40, 40));
+        Assert.Null(aux);
+    }
+
+    [Fact]
+    public void EncodersThatDoNotFitTheArchitectureAreUserErrors()
+    {
+        var ex = Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Architecture = "deeplabv3", Encoder = "unet" }));
+        Assert.Contains("resnet50", ex.Message);
+        Assert.Contains("deeplabv3", ex.Message);
+        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Architecture = "fcn", Encoder = "resnet18", OutputStride = 4 }));
+        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Architecture = "unet", Encoder = "unet", Depth = 4, OutputStride = 8 }));
+        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Architecture = "unet", Encoder = "resnet18", DecoderChannels = [8, 8, 8] }));
+    }
+
+    [Fact]
+    public void UNetOnResNetUsesSmpDecoderWidths()
+    {
+        using var model = ModelZoo.Create(new ModelConfig { Architecture = "unet", Encoder = "resnet18", NumClasses = 2 });
+        Assert.Equal(16, model.Decoder.OutChannels);
+        Assert.Equal(1, model.Decoder.OutputStride);
+    }
+
+    [Fact]
+    public void DescribeListsParametersStrideAndMacs()
+    {
+        var rows = ModelZoo.Describe(numClasses: 2, flopsImageSize: 64, configs: ModelZoo.Registered.Where(e => e.Name == "fcn/resnet18").Select(e => e.TinyConfig));
+        var row = Assert.Single(rows);
+        Assert.Equal("fcn/resnet18", row.Name);
+        Assert.Equal(16, row.OutputStride); // the registered tiny config's stride
+        Assert.True(row.Parameters > 11_000_000);
+        Assert.NotNull(row.GigaMacs);
+        Assert.InRange(row.GigaMacs!.Value, 0.05, 2);
+        Assert.False(string.IsNullOrWhiteSpace(row.Description));
+        Assert.Contains(ModelZoo.Combinations, c => c.Architecture == "deeplabv3" && c.Encoder == "resnet50");
+        Assert.DoesNotContain(ModelZoo.Combinations, c => c.Architecture == "lraspp" && c.Encoder != "mobilenet_v3_large");
+    }
+
+    [Fact]
+    public void FpnGroupNormsStartAsIdentityAffine()
+    {
+        // Regression: TorchSharp's nn.GroupNorm left weight/bias uninitialised, so FPN logits reached 1e34.
+        using var model = Build("fpn", "resnet18", classes: 2);
+        foreach (var (name, p) in model.Decoder.named_parameters().Where(p => p.name.StartsWith("segBlocks", StringComparison.Ordinal) && p.name.EndsWith(".1.weight", StringComparison.Ordinal)))
+            Assert.True(p.eq(1).all().item<bool>(), name);
+    }
+
+    [Fact]
+    public void AuxLossTrainsTheAuxHeadAndForwardIgnoresIt()
+    {
+        using var model = Build("pspnet", "resnet18", classes: 3, aux: true, outputStride: 32);
+        Assert.Equal(0.5, model.Config!.AuxWeight);
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 64, 64);
+        var target = randint(0, 3, [2, 64, 64], dtype: ScalarType.Int64);
+        var (logits, aux) = model.ForwardWithAux(x);
+        var ce = new SharpSeg.Losses.CrossEntropyLoss();
+        var loss = ce.Compute(logits, target) + model.Config.AuxWeight * ce.Compute(aux!, target);
+        loss.backward();
+        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+
+        model.zero_grad();
+        ce.Compute(model.forward(x), target).backward();
+        var auxParameters = model.named_parameters().Where(p => p.name.StartsWith("aux.", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(auxParameters);
+        Assert.All(auxParameters, p => Assert.True(p.parameter.grad is null || p.parameter.grad.abs().sum().item<float>() == 0, p.name));
+    }
+
+    [Fact]
+    public void NewConfigKeysRoundTripThroughJson()
+    {
+        var config = new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet50", OutputStride = 16, AuxHead = true, AuxWeight = 0.4 };
+        string json = System.Text.Json.JsonSerializer.Serialize(config);
+        Assert.Contains("\"output_stride\":16", json);
+        Assert.Contains("\"aux_head\":true", json);
+        Assert.Contains("\"aux_weight\":0.4", json);
+        Assert.Equal(config, System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(json));
+        Assert.NotEqual(config, config with { OutputStride = null });
+        // A checkpoint written before these keys existed reads back with the defaults.
+        var old = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>("{\"architecture\":\"unet\",\"encoder\":\"unet\"}")!;
+        Assert.Null(old.OutputStride);
+        Assert.False(old.AuxHead);
+    }
+}
