@@ -24,6 +24,10 @@ public static class RecipeBinding
             Dropout = t.GetDouble("model.dropout"),
             Upsampling = t.GetString("model.upsampling") ?? "bilinear",
             Padding = t.GetString("model.padding") ?? "reflect",
+            OutputStride = t.Has("model.output_stride") ? t.GetInt("model.output_stride") : null,
+            AuxHead = t.GetBool("model.aux_head"),
+            AuxWeight = t.GetDouble("loss.aux_weight"),
+            AsppRates = t.GetDoubleList("model.aspp_rates")?.Select(v => (int)v).ToArray(),
         };
     }
 

@@ -23,6 +23,9 @@ public static class RecipeDefaults
           dropout: 0.0
           upsampling: bilinear  # bilinear | transposed
           padding: reflect      # how inputs are padded to a multiple of the output stride: reflect | replicate | zeros
+          output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
+          aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
+          aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

@@ -185,8 +185,15 @@ public sealed class Trainer
                         using (var scope = NewDisposeScope())
                         {
                             optimizer.zero_grad();
-                            Tensor logits = model.forward(batch.Images.to(device));
-                            Tensor l = loss.Compute(logits, batch.Masks.to(device));
+                            Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
+                            Tensor l;
+                            if (model.HasAuxHead)
+                            {
+                                var (logits, aux) = model.ForwardWithAux(images);
+                                l = loss.Compute(logits, masks);
+                                if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
+                            }
+                            else l = loss.Compute(model.forward(images), masks);
                             l.backward();
                             if (gradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), gradClip);
                             optimizer.step();
