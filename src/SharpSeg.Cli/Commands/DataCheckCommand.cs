@@ -7,20 +7,7 @@ namespace SharpSeg.Cli.Commands;
 /// <summary><c>sharpseg data check</c>: validates a dataset's files and prints one line per problem, then a summary.</summary>
 public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
-    {
-        [CommandArgument(0, "<dataset.yaml>")]
-        [Description("The dataset definition.")]
-        public string Dataset { get; init; } = "";
-
-        [CommandOption("--data-root <DIR>")]
-        [Description("Dataset root folder; replaces the yaml's 'root'.")]
-        public string? DataRoot { get; init; }
-
-        [CommandOption("--split <NAME>")]
-        [Description("Check only this split (default: all).")]
-        public string? Split { get; init; }
-    }
+    public sealed class Settings : DatasetCommandSettings { }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {

@@ -9,20 +9,8 @@ namespace SharpSeg.Cli.Commands;
 /// <summary><c>sharpseg data stats</c>: class pixel shares, suggested class weights and image sizes per split; JSON on disk.</summary>
 public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : DatasetCommandSettings
     {
-        [CommandArgument(0, "<dataset.yaml>")]
-        [Description("The dataset definition.")]
-        public string Dataset { get; init; } = "";
-
-        [CommandOption("--data-root <DIR>")]
-        [Description("Dataset root folder; replaces the yaml's 'root'.")]
-        public string? DataRoot { get; init; }
-
-        [CommandOption("--split <NAME>")]
-        [Description("Only this split (default: every labelled split).")]
-        public string? Split { get; init; }
-
         [CommandOption("--out <FILE>")]
         [Description("Where to write the JSON (default: ./<name>-stats.json).")]
         public string? Out { get; init; }

@@ -10,7 +10,7 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     public sealed class Settings : CommandSettings
     {
         [CommandOption("-o|--out <DIR>")][Description("Folder to write into (default ./sharpseg-demo)")] public string Out { get; init; } = "sharpseg-demo";
-        [CommandOption("--epochs <N>")][Description("Training epochs (default 12)")] public int Epochs { get; init; } = 12;
+        [CommandOption("--epochs <N>")][Description("Training epochs (default 40)")] public int Epochs { get; init; } = 40;
         [CommandOption("--seed <N>")][Description("Seed for data generation and training")] public int Seed { get; init; } = 7;
         [CommandOption("--set <KEY=VALUE>")][Description("Override a key of the demo recipe (repeatable)")] public string[] Set { get; init; } = Array.Empty<string>();
     }

@@ -55,7 +55,7 @@ public sealed class DatasetSpec
     public SplitSource GetSplit(string split)
     {
         foreach (var s in Splits) if (s.Name == split) return s;
-        string? near = KeySuggestion.Nearest(split, SplitNames);
+        string? near = Configuration.NearestName.Suggest(split, SplitNames);
         throw new SharpSegException($"{SourcePath}: no split '{split}'{(near != null ? $" (did you mean '{near}'?)" : "")}; the splits are: {string.Join(", ", SplitNames)}.");
     }
 

@@ -100,7 +100,7 @@ internal sealed class DatasetYamlReader
             {
                 "index" => MaskEncodingKind.Index,
                 "rgb" => MaskEncodingKind.Rgb,
-                _ => throw Error(encNode, $"mask.encoding must be 'index' (one value per pixel, gray or palette) or 'rgb' (one colour per class), got '{enc}'{KeySuggestion.Hint(enc, ["index", "rgb"])}."),
+                _ => throw Error(encNode, $"mask.encoding must be 'index' (one value per pixel, gray or palette) or 'rgb' (one colour per class), got '{enc}'{Configuration.NearestName.Hint(enc, ["index", "rgb"])}."),
             };
         }
         IReadOnlyList<int> ignoreValues = kind == MaskEncodingKind.Index ? [255] : [];
@@ -244,7 +244,7 @@ internal sealed class DatasetYamlReader
         {
             string key = (k as YamlScalarNode)?.Value ?? "?";
             if (!valid.Contains(key))
-                throw Error(k, $"unknown key '{prefix}{key}'{KeySuggestion.Hint(key, valid)}.".Replace("did you mean '", $"did you mean '{prefix}"));
+                throw Error(k, $"unknown key '{prefix}{key}'{Configuration.NearestName.Hint(key, valid)}.".Replace("did you mean '", $"did you mean '{prefix}"));
         }
     }
 

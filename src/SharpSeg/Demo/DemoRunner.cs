@@ -14,7 +14,7 @@ public sealed record DemoOptions
     public string OutDirectory { get; init; } = "sharpseg-demo";
     public int Seed { get; init; } = 7;
     /// <summary>Training epochs over the generated train split.</summary>
-    public int Epochs { get; init; } = 12;
+    public int Epochs { get; init; } = 40;
     /// <summary>Images predicted into predictions/ (taken from the val split).</summary>
     public int PredictImages { get; init; } = 4;
     /// <summary>Extra recipe overrides (key=value), applied last.</summary>
@@ -41,7 +41,7 @@ public static class DemoRunner
         model:
           architecture: unet
           encoder: unet
-          depth: 3
+          depth: 4
           base_width: 16
           batch_norm: true
         augment:
@@ -54,6 +54,7 @@ public static class DemoRunner
         normalize: imagenet
         loss:
           name: ce
+          class_weights: median   # the rare class (poles, ~1 % of pixels) needs the weight
         optimizer:
           name: adamw
           lr: 0.003
