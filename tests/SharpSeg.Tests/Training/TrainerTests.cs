@@ -134,6 +134,21 @@ public sealed class TrainerTests
         Assert.Contains("nope.ckpt: checkpoint not found", bad.StdErr);
     }
 
+    [Fact]
+    public void EarlyStoppingEndsARunThatStopsImproving()
+    {
+        // A learning rate of 1e-12 leaves the weights (and so val mIoU) unchanged: the second validation does not
+        // improve on the first, and patience 1 stops the run there instead of at the 40-iteration budget.
+        string run = TestPaths.NewTempDir("early-stop");
+        var overrides = TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 40, valEvery: 4)
+            .Concat(new[] { "optimizer.lr=1e-12", "train.early_stop_patience=1", "model.batch_norm=false" }).ToArray();
+        var result = Trainer.Create(TrainingRecipe.Load(null, overrides), run).Run();
+        Assert.True(result.StoppedEarly);
+        Assert.Equal(8, result.Iterations);
+        Assert.Equal(4, result.BestIteration);
+        Assert.Contains(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")), o => (string?)o["kind"] == "early_stop");
+    }
+
     sealed class StopAt(long iteration) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
