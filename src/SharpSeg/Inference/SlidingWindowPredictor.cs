@@ -115,7 +115,7 @@ public sealed class SlidingWindowPredictor
                 {
                     var crop = whole ? image : Crop(image, x0, y0, tw, th);
                     Tensor probs = TileProbabilities(ImageTensors.ToTensor(crop, _normalization), tta);
-                    probs.data<float>().CopyTo(tileProbs);
+                    ImageTensors.FloatSpan(probs).CopyTo(tileProbs); // TensorAccessor.CopyTo goes element by element: far slower
                 }
                 Accumulate(tileProbs, acc, weight, wx, wy, C, W, th, tw, x0, y0 - bandY);
                 progress?.Report((++done, total));
