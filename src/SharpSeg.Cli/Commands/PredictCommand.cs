@@ -37,7 +37,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
                 {
                     var image = predictor.LoadImage(file);
                     // One image: the bar follows its tiles; several: it follows the images.
-                    var tileProgress = files.Count == 1 ? new Progress(p => { tilesReported = true; progress.Report(p); }) : null;
+                    var tileProgress = files.Count == 1 ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
                     writer.Write(file, image, predictor.Predict(image, options, tileProgress, cancellationToken));
                 }
                 catch (SharpSegException e)
@@ -60,7 +60,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     }
 
     /// <summary>Reports synchronously (System.Progress posts to the thread pool and reorders).</summary>
-    sealed class Progress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
     {
         public void Report((int Done, int Total) value) => report(value);
     }

@@ -96,7 +96,9 @@ public sealed class SlidingWindowPredictor
         var weight = new float[bandPlane];
         int bandY = 0; // image row of the band's first row
         int done = 0;
-        var tileProbs = new float[(long)C * th * tw];
+        // Whole image: one tile with uniform weight, so its probabilities are written straight into the accumulator.
+        var tileProbs = whole ? acc : new float[(long)C * th * tw];
+        if (whole) Array.Fill(weight, 1f);
         using var noGrad = torch.no_grad();
         for (int r = 0; r < ys.Count; r++)
         {
@@ -117,7 +119,7 @@ public sealed class SlidingWindowPredictor
                     Tensor probs = TileProbabilities(ImageTensors.ToTensor(crop, _normalization), tta);
                     ImageTensors.FloatSpan(probs).CopyTo(tileProbs); // TensorAccessor.CopyTo goes element by element: far slower
                 }
-                Accumulate(tileProbs, acc, weight, wx, wy, C, W, th, tw, x0, y0 - bandY);
+                if (!whole) Accumulate(tileProbs, acc, weight, wx, wy, C, W, th, tw, x0, y0 - bandY);
                 progress?.Report((++done, total));
             }
         }
