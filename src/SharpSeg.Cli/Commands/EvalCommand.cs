@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class EvalCommand : Command<EvalCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
@@ -22,7 +22,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
-        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device);
+        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions());
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Checkpoint))!, $"metrics-{s.Split}.json");

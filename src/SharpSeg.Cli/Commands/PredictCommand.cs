@@ -7,7 +7,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
@@ -21,6 +21,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
+        var options = s.ToInferenceOptions();
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity);
@@ -28,20 +29,24 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         ProgressRunner.Run("predicting", progress =>
         {
             int done = 0;
+            bool tilesReported = false;
             foreach (var file in files)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 try
                 {
                     var image = predictor.LoadImage(file);
-                    writer.Write(file, image, predictor.Predict(image));
+                    // One image: the bar follows its tiles; several: it follows the images.
+                    var tileProgress = files.Count == 1 ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
+                    writer.Write(file, image, predictor.Predict(image, options, tileProgress, cancellationToken));
                 }
                 catch (SharpSegException e)
                 {
                     failures.Add(e.Message);
                     AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {Markup.Escape(e.Message)}");
                 }
-                progress.Report((++done, files.Count));
+                ++done;
+                if (files.Count > 1 || !tilesReported) progress.Report((done, files.Count));
             }
             return 0;
         });
@@ -52,5 +57,11 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             return ErrorReporter.UserError;
         }
         return 0;
+    }
+
+    /// <summary>Reports synchronously (System.Progress posts to the thread pool and reorders).</summary>
+    sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => report(value);
     }
 }

@@ -4,8 +4,8 @@ using SharpSeg.Metrics;
 
 namespace SharpSeg.Evaluation;
 
-/// <summary>What to evaluate: a checkpoint on one split of a dataset.</summary>
-public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu");
+/// <summary>What to evaluate: a checkpoint on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>, null = whole image).</summary>
+public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null);
 
 /// <summary>Metrics over a split, and how many images they cover.</summary>
 public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images);
@@ -27,7 +27,7 @@ public static class EvaluationRunner
         if (pairs.Any(p => p.MaskPath == null))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
-        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale);
+        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale, request.Inference);
         var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))), cancellationToken: cancellationToken);
         return new EvaluationResult(metrics, pairs.Count);
     }

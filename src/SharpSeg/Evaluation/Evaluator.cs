@@ -1,6 +1,7 @@
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
+using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Models;
 using TorchSharp;
@@ -20,12 +21,17 @@ public sealed class Evaluator
     readonly IReadOnlyList<string> _classNames;
 
     readonly double _inferenceScale;
+    readonly InferenceOptions _options;
 
     /// <param name="inferenceScale">Images are resized by this factor before the network and the logits resized back
     /// (bilinear), so metrics are always computed at the ground truth's full size. 1 = native resolution.</param>
-    public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null, double inferenceScale = 1.0)
+    /// <param name="options">Tiling and test-time augmentation (null = whole image, no TTA), so TTA and tiling can be measured.</param>
+    public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null, double inferenceScale = 1.0,
+        InferenceOptions? options = null)
     {
         _model = model; _normalization = normalization; _classNames = classNames; _device = device ?? CPU; _inferenceScale = inferenceScale;
+        _options = options ?? InferenceOptions.Default;
+        _options.Validate();
     }
 
     /// <summary>Called once per image with the sample, the predicted mask and that image's own confusion matrix.</summary>
@@ -49,7 +55,9 @@ public sealed class Evaluator
             foreach (var sample in Prefetch(pairs, decode, cancellationToken))
             {
                 using var scope = NewDisposeScope();
-                LabelMask prediction = PredictMask(_model, sample.Image, _normalization, _device, _inferenceScale);
+                LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, _options)
+                    ? PredictMask(_model, sample.Image, _normalization, _device, _inferenceScale)
+                    : new SlidingWindowPredictor(_model, _model.NumClasses, _normalization, _device, _inferenceScale).Predict(sample.Image, _options, cancellationToken: cancellationToken).Mask;
                 var imageMatrix = new ConfusionMatrix(classes);
                 imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
                 total.Merge(imageMatrix);

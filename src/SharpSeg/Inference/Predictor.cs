@@ -55,5 +55,32 @@ public sealed class Predictor : IDisposable
         return Evaluator.PredictMask(Model, image, Normalization, Device, Info.InferenceScale);
     }
 
+    /// <summary>
+    /// The arg-max class index per pixel with tiling and/or test-time augmentation (see <see cref="SlidingWindowPredictor"/>);
+    /// <see cref="InferenceOptions.Default"/> gives exactly <see cref="Predict(RgbImage)"/>.
+    /// <paramref name="progress"/> receives (tiles done, tiles total).
+    /// </summary>
+    public LabelMask Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (IsPlainWholeImage(image, options)) return Predict(image);
+        return Infer(image, options, progress, cancellationToken).Mask;
+    }
+
+    /// <summary>Like <see cref="Predict(RgbImage, InferenceOptions, IProgress{ValueTuple{int, int}}?, CancellationToken)"/>
+    /// but returns the whole <see cref="InferenceResult"/> (probabilities <c>[C, H, W]</c> when
+    /// <see cref="InferenceOptions.KeepProbabilities"/>, tile count, accumulator size).</summary>
+    public InferenceResult Infer(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (image.Channels != Info.ImageChannels)
+            throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
+        return new SlidingWindowPredictor(Model, Model.NumClasses, Normalization, Device, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
+    }
+
+    /// <summary>True when <paramref name="options"/> amount to plain whole-image inference of <paramref name="image"/>.</summary>
+    internal static bool IsPlainWholeImage(RgbImage image, InferenceOptions options) =>
+        (options.TileSize is not int t || (image.Width <= t && image.Height <= t))
+        && (options.Tta is null || options.Tta.IsIdentity) && !options.KeepProbabilities;
+
     public void Dispose() => Model.Dispose();
 }
