@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 
 namespace SharpSeg.Tests.Inference;
 
+[Collection(SequentialCollection.Name)]
 public sealed class SlidingWindowPredictorTests(ITestOutputHelper output)
 {
     static RgbImage RandomImage(int w, int h, int channels = 3, int seed = 1)

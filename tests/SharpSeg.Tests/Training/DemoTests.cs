@@ -2,7 +2,7 @@ using Xunit;
 
 namespace SharpSeg.Tests.Training;
 
-[Collection(nameof(TrainerTests))]
+[Collection(SequentialCollection.Name)]
 public sealed class DemoTests
 {
     [Fact]

@@ -7,12 +7,7 @@ using Xunit;
 
 namespace SharpSeg.Tests.Training;
 
-/// <summary>Runs alone: libtorch's global RNG (dropout) is shared by every thread, so a test running beside these would
-/// change the random stream the exact-resume test compares.</summary>
-[CollectionDefinition(nameof(TrainerTests), DisableParallelization = true)]
-public sealed class TrainerTestsCollection { }
-
-[Collection(nameof(TrainerTests))]
+[Collection(SequentialCollection.Name)]
 public sealed class TrainerTests
 {
     [Fact]
