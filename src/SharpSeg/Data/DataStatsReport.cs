@@ -20,7 +20,7 @@ public sealed record DataStatsReport(string Dataset, string SourcePath, IReadOnl
     public void WriteJson(string path)
     {
         string json = ToJson();
-        ImageFile.WriteAtomically(path, s => { using var w = new StreamWriter(s); w.Write(json); });
+        IO.AtomicFile.WriteAllText(path, json);
     }
 
     /// <summary>Reads a report written by <see cref="WriteJson"/>.</summary>

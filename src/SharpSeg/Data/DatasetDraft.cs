@@ -302,7 +302,7 @@ public sealed class DatasetDraft
     public void Write(string yamlPath)
     {
         string text = ToYaml(yamlPath);
-        ImageFile.WriteAtomically(yamlPath, s => { using var w = new StreamWriter(s, new UTF8Encoding(false)); w.Write(text); });
+        IO.AtomicFile.WriteAllText(yamlPath, text);
     }
 
     static readonly string[] SplitFolderNames = ["train", "training", "val", "valid", "validation", "test", "testing", "data"];

@@ -65,7 +65,7 @@ public static class ImageFile
                 dst[4 * i] = src[3 * i]; dst[4 * i + 1] = src[3 * i + 1]; dst[4 * i + 2] = src[3 * i + 2]; dst[4 * i + 3] = 255;
             }
         }
-        WriteAtomically(path, stream =>
+        IO.AtomicFile.Write(path, stream =>
         {
             using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new SharpSegException($"{path}: PNG encoding failed.");
             data.SaveTo(stream);
@@ -75,6 +75,4 @@ public static class ImageFile
     /// <summary>Writes a class-index mask as an 8-bit grayscale PNG whose pixel values are the class indices (255 = ignore).</summary>
     public static void SaveMaskPng(LabelMask mask, string path) => SavePng(new RgbImage(mask.Width, mask.Height, 1, mask.Labels), path);
 
-    /// <summary>Writes through <see cref="IO.AtomicFile"/>: a crash never leaves a half-written file.</summary>
-    public static void WriteAtomically(string path, Action<Stream> write) => IO.AtomicFile.Write(path, write);
 }

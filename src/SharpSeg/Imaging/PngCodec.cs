@@ -308,7 +308,7 @@ public static class PngCodec
     public static void Save(PngRaster raster, string path)
     {
         byte[] bytes = Encode(raster);
-        ImageFile.WriteAtomically(path, s => s.Write(bytes));
+        IO.AtomicFile.Write(path, s => s.Write(bytes));
     }
 
     /// <summary>Writes 8-bit grayscale pixels (row-major, one byte per pixel) as a PNG file.</summary>

@@ -76,7 +76,7 @@ public static class SyntheticSceneGenerator
                 ImageFile.SaveMaskPng(sample.Mask, Path.Combine(maskDir, sample.Id + ".png"));
             });
         }
-        ImageFile.WriteAtomically(yamlPath, stream =>
+        IO.AtomicFile.Write(yamlPath, stream =>
         {
             var bytes = new UTF8Encoding(false).GetBytes(DatasetYaml());
             stream.Write(bytes);
