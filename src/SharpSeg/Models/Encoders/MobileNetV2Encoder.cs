@@ -47,7 +47,7 @@ public sealed class MobileNetV2Encoder : Encoder
             }
         layers.Add(Conv2dNormActivation.Create(input, 1280, kernelSize: 1, activation: Conv2dNormActivation.Activation.ReLU6));
         features = nn.ModuleList(layers.ToArray());
-        strides = [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
+        strides = SequentialStages.Strides(outputStride);
         RegisterComponents();
     }
 
@@ -56,16 +56,5 @@ public sealed class MobileNetV2Encoder : Encoder
     public override IReadOnlyList<int> Strides => strides;
 
     /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of the output stride) → 6 maps, the input first.</summary>
-    public override Tensor[] forward(Tensor x)
-    {
-        var outputs = new Tensor[StageEnds.Length + 1];
-        outputs[0] = x;
-        int stage = 0;
-        for (int i = 0; i < features.Count; i++)
-        {
-            x = features[i].call(x);
-            if (i == StageEnds[stage]) outputs[++stage] = x;
-        }
-        return outputs;
-    }
+    public override Tensor[] forward(Tensor x) => SequentialStages.Forward(features, StageEnds, x);
 }
