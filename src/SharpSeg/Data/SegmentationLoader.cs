@@ -88,28 +88,36 @@ public sealed class SegmentationLoader
     /// The batches of one epoch, in order. Each yielded <see cref="Batch"/> belongs to the caller, who must dispose it.
     /// Enumerate once; a second enumeration starts the epoch again.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancellationToken = default)
+    public IEnumerable<Batch> Epoch(int epoch, CancellationToken cancellationToken = default) => Epoch(epoch, 0, cancellationToken);
+
+    /// <summary>
+    /// The batches of epoch <paramref name="epoch"/> from batch <paramref name="firstBatch"/> on (a resumed run skips
+    /// the batches it already trained on without decoding them). Batches keep their index in the full epoch, and
+    /// their content is exactly what a full enumeration yields from that index.
+    /// </summary>
+    public IEnumerable<Batch> Epoch(int epoch, int firstBatch, CancellationToken cancellationToken = default)
     {
         var order = EpochOrder(epoch);
         int bs = Options.BatchSize, nb = BatchCount;
+        if (firstBatch < 0 || firstBatch > nb) throw new ArgumentOutOfRangeException(nameof(firstBatch), $"first batch must be in 0..{nb}, got {firstBatch}");
         var batches = new int[nb][];
         for (int k = 0; k < nb; k++) batches[k] = order.AsSpan(k * bs, Math.Min(bs, order.Length - k * bs)).ToArray();
-        return Options.Workers == 0 ? Inline(epoch, batches, cancellationToken) : Threaded(epoch, batches, cancellationToken);
+        return Options.Workers == 0 ? Inline(epoch, batches, firstBatch, cancellationToken) : Threaded(epoch, batches, firstBatch, cancellationToken);
     }
 
-    IEnumerable<Batch> Inline(int epoch, int[][] batches, CancellationToken ct)
+    IEnumerable<Batch> Inline(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
     {
-        for (int k = 0; k < batches.Length; k++)
+        for (int k = firstBatch; k < batches.Length; k++)
         {
             ct.ThrowIfCancellationRequested();
             yield return BuildBatch(epoch, k, batches[k], ct);
         }
     }
 
-    IEnumerable<Batch> Threaded(int epoch, int[][] batches, CancellationToken ct)
+    IEnumerable<Batch> Threaded(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
     {
-        using var run = new EpochRun(this, epoch, batches, ct);
-        for (int k = 0; k < batches.Length; k++) yield return run.Take(k);
+        using var run = new EpochRun(this, epoch, batches, firstBatch, ct);
+        for (int k = firstBatch; k < batches.Length; k++) yield return run.Take(k);
     }
 
     SegmentationSample Decode(int index)
@@ -191,9 +199,10 @@ public sealed class SegmentationLoader
         int taken = -1;
         volatile bool failed;
 
-        public EpochRun(SegmentationLoader loader, int epoch, int[][] batches, CancellationToken ct)
+        public EpochRun(SegmentationLoader loader, int epoch, int[][] batches, int firstBatch, CancellationToken ct)
         {
             this.loader = loader; this.epoch = epoch; this.batches = batches; consumerToken = ct;
+            next = taken = firstBatch - 1;
             slots = new TaskCompletionSource<Batch>[batches.Length];
             for (int i = 0; i < slots.Length; i++) slots[i] = new TaskCompletionSource<Batch>(TaskCreationOptions.RunContinuationsAsynchronously);
             int workers = Math.Min(loader.Options.Workers, Math.Max(1, batches.Length));

@@ -172,11 +172,10 @@ public sealed class Trainer
             {
                 int epoch = (int)(iteration / stepsPerEpoch);
                 int startBatch = (int)(iteration % stepsPerEpoch);
-                foreach (var batch in loader.Epoch(epoch, cancellationToken))
+                foreach (var batch in loader.Epoch(epoch, startBatch, cancellationToken))
                 {
                     using (batch)
                     {
-                        if (batch.Index < startBatch) continue; // resuming mid-epoch: these batches were trained on before
                         cancellationToken.ThrowIfCancellationRequested();
                         trainClock.Start();
                         double lr = schedule.At(iteration);

@@ -46,6 +46,23 @@ public sealed class LoaderTests
         return ids;
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(2)]
+    public void StartingAtABatchYieldsTheTailOfTheFullEpoch(int workers)
+    {
+        // A resumed run starts mid-epoch: batches 3.. must equal those of a full enumeration, without decoding 0..2.
+        var options = new LoaderOptions { BatchSize = 2, Workers = workers, Seed = 9 };
+        var full = new List<(int Index, string Ids, float Sum)>();
+        foreach (var b in Loader(11, options).Epoch(4)) using (b) full.Add((b.Index, string.Join(",", b.Ids), b.Images.sum().item<float>()));
+        int decoded = 0;
+        var tail = new List<(int Index, string Ids, float Sum)>();
+        var loader = Loader(11, options, decoder: p => { Interlocked.Increment(ref decoded); return Decode(p); });
+        foreach (var b in loader.Epoch(4, 3)) using (b) tail.Add((b.Index, string.Join(",", b.Ids), b.Images.sum().item<float>()));
+        Assert.Equal(full.Skip(3), tail);
+        Assert.Equal(11 - 3 * 2, decoded);
+    }
+
     [Fact]
     public void BatchesHaveShapesDtypesAndValues()
     {
