@@ -11,8 +11,9 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
-        [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png")] public string? Out { get; init; }
+        [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png, _summary.json")] public string? Out { get; init; }
         [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;
+        [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
     }
 
@@ -21,10 +22,10 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
-        var options = s.ToInferenceOptions();
+        var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities };
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
-        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity);
+        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames);
         var failures = new List<string>();
         ProgressRunner.Run("predicting", progress =>
         {
@@ -38,7 +39,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
                     var image = predictor.LoadImage(file);
                     // One image: the bar follows its tiles; several: it follows the images.
                     var tileProgress = files.Count == 1 ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
-                    writer.Write(file, image, predictor.Predict(image, options, tileProgress, cancellationToken));
+                    writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
                 }
                 catch (SharpSegException e)
                 {
@@ -50,7 +51,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             }
             return 0;
         });
-        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {Markup.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png).");
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {Markup.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
             Console.Error.WriteLine($"error: {failures.Count} of {files.Count} images failed (listed above); the others were written.");

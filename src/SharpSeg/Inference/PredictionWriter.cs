@@ -1,31 +1,51 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Inference;
 
 /// <summary>
 /// Writes one image's prediction into an output folder: <c>{stem}_mask.png</c> (8-bit class indices),
-/// <c>{stem}_color.png</c> (class colours) and <c>{stem}_overlay.png</c> (image blended with the colours).
+/// <c>{stem}_color.png</c> (class colours), <c>{stem}_overlay.png</c> (image blended with the colours),
+/// <c>{stem}_summary.json</c> (size, tiles and the pixel share of every class, see <see cref="PredictionSummary"/>) and,
+/// when the result carries probabilities, <c>{stem}_prob/{index}_{class}.png</c>: one 8-bit greyscale map per class
+/// (0 = probability 0, 255 = probability 1).
 /// </summary>
 public sealed class PredictionWriter
 {
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
     readonly string _outDirectory;
     readonly IReadOnlyList<Rgb> _colours;
+    readonly IReadOnlyList<string> _classNames;
     readonly double _opacity;
 
-    public PredictionWriter(string outDirectory, IReadOnlyList<Rgb> colours, double opacity = 0.5)
+    /// <param name="outDirectory">Folder to write into (created).</param>
+    /// <param name="colours">Colour of each class, index order.</param>
+    /// <param name="opacity">Colour weight in the overlay, 0..1.</param>
+    /// <param name="classNames">Name of each class, index order (null: "class0", "class1", …).</param>
+    public PredictionWriter(string outDirectory, IReadOnlyList<Rgb> colours, double opacity = 0.5, IReadOnlyList<string>? classNames = null)
     {
         if (opacity < 0 || opacity > 1) throw new SharpSegException($"--opacity {opacity}: must be between 0 and 1.");
         Directory.CreateDirectory(outDirectory);
         _outDirectory = outDirectory; _colours = colours; _opacity = opacity;
+        _classNames = classNames ?? Enumerable.Range(0, colours.Count).Select(i => $"class{i}").ToList();
     }
 
-    /// <summary>The three files written for an input image path.</summary>
+    /// <summary>The files written for an input image path (the probability maps go into <c>{stem}_prob/</c>).</summary>
     public (string Mask, string Colour, string Overlay) PathsFor(string imagePath)
     {
         string stem = Path.GetFileNameWithoutExtension(imagePath);
         return (Path.Combine(_outDirectory, stem + "_mask.png"), Path.Combine(_outDirectory, stem + "_color.png"), Path.Combine(_outDirectory, stem + "_overlay.png"));
     }
 
+    /// <summary>Path of the JSON summary for an input image path.</summary>
+    public string SummaryPathFor(string imagePath) => Path.Combine(_outDirectory, Path.GetFileNameWithoutExtension(imagePath) + "_summary.json");
+
+    /// <summary>Folder of the per-class probability maps for an input image path.</summary>
+    public string ProbabilityFolderFor(string imagePath) => Path.Combine(_outDirectory, Path.GetFileNameWithoutExtension(imagePath) + "_prob");
+
+    /// <summary>Writes the mask, colour mask and overlay of a bare mask (no summary, no probabilities).</summary>
     public (string Mask, string Colour, string Overlay) Write(string imagePath, RgbImage image, LabelMask prediction)
     {
         var paths = PathsFor(imagePath);
@@ -33,5 +53,39 @@ public sealed class PredictionWriter
         ImageFile.SavePng(MaskRenderer.ColourMask(prediction, _colours), paths.Colour);
         ImageFile.SavePng(MaskRenderer.Overlay(image, prediction, _colours, _opacity), paths.Overlay);
         return paths;
+    }
+
+    /// <summary>Writes everything for one inference result: mask, colour mask, overlay, the JSON summary, and the
+    /// per-class probability maps when <see cref="InferenceResult.Probabilities"/> is set. Returns the summary.</summary>
+    public PredictionSummary Write(string imagePath, RgbImage image, InferenceResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        Write(imagePath, image, result.Mask);
+        var summary = PredictionSummary.Of(Path.GetFileName(imagePath), result, _classNames);
+        IO.AtomicFile.WriteAllText(SummaryPathFor(imagePath), JsonSerializer.Serialize(summary, Json) + "\n");
+        if (result.Probabilities is { } probabilities) WriteProbabilityMaps(ProbabilityFolderFor(imagePath), probabilities, result.Mask.Width, result.Mask.Height, result.Classes);
+        return summary;
+    }
+
+    /// <summary>Writes class-major probabilities <c>[C, H, W]</c> as one 8-bit greyscale PNG per class, named
+    /// <c>{index}_{class}.png</c> (probability × 255, rounded).</summary>
+    void WriteProbabilityMaps(string folder, float[] probabilities, int width, int height, int classes)
+    {
+        Directory.CreateDirectory(folder);
+        long plane = (long)width * height;
+        var pixels = new byte[plane];
+        for (int c = 0; c < classes; c++)
+        {
+            var span = probabilities.AsSpan((int)(c * plane), (int)plane);
+            for (int i = 0; i < span.Length; i++) pixels[i] = (byte)Math.Clamp(MathF.Round(span[i] * 255f), 0f, 255f);
+            PngCodec.SaveGray8(Path.Combine(folder, $"{c}_{SafeName(c < _classNames.Count ? _classNames[c] : $"class{c}")}.png"), width, height, pixels);
+        }
+    }
+
+    /// <summary>A class name usable in a file name: letters, digits, '-' and '_' kept, everything else '_'.</summary>
+    internal static string SafeName(string name)
+    {
+        var chars = name.Select(ch => char.IsAsciiLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_').ToArray();
+        return chars.Length == 0 ? "class" : new string(chars);
     }
 }

@@ -74,6 +74,8 @@ public sealed class Predictor : IDisposable
     {
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
+        options.Validate();
+        if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Model.NumClasses, 1, 0);
         return new SlidingWindowPredictor(Model, Model.NumClasses, Normalization, Device, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
     }
 

@@ -56,11 +56,32 @@ public sealed class TiledInferenceCliTests
         ImageFile.SavePng(odd, Path.Combine(inputs, "odd.png"));
         string outDir = TestPaths.NewTempDir("tiles-out");
         var r = CliRunner.Run("predict", "--checkpoint", result.BestCheckpoint, "--input", inputs, "--out", outDir,
-            "--tile", "48", "--overlap", "0.5", "--blend", "linear", "--tta-flip", "--tta-scales", "0.75,1");
+            "--tile", "48", "--overlap", "0.5", "--blend", "linear", "--tta-flip", "--tta-scales", "0.75,1", "--probabilities");
         Assert.True(r.ExitCode == 0, r.ToString());
         var mask = ImageFile.Load(Path.Combine(outDir, "odd_mask.png"), 1);
         Assert.Equal((97, 131), (mask.Width, mask.Height));
         Assert.All(mask.Pixels, v => Assert.InRange(v, 0, 5));
+
+        // The JSON summary counts the mask's pixels per class; the probability maps (one per class) sum to ~255 per pixel
+        // and the arg-max of the maps is the mask wherever the top two probabilities differ by more than the 8-bit rounding.
+        using var summary = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(outDir, "odd_summary.json")));
+        var classes = summary.RootElement.GetProperty("classes").EnumerateArray().ToList();
+        Assert.Equal(97, summary.RootElement.GetProperty("width").GetInt32());
+        Assert.True(summary.RootElement.GetProperty("tiles").GetInt32() > 1);
+        for (int c = 0; c < classes.Count; c++)
+            Assert.Equal(mask.Pixels.LongCount(v => v == c), classes[c].GetProperty("pixels").GetInt64());
+        Assert.InRange(classes.Sum(c => c.GetProperty("share").GetDouble()), 0.9999, 1.0001);
+        var maps = Directory.GetFiles(Path.Combine(outDir, "odd_prob"), "*.png").OrderBy(f => int.Parse(Path.GetFileName(f).Split('_')[0])).Select(f => ImageFile.Load(f, 1).Pixels).ToList();
+        Assert.Equal(classes.Count, maps.Count);
+        int agree = 0;
+        for (int i = 0; i < mask.Pixels.Length; i++)
+        {
+            int sum = maps.Sum(m => m[i]);
+            Assert.InRange(sum, 255 - maps.Count, 255 + maps.Count);
+            int best = Enumerable.Range(0, maps.Count).MaxBy(c => maps[c][i]);
+            if (best == mask.Pixels[i] || maps[best][i] - maps[mask.Pixels[i]][i] <= 1) agree++;
+        }
+        Assert.Equal(mask.Pixels.Length, agree);
 
         var e = CliRunner.Run("eval", "--checkpoint", result.BestCheckpoint, "--data", TrainingFixture.DatasetYaml, "--split", "val",
             "--out", Path.Combine(run, "m.json"), "--tile", "32", "--tta-flip");
