@@ -14,7 +14,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         var spec = DatasetSpec.Load(settings.Dataset, settings.DataRoot);
         if (settings.Split != null) spec.GetSplit(settings.Split);
         var checker = new DataChecker(spec);
-        var report = DataProgressBar.Run("checking", p => checker.Check(settings.Split, p, cancellationToken));
+        var report = ProgressRunner.RunPerSplit("checking", p => checker.Check(settings.Split, p, cancellationToken));
 
         var stdout = Console.Out;
         foreach (var p in report.Problems) stdout.WriteLine($"[{p.Split}] {p.Message}");

@@ -20,7 +20,7 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
     {
         var spec = DatasetSpec.Load(settings.Dataset, settings.DataRoot);
         if (settings.Split != null) spec.GetSplit(settings.Split);
-        var report = DataProgressBar.Run("reading masks", p => DataStats.Compute(spec, settings.Split, p, cancellationToken));
+        var report = ProgressRunner.RunPerSplit("reading masks", p => DataStats.Compute(spec, settings.Split, p, cancellationToken));
         var inv = CultureInfo.InvariantCulture;
         foreach (var s in report.Splits)
         {
