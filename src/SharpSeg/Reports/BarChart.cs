@@ -47,7 +47,7 @@ public sealed record BarChart
         }
         double max = Max ?? Values.Where(v => v.HasValue && double.IsFinite(v.Value)).Select(v => v!.Value).DefaultIfEmpty(1).Max();
         if (max <= 0) max = 1;
-        double[] ticks = ChartCanvas.NiceTicks(0, max, 6);
+        double[] ticks = AxisTicks.Nice(0, max, 6);
         if (Max == null) max = ticks[^1];
         ticks = ticks.Where(t => t >= 0 && t <= max + 1e-12).ToArray();
         double step = ticks.Length > 1 ? ticks[1] - ticks[0] : max;
@@ -61,7 +61,7 @@ public sealed record BarChart
         foreach (var t in ticks)
         {
             c.Line(X(t), plot.Top, X(t), plot.Bottom, ChartCanvas.Grid);
-            string label = Percent ? (100 * t).ToString("0.##", CultureInfo.InvariantCulture) + " %" : ChartCanvas.FormatTick(t, step);
+            string label = Percent ? (100 * t).ToString("0.##", CultureInfo.InvariantCulture) + " %" : AxisTicks.Format(t, step);
             c.Text(label, X(t), plot.Bottom + 16, 11, ChartCanvas.Muted, SKTextAlign.Center);
         }
         for (int i = 0; i < rows; i++)

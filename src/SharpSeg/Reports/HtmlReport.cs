@@ -100,6 +100,7 @@ sealed class HtmlReport
         .swatch { display: inline-block; width: 14px; height: 14px; border: 1px solid #555; vertical-align: -2px; margin-right: 6px; }
         .legend { display: flex; flex-wrap: wrap; gap: 6px 16px; margin: 8px 0 12px; font-size: .9em; }
         .row { display: flex; flex-wrap: wrap; gap: 24px; align-items: flex-start; }
+        .row p.note { max-width: 44em; }
         img { max-width: 100%; height: auto; } img.chart { border: 1px solid #e9ecef; }
         .case { margin: 14px 0 22px; }
         .panels { display: grid; grid-template-columns: repeat(4, 1fr); gap: 6px; }

@@ -30,16 +30,16 @@ public sealed record LineChart
         }
         double xMin = XMin ?? points.Min(p => p.First), xMax = XMax ?? points.Max(p => p.First);
         double yMin = YMin ?? points.Min(p => p.Second), yMax = YMax ?? points.Max(p => p.Second);
-        double[] yTicks = ChartCanvas.NiceTicks(yMin, yMax, 6);
+        double[] yTicks = AxisTicks.Nice(yMin, yMax, 6);
         if (YMin == null) yMin = yTicks[0];
         if (YMax == null) yMax = yTicks[^1];
         yTicks = yTicks.Where(t => t >= yMin - 1e-12 && t <= yMax + 1e-12).ToArray();
         if (xMax <= xMin) { xMin -= 1; xMax += 1; }
-        double[] xTicks = ChartCanvas.NiceTicks(xMin, xMax, 8).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToArray();
+        double[] xTicks = AxisTicks.Nice(xMin, xMax, 8).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToArray();
         double yStep = yTicks.Length > 1 ? yTicks[1] - yTicks[0] : Math.Max(1e-12, yMax - yMin);
         double xStep = xTicks.Length > 1 ? xTicks[1] - xTicks[0] : Math.Max(1e-12, xMax - xMin);
 
-        float labelWidth = yTicks.Select(t => ChartCanvas.TextWidth(ChartCanvas.FormatTick(t, yStep), 11)).DefaultIfEmpty(20).Max();
+        float labelWidth = yTicks.Select(t => ChartCanvas.TextWidth(AxisTicks.Format(t, yStep), 11)).DefaultIfEmpty(20).Max();
         float left = 14 + (YLabel.Length > 0 ? 18 : 0) + labelWidth + 6, right = width - 18, top = 40, bottom = height - 30 - (XLabel.Length > 0 ? 16 : 0);
         var plot = new SKRect(left, top, right, bottom);
         float X(double v) => (float)(plot.Left + (v - xMin) / (xMax - xMin) * plot.Width);
@@ -48,12 +48,12 @@ public sealed record LineChart
         foreach (var t in yTicks)
         {
             c.Line(plot.Left, Y(t), plot.Right, Y(t), ChartCanvas.Grid);
-            c.Text(ChartCanvas.FormatTick(t, yStep), plot.Left - 6, Y(t) + 4, 11, ChartCanvas.Muted, SKTextAlign.Right);
+            c.Text(AxisTicks.Format(t, yStep), plot.Left - 6, Y(t) + 4, 11, ChartCanvas.Muted, SKTextAlign.Right);
         }
         foreach (var t in xTicks)
         {
             c.Line(X(t), plot.Top, X(t), plot.Bottom, ChartCanvas.Grid);
-            c.Text(ChartCanvas.FormatTick(t, xStep), X(t), plot.Bottom + 16, 11, ChartCanvas.Muted, SKTextAlign.Center);
+            c.Text(AxisTicks.Format(t, xStep), X(t), plot.Bottom + 16, 11, ChartCanvas.Muted, SKTextAlign.Center);
         }
         c.Stroke(plot, ChartCanvas.Muted);
         if (XLabel.Length > 0) c.Text(XLabel, plot.MidX, height - 10, 12, ChartCanvas.Ink, SKTextAlign.Center);

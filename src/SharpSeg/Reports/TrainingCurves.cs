@@ -115,17 +115,7 @@ public sealed class TrainingCurves
 
     static string Format(double v) => double.IsFinite(v) ? v.ToString("G4", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
 
-    static double Num(JsonNode? n)
-    {
-        try { return n is JsonValue v && v.TryGetValue(out double d) ? d : double.NaN; }
-        catch (FormatException) { return double.NaN; }
-    }
+    static double Num(JsonNode? n) => JsonNumber.Double(n);
 
-    static long? Long(JsonNode? n)
-    {
-        if (n is not JsonValue v) return null;
-        if (v.TryGetValue(out long l)) return l;
-        if (v.TryGetValue(out double d) && double.IsFinite(d)) return (long)d;
-        return null;
-    }
+    static long? Long(JsonNode? n) => JsonNumber.Long(n);
 }

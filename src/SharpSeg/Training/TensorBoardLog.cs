@@ -30,7 +30,7 @@ public sealed class TensorBoardLog
     /// <summary>Writes the scalars of one metrics-log record ("train" and "val" records; others are ignored).</summary>
     public void Add(JsonObject record)
     {
-        if (record["iteration"] is not JsonValue itValue || !itValue.TryGetValue(out long iteration)) return;
+        if (JsonNumber.Long(record["iteration"]) is not long iteration) return;
         int step = (int)Math.Min(int.MaxValue, iteration);
         switch ((string?)record["kind"])
         {
@@ -47,6 +47,7 @@ public sealed class TensorBoardLog
 
     void Scalar(string tag, JsonNode? node, int step)
     {
-        if (node is JsonValue v && v.TryGetValue(out double d) && double.IsFinite(d)) _writer.add_scalar(tag, (float)d, step);
+        double d = JsonNumber.Double(node);
+        if (double.IsFinite(d)) _writer.add_scalar(tag, (float)d, step);
     }
 }

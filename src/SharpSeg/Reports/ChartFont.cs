@@ -8,7 +8,7 @@ namespace SharpSeg.Reports;
 /// <c>SHARPSEG_FONT</c> if set, else a common sans-serif file (DejaVu, Liberation, Noto, Arial, Segoe UI), else the
 /// platform default when it has glyphs, else any .ttf under the usual font folders.
 /// </summary>
-static class ChartTypeface
+public static class ChartFont
 {
     static readonly Lazy<SKTypeface> Resolved = new(Resolve);
 
@@ -29,10 +29,13 @@ static class ChartTypeface
     ];
 
     /// <summary>The chart typeface (loaded once per process).</summary>
-    public static SKTypeface Regular => Resolved.Value;
+    internal static SKTypeface Regular => Resolved.Value;
 
-    /// <summary>False when no font was found: charts are then drawn without text.</summary>
+    /// <summary>False when no font was found: charts are then drawn without text (set SHARPSEG_FONT to a .ttf file).</summary>
     public static bool HasGlyphs => Regular.GlyphCount > 0;
+
+    /// <summary>The family name of the font in use ("" when none was found).</summary>
+    public static string FamilyName => Regular.FamilyName ?? "";
 
     static SKTypeface Resolve()
     {
