@@ -17,6 +17,9 @@ public sealed record LineChart
     public double? XMin { get; init; }
     public double? XMax { get; init; }
 
+    /// <summary>x is a count (iterations): no fractional ticks.</summary>
+    public bool XWholeNumbers { get; init; }
+
     /// <summary>Renders the chart as PNG bytes of <paramref name="width"/> × <paramref name="height"/> pixels.</summary>
     public byte[] RenderPng(int width = 900, int height = 420)
     {
@@ -36,6 +39,7 @@ public sealed record LineChart
         yTicks = yTicks.Where(t => t >= yMin - 1e-12 && t <= yMax + 1e-12).ToArray();
         if (xMax <= xMin) { xMin -= 1; xMax += 1; }
         double[] xTicks = AxisTicks.Nice(xMin, xMax, 8).Where(t => t >= xMin - 1e-9 && t <= xMax + 1e-9).ToArray();
+        if (XWholeNumbers) xTicks = xTicks.Where(t => Math.Abs(t - Math.Round(t)) < 1e-9).ToArray();
         double yStep = yTicks.Length > 1 ? yTicks[1] - yTicks[0] : Math.Max(1e-12, yMax - yMin);
         double xStep = xTicks.Length > 1 ? xTicks[1] - xTicks[0] : Math.Max(1e-12, xMax - xMin);
 

@@ -77,11 +77,11 @@ public sealed class TrainingCurves
         var its = _train.Keys.Select(k => (double)k).ToList();
         // One x range for all three, so the charts line up when read together.
         double? xMax = _train.Keys.Concat(_val.Keys).Select(k => (double?)k).Max();
-        Save(LossFileName, LossChart(its) with { XMin = 0, XMax = xMax });
-        Save(ValidationFileName, ValidationChart() with { XMin = 0, XMax = xMax });
+        Save(LossFileName, LossChart(its) with { XMin = 0, XMax = xMax, XWholeNumbers = true });
+        Save(ValidationFileName, ValidationChart() with { XMin = 0, XMax = xMax, XWholeNumbers = true });
         Save(LearningRateFileName, new LineChart
         {
-            Title = "Learning rate", XLabel = "iteration", YLabel = "learning rate", YMin = 0, XMin = 0, XMax = xMax,
+            Title = "Learning rate", XLabel = "iteration", YLabel = "learning rate", YMin = 0, XMin = 0, XMax = xMax, XWholeNumbers = true,
             Series = [new ChartSeries("", its, _train.Values.Select(v => v.Lr).ToList(), Lr, 2f)],
         });
         return written;
