@@ -50,13 +50,13 @@ public sealed record Heatmap
         return Stops[^1].Color;
     }
 
-    /// <summary>Renders the heatmap as PNG bytes; cells are square, sized to keep the picture near 600 pixels.</summary>
+    /// <summary>Renders the heatmap as PNG bytes; cells are square, sized to keep the grid near 520 pixels.</summary>
     public byte[] RenderPng()
     {
         int rows = Values.GetLength(0), cols = Values.GetLength(1);
         if (RowLabels.Count != rows || ColumnLabels.Count != cols)
             throw new ArgumentException($"{RowLabels.Count}x{ColumnLabels.Count} labels for a {rows}x{cols} matrix");
-        float cell = Math.Clamp(600f / Math.Max(rows, cols), 14, 52);
+        float cell = Math.Clamp(520f / Math.Max(rows, cols), 14, 48);
         float valueSize = Math.Clamp(cell * 0.3f, 8, 12);
         float rowLabelWidth = RowLabels.Select(l => ChartCanvas.TextWidth(l, 12)).DefaultIfEmpty(0).Max();
         float colLabelWidth = ColumnLabels.Select(l => ChartCanvas.TextWidth(l, 12)).DefaultIfEmpty(0).Max();
