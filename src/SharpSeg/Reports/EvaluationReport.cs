@@ -106,6 +106,7 @@ public sealed class EvaluationReport
             + "<div><h3>Largest confusions</h3>" + confusionTable + "</div></div>");
 
         var worst = Worst;
+        if (_worst.Capacity == 0) return Save(html, directory);
         html.Section($"The {worst.Count} worst images by mIoU", "worst");
         html.Paragraph("Per-image mIoU averages the classes present in that image's ground truth or prediction. Error map: "
             + "red = wrong, gray = right (the image, faded), dark slate = not scored (ignore).", "note");
@@ -123,6 +124,11 @@ public sealed class EvaluationReport
             sb.Append(Panel(ErrorMap.Render(w.Image, w.Truth, w.Prediction), false, $"{w.Id}: error map", $"errors ({HtmlReport.Pct(ErrorMap.WrongShare(w.Truth, w.Prediction))} wrong)"));
             html.Raw(sb.Append("</div></div>").ToString());
         }
+        return Save(html, directory);
+    }
+
+    static string Save(HtmlReport html, string directory)
+    {
         string path = Path.Combine(directory, FileName);
         IO.AtomicFile.WriteAllText(path, html.ToString());
         return Path.GetFullPath(path);

@@ -54,6 +54,15 @@ public sealed class EvaluationReportTests
     }
 
     [Fact]
+    public void NoWorstImagesMeansNoWorstSection()
+    {
+        var (report, _) = ReportFixtures.Build(images: 3, worst: 0);
+        string html = File.ReadAllText(report.Write(TestPaths.NewTempDir("eval-report-0"), new EvaluationReportInfo("c", "d", "n", "val")));
+        Assert.DoesNotContain("worst images", html);
+        Assert.Equal(2, Regex.Matches(html, "<img ").Count);
+    }
+
+    [Fact]
     public void PanelsOfLargeImagesAreScaledDownToThePanelWidth()
     {
         var report = new EvaluationReport(ReportFixtures.Classes, 1);
