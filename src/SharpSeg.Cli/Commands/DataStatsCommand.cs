@@ -14,10 +14,19 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
         [CommandOption("--out <FILE>")]
         [Description("Where to write the JSON (default: ./<name>-stats.json).")]
         public string? Out { get; init; }
+
+        [CommandOption("--report <DIR>")]
+        [Description("Also write an HTML report (report.html: class-share chart, image sizes, sample images with masks) into DIR.")]
+        public string? Report { get; init; }
+
+        [CommandOption("--samples <N>")]
+        [Description("Sample images per split shown in the report (default: 12).")]
+        public int? Samples { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Samples != null && settings.Report == null) throw new SharpSegException("--samples needs --report DIR (the samples are shown in the HTML report).");
         var spec = DatasetSpec.Load(settings.Dataset, settings.DataRoot);
         if (settings.Split != null) spec.GetSplit(settings.Split);
         var report = ProgressRunner.RunPerSplit("reading masks", p => DataStats.Compute(spec, settings.Split, p, cancellationToken));
@@ -42,6 +51,8 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
         string outPath = Path.GetFullPath(settings.Out ?? $"{safeName}-stats.json");
         report.WriteJson(outPath);
         AnsiConsole.WriteLine($"wrote {outPath}");
+        if (settings.Report != null)
+            AnsiConsole.WriteLine($"wrote {Reports.DatasetReport.Write(spec, report, settings.Report, settings.Samples ?? 12, cancellationToken)}");
         return 0;
     }
 }

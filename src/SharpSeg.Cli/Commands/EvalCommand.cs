@@ -16,18 +16,22 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         [CommandOption("-s|--split <SPLIT>")][Description("Split to evaluate (default: val)")] public string Split { get; init; } = "val";
         [CommandOption("-o|--out <FILE>")][Description("Metrics JSON (default: metrics-<split>.json beside the checkpoint)")] public string? Out { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("--report <DIR>")][Description("Also write an HTML report (report.html: metrics, per-class IoU, confusion matrix, worst images) into DIR")] public string? Report { get; init; }
+        [CommandOption("--worst <N>")][Description("Worst images (by per-image mIoU) shown in the report (default: 8)")] public int? Worst { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
-        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions());
+        if (s.Worst != null && s.Report == null) throw new SharpSegException("--worst needs --report DIR (the worst images are shown in the HTML report).");
+        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Report, s.Worst ?? 8);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Checkpoint))!, $"metrics-{s.Split}.json");
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
         AnsiConsole.MarkupLine($"Metrics written to {Markup.Escape(outPath)}");
+        if (result.ReportPath != null) AnsiConsole.MarkupLine($"Report written to {Markup.Escape(result.ReportPath)}");
         return 0;
     }
 }

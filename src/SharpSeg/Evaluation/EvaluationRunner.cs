@@ -1,14 +1,20 @@
 using SharpSeg.Data;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
+using SharpSeg.Reports;
 
 namespace SharpSeg.Evaluation;
 
-/// <summary>What to evaluate: a checkpoint on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>, null = whole image).</summary>
-public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null);
+/// <summary>
+/// What to evaluate: a checkpoint on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>,
+/// null = whole image). With <paramref name="ReportDirectory"/> an HTML report (<see cref="EvaluationReport"/>) showing
+/// the <paramref name="WorstImages"/> lowest-mIoU images is written there.
+/// </summary>
+public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null,
+    string? ReportDirectory = null, int WorstImages = 8);
 
-/// <summary>Metrics over a split, and how many images they cover.</summary>
-public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images);
+/// <summary>Metrics over a split, how many images they cover, and the HTML report's path when one was asked for.</summary>
+public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images, string? ReportPath = null);
 
 /// <summary>Evaluates a checkpoint on a dataset split, checking that the dataset's classes are the checkpoint's.</summary>
 public static class EvaluationRunner
@@ -27,9 +33,23 @@ public static class EvaluationRunner
         if (pairs.Any(p => p.MaskPath == null))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
+        if (request.WorstImages < 0) throw new SharpSegException($"--worst {request.WorstImages}: must be 0 or more.");
         var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale, request.Inference);
-        var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))), cancellationToken: cancellationToken);
-        return new EvaluationResult(metrics, pairs.Count);
+        var report = request.ReportDirectory == null ? null : new EvaluationReport(spec.Classes, request.WorstImages);
+        var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))),
+            report == null ? null : report.Add, cancellationToken);
+        string? reportPath = report?.Write(request.ReportDirectory!, new EvaluationReportInfo(Path.GetFullPath(request.Checkpoint), Path.GetFullPath(spec.SourcePath), spec.Name, request.Split,
+            DescribeInference(request.Inference, predictor.Info.InferenceScale)));
+        return new EvaluationResult(metrics, pairs.Count, reportPath);
+    }
+
+    static string DescribeInference(InferenceOptions? o, double scale)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
+        var parts = new List<string> { o?.TileSize is int t ? $"tiles of {t} px (overlap {o.Overlap.ToString(inv)}, {o.Blend.ToString().ToLowerInvariant()} blend)" : "whole images" };
+        if (scale != 1.0) parts.Add($"inference scale {scale.ToString(inv)}");
+        if (o?.Tta is { } tta) parts.Add($"TTA: {(tta.HorizontalFlip ? "flip, " : "")}scales {string.Join(",", tta.Scales.Select(x => x.ToString(inv)))}");
+        return string.Join(", ", parts);
     }
 
     /// <summary>Reports synchronously on the calling thread (System.Progress posts to the thread pool and reorders).</summary>

@@ -20,7 +20,14 @@ public sealed class MetricsLog : IDisposable
 
     public string Path { get; }
 
-    public void Write(JsonObject record) => _writer.WriteLine(record.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+    /// <summary>Raised after each record is written (the trainer draws its curves and TensorBoard scalars from it).</summary>
+    public event Action<JsonObject>? Written;
+
+    public void Write(JsonObject record)
+    {
+        _writer.WriteLine(record.ToJsonString(new JsonSerializerOptions { WriteIndented = false }));
+        Written?.Invoke(record);
+    }
 
     /// <summary>Reads every record of a metrics log (skipping a torn last line from a killed run).</summary>
     public static IReadOnlyList<JsonObject> Read(string path)

@@ -94,5 +94,6 @@ public static class RecipeDefaults
           workers: 2            # background threads decoding and augmenting
           device: cpu           # cpu | cuda | auto
           log_every: 10         # iterations between metrics-log lines
+          tensorboard: false    # also write TensorBoard event files into RUN/tensorboard (curves are always drawn into RUN/curves)
         """;
 }

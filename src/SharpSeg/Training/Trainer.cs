@@ -15,7 +15,9 @@ namespace SharpSeg.Training;
 
 /// <summary>
 /// Trains a model from a <see cref="TrainingRecipe"/> into a run folder holding <c>recipe.yaml</c> (the resolved
-/// recipe), <c>metrics.jsonl</c>, <c>best.ckpt</c> (best validation mIoU) and <c>last.ckpt</c>. A run resumes exactly
+/// recipe), <c>metrics.jsonl</c>, <c>best.ckpt</c> (best validation mIoU), <c>last.ckpt</c>, <c>curves/</c> (loss,
+/// validation and learning-rate PNGs, redrawn at each validation) and, with <c>train.tensorboard: true</c>,
+/// <c>tensorboard/</c> (event files). A run resumes exactly
 /// (model, optimiser, schedule position, data order, RNG) from its <c>last.ckpt</c>.
 /// </summary>
 public sealed class Trainer
@@ -131,7 +133,9 @@ public sealed class Trainer
             sinceBest = _resumeFrom.Info.ValidationsSinceBest;
         }
 
+        var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames);
         using var log = new MetricsLog(Path.Combine(_runDirectory, MetricsFileName), append: true);
+        log.Written += visuals.OnRecord;
         log.Write(new JsonObject
         {
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = totalIterations,
