@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -42,7 +43,17 @@ public static partial class PretrainedWeights
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
         return Apply(model.Encoder, "encoder.", weights, layout ?? StateDictKeyMap.Detect(weights.Keys), Architecture(model), encoderOnly: true, model.InChannels,
-            $"encoder {model.Config?.Encoder ?? model.Encoder.GetName()}");
+            $"encoder {model.Config?.Encoder ?? (model.Encoder as ResNetEncoder)?.Variant ?? model.Encoder.GetName()}");
+    }
+
+    /// <summary>Loads a bare <paramref name="encoder"/> (keys without the <c>encoder.</c> prefix, i.e. torchvision's) from
+    /// <paramref name="weights"/>; keys that are not an encoder's are ignored and counted.</summary>
+    public static StateDictLoadReport LoadEncoder(Encoder encoder, StateDict weights, StateDictLayout? layout = null)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(weights);
+        return Apply(encoder, "encoder.", weights, layout ?? StateDictKeyMap.Detect(weights.Keys), "", encoderOnly: true, encoder.InChannels,
+            $"encoder {(encoder as ResNetEncoder)?.Variant ?? encoder.GetName()}");
     }
 
     private static StateDictLoadReport Apply(nn.Module target, string prefix, StateDict weights, StateDictLayout layout, string architecture,
