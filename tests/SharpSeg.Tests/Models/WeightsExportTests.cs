@@ -75,6 +75,35 @@ public sealed class WeightsExportTests
         model.Dispose();
     }
 
+    /// <summary>PyTorch itself loads the exported encoder into torchvision's ResNet-18 layout and computes the same maps
+    /// (skipped where Debian's python3-torch is not installed).</summary>
+    [PythonTorchFact]
+    public void PyTorchLoadsTheExportedEncoder()
+    {
+        var config = new ModelConfig { Architecture = "unet", Encoder = "resnet18", NumClasses = 2 };
+        var (ckpt, model) = SavedCheckpoint("export-python", config);
+        string dir = Path.GetDirectoryName(ckpt)!, weights = Path.Combine(dir, "encoder.safetensors"), expected = Path.Combine(dir, "expected.safetensors");
+        WeightsExport.ToSafetensors(ckpt, weights, StateDictLayout.Torchvision);
+        model.eval();
+        using (var noGrad = no_grad())
+        {
+            var x = torch.randn(1, 3, 64, 96);
+            var f = model.Encoder.forward(x);
+            Safetensors.Write(expected, [("input", x), ("layer1", f[2]), ("layer2", f[3]), ("layer3", f[4]), ("layer4", f[5])]);
+        }
+        model.Dispose();
+        var psi = new System.Diagnostics.ProcessStartInfo(PythonTorchFactAttribute.Python) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { Path.Combine(TestPaths.RepoRoot, "tests", "fixtures-scripts", "check_exported_weights.py"), weights, expected, "2,2,2,2" })
+            psi.ArgumentList.Add(a);
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, stdout + stderr);
+        var diffs = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => double.Parse(l.Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(4, diffs.Count);
+        Assert.All(diffs, d => Assert.True(d < 1e-4, $"PyTorch's features differ by {d}: {stdout}"));
+    }
+
     [Fact]
     public void CliExportsAndRefusesUnknownLayoutsInOneLine()
     {
