@@ -90,6 +90,10 @@ public static class RecipeBinding
         };
     }
 
+    /// <summary><c>model.init_weights</c>: a whole-model weights file resolved against the recipe's folder, or null.</summary>
+    public static string? InitWeights(TrainingRecipe r) =>
+        Models.Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
+
     /// <summary><c>model.encoder_weights</c>: null for none, "imagenet", or a path resolved against the recipe's folder.</summary>
     public static string? EncoderWeights(TrainingRecipe r)
     {

@@ -29,6 +29,7 @@ public static class RecipeDefaults
           head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
+          init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

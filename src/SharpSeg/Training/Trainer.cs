@@ -73,6 +73,8 @@ public sealed class Trainer
         // Pretrained encoder weights only initialise a new run; a resumed run has them in its checkpoint.
         string? encoderWeights = resuming ? null : RecipeBinding.EncoderWeights(r);
         if (encoderWeights != null) Models.Pretrained.EncoderWeights.Validate(encoderWeights, RecipeBinding.Model(r).Encoder);
+        string? initWeights = resuming ? null : RecipeBinding.InitWeights(r);
+        if (initWeights != null && !File.Exists(initWeights)) throw new SharpSegException($"model.init_weights: {initWeights}: file not found.");
         long freezeEncoderIterations = RecipeBinding.FreezeEncoderIterations(r);
         var lrMultipliers = RecipeBinding.LearningRateMultipliers(r);
 
@@ -100,12 +102,19 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
-        Models.Pretrained.StateDictLoadReport? weightsReport = null;
+        Models.Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
         if (encoderWeights != null)
         {
             weightsReport = Models.Pretrained.EncoderWeights.Load(model, encoderWeights, normalization);
             foreach (var note in weightsReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
             progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: weightsReport.Summary));
+        }
+        if (initWeights != null)
+        {
+            // After the encoder weights, so a whole-model file wins where both are given.
+            initReport = Models.Pretrained.PretrainedWeights.LoadModel(model, initWeights);
+            foreach (var note in initReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
+            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: initReport.Summary));
         }
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
@@ -150,7 +159,7 @@ public sealed class Trainer
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
-            ["encoder_weights"] = weightsReport?.Summary,
+            ["encoder_weights"] = weightsReport?.Summary, ["init_weights"] = initReport?.Summary,
         });
 
         string lastPath = Path.Combine(_runDirectory, LastCheckpointName);

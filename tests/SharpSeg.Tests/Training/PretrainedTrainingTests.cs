@@ -65,6 +65,24 @@ public sealed class PretrainedTrainingTests
     }
 
     [Fact]
+    public void InitWeightsLoadTheWholeModelFromAnExport()
+    {
+        string first = TestPaths.NewTempDir("init-source");
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1)), first).Run();
+        string export = Path.Combine(first, "model.safetensors");
+        WeightsExport.ToSafetensors(Path.Combine(first, "last.ckpt"), export);
+        string second = TestPaths.NewTempDir("init-run");
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, $"model.init_weights={export}", "optimizer.lr=1e-12", "optimizer.weight_decay=0")), second).Run();
+        using var a = Predictor.FromCheckpoint(Path.Combine(first, "last.ckpt"));
+        using var b = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"));
+        var sb = b.Model.state_dict();
+        foreach (var (key, t) in a.Model.state_dict().Where(kv => kv.Key.EndsWith("weight", StringComparison.Ordinal)))
+            Assert.True(t.allclose(sb[key], 1e-6, 1e-6), $"{key} was not initialised from the export");
+        var log = MetricsLog.Read(Path.Combine(second, "metrics.jsonl"));
+        Assert.Contains(log, o => ((string?)o["init_weights"])?.Contains("model.safetensors") == true);
+    }
+
+    [Fact]
     public void ImageNetWeightsOnAnotherEncoderIsOneClearLine()
     {
         var recipe = TrainingRecipe.Load(null, Recipe(1, "model.encoder=resnet18", "model.encoder_weights=imagenet"));
