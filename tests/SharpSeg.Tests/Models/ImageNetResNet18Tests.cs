@@ -71,18 +71,25 @@ public sealed class ImageNetResNet18Tests(ITestOutputHelper output)
     [Fact]
     public void OtherNormalisationsAreFoldedIntoTheStem()
     {
-        // ImageNet's standard mean/std instead of the network's own: conv1 absorbs the scale, bn1 the mean offset; only
-        // the zero-padded border of the stem sees the (tiny) mean difference, so the pooled features stay close.
-        using var encoder = new ResNetEncoder(ImageNetResNet18.EncoderName);
-        ImageNetResNet18.LoadInto(encoder, Normalization.ImageNet);
-        encoder.eval();
-        using var session = new InferenceSession(ImageNetResNet18.ModelPath());
+        // Any mean/std: conv1 absorbs the scale, bn1's running mean the offset. Away from the zero-padded border (where
+        // padding stands for a different colour) the stem computes exactly what it computes with the network's own
+        // normalisation, which equals ONNX Runtime (test above).
+        var own = ImageNetResNet18.Normalization();
+        var other = new Normalization([0.2f, 0.3f, 0.6f], [0.5f, 0.4f, 0.3f]);
+        using var a = new ResNetEncoder(ImageNetResNet18.EncoderName);
+        using var b = new ResNetEncoder(ImageNetResNet18.EncoderName);
+        ImageNetResNet18.LoadInto(a, own);
+        ImageNetResNet18.LoadInto(b, other);
+        a.eval(); b.eval();
         var (name, image) = Images().First();
-        float[] ours = SharpSegFeatures(encoder, image, Normalization.ImageNet);
-        float[] reference = OnnxFeatures(session, image, ImageNetResNet18.MeanRgb());
-        double diff = ours.Zip(reference, (a, b) => Math.Abs(a - b)).Max();
-        output.WriteLine($"{name}, ImageNet mean/std folded: max abs diff {diff:E2}");
-        Assert.True(diff < 0.02 * reference.Max(Math.Abs), $"folded normalisation: pooled features differ by {diff}");
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var stemA = a.forward(ImageTensors.ToTensor(image, own))[1];
+        var stemB = b.forward(ImageTensors.ToTensor(image, other))[1];
+        double interior = (stemA - stemB)[.., .., 3..^3, 3..^3].abs().max().item<float>();
+        double scale = stemA.abs().max().item<float>();
+        output.WriteLine($"{name}: stem (112x112) interior max abs diff {interior:E2} (values up to {scale:F2})");
+        Assert.True(interior < 1e-4 * Math.Max(1, scale), $"folded normalisation: stem differs by {interior} inside the border");
     }
 
     [Fact]

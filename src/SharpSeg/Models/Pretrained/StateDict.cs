@@ -82,7 +82,7 @@ public sealed class StateDict : IDisposable
                 }
                 entries.Sort((a, b) => string.CompareOrdinal(a.Item1, b.Item1));
                 return new StateDict(path, entries,
-                    [$"{Path.GetFileName(path)} is a Python pickle: loading one can run code, so load only files you trust (safetensors is the recommended format)."]);
+                    [$"{Path.GetFileName(path)} is a Python pickle: pickles can run code when loaded in Python, so use only files you trust; safetensors is the recommended format."]);
             }
             default:
                 throw new SharpSegException($"{path}: unknown weights format '{ext}': use .safetensors (recommended), a PyTorch state dict (.pth/.pt), or a SharpSeg checkpoint (.ckpt).");
