@@ -107,6 +107,17 @@ public sealed class PyTorchFixtureTests(ITestOutputHelper output)
         Assert.Throws<SharpSegException>(() => StateDict.Load(broken));
     }
 
+    [Fact]
+    public void RecipeConfigBuildsSmpShapedUNets()
+    {
+        using var model = ModelZoo.Create(new ModelConfig { Architecture = "unet", Encoder = "resnet18", NumClasses = 5, Upsampling = "nearest", HeadKernel = 3 });
+        var keys = model.state_dict();
+        Assert.Equal(new long[] { 5, 16, 3, 3 }, keys["head.weight"].shape);
+        Assert.All(keys.Keys, k => Assert.NotNull(StateDictKeyMap.FileKey(k, StateDictLayout.Smp, "unet")));
+        Assert.Equal("decoder.blocks.4.conv2.1.running_var", StateDictKeyMap.FileKey("decoder.blocks.4.conv.layers.bn1.running_var", StateDictLayout.Smp, "unet"));
+        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { HeadKernel = 5 }));
+    }
+
     /// <summary>SMP's Unet(resnet18 at width 4, decoder_channels (16, 8, 8, 8, 4), 3 classes) in SharpSeg terms:
     /// nearest upsampling, 3×3 head, decoder widths full resolution first.</summary>
     internal static SegmentationModel SmpUNet()
