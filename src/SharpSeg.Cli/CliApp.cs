@@ -21,6 +21,7 @@ public static class CliApp
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
             config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
+            config.AddCommand<ExportWeightsCommand>("export-weights").WithDescription("Write a checkpoint's weights as .safetensors + JSON config for PyTorch (docs/PRETRAINED.md).");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddBranch("data", d =>
             {

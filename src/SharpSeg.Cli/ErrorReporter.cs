@@ -22,6 +22,7 @@ public static class ErrorReporter
         {
             case SharpSegException user:
                 err.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(user.Message))}");
+                if (user.Details != null) err.WriteLine(user.Details);
                 if (debug) err.WriteException(ex);
                 return UserError;
             case CommandAppException cli:

@@ -9,4 +9,8 @@ public class SharpSegException : Exception
 {
     public SharpSegException(string message) : base(message) { }
     public SharpSegException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>Optional multi-line detail that front ends print after the one-line message (e.g. the table of
+    /// missing / unexpected / shape-mismatched keys when weights do not fit a model); null for most errors.</summary>
+    public string? Details { get; init; }
 }

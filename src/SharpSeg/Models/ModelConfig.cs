@@ -35,7 +35,7 @@ public sealed record ModelConfig
     /// published dropout (FCN/PSPNet 0.1, ASPP 0.5, FPN 0.2).</summary>
     [JsonPropertyName("dropout")] public double Dropout { get; init; }
 
-    /// <summary>Decoder upsampling: "bilinear" or "transposed".</summary>
+    /// <summary>Decoder upsampling: "bilinear", "transposed" or "nearest" (segmentation_models.pytorch's U-Net).</summary>
     [JsonPropertyName("upsampling")] public string Upsampling { get; init; } = "bilinear";
 
     /// <summary>U-Net/UNet++ decoder output channels, one per encoder stage (depth + 1 for the plain U-Net encoder, 6 for
@@ -61,13 +61,17 @@ public sealed record ModelConfig
     /// <summary>Weight of the auxiliary head's loss, added to the main loss (torchvision's reference recipe: 0.5).</summary>
     [JsonPropertyName("aux_weight")] public double AuxWeight { get; init; } = 0.5;
 
+    /// <summary>Kernel size of the segmentation head (the convolution from decoder features to logits): 1, or 3 as in
+    /// segmentation_models.pytorch (padding keeps the size). Ignored by decoders that output logits themselves.</summary>
+    [JsonPropertyName("head_kernel")] public int HeadKernel { get; init; } = 1;
+
     /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
     /// equals the recipe's when they describe the same model).</summary>
     public bool Equals(ModelConfig? other) =>
         other is not null && Architecture == other.Architecture && Encoder == other.Encoder && InChannels == other.InChannels
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
-        && OutputStride == other.OutputStride && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
+        && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
         && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
@@ -83,6 +87,7 @@ public sealed record ModelConfig
         if (BaseWidth < 1) throw new SharpSegException($"model.base_width must be at least 1, got {BaseWidth}.");
         if (Dropout < 0 || Dropout >= 1) throw new SharpSegException($"model.dropout must be in [0, 1), got {Dropout}.");
         _ = ParseUpsampling();
+        if (HeadKernel is not (1 or 3)) throw new SharpSegException($"model.head_kernel must be 1 or 3, got {HeadKernel}.");
         _ = ParsePadding();
         if (OutputStride is { } os && os != 8 && os != 16 && os != 32)
             throw new SharpSegException($"model.output_stride must be 8, 16 or 32 (or left out for the architecture's default), got {os}.");
@@ -101,7 +106,8 @@ public sealed record ModelConfig
     {
         "bilinear" => Decoders.UpsamplingMode.Bilinear,
         "transposed" => Decoders.UpsamplingMode.Transposed,
-        _ => throw new SharpSegException($"model.upsampling '{Upsampling}' is unknown: use bilinear or transposed."),
+        "nearest" => Decoders.UpsamplingMode.Nearest,
+        _ => throw new SharpSegException($"model.upsampling '{Upsampling}' is unknown: use bilinear, transposed or nearest."),
     };
 
     /// <summary><see cref="Padding"/> as an enum; unknown values are a <see cref="SharpSegException"/>.</summary>

@@ -19,7 +19,7 @@ namespace SharpSeg.Models;
 /// </summary>
 public static class ModelZoo
 {
-    private static readonly string[] ResNets = ["resnet18", "resnet34", "resnet50", "resnet101"];
+    private static readonly string[] ResNets = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet18_imagenet"];
     private static readonly string[] MobileNets = ["mobilenet_v2", "mobilenet_v3_large"];
     private static readonly string[] Backbones = [.. ResNets, .. MobileNets];
 
@@ -118,7 +118,7 @@ public static class ModelZoo
             throw new SharpSegException($"model.decoder_channels needs {encoder.OutChannels.Count} entries for encoder {encoderName} (one per stage, full resolution first), got {dc.Length}.");
         Decoder decoder = decoderBuilder(resolved, encoder);
         var aux = config.AuxHead ? FcnHead.Create(encoder.OutChannels[encoder.AuxStage], config.NumClasses) : null;
-        return new SegmentationModel(encoder, decoder, config.NumClasses, config.ParsePadding(), config, aux);
+        return new SegmentationModel(encoder, decoder, config.NumClasses, config.ParsePadding(), config, aux, config.HeadKernel);
     }
 
     /// <summary>Number of scalar parameters (weights and biases, not BatchNorm running statistics) of a module.</summary>

@@ -28,8 +28,9 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
     /// <param name="padding">How inputs are padded to a multiple of the output stride.</param>
     /// <param name="config">The config the model was built from (stored in checkpoints).</param>
     /// <param name="auxHead">Optional auxiliary head <c>[N, encoder.OutChannels[AuxStage], h, w] → [N, numClasses, h, w]</c>.</param>
+    /// <param name="headKernel">Kernel of the segmentation head: 1, or 3 (padding 1) as segmentation_models.pytorch.</param>
     public SegmentationModel(Encoder encoder, Decoder decoder, int numClasses, InputPadding padding = InputPadding.Reflect, ModelConfig? config = null,
-        nn.Module<Tensor, Tensor>? auxHead = null)
+        nn.Module<Tensor, Tensor>? auxHead = null, int headKernel = 1)
         : base(nameof(SegmentationModel))
     {
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"num_classes must be at least 1, got {numClasses}");
@@ -37,7 +38,8 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"the decoder outputs {decoder.OutChannels} logits but num_classes is {numClasses}", nameof(decoder));
         this.encoder = encoder;
         this.decoder = decoder;
-        head = decoder.OutputsLogits ? nn.Identity() : nn.Conv2d(decoder.OutChannels, numClasses, kernel_size: 1);
+        if (headKernel is not (1 or 3)) throw new ArgumentOutOfRangeException(nameof(headKernel), $"head kernel must be 1 or 3, got {headKernel}");
+        head = decoder.OutputsLogits ? nn.Identity() : nn.Conv2d(decoder.OutChannels, numClasses, kernel_size: headKernel, padding: headKernel / 2);
         aux = auxHead;
         NumClasses = numClasses;
         Padding = padding;

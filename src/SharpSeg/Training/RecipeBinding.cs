@@ -28,6 +28,7 @@ public static class RecipeBinding
             AuxHead = t.GetBool("model.aux_head"),
             AuxWeight = t.GetDouble("loss.aux_weight"),
             AsppRates = t.GetDoubleList("model.aspp_rates")?.Select(v => (int)v).ToArray(),
+            HeadKernel = t.GetInt("model.head_kernel"),
         };
     }
 
@@ -89,10 +90,27 @@ public static class RecipeBinding
         };
     }
 
-    public static Normalization Normalization(TrainingRecipe r, DatasetSpec spec, IReadOnlyList<SamplePair> train, Func<SamplePair, SegmentationSample> decode)
+    /// <summary><c>model.init_weights</c>: a whole-model weights file resolved against the recipe's folder, or null.</summary>
+    public static string? InitWeights(TrainingRecipe r) =>
+        Models.Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
+
+    /// <summary><c>model.encoder_weights</c>: null for none, "imagenet", or a path resolved against the recipe's folder.</summary>
+    public static string? EncoderWeights(TrainingRecipe r)
+    {
+        string? spec = r.Tree.GetString("model.encoder_weights");
+        if (Models.Pretrained.EncoderWeights.IsNone(spec)) return null;
+        return spec!.Trim().Equals(Models.Pretrained.EncoderWeights.ImageNet, StringComparison.OrdinalIgnoreCase)
+            ? Models.Pretrained.EncoderWeights.ImageNet : r.ResolvePath("model.encoder_weights");
+    }
+
+    /// <summary>The recipe's <c>normalize</c>; <c>imagenet</c> with pretrained <paramref name="encoderWeights"/> means the
+    /// normalisation those weights were trained with (<see cref="Models.Pretrained.EncoderWeights.ExpectedNormalization"/>).</summary>
+    public static Normalization Normalization(TrainingRecipe r, DatasetSpec spec, IReadOnlyList<SamplePair> train, Func<SamplePair, SegmentationSample> decode,
+        string? encoderWeights = null)
     {
         string kind = (r.Tree.GetString("normalize") ?? "imagenet").ToLowerInvariant();
         int ch = spec.ImageChannels;
+        if (kind == "imagenet" && encoderWeights != null) return Models.Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
         return kind switch
         {
             "imagenet" => ch == 3 ? Data.Augmentation.Normalization.ImageNet
@@ -206,11 +224,52 @@ public static class RecipeBinding
     {
         var t = r.Tree;
         double lr = t.GetDouble("optimizer.lr"), wd = t.GetDouble("optimizer.weight_decay");
+        var multipliers = LearningRateMultipliers(r);
+        if (multipliers.Count > 1 && model is SegmentationModel seg)
+        {
+            // Two parameter groups, encoder first; the trainer sets each group's rate to schedule × multiplier.
+            var encoder = seg.Encoder.parameters().ToList();
+            var encoderSet = new HashSet<TorchSharp.Modules.Parameter>(encoder, ReferenceEqualityComparer.Instance);
+            var rest = seg.parameters().Where(p => !encoderSet.Contains(p)).ToList();
+            double momentum = t.GetDouble("optimizer.momentum");
+            return (t.GetString("optimizer.name") ?? "adamw") switch
+            {
+                "sgd" => optim.SGD(new[]
+                {
+                    new TorchSharp.Modules.SGD.ParamGroup(encoder, new TorchSharp.Modules.SGD.Options { LearningRate = lr * multipliers[0], momentum = momentum, weight_decay = wd }),
+                    new TorchSharp.Modules.SGD.ParamGroup(rest, new TorchSharp.Modules.SGD.Options { LearningRate = lr * multipliers[1], momentum = momentum, weight_decay = wd }),
+                }, lr, momentum: momentum, weight_decay: wd),
+                _ => optim.AdamW(new[]
+                {
+                    new TorchSharp.Modules.AdamW.ParamGroup(encoder, new TorchSharp.Modules.AdamW.Options { LearningRate = lr * multipliers[0], weight_decay = wd }),
+                    new TorchSharp.Modules.AdamW.ParamGroup(rest, new TorchSharp.Modules.AdamW.Options { LearningRate = lr * multipliers[1], weight_decay = wd }),
+                }, lr, weight_decay: wd),
+            };
+        }
         return (t.GetString("optimizer.name") ?? "adamw") switch
         {
             "sgd" => optim.SGD(model.parameters(), lr, momentum: t.GetDouble("optimizer.momentum"), weight_decay: wd),
             _ => optim.AdamW(model.parameters(), lr, weight_decay: wd),
         };
+    }
+
+    /// <summary>Learning-rate multiplier of each optimiser parameter group, in order: <c>[encoder_lr_mult, 1]</c> when
+    /// <c>optimizer.encoder_lr_mult</c> is not 1 (encoder group first), else <c>[1]</c> (one group, as before).</summary>
+    public static IReadOnlyList<double> LearningRateMultipliers(TrainingRecipe r)
+    {
+        double m = r.Tree.GetDouble("optimizer.encoder_lr_mult");
+        if (!(m >= 0) || double.IsInfinity(m)) throw new SharpSegException($"{r.Tree.Source}: optimizer.encoder_lr_mult must be at least 0 (e.g. 0.1), got {m}.");
+        return m == 1.0 ? [1.0] : [m, 1.0];
+    }
+
+    /// <summary>Iterations during which the encoder stays fixed (weights and BatchNorm statistics): all of them with
+    /// <c>model.freeze_encoder: true</c>, else <c>train.freeze_encoder_iters</c> (0: never).</summary>
+    public static long FreezeEncoderIterations(TrainingRecipe r)
+    {
+        if (r.Tree.GetBool("model.freeze_encoder")) return long.MaxValue;
+        long n = r.Tree.GetLong("train.freeze_encoder_iters");
+        if (n < 0) throw new SharpSegException($"{r.Tree.Source}: train.freeze_encoder_iters must be at least 0, got {n}.");
+        return n;
     }
 
     public static LrSchedule Schedule(TrainingRecipe r, long totalIterations)

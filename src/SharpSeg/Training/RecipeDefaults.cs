@@ -21,11 +21,15 @@ public static class RecipeDefaults
           base_width: 32        # channels of the first stage; doubles per stage
           batch_norm: true
           dropout: 0.0
-          upsampling: bilinear  # bilinear | transposed
+          upsampling: bilinear  # bilinear | transposed | nearest (segmentation_models.pytorch's U-Net)
           padding: reflect      # how inputs are padded to a multiple of the output stride: reflect | replicate | zeros
           output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
           aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
+          head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
+          encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt
+          freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
+          init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables
@@ -73,6 +77,7 @@ public static class RecipeDefaults
           weight_decay: 0.0001
           momentum: 0.9         # sgd only
           grad_clip: 0.0        # max gradient norm; 0 = off
+          encoder_lr_mult: 1.0  # encoder learning rate = lr × this (e.g. 0.1 for pretrained encoders)
         schedule:
           name: poly            # poly | cosine | step | constant
           warmup_iters: 0
@@ -95,5 +100,6 @@ public static class RecipeDefaults
           device: cpu           # cpu | cuda | auto
           log_every: 10         # iterations between metrics-log lines
           tensorboard: false    # also write TensorBoard event files into RUN/tensorboard (curves are always drawn into RUN/curves)
+          freeze_encoder_iters: 0 # keep the encoder fixed for the first N iterations (decoder warm-up), then train it
         """;
 }

@@ -71,6 +71,15 @@ public sealed class Trainer
         TorchRuntime.Seed(r.Seed);
         Device device = TorchRuntime.ResolveDevice(r.Device);
 
+        bool resuming = _resumeFrom != null;
+        // Pretrained encoder weights only initialise a new run; a resumed run has them in its checkpoint.
+        string? encoderWeights = resuming ? null : RecipeBinding.EncoderWeights(r);
+        if (encoderWeights != null) Models.Pretrained.EncoderWeights.Validate(encoderWeights, RecipeBinding.Model(r).Encoder);
+        string? initWeights = resuming ? null : RecipeBinding.InitWeights(r);
+        if (initWeights != null && !File.Exists(initWeights)) throw new SharpSegException($"model.init_weights: {initWeights}: file not found.");
+        long freezeEncoderIterations = RecipeBinding.FreezeEncoderIterations(r);
+        var lrMultipliers = RecipeBinding.LearningRateMultipliers(r);
+
         var spec = DatasetSpec.Load(r.DatasetPath, r.DataRoot);
         var trainPairs = spec.ResolvePairs(r.TrainSplit);
         if (trainPairs.Count == 0) throw new SharpSegException($"{spec.SourcePath}: split '{r.TrainSplit}' has no images.");
@@ -81,12 +90,11 @@ public sealed class Trainer
         var classNames = spec.Classes.Classes.Select(c => c.Name).ToList();
 
         Directory.CreateDirectory(_runDirectory);
-        bool resuming = _resumeFrom != null;
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
 
         Normalization normalization = resuming
             ? new Normalization(_resumeFrom!.Info.Mean.Select(v => (float)v).ToArray(), _resumeFrom.Info.Std.Select(v => (float)v).ToArray())
-            : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode);
+            : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode, encoderWeights);
         float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
 
         ModelConfig modelConfig = resuming
@@ -96,6 +104,20 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
+        Models.Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
+        if (encoderWeights != null)
+        {
+            weightsReport = Models.Pretrained.EncoderWeights.Load(model, encoderWeights, normalization);
+            foreach (var note in weightsReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
+            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: weightsReport.Summary));
+        }
+        if (initWeights != null)
+        {
+            // After the encoder weights, so a whole-model file wins where both are given.
+            initReport = Models.Pretrained.PretrainedWeights.LoadModel(model, initWeights);
+            foreach (var note in initReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
+            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: initReport.Summary));
+        }
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
         using var optimizer = RecipeBinding.Optimizer(r, model);
@@ -141,6 +163,7 @@ public sealed class Trainer
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
+            ["encoder_weights"] = weightsReport?.Summary, ["init_weights"] = initReport?.Summary,
         });
 
         string lastPath = Path.Combine(_runDirectory, LastCheckpointName);
@@ -183,7 +206,9 @@ public sealed class Trainer
                         cancellationToken.ThrowIfCancellationRequested();
                         trainClock.Start();
                         double lr = schedule.At(iteration);
-                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                        int group = 0;
+                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * lrMultipliers[Math.Min(group++, lrMultipliers.Count - 1)];
+                        if (freezeEncoderIterations > 0) FreezeEncoder(model, iteration < freezeEncoderIterations);
                         float lossValue;
                         using (var scope = NewDisposeScope())
                         {
@@ -257,6 +282,15 @@ public sealed class Trainer
         log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
         return new TrainingResult(_runDirectory, bestPath, lastPath, iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
             imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds));
+    }
+
+    // A frozen encoder gets no gradients (its parameters do not require them, so backward stops at the decoder) and keeps
+    // its BatchNorm statistics (eval mode); set every step because validation puts the whole model back in train mode.
+    static void FreezeEncoder(SegmentationModel model, bool frozen)
+    {
+        foreach (var p in model.Encoder.parameters())
+            if (p.requires_grad == frozen) p.requires_grad = !frozen;
+        model.Encoder.train(!frozen);
     }
 
     static string Quote(string path) => "'" + path.Replace("'", "''") + "'";

@@ -54,7 +54,7 @@ public sealed class ModelZooTests
         Assert.Contains("unet", ex.Message);
         ex = Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Encoder = "resnet999" }));
         Assert.Contains("unet", ex.Message);
-        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Upsampling = "nearest" }));
+        Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Upsampling = "bicubic" }));
         Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { NumClasses = 0 }));
         Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { DecoderChannels = [8, 8] }));
     }

@@ -9,6 +9,7 @@ internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
     private readonly nn.Module<Tensor, Tensor>? up;
     private readonly nn.Module<Tensor, Tensor> conv;
     private readonly bool hasSkip;
+    private readonly InterpolationMode interpolation;
 
     public UNetUpBlock(string name, int inChannels, int skipChannels, int outChannels, int scale, UpsamplingMode mode, bool batchNorm) : base(name)
     {
@@ -19,6 +20,7 @@ internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
             upChannels = outChannels;
         }
         hasSkip = skipChannels > 0;
+        interpolation = mode == UpsamplingMode.Nearest ? InterpolationMode.Nearest : InterpolationMode.Bilinear;
         conv = new ConvBlock("conv", upChannels + skipChannels, outChannels, batchNorm);
         RegisterComponents();
     }
@@ -29,7 +31,9 @@ internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
         long[] size = [skip.shape[2], skip.shape[3]];
         if (up is not null) x = up.call(x);
         if (x.shape[2] != size[0] || x.shape[3] != size[1])
-            x = nn.functional.interpolate(x, size: size, mode: InterpolationMode.Bilinear, align_corners: false);
+            x = interpolation == InterpolationMode.Nearest
+                ? nn.functional.interpolate(x, size: size, mode: InterpolationMode.Nearest)
+                : nn.functional.interpolate(x, size: size, mode: InterpolationMode.Bilinear, align_corners: false);
         if (hasSkip) x = torch.cat([x, skip], dim: 1);
         return conv.forward(x);
     }

@@ -8,4 +8,7 @@ public enum UpsamplingMode
 
     /// <summary>A learned transposed convolution (kernel = stride = scale), as in the original U-Net's "up-conv".</summary>
     Transposed,
+
+    /// <summary>Nearest-neighbour interpolation (no parameters), as segmentation_models.pytorch's U-Net decoder.</summary>
+    Nearest,
 }

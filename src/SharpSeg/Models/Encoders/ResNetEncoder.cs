@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace SharpSeg.Models.Encoders;
 
 /// <summary>
-/// torchvision's ResNet-18/34/50/101 as an encoder: stem (7×7 conv stride 2 → BN → ReLU), 3×3 max-pool stride 2,
+/// torchvision's ResNet-18/34/50/101 (and the [2, 2, 2, 3]-block ResNet-18 of the offline ImageNet weights) as an encoder: stem (7×7 conv stride 2 → BN → ReLU), 3×3 max-pool stride 2,
 /// then layer1..layer4. Returns 6 maps: the input itself (stride 1, <c>InChannels</c>), the stem (stride 2, 64 ch),
 /// layer1 (4), layer2 (8), layer3 (16), layer4 (32); channels 64/128/256/512 for ResNet-18/34 and ×4 for ResNet-50/101.
 /// </summary>
@@ -30,26 +30,32 @@ public sealed class ResNetEncoder : Encoder
         ["resnet34"] = ([3, 4, 6, 3], false),
         ["resnet50"] = ([3, 4, 6, 3], true),
         ["resnet101"] = ([3, 4, 23, 3], true),
+        // The ImageNet-trained ResNet-18 shipped offline in Microsoft.ML.DnnImageFeaturizer.ResNet18 (CNTK export): three
+        // blocks in layer4 (docs/PRETRAINED.md). Weights: Models.Pretrained.ImageNetResNet18.
+        ["resnet18_imagenet"] = ([2, 2, 2, 3], false),
     };
 
-    /// <param name="variant">"resnet18", "resnet34", "resnet50" or "resnet101".</param>
+    /// <param name="variant">A key of <see cref="Variants"/>: "resnet18", "resnet34", "resnet50", "resnet101", "resnet18_imagenet".</param>
     /// <param name="inChannels">Image channels (the stem adapts; 3 matches torchvision weights).</param>
     /// <param name="outputStride">8, 16 or 32: stride of layer4's output.</param>
-    public ResNetEncoder(string variant = "resnet50", int inChannels = 3, int outputStride = 32) : base(nameof(ResNetEncoder))
+    /// <param name="width">Channels of the stem and layer1 (64 in every published ResNet; layer2..4 double it). Smaller
+    /// widths only serve tests with small weight fixtures.</param>
+    public ResNetEncoder(string variant = "resnet50", int inChannels = 3, int outputStride = 32, int width = 64) : base(nameof(ResNetEncoder))
     {
         if (!Variants.TryGetValue(variant, out var spec))
             throw new ArgumentException($"unknown ResNet variant '{variant}': use one of {string.Join(", ", Variants.Keys)}", nameof(variant));
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), $"in_channels must be at least 1, got {inChannels}");
         if (outputStride is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(outputStride), $"output stride must be 8, 16 or 32, got {outputStride}");
+        if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"width must be at least 1, got {width}");
         Variant = variant;
         this.inChannels = inChannels;
         int expansion = spec.Bottleneck ? ResNetBottleneck.Expansion : ResNetBasicBlock.Expansion;
-        conv1 = nn.Conv2d(inChannels, 64, kernel_size: 7, stride: 2, padding: 3, bias: false);
-        bn1 = nn.BatchNorm2d(64);
+        conv1 = nn.Conv2d(inChannels, width, kernel_size: 7, stride: 2, padding: 3, bias: false);
+        bn1 = nn.BatchNorm2d(width);
         relu = nn.ReLU(inplace: true);
         maxpool = nn.MaxPool2d(kernel_size: 3, stride: 2, padding: 1);
 
-        int inplanes = 64, dilation = 1;
+        int inplanes = width, dilation = 1;
         nn.Module<Tensor, Tensor> MakeLayer(int planes, int blocks, int stride, bool dilate)
         {
             int previousDilation = dilation;
@@ -69,16 +75,16 @@ public sealed class ResNetEncoder : Encoder
             }
             return nn.Sequential(list);
         }
-        layer1 = MakeLayer(64, spec.Layers[0], 1, false);
-        layer2 = MakeLayer(128, spec.Layers[1], 2, false);
-        layer3 = MakeLayer(256, spec.Layers[2], 2, outputStride == 8);
-        layer4 = MakeLayer(512, spec.Layers[3], 2, outputStride <= 16);
-        outChannels = [inChannels, 64, 64 * expansion, 128 * expansion, 256 * expansion, 512 * expansion];
+        layer1 = MakeLayer(width, spec.Layers[0], 1, false);
+        layer2 = MakeLayer(2 * width, spec.Layers[1], 2, false);
+        layer3 = MakeLayer(4 * width, spec.Layers[2], 2, outputStride == 8);
+        layer4 = MakeLayer(8 * width, spec.Layers[3], 2, outputStride <= 16);
+        outChannels = [inChannels, width, width * expansion, 2 * width * expansion, 4 * width * expansion, 8 * width * expansion];
         strides = [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
         RegisterComponents();
     }
 
-    /// <summary>"resnet18", "resnet34", "resnet50" or "resnet101".</summary>
+    /// <summary>"resnet18", "resnet34", "resnet50", "resnet101" or "resnet18_imagenet".</summary>
     public string Variant { get; }
 
     public override int InChannels => inChannels;

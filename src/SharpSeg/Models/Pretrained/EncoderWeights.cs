@@ -1,0 +1,93 @@
+using System.Text.Json;
+using SharpSeg.Data.Augmentation;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Training;
+
+namespace SharpSeg.Models.Pretrained;
+
+/// <summary>
+/// The one dispatch point for <c>model.encoder_weights</c>: <c>null</c>/<c>none</c> (random init), <c>imagenet</c> (the
+/// offline ResNet-18, <see cref="ImageNetResNet18"/>), or a path: <c>.safetensors</c> / <c>.pth</c> / <c>.pt</c> /
+/// <c>.bin</c> in torchvision, segmentation_models.pytorch or SharpSeg key layout (<see cref="PretrainedWeights"/>), or a
+/// SharpSeg <c>.ckpt</c> whose model has the same encoder. A new source (e.g. self-supervised encoder checkpoints) is one
+/// more case in <see cref="Load"/>, <see cref="Validate"/> and <see cref="ExpectedNormalization"/>.
+/// </summary>
+public static class EncoderWeights
+{
+    /// <summary>The value selecting the offline ImageNet weights.</summary>
+    public const string ImageNet = "imagenet";
+
+    /// <summary>True when <paramref name="spec"/> asks for no pretrained weights (null, empty, "none", "null", "random").</summary>
+    public static bool IsNone(string? spec) => string.IsNullOrWhiteSpace(spec) || spec.Trim().ToLowerInvariant() is "none" or "null" or "random";
+
+    /// <summary>Checks, before any data is read, that the weights exist and fit <paramref name="encoder"/>; a problem is a
+    /// one-line <see cref="SharpSegException"/> with the fix.</summary>
+    public static void Validate(string spec, string encoder)
+    {
+        string enc = encoder.Trim().ToLowerInvariant();
+        if (IsImageNet(spec))
+        {
+            if (enc != ImageNetResNet18.EncoderName)
+                throw new SharpSegException($"model.encoder_weights: imagenet is the offline ImageNet ResNet-18 (3 blocks in layer4), encoder {ImageNetResNet18.EncoderName}: set model.encoder: {ImageNetResNet18.EncoderName} (or give a torchvision/SMP weights file for encoder {encoder}).");
+            _ = ImageNetResNet18.Locate();
+            return;
+        }
+        if (!File.Exists(spec)) throw new SharpSegException($"model.encoder_weights: {spec}: file not found (use imagenet, null, or a .safetensors/.pth/.pt/.ckpt path).");
+        string ext = Path.GetExtension(spec).ToLowerInvariant();
+        if (ext is not (".safetensors" or ".pth" or ".pt" or ".bin" or ".ckpt"))
+            throw new SharpSegException($"model.encoder_weights: {spec}: unknown weights format '{ext}': use .safetensors (recommended), .pth/.pt (PyTorch state dict) or .ckpt (SharpSeg checkpoint).");
+    }
+
+    /// <summary>The normalisation the weights were trained with, which <c>normalize: imagenet</c> resolves to: the
+    /// ImageNet ResNet-18's own mean (<see cref="ImageNetResNet18.Normalization"/>), a SharpSeg checkpoint's recorded
+    /// one, else (torchvision and SMP weights) ImageNet's mean/std.</summary>
+    public static Normalization ExpectedNormalization(string spec, int channels)
+    {
+        if (IsImageNet(spec)) return ImageNetResNet18.Normalization(channels);
+        if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
+        {
+            var info = TrainingCheckpoint(spec).Info;
+            return new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
+        }
+        var n = Normalization.ImageNet;
+        return channels == 3 ? n : new Normalization([n.Mean.Average()], [n.Std.Average()]);
+    }
+
+    /// <summary>
+    /// Loads the encoder weights <paramref name="spec"/> names into <paramref name="model"/>'s encoder, for images that
+    /// will be normalised with <paramref name="normalization"/> (the ImageNet ResNet-18 folds it into its stem). Throws a
+    /// <see cref="SharpSegException"/> (with the mismatch table) when the weights do not fit.
+    /// </summary>
+    public static StateDictLoadReport Load(SegmentationModel model, string spec, Normalization normalization)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(spec);
+        if (IsNone(spec)) throw new ArgumentException("no encoder weights to load", nameof(spec));
+        Validate(spec, model.Config?.Encoder ?? (model.Encoder as ResNetEncoder)?.Variant ?? "");
+        if (IsImageNet(spec)) return ImageNetResNet18.LoadInto((ResNetEncoder)model.Encoder, normalization);
+        if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
+        {
+            var ckpt = TrainingCheckpoint(spec);
+            var config = ckpt.Info.Model.Deserialize<ModelConfig>()!;
+            using var source = ModelZoo.Create(config);
+            ckpt.LoadWeights(source);
+            var entries = source.state_dict().Select(kv => (kv.Key, kv.Value.detach().clone())).ToList();
+            using var weights = new StateDict(spec, entries);
+            return PretrainedWeights.LoadEncoder(model, weights, StateDictLayout.SharpSeg);
+        }
+        using var file = StateDict.Load(spec);
+        return PretrainedWeights.LoadEncoder(model, file);
+    }
+
+    private static bool IsImageNet(string spec) => spec.Trim().Equals(ImageNet, StringComparison.OrdinalIgnoreCase);
+
+    private static Checkpoint TrainingCheckpoint(string path)
+    {
+        try { return Checkpoint.Load(path); }
+        catch (SharpSegException e)
+        {
+            // Encoder-only checkpoints (e.g. from self-supervised pretraining) get their own case here.
+            throw new SharpSegException($"model.encoder_weights: {path}: SharpSeg reads encoder weights from training checkpoints (.ckpt from sharpseg train) and this is not one ({e.Message})");
+        }
+    }
+}
