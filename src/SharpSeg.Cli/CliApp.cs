@@ -21,6 +21,8 @@ public static class CliApp
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
             config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
+            config.AddCommand<PretrainCommand>("pretrain").WithDescription("Self-supervised pretraining of an encoder on unlabelled images (SimCLR or dense contrast).");
+            config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddBranch("data", d =>
             {

@@ -94,6 +94,9 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
+        // Pretrained encoder weights start a new run; a resumed run has its own weights in last.ckpt.
+        if (!resuming && r.ResolvePath("model.encoder_weights") is { } encoderWeights)
+            SelfSupervised.EncoderCheckpoint.LoadInto(model.Encoder, encoderWeights, modelConfig.Encoder);
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
         using var optimizer = RecipeBinding.Optimizer(r, model);
