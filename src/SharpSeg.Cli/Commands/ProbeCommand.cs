@@ -41,7 +41,8 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {s.Encoder} (seed {s.Seed})";
         AnsiConsole.MarkupLine(Markup.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
         var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, s.Seed, s.Device, cancellationToken);
-        ConsoleOutput.WriteMetrics(result.Validation, $"linear probe, {s.ValSplit} (features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images)");
+        AnsiConsole.MarkupLine(Markup.Escape($"Features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images."));
+        ConsoleOutput.WriteMetrics(result.Validation, $"linear probe on {s.ValSplit}");
         AnsiConsole.MarkupLine(Markup.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
         if (s.Out != null)
         {
