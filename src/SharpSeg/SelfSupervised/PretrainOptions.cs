@@ -18,7 +18,8 @@ public sealed record PretrainOptions
     /// architecture and class count are not used.</summary>
     [JsonPropertyName("encoder")] public ModelConfig Encoder { get; init; } = new() { Encoder = "resnet18" };
 
-    [JsonPropertyName("method")] public PretrainMethod Method { get; init; } = PretrainMethod.SimClr;
+    /// <summary>The objective: SimCLR, or SimCLR plus pixel contrast (<see cref="PretrainMethod.Dense"/>).</summary>
+    [JsonPropertyName("method")][JsonConverter(typeof(JsonStringEnumConverter<PretrainMethod>))] public PretrainMethod Method { get; init; } = PretrainMethod.SimClr;
 
     /// <summary>Optimiser steps; 0 = use <see cref="Epochs"/>.</summary>
     [JsonPropertyName("iterations")] public long Iterations { get; init; }
@@ -41,6 +42,7 @@ public sealed record PretrainOptions
     /// <summary>AdamW learning rate (cosine decay to 0 after a linear warmup).</summary>
     [JsonPropertyName("lr")] public double Lr { get; init; } = 1e-3;
 
+    /// <summary>AdamW weight decay.</summary>
     [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
 
     /// <summary>Linear warmup steps; null = 5 % of the budget.</summary>
@@ -64,6 +66,7 @@ public sealed record PretrainOptions
     /// <summary>The view augmentation; null = the method's preset (<see cref="ViewAugmentationOptions.For"/>) at <see cref="Crop"/>.</summary>
     [JsonPropertyName("views")] public ViewAugmentationOptions? Views { get; init; }
 
+    /// <summary>Seed of the initialisation, the image order and every view's augmentation.</summary>
     [JsonPropertyName("seed")] public long Seed { get; init; }
 
     /// <summary>CPU threads for libtorch (0 = its default).</summary>

@@ -5,7 +5,7 @@ namespace SharpSeg.SelfSupervised;
 /// <param name="LogPath">The loss log (JSON lines).</param>
 /// <param name="Iterations">Steps done (the whole budget).</param>
 /// <param name="Images">Images pretrained on.</param>
-/// <param name="FirstLoss">Smoothed loss after the first logged step of this session.</param>
+/// <param name="FirstLoss">Loss of the first step of this session.</param>
 /// <param name="FinalLoss">Smoothed loss at the end.</param>
 /// <param name="Elapsed">Wall time of this session.</param>
 /// <param name="ImagesPerSecond">Source images (two views each) per second of training steps, this session.</param>

@@ -19,10 +19,16 @@ public sealed record ViewAugmentationOptions
     /// <summary>Probability of a left–right flip.</summary>
     public double Hflip { get; init; } = 0.5;
 
-    /// <summary>Colour jitter strengths (torchvision's meaning, see <see cref="Data.Augmentation.ColorJitter"/>).</summary>
+    /// <summary>Colour jitter: brightness factor drawn from [1 − b, 1 + b] (see <see cref="Data.Augmentation.ColorJitter"/>).</summary>
     public double Brightness { get; init; } = 0.4;
+
+    /// <summary>Colour jitter: contrast factor drawn from [1 − c, 1 + c].</summary>
     public double Contrast { get; init; } = 0.4;
+
+    /// <summary>Colour jitter: saturation factor drawn from [1 − s, 1 + s].</summary>
     public double Saturation { get; init; } = 0.4;
+
+    /// <summary>Colour jitter: hue shift drawn from [−h, +h] turns of the colour circle.</summary>
     public double Hue { get; init; } = 0.1;
 
     /// <summary>Probability that a view is colour-jittered at all.</summary>

@@ -55,6 +55,23 @@ public sealed class PretrainerTests
         Assert.True(double.IsFinite(result.FinalLoss));
     }
 
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("mobilenet_v2")]
+    [InlineData("mobilenet_v3_large")]
+    public void Every_kind_of_encoder_pretrains_and_loads_into_a_model(string encoder)
+    {
+        string dir = TestPaths.NewTempDir("pretrain-" + encoder);
+        var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 1) with
+        {
+            Encoder = new SharpSeg.Models.ModelConfig { Encoder = encoder, InChannels = 3 }, BatchSize = 2, Crop = [64, 64], Workers = 0,
+        };
+        var result = Pretrainer.Create(options, Path.Combine(dir, "encoder.ckpt")).Run();
+        Assert.True(double.IsFinite(result.FinalLoss));
+        using var model = SharpSeg.Models.ModelZoo.Create(new SharpSeg.Models.ModelConfig { Architecture = "fpn", Encoder = encoder, NumClasses = 2 });
+        Assert.Equal(encoder, EncoderCheckpoint.LoadInto(model.Encoder, result.CheckpointPath, encoder).Encoder);
+    }
+
     [Fact]
     public void Mistakes_are_one_clear_error()
     {
