@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Text.Json;
+using SharpSeg.Data.Augmentation;
 using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
@@ -38,6 +39,30 @@ public sealed class EncoderCheckpoint
 
     /// <summary>True when the file holds the training state of an unfinished run (heads, optimiser, RNG).</summary>
     public bool CanResume => network != null && optimizer != null;
+
+    /// <summary>The normalisation the encoder was pretrained with (mean/std per channel of images scaled to [0, 1]).</summary>
+    public Normalization Normalization => new(Info.Mean.Select(v => (float)v).ToArray(), Info.Std.Select(v => (float)v).ToArray());
+
+    /// <summary>
+    /// True when <paramref name="path"/> is an encoder checkpoint from <c>sharpseg pretrain</c> (a zip whose
+    /// <c>info.json</c> says <c>format: sharpseg-encoder</c>), false for anything else (a training checkpoint, another
+    /// file, a missing one), without reading the weights: lets a caller that accepts several kinds of <c>.ckpt</c>
+    /// dispatch to <see cref="LoadInto"/>.
+    /// </summary>
+    public static bool IsEncoderCheckpoint(string path)
+    {
+        if (!File.Exists(path)) return false;
+        try
+        {
+            using var zip = ZipFile.OpenRead(path);
+            var entry = zip.GetEntry(InfoEntry);
+            if (entry == null) return false;
+            using var s = entry.Open();
+            using var doc = JsonDocument.Parse(s);
+            return doc.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == EncoderCheckpointInfo.FormatName;
+        }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException) { return false; }
+    }
 
     /// <summary>The encoder's model config, as recorded.</summary>
     public ModelConfig EncoderConfig => Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{Path}: encoder config is missing.");

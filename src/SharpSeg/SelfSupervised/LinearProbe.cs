@@ -123,7 +123,7 @@ public static class LinearProbe
         {
             var ckpt = EncoderCheckpoint.Load(encoderCheckpoint);
             encoder = ckpt.CreateEncoder();
-            normalization = new Normalization(ckpt.Info.Mean.Select(v => (float)v).ToArray(), ckpt.Info.Std.Select(v => (float)v).ToArray());
+            normalization = ckpt.Normalization;
         }
         else
         {

@@ -81,7 +81,7 @@ public sealed class Pretrainer
         int channels = o.Encoder.InChannels;
 
         Normalization normalization = resuming
-            ? new Normalization(resumeFrom!.Info.Mean.Select(v => (float)v).ToArray(), resumeFrom.Info.Std.Select(v => (float)v).ToArray())
+            ? resumeFrom!.Normalization
             : o.Normalize switch
             {
                 "dataset" => Normalization.FromData(EvenlySpaced(paths, 200).Select(p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale)), 200),

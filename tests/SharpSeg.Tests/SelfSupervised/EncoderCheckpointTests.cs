@@ -101,5 +101,9 @@ public sealed class EncoderCheckpointTests
 
         var e = Assert.Throws<SharpSegException>(() => EncoderCheckpoint.Load(Path.Combine(run, "last.ckpt")));
         Assert.Contains("sharpseg pretrain", e.Message);
+        Assert.True(EncoderCheckpoint.IsEncoderCheckpoint(path));
+        Assert.False(EncoderCheckpoint.IsEncoderCheckpoint(Path.Combine(run, "last.ckpt")));
+        Assert.False(EncoderCheckpoint.IsEncoderCheckpoint(Path.Combine(dir, "missing.ckpt")));
+        Assert.Equal([0.5f, 0.5f, 0.5f], EncoderCheckpoint.Load(path).Normalization.Mean);
     }
 }
