@@ -22,6 +22,8 @@ public static class CliApp
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
             config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
             config.AddCommand<ExportWeightsCommand>("export-weights").WithDescription("Write a checkpoint's weights as .safetensors + JSON config for PyTorch (docs/PRETRAINED.md).");
+            config.AddCommand<PretrainCommand>("pretrain").WithDescription("Self-supervised pretraining of an encoder on unlabelled images (SimCLR or dense contrast).");
+            config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddBranch("data", d =>
             {

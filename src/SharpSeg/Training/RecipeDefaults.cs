@@ -27,7 +27,7 @@ public static class RecipeDefaults
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
           aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
           head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
-          encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt
+          encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.

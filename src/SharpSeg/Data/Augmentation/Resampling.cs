@@ -87,6 +87,66 @@ internal static class Resampling
         return dst;
     }
 
+    /// <summary>
+    /// The source rectangle <paramref name="box"/> (continuous pixels, may be fractional) resized to
+    /// <paramref name="outW"/> × <paramref name="outH"/>, bilinear: output pixel (u, v) samples source point
+    /// (box.X + (u + 0.5)·box.Width/outW, box.Y + (v + 0.5)·box.Height/outH), borders clamped. For a box of the whole
+    /// image this equals <see cref="ResizeBilinear"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
+    public static RgbImage ResizeBilinearBox(RgbImage src, CropBox box, int outW, int outH)
+    {
+        int c = src.Channels, sw = src.Width, sh = src.Height;
+        var dst = new RgbImage(outW, outH, c);
+        var s = src.Pixels; var d = dst.Pixels;
+        double fx = box.Width / outW, fy = box.Height / outH;
+        var x0s = new int[outW]; var x1s = new int[outW]; var wxs = new float[outW];
+        for (int i = 0; i < outW; i++)
+        {
+            double sx = Math.Clamp(box.X + (i + 0.5) * fx - 0.5, 0, sw - 1);
+            int xa = (int)sx;
+            x0s[i] = xa * c; x1s[i] = Math.Min(xa + 1, sw - 1) * c; wxs[i] = (float)(sx - xa);
+        }
+        int o = 0;
+        for (int y = 0; y < outH; y++)
+        {
+            double sy = Math.Clamp(box.Y + (y + 0.5) * fy - 0.5, 0, sh - 1);
+            int ya = (int)sy, yb = Math.Min(ya + 1, sh - 1);
+            float wy = (float)(sy - ya);
+            int r0 = ya * sw * c, r1 = yb * sw * c;
+            for (int i = 0; i < outW; i++)
+            {
+                int a = r0 + x0s[i], b = r0 + x1s[i], e = r1 + x0s[i], f = r1 + x1s[i];
+                float wx = wxs[i];
+                for (int k = 0; k < c; k++)
+                {
+                    float top = s[a + k] + (s[b + k] - s[a + k]) * wx;
+                    float bot = s[e + k] + (s[f + k] - s[e + k]) * wx;
+                    d[o++] = (byte)(top + (bot - top) * wy + 0.5f);
+                }
+            }
+        }
+        return dst;
+    }
+
+    /// <summary>The mask counterpart of <see cref="ResizeBilinearBox"/>: nearest source pixel of each output pixel's centre.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
+    public static LabelMask ResizeNearestBox(LabelMask src, CropBox box, int outW, int outH)
+    {
+        int sw = src.Width, sh = src.Height;
+        var dst = new LabelMask(outW, outH);
+        var s = src.Labels; var d = dst.Labels;
+        var xs = new int[outW];
+        for (int i = 0; i < outW; i++) xs[i] = Math.Clamp((int)Math.Floor(box.X + (i + 0.5) * box.Width / outW), 0, sw - 1);
+        for (int y = 0; y < outH; y++)
+        {
+            int sy = Math.Clamp((int)Math.Floor(box.Y + (y + 0.5) * box.Height / outH), 0, sh - 1);
+            int r = sy * sw, o = y * outW;
+            for (int i = 0; i < outW; i++) d[o + i] = s[r + xs[i]];
+        }
+        return dst;
+    }
+
     /// <summary>Fills the window pixels that fall outside the fullW × fullH image with the pad bytes.</summary>
     static void FillPad(byte[] d, int c, IReadOnlyList<byte> pad, int x0, int y0, int outW, int outH, int fullW, int fullH)
     {

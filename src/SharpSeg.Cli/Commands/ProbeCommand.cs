@@ -1,0 +1,62 @@
+using System.ComponentModel;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpSeg.IO;
+using SharpSeg.Models;
+using SharpSeg.SelfSupervised;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class ProbeCommand : Command<ProbeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml with the labelled splits")] public string? Data { get; init; }
+        [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
+        [CommandOption("--train-split <SPLIT>")][Description("Split the 1x1 head is trained on (default train)")] public string TrainSplit { get; init; } = "train";
+        [CommandOption("--val-split <SPLIT>")][Description("Split the probe is scored on (default val)")] public string ValSplit { get; init; } = "val";
+        [CommandOption("-w|--weights <FILE>")][Description("Encoder checkpoint from 'sharpseg pretrain'; without it, a randomly initialised --encoder")] public string? Weights { get; init; }
+        [CommandOption("-e|--encoder <NAME>")][Description("Encoder to initialise at random (without --weights; default resnet18)")] public string Encoder { get; init; } = "resnet18";
+        [CommandOption("--depth <N>")][Description("unet encoder: downsampling stages (default 4)")] public int Depth { get; init; } = 4;
+        [CommandOption("--base-width <N>")][Description("unet encoder: channels of the first stage (default 32)")] public int BaseWidth { get; init; } = 32;
+        [CommandOption("--seed <N>")][Description("Seed of the random initialisation and of the image order (default 0)")] public long Seed { get; init; }
+        [CommandOption("--scale <F>")][Description("Resize images and masks by this factor (default 1)")] public double Scale { get; init; } = 1.0;
+        [CommandOption("--stage <N>")][Description("Encoder feature map to probe, -1 = deepest (default)")] public int Stage { get; init; } = -1;
+        [CommandOption("--iterations <N>")][Description("Adam steps of the 1x1 head (default 300)")] public int Iterations { get; init; } = 300;
+        [CommandOption("--lr <LR>")][Description("Adam learning rate, cosine decay (default 0.01)")] public double Lr { get; init; } = 0.01;
+        [CommandOption("-b|--batch-size <N>")][Description("Images per step (default 8)")] public int BatchSize { get; init; } = 8;
+        [CommandOption("--threads <N>")][Description("libtorch CPU threads (default: libtorch's)")] public int Threads { get; init; }
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("-o|--out <FILE>")][Description("Write the probe's settings and validation metrics as JSON")] public string? Out { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml with labelled train and val splits).");
+        Engine.TorchRuntime.SetThreads(s.Threads);
+        var options = new LinearProbeOptions { Iterations = s.Iterations, Lr = s.Lr, BatchSize = s.BatchSize, Stage = s.Stage, Scale = s.Scale, Seed = s.Seed };
+        var random = s.Weights == null ? new ModelConfig { Encoder = s.Encoder, Depth = s.Depth, BaseWidth = s.BaseWidth } : null;
+        string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {s.Encoder} (seed {s.Seed})";
+        AnsiConsole.MarkupLine(Markup.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
+        var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, s.Seed, s.Device, cancellationToken);
+        AnsiConsole.MarkupLine(Markup.Escape($"Features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images."));
+        ConsoleOutput.WriteMetrics(result.Validation, $"linear probe on {s.ValSplit}");
+        AnsiConsole.MarkupLine(Markup.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
+        if (s.Out != null)
+        {
+            var json = new JsonObject
+            {
+                ["encoder"] = s.Weights ?? s.Encoder, ["pretrained"] = s.Weights != null, ["seed"] = s.Seed, ["data"] = Path.GetFullPath(s.Data),
+                ["train_split"] = s.TrainSplit, ["val_split"] = s.ValSplit, ["scale"] = s.Scale, ["stage"] = s.Stage, ["iterations"] = s.Iterations,
+                ["lr"] = s.Lr, ["batch_size"] = s.BatchSize, ["final_loss"] = result.FinalLoss, ["feature_channels"] = result.FeatureChannels,
+                ["feature_stride"] = result.FeatureStride, ["elapsed_s"] = result.Elapsed.TotalSeconds,
+                ["metrics"] = JsonNode.Parse(result.Validation.ToJson()),
+            };
+            AtomicFile.WriteAllText(s.Out, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AnsiConsole.MarkupLine($"Probe written to {Markup.Escape(s.Out)}");
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text.Json.Serialization;
+using SharpSeg.Models;
+
+namespace SharpSeg.SelfSupervised;
+
+/// <summary>
+/// Everything a pretraining run needs (<c>sharpseg pretrain</c>'s options). Saved in the encoder checkpoint, so a run
+/// resumes with exactly these settings. Sizes are pixels, [H, W]; a budget is <see cref="Iterations"/> or
+/// <see cref="Epochs"/> (passes over the images).
+/// </summary>
+public sealed record PretrainOptions
+{
+    /// <summary>Folders of images, image files, or .txt lists of images (<see cref="UnlabelledImages.Find"/>).</summary>
+    [JsonPropertyName("images")] public IReadOnlyList<string> Images { get; init; } = [];
+
+    /// <summary>The encoder to pretrain: <see cref="ModelConfig.Encoder"/> (any <see cref="ModelZoo.Encoders"/> name),
+    /// <see cref="ModelConfig.InChannels"/>, and for the plain U-Net encoder depth, base width and batch norm. The
+    /// architecture and class count are not used.</summary>
+    [JsonPropertyName("encoder")] public ModelConfig Encoder { get; init; } = new() { Encoder = "resnet18" };
+
+    /// <summary>The objective: SimCLR, or SimCLR plus pixel contrast (<see cref="PretrainMethod.Dense"/>).</summary>
+    [JsonPropertyName("method")][JsonConverter(typeof(JsonStringEnumConverter<PretrainMethod>))] public PretrainMethod Method { get; init; } = PretrainMethod.SimClr;
+
+    /// <summary>Optimiser steps; 0 = use <see cref="Epochs"/>.</summary>
+    [JsonPropertyName("iterations")] public long Iterations { get; init; }
+
+    /// <summary>Passes over all images, when <see cref="Iterations"/> is 0.</summary>
+    [JsonPropertyName("epochs")] public int Epochs { get; init; } = 100;
+
+    /// <summary>Images per step (each gives two views, so the network sees twice as many). At least 2.</summary>
+    [JsonPropertyName("batch_size")] public int BatchSize { get; init; } = 32;
+
+    /// <summary>View size [H, W]; multiples of the encoder's output stride.</summary>
+    [JsonPropertyName("crop")] public int[] Crop { get; init; } = [128, 128];
+
+    /// <summary>Images are resized by this factor when read (e.g. 0.5 to pretrain at the scale a recipe trains at).</summary>
+    [JsonPropertyName("image_scale")] public double ImageScale { get; init; } = 1.0;
+
+    /// <summary>NT-Xent and pixel-contrast temperature τ.</summary>
+    [JsonPropertyName("temperature")] public double Temperature { get; init; } = 0.2;
+
+    /// <summary>AdamW learning rate (cosine decay to 0 after a linear warmup).</summary>
+    [JsonPropertyName("lr")] public double Lr { get; init; } = 1e-3;
+
+    /// <summary>AdamW weight decay.</summary>
+    [JsonPropertyName("weight_decay")] public double WeightDecay { get; init; } = 1e-4;
+
+    /// <summary>Linear warmup steps; null = 5 % of the budget.</summary>
+    [JsonPropertyName("warmup_iters")] public long? WarmupIters { get; init; }
+
+    /// <summary>Output width of the projection heads.</summary>
+    [JsonPropertyName("projection_dim")] public int ProjectionDim { get; init; } = 128;
+
+    /// <summary>Hidden width of the projection heads.</summary>
+    [JsonPropertyName("hidden_dim")] public int HiddenDim { get; init; } = 512;
+
+    /// <summary>Dense method: loss = (1 − w)·global + w·dense (DenseCL's 0.5).</summary>
+    [JsonPropertyName("dense_weight")] public double DenseWeight { get; init; } = 0.5;
+
+    /// <summary>Dense method: normalised cell distance under which two cells are positives (PixPro's 0.7).</summary>
+    [JsonPropertyName("positive_threshold")] public double PositiveThreshold { get; init; } = PixelCorrespondence.DefaultThreshold;
+
+    /// <summary><c>imagenet</c>, <c>dataset</c> (mean/std of up to 200 of the images) or <c>none</c>; recorded in the checkpoint.</summary>
+    [JsonPropertyName("normalize")] public string Normalize { get; init; } = "imagenet";
+
+    /// <summary>The view augmentation; null = the method's preset (<see cref="ViewAugmentationOptions.For"/>) at <see cref="Crop"/>.</summary>
+    [JsonPropertyName("views")] public ViewAugmentationOptions? Views { get; init; }
+
+    /// <summary>Seed of the initialisation, the image order and every view's augmentation.</summary>
+    [JsonPropertyName("seed")] public long Seed { get; init; }
+
+    /// <summary>CPU threads for libtorch (0 = its default).</summary>
+    [JsonPropertyName("threads")] public int Threads { get; init; }
+
+    /// <summary>Batches built ahead on background threads (0 = on the training thread).</summary>
+    [JsonPropertyName("workers")] public int Workers { get; init; } = 2;
+
+    /// <summary>Keep decoded images in memory: <c>auto</c> (up to 2000 images), <c>true</c>, <c>false</c>.</summary>
+    [JsonPropertyName("cache")] public string Cache { get; init; } = "auto";
+
+    /// <summary>A loss-log line every this many steps.</summary>
+    [JsonPropertyName("log_every")] public int LogEvery { get; init; } = 10;
+
+    /// <summary>Write a resumable checkpoint every this many steps (0: only when stopped and at the end).</summary>
+    [JsonPropertyName("save_every")] public int SaveEvery { get; init; } = 200;
+
+    /// <summary><c>cpu</c>, <c>cuda</c>, <c>auto</c>.</summary>
+    [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
+
+    /// <summary>The method's command-line name: <c>simclr</c> or <c>dense</c>.</summary>
+    public static string MethodName(PretrainMethod method) => method == PretrainMethod.Dense ? "dense" : "simclr";
+
+    /// <summary>Parses <c>simclr</c> or <c>dense</c>; anything else is a <see cref="SharpSegException"/>.</summary>
+    public static PretrainMethod ParseMethod(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "simclr" => PretrainMethod.SimClr,
+        "dense" or "densecl" or "pixpro" or "pixcontrast" => PretrainMethod.Dense,
+        _ => throw new SharpSegException($"unknown pretraining method '{name}': use simclr or dense."),
+    };
+
+    /// <summary>Throws a <see cref="SharpSegException"/> naming the first invalid value.</summary>
+    public void Validate()
+    {
+        if (Iterations < 0 || (Iterations == 0 && Epochs < 1)) throw new SharpSegException("set a budget: --iterations N or --epochs N (at least 1).");
+        if (BatchSize < 2) throw new SharpSegException($"--batch-size {BatchSize}: contrastive learning needs at least 2 images per batch (other images are the negatives).");
+        if (Crop is not { Length: 2 } || Crop[0] < 1 || Crop[1] < 1) throw new SharpSegException("--crop must be a positive size, e.g. 128 or 128x160.");
+        if (!(ImageScale > 0 && ImageScale <= 4)) throw new SharpSegException($"--image-scale {ImageScale} must be in (0, 4].");
+        if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
+        if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
+        if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");
+        if (ProjectionDim < 1 || HiddenDim < 1) throw new SharpSegException("projection and hidden widths must be at least 1.");
+        if (!(DenseWeight >= 0 && DenseWeight <= 1)) throw new SharpSegException($"--dense-weight {DenseWeight} must be in [0, 1].");
+        if (!(PositiveThreshold > 0)) throw new SharpSegException($"positive threshold {PositiveThreshold} must be positive (PixPro: 0.7).");
+        if (Normalize is not ("imagenet" or "dataset" or "none")) throw new SharpSegException($"--normalize '{Normalize}': use imagenet, dataset or none.");
+        if (Cache is not ("auto" or "true" or "false")) throw new SharpSegException($"cache '{Cache}': use auto, true or false.");
+        if (LogEvery < 1) throw new SharpSegException("log every must be at least 1 step.");
+        if (SaveEvery < 0) throw new SharpSegException("save every must be at least 0 (0: only at the end).");
+        if (Encoder.InChannels is not (1 or 3)) throw new SharpSegException($"--channels {Encoder.InChannels}: images are read with 1 or 3 channels.");
+    }
+}

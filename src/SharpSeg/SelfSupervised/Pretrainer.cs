@@ -1,0 +1,242 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
+using SharpSeg.Engine;
+using SharpSeg.Imaging;
+using SharpSeg.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.SelfSupervised;
+
+/// <summary>
+/// Self-supervised pretraining of an encoder on unlabelled images (<see cref="PretrainOptions"/>): SimCLR, or the dense
+/// method (SimCLR's global term + pixel contrast between matching cells of the two views). Writes an
+/// <see cref="EncoderCheckpoint"/> and a loss log (<c>&lt;out&gt;.jsonl</c>: one JSON object per line, <c>kind: train</c>
+/// lines with loss, learning rate and images/s). The checkpoint is rewritten, resumable, every
+/// <see cref="PretrainOptions.SaveEvery"/> steps and when the run is stopped; at the end it holds the encoder only.
+/// </summary>
+public sealed class Pretrainer
+{
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+
+    readonly PretrainOptions options;
+    readonly string outPath;
+    readonly EncoderCheckpoint? resumeFrom;
+
+    Pretrainer(PretrainOptions options, string outPath, EncoderCheckpoint? resumeFrom)
+    {
+        this.options = options; this.outPath = Path.GetFullPath(outPath); this.resumeFrom = resumeFrom;
+    }
+
+    /// <summary>Starts a new run writing <paramref name="outPath"/> (refuses a file that already exists).</summary>
+    public static Pretrainer Create(PretrainOptions options, string outPath)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        if (File.Exists(outPath)) throw new SharpSegException($"{outPath}: already exists; use --resume {outPath} to continue that run, or choose another --out.");
+        if (Directory.Exists(outPath)) throw new SharpSegException($"{outPath}: is a folder; --out names the encoder checkpoint file to write, e.g. encoder.ckpt.");
+        // Absolute paths, so that the options saved in the checkpoint resume from anywhere.
+        return new Pretrainer(options with { Images = options.Images.Select(Path.GetFullPath).ToList() }, outPath, null);
+    }
+
+    /// <summary>Continues the stopped run saved in <paramref name="checkpointPath"/>, with its own options.</summary>
+    public static Pretrainer Resume(string checkpointPath)
+    {
+        var ckpt = EncoderCheckpoint.Load(checkpointPath);
+        if (ckpt.Info.Finished || !ckpt.CanResume)
+            throw new SharpSegException($"{checkpointPath}: the run finished ({ckpt.Info.Iterations} iterations) and the file holds the encoder only; nothing to resume.");
+        var options = ckpt.Info.Options?.Deserialize<PretrainOptions>() ?? throw new SharpSegException($"{checkpointPath}: has no saved options to resume with.");
+        options.Validate();
+        return new Pretrainer(options, checkpointPath, ckpt);
+    }
+
+    /// <summary>The run's options (for a resumed run, the saved ones).</summary>
+    public PretrainOptions Options => options;
+
+    /// <summary>The encoder checkpoint being written.</summary>
+    public string CheckpointPath => outPath;
+
+    /// <summary>The loss log beside the checkpoint: same name, extension <c>.jsonl</c>.</summary>
+    public string LogPath => Path.ChangeExtension(outPath, ".jsonl");
+
+    /// <summary>
+    /// Runs to the end of the budget. Cancellation saves a resumable checkpoint first, then throws
+    /// <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public PretrainResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var o = options;
+        TorchRuntime.SetThreads(o.Threads);
+        TorchRuntime.Seed(o.Seed);
+        Device device = TorchRuntime.ResolveDevice(o.Device);
+        bool resuming = resumeFrom != null;
+
+        var paths = UnlabelledImages.Find(o.Images);
+        if (paths.Count < 2) throw new SharpSegException($"only {paths.Count} image found; contrastive pretraining needs at least 2 (more is better: hundreds to thousands).");
+        if (resuming && paths.Count != resumeFrom!.Info.Images)
+            throw new SharpSegException($"{outPath}: the run started on {resumeFrom.Info.Images} images but its inputs now hold {paths.Count}; resume needs the same images.");
+        int channels = o.Encoder.InChannels;
+
+        Normalization normalization = resuming
+            ? resumeFrom!.Normalization
+            : o.Normalize switch
+            {
+                "dataset" => Normalization.FromData(EvenlySpaced(paths, 200).Select(p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale)), 200),
+                "none" => Normalization.UnitRange,
+                _ => Normalization.ImageNet,
+            };
+        _ = normalization.LookupTable(channels); // mean/std that do not fit the channels fail here, not on a worker
+
+        using var encoder = EncoderCheckpoint.BuildEncoder(o.Encoder);
+        var modelConfig = o.Encoder with { Encoder = o.Encoder.Encoder.Trim().ToLowerInvariant() };
+        int stride = encoder.OutputStride;
+        if (o.Crop[0] % stride != 0 || o.Crop[1] % stride != 0)
+            throw new SharpSegException($"--crop {o.Crop[0]}x{o.Crop[1]} must be a multiple of encoder {modelConfig.Encoder}'s output stride {stride} (e.g. {RoundUp(o.Crop[0], stride)}x{RoundUp(o.Crop[1], stride)}).");
+        bool dense = o.Method == PretrainMethod.Dense;
+        using var network = new ContrastiveNetwork(encoder, o.HiddenDim, o.ProjectionDim, dense);
+        network.to(device);
+        using var optimizer = optim.AdamW(network.parameters(), o.Lr, weight_decay: o.WeightDecay);
+
+        var views = (o.Views ?? ViewAugmentationOptions.For(o.Method, o.Crop[0], o.Crop[1])) with { Crop = o.Crop };
+        var transform = new TwoViewTransform(views);
+        int batchSize = Math.Min(o.BatchSize, paths.Count);
+        bool cache = o.Cache == "true" || (o.Cache == "auto" && paths.Count <= 2000);
+        var loader = ViewPairLoader.FromFiles(paths, channels, o.ImageScale, transform, normalization, new LoaderOptions
+        {
+            BatchSize = batchSize, Shuffle = true, DropLast = true, Seed = unchecked((int)o.Seed), Workers = o.Workers, Cache = cache,
+        });
+        long stepsPerEpoch = Math.Max(1, loader.BatchCount);
+        long total = o.Iterations > 0 ? o.Iterations : o.Epochs * stepsPerEpoch;
+        var schedule = new LrSchedule("cosine", o.Lr, total, o.WarmupIters ?? total / 20);
+        var ntXent = new NtXentLoss(o.Temperature);
+        var pixel = new PixelContrastLoss(o.Temperature);
+
+        long iteration = 0;
+        double trainSecondsBefore = 0;
+        if (resuming)
+        {
+            resumeFrom!.RestoreTraining(network, optimizer);
+            iteration = resumeFrom.Info.Iterations;
+            trainSecondsBefore = resumeFrom.Info.TrainSeconds;
+        }
+
+        using var log = new MetricsLog(LogPath, append: true);
+        log.Write(new JsonObject
+        {
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = total, ["images"] = paths.Count,
+            ["batch_size"] = batchSize, ["method"] = PretrainOptions.MethodName(o.Method), ["encoder"] = modelConfig.Encoder,
+            ["crop"] = new JsonArray(o.Crop[0], o.Crop[1]), ["parameters"] = Models.ModelZoo.CountParameters(encoder),
+            ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
+        });
+
+        var clock = Stopwatch.StartNew();
+        var trainClock = new Stopwatch();
+        long imagesSeen = 0;
+        double emaLoss = double.NaN, firstLoss = double.NaN;
+        EncoderCheckpointInfo Info(bool finished) => new()
+        {
+            Encoder = modelConfig.Encoder,
+            InChannels = channels,
+            Model = JsonSerializer.SerializeToNode(modelConfig)!.AsObject(),
+            OutChannels = encoder.OutChannels.ToArray(),
+            Mean = ExpandTo(normalization.Mean, channels),
+            Std = ExpandTo(normalization.Std, channels),
+            Method = PretrainOptions.MethodName(o.Method),
+            Iterations = iteration,
+            TotalIterations = total,
+            Images = paths.Count,
+            Loss = double.IsNaN(emaLoss) ? null : emaLoss,
+            TrainSeconds = trainSecondsBefore + trainClock.Elapsed.TotalSeconds,
+            Finished = finished,
+            Options = JsonSerializer.SerializeToNode(o)!.AsObject(),
+        };
+
+        network.train();
+        try
+        {
+            while (iteration < total)
+            {
+                int epoch = (int)(iteration / stepsPerEpoch);
+                int startBatch = (int)(iteration % stepsPerEpoch);
+                foreach (var batch in loader.Epoch(epoch, startBatch, cancellationToken))
+                {
+                    using (batch)
+                    {
+                        cancellationToken.ThrowIfCancellationRequested();
+                        trainClock.Start();
+                        double lr = schedule.At(iteration);
+                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
+                        float lossValue, globalValue, denseValue = float.NaN, positiveShare = float.NaN;
+                        using (var scope = NewDisposeScope())
+                        {
+                            optimizer.zero_grad();
+                            var x = torch.cat([batch.First, batch.Second], 0).to(device);
+                            var (global, denseMaps) = network.Forward(x);
+                            var z = global.chunk(2, 0);
+                            var lossGlobal = ntXent.Compute(z[0], z[1]);
+                            var loss = lossGlobal;
+                            if (dense)
+                            {
+                                var d = denseMaps!.chunk(2, 0);
+                                int h = (int)d[0].shape[2], w = (int)d[0].shape[3];
+                                var positives = PixelCorrespondence.PositiveMask(batch.FirstGeometry, batch.SecondGeometry, h, w, h, w, o.PositiveThreshold);
+                                var lossDense = pixel.Compute(d[0], d[1], positives);
+                                loss = lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
+                                denseValue = lossDense.item<float>();
+                                positiveShare = positives.any(2).to(ScalarType.Float32).mean().item<float>();
+                            }
+                            loss.backward();
+                            optimizer.step();
+                            lossValue = loss.item<float>();
+                            globalValue = lossGlobal.item<float>();
+                        }
+                        trainClock.Stop();
+                        if (!float.IsFinite(lossValue))
+                            throw new SharpSegException($"pretraining diverged: loss is {lossValue} at iteration {iteration} (lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}).");
+                        iteration++;
+                        imagesSeen += batch.Count;
+                        emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
+                        if (double.IsNaN(firstLoss)) firstLoss = emaLoss;
+                        double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
+                        var remaining = TimeSpan.FromSeconds((total - iteration) * batchSize / Math.Max(1e-9, ips));
+                        if (iteration % o.LogEvery == 0 || iteration == total)
+                        {
+                            var rec = new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["loss_global"] = globalValue };
+                            if (dense) { rec["loss_dense"] = denseValue; rec["positive_share"] = positiveShare; }
+                            rec["lr"] = lr; rec["images_per_s"] = ips; rec["elapsed_s"] = clock.Elapsed.TotalSeconds;
+                            log.Write(rec);
+                        }
+                        progress?.Report(new TrainingProgress(iteration, total, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
+                        if (o.SaveEvery > 0 && iteration % o.SaveEvery == 0 && iteration < total)
+                            EncoderCheckpoint.Save(outPath, encoder, Info(finished: false), network, optimizer);
+                    }
+                    if (iteration >= total) break;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            EncoderCheckpoint.Save(outPath, encoder, Info(finished: false), network, optimizer);
+            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+            throw;
+        }
+        EncoderCheckpoint.Save(outPath, encoder, Info(finished: true));
+        double imagesPerSecond = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
+        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["loss_avg"] = emaLoss, ["images_per_s"] = imagesPerSecond, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+        return new PretrainResult(outPath, LogPath, iteration, paths.Count, firstLoss, emaLoss, clock.Elapsed, imagesPerSecond);
+    }
+
+    static int RoundUp(int v, int m) => Math.Max(m, (v + m - 1) / m * m);
+
+    static double[] ExpandTo(IReadOnlyList<float> v, int channels) =>
+        Enumerable.Range(0, channels).Select(c => (double)v[v.Count == 1 ? 0 : Math.Min(c, v.Count - 1)]).ToArray();
+
+    static IEnumerable<string> EvenlySpaced(IReadOnlyList<string> paths, int max)
+    {
+        int n = Math.Min(max, paths.Count);
+        return Enumerable.Range(0, n).Select(i => n == 1 ? 0 : (int)((long)i * (paths.Count - 1) / (n - 1))).Distinct().Select(i => paths[i]);
+    }
+}

@@ -1,0 +1,58 @@
+using System.Text.Json.Nodes;
+using SharpSeg.Tests.Training;
+using Xunit;
+
+namespace SharpSeg.Tests.SelfSupervised;
+
+/// <summary>`sharpseg pretrain` and `sharpseg probe` as a user runs them, and the encoder they write used by `sharpseg train`.</summary>
+public sealed class PretrainCliTests
+{
+    [Fact]
+    public void Pretrain_writes_an_encoder_that_train_and_probe_use()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-cli");
+        string encoder = Path.Combine(dir, "encoder.ckpt");
+        var r = CliRunner.Run("pretrain", "--images", PretrainFixture.ImageFolder, "--encoder", "unet", "--depth", "2", "--base-width", "8",
+            "--method", "dense", "--iterations", "2", "--batch-size", "4", "--crop", "32", "--threads", "1", "--workers", "1", "--out", encoder);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("2 iterations on 64 images", r.StdOut);
+        Assert.Contains("model.encoder_weights=", r.StdOut);
+        Assert.True(File.Exists(encoder));
+        Assert.True(File.Exists(Path.Combine(dir, "encoder.jsonl")));
+
+        string run = Path.Combine(dir, "run");
+        var t = CliRunner.Run("train", "--set", "data.dataset=" + TrainingFixture.DatasetYaml, "--set", "model.depth=2", "--set", "model.base_width=8",
+            "--set", "model.encoder_weights=" + encoder, "--set", "train.iterations=1", "--set", "data.val_split=null", "--set", "train.threads=1",
+            "--set", "augment.crop=[32, 32]", "--out", run);
+        Assert.True(t.ExitCode == 0, t.ToString());
+        Assert.True(File.Exists(Path.Combine(run, "last.ckpt")));
+
+        string probeJson = Path.Combine(dir, "probe.json");
+        var p = CliRunner.Run("probe", "--data", TrainingFixture.DatasetYaml, "--weights", encoder, "--iterations", "3", "--threads", "1", "--out", probeJson);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        Assert.Contains("linear probe", p.StdOut);
+        var json = JsonNode.Parse(File.ReadAllText(probeJson))!;
+        Assert.True((bool)json["pretrained"]!);
+        Assert.NotNull(json["metrics"]!["mean_iou"]);
+        var random = CliRunner.Run("probe", "--data", TrainingFixture.DatasetYaml, "--encoder", "unet", "--depth", "2", "--base-width", "8", "--iterations", "3", "--threads", "1");
+        Assert.True(random.ExitCode == 0, random.ToString());
+
+        var again = CliRunner.Run("pretrain", "--resume", encoder);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("nothing to resume", again.StdErr);
+    }
+
+    [Theory]
+    [InlineData("no such folder", "--images", "does-not-exist", "--out", "x.ckpt")]
+    [InlineData("--out is required", "--images", ".")]
+    [InlineData("--crop 'big'", "--images", ".", "--crop", "big", "--out", "x.ckpt")]
+    [InlineData("unknown pretraining method", "--images", ".", "--method", "byol", "--out", "x.ckpt")]
+    public void Pretrain_mistakes_are_one_line_and_exit_1(string expected, params string[] args)
+    {
+        var r = CliRunner.RunIn(TestPaths.NewTempDir("pretrain-cli-errors"), ["pretrain", .. args]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains(expected, r.StdErr);
+        Assert.Single(r.StdErr.Trim().Split('\n'));
+        Assert.DoesNotContain("   at ", r.All);
+    }
+}

@@ -1,0 +1,101 @@
+using SharpSeg.SelfSupervised;
+using SharpSeg.Training;
+using TorchSharp;
+using Xunit;
+
+namespace SharpSeg.Tests.SelfSupervised;
+
+[Collection(SequentialCollection.Name)] // exact resume compares runs that start from libtorch's seeded global generator
+public sealed class PretrainerTests
+{
+    [Fact]
+    public void A_stopped_run_resumes_exactly_and_ends_with_the_encoder_only()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-resume");
+        var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 6) with { BatchSize = 8, Crop = [32, 32] };
+        string full = Path.Combine(dir, "full.ckpt"), half = Path.Combine(dir, "half.ckpt");
+        Pretrainer.Create(options, full).Run();
+        Assert.ThrowsAny<OperationCanceledException>(() => Pretrainer.Create(options, half).Run(new StopAt(3)));
+        var stopped = EncoderCheckpoint.Load(half);
+        Assert.True(stopped.CanResume);
+        Assert.Equal(3, stopped.Info.Iterations);
+        Assert.False(stopped.Info.Finished);
+        torch.manual_seed(12345); // disturb the global RNG: resume must restore it
+        var resumed = Pretrainer.Resume(half).Run();
+        Assert.Equal(6, resumed.Iterations);
+
+        var a = EncoderCheckpoint.Load(full);
+        var b = EncoderCheckpoint.Load(half);
+        Assert.True(b.Info.Finished);
+        Assert.False(b.CanResume);
+        using var ea = a.CreateEncoder();
+        using var eb = b.CreateEncoder();
+        var sb = eb.state_dict();
+        foreach (var (name, t) in ea.state_dict())
+        {
+            double diff = t.is_floating_point() ? (t - sb[name]).abs().max().ToDouble() : (t.eq(sb[name]).all().item<bool>() ? 0 : 1);
+            Assert.True(diff < 1e-5, $"{name} differs by {diff} after resume");
+        }
+        var kinds = MetricsLog.Read(Path.ChangeExtension(half, ".jsonl")).Select(r => (string?)r["kind"]).ToList();
+        Assert.Equal(["start", "train", "train", "train", "interrupted", "resume", "train", "train", "train", "end"], kinds);
+        Assert.Contains("nothing to resume", Assert.Throws<SharpSegException>(() => Pretrainer.Resume(half)).Message);
+    }
+
+    [Fact]
+    public void SimClr_runs_and_writes_a_loadable_encoder()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-simclr");
+        var options = PretrainFixture.Options(PretrainMethod.SimClr, iterations: 3) with { BatchSize = 4, Crop = [32, 32], Normalize = "dataset" };
+        var result = Pretrainer.Create(options, Path.Combine(dir, "simclr.ckpt")).Run();
+        var info = EncoderCheckpoint.Load(result.CheckpointPath).Info;
+        Assert.Equal("simclr", info.Method);
+        Assert.Equal(64, info.Images);
+        Assert.Equal(3, info.Mean.Length);
+        Assert.NotEqual(0.485, info.Mean[0], 3); // measured on the images, not ImageNet's
+        Assert.True(double.IsFinite(result.FinalLoss));
+    }
+
+    [Theory]
+    [InlineData("resnet18")]
+    [InlineData("mobilenet_v2")]
+    [InlineData("mobilenet_v3_large")]
+    public void Every_kind_of_encoder_pretrains_and_loads_into_a_model(string encoder)
+    {
+        string dir = TestPaths.NewTempDir("pretrain-" + encoder);
+        var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 1) with
+        {
+            Encoder = new SharpSeg.Models.ModelConfig { Encoder = encoder, InChannels = 3 }, BatchSize = 2, Crop = [64, 64], Workers = 0,
+        };
+        var result = Pretrainer.Create(options, Path.Combine(dir, "encoder.ckpt")).Run();
+        Assert.True(double.IsFinite(result.FinalLoss));
+        using var model = SharpSeg.Models.ModelZoo.Create(new SharpSeg.Models.ModelConfig { Architecture = "fpn", Encoder = encoder, NumClasses = 2 });
+        Assert.Equal(encoder, EncoderCheckpoint.LoadInto(model.Encoder, result.CheckpointPath, encoder).Encoder);
+    }
+
+    [Fact]
+    public void Mistakes_are_one_clear_error()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-errors");
+        var ok = PretrainFixture.Options(PretrainMethod.Dense, iterations: 1);
+        string existing = Path.Combine(dir, "exists.ckpt");
+        File.WriteAllText(existing, "");
+        Assert.Contains("--resume", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok, existing)).Message);
+        Assert.Contains("output stride 8", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok with { Crop = [50, 50] }, Path.Combine(dir, "a.ckpt")).Run()).Message);
+        Assert.Contains("at least 2", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok with { BatchSize = 1 }, Path.Combine(dir, "b.ckpt"))).Message);
+        Assert.Contains("no such folder", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok with { Images = [Path.Combine(dir, "nope")] }, Path.Combine(dir, "c.ckpt")).Run()).Message);
+        Assert.Contains("unknown encoder", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok with { Encoder = ok.Encoder with { Encoder = "resnet19" } }, Path.Combine(dir, "d.ckpt")).Run()).Message);
+        Assert.Contains("simclr or dense", Assert.Throws<SharpSegException>(() => PretrainOptions.ParseMethod("byol")).Message);
+        string one = Path.Combine(dir, "one");
+        Directory.CreateDirectory(one);
+        File.Copy(Directory.GetFiles(PretrainFixture.ImageFolder)[0], Path.Combine(one, "a.png"));
+        Assert.Contains("at least 2", Assert.Throws<SharpSegException>(() => Pretrainer.Create(ok with { Images = [one] }, Path.Combine(dir, "e.ckpt")).Run()).Message);
+    }
+
+    sealed class StopAt(long iteration) : IProgress<TrainingProgress>
+    {
+        public void Report(TrainingProgress value)
+        {
+            if (value.Iteration >= iteration) throw new OperationCanceledException("test stop");
+        }
+    }
+}
