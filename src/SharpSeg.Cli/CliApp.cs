@@ -20,7 +20,8 @@ public static class CliApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
-            config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
+            config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint (eager, fused) and ONNX models at given sizes: median ms/image, GFLOP/s against peak.");
+            config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (self-describing: classes, normalisation), optionally int8 or with ArgMax.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddBranch("data", d =>
             {

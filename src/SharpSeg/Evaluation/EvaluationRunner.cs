@@ -4,7 +4,7 @@ using SharpSeg.Metrics;
 
 namespace SharpSeg.Evaluation;
 
-/// <summary>What to evaluate: a checkpoint on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>, null = whole image).</summary>
+/// <summary>What to evaluate: a checkpoint (or an exported .onnx model) on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>, null = whole image).</summary>
 public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null);
 
 /// <summary>Metrics over a split, and how many images they cover.</summary>
@@ -16,7 +16,7 @@ public static class EvaluationRunner
     /// <param name="progress">Receives (images done, images total).</param>
     public static EvaluationResult Run(EvaluationRequest request, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var predictor = Predictor.FromCheckpoint(request.Checkpoint, request.Device);
+        using var predictor = Predictor.Load(request.Checkpoint, request.Device);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
         var datasetNames = spec.Classes.Classes.Select(c => c.Name).ToList();
         if (!datasetNames.SequenceEqual(predictor.ClassNames))
@@ -27,7 +27,7 @@ public static class EvaluationRunner
         if (pairs.Any(p => p.MaskPath == null))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
-        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale, request.Inference);
+        var evaluator = new Evaluator(predictor.Backend, predictor.Normalization, predictor.ClassNames, predictor.Info.InferenceScale, request.Inference);
         var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))), cancellationToken: cancellationToken);
         return new EvaluationResult(metrics, pairs.Count);
     }

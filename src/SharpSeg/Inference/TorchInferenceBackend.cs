@@ -30,13 +30,13 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// (<see cref="BatchNormFolding.FoldInPlace"/>), convolution weights and inputs channels-last. The model can no
     /// longer be trained or saved. Logits equal the eager model's within float rounding (1e-4, tested).
     /// </summary>
-    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false)
+    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool channelsLast = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         int folded = BatchNormFolding.FoldInPlace(model);
-        Models.Fusion.ChannelsLast.ConvertWeights(model);
-        return new TorchInferenceBackend(model, model.NumClasses, device, channelsLast: true, ownsModel,
-            $"TorchSharp, {folded} BatchNorms folded, channels-last");
+        if (channelsLast) Models.Fusion.ChannelsLast.ConvertWeights(model);
+        return new TorchInferenceBackend(model, model.NumClasses, device, channelsLast, ownsModel,
+            $"TorchSharp, {folded} BatchNorms folded{(channelsLast ? ", channels-last" : "")}");
     }
 
     /// <summary>The module that runs.</summary>
