@@ -33,7 +33,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
             ? ProgressRunner.Run("calibrating int8", progress => OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options, progress))
             : OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options);
         string kind = s.Int8 ? $"int8 (QDQ on {result.QuantizedTensors} tensors, calibrated on {result.CalibrationImages} images)" : "float32";
-        AnsiConsole.MarkupLine($"Exported {Markup.Escape(Path.GetFullPath(result.Path))}: ONNX opset {OnnxGraphBuilder.Opset}, {kind}, {result.Nodes} nodes, {result.Bytes / 1048576.0:F1} MiB, output {(s.ArgMax ? "labels [N, H, W]" : "logits [N, C, H, W]")}.");
+        AnsiConsole.WriteLine($"Exported {Path.GetFullPath(result.Path)}: ONNX opset {OnnxGraphBuilder.Opset}, {kind}, {result.Nodes} nodes, {result.Bytes / 1048576.0:F1} MiB, output {(s.ArgMax ? "labels [N, H, W]" : "logits [N, C, H, W]")}.");
         return 0;
     }
 }

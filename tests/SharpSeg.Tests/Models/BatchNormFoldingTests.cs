@@ -1,41 +1,14 @@
-using SharpSeg.Inference;
-using SharpSeg.Models;
 using SharpSeg.Models.Fusion;
-using SharpSeg.Tests.Onnx;
 using TorchSharp;
 using Xunit;
-using Xunit.Abstractions;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Tests.Models;
 
-public sealed class BatchNormFoldingTests(ITestOutputHelper output)
+/// <summary>The folding arithmetic and the channels-last layout; every registered model is checked folded in
+/// <c>OnnxExportParityTests</c>.</summary>
+public sealed class BatchNormFoldingTests
 {
-    public static IEnumerable<object[]> Entries => ModelZoo.Registered.Select(e => new object[] { e.Name });
-
-    [Theory]
-    [MemberData(nameof(Entries))]
-    public void FoldedChannelsLastLogitsEqualEagerLogits(string name)
-    {
-        var config = ModelZoo.Registered.Single(e => e.Name == name).TinyConfig;
-        using var eager = ExportFixture.SettledModel(config);
-        using var fused = ExportFixture.SettledModel(config);
-        int batchNorms = fused.modules().Count(m => m is TorchSharp.Modules.BatchNorm2d);
-        using var backend = TorchInferenceBackend.Fused(fused);
-        Assert.True(backend.ChannelsLast);
-        Assert.DoesNotContain(fused.modules(), m => m is TorchSharp.Modules.BatchNorm2d);
-        using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        var x = randn(1, config.InChannels, 97, 131);
-        var expected = eager.forward(x);
-        var actual = backend.Logits(x);
-        var (diff, agree) = ExportFixture.Compare(expected, actual);
-        output.WriteLine($"{name}: {backend.Description} (of {batchNorms} BatchNorms), max |Δ| {diff:E2}, argmax agreement {agree:P4}");
-        Assert.True(diff <= 1e-4, $"{name}: max abs diff {diff}");
-        Assert.True(agree >= 0.9999, $"{name}: argmax agreement {agree}");
-    }
-
-
     [Fact]
     public void FoldArithmeticMatchesConvThenBatchNorm()
     {
