@@ -11,6 +11,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
+        [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
@@ -23,7 +24,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
-        var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions());
+        var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Eager);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, $"metrics-{s.Split}.json");

@@ -5,7 +5,9 @@ using SharpSeg.Metrics;
 namespace SharpSeg.Evaluation;
 
 /// <summary>What to evaluate: a checkpoint (or an exported .onnx model) on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>, null = whole image).</summary>
-public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null);
+/// <param name="Eager">Run a checkpoint exactly as trained instead of BatchNorm-folded and channels-last.</param>
+public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null,
+    bool Eager = false);
 
 /// <summary>Metrics over a split, and how many images they cover.</summary>
 public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images);
@@ -16,7 +18,7 @@ public static class EvaluationRunner
     /// <param name="progress">Receives (images done, images total).</param>
     public static EvaluationResult Run(EvaluationRequest request, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var predictor = Predictor.Load(request.Checkpoint, request.Device);
+        using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
         var datasetNames = spec.Classes.Classes.Select(c => c.Name).ToList();
         if (!datasetNames.SequenceEqual(predictor.ClassNames))
