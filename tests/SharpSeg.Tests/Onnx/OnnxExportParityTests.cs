@@ -17,9 +17,24 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
     /// image smaller than the padding (reflection falls back to replication).</summary>
     [Theory]
     [MemberData(nameof(Entries))]
-    public void EagerFusedAndOnnxRuntimeLogitsAgree(string name)
+    public void EagerFusedAndOnnxRuntimeLogitsAgree(string name) => CheckParity(name, ModelZoo.Registered.Single(e => e.Name == name).TinyConfig);
+
+    /// <summary>Layers and options the registered tiny configs do not reach: transposed upsampling with conv biases
+    /// and dropout, zero and edge padding, grey input, ResNet-50's bottleneck, output stride 8 with custom ASPP rates.</summary>
+    public static IEnumerable<object[]> Variants =>
+    [
+        ["unet transposed, no BatchNorm, zero padding, grey", new ModelConfig { InChannels = 1, NumClasses = 4, Depth = 3, BaseWidth = 4, Upsampling = "transposed", BatchNorm = false, Dropout = 0.1, Padding = "zeros" }],
+        ["unet replicate padding", new ModelConfig { NumClasses = 2, Depth = 2, BaseWidth = 4, Padding = "replicate" }],
+        ["deeplabv3plus/resnet50", new ModelConfig { Architecture = "deeplabv3plus", Encoder = "resnet50", NumClasses = 3 }],
+        ["deeplabv3/resnet18 OS 8", new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet18", NumClasses = 3, OutputStride = 8, AsppRates = [12, 24, 36] }],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void VariantsAgreeToo(string name, ModelConfig config) => CheckParity(name, config);
+
+    void CheckParity(string name, ModelConfig config)
     {
-        var config = ModelZoo.Registered.Single(e => e.Name == name).TinyConfig;
         using var model = ExportFixture.SettledModel(config);
         var sizes = new[] { (1, 97, 131), (2, 64, 80), (1, 5, 7) };
         var inputs = sizes.Select(s => randn(s.Item1, config.InChannels, s.Item2, s.Item3)).ToList();
