@@ -106,7 +106,8 @@ public static class BatchNormFolding
             using var noGrad = torch.no_grad();
             using var scope = torch.NewDisposeScope();
             int side = Math.Max(2 * model.Encoder.OutputStride, 32);
-            model.call(torch.zeros(1, model.InChannels, side, side));
+            var device = model.parameters().FirstOrDefault()?.device ?? torch.CPU;
+            model.call(torch.zeros(1, model.InChannels, side, side, device: device));
         }
         finally
         {
