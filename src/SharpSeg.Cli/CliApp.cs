@@ -20,7 +20,8 @@ public static class CliApp
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");
             config.AddCommand<EvalCommand>("eval").WithDescription("Evaluate a checkpoint on a dataset split: per-class IoU/Dice, mIoU, accuracies.");
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
-            config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
+            config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint (eager, fused) and ONNX models at given sizes: median ms/image, GFLOP/s against peak.");
+            config.AddCommand<ExportCommand>("export").WithDescription("Export a checkpoint to ONNX (self-describing: classes, normalisation), optionally int8 or with ArgMax.");
             config.AddCommand<ExportWeightsCommand>("export-weights").WithDescription("Write a checkpoint's weights as .safetensors + JSON config for PyTorch (docs/PRETRAINED.md).");
             config.AddCommand<PretrainCommand>("pretrain").WithDescription("Self-supervised pretraining of an encoder on unlabelled images (SimCLR or dense contrast).");
             config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");

@@ -1,4 +1,5 @@
 using System.ComponentModel;
+using System.Globalization;
 using SharpSeg.Engine;
 using SharpSeg.Inference;
 using Spectre.Console;
@@ -10,24 +11,65 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to time")] public string? Checkpoint { get; init; }
-        [CommandOption("--size <WxH>")][Description("Image size (default 480x360)")] public string Size { get; init; } = "480x360";
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to time (backends eager and fused)")] public string? Checkpoint { get; init; }
+        [CommandOption("--onnx <FILE>")][Description("Exported ONNX model to time with ONNX Runtime (repeat for several, e.g. fp32 and int8)")] public string[] Onnx { get; init; } = [];
+        [CommandOption("--backends <LIST>")][Description("Checkpoint backends: eager, fused (BatchNorm folded + channels-last); default both")] public string Backends { get; init; } = "eager,fused";
+        [CommandOption("--size <WxH>")][Description("Image size, repeatable (default 480x360)")] public string[] Size { get; init; } = [];
         [CommandOption("--runs <N>")][Description("Timed runs (default 20; the median is reported)")] public int Runs { get; init; } = 20;
-        [CommandOption("--threads <N>")][Description("CPU threads (default: all cores)")] public int Threads { get; init; }
-        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("--warmup <N>")][Description("Untimed runs first (default 3)")] public int Warmup { get; init; } = 3;
+        [CommandOption("--threads <N>")][Description("CPU threads for TorchSharp and ONNX Runtime (default: all cores)")] public int Threads { get; init; }
+        [CommandOption("--peak-gflops <G>")][Description("fp32 peak to compare against (default: threads × 2.45 GHz × 32 FLOP/cycle)")] public double? PeakGflops { get; init; }
+        [CommandOption("--no-flops")][Description("Skip counting MACs (GFLOP/s column)")] public bool NoFlops { get; init; }
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto (checkpoint backends)")] public string Device { get; init; } = "cpu";
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required.");
-        var parts = s.Size.ToLowerInvariant().Split('x');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h))
-            throw new SharpSegException($"--size {s.Size}: expected WIDTHxHEIGHT, e.g. 480x360.");
+        if (s.Checkpoint == null && s.Onnx.Length == 0) throw new SharpSegException("--checkpoint and/or --onnx is required.");
+        var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(ParseSize).ToList();
+        var backends = s.Checkpoint == null ? [] : s.Backends.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(b => b.ToLowerInvariant() is "eager" or "fused" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager or fused.")).ToList();
         TorchRuntime.SetThreads(s.Threads);
-        using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
-        var t = InferenceBenchmark.Run(predictor, w, h, s.Runs);
         AnsiConsole.WriteLine(TorchRuntime.Describe());
-        AnsiConsole.WriteLine($"inference {t.Width}x{t.Height} (inference scale {predictor.Info.InferenceScale}): median {t.MedianMs:F1} ms/image over {t.Runs} runs (min {t.MinMs:F1}, max {t.MaxMs:F1}); {1000 / t.MedianMs:F2} images/s; peak RSS {t.PeakRssBytes / 1048576} MiB");
+        double peak = s.PeakGflops ?? TorchThreads() * InferenceBenchmark.ReferencePeakGflopsPerCore;
+        var rows = new List<InferenceTiming>();
+        var runs = backends.Select(b => (Name: b, Open: (Func<Predictor>)(() => Predictor.FromCheckpoint(s.Checkpoint!, s.Device, fused: b == "fused"))))
+            .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))));
+        var gmacs = new Dictionary<(int, int), double?>();
+        foreach (var (name, open) in runs)
+        {
+            using var predictor = open();
+            foreach (var (w, h) in sizes)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                if (!gmacs.TryGetValue((w, h), out var g)) gmacs[(w, h)] = g = s.NoFlops ? null : InferenceBenchmark.CountGMacs(predictor, w, h);
+                var t = InferenceBenchmark.Run(predictor, w, h, s.Runs, s.Warmup, g);
+                rows.Add(t);
+                AnsiConsole.WriteLine(Line(t, peak, predictor.Info.InferenceScale));
+            }
+        }
+        var table = new Table().AddColumns("backend", "size", "median ms", "min ms", "images/s", "GMACs", "GFLOP/s", "% of peak");
+        foreach (var t in rows)
+            table.AddRow(Markup.Escape(t.Backend), $"{t.Width}x{t.Height}", F(t.MedianMs, 1), F(t.MinMs, 1), F(1000 / t.MedianMs, 2),
+                t.GMacs is { } g ? F(g, 2) : "-", t.GflopsPerSecond is { } r ? F(r, 1) : "-", t.GflopsPerSecond is { } q ? F(100 * q / peak, 1) : "-");
+        AnsiConsole.Write(table);
+        AnsiConsole.WriteLine($"peak fp32 {peak:F0} GFLOP/s assumed; GFLOP/s = 2 × MACs / median time (image decode excluded, normalisation and arg-max included); peak RSS {rows.Max(r => r.PeakRssBytes) / 1048576} MiB (process-wide)");
         return 0;
+    }
+
+    static int TorchThreads() => TorchSharp.torch.get_num_threads();
+
+    static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
+
+    static string Line(InferenceTiming t, double peak, double scale) =>
+        $"{t.Backend}: {t.Width}x{t.Height} (inference scale {scale}): median {F(t.MedianMs, 1)} ms/image over {t.Runs} runs (min {F(t.MinMs, 1)}, max {F(t.MaxMs, 1)}); " +
+        $"{F(1000 / t.MedianMs, 2)} images/s" + (t.GflopsPerSecond is { } r ? $"; {F(r, 1)} GFLOP/s ({F(100 * r / peak, 1)} % of {F(peak, 0)})" : "");
+
+    static (int W, int H) ParseSize(string size)
+    {
+        var parts = size.ToLowerInvariant().Split('x');
+        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 1 || h < 1)
+            throw new SharpSegException($"--size {size}: expected WIDTHxHEIGHT, e.g. 480x360.");
+        return (w, h);
     }
 }

@@ -11,6 +11,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
+        [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
         [CommandOption("-s|--split <SPLIT>")][Description("Split to evaluate (default: val)")] public string Split { get; init; } = "val";
@@ -22,13 +24,13 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
+        string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
         if (s.Worst != null && s.Report == null) throw new SharpSegException("--worst needs --report DIR (the worst images are shown in the HTML report).");
-        var request = new EvaluationRequest(s.Checkpoint, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Report, s.Worst ?? 8);
+        var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Eager, s.Report, s.Worst ?? 8);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
-        string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Checkpoint))!, $"metrics-{s.Split}.json");
+        string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, $"metrics-{s.Split}.json");
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
         AnsiConsole.MarkupLine($"Metrics written to {Markup.Escape(outPath)}");
         if (result.ReportPath != null) AnsiConsole.MarkupLine($"Report written to {Markup.Escape(result.ReportPath)}");

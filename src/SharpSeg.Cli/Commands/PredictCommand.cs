@@ -10,6 +10,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
+        [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last; same masks, faster)")] public bool Eager { get; init; }
         [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
         [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png, _summary.json")] public string? Out { get; init; }
         [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;
@@ -19,12 +21,12 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
+        string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities };
         var files = ImageInputs.Resolve(s.Input);
-        using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
+        using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames);
         var failures = new List<string>();
         ProgressRunner.Run("predicting", progress =>

@@ -6,12 +6,13 @@ using SharpSeg.Reports;
 namespace SharpSeg.Evaluation;
 
 /// <summary>
-/// What to evaluate: a checkpoint on one split of a dataset, optionally with tiling/TTA (<paramref name="Inference"/>,
-/// null = whole image). With <paramref name="ReportDirectory"/> an HTML report (<see cref="EvaluationReport"/>) showing
-/// the <paramref name="WorstImages"/> lowest-mIoU images is written there.
+/// What to evaluate: a checkpoint (or an exported .onnx model) on one split of a dataset, optionally with tiling/TTA
+/// (<paramref name="Inference"/>, null = whole image). With <paramref name="ReportDirectory"/> an HTML report
+/// (<see cref="EvaluationReport"/>) showing the <paramref name="WorstImages"/> lowest-mIoU images is written there.
 /// </summary>
+/// <param name="Eager">Run a checkpoint exactly as trained instead of BatchNorm-folded and channels-last.</param>
 public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null,
-    string? ReportDirectory = null, int WorstImages = 8);
+    bool Eager = false, string? ReportDirectory = null, int WorstImages = 8);
 
 /// <summary>Metrics over a split, how many images they cover, and the HTML report's path when one was asked for.</summary>
 public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images, string? ReportPath = null);
@@ -22,7 +23,7 @@ public static class EvaluationRunner
     /// <param name="progress">Receives (images done, images total).</param>
     public static EvaluationResult Run(EvaluationRequest request, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var predictor = Predictor.FromCheckpoint(request.Checkpoint, request.Device);
+        using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
         var datasetNames = spec.Classes.Classes.Select(c => c.Name).ToList();
         if (!datasetNames.SequenceEqual(predictor.ClassNames))
@@ -34,7 +35,7 @@ public static class EvaluationRunner
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
         if (request.WorstImages < 0) throw new SharpSegException($"--worst {request.WorstImages}: must be 0 or more.");
-        var evaluator = new Evaluator(predictor.Model, predictor.Normalization, predictor.ClassNames, predictor.Device, predictor.Info.InferenceScale, request.Inference);
+        var evaluator = new Evaluator(predictor.Backend, predictor.Normalization, predictor.ClassNames, predictor.Info.InferenceScale, request.Inference);
         var report = request.ReportDirectory == null ? null : new EvaluationReport(spec.Classes, request.WorstImages);
         var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))),
             report == null ? null : report.Add, cancellationToken);

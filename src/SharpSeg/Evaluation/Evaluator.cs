@@ -15,9 +15,9 @@ namespace SharpSeg.Evaluation;
 /// </summary>
 public sealed class Evaluator
 {
-    readonly SegmentationModel _model;
+    readonly SegmentationModel? _model;
+    readonly IInferenceBackend _backend;
     readonly Normalization _normalization;
-    readonly Device _device;
     readonly IReadOnlyList<string> _classNames;
 
     readonly double _inferenceScale;
@@ -28,8 +28,21 @@ public sealed class Evaluator
     /// <param name="options">Tiling and test-time augmentation (null = whole image, no TTA), so TTA and tiling can be measured.</param>
     public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null, double inferenceScale = 1.0,
         InferenceOptions? options = null)
+        : this(new TorchInferenceBackend(model, model.NumClasses, device), normalization, classNames, inferenceScale, options)
     {
-        _model = model; _normalization = normalization; _classNames = classNames; _device = device ?? CPU; _inferenceScale = inferenceScale;
+        _model = model;
+    }
+
+    /// <summary>Evaluates any backend (TorchSharp, ONNX Runtime) with the same pipeline.</summary>
+    /// <param name="backend">Normalised images → logits.</param>
+    /// <param name="normalization">The normalisation the model was trained with.</param>
+    /// <param name="classNames">Class names (their count is the number of classes).</param>
+    /// <param name="inferenceScale">Images are resized by this factor before the network and the logits resized back.</param>
+    /// <param name="options">Tiling and test-time augmentation (null = whole image, no TTA).</param>
+    public Evaluator(IInferenceBackend backend, Normalization normalization, IReadOnlyList<string> classNames, double inferenceScale = 1.0, InferenceOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        _backend = backend; _normalization = normalization; _classNames = classNames; _inferenceScale = inferenceScale;
         _options = options ?? InferenceOptions.Default;
         _options.Validate();
     }
@@ -46,8 +59,8 @@ public sealed class Evaluator
     {
         int classes = _classNames.Count;
         var total = new ConfusionMatrix(classes);
-        bool wasTraining = _model.training;
-        _model.eval();
+        bool wasTraining = _model?.training ?? false;
+        _model?.eval();
         try
         {
             using var noGrad = torch.no_grad();
@@ -56,8 +69,8 @@ public sealed class Evaluator
             {
                 using var scope = NewDisposeScope();
                 LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, _options)
-                    ? PredictMask(_model, sample.Image, _normalization, _device, _inferenceScale)
-                    : new SlidingWindowPredictor(_model, _model.NumClasses, _normalization, _device, _inferenceScale).Predict(sample.Image, _options, cancellationToken: cancellationToken).Mask;
+                    ? PredictMask(_backend, sample.Image, _normalization, _inferenceScale)
+                    : new SlidingWindowPredictor(_backend, _normalization, _inferenceScale).Predict(sample.Image, _options, cancellationToken: cancellationToken).Mask;
                 var imageMatrix = new ConfusionMatrix(classes);
                 imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
                 total.Merge(imageMatrix);
@@ -67,7 +80,7 @@ public sealed class Evaluator
         }
         finally
         {
-            if (wasTraining) _model.train();
+            if (wasTraining) _model!.train();
         }
         return SegmentationMetrics.From(total, _classNames);
     }
@@ -76,20 +89,39 @@ public sealed class Evaluator
     /// Runs the model on one image (whole, any size) and returns the arg-max class per pixel at the image's size.
     /// With <paramref name="inferenceScale"/> ≠ 1 the image is resized before the network and the logits resized back.
     /// </summary>
-    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device, double inferenceScale = 1.0)
+    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device, double inferenceScale = 1.0) =>
+        PredictMask(new TorchInferenceBackend(model, model.NumClasses, device), image, normalization, inferenceScale);
+
+    /// <summary>
+    /// <see cref="PredictMask(SegmentationModel, RgbImage, Normalization, Device, double)"/> for any backend. An ONNX
+    /// model exported with --argmax gives class indices directly (resized back by nearest neighbour).
+    /// </summary>
+    public static LabelMask PredictMask(IInferenceBackend backend, RgbImage image, Normalization normalization, double inferenceScale = 1.0)
     {
+        ArgumentNullException.ThrowIfNull(backend);
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
-        Tensor input = ImageTensors.ToTensor(image, normalization).to(device);
+        Tensor input = ImageTensors.ToTensor(image, normalization).to(backend.Device);
         if (inferenceScale != 1.0)
         {
             long h = Math.Max(1, (long)Math.Round(image.Height * inferenceScale)), w = Math.Max(1, (long)Math.Round(image.Width * inferenceScale));
             input = nn.functional.interpolate(input, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
-        Tensor logits = model.forward(input);
-        if (inferenceScale != 1.0)
-            logits = nn.functional.interpolate(logits, size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Bilinear, align_corners: false);
-        Tensor labels = logits.argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
+        Tensor labels;
+        if (backend is Onnx.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
+        {
+            labels = labelled.Labels(input);
+            if (inferenceScale != 1.0)
+                labels = nn.functional.interpolate(labels.unsqueeze(1).to(ScalarType.Float32), size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Nearest).squeeze(1);
+            labels = labels.squeeze(0).to(ScalarType.Byte).cpu().contiguous();
+        }
+        else
+        {
+            Tensor logits = backend.Logits(input);
+            if (inferenceScale != 1.0)
+                logits = nn.functional.interpolate(logits, size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Bilinear, align_corners: false);
+            labels = logits.argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
+        }
         var mask = new LabelMask(image.Width, image.Height);
         labels.data<byte>().CopyTo(mask.Labels);
         return mask;

@@ -12,27 +12,43 @@ using static TorchSharp.torch;
 namespace SharpSeg.Inference;
 
 /// <summary>
-/// A trained model ready to segment images: built from a checkpoint alone (model config, weights, classes,
-/// normalisation, image channels all come from it). Images of any size; the model pads and crops internally.
+/// A trained model ready to segment images, from a checkpoint or an exported ONNX file alone (model config, weights,
+/// classes, normalisation, image channels and inference scale all come from it). Images of any size; the model pads
+/// and crops internally. The network runs behind an <see cref="IInferenceBackend"/>: TorchSharp (by default with
+/// BatchNorm folded and channels-last on the CPU, <see cref="TorchInferenceBackend.Fused"/>) or ONNX Runtime.
 /// </summary>
 public sealed class Predictor : IDisposable
 {
-    Predictor(SegmentationModel model, CheckpointInfo info, Device device)
+    readonly SegmentationModel? _model;
+
+    Predictor(IInferenceBackend backend, CheckpointInfo info, SegmentationModel? model)
     {
-        Model = model; Info = info; Device = device;
+        Backend = backend; Info = info; _model = model;
         Normalization = new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
         Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
     }
 
-    public SegmentationModel Model { get; }
+    /// <summary>The network that runs.</summary>
+    public IInferenceBackend Backend { get; }
+
+    /// <summary>The TorchSharp model of a checkpoint predictor (folded for inference unless loaded with
+    /// <c>fused: false</c>); an ONNX predictor has none (<see cref="InvalidOperationException"/>).</summary>
+    public SegmentationModel Model => _model ?? throw new InvalidOperationException("an ONNX Runtime predictor has no TorchSharp model");
+
     public CheckpointInfo Info { get; }
-    public Device Device { get; }
+    public Device Device => Backend.Device;
     public Normalization Normalization { get; }
     public IReadOnlyList<string> ClassNames => Info.Classes.Select(c => c.Name).ToList();
     public IReadOnlyList<Rgb> Colours { get; }
 
-    /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").</summary>
-    public static Predictor FromCheckpoint(string path, string? device = "cpu")
+    /// <summary>Loads a checkpoint (<c>.ckpt</c>) or an exported ONNX model (<c>.onnx</c>), chosen by the extension.</summary>
+    public static Predictor Load(string path, string? device = "cpu", bool fused = true) =>
+        Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) ? FromOnnx(path) : FromCheckpoint(path, device, fused);
+
+    /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").
+    /// <paramref name="fused"/>: fold BatchNorms into convolutions and (on the CPU) run channels-last, which is faster
+    /// and gives the same logits within float rounding; false runs the model exactly as trained.</summary>
+    public static Predictor FromCheckpoint(string path, string? device = "cpu", bool fused = true)
     {
         var ckpt = Checkpoint.Load(path);
         var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{path}: checkpoint has no model config.");
@@ -41,7 +57,18 @@ public sealed class Predictor : IDisposable
         ckpt.LoadWeights(model);
         model.to(dev);
         model.eval();
-        return new Predictor(model, ckpt.Info, dev);
+        var backend = fused
+            ? TorchInferenceBackend.Fused(model, dev, channelsLast: dev.type == DeviceType.CPU)
+            : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager");
+        return new Predictor(backend, ckpt.Info, model);
+    }
+
+    /// <summary>Loads an ONNX model exported by SharpSeg and runs it with ONNX Runtime on the CPU
+    /// (<paramref name="threads"/>: 0 = TorchSharp's thread count).</summary>
+    public static Predictor FromOnnx(string path, int threads = 0)
+    {
+        var backend = Onnx.OnnxRuntimeBackend.Load(path, threads);
+        return new Predictor(backend, backend.Metadata.Info, null);
     }
 
     /// <summary>Decodes an image file with the channel count the model was trained on.</summary>
@@ -52,7 +79,7 @@ public sealed class Predictor : IDisposable
     {
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
-        return Evaluator.PredictMask(Model, image, Normalization, Device, Info.InferenceScale);
+        return Evaluator.PredictMask(Backend, image, Normalization, Info.InferenceScale);
     }
 
     /// <summary>
@@ -75,8 +102,8 @@ public sealed class Predictor : IDisposable
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
         options.Validate();
-        if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Model.NumClasses, 1, 0);
-        return new SlidingWindowPredictor(Model, Model.NumClasses, Normalization, Device, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
+        if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Backend.Classes, 1, 0);
+        return new SlidingWindowPredictor(Backend, Normalization, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
     }
 
     /// <summary>True when <paramref name="options"/> amount to plain whole-image inference of <paramref name="image"/>.</summary>
@@ -84,5 +111,9 @@ public sealed class Predictor : IDisposable
         (options.TileSize is not int t || (image.Width <= t && image.Height <= t))
         && (options.Tta is null || options.Tta.IsIdentity) && !options.KeepProbabilities;
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Backend.Dispose();
+        _model?.Dispose();
+    }
 }

@@ -24,26 +24,37 @@ namespace SharpSeg.Inference;
 /// <para>Inference scale: each tile is resized by the checkpoint's inference scale (times the TTA scale) before the
 /// network and its logits resized back to the tile. The tile grid is therefore laid in original image pixels, and a
 /// tile of 512 always covers 512×512 image pixels whatever the scale; at scale 1 nothing is resized. Whole-image
-/// inference does the same to the whole image, matching <see cref="Evaluation.Evaluator.PredictMask"/>.</para>
+/// inference does the same to the whole image, matching <c>Evaluator.PredictMask</c>.</para>
 /// </remarks>
 public sealed class SlidingWindowPredictor
 {
-    readonly nn.Module<Tensor, Tensor> _model;
+    readonly IInferenceBackend _backend;
     readonly int _classes;
     readonly Normalization _normalization;
     readonly Device _device;
     readonly double _inferenceScale;
 
-    /// <param name="model">Image batch <c>[1, Cin, h, w]</c> (normalised) → logits <c>[1, classes, h, w]</c>, in eval mode.</param>
+    /// <param name="model">Image batch <c>[1, Cin, h, w]</c> (normalised) → logits <c>[1, classes, h, w]</c>, in eval mode
+    /// (run as it is: a <see cref="TorchInferenceBackend"/> without channels-last).</param>
     /// <param name="classes">Logit channels C (at most 255).</param>
     /// <param name="normalization">The normalisation the model was trained with.</param>
     /// <param name="device">Where the model runs; accumulation is always on the CPU.</param>
     /// <param name="inferenceScale">The checkpoint's inference scale (1 = native resolution).</param>
     public SlidingWindowPredictor(nn.Module<Tensor, Tensor> model, int classes, Normalization normalization, Device? device = null, double inferenceScale = 1.0)
+        : this(new TorchInferenceBackend(model, classes, device), normalization, inferenceScale)
     {
-        if (classes < 1 || classes > LabelMask.MaxClasses) throw new ArgumentOutOfRangeException(nameof(classes), $"classes must be 1..{LabelMask.MaxClasses}, got {classes}");
+    }
+
+    /// <param name="backend">The network (TorchSharp or ONNX Runtime): normalised images → logits.</param>
+    /// <param name="normalization">The normalisation the model was trained with.</param>
+    /// <param name="inferenceScale">The checkpoint's inference scale (1 = native resolution).</param>
+    public SlidingWindowPredictor(IInferenceBackend backend, Normalization normalization, double inferenceScale = 1.0)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        int classes = backend.Classes;
+        if (classes < 1 || classes > LabelMask.MaxClasses) throw new ArgumentOutOfRangeException(nameof(backend), $"classes must be 1..{LabelMask.MaxClasses}, got {classes}");
         if (!(inferenceScale > 0)) throw new ArgumentOutOfRangeException(nameof(inferenceScale), "inference scale must be positive");
-        _model = model; _classes = classes; _normalization = normalization; _device = device ?? CPU; _inferenceScale = inferenceScale;
+        _backend = backend; _classes = classes; _normalization = normalization; _device = backend.Device; _inferenceScale = inferenceScale;
     }
 
     /// <summary>Tile origins along one axis of <paramref name="length"/> pixels: 0, stride, 2·stride, …, length − tile.</summary>
@@ -145,7 +156,7 @@ public sealed class SlidingWindowPredictor
             }
             for (int f = 0; f < (tta.HorizontalFlip ? 2 : 1); f++)
             {
-                Tensor logits = f == 0 ? _model.call(scaled) : _model.call(scaled.flip(3)).flip(3);
+                Tensor logits = f == 0 ? _backend.Logits(scaled) : _backend.Logits(scaled.flip(3)).flip(3);
                 if (logits.shape[2] != h || logits.shape[3] != w)
                     logits = nn.functional.interpolate(logits, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
                 Tensor p = logits.softmax(1);

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -7,7 +8,7 @@ namespace SharpSeg.Models;
 /// The U-Net double convolution: (3×3 conv → [BatchNorm] → ReLU) × 2, padding 1, so <c>[N, in, H, W] → [N, out, H, W]</c>.
 /// With BatchNorm the convolutions have no bias (BatchNorm's shift makes it redundant).
 /// </summary>
-internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
+internal sealed class ConvBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> layers;
 
@@ -25,4 +26,6 @@ internal sealed class ConvBlock : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => layers.forward(x);
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => graph.Module(layers, x);
 }

@@ -1,5 +1,6 @@
 using SharpSeg.Models.Decoders;
 using SharpSeg.Models.Encoders;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,7 +16,7 @@ namespace SharpSeg.Models;
 /// An optional auxiliary head (torchvision's FCNHead on <see cref="Encoders.Encoder.AuxStage"/>, e.g. ResNet's layer3) gives
 /// deep supervision in training: <see cref="ForwardWithAux"/> returns both logits; <see cref="forward"/> never runs it.
 /// </remarks>
-public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
+public sealed class SegmentationModel : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly Encoder encoder;
     private readonly Decoder decoder;
@@ -127,5 +128,16 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>
             InputPadding.Reflect when ph < h && pw < w => nn.functional.pad(x, pad, PaddingModes.Reflect),
             _ => nn.functional.pad(x, pad, PaddingModes.Replicate),
         };
+    }
+
+    /// <summary>ONNX graph of <see cref="forward"/>: pad to the output stride, encoder, decoder, head, resize to the padded
+    /// size, crop back. The aux head is not part of inference and is not exported.</summary>
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        ArgumentNullException.ThrowIfNull(graph);
+        var padded = graph.PadToMultiple(x, encoder.OutputStride, Padding);
+        var logits = graph.KeepFloat(graph.Module(head, decoder.ExportOnnx(graph, encoder.ExportOnnx(graph, padded))));
+        if (decoder.OutputStride != 1) logits = graph.ResizeLike(logits, padded);
+        return graph.CropLike(logits, x);
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -20,4 +21,8 @@ public abstract class Decoder : nn.Module<Tensor[], Tensor>
     /// <summary>True when the decoder already ends in its own classifier (LR-ASPP): its output channels are the class
     /// logits and <see cref="SegmentationModel"/> adds no 1×1 head.</summary>
     public virtual bool OutputsLogits => false;
+
+    /// <summary>Writes this decoder into an ONNX graph, mirroring <c>forward</c>: the encoder's feature maps → the
+    /// decoder's output. A decoder without an override cannot be exported (a <see cref="SharpSegException"/> names it).</summary>
+    public virtual OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features) => throw graph.Unsupported(this);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,5 +64,13 @@ public sealed class UNetDecoder : Decoder
         for (int k = 0; k < blocks.Count; k++)
             x = blocks[k].forward(x, features[features.Length - 2 - k]);
         return dropout is null ? x : dropout.forward(x);
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        OnnxValue x = features[^1];
+        for (int k = 0; k < blocks.Count; k++)
+            x = ((UNetUpBlock)blocks[k]).ExportOnnx(graph, x, features[features.Length - 2 - k]);
+        return dropout is null ? x : graph.Module(dropout, x);
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,5 +37,15 @@ internal sealed class UNetUpBlock : nn.Module<Tensor, Tensor, Tensor>
                 : nn.functional.interpolate(x, size: size, mode: InterpolationMode.Bilinear, align_corners: false);
         if (hasSkip) x = torch.cat([x, skip], dim: 1);
         return conv.forward(x);
+    }
+
+    /// <summary>ONNX graph of <see cref="forward"/>: the bilinear path always resizes to the skip's size (an exact
+    /// identity when the sizes already match, as at dilated stages).</summary>
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x, OnnxValue skip)
+    {
+        if (up is not null) x = graph.Module(up, x);
+        else x = graph.ResizeLike(x, skip);
+        if (hasSkip) x = graph.Concat([x, skip]);
+        return graph.Module(conv, x);
     }
 }

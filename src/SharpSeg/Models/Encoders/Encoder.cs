@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -38,4 +39,8 @@ public abstract class Encoder : nn.Module<Tensor, Tensor[]>
     /// <summary>The stage an auxiliary head reads (torchvision: ResNet's layer3, the second-deepest map; MobileNetV3:
     /// the stride-8 block). Default <c>Depth - 1</c>.</summary>
     public virtual int AuxStage => Depth - 1;
+
+    /// <summary>Writes this encoder into an ONNX graph, mirroring <c>forward</c>: the (padded) image → the feature maps,
+    /// stage 0 first. An encoder without an override cannot be exported (a <see cref="SharpSegException"/> names it).</summary>
+    public virtual OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => throw graph.Unsupported(this);
 }

@@ -1,4 +1,5 @@
 using SharpSeg.Models.Encoders.MobileNet;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -57,4 +58,6 @@ public sealed class MobileNetV2Encoder : Encoder
 
     /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of the output stride) → 6 maps, the input first.</summary>
     public override Tensor[] forward(Tensor x) => SequentialStages.Forward(features, StageEnds, x);
+
+    public override OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => SequentialStages.ExportOnnx(graph, features, StageEnds, x);
 }

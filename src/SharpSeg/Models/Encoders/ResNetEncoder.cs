@@ -1,4 +1,5 @@
 using SharpSeg.Models.Encoders.ResNet;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -100,6 +101,16 @@ public sealed class ResNetEncoder : Encoder
         var f2 = layer2.call(f1);
         var f3 = layer3.call(f2);
         var f4 = layer4.call(f3);
+        return [x, stem, f1, f2, f3, f4];
+    }
+
+    public override OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var stem = graph.Relu(graph.Conv(conv1, bn1, x));
+        var f1 = graph.Module(layer1, graph.Module(maxpool, stem));
+        var f2 = graph.Module(layer2, f1);
+        var f3 = graph.Module(layer3, f2);
+        var f4 = graph.Module(layer4, f3);
         return [x, stem, f1, f2, f3, f4];
     }
 }

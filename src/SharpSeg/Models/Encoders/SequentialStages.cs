@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Models.Encoders;
@@ -24,4 +25,18 @@ internal static class SequentialStages
 
     /// <summary>Strides of the returned maps: 1, 2, 4, 8, then 16 and the output stride (dilation keeps deeper maps at it).</summary>
     public static int[] Strides(int outputStride) => [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
+
+    /// <summary>ONNX graph of <see cref="Forward"/>.</summary>
+    public static OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, IList<nn.Module<Tensor, Tensor>> blocks, IReadOnlyList<int> stageEnds, OnnxValue x)
+    {
+        var outputs = new OnnxValue[stageEnds.Count + 1];
+        outputs[0] = x;
+        int stage = 0;
+        for (int i = 0; i < blocks.Count && stage < stageEnds.Count; i++)
+        {
+            x = graph.Module(blocks[i], x);
+            if (i == stageEnds[stage]) outputs[++stage] = x;
+        }
+        return outputs;
+    }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -53,6 +54,19 @@ public sealed class UNetEncoder : Encoder
         {
             if (i > 0) h = pool.forward(h);
             h = stages[i].forward(h);
+            features[i] = h;
+        }
+        return features;
+    }
+
+    public override OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var features = new OnnxValue[stages.Count];
+        OnnxValue h = x;
+        for (int i = 0; i < stages.Count; i++)
+        {
+            if (i > 0) h = graph.Module(pool, h);
+            h = graph.Module(stages[i], h);
             features[i] = h;
         }
         return features;

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace SharpSeg.Models.Decoders.DeepLab;
 
 /// <summary>torchvision's ASPP: parallel 1×1 conv, three 3×3 atrous convs (rates) and image pooling, each → BN → ReLU,
 /// concatenated, projected by 1×1 conv → BN → ReLU → dropout 0.5. <c>[N, in, h, w] → [N, out, h, w]</c>.</summary>
-internal sealed class Aspp : nn.Module<Tensor, Tensor>
+internal sealed class Aspp : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> convs;
     private readonly nn.Module<Tensor, Tensor> project;
@@ -36,4 +37,7 @@ internal sealed class Aspp : nn.Module<Tensor, Tensor>
         for (int i = 0; i < convs.Count; i++) branches[i] = convs[i].call(x);
         return project.call(torch.cat(branches, dim: 1));
     }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) =>
+        graph.Module(project, graph.Concat(Enumerable.Range(0, convs.Count).Select(i => graph.Module(convs[i], x)).ToArray()));
 }

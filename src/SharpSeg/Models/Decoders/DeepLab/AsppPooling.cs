@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Decoders.DeepLab;
 /// <summary>ASPP's image-level branch: global average pool → 1×1 conv → BN → ReLU → bilinear upsampling back to the
 /// input size. (In training its BatchNorm sees one value per channel per image, so batches need at least 2 images,
 /// as in torchvision.)</summary>
-internal sealed class AsppPooling : nn.Module<Tensor, Tensor>
+internal sealed class AsppPooling : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> pool, conv;
 
@@ -19,4 +20,6 @@ internal sealed class AsppPooling : nn.Module<Tensor, Tensor>
 
     public override Tensor forward(Tensor x) =>
         nn.functional.interpolate(conv.call(pool.call(x)), size: [x.shape[2], x.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => graph.ResizeLike(graph.Module(conv, graph.Module(pool, x)), x);
 }

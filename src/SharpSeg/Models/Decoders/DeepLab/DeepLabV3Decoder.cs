@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,4 +37,6 @@ public sealed class DeepLabV3Decoder : Decoder
 
     /// <summary>Encoder maps (highest resolution first) → <c>[N, 256, H / OutputStride, W / OutputStride]</c>.</summary>
     public override Tensor forward(Tensor[] features) => conv.call(aspp.call(features[^1]));
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features) => graph.Module(conv, graph.Module(aspp, features[^1]));
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -48,5 +49,13 @@ public sealed class DeepLabV3PlusDecoder : Decoder
         var high = asppConv.call(aspp.call(features[^1]));
         high = nn.functional.interpolate(high, size: [low.shape[2], low.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
         return fuse.call(torch.cat([high, low], dim: 1));
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        var low = graph.Module(lowProject, features[lowStage]);
+        var high = graph.Module(asppConv, graph.Module(aspp, features[^1]));
+        high = graph.ResizeLike(high, low);
+        return graph.Module(fuse, graph.Concat([high, low]));
     }
 }

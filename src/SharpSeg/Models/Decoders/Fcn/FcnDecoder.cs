@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -29,4 +30,6 @@ public sealed class FcnDecoder : Decoder
 
     /// <summary>Encoder maps → <c>[N, C/4, H / OutputStride, W / OutputStride]</c>.</summary>
     public override Tensor forward(Tensor[] features) => head.call(features[^1]);
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features) => graph.Module(head, features[^1]);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -14,6 +15,7 @@ public sealed class FpnDecoder : Decoder
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> laterals, segBlocks;
     private readonly nn.Module<Tensor, Tensor> dropout;
     private readonly int firstStage;
+    private readonly int[] strides;
 
     /// <param name="encoderChannels">The encoder's channels per stage (the last four are used).</param>
     /// <param name="encoderStrides">The encoder's strides; the first used stage sets the output stride (4 for ResNet).</param>
@@ -25,6 +27,7 @@ public sealed class FpnDecoder : Decoder
     {
         if (encoderChannels.Count < 4) throw new ArgumentException("FPN needs an encoder with at least 3 downsampling stages", nameof(encoderChannels));
         firstStage = encoderChannels.Count - 4;
+        strides = encoderStrides.ToArray();
         OutputStride = encoderStrides[firstStage];
         var lat = new List<nn.Module<Tensor, Tensor>>();
         var seg = new List<nn.Module<Tensor, Tensor>>();
@@ -66,5 +69,23 @@ public sealed class FpnDecoder : Decoder
             merged = merged + y;
         }
         return dropout.call(merged);
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        int levels = laterals.Count;
+        var pyramid = new OnnxValue[levels];
+        pyramid[levels - 1] = graph.Module(laterals[levels - 1], features[^1]);
+        for (int k = levels - 2; k >= 0; k--)
+        {
+            var lateral = graph.Module(laterals[k], features[firstStage + k]);
+            var top = pyramid[k + 1];
+            if (strides[firstStage + k + 1] != strides[firstStage + k]) top = graph.ResizeLike(top, lateral, OnnxGraphBuilder.Interpolation.Nearest);
+            pyramid[k] = graph.Add(lateral, top);
+        }
+        OnnxValue merged = graph.Module(segBlocks[0], pyramid[0]);
+        for (int k = 1; k < levels; k++)
+            merged = graph.Add(merged, graph.ResizeLike(graph.Module(segBlocks[k], pyramid[k]), merged));
+        return graph.Module(dropout, merged);
     }
 }

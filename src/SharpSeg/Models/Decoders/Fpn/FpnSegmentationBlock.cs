@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace SharpSeg.Models.Decoders.Fpn;
 
 /// <summary>SMP's FPN segmentation block: 3×3 conv → GroupNorm(32) → ReLU, each followed by ×2 bilinear upsampling
 /// while the map is coarser than stride 4 (at least one conv). <c>[N, in, H/s, W/s] → [N, out, H/4, W/4]</c>.</summary>
-internal sealed class FpnSegmentationBlock : nn.Module<Tensor, Tensor>
+internal sealed class FpnSegmentationBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> blocks;
     private readonly int stride, targetStride;
@@ -43,6 +44,21 @@ internal sealed class FpnSegmentationBlock : nn.Module<Tensor, Tensor>
             if (s > targetStride)
             {
                 x = nn.functional.interpolate(x, size: [x.shape[2] * 2, x.shape[3] * 2], mode: InterpolationMode.Bilinear, align_corners: true);
+                s /= 2;
+            }
+        }
+        return x;
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        int s = stride;
+        foreach (var block in blocks)
+        {
+            x = graph.Module(block, x);
+            if (s > targetStride)
+            {
+                x = graph.ResizeBy(x, 2, OnnxGraphBuilder.Interpolation.Bilinear, alignCorners: true);
                 s /= 2;
             }
         }

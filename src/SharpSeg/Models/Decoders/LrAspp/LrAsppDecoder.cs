@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -47,5 +48,14 @@ public sealed class LrAsppDecoder : Decoder
         var x = cbr.call(high) * scale.call(high);
         x = nn.functional.interpolate(x, size: [low.shape[2], low.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
         return low_classifier.call(low) + high_classifier.call(x);
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        var low = features[lowStage];
+        var high = features[^1];
+        var x = graph.Mul(graph.Module(cbr, high), graph.Module(scale, high));
+        x = graph.ResizeLike(x, low);
+        return graph.Add(graph.Module(low_classifier, low), graph.Module(high_classifier, x));
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -35,4 +36,6 @@ public sealed class PspNetDecoder : Decoder
 
     /// <summary>Encoder maps → <c>[N, 512, H / OutputStride, W / OutputStride]</c>.</summary>
     public override Tensor forward(Tensor[] features) => bottleneck.call(ppm.call(features[^1]));
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features) => graph.Module(bottleneck, graph.Module(ppm, features[^1]));
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Decoders.PspNet;
 /// <summary>PSPNet's pyramid pooling module: for each bin size b, adaptive average pool to b×b → 1×1 conv C→C/#bins →
 /// BN → ReLU → bilinear upsampling; the branches are concatenated with the input: <c>[N, C, h, w] → [N, 2C, h, w]</c>
 /// (for 4 bins).</summary>
-internal sealed class PyramidPoolingModule : nn.Module<Tensor, Tensor>
+internal sealed class PyramidPoolingModule : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> stages;
 
@@ -33,5 +34,13 @@ internal sealed class PyramidPoolingModule : nn.Module<Tensor, Tensor>
         for (int i = 0; i < stages.Count; i++)
             parts[i + 1] = nn.functional.interpolate(stages[i].call(x), size: size, mode: InterpolationMode.Bilinear, align_corners: false);
         return torch.cat(parts, dim: 1);
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var parts = new OnnxValue[stages.Count + 1];
+        parts[0] = x;
+        for (int i = 0; i < stages.Count; i++) parts[i + 1] = graph.ResizeLike(graph.Module(stages[i], x), x);
+        return graph.Concat(parts);
     }
 }

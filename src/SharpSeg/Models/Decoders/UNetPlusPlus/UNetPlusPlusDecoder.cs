@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -78,5 +79,24 @@ public sealed class UNetPlusPlusDecoder : Decoder
             }
         // The last node has no skip; features[0] only gives it the full-resolution size.
         return Block(0, depth).call(dense[(0, depth - 1)], features[0]);
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        var f = features[1..].Reverse().ToArray();
+        var dense = new Dictionary<(int, int), OnnxValue>();
+        UNetUpBlock B(int d, int l) => (UNetUpBlock)Block(d, l);
+        for (int l = 0; l < depth; l++)
+            for (int d = 0; d < depth - l; d++)
+            {
+                if (l == 0) dense[(d, d)] = B(d, d).ExportOnnx(graph, f[d], f[d + 1]);
+                else
+                {
+                    int dl = d + l;
+                    var parts = Enumerable.Range(d + 1, dl - d).Select(i => dense[(i, dl)]).Append(f[dl + 1]).ToArray();
+                    dense[(d, dl)] = B(d, dl).ExportOnnx(graph, dense[(d, dl - 1)], graph.Concat(parts));
+                }
+            }
+        return B(0, depth).ExportOnnx(graph, dense[(0, depth - 1)], features[0]);
     }
 }

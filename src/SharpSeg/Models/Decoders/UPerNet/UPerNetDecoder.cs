@@ -1,4 +1,5 @@
 using SharpSeg.Models.Decoders.PspNet;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,7 @@ public sealed class UPerNetDecoder : Decoder
     private readonly nn.Module<Tensor, Tensor> ppm, pspBottleneck, fusion;
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> laterals, fpnConvs;
     private readonly int firstStage;
+    private readonly int[] strides;
 
     /// <param name="encoderChannels">The encoder's channels per stage (the last four are used).</param>
     /// <param name="encoderStrides">The encoder's strides; the first used stage sets the output stride.</param>
@@ -24,6 +26,7 @@ public sealed class UPerNetDecoder : Decoder
     {
         if (encoderChannels.Count < 4) throw new ArgumentException("UPerNet needs an encoder with at least 3 downsampling stages", nameof(encoderChannels));
         firstStage = encoderChannels.Count - 4;
+        strides = encoderStrides.ToArray();
         var pyramid = new PyramidPoolingModule("ppm", encoderChannels[^1], [1, 2, 3, 6], channels);
         ppm = pyramid;
         pspBottleneck = Conv2dNormActivation.Create(pyramid.OutChannels, channels, kernelSize: 3);
@@ -53,4 +56,19 @@ public sealed class UPerNetDecoder : Decoder
     private static Tensor Resize(Tensor x, Tensor like) =>
         x.shape[2] == like.shape[2] && x.shape[3] == like.shape[3] ? x
         : nn.functional.interpolate(x, size: [like.shape[2], like.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        var levels = new OnnxValue[4];
+        levels[3] = graph.Module(pspBottleneck, graph.Module(ppm, features[^1]));
+        for (int k = 0; k < 3; k++) levels[k] = graph.Module(laterals[k], features[firstStage + k]);
+        for (int k = 2; k >= 0; k--) levels[k] = graph.Add(levels[k], ResizeOnnx(graph, levels[k + 1], k + 1, levels[k], k));
+        for (int k = 0; k < 3; k++) levels[k] = graph.Module(fpnConvs[k], levels[k]);
+        for (int k = 1; k < 4; k++) levels[k] = ResizeOnnx(graph, levels[k], k, levels[0], 0);
+        return graph.Module(fusion, graph.Concat(levels));
+    }
+
+    /// <summary><see cref="Resize"/> in the graph: level strides are known, so equal sizes need no node.</summary>
+    private OnnxValue ResizeOnnx(OnnxGraphBuilder graph, OnnxValue x, int level, OnnxValue like, int likeLevel) =>
+        strides[firstStage + level] == strides[firstStage + likeLevel] ? x : graph.ResizeLike(x, like);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Encoders.MobileNet;
 /// <summary>torchvision's MobileNetV2 InvertedResidual: [1×1 expand → BN → ReLU6] → 3×3 depthwise (stride, dilation) →
 /// BN → ReLU6 → 1×1 project → BN, plus the input when stride 1 and channels match. Children named as torchvision's
 /// <c>conv.0.0.weight</c>… so state dicts map one to one.</summary>
-internal sealed class MobileNetV2InvertedResidual : nn.Module<Tensor, Tensor>
+internal sealed class MobileNetV2InvertedResidual : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> conv;
     private readonly bool useResidual;
@@ -26,4 +27,6 @@ internal sealed class MobileNetV2InvertedResidual : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => useResidual ? x + conv.call(x) : conv.call(x);
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => useResidual ? graph.Add(x, graph.Module(conv, x)) : graph.Module(conv, x);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Encoders.MobileNet;
 /// <summary>torchvision's MobileNetV3 InvertedResidual: [1×1 expand → BN → act] → k×k depthwise (stride 1 when dilated) →
 /// BN → act → [squeeze-excitation] → 1×1 project → BN, plus the input when stride 1 and channels match (children named
 /// <c>block.0.0.weight</c>… as in torchvision).</summary>
-internal sealed class MobileNetV3InvertedResidual : nn.Module<Tensor, Tensor>
+internal sealed class MobileNetV3InvertedResidual : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     /// <summary>torchvision's MobileNetV3 BatchNorm settings (<c>partial(nn.BatchNorm2d, eps=0.001, momentum=0.01)</c>).</summary>
     public const double BatchNormEps = 0.001, BatchNormMomentum = 0.01;
@@ -37,4 +38,6 @@ internal sealed class MobileNetV3InvertedResidual : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => useResidual ? x + block.call(x) : block.call(x);
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => useResidual ? graph.Add(x, graph.Module(block, x)) : graph.Module(block, x);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace SharpSeg.Models.Encoders.MobileNet;
 
 /// <summary>torchvision's SqueezeExcitation as MobileNetV3 uses it: global average pool → 1×1 conv <c>fc1</c> → ReLU →
 /// 1×1 conv <c>fc2</c> → Hardsigmoid, multiplied onto the input channels.</summary>
-internal sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
+internal sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> avgpool, fc1, activation, fc2, scaleActivation;
 
@@ -20,4 +21,7 @@ internal sealed class SqueezeExcitation : nn.Module<Tensor, Tensor>
     }
 
     public override Tensor forward(Tensor x) => x * scaleActivation.call(fc2.call(activation.call(fc1.call(avgpool.call(x)))));
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) =>
+        graph.Mul(x, graph.Module(scaleActivation, graph.Module(fc2, graph.Module(activation, graph.Module(fc1, graph.Module(avgpool, x))))));
 }

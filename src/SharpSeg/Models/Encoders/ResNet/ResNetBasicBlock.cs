@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Encoders.ResNet;
 /// <summary>torchvision's ResNet BasicBlock (ResNet-18/34): 3×3 conv → BN → ReLU → 3×3 conv → BN, plus the identity
 /// (or a 1×1 strided projection "downsample"), then ReLU. Unlike torchvision it accepts dilation &gt; 1 (as SMP does), so
 /// ResNet-18/34 can run at output stride 8 or 16.</summary>
-internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
+internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int Expansion = 1;
 
@@ -31,5 +32,13 @@ internal sealed class ResNetBasicBlock : nn.Module<Tensor, Tensor>
         Tensor y = relu.call(bn1.call(conv1.call(x)));
         y = bn2.call(conv2.call(y));
         return relu.call(y.add_(identity));
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        OnnxValue identity = downsample is null ? x : graph.Module(downsample, x);
+        OnnxValue y = graph.Relu(graph.Conv(conv1, bn1, x));
+        y = graph.Conv(conv2, bn2, y);
+        return graph.Relu(graph.Add(y, identity));
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -5,7 +6,7 @@ namespace SharpSeg.Models.Encoders.ResNet;
 
 /// <summary>torchvision's ResNet Bottleneck (ResNet-50/101, "v1.5": the stride sits on the 3×3 conv): 1×1 conv → BN →
 /// ReLU → 3×3 conv (stride, dilation) → BN → ReLU → 1×1 conv (×4 channels) → BN, plus identity/projection, then ReLU.</summary>
-internal sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
+internal sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     public const int Expansion = 4;
 
@@ -32,5 +33,14 @@ internal sealed class ResNetBottleneck : nn.Module<Tensor, Tensor>
         y = relu.call(bn2.call(conv2.call(y)));
         y = bn3.call(conv3.call(y));
         return relu.call(y.add_(identity));
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        OnnxValue identity = downsample is null ? x : graph.Module(downsample, x);
+        OnnxValue y = graph.Relu(graph.Conv(conv1, bn1, x));
+        y = graph.Relu(graph.Conv(conv2, bn2, y));
+        y = graph.Conv(conv3, bn3, y);
+        return graph.Relu(graph.Add(y, identity));
     }
 }

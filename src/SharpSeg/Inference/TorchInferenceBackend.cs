@@ -1,0 +1,58 @@
+using SharpSeg.Models;
+using SharpSeg.Models.Fusion;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Inference;
+
+/// <summary>A TorchSharp module as an <see cref="IInferenceBackend"/>, optionally fed channels-last inputs.</summary>
+public sealed class TorchInferenceBackend : IInferenceBackend
+{
+    readonly nn.Module<Tensor, Tensor> _model;
+    readonly bool _ownsModel;
+
+    /// <param name="model">Images <c>[N, Cin, H, W]</c> → logits <c>[N, classes, H, W]</c>, in eval mode.</param>
+    /// <param name="classes">Logit channels.</param>
+    /// <param name="device">Where the model lives.</param>
+    /// <param name="channelsLast">Convert inputs to channels-last (<see cref="ChannelsLast"/>) before the model.</param>
+    /// <param name="ownsModel">Dispose the model with the backend.</param>
+    /// <param name="description">What runs (for reports).</param>
+    public TorchInferenceBackend(nn.Module<Tensor, Tensor> model, int classes, Device? device = null, bool channelsLast = false, bool ownsModel = false,
+        string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        _model = model; Classes = classes; Device = device ?? CPU; ChannelsLast = channelsLast; _ownsModel = ownsModel;
+        Description = description ?? (channelsLast ? "TorchSharp, channels-last" : "TorchSharp");
+    }
+
+    /// <summary>
+    /// The fast CPU inference form of a model, in place: BatchNorms folded into their convolutions
+    /// (<see cref="BatchNormFolding.FoldInPlace"/>), convolution weights and inputs channels-last. The model can no
+    /// longer be trained or saved. Logits equal the eager model's within float rounding (1e-4, tested).
+    /// </summary>
+    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool channelsLast = true)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        int folded = BatchNormFolding.FoldInPlace(model);
+        if (channelsLast) Models.Fusion.ChannelsLast.ConvertWeights(model);
+        return new TorchInferenceBackend(model, model.NumClasses, device, channelsLast, ownsModel,
+            $"TorchSharp, {folded} BatchNorms folded{(channelsLast ? ", channels-last" : "")}");
+    }
+
+    /// <summary>The module that runs.</summary>
+    public nn.Module<Tensor, Tensor> Model => _model;
+
+    public int Classes { get; }
+    public Device Device { get; }
+    public string Description { get; }
+
+    /// <summary>True when inputs are converted to channels-last.</summary>
+    public bool ChannelsLast { get; }
+
+    public Tensor Logits(Tensor input) => _model.call(ChannelsLast ? Models.Fusion.ChannelsLast.Convert(input) : input);
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+    }
+}

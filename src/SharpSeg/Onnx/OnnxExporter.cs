@@ -1,0 +1,159 @@
+using System.Text.Json;
+using Google.Protobuf;
+using Microsoft.ML.OnnxRuntime;
+using SharpSeg.Data;
+using SharpSeg.Data.Augmentation;
+using SharpSeg.Imaging;
+using SharpSeg.IO;
+using SharpSeg.Models;
+using SharpSeg.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+using Proto = global::Onnx;
+
+namespace SharpSeg.Onnx;
+
+/// <summary>
+/// Exports a <see cref="SegmentationModel"/> to ONNX (opset <see cref="OnnxGraphBuilder.Opset"/>): graph written from
+/// SharpSeg's own modules (each module's <c>ExportOnnx</c> mirrors its forward), BatchNorms folded into convolutions,
+/// dynamic batch, height and width, the checkpoint's facts as <see cref="OnnxMetadata"/>, optionally a final ArgMax and
+/// int8 static quantisation (QDQ) calibrated on images.
+/// </summary>
+/// <remarks>Input <c>image</c>: float32 <c>[batch, C, height, width]</c>, normalised as the metadata says; output
+/// <c>logits</c> <c>[batch, classes, height, width]</c> (or <c>labels</c> <c>[batch, height, width]</c> int64).</remarks>
+public static class OnnxExporter
+{
+    /// <summary>Exports a checkpoint to <paramref name="outPath"/> (written atomically). <paramref name="progress"/>
+    /// receives (calibration images done, total) when quantising.</summary>
+    public static OnnxExportResult ExportCheckpoint(string checkpoint, string outPath, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress = null)
+    {
+        var ckpt = Checkpoint.Load(checkpoint);
+        var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{checkpoint}: checkpoint has no model config.");
+        using var model = ModelZoo.Create(config);
+        ckpt.LoadWeights(model);
+        return Export(model, ckpt.Info, outPath, options, progress);
+    }
+
+    /// <summary>Exports <paramref name="model"/> (its weights as they are; put in eval mode) with the class table and
+    /// normalisation of <paramref name="info"/> to <paramref name="outPath"/>.</summary>
+    public static OnnxExportResult Export(SegmentationModel model, CheckpointInfo info, string outPath, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress = null)
+    {
+        var proto = Build(model, info, options, progress, out int quantized);
+        var bytes = proto.ToByteArray();
+        AtomicFile.Write(outPath, s => s.Write(bytes));
+        return new OnnxExportResult(outPath, bytes.LongLength, proto.Graph.Node.Count, quantized, options.CalibrationImages?.Count ?? 0);
+    }
+
+    /// <summary>The ONNX model as bytes (what <see cref="Export"/> writes).</summary>
+    public static byte[] ToBytes(SegmentationModel model, CheckpointInfo info, OnnxExportOptions options) =>
+        Build(model, info, options, null, out _).ToByteArray();
+
+    static Proto.ModelProto Build(SegmentationModel model, CheckpointInfo info, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress, out int quantized)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(info);
+        ArgumentNullException.ThrowIfNull(options);
+        if (info.Classes.Count != model.NumClasses)
+            throw new SharpSegException($"the class table has {info.Classes.Count} classes but the model outputs {model.NumClasses} logits.");
+        bool wasTraining = model.training;
+        model.eval();
+        try
+        {
+            using var noGrad = torch.no_grad();
+            quantized = 0;
+            if (!options.Int8)
+                return Graph(model, info, null, options.ArgMax, "none");
+            var images = options.CalibrationImages!;
+            if (images.Count == 0) throw new SharpSegException("int8 export needs at least one calibration image.");
+            var calibration = Int8Plan.Calibration();
+            var calibrationModel = Graph(model, info, calibration, argMax: false, "calibration");
+            var ranges = Calibrate(calibrationModel, calibration.Points, images, info, progress);
+            quantized = ranges.Count;
+            string description = $"int8 static QDQ: uint8 activations (min/max over {images.Count} calibration images) at every Conv input and output, " +
+                "int8 per-output-channel symmetric Conv weights, int32 biases; other ops float32";
+            return Graph(model, info, Int8Plan.Quantization(ranges), options.ArgMax, description);
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+    }
+
+    static Proto.ModelProto Graph(SegmentationModel model, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization)
+    {
+        using var scope = torch.NewDisposeScope();
+        var g = new OnnxGraphBuilder(model, plan);
+        var x = g.Input("image", "batch", model.InChannels, "height", "width");
+        var logits = model.ExportOnnx(g, x);
+        if (argMax) g.Output(g.ArgMax(logits), "labels", Proto.TensorProto.Types.DataType.Int64, "batch", "height", "width");
+        else g.Output(logits, "logits", Proto.TensorProto.Types.DataType.Float, "batch", model.NumClasses, "height", "width");
+        if (plan is { Calibrating: true })
+            foreach (var point in plan.Points) g.Graph.Output.Add(OnnxGraphBuilder.ValueInfo(point, Proto.TensorProto.Types.DataType.Float, null));
+        var proto = new Proto.ModelProto
+        {
+            IrVersion = 8,
+            ProducerName = "SharpSeg",
+            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
+            DocString = $"SharpSeg {model.Config?.Architecture ?? "model"}/{model.Config?.Encoder ?? ""}: image → {(argMax ? "class indices" : "class logits")}",
+            Graph = g.Graph,
+        };
+        proto.OpsetImport.Add(new Proto.OperatorSetIdProto { Domain = "", Version = OnnxGraphBuilder.Opset });
+        new OnnxMetadata { Info = info, Output = argMax ? "labels" : "logits", Quantization = quantization }.WriteTo(proto);
+        return proto;
+    }
+
+    /// <summary>Runs the float32 graph with every calibration point as an output on each image (prepared as the
+    /// predictor would: normalised, resized by the inference scale) and returns each point's min/max.</summary>
+    static Dictionary<string, (float Min, float Max)> Calibrate(Proto.ModelProto model, IReadOnlyList<string> points, IReadOnlyList<RgbImage> images,
+        CheckpointInfo info, IProgress<(int Done, int Total)>? progress)
+    {
+        var normalization = new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
+        var ranges = points.Distinct().ToDictionary(p => p, _ => (Min: float.PositiveInfinity, Max: float.NegativeInfinity));
+        using var options = new SessionOptions { IntraOpNumThreads = torch.get_num_threads() };
+        using var session = new InferenceSession(model.ToByteArray(), options);
+        var names = ranges.Keys.ToArray();
+        for (int i = 0; i < images.Count; i++)
+        {
+            var image = images[i];
+            if (image.Channels != info.ImageChannels)
+                throw new SharpSegException($"calibration image {i} has {image.Channels} channels but the model expects {info.ImageChannels}.");
+            float[] data; long[] shape;
+            using (var scope = torch.NewDisposeScope())
+            {
+                var x = ImageTensors.ToTensor(image, normalization);
+                if (info.InferenceScale != 1.0)
+                {
+                    long h = Math.Max(1, (long)Math.Round(image.Height * info.InferenceScale)), w = Math.Max(1, (long)Math.Round(image.Width * info.InferenceScale));
+                    x = nn.functional.interpolate(x, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false).contiguous();
+                }
+                data = new float[x.numel()];
+                ImageTensors.FloatSpan(x).CopyTo(data);
+                shape = x.shape;
+            }
+            using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
+            using var runOptions = new RunOptions();
+            using var outputs = session.Run(runOptions, ["image"], [input], names);
+            for (int k = 0; k < names.Length; k++)
+            {
+                var span = outputs[k].GetTensorDataAsSpan<float>();
+                float lo = ranges[names[k]].Min, hi = ranges[names[k]].Max;
+                foreach (float v in span) { if (v < lo) lo = v; if (v > hi) hi = v; }
+                ranges[names[k]] = (lo, hi);
+            }
+            progress?.Report((i + 1, images.Count));
+        }
+        return ranges;
+    }
+
+    /// <summary>Up to <paramref name="count"/> images of a dataset split for int8 calibration, spread evenly over the
+    /// split (deterministic), decoded with the dataset's image channels.</summary>
+    public static IReadOnlyList<RgbImage> LoadCalibrationImages(string datasetYaml, string split = "train", int count = 32, string? dataRoot = null)
+    {
+        if (count < 1) throw new SharpSegException($"--calibration-images {count}: give at least 1.");
+        var spec = DatasetSpec.Load(datasetYaml, dataRoot);
+        var pairs = spec.ResolvePairs(split);
+        if (pairs.Count == 0) throw new SharpSegException($"{datasetYaml}: split '{split}' has no images to calibrate on.");
+        int n = Math.Min(count, pairs.Count);
+        return Enumerable.Range(0, n).Select(i => ImageFile.Load(pairs[(int)((long)i * pairs.Count / n)].ImagePath, spec.ImageChannels)).ToList();
+    }
+}

@@ -1,0 +1,88 @@
+using Microsoft.ML.OnnxRuntime;
+using SharpSeg.Data;
+using SharpSeg.Inference;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Onnx;
+
+/// <summary>
+/// An ONNX file exported by SharpSeg, run by ONNX Runtime (CPU) as an <see cref="IInferenceBackend"/>. The class table,
+/// normalisation and inference scale come from its <see cref="OnnxMetadata"/>.
+/// </summary>
+public sealed class OnnxRuntimeBackend : IInferenceBackend
+{
+    readonly InferenceSession _session;
+    readonly string _input, _output;
+
+    OnnxRuntimeBackend(InferenceSession session, OnnxMetadata metadata, string path)
+    {
+        _session = session; Metadata = metadata; Path = path;
+        _input = session.InputMetadata.Keys.Single();
+        _output = session.OutputMetadata.Keys.First();
+        Classes = metadata.Info.Classes.Count;
+        Description = $"ONNX Runtime {(metadata.Quantization == "none" ? "fp32" : "int8")} ({System.IO.Path.GetFileName(path)})";
+    }
+
+    /// <summary>Opens an exported model. <paramref name="threads"/>: intra-op threads (0: TorchSharp's thread count, so
+    /// both engines are compared on the same cores). A missing or foreign file is a one-line <see cref="SharpSegException"/>.</summary>
+    public static OnnxRuntimeBackend Load(string path, int threads = 0)
+    {
+        if (!File.Exists(path)) throw new SharpSegException($"{path}: ONNX model not found.");
+        var options = new SessionOptions { IntraOpNumThreads = threads > 0 ? threads : torch.get_num_threads(), InterOpNumThreads = 1 };
+        InferenceSession session;
+        try { session = new InferenceSession(path, options); }
+        catch (OnnxRuntimeException e) { throw new SharpSegException($"{path}: ONNX Runtime cannot load this model ({e.Message.Split('\n')[0]})."); }
+        try
+        {
+            var metadata = OnnxMetadata.Read(session.ModelMetadata.CustomMetadataMap, path);
+            if (session.InputMetadata.Count != 1) throw new SharpSegException($"{path}: expected one input (the image), found {session.InputMetadata.Count}.");
+            return new OnnxRuntimeBackend(session, metadata, path);
+        }
+        catch
+        {
+            session.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The file's metadata (class table, normalisation, output kind, quantisation).</summary>
+    public OnnxMetadata Metadata { get; }
+
+    /// <summary>The file.</summary>
+    public string Path { get; }
+
+    public int Classes { get; }
+    public Device Device => CPU;
+    public string Description { get; }
+
+    /// <summary>Logits of a batch; for a model exported with --argmax, a <see cref="SharpSegException"/> (use <see cref="Labels"/>).</summary>
+    public Tensor Logits(Tensor input)
+    {
+        if (Metadata.OutputsLabels)
+            throw new SharpSegException($"{Path}: exported with --argmax, the model outputs class indices, not logits; tiling, TTA and evaluation need logits: export without --argmax.");
+        return Run(input, ScalarType.Float32);
+    }
+
+    /// <summary>Class indices <c>[N, H, W]</c> (int64) of a model exported with --argmax.</summary>
+    public Tensor Labels(Tensor input) => Run(input, ScalarType.Int64);
+
+    Tensor Run(Tensor input, ScalarType outputType)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        var x = input.to(ScalarType.Float32).cpu().contiguous();
+        var data = new float[x.numel()];
+        ImageTensors.FloatSpan(x).CopyTo(data);
+        using var value = OrtValue.CreateTensorValueFromMemory(data, x.shape);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [_input], [value], [_output]);
+        var result = outputs[0];
+        var shape = result.GetTensorTypeAndShape().Shape;
+        var t = torch.empty(shape, dtype: outputType);
+        if (outputType == ScalarType.Float32) result.GetTensorDataAsSpan<float>().CopyTo(ImageTensors.FloatSpan(t));
+        else result.GetTensorDataAsSpan<long>().CopyTo(ImageTensors.Int64Span(t));
+        return t;
+    }
+
+    public void Dispose() => _session.Dispose();
+}

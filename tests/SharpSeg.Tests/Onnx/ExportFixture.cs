@@ -1,0 +1,50 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using SharpSeg.Models;
+using SharpSeg.Training;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Tests.Onnx;
+
+/// <summary>Tiny models with realistic BatchNorm statistics and the checkpoint facts an export needs.</summary>
+public static class ExportFixture
+{
+    /// <summary>A registered tiny model with its BatchNorm running statistics settled by a few training-mode passes
+    /// (random-init statistics of mean 0, variance 1 let activations grow through deep encoders, which no trained model
+    /// does), then in eval mode.</summary>
+    public static SegmentationModel SettledModel(ModelConfig config, int seed = 5)
+    {
+        torch.manual_seed(seed);
+        var model = ModelZoo.Create(config);
+        model.train();
+        using (torch.no_grad())
+            for (int i = 0; i < 3; i++)
+            {
+                using var scope = NewDisposeScope();
+                model.call(randn(2, config.InChannels, 64, 64));
+            }
+        model.eval();
+        return model;
+    }
+
+    /// <summary>Checkpoint facts for a config: classes c0, c1… with distinct colours, ImageNet normalisation.</summary>
+    public static CheckpointInfo Info(ModelConfig config, double inferenceScale = 1.0) => new()
+    {
+        Model = JsonSerializer.SerializeToNode(config)!.AsObject(),
+        Classes = Enumerable.Range(0, config.NumClasses).Select(i => new CheckpointClass($"c{i}", [(byte)(40 * i), (byte)(255 - 40 * i), 128])).ToList(),
+        ImageChannels = config.InChannels,
+        Mean = [0.485, 0.456, 0.406],
+        Std = [0.229, 0.224, 0.225],
+        InferenceScale = inferenceScale,
+    };
+
+    /// <summary>Max |a − b| and the share of pixels whose arg-max class agrees, for logits <c>[N, C, H, W]</c>.</summary>
+    public static (double MaxAbsDiff, double ArgmaxAgreement) Compare(Tensor expected, Tensor actual)
+    {
+        using var scope = NewDisposeScope();
+        double diff = (expected - actual).abs().max().item<float>();
+        double agree = expected.argmax(1).eq(actual.argmax(1)).to(ScalarType.Float32).mean().item<float>();
+        return (diff, agree);
+    }
+}

@@ -1,0 +1,70 @@
+using SharpSeg.Inference;
+using SharpSeg.Models;
+using SharpSeg.Onnx;
+using TorchSharp;
+using Xunit;
+using Xunit.Abstractions;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Tests.Onnx;
+
+public sealed class OnnxExportParityTests(ITestOutputHelper output)
+{
+    public static IEnumerable<object[]> Entries => ModelZoo.Registered.Select(e => new object[] { e.Name });
+
+    /// <summary>One model per registered entry, three ways: eager TorchSharp (the reference), ONNX Runtime on the exported
+    /// graph, and TorchSharp with BatchNorm folded and channels-last. Sizes not multiples of any stride, batch 2, and an
+    /// image smaller than the padding (reflection falls back to replication).</summary>
+    [Theory]
+    [MemberData(nameof(Entries))]
+    public void EagerFusedAndOnnxRuntimeLogitsAgree(string name) => CheckParity(name, ModelZoo.Registered.Single(e => e.Name == name).TinyConfig);
+
+    /// <summary>Layers and options the registered tiny configs do not reach: transposed upsampling with conv biases
+    /// and dropout, zero and edge padding, grey input, ResNet-50's bottleneck, output stride 8 with custom ASPP rates.</summary>
+    public static IEnumerable<object[]> Variants =>
+    [
+        ["unet transposed, no BatchNorm, zero padding, grey", new ModelConfig { InChannels = 1, NumClasses = 4, Depth = 3, BaseWidth = 4, Upsampling = "transposed", BatchNorm = false, Dropout = 0.1, Padding = "zeros" }],
+        ["unet replicate padding", new ModelConfig { NumClasses = 2, Depth = 2, BaseWidth = 4, Padding = "replicate" }],
+        ["deeplabv3plus/resnet50", new ModelConfig { Architecture = "deeplabv3plus", Encoder = "resnet50", NumClasses = 3 }],
+        ["deeplabv3/resnet18 OS 8", new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet18", NumClasses = 3, OutputStride = 8, AsppRates = [12, 24, 36] }],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Variants))]
+    public void VariantsAgreeToo(string name, ModelConfig config) => CheckParity(name, config);
+
+    void CheckParity(string name, ModelConfig config)
+    {
+        using var model = ExportFixture.SettledModel(config);
+        var sizes = new[] { (1, 97, 131), (2, 64, 80), (1, 5, 7) };
+        var inputs = sizes.Select(s => randn(s.Item1, config.InChannels, s.Item2, s.Item3)).ToList();
+        List<Tensor> expected;
+        using (torch.no_grad()) expected = inputs.Select(x => model.forward(x)).ToList();
+
+        string path = Path.Combine(TestPaths.NewTempDir("onnx-parity"), "model.onnx");
+        OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions());
+        using (var onnx = OnnxRuntimeBackend.Load(path))
+            Check("ONNX Runtime", onnx);
+        using (var fused = TorchInferenceBackend.Fused(model))
+        {
+            Assert.DoesNotContain(model.modules(), m => m is TorchSharp.Modules.BatchNorm2d);
+            Check("fused", fused);
+        }
+
+        void Check(string what, IInferenceBackend backend)
+        {
+            Assert.Equal(config.NumClasses, backend.Classes);
+            for (int i = 0; i < inputs.Count; i++)
+            {
+                using var scope = NewDisposeScope();
+                using var noGrad = torch.no_grad();
+                var actual = backend.Logits(inputs[i]);
+                Assert.Equal(expected[i].shape, actual.shape);
+                var (diff, agree) = ExportFixture.Compare(expected[i], actual);
+                output.WriteLine($"{name} {what} {string.Join("x", inputs[i].shape)}: max |Δ| {diff:E2}, argmax agreement {agree:P4}");
+                Assert.True(diff <= 1e-4, $"{name} {what} at {string.Join("x", inputs[i].shape)}: max abs diff {diff}");
+                Assert.True(agree >= 0.9999, $"{name} {what} at {string.Join("x", inputs[i].shape)}: argmax agreement {agree}");
+            }
+        }
+    }
+}
