@@ -28,6 +28,7 @@ public static class RecipeBinding
             AuxHead = t.GetBool("model.aux_head"),
             AuxWeight = t.GetDouble("loss.aux_weight"),
             AsppRates = t.GetDoubleList("model.aspp_rates")?.Select(v => (int)v).ToArray(),
+            DropPath = t.GetDouble("model.drop_path"),
         };
     }
 

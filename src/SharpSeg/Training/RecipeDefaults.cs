@@ -26,6 +26,7 @@ public static class RecipeDefaults
           output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
           aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
+          drop_path: 0.1        # stochastic depth of transformer encoders (MiT): last block's drop probability, rising from 0
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables
