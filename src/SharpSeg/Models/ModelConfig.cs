@@ -47,7 +47,7 @@ public sealed record ModelConfig
 
     /// <summary>Stride of the encoder's deepest map (8, 16 or 32) for encoders that can trade stride for dilation
     /// (ResNet, MobileNet); null: the architecture's default (DeepLabV3/FCN/PSPNet 8 as in torchvision, DeepLabV3+ and
-    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth.</summary>
+    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth; MiT and HRNet always have 32.</summary>
     [JsonPropertyName("output_stride")] public int? OutputStride { get; init; }
 
     /// <summary>DeepLabV3/V3+ ASPP atrous rates; null: 12/24/36 at output stride 8, 6/12/18 at 16, 3/6/9 at 32.

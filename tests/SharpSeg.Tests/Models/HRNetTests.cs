@@ -9,7 +9,7 @@ namespace SharpSeg.Tests.Models;
 public sealed class HRNetTests
 {
     // HRNet-Semantic-Segmentation lists HRNetV2-W18-Small-v2 (Cityscapes, 19 classes) at 3.9 M parameters; the exact
-    // figure is the official seg_hrnet.py model counted layer by layer from its definition.
+    // figure is the official seg_hrnet.py model counted layer by layer by Fixtures/official_parameter_counts.py.
     [Fact]
     public void HRNetW18SmallV2HasTheReferenceParameterCount()
     {
