@@ -4,10 +4,12 @@ using static TorchSharp.torch;
 namespace SharpSeg.Models;
 
 /// <summary>
-/// Counts the multiply-accumulates (MACs) of one forward pass by forward hooks on every Conv2d, ConvTranspose2d, Linear
-/// and BatchNorm2d: conv <c>out.numel() · C_in/groups · kh · kw</c> (transposed: <c>in.numel() · C_out/groups · kh · kw</c>),
-/// linear <c>out.numel() · in_features</c>, BatchNorm one per output element. Activations, pooling, interpolation and
-/// additions are not counted (as in torchvision's and fvcore's figures); there are no attention/matmul layers yet.
+/// Counts the multiply-accumulates (MACs) of one forward pass by forward hooks on every Conv2d, ConvTranspose2d, Linear,
+/// BatchNorm2d, LayerNorm and MiT attention: conv <c>out.numel() · C_in/groups · kh · kw</c> (transposed:
+/// <c>in.numel() · C_out/groups · kh · kw</c>), linear <c>out.numel() · in_features</c> (any number of leading
+/// dimensions), BatchNorm and LayerNorm one per output element, attention the two products <c>q·kᵀ</c> and
+/// <c>attn·v</c> (<c>2 · B · N · M · C</c>, N queries, M reduced keys). Activations, softmax, pooling, interpolation and
+/// additions are not counted (as in torchvision's and fvcore's figures).
 /// Only layers invoked through <c>call</c> (as SharpSeg's modules and TorchSharp's Sequential do) are seen.
 /// </summary>
 public static class FlopCounter
@@ -52,6 +54,12 @@ public static class FlopCounter
                     break;
                 case TorchSharp.Modules.BatchNorm2d bn:
                     handles.Add(bn.register_forward_hook((mod, x, y) => { macs += y.numel(); return y; }).remove);
+                    break;
+                case TorchSharp.Modules.LayerNorm ln:
+                    handles.Add(ln.register_forward_hook((mod, x, y) => { macs += y.numel(); return y; }).remove);
+                    break;
+                case Encoders.MixTransformer.EfficientSelfAttention attention:
+                    handles.Add(attention.register_forward_hook((mod, x, y) => { macs += attention.AttentionMacs(x.shape); return y; }).remove);
                     break;
             }
         }

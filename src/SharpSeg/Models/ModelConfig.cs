@@ -47,7 +47,7 @@ public sealed record ModelConfig
 
     /// <summary>Stride of the encoder's deepest map (8, 16 or 32) for encoders that can trade stride for dilation
     /// (ResNet, MobileNet); null: the architecture's default (DeepLabV3/FCN/PSPNet 8 as in torchvision, DeepLabV3+ and
-    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth.</summary>
+    /// LR-ASPP 16, U-Net/FPN 32). The plain U-Net encoder's stride is always 2^depth; MiT and HRNet always have 32.</summary>
     [JsonPropertyName("output_stride")] public int? OutputStride { get; init; }
 
     /// <summary>DeepLabV3/V3+ ASPP atrous rates; null: 12/24/36 at output stride 8, 6/12/18 at 16, 3/6/9 at 32.
@@ -65,13 +65,17 @@ public sealed record ModelConfig
     /// segmentation_models.pytorch (padding keeps the size). Ignored by decoders that output logits themselves.</summary>
     [JsonPropertyName("head_kernel")] public int HeadKernel { get; init; } = 1;
 
+    /// <summary>Stochastic depth of transformer encoders (MiT): the drop probability of the last block, rising linearly
+    /// from 0 over the blocks (official SegFormer: 0.1); 0 disables it. Other encoders ignore it.</summary>
+    [JsonPropertyName("drop_path")] public double DropPath { get; init; } = 0.1;
+
     /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
     /// equals the recipe's when they describe the same model).</summary>
     public bool Equals(ModelConfig? other) =>
         other is not null && Architecture == other.Architecture && Encoder == other.Encoder && InChannels == other.InChannels
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
-        && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight)
+        && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight) && DropPath.Equals(other.DropPath)
         && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
@@ -93,6 +97,7 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.output_stride must be 8, 16 or 32 (or left out for the architecture's default), got {os}.");
         if (AsppRates is not null && (AsppRates.Length == 0 || AsppRates.Any(r => r < 1)))
             throw new SharpSegException($"model.aspp_rates needs positive dilation rates such as [12, 24, 36], got [{string.Join(", ", AsppRates)}].");
+        if (DropPath < 0 || DropPath >= 1 || double.IsNaN(DropPath)) throw new SharpSegException($"model.drop_path must be in [0, 1), got {DropPath}.");
         if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
         if (DecoderChannels is not null && DecoderChannels.Any(c => c < 1))
             throw new SharpSegException($"model.decoder_channels must all be positive, got [{string.Join(", ", DecoderChannels)}].");

@@ -2,8 +2,10 @@ using SharpSeg.Models.Decoders;
 using SharpSeg.Models.Decoders.DeepLab;
 using SharpSeg.Models.Decoders.Fcn;
 using SharpSeg.Models.Decoders.Fpn;
+using SharpSeg.Models.Decoders.HRNet;
 using SharpSeg.Models.Decoders.LrAspp;
 using SharpSeg.Models.Decoders.PspNet;
+using SharpSeg.Models.Decoders.SegFormer;
 using SharpSeg.Models.Decoders.UNetPlusPlus;
 using SharpSeg.Models.Decoders.UPerNet;
 using SharpSeg.Models.Encoders;
@@ -22,6 +24,11 @@ public static class ModelZoo
     private static readonly string[] ResNets = ["resnet18", "resnet34", "resnet50", "resnet101", "resnet18_imagenet"];
     private static readonly string[] MobileNets = ["mobilenet_v2", "mobilenet_v3_large"];
     private static readonly string[] Backbones = [.. ResNets, .. MobileNets];
+    private static readonly string[] MixTransformers = ["mit_b0", "mit_b1"];
+    private static readonly string[] HRNets = ["hrnet_w18_small"];
+
+    /// <summary>Encoders without dilation: their output stride is always 32.</summary>
+    private static readonly string[] FixedStrideEncoders = [.. MixTransformers, .. HRNets];
 
     /// <summary>Encoder builders by name. The config they receive has <see cref="ModelConfig.OutputStride"/> resolved.</summary>
     public static IReadOnlyDictionary<string, Func<ModelConfig, Encoder>> Encoders { get; } = BuildEncoders();
@@ -35,6 +42,8 @@ public static class ModelZoo
         foreach (var name in ResNets) d[name] = c => new ResNetEncoder(name, c.InChannels, c.OutputStride ?? 32);
         d["mobilenet_v2"] = c => new MobileNetV2Encoder(c.InChannels, c.OutputStride ?? 32);
         d["mobilenet_v3_large"] = c => new MobileNetV3Encoder(c.InChannels, c.OutputStride ?? 16);
+        foreach (var name in MixTransformers) d[name] = c => new MixTransformerEncoder(name, c.InChannels, c.DropPath);
+        d["hrnet_w18_small"] = c => new HRNetEncoder(c.InChannels);
         return d;
     }
 
@@ -51,19 +60,23 @@ public static class ModelZoo
             ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
             ["unetplusplus"] = (c, e) => new UNetPlusPlusDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.BatchNorm),
             ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),
+            ["segformer"] = (c, e) => new SegFormerDecoder(e.OutChannels, e.Strides),
+            ["hrnet"] = (c, e) => new HRNetDecoder(e.OutChannels, e.Strides),
         };
 
     /// <summary>What each architecture is for (one line), its default output stride and the encoders it accepts.</summary>
     private static readonly Dictionary<string, (string Description, int OutputStride, string[] Encoders)> ArchitectureFacts = new()
     {
-        ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. Backbones]),
+        ["unet"] = ("U-Net: skip connections at every stride; sharp boundaries, small data, medical/industrial images", 32, ["unet", .. Backbones, .. MixTransformers]),
         ["fcn"] = ("FCN (torchvision fcn_*): simplest baseline, one 3x3 conv on dilated deep features", 8, Backbones),
         ["deeplabv3"] = ("DeepLabV3 (torchvision deeplabv3_*): ASPP multi-scale context on dilated features; scenes", 8, Backbones),
-        ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, Backbones),
+        ["deeplabv3plus"] = ("DeepLabV3+: ASPP context plus a stride-4 low-level decoder for sharper boundaries", 16, [.. Backbones, .. MixTransformers]),
         ["pspnet"] = ("PSPNet: pyramid pooling global context (1/2/3/6 bins); scene parsing, large uniform regions", 8, Backbones),
-        ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, Backbones),
+        ["fpn"] = ("FPN: light multi-scale pyramid head at stride 4; objects of very different sizes", 32, [.. Backbones, .. MixTransformers]),
         ["unetplusplus"] = ("UNet++: nested dense skip connections; finer boundaries than U-Net at more compute", 32, Backbones),
-        ["upernet"] = ("UPerNet: pyramid pooling + FPN fusion at stride 4; scene parsing with many classes", 32, Backbones),
+        ["upernet"] = ("UPerNet: pyramid pooling + FPN fusion at stride 4; scene parsing with many classes", 32, [.. Backbones, .. MixTransformers]),
+        ["segformer"] = ("SegFormer: Mix Transformer encoder + all-MLP head at stride 4; global context at low cost, scenes", 32, MixTransformers),
+        ["hrnet"] = ("HRNetV2: parallel multi-resolution branches, all concatenated at stride 4; thin structures, boundaries", 32, HRNets),
         ["lraspp"] = ("LR-ASPP (torchvision lraspp_*): tiny real-time head for MobileNetV3; mobile and CPU inference", 16, ["mobilenet_v3_large"]),
     };
 
@@ -74,22 +87,25 @@ public static class ModelZoo
 
     /// <summary>Output stride an architecture uses when <see cref="ModelConfig.OutputStride"/> is not set: torchvision's
     /// choices (8 for FCN/DeepLabV3/PSPNet on ResNet, 16 on MobileNet as its dilated MobileNetV3 builders), 16 for
-    /// DeepLabV3+ and LR-ASPP, 32 for U-Net and FPN; the plain U-Net encoder always has 2^depth.</summary>
+    /// DeepLabV3+ and LR-ASPP, 32 for U-Net and FPN; the plain U-Net encoder always has 2^depth; MiT and HRNet always 32.</summary>
     public static int DefaultOutputStride(string architecture, string? encoder = null)
     {
         if (!ArchitectureFacts.TryGetValue(architecture.Trim().ToLowerInvariant(), out var f))
             throw new SharpSegException($"unknown model.architecture '{architecture}': use one of {string.Join(", ", Architectures.Keys)}.");
-        return encoder is not null && MobileNets.Contains(encoder.Trim().ToLowerInvariant()) ? Math.Max(16, f.OutputStride) : f.OutputStride;
+        string? e = encoder?.Trim().ToLowerInvariant();
+        if (e is not null && FixedStrideEncoders.Contains(e)) return 32;
+        return e is not null && MobileNets.Contains(e) ? Math.Max(16, f.OutputStride) : f.OutputStride;
     }
 
     /// <summary>Every valid (architecture, encoder) pair with a tiny configuration, for smoke tests: the smallest encoder
-    /// of each family (plain U-Net width 4, ResNet-18, both MobileNets) and output stride 16 for the dilated architectures to keep them cheap.</summary>
+    /// of each family (plain U-Net width 4, ResNet-18, both MobileNets, MiT-B0, HRNet-W18-small) and output stride 16 for the
+    /// dilated architectures to keep them cheap.</summary>
     public static IReadOnlyList<ModelZooEntry> Registered =>
-        Architectures.Keys.SelectMany(a => ValidEncoders(a).Where(e => e is "unet" or "resnet18" or "mobilenet_v2" or "mobilenet_v3_large").Select(e => new ModelZooEntry(a, e,
+        Architectures.Keys.SelectMany(a => ValidEncoders(a).Where(e => e is "unet" or "resnet18" or "mobilenet_v2" or "mobilenet_v3_large" or "mit_b0" or "hrnet_w18_small").Select(e => new ModelZooEntry(a, e,
             new ModelConfig
             {
                 Architecture = a, Encoder = e, InChannels = 3, NumClasses = 3, Depth = 3, BaseWidth = 4,
-                OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)),
+                OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)), DropPath = 0,
             }))).ToList();
 
     /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, 21 classes, for listings.</summary>
@@ -112,6 +128,8 @@ public static class ModelZoo
         config.Validate();
         if (encoderName == "unet" && config.OutputStride is { } os && os != 1 << config.Depth)
             throw new SharpSegException($"the plain U-Net encoder's output stride is 2^depth = {1 << config.Depth}, not {os}: leave model.output_stride out or change model.depth.");
+        if (FixedStrideEncoders.Contains(encoderName) && config.OutputStride is { } fixedOs && fixedOs != 32)
+            throw new SharpSegException($"encoder {encoderName} has no dilated variant: its output stride is always 32, not {fixedOs}; leave model.output_stride out.");
         var resolved = config with { OutputStride = config.OutputStride ?? DefaultOutputStride(architecture, encoderName) };
         Encoder encoder = encoderBuilder(resolved);
         if (config.DecoderChannels is { } dc && dc.Length != encoder.OutChannels.Count)

@@ -29,6 +29,7 @@ public static class RecipeBinding
             AuxWeight = t.GetDouble("loss.aux_weight"),
             AsppRates = t.GetDoubleList("model.aspp_rates")?.Select(v => (int)v).ToArray(),
             HeadKernel = t.GetInt("model.head_kernel"),
+            DropPath = t.GetDouble("model.drop_path"),
         };
     }
 

@@ -20,6 +20,7 @@ public sealed class ModelZooTimingBenchmark(ITestOutputHelper output)
         [
             ("unet", "unet"), ("unet", "resnet50"), ("fcn", "resnet50"), ("deeplabv3", "resnet50"), ("deeplabv3plus", "resnet50"),
             ("pspnet", "resnet50"), ("fpn", "resnet50"), ("unetplusplus", "resnet50"), ("upernet", "resnet50"), ("deeplabv3", "mobilenet_v3_large"), ("lraspp", "mobilenet_v3_large"),
+            ("segformer", "mit_b0"), ("segformer", "mit_b1"), ("hrnet", "hrnet_w18_small"),
         ];
         // SHARPSEG_BENCH_THREADS=1: on a machine shared with other work, OpenMP barriers of small ops (depthwise convs)
         // stall when threads are descheduled; one thread measured MobileNetV3 30× faster than two there.

@@ -24,6 +24,15 @@ public sealed class FlopCounterTests
     }
 
     [Fact]
+    public void CountsLinearOnChannelsLastMapsAndLayerNorm()
+    {
+        // Linear 4→6 on [2, 3, 5, 4]: 2·3·5 = 30 rows × 6 outputs × 4 inputs = 720 MACs; LayerNorm(6): 180 outputs.
+        using var model = nn.Sequential(nn.Linear(4, 6), nn.LayerNorm(6));
+        using var x = randn(2, 3, 5, 4);
+        Assert.Equal(720 + 180, FlopCounter.CountMacs(model, x));
+    }
+
+    [Fact]
     public void SeesTheLayersInsideASegmentationModel()
     {
         // Tiny plain U-Net depth 1, width 2, no BN, 1 class on 1×1×4×4:

@@ -7,26 +7,59 @@ using static TorchSharp.torch;
 
 namespace SharpSeg.Tests.Models;
 
-public sealed class ModelZooTests
+public sealed class ModelZooTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Entries => ModelZoo.Registered.Select(e => new object[] { e.Name });
 
+    /// <summary>The registry's smoke test (one model build per entry, to keep the suite short): forward + backward at two
+    /// awkward sizes with input-sized logits of the class count, every module registered once, and the loss falls over a
+    /// few Adam steps on a fixed tiny batch.</summary>
     [Theory]
     [MemberData(nameof(Entries))]
-    public void EveryRegisteredModelRunsForwardAndBackwardAtAnOddSize(string name)
+    public void EveryRegisteredModelRunsAtAwkwardSizesAndLearnsATinyBatch(string name)
     {
         var entry = ModelZoo.Registered.Single(e => e.Name == name);
-        torch.manual_seed(3);
-        using var model = ModelZoo.Create(entry.TinyConfig);
         var config = entry.TinyConfig;
-        using var scope = NewDisposeScope();
-        var x = randn(2, config.InChannels, 97, 131);
-        var logits = model.forward(x);
-        Assert.Equal(new long[] { 2, config.NumClasses, 97, 131 }, logits.shape);
-        var loss = new CrossEntropyLoss().Compute(logits, randint(0, config.NumClasses, [2, 97, 131], dtype: ScalarType.Int64));
-        Assert.True(float.IsFinite(loss.item<float>()));
-        loss.backward();
-        Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        torch.manual_seed(3);
+        using var model = ModelZoo.Create(config);
+        var ce = new CrossEntropyLoss();
+        foreach (var (h, w) in new[] { (97, 131), (256, 192) })
+        {
+            using var scope = NewDisposeScope();
+            model.zero_grad();
+            var logits = model.forward(randn(2, config.InChannels, h, w));
+            Assert.Equal(new long[] { 2, config.NumClasses, h, w }, logits.shape);
+            var loss = ce.Compute(logits, randint(0, config.NumClasses, [2, h, w], dtype: ScalarType.Int64));
+            Assert.True(float.IsFinite(loss.item<float>()), $"{name} at {h}x{w}: loss {loss.item<float>()}");
+            loss.backward();
+            Assert.All(model.parameters(), p => Assert.NotNull(p.grad));
+        }
+        // A module registered twice (e.g. under its field name and its official name) would be saved twice and
+        // counted twice by FlopCounter.
+        var modules = model.named_modules().Select(m => m.module).ToList();
+        Assert.Equal(modules.Count, modules.Distinct(ReferenceEqualityComparer.Instance).Count());
+
+        // A learnable fixed batch: three horizontal/vertical bands, and the image carries the class in its first channel.
+        using var batch = NewDisposeScope();
+        var target = zeros([2, 64, 64], dtype: ScalarType.Int64);
+        target[.., .., 32..] = torch.tensor(1L);
+        target[.., 48.., ..] = torch.tensor((long)Math.Min(2, config.NumClasses - 1));
+        var x = randn(2, config.InChannels, 64, 64) * 0.1;
+        x[.., 0] += target.to_type(ScalarType.Float32);
+        using var optimizer = torch.optim.Adam(model.parameters(), lr: 1e-3);
+        var losses = new List<float>();
+        for (int step = 0; step < 6; step++)
+        {
+            using var scope = NewDisposeScope();
+            optimizer.zero_grad();
+            var loss = ce.Compute(model.forward(x), target);
+            losses.Add(loss.item<float>());
+            loss.backward();
+            optimizer.step();
+        }
+        output.WriteLine($"{name}: {string.Join(", ", losses.Select(l => l.ToString("F3")))}");
+        // Measured margins: the tiny plain U-Net (width 4) falls slowest (0.99 → 0.89), the backbones fall by 2-10×.
+        Assert.True(losses[^1] < 0.95f * losses[0], $"{name}: losses {string.Join(", ", losses.Select(l => l.ToString("F3")))}");
     }
 
     [Fact]
@@ -34,7 +67,7 @@ public sealed class ModelZooTests
     {
         foreach (var architecture in ModelZoo.Architectures.Keys)
             Assert.Contains(ModelZoo.Registered, e => e.Architecture == architecture);
-        foreach (var encoder in new[] { "unet", "resnet18", "mobilenet_v2", "mobilenet_v3_large" })
+        foreach (var encoder in new[] { "unet", "resnet18", "mobilenet_v2", "mobilenet_v3_large", "mit_b0", "hrnet_w18_small" })
             Assert.Contains(ModelZoo.Registered, e => e.Encoder == encoder);
         Assert.All(ModelZoo.Registered, e => Assert.Contains(e.Encoder, ModelZoo.ValidEncoders(e.Architecture)));
     }

@@ -1,0 +1,45 @@
+using SharpSeg.Models;
+using SharpSeg.Training;
+using Xunit;
+
+namespace SharpSeg.Tests.Models;
+
+/// <summary>The CamVid model-comparison recipes: each builds its model and differs from camvid-unet.yaml only in the
+/// model section (the fixed budget of the comparison).</summary>
+public sealed class CamVidRecipeTests
+{
+    public static IEnumerable<object[]> Recipes =>
+    [
+        ["camvid-deeplabv3plus-resnet18.yaml", "deeplabv3plus/resnet18"],
+        ["camvid-pspnet-resnet18.yaml", "pspnet/resnet18"],
+        ["camvid-hrnet-w18-small.yaml", "hrnet/hrnet_w18_small"],
+        ["camvid-segformer-b0.yaml", "segformer/mit_b0"],
+        ["camvid-lraspp-mobilenetv3.yaml", "lraspp/mobilenet_v3_large"],
+    ];
+
+    [Theory]
+    [MemberData(nameof(Recipes))]
+    public void RecipeDiffersFromTheUNetRecipeOnlyInItsModel(string file, string model)
+    {
+        string configs = Path.Combine(TestPaths.RepoRoot, "configs");
+        var unet = TrainingRecipe.Load(Path.Combine(configs, "camvid-unet.yaml"));
+        var recipe = TrainingRecipe.Load(Path.Combine(configs, file));
+        var keys = FlatKeys(new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(RecipeDefaults.Yaml), "").ToList();
+        Assert.Contains("optimizer.lr", keys);
+        foreach (var key in keys.Where(k => !k.StartsWith("model.", StringComparison.Ordinal)))
+            Assert.True(Text(unet.Tree.GetRaw(key)) == Text(recipe.Tree.GetRaw(key)), $"{file}: {key} is {Text(recipe.Tree.GetRaw(key))}, camvid-unet.yaml has {Text(unet.Tree.GetRaw(key))}");
+
+        var config = RecipeBinding.Model(recipe) with { NumClasses = 11 };
+        Assert.Equal(model, $"{config.Architecture}/{config.Encoder}");
+        using var built = ModelZoo.Create(config);
+        Assert.Equal(11, built.NumClasses);
+    }
+
+    private static IEnumerable<string> FlatKeys(Dictionary<string, object> node, string prefix) =>
+        node.SelectMany(kv => kv.Value is Dictionary<object, object> child
+            ? FlatKeys(child.ToDictionary(c => c.Key.ToString()!, c => c.Value), prefix + kv.Key + ".")
+            : [prefix + kv.Key]);
+
+    private static string Text(object? value) =>
+        value is System.Collections.IEnumerable list and not string ? "[" + string.Join(", ", list.Cast<object?>().Select(Text)) + "]" : value?.ToString() ?? "null";
+}
