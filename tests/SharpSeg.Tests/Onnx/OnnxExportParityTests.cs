@@ -10,7 +10,29 @@ namespace SharpSeg.Tests.Onnx;
 
 public sealed class OnnxExportParityTests(ITestOutputHelper output)
 {
-    public static IEnumerable<object[]> Entries => ModelZoo.Registered.Select(e => new object[] { e.Name });
+    /// <summary>Encoders whose modules have no ONNX emitter yet (MiT attention, HRNet fusion): export refuses them with
+    /// one line naming the module (tested below), and the fused TorchSharp path is still checked against eager.</summary>
+    static readonly string[] NotYetExportable = ["mit_b0", "mit_b1", "hrnet_w18_small"];
+
+    public static IEnumerable<object[]> Entries => ModelZoo.Registered.Where(e => !NotYetExportable.Contains(e.TinyConfig.Encoder)).Select(e => new object[] { e.Name });
+
+    public static IEnumerable<object[]> FusedOnlyEntries => ModelZoo.Registered.Where(e => NotYetExportable.Contains(e.TinyConfig.Encoder)).Select(e => new object[] { e.Name });
+
+    /// <summary>Models without ONNX emitters: BatchNorm folding + channels-last (the default predictor) still equals
+    /// eager, and export fails with one clear line instead of writing a wrong graph.</summary>
+    [Theory]
+    [MemberData(nameof(FusedOnlyEntries))]
+    public void ModelsWithoutEmittersFuseCorrectlyAndRefuseExportClearly(string name)
+    {
+        var config = ModelZoo.Registered.Single(e => e.Name == name).TinyConfig;
+        CheckParity(name, config, onnx: false);
+        using var model = ExportFixture.SettledModel(config);
+        string path = Path.Combine(TestPaths.NewTempDir("onnx-refused"), "model.onnx");
+        var e = Assert.Throws<SharpSegException>(() => OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions()));
+        Assert.Contains("has no ONNX emitter", e.Message);
+        Assert.DoesNotContain('\n', e.Message.Trim());
+        Assert.False(File.Exists(path));
+    }
 
     /// <summary>One model per registered entry, three ways: eager TorchSharp (the reference), ONNX Runtime on the exported
     /// graph, and TorchSharp with BatchNorm folded and channels-last. Sizes not multiples of any stride, batch 2, and an
@@ -33,7 +55,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
     [MemberData(nameof(Variants))]
     public void VariantsAgreeToo(string name, ModelConfig config) => CheckParity(name, config);
 
-    void CheckParity(string name, ModelConfig config)
+    void CheckParity(string name, ModelConfig config, bool onnx = true)
     {
         using var model = ExportFixture.SettledModel(config);
         var sizes = new[] { (1, 97, 131), (2, 64, 80), (1, 5, 7) };
@@ -41,10 +63,13 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
         List<Tensor> expected;
         using (torch.no_grad()) expected = inputs.Select(x => model.forward(x)).ToList();
 
-        string path = Path.Combine(TestPaths.NewTempDir("onnx-parity"), "model.onnx");
-        OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions());
-        using (var onnx = OnnxRuntimeBackend.Load(path))
-            Check("ONNX Runtime", onnx);
+        if (onnx)
+        {
+            string path = Path.Combine(TestPaths.NewTempDir("onnx-parity"), "model.onnx");
+            OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions());
+            using var session = OnnxRuntimeBackend.Load(path);
+            Check("ONNX Runtime", session);
+        }
         using (var fused = TorchInferenceBackend.Fused(model))
         {
             Assert.DoesNotContain(model.modules(), m => m is TorchSharp.Modules.BatchNorm2d);
