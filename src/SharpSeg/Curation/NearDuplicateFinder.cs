@@ -1,0 +1,89 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Curation;
+
+/// <summary>
+/// Groups near-duplicate images: two images are near-duplicates when the cosine similarity of their embeddings is at
+/// least the threshold. Every pair above the threshold is found by blocked matrix products (O(N² · D) arithmetic,
+/// memory one block plus the pairs found). Groups are then formed greedily so that every removed image is a
+/// near-duplicate of its own representative (no chaining through a slow camera pan): protected images (already
+/// labelled) become representatives first, then images in order of how many near-duplicates they have (ties: lower
+/// index first); each new representative takes all its not-yet-grouped near-duplicates.
+/// </summary>
+public static class NearDuplicateFinder
+{
+    /// <summary>Near-duplicate pairs beyond this count are an error: the threshold is too low for the data.</summary>
+    public const long MaxPairs = 50_000_000;
+
+    /// <param name="embeddings">The image embeddings.</param>
+    /// <param name="threshold">Cosine similarity in (0, 1].</param>
+    /// <param name="protectedRows">Images that are always kept (labelled ones); an unlabelled near-duplicate of one is removed.</param>
+    public static DedupeResult Find(EmbeddingSet embeddings, double threshold, IEnumerable<int>? protectedRows = null, CancellationToken cancellationToken = default)
+    {
+        using var x = EmbeddingTensors.ToTensor(embeddings);
+        return Find(x, threshold, protectedRows, cancellationToken);
+    }
+
+    /// <summary>As <see cref="Find(EmbeddingSet, double, IEnumerable{int}?, CancellationToken)"/> on unit rows <c>[N, D]</c>.</summary>
+    public static DedupeResult Find(Tensor x, double threshold, IEnumerable<int>? protectedRows = null, CancellationToken cancellationToken = default)
+    {
+        if (!(threshold > 0 && threshold <= 1)) throw new SharpSegException($"dedupe threshold must be in (0, 1] (a cosine similarity, e.g. 0.95), got {threshold}.");
+        int n = (int)x.shape[0];
+        var neighbours = new List<(int J, float S)>?[n];
+        long pairs = 0;
+        int rows = EmbeddingTensors.BlockRows(n);
+        using (var noGrad = torch.no_grad())
+        {
+            for (int r0 = 0; r0 < n; r0 += rows)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                int r1 = Math.Min(n, r0 + rows);
+                var s = x[r0..r1].matmul(x.t());
+                var above = s.ge((float)threshold);
+                var hits = above.nonzero(); // [k, 2]: (row in block, column), row-major order
+                long k = hits.shape[0];
+                if (k == 0) continue;
+                var values = s.masked_select(above).contiguous(); // same row-major order as nonzero
+                var h = Data.ImageTensors.Int64Span(hits.contiguous());
+                var v = Data.ImageTensors.FloatSpan(values);
+                for (long e = 0; e < k; e++)
+                {
+                    int i = r0 + (int)h[(int)(2 * e)], j = (int)h[(int)(2 * e + 1)];
+                    if (i == j) continue;
+                    (neighbours[i] ??= []).Add((j, v[(int)e]));
+                    if (++pairs > 2 * MaxPairs)
+                        throw new SharpSegException($"more than {MaxPairs:N0} near-duplicate pairs at threshold {threshold}: almost everything looks alike to this embedding; raise the threshold (e.g. 0.98) or use another embedder.");
+                }
+            }
+        }
+        var order = new List<int>();
+        var isProtected = new bool[n];
+        foreach (int p in protectedRows ?? [])
+            if (!isProtected[p]) { isProtected[p] = true; order.Add(p); }
+        order.AddRange(Enumerable.Range(0, n).Where(i => !isProtected[i])
+            .OrderByDescending(i => neighbours[i]?.Count ?? 0).ThenBy(i => i));
+        var rep = new int[n];
+        Array.Fill(rep, -1);
+        var groups = new List<DuplicateGroup>();
+        foreach (int i in order)
+        {
+            if (rep[i] >= 0) continue;
+            rep[i] = i;
+            if (neighbours[i] is not { } list) continue;
+            var members = new List<int>();
+            var sims = new List<float>();
+            foreach (var (j, s) in list.OrderBy(p => p.J))
+            {
+                if (rep[j] >= 0 || isProtected[j]) continue;
+                rep[j] = i;
+                members.Add(j);
+                sims.Add(s);
+            }
+            if (members.Count > 0) groups.Add(new DuplicateGroup(i, members, sims));
+        }
+        groups.Sort((a, b) => a.Size != b.Size ? b.Size.CompareTo(a.Size) : a.Representative.CompareTo(b.Representative));
+        return new DedupeResult(threshold, groups, rep);
+    }
+}
