@@ -22,6 +22,9 @@ public static class CliApp
             config.AddCommand<ModelsCommand>("models").WithDescription("List the model zoo: architectures × encoders, parameters, output stride, GMACs (--flops).");
             config.AddCommand<BenchCommand>("bench").WithDescription("Time whole-image inference of a checkpoint at a given size (median ms/image, peak RSS).");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
+            config.AddCommand<EmbedCommand>("embed").WithDescription("One vector per image (thumbnail, or a model's pooled encoder features) into a resumable .npy file.");
+            config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
+            config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");
             config.AddBranch("data", d =>
             {
                 d.SetDescription("Check, describe, draft and generate datasets (dataset.yaml).");
