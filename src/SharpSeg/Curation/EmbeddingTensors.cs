@@ -41,7 +41,7 @@ internal static class EmbeddingTensors
             using var scope = NewDisposeScope();
             long r1 = Math.Min(n, r0 + rows);
             var s = x.narrow(0, r0, r1 - r0).matmul(reference.t());
-            var (values, indices) = s.max(1);
+            var (values, indices) = s.max(dim: 1);
             Data.ImageTensors.FloatSpan(values.contiguous()).CopyTo(sim.AsSpan((int)r0));
             Data.ImageTensors.Int64Span(indices.contiguous()).CopyTo(idx.AsSpan((int)r0));
         }

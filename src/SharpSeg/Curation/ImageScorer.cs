@@ -32,7 +32,7 @@ public static class ImageScorer
         var probs = model.call(input).softmax(1).squeeze(0).to(ScalarType.Float32).cpu(); // [C, h, w]
         int c = (int)probs.shape[0];
         var uncertainty = c >= 2 ? UncertaintyScorer.Score(probs, topShare) : new UncertaintyScores(0, 0, 0, 0, 0, 0);
-        var counts = torch.bincount(probs.argmax(0).reshape(-1), minlength: c).to(ScalarType.Float64);
+        var counts = torch.bincount(probs.argmax(dim: 0).reshape(-1), minlength: c).to(ScalarType.Float64);
         var shares = counts.div(counts.sum()).to(ScalarType.Float32).contiguous();
         return new ImageScores(path, uncertainty, ImageTensors.FloatSpan(shares).ToArray());
     }

@@ -45,8 +45,8 @@ public static class TypicalityScorer
             var s = x[r0..r1].matmul(refRows.t());
             // The best match of an image in the reference is (normally) itself at similarity 1: take k + 1 and drop the self-match.
             var (top, _) = s.topk(kk + 1, dim: 1);
-            var self = s.max(1).values; // equals 1 when the image is in the reference
-            var sum = top.sum(1);
+            var self = s.max(dim: 1).values; // equals 1 when the image is in the reference
+            var sum = top.sum(dim: 1);
             var inRef = torch.tensor(Enumerable.Range(r0, r1 - r0).Select(i => Array.BinarySearch(reference, i) >= 0).ToArray());
             var mean = torch.where(inRef, sum.sub(self).div(kk), top[.., ..kk].mean(new long[] { 1 }));
             Data.ImageTensors.FloatSpan(mean.contiguous()).CopyTo(result.AsSpan(r0));

@@ -16,12 +16,12 @@ public static class UncertaintyScorer
         {
             case UncertaintyMeasure.Entropy:
                 // 0 · ln 0 = 0: clamp inside the log only.
-                return p.mul(p.clamp_min(1e-12).log()).sum(0).neg().div(Math.Log(c)).clamp(0, 1);
+                return p.mul(p.clamp_min(1e-12).log()).sum(dim: 0).neg().div(Math.Log(c)).clamp(0, 1);
             case UncertaintyMeasure.Margin:
                 var (top2, _) = p.topk(2, dim: 0);
                 return top2[0].sub(top2[1]).neg().add(1).clamp(0, 1);
             case UncertaintyMeasure.LeastConfidence:
-                return p.max(0).values.neg().add(1).mul((double)c / (c - 1)).clamp(0, 1);
+                return p.max(dim: 0).values.neg().add(1).mul((double)c / (c - 1)).clamp(0, 1);
             default:
                 throw new ArgumentOutOfRangeException(nameof(measure));
         }
