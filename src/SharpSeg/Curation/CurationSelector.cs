@@ -14,11 +14,11 @@ namespace SharpSeg.Curation;
 /// labelled or selected image divided by the largest such distance, as in k-center greedy) and its class-balance term
 /// (predicted pixels of classes still short of the target, divided by the best candidate's); diversity and class
 /// balance are updated after every pick. Ties are broken by a seeded jitter (10⁻⁶), so results are deterministic under
-/// a seed. Cost: O(N · D) per pick with diversity (one matrix-vector product), O(N · C) with class balance.
+/// a seed. Cost: O(N · D) per pick with diversity (a dot product per row), O(N · C) with class balance, O(N) otherwise.
 /// </summary>
 public static class CurationSelector
 {
-    const float Jitter = 1e-6f;
+    const double Jitter = 1e-6;
 
     /// <summary>Selects from <paramref name="embeddings"/> as <paramref name="options"/> say.</summary>
     public static CurationResult Select(EmbeddingSet embeddings, CurationOptions options, CancellationToken cancellationToken = default)
@@ -144,16 +144,14 @@ public static class CurationSelector
         seconds["scores"] = clock.Elapsed.TotalSeconds - t0;
         int m = eligible.Count(e => e);
 
-        var stat = new float[n];
+        var stat = new double[n];
         for (int i = 0; i < n; i++)
-            stat[i] = (float)(wUnc * (uncRank?[i] ?? 0) + wTyp * (typRank?[i] ?? 0) + wRandom * (rndRank?[i] ?? 0) + Jitter * draw[i]);
-        using var statT = torch.tensor(stat);
-        using var open = torch.tensor(eligible);
-        using var kcenter = wDiv > 0 ? new KCenterGreedySelector(x, labelled) : null;
+            stat[i] = wUnc * (uncRank?[i] ?? 0) + wTyp * (typRank?[i] ?? 0) + wRandom * (rndRank?[i] ?? 0) + Jitter * draw[i];
+        var open = (bool[])eligible.Clone();
+        var kcenter = wDiv > 0 ? new KCenterGreedySelector(embeddings.Vectors, embeddings.Dim, labelled) : null;
 
         // Class balance: q = class shares of (labelled + selected + one pool-average image as prior); w_c = max(0, t_c − q_c) / t_c.
-        using var sharesT = wCb > 0 ? torch.tensor(shares!, new long[] { n, classes }) : null;
-        double[]? target = null, totals = null, prior = null;
+        double[]? target = null, totals = null, prior = null, gain = null;
         double counted = 0;
         if (wCb > 0)
         {
@@ -161,10 +159,12 @@ public static class CurationSelector
             if (target.Length != classes) throw new SharpSegException($"--class-target gives {target.Length} shares but the scores have {classes} classes.");
             totals = new double[classes];
             prior = new double[classes];
+            gain = new double[n];
+            var isLabelled = new HashSet<int>(labelled);
             int pooled = 0;
             for (int i = 0; i < n; i++)
             {
-                bool lab = labelled.Contains(i);
+                bool lab = isLabelled.Contains(i);
                 if (!lab && !eligible[i]) continue;
                 for (int c = 0; c < classes; c++)
                 {
@@ -180,53 +180,51 @@ public static class CurationSelector
         for (int k = 0; k < budget; k++)
         {
             ct.ThrowIfCancellationRequested();
-            int pick;
-            double divTerm = 0, distance = double.NaN, cbTerm = 0, gainValue = 0;
+            double divTerm = 0, distance = double.NaN, cbTerm = 0, gainValue = 0, maxMd = 0, maxGain = 0;
             double[]? weights = null;
-            using (var scope = NewDisposeScope())
+            bool hasCenters = kcenter is { Centers.Count: > 0 };
+            var md = kcenter != null ? kcenter.MinDistances : default;
+            if (hasCenters)
+                for (int i = 0; i < n; i++) if (open[i] && md[i] > maxMd) maxMd = md[i];
+            if (gain != null)
             {
-                var score = statT.clone();
-                Tensor? divT = null, gainT = null;
-                if (kcenter is not null)
+                weights = new double[classes];
+                for (int c = 0; c < classes; c++)
                 {
-                    if (kcenter.Centers.Count == 0) divT = torch.ones(n);
-                    else
-                    {
-                        var md = kcenter.MinDistances;
-                        float maxMd = torch.where(open, md, torch.tensor(0f)).max().item<float>();
-                        divT = maxMd > 0 ? md.div(maxMd) : torch.zeros(n);
-                    }
-                    score.add_(divT.mul(wDiv));
+                    double q = (totals![c] + prior![c]) / (counted + 1);
+                    weights[c] = target![c] > 0 ? Math.Max(0, target[c] - q) / target[c] : 0;
                 }
-                if (sharesT is not null)
+                for (int i = 0; i < n; i++)
                 {
-                    weights = new double[classes];
-                    for (int c = 0; c < classes; c++)
-                    {
-                        double q = (totals![c] + prior![c]) / (counted + 1);
-                        weights[c] = target![c] > 0 ? Math.Max(0, target[c] - q) / target[c] : 0;
-                    }
-                    gainT = sharesT.mv(torch.tensor(weights.Select(v => (float)v).ToArray()));
-                    float maxGain = torch.where(open, gainT, torch.tensor(0f)).max().item<float>();
-                    score.add_(maxGain > 0 ? gainT.div(maxGain).mul(wCb) : torch.zeros(n));
-                    cbTerm = maxGain; // turned into this pick's term below
-                }
-                var masked = torch.where(open, score, torch.tensor(float.NegativeInfinity));
-                pick = (int)masked.argmax().item<long>();
-                if (float.IsNegativeInfinity(masked[pick].item<float>())) break;
-                if (divT is not null)
-                {
-                    divTerm = divT[pick].item<float>();
-                    if (kcenter!.Centers.Count > 0) distance = kcenter.MinDistances[pick].item<float>();
-                }
-                if (gainT is not null)
-                {
-                    gainValue = gainT[pick].item<float>();
-                    cbTerm = cbTerm > 0 ? gainValue / cbTerm : 0;
+                    if (!open[i]) continue;
+                    double g = 0;
+                    for (int c = 0; c < classes; c++) g += shares![(long)i * classes + c] * weights[c];
+                    gain[i] = g;
+                    if (g > maxGain) maxGain = g;
                 }
             }
+            int pick = -1;
+            double best = double.NegativeInfinity;
+            for (int i = 0; i < n; i++)
+            {
+                if (!open[i]) continue;
+                double score = stat[i];
+                if (kcenter != null) score += wDiv * (!hasCenters ? 1 : maxMd > 0 ? md[i] / maxMd : 0);
+                if (gain != null && maxGain > 0) score += wCb * gain[i] / maxGain;
+                if (score > best) { best = score; pick = i; }
+            }
+            if (pick < 0) break;
+            if (kcenter != null)
+            {
+                divTerm = !hasCenters ? 1 : maxMd > 0 ? md[pick] / maxMd : 0;
+                if (hasCenters) distance = md[pick];
+            }
+            if (gain != null)
+            {
+                gainValue = gain[pick];
+                cbTerm = maxGain > 0 ? gainValue / maxGain : 0;
+            }
             open[pick] = false;
-            eligible[pick] = false;
             kcenter?.Add(pick);
             if (totals != null)
             {

@@ -5,8 +5,8 @@ namespace SharpSeg.Curation;
 
 /// <summary>
 /// Groups near-duplicate images: two images are near-duplicates when the cosine similarity of their embeddings is at
-/// least the threshold. Every pair above the threshold is found by blocked matrix products (O(N² · D) arithmetic,
-/// memory one block plus the pairs found). Groups are then formed greedily so that every removed image is a
+/// least the threshold. Every pair above the threshold is found by blocked matrix products over the upper triangle (N² · D / 2
+/// multiply-adds, memory one block plus the pairs found). Groups are then formed greedily so that every removed image is a
 /// near-duplicate of its own representative (no chaining through a slow camera pan): protected images (already
 /// labelled) become representatives first, then images in order of how many near-duplicates they have (ties: lower
 /// index first); each new representative takes all its not-yet-grouped near-duplicates.
@@ -40,9 +40,10 @@ public static class NearDuplicateFinder
                 cancellationToken.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 int r1 = Math.Min(n, r0 + rows);
-                var s = x[r0..r1].matmul(x.t());
+                // Similarity is symmetric: each block of rows is compared with itself and the rows after it only.
+                var s = x.narrow(0, r0, r1 - r0).matmul(x.narrow(0, r0, n - r0).t());
                 var above = s.ge((float)threshold);
-                var hits = above.nonzero(); // [k, 2]: (row in block, column), row-major order
+                var hits = above.nonzero(); // [k, 2]: (row in block, column from r0), row-major order
                 long k = hits.shape[0];
                 if (k == 0) continue;
                 var values = s.masked_select(above).contiguous(); // same row-major order as nonzero
@@ -50,10 +51,11 @@ public static class NearDuplicateFinder
                 var v = Data.ImageTensors.FloatSpan(values);
                 for (long e = 0; e < k; e++)
                 {
-                    int i = r0 + (int)h[(int)(2 * e)], j = (int)h[(int)(2 * e + 1)];
-                    if (i == j) continue;
+                    int i = r0 + (int)h[(int)(2 * e)], j = r0 + (int)h[(int)(2 * e + 1)];
+                    if (j <= i) continue;
                     (neighbours[i] ??= []).Add((j, v[(int)e]));
-                    if (++pairs > 2 * MaxPairs)
+                    (neighbours[j] ??= []).Add((i, v[(int)e]));
+                    if (++pairs > MaxPairs)
                         throw new SharpSegException($"more than {MaxPairs:N0} near-duplicate pairs at threshold {threshold}: almost everything looks alike to this embedding; raise the threshold (e.g. 0.98) or use another embedder.");
                 }
             }

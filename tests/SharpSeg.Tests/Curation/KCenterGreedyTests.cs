@@ -1,5 +1,4 @@
 using SharpSeg.Curation;
-using TorchSharp;
 using Xunit;
 
 namespace SharpSeg.Tests.Curation;
@@ -32,11 +31,11 @@ public sealed class KCenterGreedyTests
         var rng = new Random(seed);
         var centres = CurationTestData.Random(4, 3, seed + 100);
         var rows = Unit(Enumerable.Range(0, 14).Select(i => centres[i % 4].Select(v => v + (float)(rng.NextDouble() - 0.5) * 0.3f).ToArray()).ToArray());
-        using var x = torch.tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, 3 });
+        var x = rows.SelectMany(r => r).ToArray();
         for (int k = 1; k <= 4; k++)
         {
             double optimum = Combinations(rows.Length, k).Min(c => Radius(rows, c));
-            using var greedy = new KCenterGreedySelector(x);
+            var greedy = new KCenterGreedySelector(x, 3);
             var picked = greedy.Select(k, seed);
             Assert.Equal(k, picked.Count);
             double radius = Radius(rows, picked);
@@ -49,8 +48,8 @@ public sealed class KCenterGreedyTests
     public void EachPickIsTheFarthestPointAndInitialCentresCount()
     {
         var rows = Unit(CurationTestData.Random(30, 5, 7));
-        using var x = torch.tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, 5 });
-        using var greedy = new KCenterGreedySelector(x, [3, 17]);
+        var x = rows.SelectMany(r => r).ToArray();
+        var greedy = new KCenterGreedySelector(x, 5, [3, 17]);
         var picked = greedy.Select(5, seed: 1);
         var centers = new List<int> { 3, 17 };
         foreach (int p in picked)
@@ -67,14 +66,14 @@ public sealed class KCenterGreedyTests
     public void SameSeedSamePicksAndEligibilityIsRespected()
     {
         var rows = Unit(CurationTestData.Random(40, 8, 3));
-        using var x = torch.tensor(rows.SelectMany(r => r).ToArray(), new long[] { rows.Length, 8 });
-        using var a = new KCenterGreedySelector(x);
-        using var b = new KCenterGreedySelector(x);
+        var x = rows.SelectMany(r => r).ToArray();
+        var a = new KCenterGreedySelector(x, 8);
+        var b = new KCenterGreedySelector(x, 8);
         Assert.Equal(a.Select(6, seed: 5), b.Select(6, seed: 5));
-        var firsts = Enumerable.Range(0, 8).Select(s => { using var g = new KCenterGreedySelector(x); return g.Select(1, s)[0]; }).Distinct().Count();
+        var firsts = Enumerable.Range(0, 8).Select(s => new KCenterGreedySelector(x, 8).Select(1, s)[0]).Distinct().Count();
         Assert.True(firsts > 1, "the seed should choose the random first centre");
         var eligible = Enumerable.Range(0, 40).Select(i => i % 2 == 0).ToArray();
-        using var c = new KCenterGreedySelector(x);
+        var c = new KCenterGreedySelector(x, 8);
         Assert.All(c.Select(10, 0, eligible), i => Assert.True(i % 2 == 0));
     }
 }
