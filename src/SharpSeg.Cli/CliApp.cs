@@ -25,6 +25,7 @@ public static class CliApp
             config.AddCommand<EmbedCommand>("embed").WithDescription("One vector per image (thumbnail, or a model's pooled encoder features) into a resumable .npy file.");
             config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
             config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");
+            config.AddCommand<CurateSimulateCommand>("curate-simulate").WithDescription("Simulate the labelling loop on a labelled dataset: does a curation strategy beat random selection?");
             config.AddBranch("data", d =>
             {
                 d.SetDescription("Check, describe, draft and generate datasets (dataset.yaml).");

@@ -22,6 +22,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         [CommandOption("--aggregate <HOW>")][Description("top (mean of the most uncertain pixels, default) | mean")] public string Aggregate { get; init; } = "top";
         [CommandOption("--class-target <T>")][Description("Class balance target: uniform (default) or weights like Pole=3,Bicyclist=3")] public string? ClassTarget { get; init; }
         [CommandOption("--dedupe-threshold <COS>")][Description("Cosine similarity at which images are near-duplicates (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+        [CommandOption("--dedupe-embeddings <FILE>")][Description("Find near-duplicates with these embeddings instead (e.g. thumbnails, whose threshold is calibrated)")] public string? DedupeEmbeddings { get; init; }
         [CommandOption("--no-dedupe")][Description("Keep near-duplicates")] public bool NoDedupe { get; init; }
         [CommandOption("--typicality-k <K>")][Description("Neighbours for typicality (default 20)")] public int TypicalityK { get; init; } = 20;
         [CommandOption("--seed <N>")][Description("Seed for random draws and tie-breaks (default 0)")] public int Seed { get; init; }
@@ -65,6 +66,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             Budget = s.Budget,
             Strategy = mix,
             DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold,
+            DedupeWith = s.DedupeEmbeddings != null ? EmbeddingSet.Read(s.DedupeEmbeddings) : null,
             Seed = s.Seed,
             Labelled = labelled,
             Scores = scores,

@@ -12,6 +12,10 @@ public sealed record CurationOptions
     /// <summary>Near-duplicates (cosine similarity ≥ this) are removed before selecting; null: no dedupe.</summary>
     public double? DedupeThreshold { get; init; } = DefaultDedupeThreshold;
 
+    /// <summary>Embeddings to find near-duplicates with, when not the ones selected on (e.g. thumbnails, whose threshold
+    /// is calibrated, while diversity uses a model's features); rows are matched by image path, unmatched images are not deduped.</summary>
+    public EmbeddingSet? DedupeWith { get; init; }
+
     /// <summary>The default near-duplicate threshold (calibrated on the thumbnail embedding; see docs/CURATION.md).</summary>
     public const double DefaultDedupeThreshold = 0.95;
 

@@ -66,7 +66,9 @@ public static class CurationSelector
             throw new SharpSegException($"strategy '{mix.Text}' needs a trained model's scores: pass --checkpoint C (or --scores FILE from 'sharpseg score').");
 
         // 1. Near-duplicates.
-        DedupeResult? dedupe = options.DedupeThreshold is double t ? NearDuplicateFinder.Find(x, t, labelled, cancellationToken) : null;
+        DedupeResult? dedupe = options.DedupeThreshold is not double t ? null
+            : options.DedupeWith is { } other ? DedupeThrough(embeddings, other, t, labelled, cancellationToken)
+            : NearDuplicateFinder.Find(x, t, labelled, cancellationToken);
         seconds["dedupe"] = clock.Elapsed.TotalSeconds;
         var eligible = new bool[n];
         for (int i = 0; i < n; i++) eligible[i] = !isLabelled[i] && (dedupe == null || !dedupe.IsRemoved(i));
@@ -245,6 +247,31 @@ public static class CurationSelector
             selected.Add(new SelectedImage(k + 1, pick, embeddings.FullPath(pick), total,
                 uncertainty?[pick], typicality?[pick], double.IsNaN(distance) ? null : distance, wCb > 0 ? gainValue : null, duplicatesOf[pick], text));
         }
+    }
+
+    /// <summary>Dedupe with another embedding of the same images, mapped back to <paramref name="embeddings"/>' rows.</summary>
+    static DedupeResult DedupeThrough(EmbeddingSet embeddings, EmbeddingSet other, double threshold, IReadOnlyList<int> labelled, CancellationToken ct)
+    {
+        var toOther = new int[embeddings.Count];
+        var fromOther = new Dictionary<int, int>();
+        for (int i = 0; i < embeddings.Count; i++)
+        {
+            toOther[i] = other.IndexOf(embeddings.FullPath(i));
+            if (toOther[i] >= 0) fromOther.TryAdd(toOther[i], i);
+        }
+        var r = NearDuplicateFinder.Find(other, threshold, labelled.Select(i => toOther[i]).Where(j => j >= 0), ct);
+        var rep = new int[embeddings.Count];
+        for (int i = 0; i < embeddings.Count; i++)
+            rep[i] = toOther[i] >= 0 && fromOther.TryGetValue(r.RepresentativeOf[toOther[i]], out int mapped) ? mapped : i;
+        var groups = r.Groups.Where(g => fromOther.ContainsKey(g.Representative)).Select(g =>
+        {
+            var keep = g.Members.Select((m, k) => (m, k)).Where(p => fromOther.ContainsKey(p.m)).ToList();
+            return new DuplicateGroup(fromOther[g.Representative], keep.Select(p => fromOther[p.m]).ToList(), keep.Select(p => g.Similarities[p.k]).ToList());
+        }).Where(g => g.Members.Count > 0).ToList();
+        // Members whose representative is not among these rows stay (their representative cannot stand for them here).
+        var reps = groups.Select(g => g.Representative).ToHashSet();
+        for (int i = 0; i < rep.Length; i++) if (rep[i] != i && !reps.Contains(rep[i])) rep[i] = i;
+        return new DedupeResult(threshold, groups, rep);
     }
 
     static string MeasureName(CurationOptions o) =>

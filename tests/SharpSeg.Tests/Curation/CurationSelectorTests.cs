@@ -126,6 +126,23 @@ public sealed class CurationSelectorTests
     }
 
     [Fact]
+    public void DedupeCanUseOtherEmbeddingsOfTheSameImages()
+    {
+        // Features say 0 and 1 differ; thumbnails (a second set over the same paths, in another order) say they are copies.
+        var features = CurationTestData.Set([[1, 0, 0], [0, 1, 0], [0, 0, 1], [1, 1, 1]]);
+        var thumbs = new EmbeddingSet([0, 1, 1, 0, 1, 0.01f, 0.6f, 0.8f], 2, ["img003.png", "img001.png", "img000.png", "img002.png"], "/data");
+        EmbeddingSet.Normalize(thumbs.Vectors, 2);
+        var r = CurationSelector.Select(features, new CurationOptions { Budget = 4, Strategy = StrategyMix.Parse("diversity"), DedupeWith = thumbs });
+        var group = Assert.Single(r.Dedupe!.Groups);
+        Assert.Equal(new[] { 0, 1 }, new[] { group.Representative }.Concat(group.Members).Order());
+        Assert.Equal(3, r.Selected.Count);
+        // With 1 labelled, its copy 0 is removed and never selected.
+        var labelled = CurationSelector.Select(features, new CurationOptions { Budget = 4, Strategy = StrategyMix.Parse("diversity"), DedupeWith = thumbs, Labelled = [1] });
+        Assert.Equal(new[] { 2, 3 }, labelled.Selected.Select(s => s.Row).Order());
+        Assert.Equal(1, labelled.Dedupe!.Groups.Single().Representative);
+    }
+
+    [Fact]
     public void StrategyMixParsesWeightsAndRejectsMistakes()
     {
         var m = StrategyMix.Parse("uncertainty:3, diversity:1");
