@@ -238,7 +238,7 @@ public static class CurationSelector
             var reasons = new List<(double Weight, string Text)>();
             if (wUnc > 0) reasons.Add((wUnc * uncRank![pick], $"uncertain: {MeasureName(options)} {F(uncertainty![pick])} (rank {uncRankOf![pick]} of {m})"));
             if (wTyp > 0) reasons.Add((wTyp * typRank![pick], $"typical: mean similarity {F(typicality![pick])} to its {options.TypicalityK} nearest neighbours (rank {typRankOf![pick]} of {m})"));
-            if (wDiv > 0) reasons.Add((wDiv * divTerm, double.IsNaN(distance) ? "diversity: first centre (seeded random start)" : $"diverse: distance {F(distance)} to the nearest labelled or selected image"));
+            if (wDiv > 0) reasons.Add((wDiv * divTerm, double.IsNaN(distance) ? "diversity: first pick (nothing labelled or selected yet)" : $"diverse: distance {F(distance)} to the nearest labelled or selected image"));
             if (wCb > 0) reasons.Add((wCb * cbTerm, ClassReason(shares!, pick, classes, weights!, options.Scores!.ClassNames)));
             if (wRandom > 0) reasons.Add((wRandom * rndRank![pick], "random draw"));
             string text = string.Join("; ", reasons.OrderByDescending(r => r.Weight).Select(r => r.Text));

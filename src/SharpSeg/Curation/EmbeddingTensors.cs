@@ -35,12 +35,14 @@ internal static class EmbeddingTensors
         if (m == 0) { Array.Fill(sim, float.NegativeInfinity); Array.Fill(idx, -1); return (sim, idx); }
         int rows = BlockRows(m);
         using var noGrad = torch.no_grad();
+        using var buffer = torch.empty(Math.Min(rows, n) * m, dtype: ScalarType.Float32); // reused: no page faults per block
         for (long r0 = 0; r0 < n; r0 += rows)
         {
             ct.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             long r1 = Math.Min(n, r0 + rows);
-            var s = x.narrow(0, r0, r1 - r0).matmul(reference.t());
+            var s = buffer.narrow(0, 0, (r1 - r0) * m).view(r1 - r0, m);
+            s.addmm_(x.narrow(0, r0, r1 - r0), reference.t(), beta: 0, alpha: 1);
             var (values, indices) = s.max(dim: 1);
             Data.ImageTensors.FloatSpan(values.contiguous()).CopyTo(sim.AsSpan((int)r0));
             Data.ImageTensors.Int64Span(indices.contiguous()).CopyTo(idx.AsSpan((int)r0));

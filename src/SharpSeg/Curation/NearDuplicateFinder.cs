@@ -33,30 +33,43 @@ public static class NearDuplicateFinder
         var neighbours = new List<(int J, float S)>?[n];
         long pairs = 0;
         int rows = EmbeddingTensors.BlockRows(n);
+        // One similarity buffer for all blocks: a fresh 64 MB tensor per block would be page-faulted in again every time.
+        using var buffer = torch.empty((long)Math.Min(rows, n) * n, dtype: ScalarType.Float32);
+        var all = Data.ImageTensors.FloatSpan(buffer);
+        float t = (float)threshold;
         using (var noGrad = torch.no_grad())
         {
             for (int r0 = 0; r0 < n; r0 += rows)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                int r1 = Math.Min(n, r0 + rows);
+                int r1 = Math.Min(n, r0 + rows), cols = n - r0;
                 // Similarity is symmetric: each block of rows is compared with itself and the rows after it only.
-                var s = x.narrow(0, r0, r1 - r0).matmul(x.narrow(0, r0, n - r0).t());
-                var above = s.ge((float)threshold);
-                var hits = above.nonzero(); // [k, 2]: (row in block, column from r0), row-major order
-                long k = hits.shape[0];
-                if (k == 0) continue;
-                var values = s.masked_select(above).contiguous(); // same row-major order as nonzero
-                var h = Data.ImageTensors.Int64Span(hits.contiguous());
-                var v = Data.ImageTensors.FloatSpan(values);
-                for (long e = 0; e < k; e++)
+                using (var scope = NewDisposeScope())
                 {
-                    int i = r0 + (int)h[(int)(2 * e)], j = r0 + (int)h[(int)(2 * e + 1)];
-                    if (j <= i) continue;
-                    (neighbours[i] ??= []).Add((j, v[(int)e]));
-                    (neighbours[j] ??= []).Add((i, v[(int)e]));
-                    if (++pairs > MaxPairs)
-                        throw new SharpSegException($"more than {MaxPairs:N0} near-duplicate pairs at threshold {threshold}: almost everything looks alike to this embedding; raise the threshold (e.g. 0.98) or use another embedder.");
+                    var block = buffer.narrow(0, 0, (long)(r1 - r0) * cols).view(r1 - r0, cols);
+                    block.addmm_(x.narrow(0, r0, r1 - r0), x.narrow(0, r0, cols).t(), beta: 0, alpha: 1);
+                }
+                for (int a = 0; a < r1 - r0; a++)
+                {
+                    int i = r0 + a;
+                    var row = all.Slice(a * cols, cols);
+                    var tv = new System.Numerics.Vector<float>(t);
+                    int w = System.Numerics.Vector<float>.Count;
+                    for (int b = a + 1; b < cols; b++)
+                    {
+                        // Almost nothing is a near-duplicate: skip whole SIMD widths below the threshold.
+                        if ((b & (w - 1)) == 0 && b + w <= cols && !System.Numerics.Vector.GreaterThanOrEqualAny(new System.Numerics.Vector<float>(row.Slice(b, w)), tv))
+                        {
+                            b += w - 1;
+                            continue;
+                        }
+                        if (row[b] < t) continue;
+                        int j = r0 + b;
+                        (neighbours[i] ??= []).Add((j, row[b]));
+                        (neighbours[j] ??= []).Add((i, row[b]));
+                        if (++pairs > MaxPairs)
+                            throw new SharpSegException($"more than {MaxPairs:N0} near-duplicate pairs at threshold {threshold}: almost everything looks alike to this embedding; raise the threshold (e.g. 0.98) or use another embedder.");
+                    }
                 }
             }
         }

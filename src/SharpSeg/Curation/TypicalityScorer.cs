@@ -37,12 +37,14 @@ public static class TypicalityScorer
         using var refIndex = torch.tensor(reference.Select(i => (long)i).ToArray());
         using var refRows = x.index_select(0, refIndex);
         int rows = EmbeddingTensors.BlockRows(reference.Length);
+        using var buffer = torch.empty((long)Math.Min(rows, n) * reference.Length, dtype: ScalarType.Float32); // reused: no page faults per block
         for (int r0 = 0; r0 < n; r0 += rows)
         {
             cancellationToken.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             int r1 = Math.Min(n, r0 + rows);
-            var s = x[r0..r1].matmul(refRows.t());
+            var s = buffer.narrow(0, 0, (long)(r1 - r0) * reference.Length).view(r1 - r0, reference.Length);
+            s.addmm_(x.narrow(0, r0, r1 - r0), refRows.t(), beta: 0, alpha: 1);
             // The best match of an image in the reference is (normally) itself at similarity 1: take k + 1 and drop the self-match.
             var (top, _) = s.topk(kk + 1, dim: 1);
             var self = s.max(dim: 1).values; // equals 1 when the image is in the reference
