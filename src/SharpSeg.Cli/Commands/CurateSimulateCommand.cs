@@ -1,0 +1,55 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Curation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "[RECIPE]")][Description("Training recipe whose train split is the pool (e.g. configs/curation/camvid-al.yaml)")] public string? Recipe { get; init; }
+        [CommandOption("-s|--strategy <MIX>")][Description("A strategy to compare with random (repeatable), e.g. --strategy uncertainty --strategy uncertainty:0.5,diversity:0.5")] public string[] Strategy { get; init; } = [];
+        [CommandOption("--seeds <LIST>")][Description("Seeds (default 1,2,3)")] public string Seeds { get; init; } = "1,2,3";
+        [CommandOption("--initial <F>")][Description("Share of the pool labelled at random at the start (default 0.05)")] public double Initial { get; init; } = 0.05;
+        [CommandOption("--step <F>")][Description("Share each strategy adds (default 0.05)")] public double Step { get; init; } = 0.05;
+        [CommandOption("--embedder <E>")][Description("Embeddings for diversity/typicality: checkpoint (the initial model's encoder, default) | thumbnail")] public string Embedder { get; init; } = "checkpoint";
+        [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the non-random strategies (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+        [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates")] public bool NoDedupe { get; init; }
+        [CommandOption("--set <KEY=VALUE>")][Description("Recipe override for every training run (repeatable)")] public string[] Set { get; init; } = [];
+        [CommandOption("-o|--out <DIR>")][Description("Output folder (results.jsonl, results.md, one folder per seed); rerun to resume")] public string? Out { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Recipe == null) throw new SharpSegException("give the training recipe, e.g. sharpseg curate-simulate configs/curation/camvid-al.yaml --out runs/al.");
+        if (s.Out == null) throw new SharpSegException("--out is required (the simulation folder; rerunning with it resumes).");
+        var seeds = s.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
+            .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new SharpSegException($"--seeds '{s.Seeds}': give whole numbers like 1,2,3.")).ToList();
+        var strategies = new List<StrategyMix> { StrategyMix.Of(SelectionStrategy.Random) };
+        foreach (var text in s.Strategy)
+        {
+            var mix = StrategyMix.Parse(text);
+            if (mix.DedupeOnly) throw new SharpSegException("--strategy dedupe alone selects no fixed number of images; combine it, e.g. dedupe,diversity.");
+            if (strategies.All(m => m.Text != mix.Text)) strategies.Add(mix);
+        }
+        var options = new SimulationOptions
+        {
+            Recipe = s.Recipe, Overrides = s.Set, Out = s.Out, Strategies = strategies, Seeds = seeds,
+            InitialFraction = s.Initial, StepFraction = s.Step, Embedder = s.Embedder, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold,
+        };
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        try
+        {
+            var results = ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, cts.Token);
+            Console.Write(ActiveLearningSimulation.Table(results));
+            AnsiConsole.MarkupLine($"Results: {Markup.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+        return 0;
+    }
+}

@@ -1,0 +1,69 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Curation;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+public sealed class EmbedCommand : Command<EmbedCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob like frames/*.jpg)")] public string? Images { get; init; }
+        [CommandOption("-r|--recursive")][Description("Also embed images in subfolders")] public bool Recursive { get; init; }
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Embed with the encoder of a trained checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
+        [CommandOption("-e|--encoder <NAME>")][Description("thumbnail (training-free, for dedupe) or a zoo encoder such as resnet18")] public string? Encoder { get; init; }
+        [CommandOption("--encoder-weights <W>")][Description("Weights for --encoder: a SharpSeg checkpoint (.ckpt); default: random")] public string? EncoderWeights { get; init; }
+        [CommandOption("-o|--out <FILE>")][Description("Embeddings file (.npy); FILE.paths.txt and FILE.json are written beside it")] public string? Out { get; init; }
+        [CommandOption("--size <PX|WxH>")][Description("Network input size (default 224): every image is resized to it")] public string Size { get; init; } = "224";
+        [CommandOption("--grid <G>")][Description("Also keep a GxG grid of patch features (default 0: global vector only)")] public int Grid { get; init; }
+        [CommandOption("--thumbnail-side <N>")][Description("Cells per side of the thumbnail embedding (default 16: 768 floats)")] public int ThumbnailSide { get; init; } = 16;
+        [CommandOption("-b|--batch-size <N>")][Description("Images per forward pass (default 16)")] public int BatchSize { get; init; } = 16;
+        [CommandOption("--overwrite")][Description("Start afresh instead of resuming an existing file")] public bool Overwrite { get; init; }
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Images == null) throw new SharpSegException("--images is required (a folder of images or a glob).");
+        if (s.Out == null) throw new SharpSegException("--out is required (the .npy file to write, e.g. embeddings.npy).");
+        if ((s.Checkpoint == null) == (s.Encoder == null))
+            throw new SharpSegException("give either --checkpoint C (a trained model's encoder) or --encoder NAME (thumbnail, resnet18, ...), not both or neither.");
+        var (w, h) = ParseSize(s.Size);
+        var images = ImageCollection.Find(s.Images, s.Recursive);
+        using IImageEmbedder embedder = s.Checkpoint != null
+            ? EmbeddingEncoders.FromCheckpoint(s.Checkpoint, h, w, s.Grid, s.Device)
+            : EmbeddingEncoders.FromName(s.Encoder!, s.EncoderWeights, h, w, s.Grid, s.Device, s.ThumbnailSide);
+        if (s.Encoder != null && s.EncoderWeights == null && !s.Encoder.Equals(EmbeddingEncoders.Thumbnail, StringComparison.OrdinalIgnoreCase))
+            AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --checkpoint or --encoder thumbnail.");
+        AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {Markup.Escape(images.Root)} with {Markup.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
+        Console.CancelKeyPress += onCancel;
+        EmbedResult result;
+        try
+        {
+            result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite), p, cts.Token));
+        }
+        finally { Console.CancelKeyPress -= onCancel; }
+        foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {Markup.Escape(f)}");
+        string resumed = result.AlreadyDone > 0 ? $" ({result.AlreadyDone} were already there)" : "";
+        AnsiConsole.MarkupLine($"{result.Embedded} images embedded in {result.Seconds:F1} s ({result.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} images/s){resumed}: {Markup.Escape(result.Files.Data)} ({result.AlreadyDone + result.Embedded} x {result.Dim}), {Markup.Escape(Path.GetFileName(result.Files.Paths))}, {Markup.Escape(Path.GetFileName(result.Files.Header))}");
+        if (result.Failures.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {result.Failures.Count} of {result.Total} images could not be read (listed above); the others were embedded, and a rerun retries only the failed ones.");
+            return ErrorReporter.UserError;
+        }
+        return 0;
+    }
+
+    /// <summary>"224" or "320x240" (width x height).</summary>
+    internal static (int Width, int Height) ParseSize(string text)
+    {
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 1 && int.TryParse(parts[0], out int side) && side > 0) return (side, side);
+        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0) return (w, h);
+        throw new SharpSegException($"--size '{text}': give one number (224) or WIDTHxHEIGHT (320x224).");
+    }
+}

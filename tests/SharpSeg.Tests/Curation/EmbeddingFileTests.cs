@@ -1,0 +1,129 @@
+using System.Text;
+using SharpSeg.Curation;
+using SharpSeg.Imaging;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Data.Augmentation;
+using Xunit;
+
+namespace SharpSeg.Tests.Curation;
+
+public sealed class EmbeddingFileTests
+{
+    static EmbeddingHeader Header(int dim, string root = "/imgs") => new() { Embedder = "test", Dim = dim, ImageRoot = root };
+
+    [Fact]
+    public void WrittenFileIsANumpyArrayWithPathsAndHeader()
+    {
+        string dir = TestPaths.NewTempDir("emb-format");
+        string npy = Path.Combine(dir, "e.npy");
+        using (var w = EmbeddingWriter.Open(npy, Header(3)))
+        {
+            w.Append(new float[] { 1, 0, 0, 0, 1, 0 }, ["a.png", "sub/b.png"]);
+            w.Append(new float[] { 0, 0, 1 }, ["c.png"]);
+        }
+        var bytes = File.ReadAllBytes(npy);
+        Assert.Equal(128 + 9 * 4, bytes.Length);
+        Assert.Equal(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, 118, 0 }, bytes[..10]);
+        string dict = Encoding.ASCII.GetString(bytes, 10, 118);
+        Assert.StartsWith("{'descr': '<f4', 'fortran_order': False, 'shape': (3, 3), }", dict);
+        Assert.EndsWith("\n", dict);
+        Assert.Equal(1f, BitConverter.ToSingle(bytes, 128 + 4 * 4)); // row 1, column 1
+        Assert.Equal("a.png\nsub/b.png\nc.png\n", File.ReadAllText(Path.Combine(dir, "e.paths.txt")));
+        var set = EmbeddingSet.Read(npy);
+        Assert.Equal((3, 3), (set.Count, set.Dim));
+        Assert.Equal(3, set.Header.Rows);
+        Assert.Equal(Path.GetFullPath("/imgs/sub/b.png"), set.FullPath(1));
+        Assert.Equal(1, set.IndexOf("sub/b.png"));
+        Assert.Equal(1, set.IndexOf("/imgs/sub/b.png"));
+        Assert.Equal(-1, set.IndexOf("nope.png"));
+    }
+
+    [Fact]
+    public void ResumeCutsAPartialRowAndAnUnmatchedPathAndRefusesAnotherEmbedder()
+    {
+        string dir = TestPaths.NewTempDir("emb-resume");
+        string npy = Path.Combine(dir, "e.npy");
+        using (var w = EmbeddingWriter.Open(npy, Header(2))) w.Append(new float[] { 1, 0, 0, 1 }, ["a.png", "b.png"]);
+        // A crash mid-batch: half a row in the data file and a path whose row never made it.
+        using (var f = new FileStream(npy, FileMode.Append)) f.Write(new byte[6]);
+        File.AppendAllText(Path.Combine(dir, "e.paths.txt"), "c.png\nd.pn");
+        using (var w = EmbeddingWriter.Open(npy, Header(2)))
+        {
+            Assert.Equal(new[] { "a.png", "b.png" }, w.Done);
+            w.Append(new float[] { 0.6f, 0.8f }, ["c.png"]);
+        }
+        var set = EmbeddingSet.Read(npy);
+        Assert.Equal(new[] { "a.png", "b.png", "c.png" }, set.Paths);
+        Assert.Equal(new[] { 1f, 0, 0, 1, 0.6f, 0.8f }, set.Vectors);
+        var e = Assert.Throws<SharpSegException>(() => EmbeddingWriter.Open(npy, Header(2) with { Embedder = "other" }));
+        Assert.Contains("--overwrite", e.Message);
+        Assert.Throws<SharpSegException>(() => EmbeddingWriter.Open(npy, Header(2, "/elsewhere")));
+        using (var w = EmbeddingWriter.Open(npy, Header(2) with { Embedder = "other" }, overwrite: true)) Assert.Empty(w.Done);
+        Assert.Contains("must end in .npy", Assert.Throws<SharpSegException>(() => EmbeddingSet.Read(Path.Combine(dir, "e.bin"))).Message);
+    }
+
+    /// <summary>Stops the run after a number of batches, like a user pressing Ctrl+C.</summary>
+    sealed class StopAfter(IImageEmbedder inner, int batches, CancellationTokenSource cts) : IImageEmbedder
+    {
+        int _calls;
+        public string Identity => inner.Identity;
+        public int Dim => inner.Dim;
+        public int Grid => inner.Grid;
+        public int ImageChannels => inner.ImageChannels;
+        public RgbImage Prepare(RgbImage image) => inner.Prepare(image);
+        public void Embed(IReadOnlyList<RgbImage> images, Span<float> output)
+        {
+            inner.Embed(images, output);
+            if (++_calls == batches) cts.Cancel();
+        }
+        public void Dispose() { }
+    }
+
+    [Fact]
+    public void AnInterruptedRunResumesToTheSameRowsAsAnUninterruptedOne()
+    {
+        string dir = TestPaths.NewTempDir("emb-interrupt");
+        CurationTestData.WriteScenes(dir, 7);
+        File.WriteAllText(Path.Combine(dir, "broken.png"), "not a png");
+        var images = ImageCollection.Find(dir);
+        string full = Path.Combine(dir, "out", "full.npy"), resumed = Path.Combine(dir, "out", "resumed.npy");
+        var first = EmbeddingRunner.Run(new ThumbnailEmbedder(8), new EmbedOptions(images, full, BatchSize: 3));
+        Assert.Equal(7, first.Embedded);
+        Assert.Single(first.Failures);
+        Assert.Contains("broken.png", first.Failures[0]);
+        using var cts = new CancellationTokenSource();
+        Assert.Throws<OperationCanceledException>(() => EmbeddingRunner.Run(new StopAfter(new ThumbnailEmbedder(8), 1, cts), new EmbedOptions(images, resumed, BatchSize: 3), cancellationToken: cts.Token));
+        Assert.Equal(2, EmbeddingSet.Read(resumed).Count); // the first batch: broken.png (skipped), scene00, scene01
+        var second = EmbeddingRunner.Run(new ThumbnailEmbedder(8), new EmbedOptions(images, resumed, BatchSize: 3));
+        Assert.Equal(2, second.AlreadyDone);
+        Assert.Equal(5, second.Embedded);
+        Assert.Single(second.Failures); // retried, still broken
+        var a = EmbeddingSet.Read(full);
+        var b = EmbeddingSet.Read(resumed);
+        Assert.Equal(a.Paths, b.Paths);
+        Assert.Equal(a.Vectors, b.Vectors);
+    }
+
+    [Fact]
+    public void EncoderEmbedderPoolsTheDeepestMapIntoUnitRowsWithAnOptionalGrid()
+    {
+        var encoder = new UNetEncoder(3, depth: 2, baseWidth: 4, batchNorm: true);
+        int c = encoder.OutChannels[^1];
+        var a = new RgbImage(40, 30, 3); new Random(1).NextBytes(a.Pixels);
+        var b = new RgbImage(20, 20, 3); new Random(2).NextBytes(b.Pixels);
+        using var global = new EncoderEmbedder(encoder, Normalization.ImageNet, "unet test", 32, 32, grid: 0);
+        Assert.Equal(c, global.Dim);
+        var rows = new float[3 * c];
+        global.Embed([a, b, a], rows);
+        for (int i = 0; i < 3; i++) Assert.Equal(1, Math.Sqrt(rows.AsSpan(i * c, c).ToArray().Sum(v => (double)v * v)), 4);
+        Assert.Equal(rows.AsSpan(0, c).ToArray(), rows.AsSpan(2 * c, c).ToArray()); // same image, same row, whatever the batch
+        using var grid = new EncoderEmbedder(encoder, Normalization.ImageNet, "unet test", 32, 32, grid: 2);
+        Assert.Equal(5 * c, grid.Dim);
+        var g = new float[grid.Dim];
+        grid.Embed([a], g);
+        Assert.Equal(1, Math.Sqrt(g.Sum(v => (double)v * v)), 4);
+        // The global part is the plain global vector scaled by 1/√5.
+        for (int k = 0; k < c; k++) Assert.Equal(rows[k] / Math.Sqrt(5), g[k], 4);
+        Assert.Contains("multiple of the encoder's output stride 4", Assert.Throws<SharpSegException>(() => new EncoderEmbedder(encoder, Normalization.ImageNet, "x", 30, 32)).Message);
+    }
+}
