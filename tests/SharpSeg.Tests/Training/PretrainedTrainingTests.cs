@@ -30,7 +30,7 @@ public sealed class PretrainedTrainingTests
 
         using var reference = new ResNetEncoder("resnet18_imagenet");
         ImageNetResNet18.LoadInto(reference, expected);
-        using var trained = Predictor.FromCheckpoint(Path.Combine(run, "last.ckpt"));
+        using var trained = Predictor.FromCheckpoint(Path.Combine(run, "last.ckpt"), fused: false);
         var after = trained.Model.Encoder.state_dict();
         foreach (var (key, t) in reference.state_dict())
             Assert.True(t.allclose(after[key], 0, 0), $"frozen encoder tensor {key} changed during training");
@@ -73,8 +73,8 @@ public sealed class PretrainedTrainingTests
         WeightsExport.ToSafetensors(Path.Combine(first, "last.ckpt"), export);
         string second = TestPaths.NewTempDir("init-run");
         Trainer.Create(TrainingRecipe.Load(null, Recipe(1, $"model.init_weights={export}", "optimizer.lr=1e-12", "optimizer.weight_decay=0")), second).Run();
-        using var a = Predictor.FromCheckpoint(Path.Combine(first, "last.ckpt"));
-        using var b = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"));
+        using var a = Predictor.FromCheckpoint(Path.Combine(first, "last.ckpt"), fused: false);
+        using var b = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"), fused: false);
         var sb = b.Model.state_dict();
         foreach (var (key, t) in a.Model.state_dict().Where(kv => kv.Key.EndsWith("weight", StringComparison.Ordinal)))
             Assert.True(t.allclose(sb[key], 1e-6, 1e-6), $"{key} was not initialised from the export");
@@ -94,7 +94,7 @@ public sealed class PretrainedTrainingTests
 
     private static Dictionary<string, torch.Tensor> Encoder(string checkpoint)
     {
-        using var p = Predictor.FromCheckpoint(checkpoint);
+        using var p = Predictor.FromCheckpoint(checkpoint, fused: false);
         return p.Model.Encoder.state_dict().ToDictionary(kv => kv.Key, kv => kv.Value.detach().clone());
     }
 
