@@ -39,7 +39,7 @@ public sealed class KCenterGreedyTests
             var picked = greedy.Select(k, seed);
             Assert.Equal(k, picked.Count);
             double radius = Radius(rows, picked);
-            Assert.Equal(radius, greedy.Radius, 4); // the running min-distance array agrees with a recomputation
+            Assert.Equal(radius, greedy.Radius, 1e-4); // the running min-distance array agrees with a recomputation
             Assert.True(radius <= 2 * optimum + 1e-5, $"k={k}: greedy radius {radius} > 2 × optimum {optimum}");
         }
     }
@@ -56,7 +56,7 @@ public sealed class KCenterGreedyTests
         {
             Assert.DoesNotContain(p, centers);
             double best = Enumerable.Range(0, rows.Length).Where(i => !centers.Contains(i)).Max(i => centers.Min(c => Dist(rows[i], rows[c])));
-            Assert.Equal(best, centers.Min(c => Dist(rows[p], rows[c])), 4);
+            Assert.Equal(best, centers.Min(c => Dist(rows[p], rows[c])), 1e-4);
             centers.Add(p);
         }
         Assert.Equal(new[] { 3, 17 }.Concat(picked), greedy.Centers);
