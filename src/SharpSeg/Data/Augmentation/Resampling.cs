@@ -44,17 +44,7 @@ internal static class Resampling
             int ya = (int)sy, yb = Math.Min(ya + 1, sh - 1);
             float wy = (float)(sy - ya);
             int r0 = ya * sw * c, r1 = yb * sw * c, o = ((y - y0) * outW + (ox0 - x0)) * c;
-            for (int i = 0; i < n; i++)
-            {
-                int a = r0 + x0s[i], b = r0 + x1s[i], e = r1 + x0s[i], f = r1 + x1s[i];
-                float wx = wxs[i];
-                for (int k = 0; k < c; k++)
-                {
-                    float top = s[a + k] + (s[b + k] - s[a + k]) * wx;
-                    float bot = s[e + k] + (s[f + k] - s[e + k]) * wx;
-                    d[o++] = (byte)(top + (bot - top) * wy + 0.5f);
-                }
-            }
+            BlendRow(s, d, o, r0, r1, x0s, x1s, wxs, n, c, wy);
         }
         return dst;
     }
@@ -114,17 +104,7 @@ internal static class Resampling
             int ya = (int)sy, yb = Math.Min(ya + 1, sh - 1);
             float wy = (float)(sy - ya);
             int r0 = ya * sw * c, r1 = yb * sw * c;
-            for (int i = 0; i < outW; i++)
-            {
-                int a = r0 + x0s[i], b = r0 + x1s[i], e = r1 + x0s[i], f = r1 + x1s[i];
-                float wx = wxs[i];
-                for (int k = 0; k < c; k++)
-                {
-                    float top = s[a + k] + (s[b + k] - s[a + k]) * wx;
-                    float bot = s[e + k] + (s[f + k] - s[e + k]) * wx;
-                    d[o++] = (byte)(top + (bot - top) * wy + 0.5f);
-                }
-            }
+            o = BlendRow(s, d, o, r0, r1, x0s, x1s, wxs, outW, c, wy);
         }
         return dst;
     }
@@ -169,5 +149,25 @@ internal static class Resampling
     {
         if (s.Image.Width != s.Mask.Width || s.Image.Height != s.Mask.Height)
             throw new SharpSegException($"sample '{s.Id}': image is {s.Image.Width}x{s.Image.Height} but its mask is {s.Mask.Width}x{s.Mask.Height}; image and mask must have the same size.");
+    }
+
+    /// <summary>One output row of bilinear resampling: <paramref name="n"/> pixels blended from source rows starting at
+    /// <paramref name="r0"/> and <paramref name="r1"/> (row weight <paramref name="wy"/>) with precomputed column offsets
+    /// and weights, written to <paramref name="d"/> from <paramref name="o"/>. Returns the next output index.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    static int BlendRow(byte[] s, byte[] d, int o, int r0, int r1, int[] x0s, int[] x1s, float[] wxs, int n, int c, float wy)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            int a = r0 + x0s[i], b = r0 + x1s[i], e = r1 + x0s[i], f = r1 + x1s[i];
+            float wx = wxs[i];
+            for (int k = 0; k < c; k++)
+            {
+                float top = s[a + k] + (s[b + k] - s[a + k]) * wx;
+                float bot = s[e + k] + (s[f + k] - s[e + k]) * wx;
+                d[o++] = (byte)(top + (bot - top) * wy + 0.5f);
+            }
+        }
+        return o;
     }
 }
