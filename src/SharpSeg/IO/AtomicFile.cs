@@ -8,7 +8,7 @@ public static class AtomicFile
     {
         string full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + ".tmp-" + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
+        string tmp = full + TempMarker + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
         try
         {
             using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
@@ -22,6 +22,25 @@ public static class AtomicFile
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
+    }
+
+    /// <summary>Suffix of the temp files <see cref="Write"/> leaves only when the process is killed mid-write.</summary>
+    public const string TempMarker = ".tmp-";
+
+    /// <summary>
+    /// Deletes temp files that a killed writer left in <paramref name="directory"/> (a hard kill cannot run the
+    /// cleanup in <see cref="Write"/>). Call it when a run folder is taken over again, e.g. on resume.
+    /// Returns how many were removed.
+    /// </summary>
+    public static int RemoveLeftovers(string directory)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        int removed = 0;
+        foreach (var f in Directory.EnumerateFiles(directory, "*" + TempMarker + "*"))
+        {
+            try { File.Delete(f); removed++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+        return removed;
     }
 
     /// <summary>Writes text (UTF-8) atomically.</summary>

@@ -72,6 +72,7 @@ public sealed class Trainer
         Device device = TorchRuntime.ResolveDevice(r.Device);
 
         bool resuming = _resumeFrom != null;
+        if (resuming) IO.AtomicFile.RemoveLeftovers(_runDirectory); // a killed run may have died mid-write
         // Pretrained encoder weights only initialise a new run; a resumed run has them in its checkpoint.
         string? encoderWeights = resuming ? null : RecipeBinding.EncoderWeights(r);
         if (encoderWeights != null) Models.Pretrained.EncoderWeights.Validate(encoderWeights, RecipeBinding.Model(r).Encoder);
