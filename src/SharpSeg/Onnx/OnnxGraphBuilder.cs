@@ -273,6 +273,23 @@ public sealed class OnnxGraphBuilder
     /// <summary>Reshape to <paramref name="shape"/> (an int64 1-D value; 0 keeps a dimension, −1 infers one).</summary>
     public OnnxValue Reshape(OnnxValue x, OnnxValue shape) => Node("Reshape", [Use(x), shape]);
 
+    /// <summary>Reshape to constant dimensions (0 keeps the input's dimension there, −1 infers one), e.g.
+    /// <c>Reshape(x, 0, -1, heads, d)</c> for torch's <c>x.reshape(b, h * w, heads, d)</c> with dynamic b, h, w.</summary>
+    public OnnxValue Reshape(OnnxValue x, params long[] shape) => Reshape(x, Int64Constant(shape, NewName("shape")));
+
+    /// <summary><c>x[index]</c> along <paramref name="axis"/>, removing that axis (torch's integer indexing, e.g.
+    /// <c>keyValue[0]</c>).</summary>
+    public OnnxValue Take(OnnxValue x, long index, long axis = 0) =>
+        Node("Gather", [Use(x), Int64Constant([index], NewName("index"), [])], ("axis", axis));
+
+    /// <summary>Scaled dot-product attention as torch's plain path computes it, <c>softmax(q·kᵀ·scale, −1)·v</c>, on
+    /// <c>[B, heads, N, d]</c> queries and <c>[B, heads, M, d]</c> keys and values → <c>[B, heads, N, d]</c>.</summary>
+    public OnnxValue Attention(OnnxValue query, OnnxValue key, OnnxValue value, float scale)
+    {
+        var scores = Mul(MatMul(query, Transpose(key, 0, 1, 3, 2)), Scalar(scale));
+        return MatMul(Softmax(scores, -1), value);
+    }
+
     /// <summary>Concatenation along <paramref name="axis"/> (1: channels).</summary>
     public OnnxValue Concat(IReadOnlyList<OnnxValue> values, long axis = 1) => values.Count == 1 ? values[0] : Node("Concat", values.Select(Use).ToArray(), ("axis", axis));
 
@@ -390,6 +407,17 @@ public sealed class OnnxGraphBuilder
         g.Node.Add(node);
         g.Output.Add(ValueInfo(output, Proto.TensorProto.Types.DataType.Float, null));
         return g;
+    }
+
+    /// <summary>An empty map <c>[N, 0, H/stride, W/stride]</c> for <paramref name="x"/> <c>[N, C, H, W]</c>: a stage
+    /// without features (the forward's <c>torch.empty([N, 0, H / stride, W / stride])</c>), whose shape decoders may read.</summary>
+    public OnnxValue EmptyMap(OnnxValue x, long stride)
+    {
+        string name = NewName("empty");
+        var shape = Shape(x);
+        var spatial = Node("Div", [Slice(shape, 2, 4), Int64Constant([stride], name + "_stride")]);
+        var dims = Node("Concat", [Slice(shape, 0, 1), Int64Constant([0], name + "_channels"), spatial], ("axis", 0L));
+        return Node("ConstantOfShape", [dims]); // float32 zeros by default
     }
 
     /// <summary><c>x[.., .., :like.H, :like.W]</c>: crops the padded logits back to the input size.</summary>

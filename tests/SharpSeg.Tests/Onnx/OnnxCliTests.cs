@@ -161,10 +161,13 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
         var config = new ModelConfig { NumClasses = 3, Depth = 2, BaseWidth = 4 };
         var encoder = new UNetEncoder(3, 2, 4);
         using var model = new SegmentationModel(encoder, new OpaqueDecoder(encoder.OutChannels), 3, config: config);
-        var ex = Assert.Throws<SharpSegException>(() => OnnxExporter.ToBytes(model, ExportFixture.Info(config), new OnnxExportOptions()));
-        Assert.Contains("softplus", ex.Message);
+        string path = Path.Combine(TestPaths.NewTempDir("onnx-refused"), "model.onnx");
+        var ex = Assert.Throws<SharpSegException>(() => OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions()));
+        Assert.Contains("decoder.softplus", ex.Message);
         Assert.Contains("Softplus", ex.Message);
+        Assert.Contains("has no ONNX emitter", ex.Message);
         Assert.DoesNotContain("\n", ex.Message);
+        Assert.False(File.Exists(path)); // nothing half-written
     }
 
     /// <summary>A decoder whose forward uses a layer the exporter does not know.</summary>

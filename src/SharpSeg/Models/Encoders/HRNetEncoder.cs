@@ -1,5 +1,6 @@
 using SharpSeg.Models.Encoders.HRNet;
 using SharpSeg.Models.Encoders.ResNet;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -82,6 +83,21 @@ public sealed class HRNetEncoder : Encoder
             for (int i = 0; i < branchInputs.Length; i++) branchInputs[i] = transition[i].call(y[Math.Min(i, y.Length - 1)]);
             y = branchInputs;
             foreach (var module in stages[s]) y = module.call(y);
+        }
+        return [x, stem, .. y];
+    }
+
+    public override OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var stem = graph.Relu(graph.Conv(conv1, bn1, x));
+        OnnxValue[] y = [graph.Module(layer1, graph.Relu(graph.Conv(conv2, bn2, stem)))];
+        for (int s = 0; s < stages.Length; s++)
+        {
+            var transition = transitions[s];
+            var branchInputs = new OnnxValue[transition.Count];
+            for (int i = 0; i < branchInputs.Length; i++) branchInputs[i] = graph.Module(transition[i], y[Math.Min(i, y.Length - 1)]);
+            y = branchInputs;
+            foreach (var module in stages[s]) y = module.ExportOnnx(graph, y);
         }
         return [x, stem, .. y];
     }

@@ -1,4 +1,5 @@
 using SharpSeg.Models.Encoders.MixTransformer;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -108,6 +109,24 @@ public sealed class MixTransformerEncoder : Encoder
             var tokens = patchEmbeds[s].call(map);                         // [N, h, w, C]
             foreach (var block in blocks[s]) tokens = block.call(tokens);
             map = norms[s].call(tokens).permute(0, 3, 1, 2).contiguous(); // [N, C, h, w]
+            outputs[s + 2] = map;
+        }
+        return outputs;
+    }
+
+    /// <summary>ONNX graph of <see cref="forward"/>: the attention's plain path (whatever <see cref="FusedAttention"/>
+    /// says; both compute the same), the empty stride-2 map as a zero-channel constant of the right shape.</summary>
+    public override OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var outputs = new OnnxValue[6];
+        outputs[0] = x;
+        outputs[1] = graph.EmptyMap(x, 2);
+        OnnxValue map = x;
+        for (int s = 0; s < 4; s++)
+        {
+            var tokens = graph.Module(patchEmbeds[s], map);                         // [N, h, w, C]
+            foreach (var block in blocks[s]) tokens = graph.Module(block, tokens);
+            map = graph.Transpose(graph.Module(norms[s], tokens), 0, 3, 1, 2);    // [N, C, h, w]
             outputs[s + 2] = map;
         }
         return outputs;

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -13,6 +14,7 @@ public sealed class HRNetDecoder : Decoder
 {
     [TorchSharp.Utils.ComponentName(Name = "last_layer")] private readonly nn.Module<Tensor, Tensor> lastLayer;
     private readonly int firstStage;
+    private readonly int[] strides;
 
     /// <param name="encoderChannels">The encoder's channels per stage (the last four are used).</param>
     /// <param name="encoderStrides">The encoder's strides; the first used stage sets the output stride (4 for HRNet).</param>
@@ -24,24 +26,17 @@ public sealed class HRNetDecoder : Decoder
         lastLayer = nn.Sequential(nn.Conv2d(width, width, kernel_size: 1), nn.BatchNorm2d(width), nn.ReLU(inplace: true));
         RegisterComponents();
         OutChannels = width;
-        OutputStride = encoderStrides[firstStage];
+        strides = Enumerable.Range(firstStage, 4).Select(i => encoderStrides[i]).ToArray();
+        OutputStride = strides[0];
     }
 
     public override int OutChannels { get; }
     public override int OutputStride { get; }
 
     /// <summary>Encoder maps (highest resolution first) → <c>[N, ΣC, H / OutputStride, W / OutputStride]</c>.</summary>
-    public override Tensor forward(Tensor[] features)
-    {
-        var first = features[firstStage];
-        long h = first.shape[2], w = first.shape[3];
-        var parts = new Tensor[4];
-        for (int k = 0; k < 4; k++)
-        {
-            var y = features[firstStage + k];
-            parts[k] = y.shape[2] == h && y.shape[3] == w ? y
-                : nn.functional.interpolate(y, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
-        }
-        return lastLayer.call(torch.cat(parts, dim: 1));
-    }
+    public override Tensor forward(Tensor[] features) =>
+        UpsampleConcatFuse.Forward(features[firstStage..(firstStage + 4)], features[firstStage], lastLayer);
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features) =>
+        UpsampleConcatFuse.ExportOnnx(graph, features[firstStage..(firstStage + 4)], strides, features[firstStage], strides[0], lastLayer);
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,7 @@ public sealed class SegFormerDecoder : Decoder
     [TorchSharp.Utils.ComponentName(Name = "linear_fuse")] private readonly nn.Module<Tensor, Tensor> fuse;
     private readonly nn.Module<Tensor, Tensor> dropout;
     private readonly int firstStage;
+    private readonly int[] strides;
 
     /// <param name="encoderChannels">The encoder's channels per stage (the last four are used).</param>
     /// <param name="encoderStrides">The encoder's strides; the first used stage sets the output stride (4 for MiT).</param>
@@ -37,7 +39,8 @@ public sealed class SegFormerDecoder : Decoder
         this.dropout = nn.Dropout2d(dropout);
         RegisterComponents();
         OutChannels = embedDim;
-        OutputStride = encoderStrides[firstStage];
+        strides = Enumerable.Range(firstStage, 4).Select(i => encoderStrides[i]).ToArray();
+        OutputStride = strides[0];
     }
 
     public override int OutChannels { get; }
@@ -46,16 +49,21 @@ public sealed class SegFormerDecoder : Decoder
     /// <summary>Encoder maps (highest resolution first) → <c>[N, E, H / OutputStride, W / OutputStride]</c>.</summary>
     public override Tensor forward(Tensor[] features)
     {
-        var first = features[firstStage];
-        long h = first.shape[2], w = first.shape[3];
         var parts = new Tensor[4];
         for (int k = 3; k >= 0; k--)
+            parts[3 - k] = linears[k].call(features[firstStage + k].permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
+        return dropout.call(UpsampleConcatFuse.Forward(parts, features[firstStage], fuse));
+    }
+
+    public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
+    {
+        var parts = new OnnxValue[4];
+        var partStrides = new int[4];
+        for (int k = 3; k >= 0; k--)
         {
-            var y = linears[k].call(features[firstStage + k].permute(0, 2, 3, 1)).permute(0, 3, 1, 2);
-            if (y.shape[2] != h || y.shape[3] != w)
-                y = nn.functional.interpolate(y, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false);
-            parts[3 - k] = y;
+            parts[3 - k] = graph.Transpose(graph.Module(linears[k], graph.Transpose(features[firstStage + k], 0, 2, 3, 1)), 0, 3, 1, 2);
+            partStrides[3 - k] = strides[k];
         }
-        return dropout.call(fuse.call(torch.cat(parts, dim: 1)));
+        return graph.Module(dropout, UpsampleConcatFuse.ExportOnnx(graph, parts, partStrides, features[firstStage], strides[0], fuse));
     }
 }

@@ -1,4 +1,5 @@
 using SharpSeg.Models.Encoders.ResNet;
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -73,6 +74,30 @@ internal sealed class HighResolutionModule : nn.Module<Tensor[], Tensor[]>
                 sum = sum + z;
             }
             fused[i] = relu.call(sum);
+        }
+        return fused;
+    }
+
+    /// <summary>ONNX graph of <see cref="forward"/>: branch maps in, fused maps out (upsampling to the target branch's
+    /// run-time size, bilinear with align_corners=false as the forward).</summary>
+    public OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] x)
+    {
+        if (x.Length != count) throw new ArgumentException($"expected {count} branch maps, got {x.Length}", nameof(x));
+        var y = new OnnxValue[count];
+        for (int b = 0; b < count; b++) y[b] = graph.Module(branches[b], x[b]);
+        if (count == 1) return y;
+        var fused = new OnnxValue[count];
+        for (int i = 0; i < count; i++)
+        {
+            OnnxValue sum = y[i];
+            for (int j = 0; j < count; j++)
+            {
+                if (j == i) continue;
+                var z = graph.Module(fuseLayers[i][j], y[j]);
+                if (j > i) z = graph.ResizeLike(z, y[i]);
+                sum = graph.Add(sum, z);
+            }
+            fused[i] = graph.Relu(sum);
         }
         return fused;
     }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -6,7 +7,7 @@ namespace SharpSeg.Models.Encoders.MixTransformer;
 /// <summary>Stochastic depth (Huang et al. 2016, timm's <c>DropPath</c>): in training, zeroes a residual branch for a
 /// whole sample with probability p and scales the kept samples by 1/(1−p); identity in eval mode or when p is 0.
 /// Any shape whose first dimension is the batch.</summary>
-internal sealed class DropPath : nn.Module<Tensor, Tensor>
+internal sealed class DropPath : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly double p;
 
@@ -29,4 +30,8 @@ internal sealed class DropPath : nn.Module<Tensor, Tensor>
         var mask = torch.rand(shape, dtype: x.dtype, device: x.device).add_(keep).floor_();
         return x.div(keep).mul_(mask);
     }
+
+    /// <summary>Eval mode (what an exported graph runs): the identity. Random dropping in training mode has no graph.</summary>
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) =>
+        !training || p == 0 ? x : throw graph.Unsupported(this, "stochastic depth in training mode");
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -18,7 +19,7 @@ namespace SharpSeg.Models.Encoders.MixTransformer;
 /// (<c>q</c>, <c>kv</c>, <c>sr</c>, <c>norm</c>, <c>proj</c>); attention and projection dropout are left out (0 in every
 /// official MiT config).
 /// </remarks>
-internal sealed class EfficientSelfAttention : nn.Module<Tensor, Tensor>
+internal sealed class EfficientSelfAttention : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     // Declaration order = registration order = the official state-dict order.
     private readonly TorchSharp.Modules.Linear q, kv, proj;
@@ -89,5 +90,21 @@ internal sealed class EfficientSelfAttention : nn.Module<Tensor, Tensor>
             attended = torch.matmul(scores.softmax(-1), value);                         // [B, heads, N, d]
         }
         return proj.call(attended.transpose(1, 2).reshape(b, h, w, c));
+    }
+
+    /// <summary>ONNX graph of <see cref="forward"/> (the plain path; B, H and W stay dynamic: reshapes keep B with 0 and
+    /// infer N with −1, and the output takes <c>[B, H, W]</c> from the input's shape).</summary>
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        long c = Dim, d = c / heads;
+        var query = graph.Transpose(graph.Reshape(graph.Module(q, x), 0, -1, heads, d), 0, 2, 1, 3);           // [B, heads, N, d]
+        var source = x;
+        if (sr is not null)
+            source = graph.Module(norm!, graph.Transpose(graph.Module(sr, graph.Transpose(x, 0, 3, 1, 2)), 0, 2, 3, 1)); // [B, H/R, W/R, C]
+        var keyValue = graph.Transpose(graph.Reshape(graph.Module(kv, source), 0, -1, 2, heads, d), 2, 0, 3, 1, 4); // [2, B, heads, M, d]
+        OnnxValue key = graph.Take(keyValue, 0), value = graph.Take(keyValue, 1);
+        var attended = graph.Attention(query, key, value, (float)scale);                                        // [B, heads, N, d]
+        var shape = graph.Concat([graph.Slice(graph.Shape(x), 0, 3), graph.Int64Constant([c])], axis: 0);      // [B, H, W, C]
+        return graph.Module(proj, graph.Reshape(graph.Transpose(attended, 0, 2, 1, 3), shape));
     }
 }

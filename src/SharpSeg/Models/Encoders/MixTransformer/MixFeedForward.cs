@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace SharpSeg.Models.Encoders.MixTransformer;
 /// position information, which is why MiT needs no positional encoding) → GELU → linear hidden→C (<c>fc2</c>).
 /// Channels-last <c>[B, H, W, C] → [B, H, W, C]</c>. Names mirror the official <c>Mlp</c>/<c>DWConv</c> modules.
 /// </summary>
-internal sealed class MixFeedForward : nn.Module<Tensor, Tensor>
+internal sealed class MixFeedForward : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> fc1, dwconv, act, fc2;
 
@@ -27,5 +28,12 @@ internal sealed class MixFeedForward : nn.Module<Tensor, Tensor>
         var y = fc1.call(x);
         y = dwconv.call(y.permute(0, 3, 1, 2)).permute(0, 2, 3, 1);
         return fc2.call(act.call(y));
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var y = graph.Module(fc1, x);
+        y = graph.Transpose(graph.Module(dwconv, graph.Transpose(y, 0, 3, 1, 2)), 0, 2, 3, 1);
+        return graph.Module(fc2, graph.Module(act, y));
     }
 }

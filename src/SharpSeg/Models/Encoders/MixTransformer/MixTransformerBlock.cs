@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace SharpSeg.Models.Encoders.MixTransformer;
 /// LayerNorm eps 1e-6 as the official MiT configs. Channels-last <c>[B, H, W, C] → [B, H, W, C]</c>.
 /// Names mirror the official <c>Block</c> (<c>norm1</c>, <c>attn</c>, <c>norm2</c>, <c>mlp</c>).
 /// </summary>
-internal sealed class MixTransformerBlock : nn.Module<Tensor, Tensor>
+internal sealed class MixTransformerBlock : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     // Declaration order = registration order = the official state-dict order.
     private readonly nn.Module<Tensor, Tensor> norm1;
@@ -42,5 +43,13 @@ internal sealed class MixTransformerBlock : nn.Module<Tensor, Tensor>
         x = x + (dropPath is null ? y : dropPath.call(y));
         y = mlp.call(norm2.call(x));
         return x + (dropPath is null ? y : dropPath.call(y));
+    }
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x)
+    {
+        var y = graph.Module(attn, graph.Module(norm1, x));
+        x = graph.Add(x, dropPath is null ? y : graph.Module(dropPath, y));
+        y = graph.Module(mlp, graph.Module(norm2, x));
+        return graph.Add(x, dropPath is null ? y : graph.Module(dropPath, y));
     }
 }

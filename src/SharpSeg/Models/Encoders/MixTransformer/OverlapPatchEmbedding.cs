@@ -1,3 +1,4 @@
+using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,7 +9,7 @@ namespace SharpSeg.Models.Encoders.MixTransformer;
 /// stage, 3×3 s2 after), then LayerNorm over channels (eps 1e-5, as the official <c>OverlapPatchEmbed</c>).
 /// <c>[B, C_in, H, W]</c> (channels-first) → channels-last <c>[B, H/s, W/s, C]</c> for the transformer blocks.
 /// </summary>
-internal sealed class OverlapPatchEmbedding : nn.Module<Tensor, Tensor>
+internal sealed class OverlapPatchEmbedding : nn.Module<Tensor, Tensor>, IOnnxExportable
 {
     private readonly nn.Module<Tensor, Tensor> proj, norm;
 
@@ -21,4 +22,6 @@ internal sealed class OverlapPatchEmbedding : nn.Module<Tensor, Tensor>
 
     /// <summary><c>[B, C_in, H, W]</c> → <c>[B, H/s, W/s, C]</c>.</summary>
     public override Tensor forward(Tensor x) => norm.call(proj.call(x).permute(0, 2, 3, 1));
+
+    public OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => graph.Module(norm, graph.Transpose(graph.Module(proj, x), 0, 2, 3, 1));
 }
