@@ -158,8 +158,8 @@ public sealed class SegmentationLoader
                 {
                     w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
                     lut = Normalization.LookupTable(c);
+                    images = ImageTensors.NewImageBatch(n, c, h, w);
                     // Detached: with workers = 0 this runs on the consumer thread, maybe inside its dispose scope.
-                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
                     masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64).DetachFromDisposeScope();
                 }
                 else if (img.Width != w || img.Height != h)
@@ -170,7 +170,7 @@ public sealed class SegmentationLoader
                 {
                     throw new SharpSegException($"samples in one batch have different channel counts: '{firstId}' has {c} but '{sample.Id}' has {img.Channels}; decode all images with one channel count.");
                 }
-                ImageTensors.WriteChw(img, lut!, ImageTensors.FloatSpan(images!).Slice(b * c * h * w, c * h * w));
+                ImageTensors.WriteImage(images!, b, img, lut!);
                 ImageTensors.WriteLabels(mask, ImageTensors.Int64Span(masks!).Slice(b * h * w, h * w));
                 ids[b] = sample.Id;
             }

@@ -180,13 +180,13 @@ public sealed class ViewPairLoader
                 {
                     c = source.Image.Channels;
                     lut = Normalization.LookupTable(c);
-                    first = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
-                    second = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
+                    first = ImageTensors.NewImageBatch(n, c, h, w);
+                    second = ImageTensors.NewImageBatch(n, c, h, w);
                 }
                 else if (source.Image.Channels != c)
                     throw new SharpSegException($"images in one batch have different channel counts: '{batchIds[0]}' has {c} but '{source.Id}' has {source.Image.Channels}.");
-                ImageTensors.WriteChw(pair.First, lut!, ImageTensors.FloatSpan(first!).Slice(b * c * h * w, c * h * w));
-                ImageTensors.WriteChw(pair.Second, lut!, ImageTensors.FloatSpan(second!).Slice(b * c * h * w, c * h * w));
+                ImageTensors.WriteImage(first!, b, pair.First, lut!);
+                ImageTensors.WriteImage(second!, b, pair.Second, lut!);
                 g1[b] = pair.FirstGeometry; g2[b] = pair.SecondGeometry;
                 batchIds[b] = source.Id;
             }
