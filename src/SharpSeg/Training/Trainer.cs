@@ -154,7 +154,12 @@ public sealed class Trainer
             sinceBest = _resumeFrom.Info.ValidationsSinceBest;
         }
 
-        var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames);
+        // A drawing failure does not stop training, but is told once: on the progress reporter, or on stderr without one.
+        var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames, warning =>
+        {
+            if (progress != null) progress.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: warning));
+            else Console.Error.WriteLine(warning);
+        });
         using var log = new MetricsLog(Path.Combine(_runDirectory, MetricsFileName), append: true);
         log.Written += visuals.OnRecord;
         log.Write(new JsonObject
