@@ -8,11 +8,11 @@ namespace SharpSeg.Data;
 /// done, which frees them. Tensors computed from them inside a <c>torch.NewDisposeScope()</c> belong to that scope as
 /// usual. Do not dispose <see cref="Images"/> or <see cref="Masks"/> yourself, and do not use them after disposing the batch.
 /// </summary>
-public sealed class Batch : IDisposable
+public sealed class Batch : LoaderBatch
 {
-    internal Batch(Tensor images, Tensor masks, IReadOnlyList<string> ids, int epoch, int index)
+    internal Batch(Tensor images, Tensor masks, IReadOnlyList<string> ids, int epoch, int index) : base(ids, epoch, index, images, masks)
     {
-        Images = images; Masks = masks; Ids = ids; Epoch = epoch; Index = index;
+        Images = images; Masks = masks;
     }
 
     /// <summary>Normalised images, float32 <c>[N, C, H, W]</c> on the CPU (C = 3 for RGB, 1 for grayscale).</summary>
@@ -20,26 +20,4 @@ public sealed class Batch : IDisposable
 
     /// <summary>Class indices, int64 <c>[N, H, W]</c> on the CPU; 255 (<see cref="Imaging.LabelMask.Ignore"/>) marks ignored pixels.</summary>
     public Tensor Masks { get; }
-
-    /// <summary>The sample ids, in batch order.</summary>
-    public IReadOnlyList<string> Ids { get; }
-
-    /// <summary>Number of samples N.</summary>
-    public int Count => Ids.Count;
-
-    /// <summary>The epoch this batch belongs to.</summary>
-    public int Epoch { get; }
-
-    /// <summary>Position of this batch in its epoch, from 0.</summary>
-    public int Index { get; }
-
-    bool disposed;
-
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        Images.Dispose();
-        Masks.Dispose();
-    }
 }

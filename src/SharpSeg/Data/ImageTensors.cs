@@ -36,6 +36,21 @@ public static class ImageTensors
     /// <summary>The memory of a new (contiguous) int64 CPU tensor, filled in place.</summary>
     internal static Span<long> Int64Span(Tensor t) => MemoryMarshal.Cast<byte, long>(t.bytes);
 
+    /// <summary>
+    /// A new float32 CPU tensor <c>[N, C, H, W]</c> for a loader's batch of images, left out of any dispose scope (the
+    /// batch that holds it owns it: a loader with 0 workers builds batches on the consumer's thread, maybe inside its
+    /// scope); fill it with <see cref="WriteImage"/>.
+    /// </summary>
+    internal static Tensor NewImageBatch(int n, int c, int h, int w) =>
+        torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
+
+    /// <summary>Writes <paramref name="image"/> (of the batch's C, H, W) as row <paramref name="row"/> of an <see cref="NewImageBatch"/> tensor.</summary>
+    internal static void WriteImage(Tensor batch, int row, RgbImage image, float[] lut)
+    {
+        int size = (int)(batch.shape[1] * batch.shape[2] * batch.shape[3]);
+        WriteChw(image, lut, FloatSpan(batch).Slice(row * size, size));
+    }
+
     /// <summary>Writes an HWC byte image into <paramref name="dst"/> (length C·H·W) as CHW floats through a per-channel lookup table.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: skip the slow first JIT tier
     internal static void WriteChw(RgbImage image, float[] lut, Span<float> dst)

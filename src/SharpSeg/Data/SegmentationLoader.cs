@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using SharpSeg.Data.Augmentation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,7 +23,7 @@ public sealed class SegmentationLoader
     readonly IReadOnlyList<SamplePair> pairs;
     readonly Func<SamplePair, SegmentationSample> decoder;
     readonly IAugmentation augmentation;
-    readonly SegmentationSample?[]? cache;
+    readonly SampleCache? cache;
 
     /// <param name="pairs">The samples (file pairs) of one split.</param>
     /// <param name="decoder">Loads one pair into an image and a class-index mask (the dataset layer's decoder). Called from several
@@ -43,7 +42,7 @@ public sealed class SegmentationLoader
         if (options.Prefetch < 1) throw new SharpSegException($"prefetch: {options.Prefetch} must be at least 1 batch.");
         this.pairs = pairs; this.decoder = decoder; this.augmentation = augmentation;
         Normalization = normalization; Options = options;
-        if (options.Cache) cache = new SegmentationSample?[pairs.Count];
+        if (options.Cache) cache = new SampleCache(pairs.Count);
     }
 
     /// <summary>
@@ -66,23 +65,10 @@ public sealed class SegmentationLoader
     public int Count => pairs.Count;
 
     /// <summary>Batches per epoch (the last one smaller unless <see cref="LoaderOptions.DropLast"/>).</summary>
-    public int BatchCount => Options.DropLast ? pairs.Count / Options.BatchSize : (pairs.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int BatchCount => OrderedPrefetch.BatchCount(pairs.Count, Options.BatchSize, Options.DropLast);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the samples (indices into the pair list).</summary>
-    public int[] EpochOrder(int epoch)
-    {
-        var order = Enumerable.Range(0, pairs.Count).ToArray();
-        if (Options.Shuffle)
-        {
-            var rng = DeterministicSeed.Create(Options.Seed, epoch, 0x5A0FF1E);
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = rng.Next(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-        }
-        return order;
-    }
+    public int[] EpochOrder(int epoch) => OrderedPrefetch.EpochOrder(pairs.Count, Options.Shuffle, Options.Seed, epoch, 0x5A0FF1E);
 
     /// <summary>
     /// The batches of one epoch, in order. Each yielded <see cref="Batch"/> belongs to the caller, who must dispose it.
@@ -95,42 +81,16 @@ public sealed class SegmentationLoader
     /// the batches it already trained on without decoding them). Batches keep their index in the full epoch, and
     /// their content is exactly what a full enumeration yields from that index.
     /// </summary>
-    public IEnumerable<Batch> Epoch(int epoch, int firstBatch, CancellationToken cancellationToken = default)
-    {
-        var order = EpochOrder(epoch);
-        int bs = Options.BatchSize, nb = BatchCount;
-        if (firstBatch < 0 || firstBatch > nb) throw new ArgumentOutOfRangeException(nameof(firstBatch), $"first batch must be in 0..{nb}, got {firstBatch}");
-        var batches = new int[nb][];
-        for (int k = 0; k < nb; k++) batches[k] = order.AsSpan(k * bs, Math.Min(bs, order.Length - k * bs)).ToArray();
-        return Options.Workers == 0 ? Inline(epoch, batches, firstBatch, cancellationToken) : Threaded(epoch, batches, firstBatch, cancellationToken);
-    }
+    public IEnumerable<Batch> Epoch(int epoch, int firstBatch, CancellationToken cancellationToken = default) =>
+        OrderedPrefetch.Batches(EpochOrder(epoch), Options.BatchSize, BatchCount, firstBatch, Options.Workers, Options.Prefetch, "sharpseg-loader",
+            (k, indices, ct) => BuildBatch(epoch, k, indices, ct), cancellationToken);
 
-    IEnumerable<Batch> Inline(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
-    {
-        for (int k = firstBatch; k < batches.Length; k++)
-        {
-            ct.ThrowIfCancellationRequested();
-            yield return BuildBatch(epoch, k, batches[k], ct);
-        }
-    }
+    SegmentationSample Decode(int index) => cache?.GetOrAdd(index, DecodeNow) ?? DecodeNow(index);
 
-    IEnumerable<Batch> Threaded(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
+    SegmentationSample DecodeNow(int index)
     {
-        using var run = new EpochRun(this, epoch, batches, firstBatch, ct);
-        for (int k = firstBatch; k < batches.Length; k++) yield return run.Take(k);
-    }
-
-    SegmentationSample Decode(int index)
-    {
-        if (cache != null)
-        {
-            var hit = Volatile.Read(ref cache[index]);
-            if (hit != null) return hit;
-        }
         var pair = pairs[index];
-        var sample = decoder(pair) ?? throw new InvalidOperationException($"the decoder returned null for '{pair.Id}'.");
-        if (cache != null) Volatile.Write(ref cache[index], sample);
-        return sample;
+        return decoder(pair) ?? throw new InvalidOperationException($"the decoder returned null for '{pair.Id}'.");
     }
 
     /// <summary>Decodes, augments and converts the samples of one batch; runs on a worker thread.</summary>
@@ -158,8 +118,8 @@ public sealed class SegmentationLoader
                 {
                     w = img.Width; h = img.Height; c = img.Channels; firstId = sample.Id;
                     lut = Normalization.LookupTable(c);
+                    images = ImageTensors.NewImageBatch(n, c, h, w);
                     // Detached: with workers = 0 this runs on the consumer thread, maybe inside its dispose scope.
-                    images = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
                     masks = torch.empty(new long[] { n, h, w }, dtype: ScalarType.Int64).DetachFromDisposeScope();
                 }
                 else if (img.Width != w || img.Height != h)
@@ -170,7 +130,7 @@ public sealed class SegmentationLoader
                 {
                     throw new SharpSegException($"samples in one batch have different channel counts: '{firstId}' has {c} but '{sample.Id}' has {img.Channels}; decode all images with one channel count.");
                 }
-                ImageTensors.WriteChw(img, lut!, ImageTensors.FloatSpan(images!).Slice(b * c * h * w, c * h * w));
+                ImageTensors.WriteImage(images!, b, img, lut!);
                 ImageTensors.WriteLabels(mask, ImageTensors.Int64Span(masks!).Slice(b * h * w, h * w));
                 ids[b] = sample.Id;
             }
@@ -181,104 +141,6 @@ public sealed class SegmentationLoader
             images?.Dispose();
             masks?.Dispose();
             throw;
-        }
-    }
-
-    /// <summary>The worker threads and result slots of one epoch's enumeration.</summary>
-    sealed class EpochRun : IDisposable
-    {
-        readonly SegmentationLoader loader;
-        readonly int epoch;
-        readonly int[][] batches;
-        readonly TaskCompletionSource<Batch>[] slots;
-        readonly SemaphoreSlim window;
-        readonly CancellationTokenSource cts;
-        readonly CancellationToken consumerToken;
-        readonly Thread[] threads;
-        int next = -1;
-        int taken = -1;
-        volatile bool failed;
-
-        public EpochRun(SegmentationLoader loader, int epoch, int[][] batches, int firstBatch, CancellationToken ct)
-        {
-            this.loader = loader; this.epoch = epoch; this.batches = batches; consumerToken = ct;
-            next = taken = firstBatch - 1;
-            slots = new TaskCompletionSource<Batch>[batches.Length];
-            for (int i = 0; i < slots.Length; i++) slots[i] = new TaskCompletionSource<Batch>(TaskCreationOptions.RunContinuationsAsynchronously);
-            int workers = Math.Min(loader.Options.Workers, Math.Max(1, batches.Length));
-            // A permit per batch being built or waiting to be taken: at most `prefetch` batches exist ahead of the consumer.
-            window = new SemaphoreSlim(Math.Max(loader.Options.Prefetch, workers));
-            cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            threads = new Thread[workers];
-            for (int i = 0; i < workers; i++)
-            {
-                threads[i] = new Thread(Work) { IsBackground = true, Name = $"sharpseg-loader-{i}" };
-                threads[i].Start();
-            }
-        }
-
-        void Work()
-        {
-            var token = cts.Token;
-            try
-            {
-                while (true)
-                {
-                    window.Wait(token);
-                    if (failed) return;
-                    int k = Interlocked.Increment(ref next);
-                    if (k >= batches.Length) return;
-                    Batch batch;
-                    try
-                    {
-                        batch = loader.BuildBatch(epoch, k, batches[k], token);
-                    }
-                    catch (OperationCanceledException) when (token.IsCancellationRequested)
-                    {
-                        slots[k].TrySetCanceled(token);
-                        return;
-                    }
-                    catch (Exception e)
-                    {
-                        slots[k].TrySetException(e);
-                        // Later batches will never be taken (the consumer stops at this one); earlier ones still finish.
-                        failed = true;
-                        return;
-                    }
-                    if (!slots[k].TrySetResult(batch)) batch.Dispose();
-                }
-            }
-            catch (OperationCanceledException) { }
-            catch (ObjectDisposedException) { }
-        }
-
-        /// <summary>Waits for batch <paramref name="k"/> and hands it over; rethrows a worker's exception as is.</summary>
-        public Batch Take(int k)
-        {
-            var task = slots[k].Task;
-            try { task.Wait(consumerToken); }
-            catch (AggregateException) { }
-            if (task.IsFaulted)
-            {
-                var inner = task.Exception!.InnerExceptions;
-                ExceptionDispatchInfo.Capture(inner.Count == 1 ? inner[0] : task.Exception).Throw();
-            }
-            if (task.IsCanceled) { consumerToken.ThrowIfCancellationRequested(); throw new OperationCanceledException("the loader was stopped."); }
-            var batch = task.Result;
-            taken = k;
-            window.Release();
-            return batch;
-        }
-
-        public void Dispose()
-        {
-            try { cts.Cancel(); } catch (ObjectDisposedException) { }
-            foreach (var t in threads) t.Join();
-            // Free what was built ahead and never handed over.
-            for (int k = taken + 1; k < slots.Length; k++)
-                if (slots[k].Task.IsCompletedSuccessfully) slots[k].Task.Result.Dispose();
-            cts.Dispose();
-            window.Dispose();
         }
     }
 }

@@ -37,6 +37,17 @@ public static class TorchRuntime
         if (cuda.is_available()) torch.cuda.manual_seed_all(seed);
     }
 
+    /// <summary>
+    /// What a training run does first: sets the CPU threads (<see cref="SetThreads"/>), seeds libtorch's generators
+    /// (<see cref="Seed"/>) and resolves the device it runs on (<see cref="ResolveDevice"/>).
+    /// </summary>
+    public static Device StartRun(int threads, long seed, string? device)
+    {
+        SetThreads(threads);
+        Seed(seed);
+        return ResolveDevice(device);
+    }
+
     /// <summary>A one-line description of the engine: versions, threads, and whether CUDA is usable.</summary>
     public static string Describe()
     {

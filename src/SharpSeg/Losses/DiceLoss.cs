@@ -18,10 +18,8 @@ namespace SharpSeg.Losses;
 /// </list>
 /// A perfect prediction gives 0; ignored pixels contribute nothing and get zero gradient; an all-ignored batch gives 0.
 /// </remarks>
-public sealed class DiceLoss : ISegmentationLoss
+public sealed class DiceLoss : OverlapLoss
 {
-    private readonly float[]? classWeights;
-
     /// <param name="smooth">Additive smoothing s ≥ 0 in numerator and denominator (1 is common).</param>
     /// <param name="perClass">True: mean of per-class losses; false: one global (micro) coefficient.</param>
     /// <param name="logCosh">Return <c>log(cosh(L))</c> instead of L.</param>
@@ -30,14 +28,10 @@ public sealed class DiceLoss : ISegmentationLoss
     /// <param name="mode">Softmax (multiclass) or a sigmoid per channel (binary / one-vs-rest).</param>
     public DiceLoss(double smooth = 1.0, bool perClass = true, bool logCosh = false, float[]? classWeights = null,
         long ignoreIndex = LabelMask.Ignore, LossMode mode = LossMode.Multiclass)
+        : base(CheckSmooth(smooth, "dice_smooth"), classWeights, ignoreIndex, mode)
     {
-        if (!(smooth >= 0) || double.IsInfinity(smooth)) throw new SharpSegException($"loss dice_smooth must be a finite number >= 0, got {smooth}.");
-        this.classWeights = LossInputs.CopyWeights(classWeights);
-        Smooth = smooth; PerClass = perClass; LogCosh = logCosh; IgnoreIndex = ignoreIndex; Mode = mode;
+        PerClass = perClass; LogCosh = logCosh;
     }
-
-    /// <summary>Smoothing s.</summary>
-    public double Smooth { get; }
 
     /// <summary>Per-class (macro) rather than global (micro) Dice.</summary>
     public bool PerClass { get; }
@@ -45,22 +39,8 @@ public sealed class DiceLoss : ISegmentationLoss
     /// <summary>Whether the loss is passed through log(cosh(·)).</summary>
     public bool LogCosh { get; }
 
-    /// <summary>Per-class weights (a copy), or null.</summary>
-    public IReadOnlyList<float>? ClassWeights => classWeights;
-
-    /// <summary>Target value that contributes neither loss nor gradient.</summary>
-    public long IgnoreIndex { get; }
-
-    /// <summary>Softmax or sigmoid.</summary>
-    public LossMode Mode { get; }
-
-    /// <inheritdoc />
-    public Tensor Compute(Tensor logits, Tensor target)
+    private protected override Tensor Reduce(Tensor tp, Tensor fp, Tensor fn, Tensor w)
     {
-        using var scope = NewDisposeScope();
-        LossInputs.CheckWeightCount(classWeights, logits.shape[1]);
-        var (tp, fp, fn) = SoftOverlap.Compute(logits, target, IgnoreIndex, Mode);
-        Tensor w = LossInputs.Weights(classWeights, logits);
         Tensor loss;
         if (PerClass)
         {
@@ -72,6 +52,6 @@ public sealed class DiceLoss : ISegmentationLoss
             loss = 1 - SoftOverlap.Ratio((2 * tp * w).sum() + Smooth, ((2 * tp + fp + fn) * w).sum() + Smooth);
         }
         if (LogCosh) loss = loss.cosh().log();
-        return loss.MoveToOuterDisposeScope();
+        return loss;
     }
 }

@@ -13,10 +13,8 @@ namespace SharpSeg.Losses;
 /// recall (small structures). γ = 1 is the plain Tversky loss; the focal-Tversky paper writes the exponent as 1/γ with
 /// γ = 4/3, i.e. γ = 0.75 here. A class with no mass at all (s = 0) counts as TI = 1. A perfect prediction gives 0.
 /// </remarks>
-public sealed class TverskyLoss : ISegmentationLoss
+public sealed class TverskyLoss : OverlapLoss
 {
-    private readonly float[]? classWeights;
-
     /// <param name="alpha">Weight α ≥ 0 of false positives.</param>
     /// <param name="beta">Weight β ≥ 0 of false negatives.</param>
     /// <param name="gamma">Exponent γ &gt; 0 on each class's <c>1 − TI</c> (1 = Tversky; 0.75 = focal-Tversky as published).</param>
@@ -26,13 +24,18 @@ public sealed class TverskyLoss : ISegmentationLoss
     /// <param name="mode">Softmax (multiclass) or a sigmoid per channel (binary / one-vs-rest).</param>
     public TverskyLoss(double alpha = 0.3, double beta = 0.7, double gamma = 1.0, double smooth = 1.0, float[]? classWeights = null,
         long ignoreIndex = LabelMask.Ignore, LossMode mode = LossMode.Multiclass)
+        : base(CheckArguments(alpha, beta, gamma, smooth), classWeights, ignoreIndex, mode)
+    {
+        Alpha = alpha; Beta = beta; Gamma = gamma;
+    }
+
+    /// <summary>Checks α, β, γ and s, in that order, before the base constructor checks the class weights; returns s.</summary>
+    static double CheckArguments(double alpha, double beta, double gamma, double smooth)
     {
         if (!(alpha >= 0) || !(beta >= 0) || double.IsInfinity(alpha) || double.IsInfinity(beta) || alpha + beta == 0)
             throw new SharpSegException($"loss tversky_alpha and tversky_beta must be finite, >= 0 and not both 0, got {alpha} and {beta}.");
         if (!(gamma > 0) || double.IsInfinity(gamma)) throw new SharpSegException($"loss tversky_gamma must be a finite number > 0, got {gamma}.");
-        if (!(smooth >= 0) || double.IsInfinity(smooth)) throw new SharpSegException($"loss smoothing must be a finite number >= 0, got {smooth}.");
-        this.classWeights = LossInputs.CopyWeights(classWeights);
-        Alpha = alpha; Beta = beta; Gamma = gamma; Smooth = smooth; IgnoreIndex = ignoreIndex; Mode = mode;
+        return CheckSmooth(smooth, "smoothing");
     }
 
     /// <summary>False-positive weight α.</summary>
@@ -44,24 +47,8 @@ public sealed class TverskyLoss : ISegmentationLoss
     /// <summary>Focal exponent γ (1 = plain Tversky).</summary>
     public double Gamma { get; }
 
-    /// <summary>Smoothing s.</summary>
-    public double Smooth { get; }
-
-    /// <summary>Per-class weights (a copy), or null.</summary>
-    public IReadOnlyList<float>? ClassWeights => classWeights;
-
-    /// <summary>Target value that contributes neither loss nor gradient.</summary>
-    public long IgnoreIndex { get; }
-
-    /// <summary>Softmax or sigmoid.</summary>
-    public LossMode Mode { get; }
-
-    /// <inheritdoc />
-    public Tensor Compute(Tensor logits, Tensor target)
+    private protected override Tensor Reduce(Tensor tp, Tensor fp, Tensor fn, Tensor w)
     {
-        using var scope = NewDisposeScope();
-        LossInputs.CheckWeightCount(classWeights, logits.shape[1]);
-        var (tp, fp, fn) = SoftOverlap.Compute(logits, target, IgnoreIndex, Mode);
         Tensor ti = SoftOverlap.Ratio(tp + Smooth, tp + Alpha * fp + Beta * fn + Smooth);
         Tensor perClass = 1 - ti;
         if (Gamma != 1)
@@ -70,6 +57,6 @@ public sealed class TverskyLoss : ISegmentationLoss
             Tensor positive = perClass.gt(0);
             perClass = where(positive, perClass.clamp_min(1e-12).pow(Gamma), perClass * 0);
         }
-        return SoftOverlap.WeightedMean(perClass, LossInputs.Weights(classWeights, logits)).MoveToOuterDisposeScope();
+        return SoftOverlap.WeightedMean(perClass, w);
     }
 }

@@ -1,4 +1,3 @@
-using System.IO.Compression;
 using System.Text.Json;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.IO;
@@ -18,13 +17,8 @@ namespace SharpSeg.SelfSupervised;
 /// </summary>
 public sealed class EncoderCheckpoint
 {
-    const string InfoEntry = "info.json";
     const string EncoderEntry = "encoder.bin";
     const string NetworkEntry = "network.bin";
-    const string OptimizerEntry = "optimizer.bin";
-    const string RngEntry = "rng.bin";
-
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
 
     readonly byte[] encoderWeights;
     readonly byte[]? network, optimizer, rng;
@@ -54,10 +48,9 @@ public sealed class EncoderCheckpoint
         if (!File.Exists(path)) return false;
         try
         {
-            using var zip = ZipFile.OpenRead(path);
-            var entry = zip.GetEntry(InfoEntry);
-            if (entry == null) return false;
-            using var s = entry.Open();
+            using var archive = CheckpointArchive.OpenRead(path);
+            using var s = archive.Open(CheckpointArchive.InfoEntry);
+            if (s == null) return false;
             using var doc = JsonDocument.Parse(s);
             return doc.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == EncoderCheckpointInfo.FormatName;
         }
@@ -73,47 +66,28 @@ public sealed class EncoderCheckpoint
     /// </summary>
     public static void Save(string path, Encoder encoder, EncoderCheckpointInfo info, nn.Module? network = null, optim.Optimizer? optimizer = null)
     {
-        AtomicFile.Write(path, stream =>
-        {
-            using var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true);
-            using (var s = zip.CreateEntry(InfoEntry).Open()) JsonSerializer.Serialize(s, info, Json);
-            using (var s = zip.CreateEntry(EncoderEntry, CompressionLevel.Fastest).Open())
-            using (var w = new BinaryWriter(s)) encoder.save(w);
-            if (network != null && optimizer is TorchSharp.Modules.OptimizerHelper helper)
-            {
-                using (var s = zip.CreateEntry(NetworkEntry, CompressionLevel.Fastest).Open())
-                using (var w = new BinaryWriter(s)) network.save(w);
-                using (var s = zip.CreateEntry(OptimizerEntry, CompressionLevel.Fastest).Open())
-                using (var w = new BinaryWriter(s)) helper.save_state_dict(w);
-                using var state = torch.get_rng_state();
-                using (var s = zip.CreateEntry(RngEntry).Open()) s.Write(state.bytes);
-            }
-        });
+        // The training state goes in whole or not at all: heads, optimiser and RNG together.
+        bool resumable = network != null && optimizer is TorchSharp.Modules.OptimizerHelper;
+        CheckpointArchive.Write(path, info, resumable ? [(EncoderEntry, encoder), (NetworkEntry, network!)] : [(EncoderEntry, encoder)],
+            resumable ? optimizer : null);
     }
 
     /// <summary>Reads an encoder checkpoint; a missing, foreign or damaged file is a one-line <see cref="SharpSegException"/>.</summary>
-    public static EncoderCheckpoint Load(string path)
+    public static EncoderCheckpoint Load(string path) => CheckpointArchive.Read(path, "encoder checkpoint", "not a zip", archive =>
     {
-        if (!File.Exists(path)) throw new SharpSegException($"{path}: encoder checkpoint not found.");
-        try
-        {
-            using var zip = ZipFile.OpenRead(path);
-            var infoEntry = zip.GetEntry(InfoEntry) ?? throw new SharpSegException($"{path}: not a SharpSeg encoder checkpoint (no {InfoEntry} inside).");
-            using var doc = JsonDocument.Parse(ReadEntry(zip, InfoEntry)!);
-            string? format = doc.RootElement.TryGetProperty("format", out var f) ? f.GetString() : null;
-            if (format == Training.CheckpointInfo.FormatName)
-                throw new SharpSegException($"{path}: is a model checkpoint from 'sharpseg train', not an encoder from 'sharpseg pretrain'; give the .ckpt that 'sharpseg pretrain --out' wrote.");
-            if (format != EncoderCheckpointInfo.FormatName)
-                throw new SharpSegException($"{path}: not a SharpSeg encoder checkpoint (format '{format}').");
-            var info = doc.RootElement.Deserialize<EncoderCheckpointInfo>(Json) ?? throw new SharpSegException($"{path}: empty {InfoEntry}.");
-            if (info.Version > EncoderCheckpointInfo.CurrentVersion)
-                throw new SharpSegException($"{path}: encoder checkpoint version {info.Version} is newer than this SharpSeg understands ({EncoderCheckpointInfo.CurrentVersion}); upgrade SharpSeg.");
-            byte[] weights = ReadEntry(zip, EncoderEntry) ?? throw new SharpSegException($"{path}: encoder checkpoint has no weights ({EncoderEntry}).");
-            return new EncoderCheckpoint(path, info, weights, ReadEntry(zip, NetworkEntry), ReadEntry(zip, OptimizerEntry), ReadEntry(zip, RngEntry));
-        }
-        catch (InvalidDataException e) { throw new SharpSegException($"{path}: encoder checkpoint is damaged or not a zip ({e.Message})."); }
-        catch (JsonException e) { throw new SharpSegException($"{path}: encoder checkpoint metadata is damaged ({e.Message})."); }
-    }
+        using var doc = JsonDocument.Parse(archive.ReadBytes(CheckpointArchive.InfoEntry)!);
+        string? format = doc.RootElement.TryGetProperty("format", out var f) ? f.GetString() : null;
+        if (format == Training.CheckpointInfo.FormatName)
+            throw new SharpSegException($"{path}: is a model checkpoint from 'sharpseg train', not an encoder from 'sharpseg pretrain'; give the .ckpt that 'sharpseg pretrain --out' wrote.");
+        if (format != EncoderCheckpointInfo.FormatName)
+            throw new SharpSegException($"{path}: not a SharpSeg encoder checkpoint (format '{format}').");
+        var info = doc.RootElement.Deserialize<EncoderCheckpointInfo>(CheckpointArchive.Json) ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
+        if (info.Version > EncoderCheckpointInfo.CurrentVersion)
+            throw new SharpSegException($"{path}: encoder checkpoint version {info.Version} is newer than this SharpSeg understands ({EncoderCheckpointInfo.CurrentVersion}); upgrade SharpSeg.");
+        byte[] weights = archive.ReadBytes(EncoderEntry) ?? throw new SharpSegException($"{path}: encoder checkpoint has no weights ({EncoderEntry}).");
+        return new EncoderCheckpoint(path, info, weights, archive.ReadBytes(NetworkEntry), archive.ReadBytes(CheckpointArchive.OptimizerEntry),
+            archive.ReadBytes(CheckpointArchive.RngEntry));
+    });
 
     /// <summary>
     /// Loads the pretrained weights of the checkpoint at <paramref name="path"/> into <paramref name="encoder"/> (e.g. a
@@ -169,16 +143,7 @@ public sealed class EncoderCheckpoint
     {
         if (network == null || optimizer == null) throw new SharpSegException($"{Path}: holds the finished encoder only and cannot be resumed; start a new run (or pretrain longer with a new --out).");
         using (var r = new BinaryReader(new MemoryStream(network))) networkModule.load(r, strict: true);
-        if (opt is TorchSharp.Modules.OptimizerHelper helper)
-        {
-            using var r = new BinaryReader(new MemoryStream(optimizer));
-            helper.load_state_dict(r);
-        }
-        if (rng != null)
-        {
-            using var state = torch.tensor(rng, dtype: ScalarType.Byte);
-            torch.set_rng_state(state);
-        }
+        CheckpointArchive.RestoreTrainingState(opt, optimizer, rng);
     }
 
     /// <summary>Builds an encoder of the zoo from a config (unknown names are a <see cref="SharpSegException"/>).</summary>
@@ -191,23 +156,6 @@ public sealed class EncoderCheckpoint
         return build(config with { Encoder = name });
     }
 
-    void ReadWeights(Encoder encoder)
-    {
-        using var r = new BinaryReader(new MemoryStream(encoderWeights));
-        try { encoder.load(r, strict: true); }
-        catch (Exception e) when (e is ArgumentException or InvalidOperationException or IOException)
-        {
-            throw new SharpSegException($"{Path}: weights do not fit the '{Info.Encoder}' encoder the checkpoint describes; the file is damaged ({e.Message}).");
-        }
-    }
-
-    static byte[]? ReadEntry(ZipArchive zip, string name)
-    {
-        var e = zip.GetEntry(name);
-        if (e == null) return null;
-        using var s = e.Open();
-        using var ms = new MemoryStream();
-        s.CopyTo(ms);
-        return ms.ToArray();
-    }
+    void ReadWeights(Encoder encoder) => CheckpointArchive.LoadWeights(encoder, encoderWeights,
+        e => $"{Path}: weights do not fit the '{Info.Encoder}' encoder the checkpoint describes; the file is damaged ({e.Message}).");
 }

@@ -69,9 +69,7 @@ public sealed class Pretrainer
     public PretrainResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var o = options;
-        TorchRuntime.SetThreads(o.Threads);
-        TorchRuntime.Seed(o.Seed);
-        Device device = TorchRuntime.ResolveDevice(o.Device);
+        Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
         bool resuming = resumeFrom != null;
 
         var paths = UnlabelledImages.Find(o.Images);
@@ -114,28 +112,28 @@ public sealed class Pretrainer
         var ntXent = new NtXentLoss(o.Temperature);
         var pixel = new PixelContrastLoss(o.Temperature);
 
-        long iteration = 0;
+        long startIteration = 0;
         double trainSecondsBefore = 0;
         if (resuming)
         {
             resumeFrom!.RestoreTraining(network, optimizer);
-            iteration = resumeFrom.Info.Iterations;
+            startIteration = resumeFrom.Info.Iterations;
             trainSecondsBefore = resumeFrom.Info.TrainSeconds;
         }
 
         using var log = new MetricsLog(LogPath, append: true);
         log.Write(new JsonObject
         {
-            ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = total, ["images"] = paths.Count,
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = total, ["images"] = paths.Count,
             ["batch_size"] = batchSize, ["method"] = PretrainOptions.MethodName(o.Method), ["encoder"] = modelConfig.Encoder,
             ["crop"] = new JsonArray(o.Crop[0], o.Crop[1]), ["parameters"] = Models.ModelZoo.CountParameters(encoder),
             ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
         });
 
         var clock = Stopwatch.StartNew();
-        var trainClock = new Stopwatch();
-        long imagesSeen = 0;
-        double emaLoss = double.NaN, firstLoss = double.NaN;
+        var steps = new OptimizerSteps(optimizer, schedule, startIteration, total, batchSize, log, o.LogEvery, clock, progress,
+            (lossValue, at) => $"pretraining diverged: loss is {lossValue} at iteration {at} (lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}).");
+        double firstLoss = double.NaN;
         EncoderCheckpointInfo Info(bool finished) => new()
         {
             Encoder = modelConfig.Encoder,
@@ -145,11 +143,11 @@ public sealed class Pretrainer
             Mean = ExpandTo(normalization.Mean, channels),
             Std = ExpandTo(normalization.Std, channels),
             Method = PretrainOptions.MethodName(o.Method),
-            Iterations = iteration,
+            Iterations = steps.Iteration,
             TotalIterations = total,
             Images = paths.Count,
-            Loss = double.IsNaN(emaLoss) ? null : emaLoss,
-            TrainSeconds = trainSecondsBefore + trainClock.Elapsed.TotalSeconds,
+            Loss = double.IsNaN(steps.EmaLoss) ? null : steps.EmaLoss,
+            TrainSeconds = trainSecondsBefore + steps.TrainClock.Elapsed.TotalSeconds,
             Finished = finished,
             Options = JsonSerializer.SerializeToNode(o)!.AsObject(),
         };
@@ -157,76 +155,54 @@ public sealed class Pretrainer
         network.train();
         try
         {
-            while (iteration < total)
+            while (steps.Iteration < total)
             {
-                int epoch = (int)(iteration / stepsPerEpoch);
-                int startBatch = (int)(iteration % stepsPerEpoch);
+                int epoch = (int)(steps.Iteration / stepsPerEpoch);
+                int startBatch = (int)(steps.Iteration % stepsPerEpoch);
                 foreach (var batch in loader.Epoch(epoch, startBatch, cancellationToken))
                 {
                     using (batch)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        trainClock.Start();
-                        double lr = schedule.At(iteration);
-                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr;
-                        float lossValue, globalValue, denseValue = float.NaN, positiveShare = float.NaN;
-                        using (var scope = NewDisposeScope())
+                        float globalValue = float.NaN, denseValue = float.NaN, positiveShare = float.NaN;
+                        steps.Step(epoch, batch.Count, () =>
                         {
-                            optimizer.zero_grad();
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
                             var (global, denseMaps) = network.Forward(x);
                             var z = global.chunk(2, 0);
                             var lossGlobal = ntXent.Compute(z[0], z[1]);
-                            var loss = lossGlobal;
-                            if (dense)
-                            {
-                                var d = denseMaps!.chunk(2, 0);
-                                int h = (int)d[0].shape[2], w = (int)d[0].shape[3];
-                                var positives = PixelCorrespondence.PositiveMask(batch.FirstGeometry, batch.SecondGeometry, h, w, h, w, o.PositiveThreshold);
-                                var lossDense = pixel.Compute(d[0], d[1], positives);
-                                loss = lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
-                                denseValue = lossDense.item<float>();
-                                positiveShare = positives.any(2).to(ScalarType.Float32).mean().item<float>();
-                            }
-                            loss.backward();
-                            optimizer.step();
-                            lossValue = loss.item<float>();
                             globalValue = lossGlobal.item<float>();
-                        }
-                        trainClock.Stop();
-                        if (!float.IsFinite(lossValue))
-                            throw new SharpSegException($"pretraining diverged: loss is {lossValue} at iteration {iteration} (lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}).");
-                        iteration++;
-                        imagesSeen += batch.Count;
-                        emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
-                        if (double.IsNaN(firstLoss)) firstLoss = emaLoss;
-                        double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
-                        var remaining = TimeSpan.FromSeconds((total - iteration) * batchSize / Math.Max(1e-9, ips));
-                        if (iteration % o.LogEvery == 0 || iteration == total)
+                            if (!dense) return lossGlobal;
+                            var d = denseMaps!.chunk(2, 0);
+                            int h = (int)d[0].shape[2], w = (int)d[0].shape[3];
+                            var positives = PixelCorrespondence.PositiveMask(batch.FirstGeometry, batch.SecondGeometry, h, w, h, w, o.PositiveThreshold);
+                            var lossDense = pixel.Compute(d[0], d[1], positives);
+                            denseValue = lossDense.item<float>();
+                            positiveShare = positives.any(2).to(ScalarType.Float32).mean().item<float>();
+                            return lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
+                        }, rec =>
                         {
-                            var rec = new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["loss_global"] = globalValue };
+                            rec["loss_global"] = globalValue;
                             if (dense) { rec["loss_dense"] = denseValue; rec["positive_share"] = positiveShare; }
-                            rec["lr"] = lr; rec["images_per_s"] = ips; rec["elapsed_s"] = clock.Elapsed.TotalSeconds;
-                            log.Write(rec);
-                        }
-                        progress?.Report(new TrainingProgress(iteration, total, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
-                        if (o.SaveEvery > 0 && iteration % o.SaveEvery == 0 && iteration < total)
+                        });
+                        if (double.IsNaN(firstLoss)) firstLoss = steps.EmaLoss;
+                        if (o.SaveEvery > 0 && steps.Iteration % o.SaveEvery == 0 && steps.Iteration < total)
                             EncoderCheckpoint.Save(outPath, encoder, Info(finished: false), network, optimizer);
                     }
-                    if (iteration >= total) break;
+                    if (steps.Iteration >= total) break;
                 }
             }
         }
         catch (OperationCanceledException)
         {
             EncoderCheckpoint.Save(outPath, encoder, Info(finished: false), network, optimizer);
-            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = steps.Iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
             throw;
         }
         EncoderCheckpoint.Save(outPath, encoder, Info(finished: true));
-        double imagesPerSecond = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
-        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["loss_avg"] = emaLoss, ["images_per_s"] = imagesPerSecond, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
-        return new PretrainResult(outPath, LogPath, iteration, paths.Count, firstLoss, emaLoss, clock.Elapsed, imagesPerSecond);
+        double imagesPerSecond = steps.ImagesPerSecond;
+        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = steps.Iteration, ["loss_avg"] = steps.EmaLoss, ["images_per_s"] = imagesPerSecond, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+        return new PretrainResult(outPath, LogPath, steps.Iteration, paths.Count, firstLoss, steps.EmaLoss, clock.Elapsed, imagesPerSecond);
     }
 
     static int RoundUp(int v, int m) => Math.Max(m, (v + m - 1) / m * m);

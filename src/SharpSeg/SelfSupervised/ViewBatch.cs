@@ -1,3 +1,4 @@
+using SharpSeg.Data;
 using static TorchSharp.torch;
 
 namespace SharpSeg.SelfSupervised;
@@ -7,12 +8,12 @@ namespace SharpSeg.SelfSupervised;
 /// are two views of the same image. Owns its tensors (made outside any dispose scope): dispose the batch when the step is
 /// done, and do not dispose the tensors yourself.
 /// </summary>
-public sealed class ViewBatch : IDisposable
+public sealed class ViewBatch : LoaderBatch
 {
     internal ViewBatch(Tensor first, Tensor second, IReadOnlyList<ViewGeometry> firstGeometry, IReadOnlyList<ViewGeometry> secondGeometry,
-        IReadOnlyList<string> ids, int epoch, int index)
+        IReadOnlyList<string> ids, int epoch, int index) : base(ids, epoch, index, first, second)
     {
-        First = first; Second = second; FirstGeometry = firstGeometry; SecondGeometry = secondGeometry; Ids = ids; Epoch = epoch; Index = index;
+        First = first; Second = second; FirstGeometry = firstGeometry; SecondGeometry = secondGeometry;
     }
 
     /// <summary>First views, normalised float32 <c>[N, C, H, W]</c> on the CPU.</summary>
@@ -26,25 +27,4 @@ public sealed class ViewBatch : IDisposable
 
     /// <summary>Geometry of each second view in its source image.</summary>
     public IReadOnlyList<ViewGeometry> SecondGeometry { get; }
-
-    /// <summary>Image ids (file stems), in batch order.</summary>
-    public IReadOnlyList<string> Ids { get; }
-
-    /// <summary>Number of images N.</summary>
-    public int Count => Ids.Count;
-
-    public int Epoch { get; }
-
-    /// <summary>Position of this batch in its epoch, from 0.</summary>
-    public int Index { get; }
-
-    bool disposed;
-
-    public void Dispose()
-    {
-        if (disposed) return;
-        disposed = true;
-        First.Dispose();
-        Second.Dispose();
-    }
 }

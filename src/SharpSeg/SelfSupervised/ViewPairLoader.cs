@@ -18,7 +18,7 @@ public sealed class ViewPairLoader
     readonly IReadOnlyList<string> ids;
     readonly Func<int, RgbImage> decode;
     readonly TwoViewTransform transform;
-    readonly SegmentationSample?[]? cache;
+    readonly SampleCache? cache;
 
     /// <param name="ids">One id per image (e.g. the file stem).</param>
     /// <param name="decode">Loads image <c>i</c>; called from several threads at once, so it must be thread-safe.</param>
@@ -33,7 +33,7 @@ public sealed class ViewPairLoader
         if (options.Workers < 0 || options.Workers > 64) throw new SharpSegException($"workers: {options.Workers} must be between 0 and 64.");
         this.ids = ids; this.decode = decode; this.transform = transform;
         Normalization = normalization; Options = options;
-        if (options.Cache) cache = new SegmentationSample?[ids.Count];
+        if (options.Cache) cache = new SampleCache(ids.Count);
     }
 
     /// <summary>
@@ -68,94 +68,28 @@ public sealed class ViewPairLoader
     public int Count => ids.Count;
 
     /// <summary>Batches per epoch (the last one smaller unless <see cref="LoaderOptions.DropLast"/>).</summary>
-    public int BatchCount => Options.DropLast ? ids.Count / Options.BatchSize : (ids.Count + Options.BatchSize - 1) / Options.BatchSize;
+    public int BatchCount => OrderedPrefetch.BatchCount(ids.Count, Options.BatchSize, Options.DropLast);
 
     /// <summary>The order in which epoch <paramref name="epoch"/> visits the images (indices).</summary>
-    public int[] EpochOrder(int epoch)
-    {
-        var order = Enumerable.Range(0, ids.Count).ToArray();
-        if (Options.Shuffle)
-        {
-            var rng = DeterministicSeed.Create(Options.Seed, epoch, 0x55E1F);
-            for (int i = order.Length - 1; i > 0; i--)
-            {
-                int j = rng.Next(i + 1);
-                (order[i], order[j]) = (order[j], order[i]);
-            }
-        }
-        return order;
-    }
+    public int[] EpochOrder(int epoch) => OrderedPrefetch.EpochOrder(ids.Count, Options.Shuffle, Options.Seed, epoch, 0x55E1F);
 
     /// <summary>
     /// The batches of epoch <paramref name="epoch"/> from batch <paramref name="firstBatch"/> on, in order. Each batch
     /// belongs to the caller, who disposes it. Stopping early (break, dispose, cancellation) frees the batches made ahead.
     /// An error while decoding or augmenting is rethrown, as itself, when its batch is reached.
     /// </summary>
-    public IEnumerable<ViewBatch> Epoch(int epoch, int firstBatch = 0, CancellationToken cancellationToken = default)
-    {
-        var order = EpochOrder(epoch);
-        int bs = Options.BatchSize, nb = BatchCount;
-        if (firstBatch < 0 || firstBatch > nb) throw new ArgumentOutOfRangeException(nameof(firstBatch), $"first batch must be in 0..{nb}, got {firstBatch}");
-        var batches = new int[nb][];
-        for (int k = 0; k < nb; k++) batches[k] = order.AsSpan(k * bs, Math.Min(bs, order.Length - k * bs)).ToArray();
-        return Options.Workers == 0 ? Inline(epoch, batches, firstBatch, cancellationToken) : Threaded(epoch, batches, firstBatch, cancellationToken);
-    }
+    public IEnumerable<ViewBatch> Epoch(int epoch, int firstBatch = 0, CancellationToken cancellationToken = default) =>
+        // `Workers` batches in the making ahead of the consumer: each built by one thread, in parallel with the consumer's step.
+        OrderedPrefetch.Batches(EpochOrder(epoch), Options.BatchSize, BatchCount, firstBatch, Options.Workers, Options.Workers, "sharpseg-views",
+            (k, indices, ct) => BuildBatch(epoch, k, indices, ct), cancellationToken);
 
-    IEnumerable<ViewBatch> Inline(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
-    {
-        for (int k = firstBatch; k < batches.Length; k++)
-        {
-            ct.ThrowIfCancellationRequested();
-            yield return BuildBatch(epoch, k, batches[k], ct);
-        }
-    }
+    SegmentationSample Source(int index) => cache?.GetOrAdd(index, Decode) ?? Decode(index);
 
-    IEnumerable<ViewBatch> Threaded(int epoch, int[][] batches, int firstBatch, CancellationToken ct)
+    SegmentationSample Decode(int index)
     {
-        var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        var pending = new Queue<Task<ViewBatch>>();
-        int next = firstBatch;
-        try
-        {
-            for (int k = firstBatch; k < batches.Length; k++)
-            {
-                // Keep `Workers` batches in the making: each is built by one thread, in parallel with the consumer's step.
-                while (next < batches.Length && pending.Count < Options.Workers)
-                {
-                    int b = next++;
-                    pending.Enqueue(Task.Run(() => BuildBatch(epoch, b, batches[b], cts.Token), cts.Token));
-                }
-                var task = pending.Dequeue();
-                try { task.Wait(ct); }
-                catch (AggregateException) { }
-                ViewBatch batch = task.GetAwaiter().GetResult(); // rethrows a worker's exception as itself
-                yield return batch;
-            }
-        }
-        finally
-        {
-            cts.Cancel();
-            foreach (var t in pending)
-            {
-                try { t.Wait(); } catch (AggregateException) { }
-                if (t.IsCompletedSuccessfully) t.Result.Dispose();
-            }
-            cts.Dispose();
-        }
-    }
-
-    SegmentationSample Source(int index)
-    {
-        if (cache != null)
-        {
-            var hit = Volatile.Read(ref cache[index]);
-            if (hit != null) return hit;
-        }
         var image = decode(index) ?? throw new InvalidOperationException($"the decoder returned null for '{ids[index]}'.");
         // The crop resamples a mask with the image; an unlabelled image carries an empty one.
-        var sample = new SegmentationSample(ids[index], image, new LabelMask(image.Width, image.Height));
-        if (cache != null) Volatile.Write(ref cache[index], sample);
-        return sample;
+        return new SegmentationSample(ids[index], image, new LabelMask(image.Width, image.Height));
     }
 
     /// <summary>Decodes, augments and converts the images of one batch.</summary>
@@ -180,13 +114,13 @@ public sealed class ViewPairLoader
                 {
                     c = source.Image.Channels;
                     lut = Normalization.LookupTable(c);
-                    first = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
-                    second = torch.empty(new long[] { n, c, h, w }, dtype: ScalarType.Float32).DetachFromDisposeScope();
+                    first = ImageTensors.NewImageBatch(n, c, h, w);
+                    second = ImageTensors.NewImageBatch(n, c, h, w);
                 }
                 else if (source.Image.Channels != c)
                     throw new SharpSegException($"images in one batch have different channel counts: '{batchIds[0]}' has {c} but '{source.Id}' has {source.Image.Channels}.");
-                ImageTensors.WriteChw(pair.First, lut!, ImageTensors.FloatSpan(first!).Slice(b * c * h * w, c * h * w));
-                ImageTensors.WriteChw(pair.Second, lut!, ImageTensors.FloatSpan(second!).Slice(b * c * h * w, c * h * w));
+                ImageTensors.WriteImage(first!, b, pair.First, lut!);
+                ImageTensors.WriteImage(second!, b, pair.Second, lut!);
                 g1[b] = pair.FirstGeometry; g2[b] = pair.SecondGeometry;
                 batchIds[b] = source.Id;
             }

@@ -67,9 +67,7 @@ public sealed class Trainer
     public TrainingResult Run(IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var r = _recipe;
-        TorchRuntime.SetThreads(r.Threads);
-        TorchRuntime.Seed(r.Seed);
-        Device device = TorchRuntime.ResolveDevice(r.Device);
+        Device device = TorchRuntime.StartRun(r.Threads, r.Seed, r.Device);
 
         bool resuming = _resumeFrom != null;
         if (resuming) IO.AtomicFile.RemoveLeftovers(_runDirectory); // a killed run may have died mid-write
@@ -141,7 +139,7 @@ public sealed class Trainer
         double inferenceScale = r.Tree.GetDouble("eval.scale");
         if (inferenceScale <= 0 || inferenceScale > 4) throw new SharpSegException($"{r.Tree.Source}: eval.scale must be in (0, 4], got {inferenceScale}.");
 
-        long iteration = 0;
+        long startIteration = 0;
         double? bestMIoU = null;
         long? bestIteration = null;
         int sinceBest = 0;
@@ -150,22 +148,37 @@ public sealed class Trainer
         {
             _resumeFrom!.LoadWeights(model);
             _resumeFrom.RestoreTrainingState(optimizer);
-            iteration = _resumeFrom.Info.Iteration;
+            startIteration = _resumeFrom.Info.Iteration;
             bestMIoU = _resumeFrom.Info.BestMIoU;
             bestIteration = _resumeFrom.Info.BestIteration;
             sinceBest = _resumeFrom.Info.ValidationsSinceBest;
         }
 
-        var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames);
+        // A drawing failure does not stop training, but is told once: on the progress reporter, or on stderr without one.
+        var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames, warning =>
+        {
+            if (progress != null) progress.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: warning));
+            else Console.Error.WriteLine(warning);
+        });
         using var log = new MetricsLog(Path.Combine(_runDirectory, MetricsFileName), append: true);
         log.Written += visuals.OnRecord;
         log.Write(new JsonObject
         {
-            ["kind"] = resuming ? "resume" : "start", ["iteration"] = iteration, ["total_iterations"] = totalIterations,
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
             ["encoder_weights"] = weightsReport?.Summary, ["init_weights"] = initReport?.Summary,
         });
+
+        var clock = new Stopwatch();
+        var steps = new OptimizerSteps(optimizer, schedule, startIteration, totalIterations, batchSize, log, Math.Max(1, r.LogEvery), clock, progress,
+            (lossValue, at) => $"training diverged: loss is {lossValue} at iteration {at} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).")
+        {
+            LrMultipliers = lrMultipliers,
+            ClipModule = model,
+            GradClip = gradClip,
+            BeforeStep = freezeEncoderIterations > 0 ? at => FreezeEncoder(model, at < freezeEncoderIterations) : null,
+        };
 
         string lastPath = Path.Combine(_runDirectory, LastCheckpointName);
         string bestPath = Path.Combine(_runDirectory, BestCheckpointName);
@@ -177,8 +190,8 @@ public sealed class Trainer
             InferenceScale = inferenceScale,
             Mean = normalization.Mean.Select(v => (double)v).ToArray(),
             Std = normalization.Std.Select(v => (double)v).ToArray(),
-            Epoch = (int)(iteration / stepsPerEpoch),
-            Iteration = iteration,
+            Epoch = (int)(steps.Iteration / stepsPerEpoch),
+            Iteration = steps.Iteration,
             BestMIoU = bestMIoU,
             BestIteration = bestIteration,
             ValidationsSinceBest = sinceBest,
@@ -187,59 +200,32 @@ public sealed class Trainer
         };
 
         var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device, inferenceScale);
-        var clock = Stopwatch.StartNew();
-        var trainClock = new Stopwatch();
-        long imagesSeen = 0;
-        double emaLoss = double.NaN;
+        clock.Start();
         bool stoppedEarly = false;
         model.train();
 
         try
         {
-            while (iteration < totalIterations && !stoppedEarly)
+            while (steps.Iteration < totalIterations && !stoppedEarly)
             {
-                int epoch = (int)(iteration / stepsPerEpoch);
-                int startBatch = (int)(iteration % stepsPerEpoch);
+                int epoch = (int)(steps.Iteration / stepsPerEpoch);
+                int startBatch = (int)(steps.Iteration % stepsPerEpoch);
                 foreach (var batch in loader.Epoch(epoch, startBatch, cancellationToken))
                 {
                     using (batch)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        trainClock.Start();
-                        double lr = schedule.At(iteration);
-                        int group = 0;
-                        foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * lrMultipliers[Math.Min(group++, lrMultipliers.Count - 1)];
-                        if (freezeEncoderIterations > 0) FreezeEncoder(model, iteration < freezeEncoderIterations);
-                        float lossValue;
-                        using (var scope = NewDisposeScope())
+                        steps.Step(epoch, batch.Count, () =>
                         {
-                            optimizer.zero_grad();
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
-                            Tensor l;
-                            if (model.HasAuxHead)
-                            {
-                                var (logits, aux) = model.ForwardWithAux(images);
-                                l = loss.Compute(logits, masks);
-                                if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
-                            }
-                            else l = loss.Compute(model.forward(images), masks);
-                            l.backward();
-                            if (gradClip > 0) nn.utils.clip_grad_norm_(model.parameters(), gradClip);
-                            optimizer.step();
-                            lossValue = l.item<float>();
-                        }
-                        trainClock.Stop();
-                        if (!float.IsFinite(lossValue))
-                            throw new SharpSegException($"training diverged: loss is {lossValue} at iteration {iteration} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).");
-                        iteration++;
-                        imagesSeen += batch.Count;
-                        emaLoss = double.IsNaN(emaLoss) ? lossValue : 0.9 * emaLoss + 0.1 * lossValue;
-                        double ips = imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds);
-                        var remaining = TimeSpan.FromSeconds((totalIterations - iteration) * batchSize / Math.Max(1e-9, ips));
-                        if (iteration % Math.Max(1, r.LogEvery) == 0 || iteration == totalIterations)
-                            log.Write(new JsonObject { ["kind"] = "train", ["iteration"] = iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = emaLoss, ["lr"] = lr, ["images_per_s"] = ips, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
-                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, lr, ips, clock.Elapsed, remaining));
+                            if (!model.HasAuxHead) return loss.Compute(model.forward(images), masks);
+                            var (logits, aux) = model.ForwardWithAux(images);
+                            var l = loss.Compute(logits, masks);
+                            if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
+                            return l;
+                        });
                     }
+                    long iteration = steps.Iteration;
 
                     bool endOfEpoch = iteration % stepsPerEpoch == 0;
                     bool validateNow = budgetInIterations ? iteration % r.ValEvery == 0 : endOfEpoch && (iteration / stepsPerEpoch) % r.ValEvery == 0;
@@ -261,12 +247,12 @@ public sealed class Trainer
                         var info = Info(lastValidation);
                         Checkpoint.Save(lastPath, model, info, optimizer);
                         if (isBest) Checkpoint.Save(bestPath, model, info);
-                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, schedule.At(iteration), imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds), clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
+                        progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, steps.EmaLoss, schedule.At(iteration), steps.ImagesPerSecond, clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
                         if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
                         {
                             stoppedEarly = true;
                             log.Write(new JsonObject { ["kind"] = "early_stop", ["iteration"] = iteration, ["best_iteration"] = bestIteration, ["best_miou"] = bestMIoU });
-                            progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, emaLoss, 0, 0, clock.Elapsed, TimeSpan.Zero, Message: $"early stop: no val mIoU improvement in {sinceBest} validations"));
+                            progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, steps.EmaLoss, 0, 0, clock.Elapsed, TimeSpan.Zero, Message: $"early stop: no val mIoU improvement in {sinceBest} validations"));
                         }
                     }
                     if (finished || stoppedEarly) break;
@@ -277,12 +263,12 @@ public sealed class Trainer
         {
             // Interrupted (Ctrl+C, or a caller's token): keep what was trained so that --resume continues from here.
             Checkpoint.Save(lastPath, model, Info(lastValidation), optimizer);
-            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+            log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = steps.Iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
             throw;
         }
-        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
-        return new TrainingResult(_runDirectory, bestPath, lastPath, iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
-            imagesSeen / Math.Max(1e-9, trainClock.Elapsed.TotalSeconds));
+        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = steps.Iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+        return new TrainingResult(_runDirectory, bestPath, lastPath, steps.Iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
+            steps.ImagesPerSecond);
     }
 
     // A frozen encoder gets no gradients (its parameters do not require them, so backward stops at the decoder) and keeps

@@ -145,6 +145,26 @@ public sealed class TrainerTests
         Assert.Contains(MetricsLog.Read(Path.Combine(run, "metrics.jsonl")), o => (string?)o["kind"] == "early_stop");
     }
 
+    [Fact]
+    public void CurvesThatCannotBeDrawnAreToldOnceAndTrainingGoesOn()
+    {
+        string run = TestPaths.NewTempDir("curves-fail");
+        File.WriteAllText(Path.Combine(run, "curves"), "a file where the curves folder goes");
+        var recipe = TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 6, valEvery: 2));
+        var messages = new Collect();
+        var result = Trainer.Create(recipe, run).Run(messages);
+        Assert.Equal(6, result.Iterations); // three validations and the end each failed to draw
+        var warning = Assert.Single(messages.Messages, m => m.Contains("curves"));
+        Assert.StartsWith("warning: could not draw the training curves in " + Path.Combine(run, "curves"), warning);
+        Assert.DoesNotContain('\n', warning);
+    }
+
+    sealed class Collect : IProgress<TrainingProgress>
+    {
+        public List<string> Messages { get; } = [];
+        public void Report(TrainingProgress value) { if (value.Message != null) Messages.Add(value.Message); }
+    }
+
     sealed class StopAt(long iteration) : IProgress<TrainingProgress>
     {
         public void Report(TrainingProgress value)
