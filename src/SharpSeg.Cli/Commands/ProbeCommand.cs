@@ -17,8 +17,8 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
         [CommandOption("--train-split <SPLIT>")][Description("Split the 1x1 head is trained on (default train)")] public string TrainSplit { get; init; } = "train";
         [CommandOption("--val-split <SPLIT>")][Description("Split the probe is scored on (default val)")] public string ValSplit { get; init; } = "val";
-        [CommandOption("-w|--weights <FILE>")][Description("Encoder checkpoint from 'sharpseg pretrain'; without it, a randomly initialised --encoder")] public string? Weights { get; init; }
-        [CommandOption("-e|--encoder <NAME>")][Description("Encoder to initialise at random (without --weights; default resnet18)")] public string Encoder { get; init; } = "resnet18";
+        [CommandOption("-w|--weights <FILE>")][Description("Encoder weights: a checkpoint from 'sharpseg pretrain', imagenet, or any model.encoder_weights file for --encoder; without it, a randomly initialised --encoder")] public string? Weights { get; init; }
+        [CommandOption("-e|--encoder <NAME>")][Description("Encoder (default resnet18): initialised at random without --weights, or the one a weights file is loaded into")] public string Encoder { get; init; } = "resnet18";
         [CommandOption("--depth <N>")][Description("unet encoder: downsampling stages (default 4)")] public int Depth { get; init; } = 4;
         [CommandOption("--base-width <N>")][Description("unet encoder: channels of the first stage (default 32)")] public int BaseWidth { get; init; } = 32;
         [CommandOption("--seed <N>")][Description("Seed of the random initialisation and of the image order (default 0)")] public long Seed { get; init; }
@@ -37,7 +37,7 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml with labelled train and val splits).");
         Engine.TorchRuntime.SetThreads(s.Threads);
         var options = new LinearProbeOptions { Iterations = s.Iterations, Lr = s.Lr, BatchSize = s.BatchSize, Stage = s.Stage, Scale = s.Scale, Seed = s.Seed };
-        var random = s.Weights == null ? new ModelConfig { Encoder = s.Encoder, Depth = s.Depth, BaseWidth = s.BaseWidth } : null;
+        var random = new ModelConfig { Encoder = s.Encoder, Depth = s.Depth, BaseWidth = s.BaseWidth };
         string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {s.Encoder} (seed {s.Seed})";
         AnsiConsole.MarkupLine(Markup.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
         var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, s.Seed, s.Device, cancellationToken);

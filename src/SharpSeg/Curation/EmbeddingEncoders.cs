@@ -80,13 +80,9 @@ public static class EmbeddingEncoders
     /// <see cref="Models.Pretrained.EncoderWeights"/> inside a throwaway model that carries the encoder.</summary>
     static EncoderEmbedder FromPretrained(string name, string weights, int height, int width, int grid, string? device)
     {
-        string architecture = ModelZoo.Architectures.Keys.First(a => ModelZoo.ValidEncoders(a).Contains(name));
-        Models.Pretrained.EncoderWeights.Validate(weights, name);
-        var normalization = Models.Pretrained.EncoderWeights.ExpectedNormalization(weights, 3);
-        var model = ModelZoo.Create(new ModelConfig { Architecture = architecture, Encoder = name, InChannels = 3, NumClasses = 2 });
+        var model = Models.Pretrained.EncoderWeights.CreateWithEncoder(name, weights, 3, out var normalization);
         try
         {
-            Models.Pretrained.EncoderWeights.Load(model, weights, normalization);
             return new EncoderEmbedder(model.Encoder, normalization, $"{name} weights={weights}", height, width, grid, TorchRuntime.ResolveDevice(device), owner: model);
         }
         catch

@@ -107,7 +107,9 @@ public static class LinearProbe
     }
 
     /// <summary>
-    /// Probes the encoder of an encoder checkpoint (<paramref name="encoderCheckpoint"/>, with its own normalisation), or
+    /// Probes the encoder of an encoder checkpoint (<paramref name="encoderCheckpoint"/>, with its own normalisation),
+    /// any other encoder weights a recipe's <c>model.encoder_weights</c> takes (<c>imagenet</c>, .safetensors/.pth, a
+    /// training checkpoint; loaded into <paramref name="randomEncoder"/>'s encoder, resnet18_imagenet for imagenet), or
     /// a randomly initialised encoder (<paramref name="randomEncoder"/>, seeded by <paramref name="initSeed"/>, ImageNet
     /// normalisation), on two splits of a dataset.yaml.
     /// </summary>
@@ -118,21 +120,32 @@ public static class LinearProbe
         options.Validate();
         var spec = DatasetSpec.Load(datasetYaml, dataRoot);
         Encoder encoder;
+        IDisposable owner;
         Normalization normalization;
-        if (encoderCheckpoint != null)
+        if (encoderCheckpoint != null && EncoderCheckpoint.IsEncoderCheckpoint(encoderCheckpoint))
         {
             var ckpt = EncoderCheckpoint.Load(encoderCheckpoint);
             encoder = ckpt.CreateEncoder();
+            owner = encoder;
             normalization = ckpt.Normalization;
+        }
+        else if (encoderCheckpoint != null)
+        {
+            // Any other weights the training recipes take (imagenet, .safetensors/.pth, a training checkpoint).
+            string name = Models.Pretrained.EncoderWeights.EncoderFor(encoderCheckpoint, randomEncoder?.Encoder ?? "resnet18");
+            var model = Models.Pretrained.EncoderWeights.CreateWithEncoder(name, encoderCheckpoint, spec.ImageChannels, out normalization);
+            encoder = model.Encoder;
+            owner = model;
         }
         else
         {
             var config = randomEncoder ?? throw new SharpSegException("give an encoder checkpoint or an encoder to initialise at random.");
             Engine.TorchRuntime.Seed(initSeed);
             encoder = EncoderCheckpoint.BuildEncoder(config with { InChannels = spec.ImageChannels });
+            owner = encoder;
             normalization = Normalization.ImageNet;
         }
-        using (encoder)
+        using (owner)
         {
             if (encoder.InChannels != spec.ImageChannels)
                 throw new SharpSegException($"{spec.SourcePath}: images have {spec.ImageChannels} channel(s) but the encoder takes {encoder.InChannels}.");

@@ -42,6 +42,23 @@ public sealed class PretrainCliTests
         Assert.Contains("nothing to resume", again.StdErr);
     }
 
+    [Fact]
+    public void Probe_takes_the_encoder_weights_a_recipe_takes()
+    {
+        string json = Path.Combine(TestPaths.NewTempDir("probe-imagenet"), "probe.json");
+        var p = CliRunner.Run("probe", "--data", TrainingFixture.DatasetYaml, "--weights", "imagenet", "--iterations", "3", "--threads", "1", "--out", json);
+        Assert.True(p.ExitCode == 0, p.ToString());
+        var j = JsonNode.Parse(File.ReadAllText(json))!;
+        Assert.Equal("imagenet", (string)j["encoder"]!);
+        Assert.Equal(512, (int)j["feature_channels"]!); // resnet18_imagenet's layer4
+        Assert.Equal(32, (int)j["feature_stride"]!);
+
+        var missing = CliRunner.Run("probe", "--data", TrainingFixture.DatasetYaml, "--weights", "no-such-weights.pth", "--iterations", "3");
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("no-such-weights.pth: file not found", missing.StdErr);
+        Assert.Single(missing.StdErr.Trim().Split('\n'));
+    }
+
     [Theory]
     [InlineData("no such folder", "--images", "does-not-exist", "--out", "x.ckpt")]
     [InlineData("--out is required", "--images", ".")]

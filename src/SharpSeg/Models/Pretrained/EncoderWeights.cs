@@ -91,6 +91,37 @@ public static class EncoderWeights
         return PretrainedWeights.LoadEncoder(model, file);
     }
 
+    /// <summary>
+    /// The encoder name that <paramref name="spec"/> implies: <c>resnet18_imagenet</c> for <c>imagenet</c> (the only
+    /// encoder those weights fit), else <paramref name="requested"/>.
+    /// </summary>
+    public static string EncoderFor(string spec, string requested) => IsImageNet(spec) ? ImageNetResNet18.EncoderName : requested;
+
+    /// <summary>
+    /// A model (U-Net where the encoder allows it, so the encoder keeps its full output stride) that takes encoder <paramref name="encoder"/> (<paramref name="channels"/> input
+    /// channels), with the weights <paramref name="spec"/> names loaded into its encoder, and the normalisation images must
+    /// get for those weights. For using a pretrained encoder on its own (embeddings, linear probes); dispose the model.
+    /// </summary>
+    public static SegmentationModel CreateWithEncoder(string encoder, string spec, int channels, out Normalization normalization)
+    {
+        Validate(spec, encoder);
+        // An architecture that keeps the encoder as pretrained (U-Net/FPN: no dilation, full output stride), else any.
+        string architecture = new[] { "unet", "fpn" }.Concat(ModelZoo.Architectures.Keys)
+            .First(a => ModelZoo.Architectures.ContainsKey(a) && ModelZoo.ValidEncoders(a).Contains(encoder));
+        normalization = ExpectedNormalization(spec, channels);
+        var model = ModelZoo.Create(new ModelConfig { Architecture = architecture, Encoder = encoder, InChannels = channels, NumClasses = 2 });
+        try
+        {
+            Load(model, spec, normalization);
+            return model;
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
     private static bool IsImageNet(string spec) => spec.Trim().Equals(ImageNet, StringComparison.OrdinalIgnoreCase);
 
     private static Checkpoint TrainingCheckpoint(string path)
