@@ -13,7 +13,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     {
         [CommandOption("-e|--embeddings <FILE>")][Description("Embeddings (.npy from 'sharpseg embed')")] public string? Embeddings { get; init; }
         [CommandOption("-n|--budget <N>")][Description("How many images to select")] public int? Budget { get; init; }
-        [CommandOption("-s|--strategy <MIX>")][Description("random | dedupe | diversity | typicality | uncertainty | class-balance, or weighted: uncertainty:0.5,diversity:0.5 (default with a model; diversity without)")] public string? Strategy { get; init; }
+        [CommandOption("-s|--strategy <MIX>")][Description("random | dedupe | diversity | typicality | uncertainty | class-balance, or weighted: uncertainty:0.5,diversity:0.5 (default diversity)")] public string? Strategy { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Selection CSV (rank, path, scores, reasons); the report and contact sheet go beside it")] public string? Out { get; init; }
         [CommandOption("--labelled <LIST>")][Description("Images already labelled (one path per line, a dataset list file, or an earlier selection CSV): excluded, and counted as covered")] public string? Labelled { get; init; }
         [CommandOption("-c|--checkpoint <FILE>")][Description("Trained checkpoint: scores the embedded images (uncertainty, predicted classes) into OUT.scores.csv")] public string? Checkpoint { get; init; }
@@ -60,7 +60,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             AnsiConsole.MarkupLine($"labelled: {rows.Count} images found in the embeddings" + (notFound.Count > 0 ? $"; [yellow]{notFound.Count} not embedded[/] (e.g. {Markup.Escape(notFound[0])}): embed them too so they count toward coverage" : ""));
         }
 
-        var mix = StrategyMix.Parse(s.Strategy ?? (scores != null ? StrategyMix.DefaultText : "diversity"));
+        var mix = StrategyMix.Parse(s.Strategy ?? StrategyMix.DefaultText);
         var options = new CurationOptions
         {
             Budget = s.Budget,
