@@ -32,11 +32,20 @@ public static class AtomicFile
     /// cleanup in <see cref="Write"/>). Call it when a run folder is taken over again, e.g. on resume.
     /// Returns how many were removed.
     /// </summary>
-    public static int RemoveLeftovers(string directory)
+    public static int RemoveLeftovers(string directory) => Remove(directory, "*" + TempMarker + "*");
+
+    /// <summary>Deletes the temp files a killed writer of <paramref name="path"/> left beside it; returns how many.</summary>
+    public static int RemoveLeftoversOf(string path)
+    {
+        string full = Path.GetFullPath(path);
+        return Remove(Path.GetDirectoryName(full)!, Path.GetFileName(full) + TempMarker + "*");
+    }
+
+    static int Remove(string directory, string pattern)
     {
         if (!Directory.Exists(directory)) return 0;
         int removed = 0;
-        foreach (var f in Directory.EnumerateFiles(directory, "*" + TempMarker + "*"))
+        foreach (var f in Directory.EnumerateFiles(directory, pattern))
         {
             try { File.Delete(f); removed++; } catch (IOException) { } catch (UnauthorizedAccessException) { }
         }

@@ -50,6 +50,7 @@ public sealed class Pretrainer
             throw new SharpSegException($"{checkpointPath}: the run finished ({ckpt.Info.Iterations} iterations) and the file holds the encoder only; nothing to resume.");
         var options = ckpt.Info.Options?.Deserialize<PretrainOptions>() ?? throw new SharpSegException($"{checkpointPath}: has no saved options to resume with.");
         options.Validate();
+        IO.AtomicFile.RemoveLeftoversOf(checkpointPath); // a killed run may have died mid-write, as a resumed training run
         return new Pretrainer(options, checkpointPath, ckpt);
     }
 
