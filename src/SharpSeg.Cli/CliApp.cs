@@ -8,6 +8,8 @@ public static class CliApp
 {
     public static int Run(string[] args)
     {
+        try { Engine.GcStress.StartFromEnvironment(); }
+        catch (SharpSegException e) { return ErrorReporter.Report(e); }
         // Piped or logged output: do not wrap tables and lines at Spectre's default 80 columns.
         if (Console.IsOutputRedirected) Spectre.Console.AnsiConsole.Profile.Width = 160;
         var app = new CommandApp();

@@ -43,9 +43,25 @@ public static class TorchRuntime
     /// </summary>
     public static Device StartRun(int threads, long seed, string? device)
     {
+        EnsureHandlesKeptAlive();
         SetThreads(threads);
         Seed(seed);
         return ResolveDevice(device);
+    }
+
+    /// <summary>
+    /// True when the TorchSharp.dll in use carries SharpSeg's keep-alive fix (build/KeepTorchSharpHandlesAlive.cs,
+    /// applied to every build and publish output): without it, a garbage collection at the wrong moment frees a Scalar or
+    /// Tensor while libtorch still reads it, and training dies at random (docs/TRAINING.md).
+    /// </summary>
+    public static bool HandlesKeptAlive => typeof(torch).Assembly.GetType("TorchSharp.NativeHandleKeeper") != null;
+
+    /// <summary>Refuses to train with a TorchSharp.dll that lacks the keep-alive fix (one line naming the file and the fix).</summary>
+    public static void EnsureHandlesKeptAlive()
+    {
+        if (HandlesKeptAlive) return;
+        string dll = typeof(torch).Assembly.Location;
+        throw new SharpSegException($"{dll}: this TorchSharp.dll lacks SharpSeg's keep-alive fix, so runs could die at random (docs/TRAINING.md); build the project with 'dotnet build' (build/TorchSharpFixes.targets patches the copy in bin/) and run it from there, or copy TorchSharp.dll from that bin/ folder, not from ~/.nuget/packages.");
     }
 
     /// <summary>A one-line description of the engine: versions, threads, and whether CUDA is usable.</summary>
