@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
 
@@ -73,6 +74,6 @@ public sealed class BoundaryCrossEntropyLoss : ISegmentationLoss
         Tensor near = BoundaryMask(t, Width, IgnoreIndex).to_type(logits.dtype);
         Tensor pixelWeight = LossInputs.Weights(classWeights, logits).index_select(0, safe.flatten()).view_as(safe)
             * valid.to_type(logits.dtype) * (1 + (BoundaryWeight - 1) * near);
-        return LossInputs.SafeDivide((perPixel * pixelWeight).sum(), pixelWeight.sum()).MoveToOuterDisposeScope();
+        return LossInputs.SafeDivide(ThreadInvariant.Sum(perPixel * pixelWeight), ThreadInvariant.Sum(pixelWeight)).MoveToOuterDisposeScope();
     }
 }

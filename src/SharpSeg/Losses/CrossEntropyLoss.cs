@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -68,9 +69,10 @@ public sealed class CrossEntropyLoss : ISegmentationLoss
         Tensor pixelWeight = weight is null
             ? valid.to_type(logits.dtype)
             : weight.index_select(0, safeTarget.flatten()).view_as(t) * valid.to_type(logits.dtype);
-        Tensor denominator = pixelWeight.sum();
+        Tensor denominator = ThreadInvariant.Sum(pixelWeight);
         Tensor hasMass = denominator.gt(0);
-        Tensor loss = where(hasMass, perPixel.sum() / where(hasMass, denominator, ones_like(denominator)), perPixel.sum() * 0);
+        Tensor total = ThreadInvariant.Sum(perPixel);
+        Tensor loss = where(hasMass, total / where(hasMass, denominator, ones_like(denominator)), total * 0);
         return loss.MoveToOuterDisposeScope();
     }
 }

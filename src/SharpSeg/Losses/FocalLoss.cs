@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
 
@@ -64,7 +65,7 @@ public sealed class FocalLoss : ISegmentationLoss
             Tensor logP = nn.functional.log_softmax(logits, 1).gather(1, safe.unsqueeze(1)).squeeze(1); // [N, H, W]
             Tensor perPixel = -Modulation(logP.exp()) * logP;
             Tensor pixelWeight = w.index_select(0, safe.flatten()).view_as(safe) * validF;
-            loss = LossInputs.SafeDivide((perPixel * pixelWeight).sum(), pixelWeight.sum());
+            loss = LossInputs.SafeDivide(ThreadInvariant.Sum(perPixel * pixelWeight), ThreadInvariant.Sum(pixelWeight));
         }
         else
         {
@@ -73,7 +74,7 @@ public sealed class FocalLoss : ISegmentationLoss
             Tensor perElement = -Modulation(logPt.exp()) * logPt;
             if (Alpha is { } a) perElement = perElement * (g * a + (1 - g) * (1 - a));
             Tensor elementWeight = w.view(1, c, 1, 1) * validF.unsqueeze(1);
-            loss = LossInputs.SafeDivide((perElement * elementWeight).sum(), validF.sum() * w.sum());
+            loss = LossInputs.SafeDivide(ThreadInvariant.Sum(perElement * elementWeight), ThreadInvariant.Sum(validF) * w.sum());
         }
         return loss.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Losses;
@@ -14,7 +15,7 @@ internal static class LovaszExtension
     /// </summary>
     public static Tensor Gradient(Tensor gtSorted)
     {
-        Tensor gts = gtSorted.sum();
+        Tensor gts = ThreadInvariant.Sum(gtSorted);
         Tensor intersection = gts - gtSorted.cumsum(0);
         Tensor union = gts + (1 - gtSorted).cumsum(0);
         Tensor jaccard = 1 - intersection / union;

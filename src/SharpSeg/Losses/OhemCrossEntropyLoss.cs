@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -68,6 +69,6 @@ public sealed class OhemCrossEntropyLoss : ISegmentationLoss
         Tensor kept = KeptPixels(logits, t);
         Tensor perPixel = nn.functional.cross_entropy(logits, t, ignore_index: IgnoreIndex, reduction: nn.Reduction.None);
         Tensor pixelWeight = LossInputs.Weights(classWeights, logits).index_select(0, safe.flatten()).view_as(safe) * kept.to_type(logits.dtype);
-        return LossInputs.SafeDivide((perPixel * pixelWeight).sum(), pixelWeight.sum()).MoveToOuterDisposeScope();
+        return LossInputs.SafeDivide(ThreadInvariant.Sum(perPixel * pixelWeight), ThreadInvariant.Sum(pixelWeight)).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Engine;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -65,6 +66,6 @@ public sealed class PixelContrastLoss
         var p = pos.index_select(0, rows);
         var positive = l.masked_fill(p.logical_not(), double.NegativeInfinity).logsumexp(1);
         var all = l.masked_fill(exclude.index_select(0, rows), double.NegativeInfinity).logsumexp(1);
-        return (all - positive).mean();
+        return ThreadInvariant.Mean(all - positive);
     }
 }

@@ -133,7 +133,10 @@ public sealed class Pretrainer
 
         var clock = Stopwatch.StartNew();
         var steps = new OptimizerSteps(optimizer, schedule, startIteration, total, batchSize, log, o.LogEvery, clock, progress,
-            (lossValue, at) => $"pretraining diverged: loss is {lossValue} at iteration {at} (lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}).");
+            "pretraining", $"Lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}.")
+        {
+            Model = network,
+        };
         double firstLoss = double.NaN;
         EncoderCheckpointInfo Info(bool finished) => new()
         {
@@ -166,7 +169,7 @@ public sealed class Pretrainer
                     {
                         cancellationToken.ThrowIfCancellationRequested();
                         float globalValue = float.NaN, denseValue = float.NaN, positiveShare = float.NaN;
-                        steps.Step(epoch, batch.Count, () =>
+                        steps.Step(epoch, batch.Ids, () =>
                         {
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
                             var (global, denseMaps) = network.Forward(x);

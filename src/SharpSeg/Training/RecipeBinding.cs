@@ -79,6 +79,14 @@ public static class RecipeBinding
         return list.Select(v => (int)v).ToArray();
     }
 
+    /// <summary><c>train.skip_nonfinite</c>: how many non-finite batches a run may skip before it stops (0 = none).</summary>
+    public static int SkipNonFinite(TrainingRecipe r)
+    {
+        int n = r.Tree.GetInt("train.skip_nonfinite");
+        if (n < 0) throw new SharpSegException($"{r.Tree.Source}: train.skip_nonfinite must be 0 or more, got {n}.");
+        return n;
+    }
+
     public static bool Cache(TrainingRecipe r, int images)
     {
         string v = (r.Tree.GetString("data.cache") ?? "auto").ToLowerInvariant();

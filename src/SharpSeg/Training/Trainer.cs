@@ -172,11 +172,12 @@ public sealed class Trainer
 
         var clock = new Stopwatch();
         var steps = new OptimizerSteps(optimizer, schedule, startIteration, totalIterations, batchSize, log, Math.Max(1, r.LogEvery), clock, progress,
-            (lossValue, at) => $"training diverged: loss is {lossValue} at iteration {at} (lower optimizer.lr, e.g. --set optimizer.lr={schedule.BaseLr / 10:g3}, or set optimizer.grad_clip).")
+            "training", $"last.ckpt holds that state: lower optimizer.lr and continue it (train --resume {_runDirectory} --set optimizer.lr={schedule.BaseLr / 10:g3}), set optimizer.grad_clip, or set train.skip_nonfinite: N to skip up to N such batches.")
         {
             LrMultipliers = lrMultipliers,
-            ClipModule = model,
+            Model = model,
             GradClip = gradClip,
+            SkipNonFinite = RecipeBinding.SkipNonFinite(r),
             BeforeStep = freezeEncoderIterations > 0 ? at => FreezeEncoder(model, at < freezeEncoderIterations) : null,
         };
 
@@ -215,7 +216,7 @@ public sealed class Trainer
                     using (batch)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        steps.Step(epoch, batch.Count, () =>
+                        steps.Step(epoch, batch.Ids, () =>
                         {
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
                             if (!model.HasAuxHead) return loss.Compute(model.forward(images), masks);
@@ -258,6 +259,14 @@ public sealed class Trainer
                     if (finished || stoppedEarly) break;
                 }
             }
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            // Stopped before the optimiser step, with the buffers the bad batch touched put back: the model and optimiser
+            // are exactly as after the last good iteration, worth keeping so that --resume (with a lower rate) continues.
+            Checkpoint.Save(lastPath, model, Info(lastValidation), optimizer);
+            log.Write(new JsonObject { ["kind"] = "diverged", ["iteration"] = diverged.Iteration, ["images"] = new JsonArray(diverged.ImageIds.Select(i => (JsonNode?)i).ToArray()), ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+            throw;
         }
         catch (OperationCanceledException)
         {
