@@ -35,3 +35,72 @@ public sealed class EngineTests
         Assert.DoesNotContain("   at ", bad.All);
     }
 }
+
+public sealed class EngineConfigurationTests
+{
+    [Fact]
+    public void KernelsAgreeWithTheReferencesAndNNPACKIsOff()
+    {
+        var result = TorchRuntime.EnsureConfigured();
+        Assert.True(result.Passed, result.Failure);
+        Assert.Equal(false, LibTorchContext.NNPACKEnabled());
+        Assert.Equal(true, LibTorchContext.OneDnnEnabled());
+    }
+
+    [Fact]
+    public void AWrongKernelIsCaught()
+    {
+        // The size of the error the Zen 5 report showed (eager vs ONNX Runtime: 0.066) and an all-zero gradient.
+        var shifted = KernelCheck.Run(x => x + 0.066f);
+        Assert.False(shifted.Passed);
+        Assert.Contains("conv 3x3", shifted.Failure);
+        var zeroed = KernelCheck.Run(x => x * 0);
+        Assert.Contains("is wrong", zeroed.Failure);
+        var nan = KernelCheck.Run(x => x * float.NaN);
+        Assert.False(nan.Passed);
+    }
+
+    static readonly CpuInfo Zen5 = new("AMD EPYC 9B45", "AVX-512", true, 2, 2.1);
+
+    [Fact]
+    public void WrongOneDnnKernelsAreRoutedAroundWithANotice()
+    {
+        var switches = new List<bool>();
+        var results = new Queue<KernelCheckResult>([new("conv 3x3: forward is wrong"), new(null)]);
+        var r = TorchRuntime.Configure(() => results.Dequeue(), on => { switches.Add(on); return true; }, Zen5, out var notice);
+        Assert.True(r.Passed);
+        Assert.Equal([false], switches);
+        Assert.NotNull(notice);
+        Assert.Contains("oneDNN is off", notice);
+        Assert.Contains("AMD EPYC 9B45, AVX-512", notice);
+        Assert.DoesNotContain("\n", notice);
+    }
+
+    [Fact]
+    public void KernelsWrongEvenWithoutOneDnnStopWithOneLine()
+    {
+        var switches = new List<bool>();
+        var e = Assert.Throws<SharpSegException>(() => TorchRuntime.Configure(() => new("matmul: product is wrong"), on => { switches.Add(on); return true; }, Zen5, out _));
+        Assert.Equal([false, true], switches); // oneDNN is put back as it was
+        Assert.Contains("ATEN_CPU_CAPABILITY=avx2", e.Message);
+        Assert.Contains("matmul: product is wrong", e.Message);
+        var passed = TorchRuntime.Configure(() => new(null), _ => throw new InvalidOperationException("not called when the check passes"), Zen5, out var none);
+        Assert.True(passed.Passed);
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public void PeakEstimateFollowsTheVectorWidthAndSaysItIsAnEstimate()
+    {
+        Assert.Equal(64, Zen5.FlopsPerCycle);
+        Assert.Equal(32, (Zen5 with { VectorIsa = "AVX2" }).FlopsPerCycle);
+        var peak = SharpSeg.Inference.InferenceBenchmark.EstimatePeak(2, Zen5)!;
+        Assert.Equal(2 * 2.1 * 64, peak.Gflops, 6);
+        Assert.Contains("an estimate", peak.Basis);
+        Assert.Contains("AVX-512", peak.Basis);
+        Assert.Null(SharpSeg.Inference.InferenceBenchmark.EstimatePeak(2, Zen5 with { ClockGHz = null }));
+        var here = CpuInfo.Current;
+        Assert.True(here.LogicalCores >= 1);
+        Assert.False(string.IsNullOrWhiteSpace(here.Model));
+    }
+}

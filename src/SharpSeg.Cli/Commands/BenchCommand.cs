@@ -18,7 +18,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("--runs <N>")][Description("Timed runs (default 20; the median is reported)")] public int Runs { get; init; } = 20;
         [CommandOption("--warmup <N>")][Description("Untimed runs first (default 3)")] public int Warmup { get; init; } = 3;
         [CommandOption("--threads <N>")][Description("CPU threads for TorchSharp and ONNX Runtime (default: all cores)")] public int Threads { get; init; }
-        [CommandOption("--peak-gflops <G>")][Description("fp32 peak to compare against (default: threads × 2.45 GHz × 32 FLOP/cycle)")] public double? PeakGflops { get; init; }
+        [CommandOption("--peak-gflops <G>")][Description("fp32 peak to compare against (default: an estimate, threads × clock × FLOP/cycle of the widest vectors this CPU has)")] public double? PeakGflops { get; init; }
         [CommandOption("--no-flops")][Description("Skip counting MACs (GFLOP/s column)")] public bool NoFlops { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto (checkpoint backends)")] public string Device { get; init; } = "cpu";
     }
@@ -31,7 +31,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             .Select(b => b.ToLowerInvariant() is "eager" or "fused" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager or fused.")).ToList();
         TorchRuntime.SetThreads(s.Threads);
         AnsiConsole.WriteLine(TorchRuntime.Describe());
-        double peak = s.PeakGflops ?? TorchThreads() * InferenceBenchmark.ReferencePeakGflopsPerCore;
+        if (s.PeakGflops is double given && !(given > 0)) throw new SharpSegException($"--peak-gflops must be positive, got {given}.");
+        PeakEstimate? peak = s.PeakGflops is double p ? new PeakEstimate(p, "given with --peak-gflops")
+            : InferenceBenchmark.EstimatePeak(TorchThreads(), CpuInfo.Current);
         var rows = new List<InferenceTiming>();
         var runs = backends.Select(b => (Name: b, Open: (Func<Predictor>)(() => Predictor.FromCheckpoint(s.Checkpoint!, s.Device, fused: b == "fused"))))
             .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))));
@@ -51,9 +53,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         var table = new Table().AddColumns("backend", "size", "median ms", "min ms", "images/s", "GMACs", "GFLOP/s", "% of peak");
         foreach (var t in rows)
             table.AddRow(Markup.Escape(t.Backend), $"{t.Width}x{t.Height}", F(t.MedianMs, 1), F(t.MinMs, 1), F(1000 / t.MedianMs, 2),
-                t.GMacs is { } g ? F(g, 2) : "-", t.GflopsPerSecond is { } r ? F(r, 1) : "-", t.GflopsPerSecond is { } q ? F(100 * q / peak, 1) : "-");
+                t.GMacs is { } g ? F(g, 2) : "-", t.GflopsPerSecond is { } r ? F(r, 1) : "-", t.GflopsPerSecond is { } q && peak != null ? F(100 * q / peak.Gflops, 1) : "-");
         AnsiConsole.Write(table);
-        AnsiConsole.WriteLine($"peak fp32 {peak:F0} GFLOP/s assumed; GFLOP/s = 2 × MACs / median time (image decode excluded, normalisation and arg-max included); peak RSS {rows.Max(r => r.PeakRssBytes) / 1048576} MiB (process-wide)");
+        AnsiConsole.WriteLine(peak != null ? $"peak fp32 {peak.Gflops:F0} GFLOP/s, {peak.Basis}" : "peak fp32 unknown (no CPU clock found): give --peak-gflops for the % of peak column");
+        AnsiConsole.WriteLine($"GFLOP/s = 2 × MACs / median time (image decode excluded, normalisation and arg-max included); peak RSS {rows.Max(r => r.PeakRssBytes) / 1048576} MiB (process-wide)");
         return 0;
     }
 
@@ -61,9 +64,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     static string F(double v, int digits) => v.ToString("F" + digits, CultureInfo.InvariantCulture);
 
-    static string Line(InferenceTiming t, double peak, double scale) =>
+    static string Line(InferenceTiming t, PeakEstimate? peak, double scale) =>
         $"{t.Backend}: {t.Width}x{t.Height} (inference scale {scale}): median {F(t.MedianMs, 1)} ms/image over {t.Runs} runs (min {F(t.MinMs, 1)}, max {F(t.MaxMs, 1)}); " +
-        $"{F(1000 / t.MedianMs, 2)} images/s" + (t.GflopsPerSecond is { } r ? $"; {F(r, 1)} GFLOP/s ({F(100 * r / peak, 1)} % of {F(peak, 0)})" : "");
+        $"{F(1000 / t.MedianMs, 2)} images/s" + (t.GflopsPerSecond is { } r ? $"; {F(r, 1)} GFLOP/s" + (peak != null ? $" ({F(100 * r / peak.Gflops, 1)} % of an estimated {F(peak.Gflops, 0)})" : "") : "");
 
     static (int W, int H) ParseSize(string size)
     {

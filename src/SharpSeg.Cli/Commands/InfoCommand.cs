@@ -12,6 +12,9 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
     {
         AnsiConsole.WriteLine("SharpSeg " + typeof(TorchRuntime).Assembly.GetName().Version);
         AnsiConsole.WriteLine(TorchRuntime.Describe());
+        AnsiConsole.WriteLine($"TorchSharp handles kept alive during libtorch calls: {(TorchRuntime.HandlesKeptAlive ? "yes" : "NO (rebuild: build/TorchSharpFixes.targets)")}");
+        var check = TorchRuntime.EnsureConfigured();
+        AnsiConsole.WriteLine($"kernel check (convolutions, matmul, BatchNorm against double-precision references): {(check.Passed ? "passed" : check.Failure)}");
         return 0;
     }
 }

@@ -44,6 +44,7 @@ public static class TorchRuntime
     public static Device StartRun(int threads, long seed, string? device)
     {
         EnsureHandlesKeptAlive();
+        EnsureConfigured();
         SetThreads(threads);
         Seed(seed);
         return ResolveDevice(device);
@@ -64,9 +65,59 @@ public static class TorchRuntime
         throw new SharpSegException($"{dll}: this TorchSharp.dll lacks SharpSeg's keep-alive fix, so runs could die at random (docs/TRAINING.md); build the project with 'dotnet build' (build/TorchSharpFixes.targets patches the copy in bin/) and run it from there, or copy TorchSharp.dll from that bin/ folder, not from ~/.nuget/packages.");
     }
 
+    static readonly object configureLock = new();
+    static KernelCheckResult? configured;
+
+    /// <summary>
+    /// One-line notices about how the engine was set up on this machine (e.g. oneDNN turned off because its kernels gave
+    /// wrong results here). Raised once, by <see cref="EnsureConfigured"/>; the CLI prints them on stderr.
+    /// </summary>
+    public static event Action<string>? Notice;
+
+    /// <summary>
+    /// Once per process, before the first training step or inference: turns NNPACK off (libtorch only considers it where
+    /// oneDNN is not used, for batches of 16 or more, and on CPUs whose caches it cannot read its start-up prints "Could
+    /// not initialize NNPACK! Reason: Unsupported hardware." at every convolution), then runs <see cref="KernelCheck"/>.
+    /// When the check fails, convolutions are routed around oneDNN and the check runs again; a pass then is reported
+    /// through <see cref="Notice"/>, a second failure is a one-line <see cref="SharpSegException"/>. Returns the result
+    /// of the last check.
+    /// </summary>
+    public static KernelCheckResult EnsureConfigured()
+    {
+        lock (configureLock)
+        {
+            if (configured != null) return configured;
+            LibTorchContext.SetNNPACK(false);
+            string? notice = null;
+            configured = Configure(KernelCheck.Run, LibTorchContext.SetOneDnn, CpuInfo.Current, out notice);
+            if (notice != null) Notice?.Invoke(notice);
+            return configured;
+        }
+    }
+
+    /// <summary>The decision of <see cref="EnsureConfigured"/>, with the check and the oneDNN switch passed in (so that a
+    /// failing CPU can be simulated in tests).</summary>
+    internal static KernelCheckResult Configure(Func<KernelCheckResult> check, Func<bool, bool> setOneDnn, CpuInfo cpu, out string? notice)
+    {
+        notice = null;
+        var first = check();
+        if (first.Passed) return first;
+        if (setOneDnn(false))
+        {
+            var second = check();
+            if (second.Passed)
+            {
+                notice = $"notice: libtorch's oneDNN kernels computed wrong results on this CPU ({cpu}; {first.Failure}); oneDNN is off for this process, which is slower but correct (docs/TRAINING.md).";
+                return second;
+            }
+            setOneDnn(true);
+        }
+        throw new SharpSegException($"libtorch computes wrong results on this CPU ({cpu}): {first.Failure}. Try running with ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 ONEDNN_MAX_CPU_ISA=AVX2 set, and report the CPU (docs/TRAINING.md, \"A CPU whose kernels are wrong\").");
+    }
+
     /// <summary>A one-line description of the engine: versions, threads, and whether CUDA is usable.</summary>
     public static string Describe()
     {
-        return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, {torch.get_num_threads()} CPU threads, CUDA {(cuda.is_available() ? "available" : "not available")}";
+        return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, {torch.get_num_threads()} CPU threads, CUDA {(cuda.is_available() ? "available" : "not available")}; CPU {CpuInfo.Current}";
     }
 }

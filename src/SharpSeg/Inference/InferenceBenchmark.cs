@@ -17,11 +17,24 @@ public sealed record InferenceTiming(int Width, int Height, int Runs, double Med
     public double? GflopsPerSecond => GMacs is { } g ? 2 * g / (MedianMs / 1000) : null;
 }
 
+/// <summary>A peak throughput to compare against, and where it came from.</summary>
+public sealed record PeakEstimate(double Gflops, string Basis);
+
 /// <summary>Measures inference speed: warm-up runs, then the median of timed runs on a random image.</summary>
 public static class InferenceBenchmark
 {
-    /// <summary>fp32 peak of this project's reference CPU per core: 2.45 GHz × 32 FLOP/cycle (two 256-bit FMA pipes).</summary>
-    public const double ReferencePeakGflopsPerCore = 2.45 * 32;
+    /// <summary>
+    /// The fp32 peak of <paramref name="threads"/> cores of <paramref name="cpu"/>: threads × clock × FLOP per cycle
+    /// (<see cref="Engine.CpuInfo.FlopsPerCycle"/>), with a sentence saying how it was estimated; null when the clock is
+    /// unknown. An estimate: the vector width is read from the CPU, the number of FMA pipes is assumed.
+    /// </summary>
+    public static PeakEstimate? EstimatePeak(int threads, Engine.CpuInfo cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        if (cpu.PeakGflopsPerCore is not double perCore) return null;
+        return new PeakEstimate(threads * perCore,
+            $"an estimate: {threads} threads × {cpu.ClockGHz:0.00} GHz × {cpu.FlopsPerCycle} FLOP/cycle ({cpu.VectorIsa}{(cpu.Fma ? " with FMA" : "")}, two FMA pipes assumed); --peak-gflops overrides it");
+    }
 
     public static InferenceTiming Run(Predictor predictor, int width, int height, int runs = 20, int warmup = 3, double? gmacs = null)
     {

@@ -21,6 +21,7 @@ public sealed class TorchInferenceBackend : IInferenceBackend
         string? description = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        Engine.TorchRuntime.EnsureConfigured();
         _model = model; Classes = classes; Device = device ?? CPU; ChannelsLast = channelsLast; _ownsModel = ownsModel;
         Description = description ?? (channelsLast ? "TorchSharp, channels-last" : "TorchSharp");
     }

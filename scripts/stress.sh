@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Stress harness for training trust (docs/TRAINING.md, docs/BENCHMARKS.md "Training you can trust").
+#
+# Runs every given recipe (default: configs/camvid-*.yaml) K times for each worker count, M iterations each with two
+# validations, plus the README demo N times, and reports per recipe: runs, finished, NaN (a "diverged" stop), crashes
+# (internal errors, signals, anything else), and whether every run printed the same loss sequence to the last bit
+# (the metrics log's losses are compared across all runs and worker counts of a recipe). With recipes given and no
+# --demo-runs, only those recipes run; with --demo-runs and no recipes, only the demo.
+#
+#   scripts/stress.sh [--runs K] [--iterations M] [--workers "0 2"] [--threads T] [--gc-stress MS] [--demo-runs N]
+#                     [--cli PATH] [--out DIR] [recipe.yaml ...]
+#
+# --gc-stress MS sets SHARPSEG_GC_STRESS (a forced gen-0 garbage collection every MS ms, which turns the rare
+# use-after-free of TorchSharp 0.107 into an immediate one when the keep-alive fix is missing).
+# --cli defaults to the Release build in src/SharpSeg.Cli/bin; copy that folder elsewhere first if you will rebuild
+# while the harness runs. Needs only bash and coreutils. Writes DIR/summary.md and one folder per run.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+runs=5 iterations=12 workers="0 2" threads="" gc_stress="" demo_runs=0 out="runs/stress" recipes=()
+cli="src/SharpSeg.Cli/bin/Release/net10.0/linux-x64/SharpSeg.Cli"
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runs) runs=$2; shift 2 ;;
+    --iterations) iterations=$2; shift 2 ;;
+    --workers) workers=$2; shift 2 ;;
+    --threads) threads=$2; shift 2 ;;
+    --gc-stress) gc_stress=$2; shift 2 ;;
+    --demo-runs) demo_runs=$2; shift 2 ;;
+    --cli) cli=$2; shift 2 ;;
+    --out) out=$2; shift 2 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -*) echo "stress.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
+    *) recipes+=("$1"); shift ;;
+  esac
+done
+[ ${#recipes[@]} -gt 0 ] || [ "$demo_runs" -gt 0 ] || recipes=(configs/camvid-*.yaml)
+[ -x "$cli" ] || { echo "stress.sh: $cli not found; build first: dotnet build -c Release src/SharpSeg.Cli" >&2; exit 1; }
+mkdir -p "$out"
+export SHARPSEG_GC_STRESS="${gc_stress}"
+summary="$out/summary.md"
+cpu=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)
+isa=$(grep -o -m1 -wE 'avx512f' /proc/cpuinfo || echo avx2)
+{
+  echo "# Stress run $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo
+  echo "CPU: $cpu ($isa), $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $iterations iterations per run," \
+       "workers: $workers; threads: ${threads:-recipe default}; GC stress: ${gc_stress:-off}"
+  echo
+  echo "| recipe | runs | finished | NaN | crashes | other errors | losses identical | median wall (s) |"
+  echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
+} > "$summary"
+
+# The loss column of a metrics log, one value per line (the fingerprint of a run).
+losses() { grep '"kind":"train"' "$1" 2>/dev/null | grep -o '"loss":[^,}]*' | cut -d: -f2; }
+
+classify() { # rc stderr-file -> finished | nan | crash | error
+  local rc=$1 err=$2
+  if [ "$rc" = 0 ]; then echo finished
+  elif grep -q 'diverged' "$err"; then echo nan
+  elif [ "$rc" -ge 2 ] || grep -q 'internal error' "$err"; then echo crash
+  else echo error; fi
+}
+
+median() { sort -n | awk '{a[NR]=$1} END {if (NR) print a[int((NR+1)/2)]; else print "-"}'; }
+
+report() { # name, then the run folders' results collected in the arrays below
+  local name=$1 n=${#rcs[@]} fin=0 nan=0 crash=0 err=0 identical=yes
+  for c in "${kinds[@]}"; do case $c in finished) fin=$((fin+1));; nan) nan=$((nan+1));; crash) crash=$((crash+1));; *) err=$((err+1));; esac; done
+  local first=""
+  for f in "${prints[@]}"; do [ -z "$first" ] && first=$f; [ "$f" = "$first" ] || identical=no; done
+  [ $fin -eq $n ] || identical="$identical (finished runs only)"
+  local wall; wall=$(printf '%s\n' "${walls[@]}" | median)
+  echo "| $name | $n | $fin | $nan | $crash | $err | $identical | $wall |" | tee -a "$summary"
+}
+
+for recipe in "${recipes[@]}"; do
+  name=$(basename "$recipe" .yaml)
+  rcs=() kinds=() prints=() walls=()
+  for w in $workers; do
+    for k in $(seq 1 "$runs"); do
+      dir="$out/$name-w$w-r$k"
+      rm -rf "$dir"
+      set -- train "$recipe" --out "$dir" --set train.iterations="$iterations" --set train.val_every=$(( (iterations + 1) / 2 )) \
+        --set train.log_every=1 --set train.workers="$w"
+      [ -n "$threads" ] && set -- "$@" --set train.threads="$threads"
+      start=$(date +%s)
+      "$cli" "$@" > "$dir.out" 2> "$dir.err"
+      rc=$?
+      walls+=($(( $(date +%s) - start )))
+      rcs+=("$rc")
+      kind=$(classify "$rc" "$dir.err")
+      kinds+=("$kind")
+      prints+=("$(losses "$dir/metrics.jsonl" | md5sum | cut -c1-12)")
+      echo "$name workers=$w run=$k: $kind (exit $rc, ${walls[-1]} s) $(head -c 300 "$dir.err" | tr '\n' ' ')" >&2
+    done
+  done
+  report "$name"
+done
+
+if [ "$demo_runs" -gt 0 ]; then
+  rcs=() kinds=() prints=() walls=()
+  for k in $(seq 1 "$demo_runs"); do
+    dir="$out/demo-r$k"
+    rm -rf "$dir"
+    start=$(date +%s)
+    set -- demo --out "$dir"
+    [ -n "$threads" ] && set -- "$@" --set train.threads="$threads"
+    "$cli" "$@" > "$dir.out" 2> "$dir.err"
+    rc=$?
+    walls+=($(( $(date +%s) - start )))
+    rcs+=("$rc")
+    kind=$(classify "$rc" "$dir.err")
+    kinds+=("$kind")
+    prints+=("$(losses "$dir/run/metrics.jsonl" | md5sum | cut -c1-12)")
+    echo "demo run=$k: $kind (exit $rc, ${walls[-1]} s) $(grep -m1 -o 'val mIoU[^)]*' "$dir.out")" >&2
+  done
+  report "demo (full, 800 iterations)"
+fi
+echo
+echo "summary: $summary"

@@ -1,0 +1,61 @@
+using System.Globalization;
+using System.Runtime.Intrinsics.X86;
+
+namespace SharpSeg.Engine;
+
+/// <summary>
+/// What this machine's CPU is, for logs, benchmark records and the peak-throughput estimate: model name, widest vector
+/// instruction set the runtime may use (AVX-512, AVX2, …), core count and clock.
+/// </summary>
+public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int LogicalCores, double? ClockGHz)
+{
+    static readonly Lazy<CpuInfo> current = new(Read);
+
+    /// <summary>This machine.</summary>
+    public static CpuInfo Current => current.Value;
+
+    /// <summary>
+    /// fp32 FLOP per cycle per core assumed for the peak: two FMA pipes of the widest vectors (AVX-512: 64, AVX2 with
+    /// FMA: 32, AVX: 16, else 8). An estimate: some cores run AVX-512 on 256-bit halves (AMD Zen 4) or have one FMA pipe.
+    /// </summary>
+    public int FlopsPerCycle => VectorIsa switch
+    {
+        "AVX-512" when Fma => 64,
+        "AVX2" when Fma => 32,
+        "AVX2" or "AVX" => 16,
+        _ => 8,
+    };
+
+    /// <summary>Estimated fp32 peak of one core in GFLOP/s (clock × <see cref="FlopsPerCycle"/>), or null when the clock is unknown.</summary>
+    public double? PeakGflopsPerCore => ClockGHz is double ghz ? ghz * FlopsPerCycle : null;
+
+    /// <summary>One line, e.g. "AMD EPYC, AVX2 with FMA, 2 logical cores, 2.45 GHz".</summary>
+    public override string ToString() =>
+        $"{Model}, {VectorIsa}{(Fma ? " with FMA" : "")}, {LogicalCores} logical cores{(ClockGHz is double g ? $", {g.ToString("0.00", CultureInfo.InvariantCulture)} GHz" : "")}";
+
+    static CpuInfo Read()
+    {
+        string isa = Avx512F.IsSupported ? "AVX-512" : Avx2.IsSupported ? "AVX2" : Avx.IsSupported ? "AVX" : X86Base.IsSupported ? "SSE" : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
+        string model = "unknown CPU";
+        double? mhz = null;
+        try
+        {
+            if (File.Exists("/proc/cpuinfo"))
+                foreach (var line in File.ReadLines("/proc/cpuinfo"))
+                {
+                    int colon = line.IndexOf(':');
+                    if (colon < 0) continue;
+                    string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
+                    if (key == "model name" && model == "unknown CPU") model = value;
+                    else if (key == "cpu MHz" && mhz == null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double m)) mhz = m;
+                }
+            // The rated maximum where the kernel exposes it (bare metal); a VM usually has only the current clock above.
+            string max = "/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq";
+            if (File.Exists(max) && double.TryParse(File.ReadAllText(max).Trim(), NumberStyles.Float, CultureInfo.InvariantCulture, out double khz) && khz > 0)
+                mhz = khz / 1000;
+        }
+        catch (IOException) { }
+        catch (UnauthorizedAccessException) { }
+        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null);
+    }
+}
