@@ -74,25 +74,32 @@ report() { # name, then the run folders' results collected in the arrays below
   echo "| $name | $n | $fin | $nan | $crash | $err | $identical | $wall |" | tee -a "$summary"
 }
 
+# Runs the CLI with the given arguments into run folder $1 (metrics log at $2), records exit code, kind, loss
+# fingerprint and wall time in the arrays report() reads, and prints one line (label $3) on stderr.
+run_one() {
+  local dir=$1 log=$2 label=$3; shift 3
+  rm -rf "$dir"
+  local start; start=$(date +%s)
+  "$cli" "$@" > "$dir.out" 2> "$dir.err"
+  local rc=$?
+  walls+=($(( $(date +%s) - start )))
+  rcs+=("$rc")
+  local kind; kind=$(classify "$rc" "$dir.err")
+  kinds+=("$kind")
+  prints+=("$(losses "$log" | md5sum | cut -c1-12)")
+  echo "$label: $kind (exit $rc, ${walls[-1]} s) $(head -c 300 "$dir.err" | tr '\n' ' ')" >&2
+}
+
 for recipe in "${recipes[@]}"; do
   name=$(basename "$recipe" .yaml)
   rcs=() kinds=() prints=() walls=()
   for w in $workers; do
     for k in $(seq 1 "$runs"); do
       dir="$out/$name-w$w-r$k"
-      rm -rf "$dir"
       set -- train "$recipe" --out "$dir" --set train.iterations="$iterations" --set train.val_every=$(( (iterations + 1) / 2 )) \
         --set train.log_every=1 --set train.workers="$w"
       [ -n "$threads" ] && set -- "$@" --set train.threads="$threads"
-      start=$(date +%s)
-      "$cli" "$@" > "$dir.out" 2> "$dir.err"
-      rc=$?
-      walls+=($(( $(date +%s) - start )))
-      rcs+=("$rc")
-      kind=$(classify "$rc" "$dir.err")
-      kinds+=("$kind")
-      prints+=("$(losses "$dir/metrics.jsonl" | md5sum | cut -c1-12)")
-      echo "$name workers=$w run=$k: $kind (exit $rc, ${walls[-1]} s) $(head -c 300 "$dir.err" | tr '\n' ' ')" >&2
+      run_one "$dir" "$dir/metrics.jsonl" "$name workers=$w run=$k" "$@"
     done
   done
   report "$name"
@@ -102,18 +109,9 @@ if [ "$demo_runs" -gt 0 ]; then
   rcs=() kinds=() prints=() walls=()
   for k in $(seq 1 "$demo_runs"); do
     dir="$out/demo-r$k"
-    rm -rf "$dir"
-    start=$(date +%s)
     set -- demo --out "$dir"
     [ -n "$threads" ] && set -- "$@" --set train.threads="$threads"
-    "$cli" "$@" > "$dir.out" 2> "$dir.err"
-    rc=$?
-    walls+=($(( $(date +%s) - start )))
-    rcs+=("$rc")
-    kind=$(classify "$rc" "$dir.err")
-    kinds+=("$kind")
-    prints+=("$(losses "$dir/run/metrics.jsonl" | md5sum | cut -c1-12)")
-    echo "demo run=$k: $kind (exit $rc, ${walls[-1]} s) $(grep -m1 -o 'val mIoU[^)]*' "$dir.out")" >&2
+    run_one "$dir" "$dir/run/metrics.jsonl" "demo run=$k" "$@"
   done
   report "demo (full, 800 iterations)"
 fi

