@@ -8,6 +8,7 @@ public static class CliApp
 {
     public static int Run(string[] args)
     {
+        Engine.TorchRuntime.PrepareProcess(); // before libtorch loads
         Engine.TorchRuntime.Notice += notice => Console.Error.WriteLine(notice);
         try { Engine.GcStress.StartFromEnvironment(); }
         catch (SharpSegException e) { return ErrorReporter.Report(e); }

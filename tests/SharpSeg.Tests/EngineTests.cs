@@ -104,3 +104,20 @@ public sealed class EngineConfigurationTests
         Assert.False(string.IsNullOrWhiteSpace(here.Model));
     }
 }
+
+public sealed class NativeEnvironmentTests
+{
+    [Fact]
+    public void OpenMpWaitPolicyIsPassiveUnlessTheUserChoseOne()
+    {
+        // ProcessSetup ran TorchRuntime.PrepareProcess before libtorch loaded.
+        string expected = Environment.GetEnvironmentVariable("OMP_WAIT_POLICY") ?? "";
+        Assert.Equal(expected, NativeEnvironment.Get("OMP_WAIT_POLICY"));
+        Assert.Contains(expected.ToUpperInvariant(), new[] { "PASSIVE", "ACTIVE" });
+        string name = "SHARPSEG_TEST_" + Guid.NewGuid().ToString("N")[..8];
+        Assert.True(NativeEnvironment.SetDefault(name, "a"));
+        Assert.Equal("a", NativeEnvironment.Get(name));
+        Assert.False(NativeEnvironment.SetDefault(name, "b")); // a value already there wins
+        Assert.Equal("a", NativeEnvironment.Get(name));
+    }
+}
