@@ -1,6 +1,5 @@
 using System.Globalization;
 using SharpSeg.Imaging;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace SharpSeg.Data;
@@ -29,21 +28,7 @@ internal sealed class DatasetYamlReader
 
     DatasetSpec ReadSpec(string text, string? dataRoot)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(text)); }
-        catch (YamlException e)
-        {
-            throw new SharpSegException($"{_source}:{e.Start.Line}: YAML syntax error: {OneLine(e.InnerException?.Message ?? e.Message)}; fix the file (indentation, ':' after keys, matching brackets).", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SharpSegException($"{_source}: YAML error: {OneLine(e.Message)}; each key may appear once.", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet throws this for some unterminated flow collections ("[", "{").
-            throw new SharpSegException($"{_source}: YAML syntax error (unterminated [ ] or {{ }} or bad indentation); fix the file.", e);
-        }
+        var stream = Configuration.YamlLoader.Load(text, _source);
         if (stream.Documents.Count == 0) throw new SharpSegException($"{_source}: the file is empty; it needs at least 'splits' and 'classes' (see configs/datasets/camvid.yaml).");
         var top = Mapping(stream.Documents[0].RootNode, "the top level");
         CheckKeys(top, TopKeys, "");
@@ -250,5 +235,4 @@ internal sealed class DatasetYamlReader
 
     SharpSegException Error(YamlNode node, string message) => new($"{_source}:{node.Start.Line}: {message}");
 
-    static string OneLine(string s) => s.Replace('\n', ' ').Replace('\r', ' ');
 }
