@@ -33,11 +33,11 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
         var inv = CultureInfo.InvariantCulture;
         foreach (var s in report.Splits)
         {
-            var table = new Table().Title($"{Markup.Escape(spec.Name)} / {Markup.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
+            var table = new Table().Title($"{ConsoleOutput.Escape(spec.Name)} / {ConsoleOutput.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
                 .AddColumn("idx").AddColumn("class").AddColumn(new TableColumn("pixels").RightAligned()).AddColumn(new TableColumn("share %").RightAligned())
                 .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("inverse-freq weight").RightAligned()).AddColumn(new TableColumn("median-freq weight").RightAligned());
             foreach (var c in s.Classes)
-                table.AddRow(c.Index.ToString(inv), Markup.Escape(c.Name), c.Pixels.ToString("N0", inv), (100 * c.Share).ToString("0.00", inv),
+                table.AddRow(c.Index.ToString(inv), ConsoleOutput.Escape(c.Name), c.Pixels.ToString("N0", inv), (100 * c.Share).ToString("0.00", inv),
                     c.ImagesPresent.ToString(inv), c.InverseFrequencyWeight.ToString("0.0000", inv), c.MedianFrequencyWeight.ToString("0.0000", inv));
             table.AddRow("", "(ignore)", s.IgnorePixels.ToString("N0", inv), (100 * s.IgnoreShare).ToString("0.00", inv), "", "", "");
             AnsiConsole.Write(table);

@@ -46,14 +46,14 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
                 catch (SharpSegException e)
                 {
                     failures.Add(e.Message);
-                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {Markup.Escape(e.Message)}");
+                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(e.Message)}");
                 }
                 ++done;
                 if (files.Count > 1 || !tilesReported) progress.Report((done, files.Count));
             }
             return 0;
         });
-        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {Markup.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
             Console.Error.WriteLine($"error: {failures.Count} of {files.Count} images failed (listed above); the others were written.");
