@@ -9,7 +9,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class CurateCommand : Command<CurateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-e|--embeddings <FILE>")][Description("Embeddings (.npy from 'sharpseg embed')")] public string? Embeddings { get; init; }
         [CommandOption("-n|--budget <N>")][Description("How many images to select")] public int? Budget { get; init; }

@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class EmbedCommand : Command<EmbedCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob like frames/*.jpg)")] public string? Images { get; init; }
         [CommandOption("-r|--recursive")][Description("Also embed images in subfolders")] public bool Recursive { get; init; }

@@ -9,7 +9,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-i|--images <DIR>")][Description("Folder of images, an image, or a .txt list of images (repeatable); labels are not used")] public string[] Images { get; init; } = [];
         [CommandOption("-e|--encoder <NAME>")][Description("Encoder to pretrain: resnet18/34/50/101, mobilenet_v2, mobilenet_v3_large, unet (default resnet18)")] public string Encoder { get; init; } = "resnet18";

@@ -11,7 +11,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class ProbeCommand : Command<ProbeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml with the labelled splits")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }

@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class ScoreCommand : Command<ScoreCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Trained checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob)")] public string? Images { get; init; }

@@ -93,8 +93,10 @@ internal sealed class CheckpointArchive : IDisposable
         var entry = zip.GetEntry(name);
         if (entry == null) return null;
         long cap = name switch { InfoEntry => MaxInfoBytes, RngEntry => MaxRngBytes, _ => Array.MaxLength };
-        if (entry.Length > cap || entry.Length < 0)
-            throw new SharpSegException($"{path}: entry '{name}' claims {entry.Length} bytes, more than it can hold ({cap}); the file is damaged or hostile, not a checkpoint SharpSeg wrote.");
+        // Deflate expands at most 1032:1, so the compressed size bounds what the entry can honestly claim.
+        long possible = entry.CompressedLength * 1032 + 1024;
+        if (entry.Length > cap || entry.Length < 0 || entry.Length > possible)
+            throw new SharpSegException($"{path}: entry '{name}' claims {entry.Length} bytes, more than it can hold ({Math.Min(cap, possible)}); the file is damaged or hostile, not a checkpoint SharpSeg wrote.");
         var bytes = new byte[entry.Length];
         using (var s = entry.Open())
         {
