@@ -96,8 +96,9 @@ public static class PngCodec
         long pos = 8;
         while (true)
         {
-            if (s.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8)
-                throw header == null ? Truncated(name, "no IHDR chunk") : Truncated(name, $"no IEND chunk; chunk header cut short at byte {pos}");
+            int got = s.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+            if (got < 8)
+                throw Truncated(name, header == null ? "no IHDR chunk" : got == 0 ? "no IEND chunk" : $"chunk header cut short at byte {pos}, no IEND chunk");
             uint length = BinaryPrimitives.ReadUInt32BigEndian(head);
             string type = Encoding.ASCII.GetString(head[4..]);
             if (length > int.MaxValue || (s.CanSeek && s.Length - s.Position - 4 < length))

@@ -117,6 +117,22 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
     }
 
+    /// <summary>
+    /// The model config a file records (a checkpoint's or an encoder checkpoint's <c>info.json</c>, ONNX metadata), read
+    /// and checked with <see cref="Validate"/>; a missing, malformed or out-of-bounds config is <paramref name="bad"/>'s
+    /// exception with what is wrong.
+    /// </summary>
+    internal static ModelConfig ReadRecorded(System.Text.Json.Nodes.JsonObject? node, Func<string, SharpSegException> bad)
+    {
+        if (node == null) throw bad("no model config");
+        ModelConfig config;
+        try { config = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(node) ?? throw bad("no model config"); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { throw bad($"model config: {e.Message}"); }
+        try { config.Validate(); }
+        catch (SharpSegException e) { throw bad(e.Message.TrimEnd('.')); }
+        return config;
+    }
+
     /// <summary><see cref="Upsampling"/> as an enum; unknown values are a <see cref="SharpSegException"/>.</summary>
     public Decoders.UpsamplingMode ParseUpsampling() => Upsampling.Trim().ToLowerInvariant() switch
     {

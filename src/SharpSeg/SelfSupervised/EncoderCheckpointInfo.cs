@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
@@ -69,12 +68,7 @@ public sealed record EncoderCheckpointInfo
         if (Version > CurrentVersion)
             throw new SharpSegException($"{path}: encoder checkpoint version {Version} is newer than this SharpSeg understands ({CurrentVersion}); upgrade SharpSeg.");
         SharpSegException Bad(string what) => new($"{path}: the encoder checkpoint's metadata is invalid ({what}); the file is damaged or was not written by SharpSeg.");
-        if (Model == null) throw Bad("no model config");
-        ModelConfig config;
-        try { config = Model.Deserialize<ModelConfig>() ?? throw Bad("no model config"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { throw Bad($"model config: {e.Message}"); }
-        try { config.Validate(); }
-        catch (SharpSegException e) { throw Bad(e.Message.TrimEnd('.')); }
+        var config = ModelConfig.ReadRecorded(Model, Bad);
         if (InChannels is not (1 or 3) || InChannels != config.InChannels) throw Bad($"in_channels {InChannels} for an encoder of {config.InChannels}");
         if (Data.Augmentation.Normalization.Problem(Mean, Std, InChannels) is { } norm) throw Bad(norm);
         return config;

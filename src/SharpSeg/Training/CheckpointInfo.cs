@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
@@ -62,12 +61,7 @@ public sealed record CheckpointInfo
         if (Version > CurrentVersion)
             throw new SharpSegException($"{path}: checkpoint format version {Version} is newer than this SharpSeg understands ({CurrentVersion}); upgrade SharpSeg.");
         SharpSegException Bad(string what) => new($"{path}: the checkpoint's metadata is invalid ({what}); the file is damaged or was not written by SharpSeg.");
-        if (Model == null) throw Bad("no model config");
-        ModelConfig config;
-        try { config = Model.Deserialize<ModelConfig>() ?? throw Bad("no model config"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException) { throw Bad($"model config: {e.Message}"); }
-        try { config.Validate(); }
-        catch (SharpSegException e) { throw Bad(e.Message.TrimEnd('.')); }
+        var config = ModelConfig.ReadRecorded(Model, Bad);
         if (Classes == null || Classes.Count != config.NumClasses)
             throw Bad($"{Classes?.Count ?? 0} classes for a model of {config.NumClasses}");
         for (int i = 0; i < Classes.Count; i++)

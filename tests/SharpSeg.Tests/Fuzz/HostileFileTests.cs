@@ -14,16 +14,7 @@ public sealed class HostileFileFixture
         Dataset = TinyDataset.Clean("hostile-data");
         GoodImage = Dataset.PathOf("train/images/a.png");
         (Checkpoint, Onnx, Safetensors) = HostileFileGenerator.ModelSeeds(Root);
-        DatasetYaml = $$"""
-            name: tiny
-            root: "{{Dataset.Root}}"
-            splits:
-              train: { images: train/images, masks: train/masks }
-            classes:
-              - { name: background }
-              - { name: cat }
-              - { name: dog }
-            """;
+        DatasetYaml = $"root: \"{Dataset.Root}\"\n" + TinyDataset.CleanYaml;
         string datasetPath = Path.Combine(Root, "dataset.yaml");
         File.WriteAllText(datasetPath, DatasetYaml);
         // One iteration of the seed model on the tiny dataset: a recipe (or weights file) that survives damage trains in a second.
