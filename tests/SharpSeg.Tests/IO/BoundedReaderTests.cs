@@ -172,6 +172,15 @@ public sealed class BoundedReaderTests
         Assert.Contains("inference_scale 1000 is outside (0, 4]", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { InferenceScale = 1000 }))).Message);
         Assert.Contains("3 classes for a model of 2", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Classes = [new("a", [1, 2, 3]), new("b", [1, 2, 3]), new("c", [1, 2, 3])] }))).Message);
         Assert.Contains("std must be positive", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Std = [0] }))).Message);
+        Assert.Contains("mean has 2 values for 3 channels", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Mean = [0.5, 0.5] }))).Message);
+        // A gray model trained with ImageNet's three values uses the first: a valid checkpoint.
+        var gray = Tiny with { InChannels = 1 };
+        using (var grayModel = ModelZoo.Create(gray))
+        {
+            string path = Path.Combine(TestPaths.NewTempDir("ckpt-gray"), "g.ckpt");
+            Checkpoint.Save(path, grayModel, Info(gray) with { ImageChannels = 1, Mean = [0.485, 0.456, 0.406], Std = [0.229, 0.224, 0.225] });
+            Assert.Equal(1, Checkpoint.Load(path).Info.ImageChannels);
+        }
         Assert.Contains("model.decoder_channels must be up to 16 entries of 1..4096", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Model = JsonSerializer.SerializeToNode(Tiny with { DecoderChannels = [8, 1_000_000] })!.AsObject() }))).Message);
     }
 
