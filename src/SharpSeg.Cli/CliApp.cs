@@ -19,6 +19,7 @@ public static class CliApp
         {
             config.SetApplicationName("sharpseg");
             config.SetExceptionHandler((ex, _) => ErrorReporter.Report(ex));
+            config.SetInterceptor(new PixelLimitInterceptor());
             config.AddCommand<InfoCommand>("info").WithDescription("Show engine versions, threads and devices.");
             config.AddCommand<DemoCommand>("demo").WithDescription("Generate a dataset, train a small U-Net, evaluate and predict: the whole job in a few minutes.");
             config.AddCommand<TrainCommand>("train").WithDescription("Train a model from a recipe (YAML) into a run folder.");

@@ -13,12 +13,16 @@ public static class ConsoleOutput
     /// <summary>Per-class IoU / Dice / accuracy table, then the summary metrics. n/a classes are shown as n/a.</summary>
     public static void WriteMetrics(SegmentationMetrics m, string title)
     {
-        var table = new Table().Title(Markup.Escape(title)).AddColumns("class", "IoU %", "Dice %", "accuracy %", "GT pixels");
+        var table = new Table().Title(Escape(title)).AddColumns("class", "IoU %", "Dice %", "accuracy %", "GT pixels");
         foreach (var c in m.PerClass)
-            table.AddRow(Markup.Escape(c.Name ?? c.Index.ToString()), Pct(c.IoU), Pct(c.Dice), Pct(c.Accuracy), c.GroundTruthPixels.ToString("N0"));
+            table.AddRow(Escape(c.Name ?? c.Index.ToString()), Pct(c.IoU), Pct(c.Dice), Pct(c.Accuracy), c.GroundTruthPixels.ToString("N0"));
         AnsiConsole.Write(table);
         AnsiConsole.MarkupLine($"mIoU [bold]{Pct(m.MeanIoU)}[/] %   mean Dice {Pct(m.MeanDice)} %   pixel accuracy {Pct(m.PixelAccuracy)} %   mean class accuracy {Pct(m.MeanClassAccuracy)} %   FWIoU {Pct(m.FrequencyWeightedIoU)} %");
     }
+
+    /// <summary>Text for Spectre markup: control characters made visible (<see cref="TerminalText.Clean"/>: file names are
+    /// the user's data and could hold terminal escapes), then markup brackets escaped.</summary>
+    public static string Escape(string text) => Markup.Escape(TerminalText.Clean(text));
 
     public static string Pct(double? v) => v is double d ? (100 * d).ToString("F2") : "n/a";
 }

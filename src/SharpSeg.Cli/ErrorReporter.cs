@@ -21,22 +21,23 @@ public static class ErrorReporter
         switch (ex)
         {
             case SharpSegException user:
-                err.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(user.Message))}");
+                err.MarkupLine($"[red]error:[/] {ConsoleOutput.Escape(OneLine(user.Message))}");
                 if (user.Details != null) err.WriteLine(user.Details);
                 if (debug) err.WriteException(ex);
                 return UserError;
             case CommandAppException cli:
-                err.MarkupLine($"[red]error:[/] {Markup.Escape(OneLine(cli.Message))} (see 'sharpseg --help')");
+                err.MarkupLine($"[red]error:[/] {ConsoleOutput.Escape(OneLine(cli.Message))} (see 'sharpseg --help')");
                 return UserError;
             case OperationCanceledException:
                 err.MarkupLine("[yellow]cancelled[/]");
                 return 130;
             default:
-                err.MarkupLine($"[red]internal error:[/] {Markup.Escape(OneLine(ex.GetType().Name + ": " + ex.Message))} (a bug in SharpSeg: rerun with SHARPSEG_DEBUG=1 for the stack trace and report it)");
+                err.MarkupLine($"[red]internal error:[/] {ConsoleOutput.Escape(OneLine(ex.GetType().Name + ": " + ex.Message))} (a bug in SharpSeg: rerun with SHARPSEG_DEBUG=1 for the stack trace and report it)");
                 if (debug) err.WriteException(ex);
                 return InternalError;
         }
     }
 
-    static string OneLine(string s) => s.Replace("\r", " ").Replace("\n", " ").Trim();
+    // One line, and no terminal escapes from file names in it.
+    static string OneLine(string s) => TerminalText.Clean(s).Trim();
 }

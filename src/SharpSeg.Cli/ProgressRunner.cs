@@ -43,7 +43,7 @@ public static class ProgressRunner
                 {
                     ProgressTask task;
                     lock (tasks)
-                        if (!tasks.TryGetValue(title, out task!)) tasks[title] = task = ctx.AddTask(Markup.Escape(title));
+                        if (!tasks.TryGetValue(title, out task!)) tasks[title] = task = ctx.AddTask(ConsoleOutput.Escape(title));
                     task.MaxValue = Math.Max(1, total);
                     task.Value = Math.Max(task.Value, done);
                 });

@@ -16,7 +16,7 @@ public sealed class TrainingReporter : IProgress<TrainingProgress>
 
     public void Report(TrainingProgress p)
     {
-        if (p.Message != null) { AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(p.Message)}[/]"); return; }
+        if (p.Message != null) { AnsiConsole.MarkupLine($"[yellow]{ConsoleOutput.Escape(p.Message)}[/]"); return; }
         string status = $"iter {p.Iteration}/{p.TotalIterations}  epoch {p.Epoch + 1}  loss {p.Loss:F4}  lr {p.LearningRate:g3}  {p.ImagesPerSecond:F1} img/s  ETA {Format(p.Remaining)}";
         if (p.Validation != null)
         {
@@ -26,7 +26,7 @@ public sealed class TrainingReporter : IProgress<TrainingProgress>
         {
             _task.MaxValue = p.TotalIterations;
             _task.Value = p.Iteration;
-            _task.Description = Markup.Escape(status);
+            _task.Description = ConsoleOutput.Escape(status);
         }
         else if (p.Validation == null && (DateTime.UtcNow - _lastLine).TotalSeconds >= 5 || p.Iteration == p.TotalIterations && p.Validation == null)
         {
@@ -47,7 +47,7 @@ public sealed class TrainingReporter : IProgress<TrainingProgress>
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
             .Start(ctx =>
             {
-                var task = ctx.AddTask(Markup.Escape(title));
+                var task = ctx.AddTask(ConsoleOutput.Escape(title));
                 result = work(new TrainingReporter(task));
                 task.StopTask();
             });

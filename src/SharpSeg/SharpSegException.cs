@@ -7,8 +7,10 @@ namespace SharpSeg;
 /// </summary>
 public class SharpSegException : Exception
 {
-    public SharpSegException(string message) : base(message) { }
-    public SharpSegException(string message, Exception inner) : base(message, inner) { }
+    /// <summary>The message is made safe for a terminal (<see cref="TerminalText.Clean"/>): it usually names a file, and
+    /// a file name is the user's data.</summary>
+    public SharpSegException(string message) : base(TerminalText.Clean(message)) { }
+    public SharpSegException(string message, Exception inner) : base(TerminalText.Clean(message), inner) { }
 
     /// <summary>Optional multi-line detail that front ends print after the one-line message (e.g. the table of
     /// missing / unexpected / shape-mismatched keys when weights do not fit a model); null for most errors.</summary>

@@ -52,7 +52,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         }
         var table = new Table().AddColumns("backend", "size", "median ms", "min ms", "images/s", "GMACs", "GFLOP/s", "% of peak");
         foreach (var t in rows)
-            table.AddRow(Markup.Escape(t.Backend), $"{t.Width}x{t.Height}", F(t.MedianMs, 1), F(t.MinMs, 1), F(1000 / t.MedianMs, 2),
+            table.AddRow(ConsoleOutput.Escape(t.Backend), $"{t.Width}x{t.Height}", F(t.MedianMs, 1), F(t.MinMs, 1), F(1000 / t.MedianMs, 2),
                 t.GMacs is { } g ? F(g, 2) : "-", t.GflopsPerSecond is { } r ? F(r, 1) : "-", t.GflopsPerSecond is { } q && peak != null ? F(100 * q / peak.Gflops, 1) : "-");
         AnsiConsole.Write(table);
         AnsiConsole.WriteLine(peak != null ? $"peak fp32 {peak.Gflops:F0} GFLOP/s, {peak.Basis}" : "peak fp32 unknown (no CPU clock found): give --peak-gflops for the % of peak column");

@@ -9,7 +9,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class CurateCommand : Command<CurateCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-e|--embeddings <FILE>")][Description("Embeddings (.npy from 'sharpseg embed')")] public string? Embeddings { get; init; }
         [CommandOption("-n|--budget <N>")][Description("How many images to select")] public int? Budget { get; init; }
@@ -36,7 +36,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         if (s.Out == null) throw new SharpSegException("--out is required (the selection CSV to write, e.g. selection.csv).");
         if (s.Checkpoint != null && s.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
         var embeddings = EmbeddingSet.Read(s.Embeddings);
-        AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({Markup.Escape(embeddings.Header.Embedder)})");
+        AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({ConsoleOutput.Escape(embeddings.Header.Embedder)})");
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Out))!, Path.GetFileNameWithoutExtension(s.Out));
 
         ImageScoreFile? scores = null;
@@ -46,8 +46,8 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             var images = new ImageCollection(Path.GetFullPath(embeddings.ImageRoot), embeddings.Paths);
             using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
             var r = ProgressRunner.Run("scoring", p => ImageScorer.Run(predictor, images, scoresPath, overwrite: false, progress: p, cancellationToken: cancellationToken));
-            foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]not scored:[/] {Markup.Escape(f)}");
-            AnsiConsole.MarkupLine($"scores: {Markup.Escape(scoresPath)} ({r.Scored} scored now, {r.AlreadyDone} already there)");
+            foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]not scored:[/] {ConsoleOutput.Escape(f)}");
+            AnsiConsole.MarkupLine($"scores: {ConsoleOutput.Escape(scoresPath)} ({r.Scored} scored now, {r.AlreadyDone} already there)");
             scores = ImageScoreFile.Read(scoresPath);
         }
         else if (s.Scores != null) scores = ImageScoreFile.Read(s.Scores);
@@ -57,7 +57,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         {
             var (rows, notFound) = LabelledImages.Resolve(s.Labelled, embeddings);
             labelled.AddRange(rows);
-            AnsiConsole.MarkupLine($"labelled: {rows.Count} images found in the embeddings" + (notFound.Count > 0 ? $"; [yellow]{notFound.Count} not embedded[/] (e.g. {Markup.Escape(notFound[0])}): embed them too so they count toward coverage" : ""));
+            AnsiConsole.MarkupLine($"labelled: {rows.Count} images found in the embeddings" + (notFound.Count > 0 ? $"; [yellow]{notFound.Count} not embedded[/] (e.g. {ConsoleOutput.Escape(notFound[0])}): embed them too so they count toward coverage" : ""));
         }
 
         var mix = StrategyMix.Parse(s.Strategy ?? StrategyMix.DefaultText);
@@ -91,7 +91,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             ContactSheet.Write(sheet, result, embeddings, seed: s.Seed);
         }
         foreach (var line in CurationReport.Summary(result)) AnsiConsole.WriteLine(line);
-        AnsiConsole.MarkupLine($"Selection: {Markup.Escape(Path.GetFullPath(s.Out))}; report: {Markup.Escape(report)}{(sheet != null ? $"; contact sheet: {Markup.Escape(sheet)}" : "")}");
+        AnsiConsole.MarkupLine($"Selection: {ConsoleOutput.Escape(Path.GetFullPath(s.Out))}; report: {ConsoleOutput.Escape(report)}{(sheet != null ? $"; contact sheet: {ConsoleOutput.Escape(sheet)}" : "")}");
         AnsiConsole.MarkupLine($"took {string.Join(", ", result.Seconds.Select(p => $"{p.Key} {p.Value.ToString("F1", CultureInfo.InvariantCulture)} s"))}");
         return 0;
     }

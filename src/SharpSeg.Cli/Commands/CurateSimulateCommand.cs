@@ -47,7 +47,7 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         {
             var results = ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, cts.Token);
             Console.Write(ActiveLearningSimulation.Table(results));
-            AnsiConsole.MarkupLine($"Results: {Markup.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
+            AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
         }
         finally { Console.CancelKeyPress -= onCancel; }
         return 0;

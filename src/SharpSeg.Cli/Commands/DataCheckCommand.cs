@@ -17,7 +17,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         var report = ProgressRunner.RunPerSplit("checking", p => checker.Check(settings.Split, p, cancellationToken));
 
         var stdout = Console.Out;
-        foreach (var p in report.Problems) stdout.WriteLine($"[{p.Split}] {p.Message}");
+        foreach (var p in report.Problems) stdout.WriteLine(TerminalText.Clean($"[{p.Split}] {p.Message}"));
         string what = $"{report.PairsChecked} pairs" + (report.UnlabelledImagesChecked > 0 ? $" and {report.UnlabelledImagesChecked} unlabelled images" : "")
             + $" in {report.Splits.Count} split{(report.Splits.Count == 1 ? "" : "s")} ({string.Join(", ", report.Splits)})";
         if (report.ImagesWithAlpha > 0)

@@ -9,7 +9,7 @@ namespace SharpSeg.Cli.Commands;
 /// <summary><c>sharpseg data init</c>: inspects an images folder and a masks folder and writes a draft dataset.yaml.</summary>
 public sealed class DataInitCommand : Command<DataInitCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("--images <DIR>")]
         [Description("Folder of images.")]
@@ -49,10 +49,27 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks!, settings.MaxMasks);
         draft.Write(outPath);
         var inv = CultureInfo.InvariantCulture;
-        AnsiConsole.WriteLine($"{draft.Pairs} pairs; inspected {draft.MasksInspected} masks: {draft.MaskKind}, {draft.Labels.Count} {(draft.MaskKind == DraftMaskKind.RgbColors ? "colours" : "values")}:");
-        foreach (var l in draft.Labels.Take(30))
-            AnsiConsole.WriteLine($"  {(l.Value is { } v ? $"value {v}" : $"colour {l.Color}")}: {(100 * l.Share).ToString("0.###", inv)} %");
-        if (draft.Labels.Count > 30) AnsiConsole.WriteLine($"  ... {draft.Labels.Count - 30} more (see the file)");
+        if (draft.MaskKind == DraftMaskKind.GrayThreshold)
+        {
+            var e = draft.ThresholdEncoding!;
+            AnsiConsole.WriteLine($"{draft.Pairs} pairs; inspected {draft.MasksInspected} masks: binary with soft edges ({draft.DistinctValues} gray values); drafted encoding: threshold at {e.Threshold}, ignore band {e.IgnoreBand!.Value.Low}..{e.IgnoreBand.Value.High}:");
+            foreach (var l in draft.Labels)
+                AnsiConsole.WriteLine($"  {(l == draft.Labels[0] ? "below" : "at or above")} {e.Threshold}: {(100 * l.Share).ToString("0.###", inv)} %");
+            AnsiConsole.WriteLine($"  ignore band: {(100.0 * draft.BandPixels / Math.Max(1, draft.BandPixels + draft.Labels.Sum(l => l.Pixels))).ToString("0.###", inv)} %");
+        }
+        else
+        {
+            AnsiConsole.WriteLine($"{draft.Pairs} pairs; inspected {draft.MasksInspected} masks: {draft.MaskKind}, {draft.Labels.Count} {(draft.MaskKind == DraftMaskKind.RgbColors ? "colours" : "values")}:");
+            foreach (var l in draft.Labels.Take(30))
+                AnsiConsole.WriteLine($"  {(l.Value is { } v ? $"value {v}" : $"colour {l.Color}")}: {(100 * l.Share).ToString("0.###", inv)} %");
+            if (draft.Labels.Count > 30) AnsiConsole.WriteLine($"  ... {draft.Labels.Count - 30} more (see the file)");
+        }
+        if (draft.DifferingMasks.Count > 0)
+        {
+            AnsiConsole.WriteLine($"note: {draft.DifferingMasks.Count} of {draft.MasksInspected} masks are encoded differently from the rest:");
+            foreach (var n in draft.DifferingMasks.Take(10)) AnsiConsole.WriteLine(TerminalText.Clean($"  {n.Path}: {n.Encoding}; {n.Note}"));
+            if (draft.DifferingMasks.Count > 10) AnsiConsole.WriteLine($"  ... and {draft.DifferingMasks.Count - 10} more (listed in the file)");
+        }
         AnsiConsole.WriteLine($"wrote {Path.GetFullPath(outPath)}: name the classes, then run 'sharpseg data check {outPath}'.");
         return 0;
     }

@@ -33,14 +33,19 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
         var inv = CultureInfo.InvariantCulture;
         foreach (var s in report.Splits)
         {
-            var table = new Table().Title($"{Markup.Escape(spec.Name)} / {Markup.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
+            var table = new Table().Title($"{ConsoleOutput.Escape(spec.Name)} / {ConsoleOutput.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
                 .AddColumn("idx").AddColumn("class").AddColumn(new TableColumn("pixels").RightAligned()).AddColumn(new TableColumn("share %").RightAligned())
                 .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("inverse-freq weight").RightAligned()).AddColumn(new TableColumn("median-freq weight").RightAligned());
             foreach (var c in s.Classes)
-                table.AddRow(c.Index.ToString(inv), Markup.Escape(c.Name), c.Pixels.ToString("N0", inv), (100 * c.Share).ToString("0.00", inv),
+                table.AddRow(c.Index.ToString(inv), ConsoleOutput.Escape(c.Name), c.Pixels.ToString("N0", inv), (100 * c.Share).ToString("0.00", inv),
                     c.ImagesPresent.ToString(inv), c.InverseFrequencyWeight.ToString("0.0000", inv), c.MedianFrequencyWeight.ToString("0.0000", inv));
-            table.AddRow("", "(ignore)", s.IgnorePixels.ToString("N0", inv), (100 * s.IgnoreShare).ToString("0.00", inv), "", "", "");
+            // With encoding: threshold every ignored pixel is in the ignore band (soft edges): say so.
+            var band = spec.Mask.Kind == MaskEncodingKind.Threshold ? spec.Mask.IgnoreBand : null;
+            string ignoreLabel = band is var (low, high) ? $"(ignore band {low}..{high})" : "(ignore)";
+            table.AddRow("", ignoreLabel, s.IgnorePixels.ToString("N0", inv), (100 * s.IgnoreShare).ToString("0.00", inv), "", "", "");
             AnsiConsole.Write(table);
+            if (band is var (lo, hi))
+                AnsiConsole.WriteLine($"{s.Split}: the ignore band {lo}..{hi} ignores {s.IgnorePixels.ToString("N0", inv)} pixels ({(100 * s.IgnoreShare).ToString("0.00", inv)} % of {s.TotalPixels.ToString("N0", inv)}); below {spec.Mask.Threshold} is '{TerminalText.Clean(spec.Classes[0].Name)}', from {spec.Mask.Threshold} up '{TerminalText.Clean(spec.Classes[1].Name)}'.");
             var sizes = new Table().Title("image sizes").AddColumn("width x height").AddColumn(new TableColumn("images").RightAligned());
             foreach (var z in s.ImageSizes.Take(20)) sizes.AddRow($"{z.Width}x{z.Height}", z.Images.ToString(inv));
             if (s.ImageSizes.Count > 20) sizes.AddRow($"({s.ImageSizes.Count - 20} more sizes)", s.ImageSizes.Skip(20).Sum(z => z.Images).ToString(inv));

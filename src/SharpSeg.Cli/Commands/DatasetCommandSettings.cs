@@ -4,7 +4,7 @@ using Spectre.Console.Cli;
 namespace SharpSeg.Cli.Commands;
 
 /// <summary>Arguments shared by the commands that read one dataset: the yaml, a root override, and one split.</summary>
-public class DatasetCommandSettings : CommandSettings
+public class DatasetCommandSettings : ImageReadingSettings
 {
     [CommandArgument(0, "<dataset.yaml>")]
     [Description("The dataset definition.")]

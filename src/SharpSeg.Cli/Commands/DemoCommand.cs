@@ -19,17 +19,17 @@ public sealed class DemoCommand : Command<DemoCommand.Settings>
     {
         if (s.Epochs < 1) throw new SharpSegException("--epochs must be at least 1.");
         var options = new DemoOptions { OutDirectory = s.Out, Epochs = s.Epochs, Seed = s.Seed, Overrides = s.Set };
-        var result = TrainingReporter.Run("demo training", p => DemoRunner.Run(options, p, msg => AnsiConsole.MarkupLine($"[blue]>[/] {Markup.Escape(msg)}"), cancellationToken));
+        var result = TrainingReporter.Run("demo training", p => DemoRunner.Run(options, p, msg => AnsiConsole.MarkupLine($"[blue]>[/] {ConsoleOutput.Escape(msg)}"), cancellationToken));
         ConsoleOutput.WriteMetrics(result.Validation, "demo: val split, best checkpoint");
         AnsiConsole.MarkupLine($"Trained {result.Training.Iterations} iterations in {result.Training.Elapsed:mm\\:ss} ({result.Training.TrainImagesPerSecond:F1} images/s).");
         AnsiConsole.MarkupLine("Where everything is:");
-        AnsiConsole.MarkupLine($"  dataset      {Markup.Escape(result.DatasetYaml)}");
-        AnsiConsole.MarkupLine($"  recipe       {Markup.Escape(result.RecipePath)}");
-        AnsiConsole.MarkupLine($"  checkpoints  {Markup.Escape(result.Training.BestCheckpoint)} (and last.ckpt)");
-        AnsiConsole.MarkupLine($"  metrics log  {Markup.Escape(Path.Combine(result.Training.RunDirectory, "metrics.jsonl"))}");
-        AnsiConsole.MarkupLine($"  val metrics  {Markup.Escape(Path.Combine(result.OutDirectory, "metrics-val.json"))}");
-        AnsiConsole.MarkupLine($"  predictions  {Markup.Escape(Path.Combine(result.OutDirectory, "predictions"))} (*_mask.png, *_color.png, *_overlay.png)");
-        AnsiConsole.MarkupLine($"Next: sharpseg predict --checkpoint {Markup.Escape(result.Training.BestCheckpoint)} --input <your images> --out <folder>");
+        AnsiConsole.MarkupLine($"  dataset      {ConsoleOutput.Escape(result.DatasetYaml)}");
+        AnsiConsole.MarkupLine($"  recipe       {ConsoleOutput.Escape(result.RecipePath)}");
+        AnsiConsole.MarkupLine($"  checkpoints  {ConsoleOutput.Escape(result.Training.BestCheckpoint)} (and last.ckpt)");
+        AnsiConsole.MarkupLine($"  metrics log  {ConsoleOutput.Escape(Path.Combine(result.Training.RunDirectory, "metrics.jsonl"))}");
+        AnsiConsole.MarkupLine($"  val metrics  {ConsoleOutput.Escape(Path.Combine(result.OutDirectory, "metrics-val.json"))}");
+        AnsiConsole.MarkupLine($"  predictions  {ConsoleOutput.Escape(Path.Combine(result.OutDirectory, "predictions"))} (*_mask.png, *_color.png, *_overlay.png)");
+        AnsiConsole.MarkupLine($"Next: sharpseg predict --checkpoint {ConsoleOutput.Escape(result.Training.BestCheckpoint)} --input <your images> --out <folder>");
         return 0;
     }
 }

@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class EmbedCommand : Command<EmbedCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob like frames/*.jpg)")] public string? Images { get; init; }
         [CommandOption("-r|--recursive")][Description("Also embed images in subfolders")] public bool Recursive { get; init; }
@@ -37,7 +37,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
             : EmbeddingEncoders.FromName(s.Encoder!, s.EncoderWeights, h, w, s.Grid, s.Device, s.ThumbnailSide);
         if (s.Encoder != null && s.EncoderWeights == null && !s.Encoder.Equals(EmbeddingEncoders.Thumbnail, StringComparison.OrdinalIgnoreCase))
             AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --checkpoint or --encoder thumbnail.");
-        AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {Markup.Escape(images.Root)} with {Markup.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
+        AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {ConsoleOutput.Escape(images.Root)} with {ConsoleOutput.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
         Console.CancelKeyPress += onCancel;
@@ -47,9 +47,9 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
             result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite), p, cts.Token));
         }
         finally { Console.CancelKeyPress -= onCancel; }
-        foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {Markup.Escape(f)}");
+        foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         string resumed = result.AlreadyDone > 0 ? $" ({result.AlreadyDone} were already there)" : "";
-        AnsiConsole.MarkupLine($"{result.Embedded} images embedded in {result.Seconds:F1} s ({result.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} images/s){resumed}: {Markup.Escape(result.Files.Data)} ({result.AlreadyDone + result.Embedded} x {result.Dim}), {Markup.Escape(Path.GetFileName(result.Files.Paths))}, {Markup.Escape(Path.GetFileName(result.Files.Header))}");
+        AnsiConsole.MarkupLine($"{result.Embedded} images embedded in {result.Seconds:F1} s ({result.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} images/s){resumed}: {ConsoleOutput.Escape(result.Files.Data)} ({result.AlreadyDone + result.Embedded} x {result.Dim}), {ConsoleOutput.Escape(Path.GetFileName(result.Files.Paths))}, {ConsoleOutput.Escape(Path.GetFileName(result.Files.Header))}");
         if (result.Failures.Count > 0)
         {
             Console.Error.WriteLine($"error: {result.Failures.Count} of {result.Total} images could not be read (listed above); the others were embedded, and a rerun retries only the failed ones.");

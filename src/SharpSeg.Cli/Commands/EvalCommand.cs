@@ -32,8 +32,8 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, $"metrics-{s.Split}.json");
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
-        AnsiConsole.MarkupLine($"Metrics written to {Markup.Escape(outPath)}");
-        if (result.ReportPath != null) AnsiConsole.MarkupLine($"Report written to {Markup.Escape(result.ReportPath)}");
+        AnsiConsole.MarkupLine($"Metrics written to {ConsoleOutput.Escape(outPath)}");
+        if (result.ReportPath != null) AnsiConsole.MarkupLine($"Report written to {ConsoleOutput.Escape(result.ReportPath)}");
         return 0;
     }
 }

@@ -7,7 +7,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class ExportCommand : Command<ExportCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to export")] public string? Checkpoint { get; init; }
         [CommandOption("--format <FORMAT>")][Description("Export format (onnx)")] public string Format { get; init; } = "onnx";

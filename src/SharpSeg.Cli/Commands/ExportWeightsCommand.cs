@@ -24,7 +24,7 @@ public sealed class ExportWeightsCommand : Command<ExportWeightsCommand.Settings
         if (!s.Format.Equals("safetensors", StringComparison.OrdinalIgnoreCase))
             throw new SharpSegException($"--format {s.Format}: export-weights writes safetensors (PyTorch's recommended weights format).");
         var (weights, config, tensors) = WeightsExport.ToSafetensors(s.Checkpoint, s.Out, WeightsExport.ParseLayout(s.Layout));
-        AnsiConsole.MarkupLine($"Wrote {tensors} tensors ({s.Layout} keys) to [bold]{Markup.Escape(weights)}[/] and the config to [bold]{Markup.Escape(config)}[/].");
+        AnsiConsole.MarkupLine($"Wrote {tensors} tensors ({s.Layout} keys) to [bold]{ConsoleOutput.Escape(weights)}[/] and the config to [bold]{ConsoleOutput.Escape(config)}[/].");
         return 0;
     }
 }

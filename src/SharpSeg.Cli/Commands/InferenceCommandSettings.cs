@@ -5,7 +5,7 @@ using Spectre.Console.Cli;
 namespace SharpSeg.Cli.Commands;
 
 /// <summary>Tiling and test-time augmentation flags shared by <c>predict</c> and <c>eval</c>.</summary>
-public class InferenceCommandSettings : CommandSettings
+public class InferenceCommandSettings : ImageReadingSettings
 {
     [CommandOption("--tile <PX>")][Description("Sliding-window inference with square tiles of this many pixels (e.g. 512); default: whole image")] public int? Tile { get; init; }
     [CommandOption("--overlap <F|PX>")][Description("Tile overlap: a fraction of the tile below 1 (default 0.25) or whole pixels")] public double Overlap { get; init; } = 0.25;

@@ -35,9 +35,9 @@ public sealed class ModelsCommand : Command<ModelsCommand.Settings>
         table.AddColumn("what it is for");
         foreach (var r in rows)
         {
-            var cells = new List<string> { Markup.Escape(r.Name), $"{r.Parameters:N0}", $"{r.OutputStride}" };
+            var cells = new List<string> { ConsoleOutput.Escape(r.Name), $"{r.Parameters:N0}", $"{r.OutputStride}" };
             if (s.Flops) cells.Add(r.GigaMacs is { } g ? $"{g:F1}" : "");
-            cells.Add(Markup.Escape(r.Description));
+            cells.Add(ConsoleOutput.Escape(r.Description));
             table.AddRow(cells.ToArray());
         }
         AnsiConsole.Write(table);

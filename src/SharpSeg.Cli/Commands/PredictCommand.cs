@@ -43,20 +43,25 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
                     var tileProgress = files.Count == 1 ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
                     writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
                 }
+                catch (SharpSegException) when (files.Count == 1)
+                {
+                    throw; // one input: its error is the command's one line
+                }
                 catch (SharpSegException e)
                 {
-                    failures.Add(e.Message);
-                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {Markup.Escape(e.Message)}");
+                    failures.Add(file);
+                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(e.Message)}");
                 }
                 ++done;
                 if (files.Count > 1 || !tilesReported) progress.Report((done, files.Count));
             }
             return 0;
         });
-        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {Markup.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
-            Console.Error.WriteLine($"error: {failures.Count} of {files.Count} images failed (listed above); the others were written.");
+            string named = string.Join(", ", failures.Take(3).Select(Path.GetFileName)) + (failures.Count > 3 ? $" and {failures.Count - 3} more" : "");
+            Console.Error.WriteLine(TerminalText.Clean($"error: {failures.Count} of {files.Count} images failed ({named}; reasons listed above); the others were written."));
             return ErrorReporter.UserError;
         }
         return 0;

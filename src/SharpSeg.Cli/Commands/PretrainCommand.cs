@@ -9,7 +9,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-i|--images <DIR>")][Description("Folder of images, an image, or a .txt list of images (repeatable); labels are not used")] public string[] Images { get; init; } = [];
         [CommandOption("-e|--encoder <NAME>")][Description("Encoder to pretrain: resnet18/34/50/101, mobilenet_v2, mobilenet_v3_large, unet (default resnet18)")] public string Encoder { get; init; } = "resnet18";
@@ -44,7 +44,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         {
             if (s.Out != null || s.Images.Length > 0) throw new SharpSegException("--resume continues a run with its own saved options: do not also give --out or --images.");
             pretrainer = Pretrainer.Resume(s.Resume);
-            AnsiConsole.MarkupLine($"Resuming [bold]{Markup.Escape(pretrainer.CheckpointPath)}[/]");
+            AnsiConsole.MarkupLine($"Resuming [bold]{ConsoleOutput.Escape(pretrainer.CheckpointPath)}[/]");
         }
         else
         {
@@ -64,7 +64,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             };
             pretrainer = Pretrainer.Create(options, s.Out);
             var o = pretrainer.Options;
-            AnsiConsole.MarkupLine(Markup.Escape($"Pretraining {o.Encoder.Encoder} with {PretrainOptions.MethodName(o.Method)}: views {crop[0]}x{crop[1]}, batch {o.BatchSize}, " +
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Pretraining {o.Encoder.Encoder} with {PretrainOptions.MethodName(o.Method)}: views {crop[0]}x{crop[1]}, batch {o.BatchSize}, " +
                 (o.Iterations > 0 ? $"{o.Iterations} iterations" : $"{o.Epochs} epochs") + $", lr {o.Lr:g3}, temperature {o.Temperature:g3}"));
         }
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -73,14 +73,14 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         try
         {
             var result = TrainingReporter.Run("pretraining", p => pretrainer.Run(p, cts.Token));
-            AnsiConsole.MarkupLine(Markup.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations on {result.Images} images, {result.ImagesPerSecond:F1} images/s (two views each); loss {result.FirstLoss:F3} -> {result.FinalLoss:F3}."));
-            AnsiConsole.MarkupLine(Markup.Escape($"Encoder: {result.CheckpointPath}  (train with --set model.encoder_weights={result.CheckpointPath})"));
-            AnsiConsole.MarkupLine(Markup.Escape($"Loss log: {result.LogPath}"));
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations on {result.Images} images, {result.ImagesPerSecond:F1} images/s (two views each); loss {result.FirstLoss:F3} -> {result.FinalLoss:F3}."));
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Encoder: {result.CheckpointPath}  (train with --set model.encoder_weights={result.CheckpointPath})"));
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Loss log: {result.LogPath}"));
             return 0;
         }
         catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine(Markup.Escape($"Stopped; continue with: sharpseg pretrain --resume {pretrainer.CheckpointPath}"));
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Stopped; continue with: sharpseg pretrain --resume {pretrainer.CheckpointPath}"));
             return 130;
         }
         finally { Console.CancelKeyPress -= onCancel; }

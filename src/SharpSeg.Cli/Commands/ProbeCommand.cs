@@ -11,7 +11,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class ProbeCommand : Command<ProbeCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml with the labelled splits")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
@@ -39,11 +39,11 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         var options = new LinearProbeOptions { Iterations = s.Iterations, Lr = s.Lr, BatchSize = s.BatchSize, Stage = s.Stage, Scale = s.Scale, Seed = s.Seed };
         var random = new ModelConfig { Encoder = s.Encoder, Depth = s.Depth, BaseWidth = s.BaseWidth };
         string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {s.Encoder} (seed {s.Seed})";
-        AnsiConsole.MarkupLine(Markup.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
         var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, s.Seed, s.Device, cancellationToken);
-        AnsiConsole.MarkupLine(Markup.Escape($"Features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images."));
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images."));
         ConsoleOutput.WriteMetrics(result.Validation, $"linear probe on {s.ValSplit}");
-        AnsiConsole.MarkupLine(Markup.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
         if (s.Out != null)
         {
             var json = new JsonObject
@@ -55,7 +55,7 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
                 ["metrics"] = JsonNode.Parse(result.Validation.ToJson()),
             };
             AtomicFile.WriteAllText(s.Out, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-            AnsiConsole.MarkupLine($"Probe written to {Markup.Escape(s.Out)}");
+            AnsiConsole.MarkupLine($"Probe written to {ConsoleOutput.Escape(s.Out)}");
         }
         return 0;
     }

@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class ScoreCommand : Command<ScoreCommand.Settings>
 {
-    public sealed class Settings : CommandSettings
+    public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Trained checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob)")] public string? Images { get; init; }
@@ -27,8 +27,8 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         var images = ImageCollection.Find(s.Images, s.Recursive);
         using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
         var r = ProgressRunner.Run("scoring", p => ImageScorer.Run(predictor, images, s.Out, s.TopShare, s.Overwrite, p, cancellationToken));
-        foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {Markup.Escape(f)}");
-        AnsiConsole.MarkupLine($"{r.Scored} images scored in {r.Seconds:F1} s ({(r.Seconds > 0 ? r.Scored / r.Seconds : 0):F1} images/s){(r.AlreadyDone > 0 ? $" ({r.AlreadyDone} were already there)" : "")}: {Markup.Escape(Path.GetFullPath(s.Out))}");
+        foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
+        AnsiConsole.MarkupLine($"{r.Scored} images scored in {r.Seconds:F1} s ({(r.Seconds > 0 ? r.Scored / r.Seconds : 0):F1} images/s){(r.AlreadyDone > 0 ? $" ({r.AlreadyDone} were already there)" : "")}: {ConsoleOutput.Escape(Path.GetFullPath(s.Out))}");
         if (r.Failures.Count > 0)
         {
             Console.Error.WriteLine($"error: {r.Failures.Count} images could not be read (listed above); a rerun retries only those.");

@@ -38,7 +38,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         {
             if (s.Recipe != null) throw new SharpSegException("--resume continues a run with its own saved recipe: do not also give a RECIPE.");
             trainer = Trainer.Resume(s.Resume, s.Set);
-            AnsiConsole.MarkupLine($"Resuming [bold]{Markup.Escape(trainer.RunDirectory)}[/]");
+            AnsiConsole.MarkupLine($"Resuming [bold]{ConsoleOutput.Escape(trainer.RunDirectory)}[/]");
         }
         else
         {
@@ -59,7 +59,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             if (result.LastValidation != null) ConsoleOutput.WriteMetrics(result.LastValidation, $"validation at iteration {result.Iterations}");
             AnsiConsole.MarkupLine($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations, {result.TrainImagesPerSecond:F1} training images/s{(result.StoppedEarly ? " (stopped early)" : "")}.");
             if (result.BestMIoU != null) AnsiConsole.MarkupLine($"Best val mIoU {ConsoleOutput.Pct(result.BestMIoU)} % at iteration {result.BestIteration}.");
-            AnsiConsole.MarkupLine($"Run folder: {Markup.Escape(result.RunDirectory)} (best.ckpt, last.ckpt, metrics.jsonl, recipe.yaml)");
+            AnsiConsole.MarkupLine($"Run folder: {ConsoleOutput.Escape(result.RunDirectory)} (best.ckpt, last.ckpt, metrics.jsonl, recipe.yaml)");
             return 0;
         }
         finally { Console.CancelKeyPress -= onCancel; }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace SharpSeg.Configuration;
@@ -24,9 +23,7 @@ public sealed class ConfigTree
     /// <summary>Parses YAML text into a tree; a syntax error is a <see cref="SharpSegException"/> naming the line.</summary>
     public static ConfigTree Parse(string yaml, string source)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(yaml)); }
-        catch (YamlException e) { throw new SharpSegException($"{source}: YAML syntax error at line {e.Start.Line}, column {e.Start.Column}: {FirstLine(e.Message)}"); }
+        var stream = YamlLoader.Load(yaml, source);
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is YamlScalarNode { Value: null or "" })
             return new ConfigTree(new Dictionary<string, object?>(), source);
         if (stream.Documents[0].RootNode is not YamlMappingNode map)
@@ -232,6 +229,4 @@ public sealed class ConfigTree
             List<object?> l => (object?)l.ToList(),
             var other => other,
         });
-
-    static string FirstLine(string s) => s.Split('\n')[0].Trim();
 }

@@ -36,9 +36,8 @@ public static class ActiveLearningSimulation
         log($"pool: {pool.Count} images of split '{recipe.TrainSplit}' ({spec.SourcePath}); initial {initial} at random, each strategy adds {step}; seeds {string.Join(", ", o.Seeds)}");
 
         string resultsPath = Path.Combine(outDir, "results.jsonl");
-        var results = File.Exists(resultsPath)
-            ? File.ReadAllLines(resultsPath).Where(l => l.Length > 0).Select(l => JsonSerializer.Deserialize<SimulationRunResult>(l, Json)!).ToList()
-            : [];
+        // A run killed while appending leaves a torn last line: skipped, so that run is trained again.
+        var results = IO.JsonLines.Read<SimulationRunResult>(resultsPath, Json);
         SimulationRunResult? Done(int seed, string strategy) => results.FirstOrDefault(r => r.Seed == seed && r.Strategy == strategy);
 
         // Thumbnails of the pool, for dedupe (shared by all seeds).
@@ -112,7 +111,7 @@ public static class ActiveLearningSimulation
                 PerClassIoU = v?.PerClass.Select(c => c.IoU).ToArray() ?? [], ClassNames = v?.PerClass.Select(c => c.Name ?? "").ToArray() ?? [],
                 TrainSeconds = result.Elapsed.TotalSeconds, Run = run, List = Path.Combine(dir, "list.txt"),
             };
-            File.AppendAllText(resultsPath, JsonSerializer.Serialize(r, Json) + "\n");
+            IO.JsonLines.Append(resultsPath, JsonSerializer.Serialize(r, Json));
             results.Add(r);
             log($"seed {seed}, {strategy}: val mIoU {(r.ValMIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a")} % ({r.TrainSeconds:F0} s)");
             return r;

@@ -109,13 +109,24 @@ public static class ContactSheet
 
     static List<List<T>> Chunk<T>(List<T> items, int size) => items.Chunk(size).Select(c => c.ToList()).ToList();
 
+    // A missing, damaged or oversized image is drawn as a grey tile (ImageFile checks the size before pixels are allocated).
+    static SKBitmap? DecodeOrNull(string imagePath)
+    {
+        try
+        {
+            using var codec = Imaging.ImageFile.OpenCodec(imagePath);
+            return SKBitmap.Decode(codec);
+        }
+        catch (SharpSegException) { return null; }
+    }
+
     static void DrawTile(SKCanvas canvas, string imagePath, SKRect cell, SKColor colour)
     {
         const float border = 3;
         using var frame = new SKPaint { Color = colour };
         canvas.DrawRect(cell, frame);
         var inner = new SKRect(cell.Left + border, cell.Top + border, cell.Right - border, cell.Bottom - border);
-        using var bitmap = File.Exists(imagePath) ? SKBitmap.Decode(imagePath) : null;
+        using var bitmap = DecodeOrNull(imagePath);
         if (bitmap == null)
         {
             using var grey = new SKPaint { Color = SKColors.LightGray };

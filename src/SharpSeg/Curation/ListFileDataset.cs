@@ -24,8 +24,7 @@ public static class ListFileDataset
             lines.Add($"{p.ImagePath} {p.MaskPath}");
         }
         File.WriteAllLines(list, lines);
-        var stream = new YamlStream();
-        stream.Load(new StringReader(File.ReadAllText(spec.SourcePath)));
+        var stream = Configuration.YamlLoader.Load(File.ReadAllText(spec.SourcePath), spec.SourcePath);
         var top = (YamlMappingNode)stream.Documents[0].RootNode;
         top.Children[new YamlScalarNode("root")] = new YamlScalarNode(spec.Root);
         var splits = (YamlMappingNode)top.Children[new YamlScalarNode("splits")];

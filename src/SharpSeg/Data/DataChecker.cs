@@ -93,14 +93,9 @@ public sealed class DataChecker
         RgbImage? image = null;
         try
         {
+            // ImageFile checks a PNG's chunks (CRCs, IEND) before SkiaSharp decodes it: a cut copy is still a bad copy.
             image = ImageFile.Load(pair.ImagePath, _spec.ImageChannels);
-            if (PngCodec.ReadHeader(pair.ImagePath) is { } header)
-            {
-                hasAlpha = header.HasAlpha;
-                // SkiaSharp decodes a PNG that lost its tail (IEND) without complaint; a cut copy is still a bad copy.
-                if (!EndsWithIend(pair.ImagePath))
-                    throw new SharpSegException($"{pair.ImagePath}: PNG file is truncated (no IEND chunk at the end); re-export or re-copy it.");
-            }
+            if (PngCodec.ReadHeader(pair.ImagePath) is { } header) hasAlpha = header.HasAlpha;
         }
         catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
         {
@@ -109,17 +104,5 @@ public sealed class DataChecker
         if (image != null && mask != null && (image.Width != mask.Mask.Width || image.Height != mask.Mask.Height))
             Add(DataProblemKind.SizeMismatch, pair.MaskPath!, SampleDecoder.SizeMismatchMessage(pair, mask.Mask.Width, mask.Mask.Height, image.Width, image.Height));
         return problems;
-    }
-
-    static ReadOnlySpan<byte> IendChunk => [0, 0, 0, 0, (byte)'I', (byte)'E', (byte)'N', (byte)'D', 0xAE, 0x42, 0x60, 0x82];
-
-    static bool EndsWithIend(string path)
-    {
-        using var fs = File.OpenRead(path);
-        if (fs.Length < 12) return false;
-        fs.Seek(-12, SeekOrigin.End);
-        Span<byte> tail = stackalloc byte[12];
-        fs.ReadExactly(tail);
-        return tail.SequenceEqual(IendChunk);
     }
 }

@@ -24,12 +24,20 @@ public sealed class DatasetDraft
     /// <summary>In noisy colour masks, a colour must cover this fraction of inspected pixels to be drafted as a class.</summary>
     const double MinClassColorShare = 0.002;
 
+    /// <summary>Gray masks with at least this many distinct values may be soft-edged binary masks (see <see cref="DraftMaskKind.GrayThreshold"/>).</summary>
+    const int SoftBinaryMinValues = 8;
+
+    /// <summary>In soft-edged binary masks, the two peaks (±2 values) hold at least this share of the pixels.</summary>
+    const double SoftBinaryPeakShare = 0.9;
+
     DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
-        int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels)
+        int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels,
+        IReadOnlyList<DraftMaskNote> differing, MaskEncoding? threshold, long bandPixels, int distinctValues)
     {
         ImagesDir = imagesDir; MasksDir = masksDir; Pairing = pairing; Pairs = pairs; ImagesWithoutMask = imagesWithoutMask;
         MasksWithoutImage = masksWithoutImage; MasksInspected = masksInspected; MaskKind = kind; MaxBitDepth = maxBitDepth;
-        Labels = labels; OtherPixels = otherPixels; OtherLabels = otherLabels;
+        Labels = labels; OtherPixels = otherPixels; OtherLabels = otherLabels; DifferingMasks = differing; ThresholdEncoding = threshold;
+        BandPixels = bandPixels; DistinctValues = distinctValues;
     }
 
     /// <summary>Absolute images folder.</summary>
@@ -53,6 +61,21 @@ public sealed class DatasetDraft
     public long OtherPixels { get; }
     /// <summary>How many distinct colours were not listed.</summary>
     public int OtherLabels { get; }
+
+    /// <summary>
+    /// Inspected masks whose encoding differs from the rest (e.g. one RGB colour mask among 8-bit index masks, or 2-bit
+    /// palette PNGs among RGB colour masks), with what the draft does with them; empty when all agree.
+    /// </summary>
+    public IReadOnlyList<DraftMaskNote> DifferingMasks { get; }
+
+    /// <summary>For <see cref="DraftMaskKind.GrayThreshold"/>: the drafted threshold and ignore band; null otherwise.</summary>
+    public MaskEncoding? ThresholdEncoding { get; }
+
+    /// <summary>For <see cref="DraftMaskKind.GrayThreshold"/>: inspected pixels inside the ignore band.</summary>
+    public long BandPixels { get; }
+
+    /// <summary>Distinct gray values in the inspected index masks (for <see cref="DraftMaskKind.GrayThreshold"/> many more than <see cref="Labels"/>).</summary>
+    public int DistinctValues { get; }
 
     /// <summary>
     /// The values that look like "ignore": 255 in an index mask that also has at least two other values (the VOC
@@ -81,67 +104,105 @@ public sealed class DatasetDraft
             throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ mask_prefix, mask_suffix }}.");
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
+        var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
+        int maxDepth = Math.Max(8, files.Max(f => f.Depth));
+        long totalPixels = files.Sum(f => f.Pixels);
+        var colourFiles = files.Where(f => f.Kind == DraftMaskKind.RgbColors).ToList();
+        var paletteFiles = files.Where(f => f.Kind == DraftMaskKind.PaletteIndex).ToList();
+        var grayFiles = files.Where(f => f.Kind == DraftMaskKind.GrayIndex).ToList();
+        var differing = new List<DraftMaskNote>();
+
+        // A dataset is colour-coded when colour masks (with palette PNGs read as their palette colours) are at least as
+        // many as the gray masks that look like class indices (small values, as (k, k, k) they are not colours seen).
+        if (colourFiles.Count > 0)
+        {
+            var known = new HashSet<int>(colourFiles.SelectMany(f => f.Counts.Keys).Concat(paletteFiles.SelectMany(f => f.AsColours().Keys)));
+            var strayGray = grayFiles.Where(f => f.Counts.Keys.All(v => v < 32 || v == 255) && !f.AsColours().Keys.All(known.Contains)).ToList();
+            if (strayGray.Count <= colourFiles.Count + paletteFiles.Count)
+            {
+                var colourCounts = new Dictionary<int, long>();
+                var colourMasks = new Dictionary<int, int>();
+                foreach (var f in files.Except(strayGray))
+                    foreach (var (c, n) in f.AsColours()) { colourCounts[c] = colourCounts.GetValueOrDefault(c) + n; colourMasks[c] = colourMasks.GetValueOrDefault(c) + 1; }
+                long counted = colourCounts.Values.Sum();
+                var ordered = colourCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
+                // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
+                // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
+                int keep = ordered.Length <= NoisyColorCount ? ordered.Length
+                    : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * counted)));
+                keep = Math.Min(keep, MaxListedLabels);
+                var colourLabels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colourMasks[kv.Key])).ToList();
+                // The minority of colour and palette files differs from the rest, but decodes to the same colours.
+                var minority = paletteFiles.Count <= colourFiles.Count ? paletteFiles : colourFiles;
+                differing.AddRange(minority.Select(f => new DraftMaskNote(f.Path, f.Encoding, true,
+                    f.Kind == DraftMaskKind.PaletteIndex ? "read as its palette colours, as 'data check' decodes it" : "its colours are drafted with the palette colours")));
+                differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
+                    $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
+                return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+                    sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, ordered.Skip(keep).Sum(kv => kv.Value), ordered.Length - keep,
+                    differing, null, 0, 0);
+            }
+            // Index masks are the majority: the colour masks are the odd ones, left out of the draft.
+            differing.AddRange(colourFiles.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
+                $"{f.Counts.Count} colours in a dataset of index masks: 'data check' reports it; re-export it as an index mask")));
+            totalPixels = files.Except(colourFiles).Sum(f => f.Pixels);
+        }
+
         var valueCounts = new Dictionary<int, long>();
         var valueMasks = new Dictionary<int, int>();
         var palette = new Dictionary<int, Rgb>();
-        bool anyPalette = false, anyColor = false;
-        int maxDepth = 8;
-        long totalPixels = 0;
-        // Keys are gray values for index masks, packed RGB colours for colour masks; decided per file, merged below.
-        var colorCounts = new Dictionary<int, long>();
-        var colorMasks = new Dictionary<int, int>();
-        var grayFiles = new List<Dictionary<int, long>>();
-        foreach (var (_, maskPath) in sample)
+        foreach (var f in files.Where(f => f.Kind != DraftMaskKind.RgbColors))
         {
-            var (kind, counts, pal, depth) = ReadLabels(maskPath);
-            maxDepth = Math.Max(maxDepth, depth);
-            totalPixels += counts.Values.Sum();
-            if (kind == DraftMaskKind.RgbColors)
+            foreach (var (v, n) in f.Counts) { valueCounts[v] = valueCounts.GetValueOrDefault(v) + n; valueMasks[v] = valueMasks.GetValueOrDefault(v) + 1; }
+            if (f.Palette != null) foreach (var (v, c) in f.Palette) palette.TryAdd(v, c);
+        }
+        var values = valueCounts.OrderBy(kv => kv.Key).ToArray();
+        if (paletteFiles.Count == 0 && maxDepth == 8 && SoftBinary(values, totalPixels) is { } soft)
+        {
+            var (low, high, encoding) = soft;
+            long below = values.Where(kv => kv.Key < encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
+            long above = values.Where(kv => kv.Key >= encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
+            long band = totalPixels - below - above;
+            int Masks(Func<int, bool> side) => files.Count(f => f.Kind != DraftMaskKind.RgbColors && f.Counts.Keys.Any(side));
+            var two = new List<DraftLabel>
             {
-                anyColor = true;
-                foreach (var (c, n) in counts) { colorCounts[c] = colorCounts.GetValueOrDefault(c) + n; colorMasks[c] = colorMasks.GetValueOrDefault(c) + 1; }
-            }
-            else
-            {
-                if (kind == DraftMaskKind.PaletteIndex) { anyPalette = true; foreach (var (v, c) in pal!) palette.TryAdd(v, c); }
-                grayFiles.Add(counts);
-                foreach (var (v, n) in counts) { valueCounts[v] = valueCounts.GetValueOrDefault(v) + n; valueMasks[v] = valueMasks.GetValueOrDefault(v) + 1; }
-            }
+                new(low, null, below, below / (double)totalPixels, Masks(v => v < encoding.Threshold && !InBand(v, encoding))),
+                new(high, null, above, above / (double)totalPixels, Masks(v => v >= encoding.Threshold && !InBand(v, encoding))),
+            };
+            return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length);
         }
-
-        List<DraftLabel> labels;
-        long otherPixels = 0; int otherLabels = 0;
-        DraftMaskKind result;
-        if (anyColor)
-        {
-            result = DraftMaskKind.RgbColors;
-            // Gray-looking files in a colour dataset are colour masks whose pixels happen to be gray.
-            foreach (var counts in grayFiles)
-                foreach (var (v, n) in counts)
-                {
-                    int c = (v << 16) | (v << 8) | v;
-                    colorCounts[c] = colorCounts.GetValueOrDefault(c) + n; colorMasks[c] = colorMasks.GetValueOrDefault(c) + 1;
-                }
-            var ordered = colorCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
-            // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
-            // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
-            int keep = ordered.Length <= NoisyColorCount ? ordered.Length
-                : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * totalPixels)));
-            keep = Math.Min(keep, MaxListedLabels);
-            labels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colorMasks[kv.Key])).ToList();
-            otherLabels = ordered.Length - keep;
-            otherPixels = ordered.Skip(keep).Sum(kv => kv.Value);
-        }
-        else
-        {
-            result = anyPalette ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex;
-            var ordered = valueCounts.OrderBy(kv => kv.Key).ToArray();
-            if (ordered.Length > MaxListedLabels)
-                throw new SharpSegException($"masks in '{masksDir}' hold {ordered.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder.");
-            labels = ordered.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
-        }
+        if (values.Length > MaxListedLabels)
+            throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
+        var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
         return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
-            sample.Count, result, maxDepth, labels, otherPixels, otherLabels);
+            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length);
+    }
+
+    static bool InBand(int v, MaskEncoding e) => e.IgnoreBand is var (lo, hi) && v >= lo && v <= hi;
+
+    /// <summary>
+    /// Binary masks whose edges were anti-aliased or resized bilinearly: many gray values, but most pixels at a dark and
+    /// a bright peak. Returns the two peaks and a threshold halfway between them with the middle half of the range
+    /// between the peaks as the ignore band (64..192 for 0/255), or null when the histogram is not two-peaked.
+    /// </summary>
+    static (int Low, int High, MaskEncoding Encoding)? SoftBinary(KeyValuePair<int, long>[] values, long total)
+    {
+        if (values.Length < SoftBinaryMinValues || total == 0) return null;
+        var dark = values.Where(kv => kv.Key < 128).DefaultIfEmpty().MaxBy(kv => kv.Value);
+        var bright = values.Where(kv => kv.Key >= 128).DefaultIfEmpty().MaxBy(kv => kv.Value);
+        if (dark.Value == 0 || bright.Value == 0) return null;
+        long atPeaks = values.Where(kv => Math.Abs(kv.Key - dark.Key) <= 2 || Math.Abs(kv.Key - bright.Key) <= 2).Sum(kv => kv.Value);
+        if (atPeaks < SoftBinaryPeakShare * total) return null;
+        int low = dark.Key, high = bright.Key, quarter = (high - low + 2) / 4;
+        var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
+        return (low, high, encoding);
+    }
+
+    static string ValueList(IEnumerable<int> values)
+    {
+        var list = values.Order().ToList();
+        return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $" and {list.Count - 8} more" : "");
     }
 
     static string[] FilesIn(string dir, string what)
@@ -172,7 +233,32 @@ public sealed class DatasetDraft
         return best.Value > same ? new PairingRule(best.Key.Item1, best.Key.Item2) : PairingRule.SameStem;
     }
 
-    static (DraftMaskKind Kind, Dictionary<int, long> Counts, Dictionary<int, Rgb>? Palette, int Depth) ReadLabels(string path)
+    /// <summary>
+    /// What one mask file holds: its kind, value (gray, palette index) or packed-colour counts, the palette colours of the
+    /// indices used, bits per sample, and how it is encoded, in words.
+    /// </summary>
+    sealed record MaskFileLabels(string Path, DraftMaskKind Kind, Dictionary<int, long> Counts, Dictionary<int, Rgb>? Palette, int Depth, string Encoding)
+    {
+        public long Pixels => Counts.Values.Sum();
+
+        /// <summary>The counts by packed colour, as 'data check' decodes the file with encoding: rgb (palette index to its
+        /// colour, gray below 8 bits scaled to 0..255, 16-bit gray reduced to 8 bits).</summary>
+        public Dictionary<int, long> AsColours()
+        {
+            if (Kind == DraftMaskKind.RgbColors) return Counts;
+            var colours = new Dictionary<int, long>();
+            foreach (var (v, n) in Counts)
+            {
+                int c = Palette != null ? Palette[v].Packed : Gray(Depth < 8 ? v * 255 / ((1 << Depth) - 1) : Depth == 16 ? v >> 8 : v);
+                colours[c] = colours.GetValueOrDefault(c) + n;
+            }
+            return colours;
+        }
+
+        static int Gray(int v) => (v << 16) | (v << 8) | v;
+    }
+
+    static MaskFileLabels ReadLabels(string path)
     {
         var counts = new Dictionary<int, long>();
         if (PngCodec.IsPng(path))
@@ -186,12 +272,12 @@ public sealed class DatasetDraft
                     for (int i = 0; i < n; i++) counts[s[i]] = counts.GetValueOrDefault(s[i]) + 1;
                     var pal = new Dictionary<int, Rgb>();
                     foreach (var v in counts.Keys) pal[v] = r.Palette![v];
-                    return (DraftMaskKind.PaletteIndex, counts, pal, r.BitDepth);
+                    return new(path, DraftMaskKind.PaletteIndex, counts, pal, r.BitDepth, $"{r.BitDepth}-bit palette PNG");
                 case PngColorType.Gray:
                 case PngColorType.GrayAlpha:
                     int step = r.Channels;
                     for (int i = 0; i < n; i++) counts[s[step * i]] = counts.GetValueOrDefault(s[step * i]) + 1;
-                    return (DraftMaskKind.GrayIndex, counts, null, r.BitDepth);
+                    return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit gray PNG");
                 default:
                     int ch = r.Channels, shift = r.BitDepth == 16 ? 8 : 0;
                     bool gray = true;
@@ -199,14 +285,14 @@ public sealed class DatasetDraft
                     if (gray)
                     {
                         for (int i = 0; i < n; i++) counts[s[ch * i]] = counts.GetValueOrDefault(s[ch * i]) + 1;
-                        return (DraftMaskKind.GrayIndex, counts, null, r.BitDepth);
+                        return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit RGB PNG with gray pixels");
                     }
                     for (int i = 0; i < n; i++)
                     {
                         int c = ((s[ch * i] >> shift) << 16) | ((s[ch * i + 1] >> shift) << 8) | (s[ch * i + 2] >> shift);
                         counts[c] = counts.GetValueOrDefault(c) + 1;
                     }
-                    return (DraftMaskKind.RgbColors, counts, null, 8);
+                    return new(path, DraftMaskKind.RgbColors, counts, null, 8, $"{r.BitDepth}-bit RGB colour PNG");
             }
         }
         var img = ImageFile.Load(path, 3);
@@ -219,7 +305,8 @@ public sealed class DatasetDraft
             int key = isGray ? p[3 * i] : (p[3 * i] << 16) | (p[3 * i + 1] << 8) | p[3 * i + 2];
             counts[key] = counts.GetValueOrDefault(key) + 1;
         }
-        return (isGray ? DraftMaskKind.GrayIndex : DraftMaskKind.RgbColors, counts, null, 8);
+        string format = Path.GetExtension(path).TrimStart('.').ToUpperInvariant();
+        return new(path, isGray ? DraftMaskKind.GrayIndex : DraftMaskKind.RgbColors, counts, null, 8, isGray ? $"8-bit gray {format}" : $"8-bit colour {format}");
     }
 
     /// <summary>
@@ -242,8 +329,15 @@ public sealed class DatasetDraft
         {
             DraftMaskKind.PaletteIndex => $"palette PNGs; the palette index is the class value ({Labels.Count} values found). Colours below are the palette's.",
             DraftMaskKind.GrayIndex => $"{MaxBitDepth}-bit grayscale, one class value per pixel ({Labels.Count} values found).",
+            DraftMaskKind.GrayThreshold => $"binary grayscale with soft edges: {DistinctValues} gray values, {(100 * Labels.Sum(l => l.Share)).ToString("0.#", inv)} % of pixels clear of the edge band (anti-aliased or resized 0/255 masks).",
             _ => $"colour masks, one colour per class ({Labels.Count + OtherLabels} colours found).",
         });
+        if (DifferingMasks.Count > 0)
+        {
+            sb.AppendLine($"# {DifferingMasks.Count} of {MasksInspected} inspected masks are encoded differently from the rest:");
+            foreach (var n in DifferingMasks.Take(10)) sb.AppendLine($"#   {TerminalText.Clean(n.Path)}: {n.Encoding}; {n.Note}");
+            if (DifferingMasks.Count > 10) sb.AppendLine($"#   ... and {DifferingMasks.Count - 10} more ('data check' lists those it cannot decode)");
+        }
         sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
         sb.AppendLine("#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
@@ -259,7 +353,16 @@ public sealed class DatasetDraft
         }
         sb.AppendLine("image_channels: 3");
         sb.AppendLine("mask:");
-        if (MaskKind == DraftMaskKind.RgbColors)
+        if (MaskKind == DraftMaskKind.GrayThreshold)
+        {
+            var e = ThresholdEncoding!;
+            var (low, high) = e.IgnoreBand!.Value;
+            long all = BandPixels + Labels.Sum(l => l.Pixels);
+            sb.AppendLine("  encoding: threshold");
+            sb.AppendLine($"  threshold: {e.Threshold}        # values from {e.Threshold} up are the second class, below it the first");
+            sb.AppendLine($"  ignore_band: [{low}, {high}]   # edge values, {(100.0 * BandPixels / Math.Max(1, all)).ToString("0.###", inv)} % of inspected pixels: ignored in loss and metrics; remove this line to split them at the threshold");
+        }
+        else if (MaskKind == DraftMaskKind.RgbColors)
         {
             sb.AppendLine("  encoding: rgb");
             sb.AppendLine("  ignore_colors: []");
@@ -288,6 +391,8 @@ public sealed class DatasetDraft
             string share = $"# {(100 * l.Share).ToString("0.###", inv)} % of inspected pixels, in {l.Masks} of {MasksInspected} masks";
             if (MaskKind == DraftMaskKind.RgbColors)
                 sb.AppendLine($"  - {{ name: class_{index}, color: [{l.Color!.Value.R}, {l.Color.Value.G}, {l.Color.Value.B}] }}   {share}");
+            else if (MaskKind == DraftMaskKind.GrayThreshold)
+                sb.AppendLine($"  - {{ name: class_{index} }}   # {(index == 0 ? "below" : "at or above")} {ThresholdEncoding!.Threshold} (peak at {l.Value}): {share[2..]}");
             else
             {
                 string color = l.Color is { } c ? $", color: [{c.R}, {c.G}, {c.B}]" : "";

@@ -1,6 +1,5 @@
 using System.Globalization;
 using SharpSeg.Imaging;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace SharpSeg.Data;
@@ -14,7 +13,7 @@ internal sealed class DatasetYamlReader
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "mask", "classes"];
     static readonly string[] SplitKeys = ["images", "masks", "list"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix"];
-    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance"];
+    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "threshold", "ignore_band"];
     static readonly string[] ClassKeys = ["name", "color", "value"];
 
     readonly string _source;
@@ -29,21 +28,7 @@ internal sealed class DatasetYamlReader
 
     DatasetSpec ReadSpec(string text, string? dataRoot)
     {
-        var stream = new YamlStream();
-        try { stream.Load(new StringReader(text)); }
-        catch (YamlException e)
-        {
-            throw new SharpSegException($"{_source}:{e.Start.Line}: YAML syntax error: {OneLine(e.InnerException?.Message ?? e.Message)}; fix the file (indentation, ':' after keys, matching brackets).", e);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SharpSegException($"{_source}: YAML error: {OneLine(e.Message)}; each key may appear once.", e);
-        }
-        catch (InvalidOperationException e)
-        {
-            // YamlDotNet throws this for some unterminated flow collections ("[", "{").
-            throw new SharpSegException($"{_source}: YAML syntax error (unterminated [ ] or {{ }} or bad indentation); fix the file.", e);
-        }
+        var stream = Configuration.YamlLoader.Load(text, _source);
         if (stream.Documents.Count == 0) throw new SharpSegException($"{_source}: the file is empty; it needs at least 'splits' and 'classes' (see configs/datasets/camvid.yaml).");
         var top = Mapping(stream.Documents[0].RootNode, "the top level");
         CheckKeys(top, TopKeys, "");
@@ -100,7 +85,8 @@ internal sealed class DatasetYamlReader
             {
                 "index" => MaskEncodingKind.Index,
                 "rgb" => MaskEncodingKind.Rgb,
-                _ => throw Error(encNode, $"mask.encoding must be 'index' (one value per pixel, gray or palette) or 'rgb' (one colour per class), got '{enc}'{Configuration.NearestName.Hint(enc, ["index", "rgb"])}."),
+                "threshold" => MaskEncodingKind.Threshold,
+                _ => throw Error(encNode, $"mask.encoding must be 'index' (one value per pixel, gray or palette), 'rgb' (one colour per class) or 'threshold' (two classes split at a gray value), got '{enc}'{Configuration.NearestName.Hint(enc, ["index", "rgb", "threshold"])}."),
             };
         }
         IReadOnlyList<int> ignoreValues = kind == MaskEncodingKind.Index ? [255] : [];
@@ -122,7 +108,23 @@ internal sealed class DatasetYamlReader
             tolerance = Int(tolNode, "mask.color_tolerance");
             if (tolerance is < 0 or > 255) throw Error(tolNode, $"mask.color_tolerance is a per-channel difference 0..255, got {tolerance}.");
         }
-        return new MaskEncoding(kind, ignoreValues, ignoreColors, tolerance);
+        int threshold = 128;
+        if (Find(m, "threshold") is { } thNode)
+        {
+            if (kind != MaskEncodingKind.Threshold) throw Error(thNode, "mask.threshold is for encoding: threshold (binary masks with soft edges); remove it or set encoding: threshold.");
+            threshold = Int(thNode, "mask.threshold");
+            if (threshold is < 1 or > 65535) throw Error(thNode, $"mask.threshold is a mask file value 1..65535 (128 for 8-bit 0/255 masks), got {threshold}.");
+        }
+        (int, int)? band = null;
+        if (Find(m, "ignore_band") is { } bandNode)
+        {
+            if (kind != MaskEncodingKind.Threshold) throw Error(bandNode, "mask.ignore_band is for encoding: threshold; index masks list ignore values in mask.ignore_values.");
+            var b = Sequence(bandNode, "mask.ignore_band").Select(n => Value(n, "mask.ignore_band")).ToArray();
+            if (b.Length != 2 || b[0] > b[1]) throw Error(bandNode, "mask.ignore_band must be [low, high] with low <= high, e.g. [64, 192]: file values in that range (both included) are ignored.");
+            band = (b[0], b[1]);
+        }
+        if (kind == MaskEncodingKind.Threshold) ignoreValues = [];
+        return new MaskEncoding(kind, ignoreValues, ignoreColors, tolerance) { Threshold = threshold, IgnoreBand = band };
     }
 
     ClassTable ReadClasses(YamlMappingNode top, MaskEncoding mask)
@@ -131,6 +133,8 @@ internal sealed class DatasetYamlReader
         var items = Sequence(node, "classes");
         if (items.Count == 0) throw Error(node, "'classes' is empty; list at least one class.");
         if (items.Count > LabelMask.MaxClasses) throw Error(node, $"{items.Count} classes listed; SharpSeg supports at most {LabelMask.MaxClasses} (index 255 is reserved for ignore).");
+        if (mask.Kind == MaskEncodingKind.Threshold && items.Count != 2)
+            throw Error(node, $"encoding: threshold has two classes (below the threshold, then at or above it), {items.Count} listed; list two, e.g. [{{ name: background }}, {{ name: foreground }}].");
         var list = new List<ClassInfo>();
         var byName = new Dictionary<string, int>();
         var byValue = new Dictionary<int, int>();
@@ -157,6 +161,10 @@ internal sealed class DatasetYamlReader
                 byValue[value.Value] = i;
                 if (mask.IgnoreValues.Contains(value.Value))
                     throw Error(valueNode ?? cm, $"value {value} is both class '{name}' and an ignore value; fix mask.ignore_values (the default is [255]; write ignore_values: [] for none).");
+            }
+            else if (mask.Kind == MaskEncodingKind.Threshold)
+            {
+                if (valueNode != null) throw Error(valueNode, $"class '{name}' has a 'value', but with encoding: threshold the first class is below mask.threshold and the second at or above it; remove 'value'.");
             }
             else
             {
@@ -250,5 +258,4 @@ internal sealed class DatasetYamlReader
 
     SharpSegException Error(YamlNode node, string message) => new($"{_source}:{node.Start.Line}: {message}");
 
-    static string OneLine(string s) => s.Replace('\n', ' ').Replace('\r', ' ');
 }

@@ -9,4 +9,7 @@ public enum DraftMaskKind
     GrayIndex,
     /// <summary>Colour masks: each class is a colour.</summary>
     RgbColors,
+    /// <summary>Soft-edged binary gray masks (anti-aliased or resized 0/255): many values, most at two peaks; drafted
+    /// as <c>encoding: threshold</c> with an ignore band around the threshold.</summary>
+    GrayThreshold,
 }

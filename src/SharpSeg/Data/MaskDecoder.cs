@@ -5,7 +5,8 @@ namespace SharpSeg.Data;
 /// <summary>
 /// Turns mask files into class-index masks (<see cref="LabelMask"/>) through a dataset's class table and mask encoding.
 /// Index encoding reads 8/16-bit gray and palette PNGs with their raw values (palette index = value), other formats
-/// (BMP, JPEG, ...) as 8-bit gray; rgb encoding matches each pixel's colour to class colours within the tolerance.
+/// (BMP, JPEG, ...) as 8-bit gray; threshold encoding reads values the same way and splits them at the threshold;
+/// rgb encoding matches each pixel's colour to class colours within the tolerance.
 /// Ignore values/colours become <see cref="LabelMask.Ignore"/>. Thread-safe: one decoder can serve parallel readers.
 /// </summary>
 public sealed class MaskDecoder
@@ -23,7 +24,14 @@ public sealed class MaskDecoder
     public MaskDecoder(ClassTable classes, MaskEncoding encoding, string datasetName = "the dataset definition")
     {
         Classes = classes; Encoding = encoding; DatasetName = datasetName;
-        if (encoding.Kind == MaskEncodingKind.Index)
+        if (encoding.Kind == MaskEncodingKind.Threshold)
+        {
+            // Every value is defined: below the threshold class 0, at or above it class 1, inside the band ignore.
+            _valueToClass = new short[65536];
+            for (int v = 0; v < _valueToClass.Length; v++) _valueToClass[v] = (short)(v >= encoding.Threshold ? 1 : 0);
+            if (encoding.IgnoreBand is var (low, high)) Array.Fill(_valueToClass, LabelMask.Ignore, low, high - low + 1);
+        }
+        else if (encoding.Kind == MaskEncodingKind.Index)
         {
             _valueToClass = new short[65536];
             Array.Fill(_valueToClass, Undefined);
@@ -64,7 +72,7 @@ public sealed class MaskDecoder
     public MaskReading Read(string maskPath)
     {
         if (!File.Exists(maskPath)) throw new SharpSegException($"{maskPath}: mask file not found.");
-        return Encoding.Kind == MaskEncodingKind.Index ? ReadIndex(maskPath) : ReadColors(maskPath);
+        return Encoding.Kind == MaskEncodingKind.Rgb ? ReadColors(maskPath) : ReadIndex(maskPath);
     }
 
     /// <summary>The one-line message for undefined values/colours in a mask file, with what to change in the yaml.</summary>
@@ -139,7 +147,7 @@ public sealed class MaskDecoder
     }
 
     SharpSegException ColorInIndexMask(string path, int x, int y, int r, int g, int b) =>
-        new($"{path}: mask has colours (pixel ({x}, {y}) is ({r}, {g}, {b})) but {DatasetName} says mask.encoding: index; for colour-coded masks set mask.encoding: rgb and give each class its color.");
+        new($"{path}: mask has colours (pixel ({x}, {y}) is ({r}, {g}, {b})) but {DatasetName} says mask.encoding: {Encoding.KindName}; for colour-coded masks set mask.encoding: rgb and give each class its color.");
 
     MaskReading ReadColors(string path)
     {

@@ -7,4 +7,9 @@ public enum MaskEncodingKind
     Index,
     /// <summary>A colour per pixel; each class has a colour.</summary>
     Rgb,
+    /// <summary>
+    /// A gray value per pixel split at a threshold into two classes (the first below it, the second at or above it),
+    /// with an optional band of values around it ignored: binary masks whose edges were anti-aliased or resized.
+    /// </summary>
+    Threshold,
 }

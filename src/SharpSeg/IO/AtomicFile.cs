@@ -1,28 +1,71 @@
+using System.Runtime.InteropServices;
+
 namespace SharpSeg.IO;
 
-/// <summary>Writes files so that a crash never leaves a half-written one: temp file beside the target, then rename.</summary>
+/// <summary>
+/// Writes files so that a crash never leaves a half-written one: a temp file beside the target (a new, unpredictable
+/// name, created exclusively, so a planted file or symlink is never followed), flushed to disk, renamed into place, and
+/// the folder synced so that the rename itself survives a power cut.
+/// </summary>
 public static class AtomicFile
 {
     /// <summary>Creates the parent folder, writes to a temp file beside <paramref name="path"/>, then renames it into place.</summary>
     public static void Write(string path, Action<Stream> write)
     {
         string full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        string tmp = full + TempMarker + Environment.ProcessId + "-" + Environment.CurrentManagedThreadId;
+        string folder = Path.GetDirectoryName(full)!;
+        Directory.CreateDirectory(folder);
+        string tmp = full + TempMarker + Environment.ProcessId + "-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
         try
         {
-            using (var fs = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None))
+            // CreateNew is O_CREAT|O_EXCL: it fails on anything already there, a symlink included, instead of following it.
+            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(fs);
                 if (fs.CanWrite) fs.Flush(flushToDisk: true); // the writer may have closed the stream itself
             }
             File.Move(tmp, full, overwrite: true);
+            SyncFolder(folder);
+            AfterReplace.Value?.Invoke(full);
         }
         finally
         {
             if (File.Exists(tmp)) File.Delete(tmp);
         }
     }
+
+    /// <summary>
+    /// Fault injection for tests, per execution context: called with the full path after each file is in place, it can
+    /// throw to stop the writer exactly there, as a kill between two writes would.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<string>?> AfterReplace = new();
+
+    /// <summary>
+    /// Flushes a folder's entries (a rename or a new file in it) to disk, as fsync on the folder does on Linux and macOS;
+    /// nothing on Windows, whose rename is journaled. Throws <see cref="IOException"/> when the folder cannot be opened.
+    /// </summary>
+    public static void SyncFolder(string folder)
+    {
+        if (OperatingSystem.IsWindows()) return;
+        int fd = Open(System.Text.Encoding.UTF8.GetBytes(folder + "\0"), 0 /* O_RDONLY */);
+        if (fd < 0) throw new IOException($"{folder}: cannot open the folder to sync it (errno {Marshal.GetLastPInvokeError()}).");
+        try
+        {
+            // Some file systems cannot sync a folder (EINVAL); the data itself was already flushed.
+            Fsync(fd);
+        }
+        finally { Close(fd); }
+    }
+
+    // Plain DllImports of blittable arguments (the path as NUL-terminated UTF-8 bytes): no unsafe code needed.
+    [DllImport("libc", EntryPoint = "open", SetLastError = true)]
+    static extern int Open(byte[] path, int flags);
+
+    [DllImport("libc", EntryPoint = "fsync", SetLastError = true)]
+    static extern int Fsync(int fd);
+
+    [DllImport("libc", EntryPoint = "close")]
+    static extern int Close(int fd);
 
     /// <summary>Suffix of the temp files <see cref="Write"/> leaves only when the process is killed mid-write.</summary>
     public const string TempMarker = ".tmp-";

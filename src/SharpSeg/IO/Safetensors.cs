@@ -39,7 +39,7 @@ public static class Safetensors
         stream.ReadExactly(headerBytes);
         JsonObject header;
         try { header = JsonNode.Parse(headerBytes)?.AsObject() ?? throw Bad(path, "empty header"); }
-        catch (Exception e) when (e is JsonException or InvalidOperationException) { throw Bad(path, "header is not a JSON object: " + e.Message); }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException) { throw Bad(path, "header is not a JSON object: " + e.Message); }
 
         long dataStart = 8 + (long)headerLength, dataLength = stream.Length - dataStart;
         var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -48,7 +48,8 @@ public static class Safetensors
         {
             if (key == MetadataKey)
             {
-                if (node is JsonObject m) foreach (var (k, v) in m) metadata[k] = v?.GetValue<string>() ?? "";
+                try { if (node is JsonObject m) foreach (var (k, v) in m) metadata[k] = v?.GetValue<string>() ?? ""; }
+                catch (Exception e) when (e is InvalidOperationException or FormatException) { throw Bad(path, $"__metadata__ must map names to strings ({e.Message})"); }
                 continue;
             }
             try
@@ -57,10 +58,14 @@ public static class Safetensors
                 string dtype = o["dtype"]!.GetValue<string>();
                 if (!DTypes.TryGetValue(dtype, out var scalar)) throw Bad(path, $"tensor '{key}' has dtype {dtype}, which SharpSeg does not read (use F32, F16, BF16, F64 or integers)");
                 long[] shape = o["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
+                if (shape.Length > 16 || shape.Any(d => d < 0))
+                    throw Bad(path, $"tensor '{key}' has shape [{string.Join(", ", shape)}]; dimensions must be 0 or more, at most 16 of them");
                 var offsets = o["data_offsets"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
                 if (offsets.Length != 2 || offsets[0] < 0 || offsets[1] < offsets[0] || offsets[1] > dataLength)
                     throw Bad(path, $"tensor '{key}' has data offsets outside the file (truncated?)");
-                long expected = shape.Aggregate(1L, (a, b) => a * b) * ElementSize(scalar);
+                long expected;
+                try { expected = checked(shape.Aggregate(1L, (a, b) => a * b) * ElementSize(scalar)); }
+                catch (OverflowException) { throw Bad(path, $"tensor '{key}' has shape [{string.Join(", ", shape)}], whose size overflows"); }
                 if (offsets[1] - offsets[0] != expected)
                     throw Bad(path, $"tensor '{key}' holds {offsets[1] - offsets[0]} bytes but its shape [{string.Join(", ", shape)}] needs {expected}");
                 entries.Add((key, scalar, shape, offsets[0], offsets[1]));
@@ -71,8 +76,20 @@ public static class Safetensors
             }
         }
 
+        // The data must be the tensors back to back, as the format says: no byte shared by two tensors (a file could
+        // otherwise make a million tensors of the same bytes, each its own buffer), no gap, nothing after the last.
+        entries.Sort((a, b) => a.Begin != b.Begin ? a.Begin.CompareTo(b.Begin) : a.End.CompareTo(b.End));
+        long next = 0;
+        foreach (var e in entries)
+        {
+            if (e.Begin != next)
+                throw Bad(path, e.Begin < next ? $"tensor '{e.Key}' overlaps the data of another tensor" : $"the data has a gap before tensor '{e.Key}'");
+            next = e.End;
+        }
+        if (next != dataLength) throw Bad(path, $"{dataLength - next} bytes after the last tensor's data");
+
         var tensors = new List<(string, Tensor)>(entries.Count);
-        foreach (var e in entries.OrderBy(e => e.Begin))
+        foreach (var e in entries)
         {
             var t = torch.empty(e.Shape, e.DType);
             long n = e.End - e.Begin;

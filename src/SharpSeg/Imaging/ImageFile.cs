@@ -7,16 +7,17 @@ public static class ImageFile
 {
     /// <summary>
     /// Decodes an image to 8-bit RGB (channels 3; grayscale replicated) or grayscale (channels 1; RGB converted with
-    /// ITU-R BT.601 luma). Alpha is dropped. A missing, undecodable or truncated file is a <see cref="SharpSegException"/>
-    /// naming the file.
+    /// ITU-R BT.601 luma). Alpha is dropped. A missing, undecodable, truncated or damaged file (for PNG: any chunk whose
+    /// CRC does not match, a missing IEND) and one whose header claims more pixels than <see cref="PixelLimit"/> are a
+    /// <see cref="SharpSegException"/> naming the file; the limit is checked before pixels are allocated.
     /// </summary>
     public static RgbImage Load(string path, int channels = 3)
     {
-        if (!File.Exists(path)) throw new SharpSegException($"{path}: image file not found.");
-        using var codec = SKCodec.Create(path, out SKCodecResult createResult);
-        if (codec == null) throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF).");
+        using var codec = OpenCodec(path);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        using var bitmap = new SKBitmap(info);
+        using var bitmap = new SKBitmap();
+        if (!bitmap.TryAllocPixels(info))
+            throw new SharpSegException($"{path}: not enough memory to decode a {info.Width}x{info.Height} image; lower the pixel limit ({PixelLimit.HowToRaise}) to refuse such files, or tile the image.");
         var result = codec.GetPixels(info, bitmap.GetPixels());
         if (result == SKCodecResult.IncompleteInput || result == SKCodecResult.ErrorInInput)
             throw new SharpSegException($"{path}: image file is truncated or damaged ({result}); re-export or re-copy it.");
@@ -41,6 +42,22 @@ public static class ImageFile
                 px[i] = (byte)((299 * rgba[4 * i] + 587 * rgba[4 * i + 1] + 114 * rgba[4 * i + 2] + 500) / 1000);
         }
         return image;
+    }
+
+    /// <summary>
+    /// Opens a SkiaSharp decoder for <paramref name="path"/> after the checks SkiaSharp does not make: for a PNG, its
+    /// chunk structure and CRCs (<see cref="PngCodec.Verify"/>); for every format, the size the header claims against
+    /// <see cref="PixelLimit"/>. Reads the header only. Errors are one line naming the file.
+    /// </summary>
+    public static SKCodec OpenCodec(string path)
+    {
+        if (!File.Exists(path)) throw new SharpSegException($"{path}: image file not found.");
+        if (PngCodec.IsPng(path)) PngCodec.Verify(path);
+        var codec = SKCodec.Create(path, out SKCodecResult createResult)
+            ?? throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF).");
+        try { PixelLimit.Check(path, codec.Info.Width, codec.Info.Height); }
+        catch { codec.Dispose(); throw; }
+        return codec;
     }
 
     /// <summary>Writes an image as PNG (RGB or 8-bit grayscale). The file is written to a temp name and renamed.</summary>

@@ -17,8 +17,11 @@ public sealed class LabelMask
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"mask size must be positive, got {width}x{height}");
         Width = width; Height = height;
-        Labels = labels ?? new byte[checked(width * height)];
-        if (Labels.Length != width * height) throw new ArgumentException($"label buffer has {Labels.Length} bytes, expected {width * height}");
+        long pixels = (long)width * height;
+        if (pixels > Array.MaxLength)
+            throw new SharpSegException($"a mask of {width}x{height} ({pixels / 1_000_000} M pixels) is larger than SharpSeg holds in one piece (2 G pixels); lower the scale or split the image into tiles.");
+        Labels = labels ?? new byte[pixels];
+        if (Labels.Length != pixels) throw new ArgumentException($"label buffer has {Labels.Length} bytes, expected {pixels}");
     }
 
     public int Width { get; }

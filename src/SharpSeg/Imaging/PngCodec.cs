@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
+using System.IO.Hashing;
 using System.Text;
 
 namespace SharpSeg.Imaging;
@@ -14,7 +15,6 @@ namespace SharpSeg.Imaging;
 public static class PngCodec
 {
     static readonly byte[] Signature = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A];
-    static readonly uint[] CrcTable = MakeCrcTable();
 
     // Adam7 passes: x start, y start, x step, y step.
     static readonly (int X, int Y, int DX, int DY)[] Adam7 =
@@ -47,70 +47,138 @@ public static class PngCodec
         return ParseHeader(head.AsSpan(16, 13), path);
     }
 
-    /// <summary>Decodes a PNG file to raw samples. Errors (missing, not a PNG, truncated, CRC mismatch) name the file.</summary>
+    /// <summary>
+    /// Checks a PNG file's structure without decoding pixels: the signature, every chunk's length and CRC up to IEND, the
+    /// header's size against <see cref="PixelLimit"/>, and that the compressed image data could possibly hold the pixels
+    /// the header claims. What SkiaSharp does not check (it decodes a PNG that lost its IEND, and allocates what the
+    /// header claims) is checked here before it decodes. Errors name the file. Returns the header.
+    /// </summary>
+    public static PngHeader Verify(string path)
+    {
+        using var fs = OpenForReading(path);
+        return Walk(fs, path, keepData: false).Header;
+    }
+
+    /// <summary>Decodes a PNG file to raw samples. Errors (missing, not a PNG, truncated, CRC mismatch, over the pixel
+    /// limit) name the file; nothing the size of the image is allocated before the header and data sizes are checked.</summary>
     public static PngRaster Decode(string path)
     {
-        if (!File.Exists(path)) throw new SharpSegException($"{path}: file not found.");
-        return Decode(File.ReadAllBytes(path), path);
+        using var fs = OpenForReading(path);
+        return Decode(Walk(fs, path, keepData: true), path);
     }
 
     /// <summary>Decodes PNG bytes; <paramref name="name"/> is the file name used in error messages.</summary>
-    public static PngRaster Decode(byte[] data, string name)
+    public static PngRaster Decode(byte[] data, string name) => Decode(Walk(new MemoryStream(data, writable: false), name, keepData: true), name);
+
+    static FileStream OpenForReading(string path)
     {
-        if (data.Length < 8 || !data.AsSpan(0, 8).SequenceEqual(Signature))
+        if (!File.Exists(path)) throw new SharpSegException($"{path}: file not found.");
+        return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+    }
+
+    /// <summary>What <see cref="Walk"/> found: the header, the palette, and the concatenated IDAT bodies (when kept).</summary>
+    sealed record Chunks(PngHeader Header, List<Rgb> Palette, MemoryStream? Idat);
+
+    /// <summary>
+    /// Reads chunk by chunk up to IEND, checking each length against what the stream holds and each CRC, and the header
+    /// (first chunk) against the pixel limit before anything else is read. Ancillary chunks are checked and skipped.
+    /// </summary>
+    static Chunks Walk(Stream s, string name, bool keepData)
+    {
+        Span<byte> head = stackalloc byte[8], stored = stackalloc byte[4];
+        if (s.ReadAtLeast(head, 8, throwOnEndOfStream: false) < 8 || !head.SequenceEqual(Signature))
             throw new SharpSegException($"{name}: not a PNG file (no PNG signature); re-export it as PNG.");
         PngHeader? header = null;
         var palette = new List<Rgb>();
-        var idat = new MemoryStream();
-        bool sawEnd = false;
-        int pos = 8;
-        while (pos < data.Length)
+        var idat = keepData ? new MemoryStream() : null;
+        long idatBytes = 0;
+        byte[] buffer = new byte[1 << 16];
+        long pos = 8;
+        while (true)
         {
-            if (data.Length - pos < 12) throw Truncated(name, $"chunk header cut short at byte {pos}");
-            uint length = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(pos));
-            string type = Encoding.ASCII.GetString(data, pos + 4, 4);
-            if (length > int.MaxValue || data.Length - pos - 12 < length) throw Truncated(name, $"chunk '{type}' cut short at byte {pos}");
-            var body = data.AsSpan(pos + 8, (int)length);
-            uint storedCrc = BinaryPrimitives.ReadUInt32BigEndian(data.AsSpan(pos + 8 + (int)length));
-            if (Crc32(data.AsSpan(pos + 4, 4 + (int)length)) != storedCrc)
-                throw new SharpSegException($"{name}: PNG file is damaged (CRC mismatch in chunk '{type}' at byte {pos}); re-export or re-copy it.");
-            pos += 12 + (int)length;
-            if (header == null && type != "IHDR") throw new SharpSegException($"{name}: PNG file is damaged (first chunk is '{type}', not IHDR); re-export it.");
+            int got = s.ReadAtLeast(head, 8, throwOnEndOfStream: false);
+            if (got < 8)
+                throw Truncated(name, header == null ? "no IHDR chunk" : got == 0 ? "no IEND chunk" : $"chunk header cut short at byte {pos}, no IEND chunk");
+            uint length = BinaryPrimitives.ReadUInt32BigEndian(head);
+            string type = Encoding.ASCII.GetString(head[4..]);
+            if (length > int.MaxValue || (s.CanSeek && s.Length - s.Position - 4 < length))
+                throw Truncated(name, $"chunk '{Printable(type)}' of {length} bytes cut short at byte {pos}");
+            if (header == null && type != "IHDR") throw new SharpSegException($"{name}: PNG file is damaged (first chunk is '{Printable(type)}', not IHDR); re-export it.");
+            if (type == "IHDR" && length != 13) throw new SharpSegException($"{name}: PNG file is damaged (IHDR has {length} bytes, expected 13); re-export it.");
+            if (type == "PLTE" && (length % 3 != 0 || length == 0 || length > 768)) throw new SharpSegException($"{name}: PNG file is damaged (palette of {length} bytes); re-export it.");
+            if (idat != null && type == "IDAT" && idat.Length + length > Array.MaxLength)
+                throw new SharpSegException($"{name}: PNG holds more than 2 GB of compressed image data, more than SharpSeg decodes; tile it into smaller files.");
+            var crc = new Crc32();
+            crc.Append(head[4..]);
+            // Small chunks whose bodies are parsed are kept whole; the rest stream through the CRC in blocks.
+            byte[]? body = type is "IHDR" or "PLTE" ? new byte[length] : null;
+            long left = length;
+            while (left > 0)
+            {
+                int n = (int)Math.Min(left, buffer.Length);
+                if (s.ReadAtLeast(buffer.AsSpan(0, n), n, throwOnEndOfStream: false) < n) throw Truncated(name, $"chunk '{type}' cut short at byte {pos}");
+                crc.Append(buffer.AsSpan(0, n));
+                if (body != null) buffer.AsSpan(0, n).CopyTo(body.AsSpan((int)(length - left)));
+                else if (type == "IDAT") idat?.Write(buffer, 0, n);
+                left -= n;
+            }
+            if (s.ReadAtLeast(stored, 4, throwOnEndOfStream: false) < 4) throw Truncated(name, $"chunk '{type}' cut short at byte {pos}");
+            if (crc.GetCurrentHashAsUInt32() != BinaryPrimitives.ReadUInt32BigEndian(stored))
+                throw new SharpSegException($"{name}: PNG file is damaged (CRC mismatch in chunk '{Printable(type)}' at byte {pos}); re-export or re-copy it.");
+            pos += 12 + length;
             switch (type)
             {
                 case "IHDR":
-                    if (length != 13) throw new SharpSegException($"{name}: PNG file is damaged (IHDR has {length} bytes, expected 13); re-export it.");
-                    header = ParseHeader(body, name);
+                    header = ParseHeader(body!, name);
+                    PixelLimit.Check(name, header.Width, header.Height);
                     break;
                 case "PLTE":
-                    if (length % 3 != 0 || length == 0 || length > 768) throw new SharpSegException($"{name}: PNG file is damaged (palette of {length} bytes); re-export it.");
-                    for (int i = 0; i < length; i += 3) palette.Add(new Rgb(body[i], body[i + 1], body[i + 2]));
+                    for (int i = 0; i < body!.Length; i += 3) palette.Add(new Rgb(body[i], body[i + 1], body[i + 2]));
                     break;
                 case "IDAT":
-                    idat.Write(body);
+                    idatBytes += length;
                     break;
                 case "IEND":
-                    sawEnd = true;
-                    break;
+                    if (header!.ColorType == PngColorType.Palette && palette.Count == 0)
+                        throw new SharpSegException($"{name}: PNG palette image has no PLTE chunk; re-export it.");
+                    // Deflate expands at most 1032:1 (a 258-byte match in 2 bits); less data than that cannot be the image.
+                    long needed = FilteredBytes(header);
+                    if (idatBytes * 1032 + 64 < needed)
+                        throw new SharpSegException($"{name}: PNG file is damaged or hostile: its {idatBytes} bytes of compressed data cannot hold the {header.Width}x{header.Height} pixels its header claims; re-export or re-copy it.");
+                    idat?.Seek(0, SeekOrigin.Begin);
+                    return new Chunks(header, palette, idat);
                 default:
-                    if (char.IsUpper(type[0])) throw new SharpSegException($"{name}: PNG uses an unknown critical chunk '{type}' that SharpSeg cannot read; re-export it as a plain PNG.");
-                    break; // ancillary chunks (gAMA, tRNS, tEXt, ...) do not change sample values
+                    break; // ancillary chunks (gAMA, tRNS, tEXt, ...) do not change sample values; unknown critical ones are refused on decode
             }
-            if (sawEnd) break;
+            if (type.Length == 4 && !char.IsAsciiLetter(type[0])) throw new SharpSegException($"{name}: PNG file is damaged (chunk type '{Printable(type)}' at byte {pos - 12 - length}); re-export or re-copy it.");
+            if (keepData && type is not ("IHDR" or "PLTE" or "IDAT") && char.IsUpper(type[0]))
+                throw new SharpSegException($"{name}: PNG uses an unknown critical chunk '{Printable(type)}' that SharpSeg cannot read; re-export it as a plain PNG.");
         }
-        if (header == null) throw Truncated(name, "no IHDR chunk");
-        if (!sawEnd) throw Truncated(name, "no IEND chunk");
-        if (header.ColorType == PngColorType.Palette && palette.Count == 0)
-            throw new SharpSegException($"{name}: PNG palette image has no PLTE chunk; re-export it.");
+    }
 
-        var h = header;
+    /// <summary>Bytes of filtered scanlines (a filter byte per row, per Adam7 pass when interlaced) the header implies.</summary>
+    static long FilteredBytes(PngHeader h)
+    {
+        int bitsPerPixel = PngRaster.ChannelsOf(h.ColorType) * h.BitDepth;
+        long Pass(long w, long hgt) => w > 0 && hgt > 0 ? hgt * (1 + (w * bitsPerPixel + 7) / 8) : 0;
+        if (!h.Interlaced) return Pass(h.Width, h.Height);
+        long total = 0;
+        foreach (var (x0, y0, dx, dy) in Adam7) total += Pass((h.Width - x0 + dx - 1) / dx, (h.Height - y0 + dy - 1) / dy);
+        return total;
+    }
+
+    static string Printable(string type) => new(type.Select(c => c is >= ' ' and < (char)127 ? c : '?').ToArray());
+
+    static PngRaster Decode(Chunks chunks, string name)
+    {
+        var h = chunks.Header;
+        var palette = chunks.Palette;
         int channels = PngRaster.ChannelsOf(h.ColorType);
         long total = (long)h.Width * h.Height * channels;
-        if (total > Array.MaxLength) throw new SharpSegException($"{name}: PNG of {h.Width}x{h.Height} is too large to decode.");
+        if (total > Array.MaxLength) throw new SharpSegException($"{name}: PNG of {h.Width}x{h.Height} is too large to decode as one array; {PixelLimit.HowToRaise} cannot help here, tile it into smaller files.");
         var samples = new ushort[total];
         int bitsPerPixel = channels * h.BitDepth;
-        idat.Position = 0;
-        using (var z = new ZLibStream(idat, CompressionMode.Decompress))
+        using (var z = new ZLibStream(chunks.Idat!, CompressionMode.Decompress))
         {
             try
             {
@@ -199,7 +267,10 @@ public static class PngCodec
 
     static PngHeader ParseHeader(ReadOnlySpan<byte> b, string name)
     {
-        int w = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(b), int.MaxValue), hgt = (int)Math.Min(BinaryPrimitives.ReadUInt32BigEndian(b[4..]), int.MaxValue);
+        // The format caps each side at 2^31 - 1.
+        uint rawW = BinaryPrimitives.ReadUInt32BigEndian(b), rawH = BinaryPrimitives.ReadUInt32BigEndian(b[4..]);
+        if (rawW > int.MaxValue || rawH > int.MaxValue) throw new SharpSegException($"{name}: PNG header claims {rawW}x{rawH} pixels, beyond the format's limit; the file is damaged, re-export it.");
+        int w = (int)rawW, hgt = (int)rawH;
         int depth = b[8], colorType = b[9], interlace = b[12];
         if (w == 0 || hgt == 0) throw new SharpSegException($"{name}: PNG has an empty size {w}x{hgt}; re-export it.");
         bool ok = colorType switch
@@ -342,26 +413,7 @@ public static class PngCodec
         Encoding.ASCII.GetBytes(type, typeAndBody);
         body.CopyTo(typeAndBody, 4);
         s.Write(typeAndBody);
-        BinaryPrimitives.WriteUInt32BigEndian(u32, Crc32(typeAndBody));
+        BinaryPrimitives.WriteUInt32BigEndian(u32, Crc32.HashToUInt32(typeAndBody));
         s.Write(u32);
-    }
-
-    static uint Crc32(ReadOnlySpan<byte> bytes)
-    {
-        uint c = 0xFFFFFFFF;
-        foreach (var b in bytes) c = CrcTable[(c ^ b) & 0xFF] ^ (c >> 8);
-        return c ^ 0xFFFFFFFF;
-    }
-
-    static uint[] MakeCrcTable()
-    {
-        var t = new uint[256];
-        for (uint n = 0; n < 256; n++)
-        {
-            uint c = n;
-            for (int k = 0; k < 8; k++) c = (c & 1) != 0 ? 0xEDB88320 ^ (c >> 1) : c >> 1;
-            t[n] = c;
-        }
-        return t;
     }
 }

@@ -11,8 +11,11 @@ public sealed class RgbImage
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"image size must be positive, got {width}x{height}");
         if (channels != 1 && channels != 3) throw new ArgumentOutOfRangeException(nameof(channels), "channels must be 1 or 3");
         Width = width; Height = height; Channels = channels;
-        Pixels = pixels ?? new byte[checked(width * height * channels)];
-        if (Pixels.Length != width * height * channels) throw new ArgumentException($"pixel buffer has {Pixels.Length} bytes, expected {width * height * channels}");
+        long bytes = (long)width * height * channels;
+        if (bytes > Array.MaxLength)
+            throw new SharpSegException($"an image of {width}x{height} with {channels} channels ({bytes / 1_000_000} MB) is larger than SharpSeg holds in one piece (2 GB); lower the scale or split the image into tiles.");
+        Pixels = pixels ?? new byte[bytes];
+        if (Pixels.Length != bytes) throw new ArgumentException($"pixel buffer has {Pixels.Length} bytes, expected {bytes}");
     }
 
     public int Width { get; }

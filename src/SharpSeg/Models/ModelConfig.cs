@@ -81,14 +81,23 @@ public sealed record ModelConfig
 
     public override int GetHashCode() => HashCode.Combine(Architecture, Encoder, InChannels, NumClasses, Depth, BaseWidth, Upsampling, DecoderChannels?.Length);
 
+    /// <summary>The most input channels a model may take.</summary>
+    public const int MaxInChannels = 16;
+
+    /// <summary>The most channels a configurable stage may have (plain U-Net's deepest stage, each decoder stage).</summary>
+    public const int MaxChannels = 4096;
+
     /// <summary>Throws <see cref="SharpSegException"/> with a one-line fix for the first invalid value.</summary>
     public void Validate()
     {
-        if (InChannels < 1) throw new SharpSegException($"model.in_channels must be at least 1, got {InChannels}.");
+        if (InChannels is < 1 or > MaxInChannels) throw new SharpSegException($"model.in_channels must be 1..{MaxInChannels}, got {InChannels}.");
         if (NumClasses < 1 || NumClasses > Imaging.LabelMask.MaxClasses)
             throw new SharpSegException($"model.num_classes must be 1..{Imaging.LabelMask.MaxClasses}, got {NumClasses}.");
         if (Depth < 1 || Depth > 8) throw new SharpSegException($"model.depth must be 1..8, got {Depth}.");
         if (BaseWidth < 1) throw new SharpSegException($"model.base_width must be at least 1, got {BaseWidth}.");
+        // Bounds on what a config may ask to build: a checkpoint's info.json is read before any weight is compared.
+        if (Encoder.Trim().Equals("unet", StringComparison.OrdinalIgnoreCase) && (long)BaseWidth << Depth > MaxChannels)
+            throw new SharpSegException($"model.base_width {BaseWidth} at depth {Depth} gives {(long)BaseWidth << Depth} channels in the deepest stage, more than {MaxChannels}; lower base_width or depth.");
         if (Dropout < 0 || Dropout >= 1) throw new SharpSegException($"model.dropout must be in [0, 1), got {Dropout}.");
         _ = ParseUpsampling();
         if (HeadKernel is not (1 or 3)) throw new SharpSegException($"model.head_kernel must be 1 or 3, got {HeadKernel}.");
@@ -99,11 +108,29 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.aspp_rates needs positive dilation rates such as [12, 24, 36], got [{string.Join(", ", AsppRates)}].");
         if (DropPath < 0 || DropPath >= 1 || double.IsNaN(DropPath)) throw new SharpSegException($"model.drop_path must be in [0, 1), got {DropPath}.");
         if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
-        if (DecoderChannels is not null && DecoderChannels.Any(c => c < 1))
-            throw new SharpSegException($"model.decoder_channels must all be positive, got [{string.Join(", ", DecoderChannels)}].");
+        if (DecoderChannels is not null && (DecoderChannels.Length > 16 || DecoderChannels.Any(c => c is < 1 or > MaxChannels)))
+            throw new SharpSegException($"model.decoder_channels must be up to 16 entries of 1..{MaxChannels}, got [{string.Join(", ", DecoderChannels)}].");
+        if (AsppRates is not null && (AsppRates.Length > 16 || AsppRates.Any(r => r > 1024)))
+            throw new SharpSegException($"model.aspp_rates must be up to 16 rates of at most 1024, got [{string.Join(", ", AsppRates)}].");
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
         if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
+    }
+
+    /// <summary>
+    /// The model config a file records (a checkpoint's or an encoder checkpoint's <c>info.json</c>, ONNX metadata), read
+    /// and checked with <see cref="Validate"/>; a missing, malformed or out-of-bounds config is <paramref name="bad"/>'s
+    /// exception with what is wrong.
+    /// </summary>
+    internal static ModelConfig ReadRecorded(System.Text.Json.Nodes.JsonObject? node, Func<string, SharpSegException> bad)
+    {
+        if (node == null) throw bad("no model config");
+        ModelConfig config;
+        try { config = System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(node) ?? throw bad("no model config"); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or InvalidOperationException or FormatException) { throw bad($"model config: {e.Message}"); }
+        try { config.Validate(); }
+        catch (SharpSegException e) { throw bad(e.Message.TrimEnd('.')); }
+        return config;
     }
 
     /// <summary><see cref="Upsampling"/> as an enum; unknown values are a <see cref="SharpSegException"/>.</summary>

@@ -47,7 +47,8 @@ public sealed record OnnxMetadata
         Put("quantization", Quantization);
     }
 
-    /// <summary>Reads the metadata of an exported file; a file without it is a one-line <see cref="SharpSegException"/>.</summary>
+    /// <summary>Reads the metadata of an exported file and checks it as a checkpoint's (<see cref="CheckpointInfo.Validate"/>);
+    /// a file without it, or with implausible values, is a one-line <see cref="SharpSegException"/>.</summary>
     public static OnnxMetadata Read(IReadOnlyDictionary<string, string> props, string path)
     {
         ArgumentNullException.ThrowIfNull(props);
@@ -68,9 +69,12 @@ public sealed record OnnxMetadata
                 Std = JsonSerializer.Deserialize<double[]>(Get("std"))!,
                 InferenceScale = double.Parse(Get("inference_scale"), CultureInfo.InvariantCulture),
             };
-            return new OnnxMetadata { Info = info, Output = Get("output"), Quantization = props.TryGetValue("quantization", out var q) ? q : "none" };
+            info.Validate(path);
+            string output = Get("output");
+            if (output is not ("logits" or "labels")) throw new SharpSegException($"{path}: SharpSeg ONNX metadata says output '{output}', not logits or labels; re-export the model.");
+            return new OnnxMetadata { Info = info, Output = output, Quantization = props.TryGetValue("quantization", out var q) ? q : "none" };
         }
-        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException)
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NullReferenceException or OverflowException)
         {
             throw new SharpSegException($"{path}: SharpSeg ONNX metadata is damaged ({e.Message}); re-export the model.");
         }

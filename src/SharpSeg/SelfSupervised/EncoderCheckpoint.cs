@@ -49,12 +49,12 @@ public sealed class EncoderCheckpoint
         try
         {
             using var archive = CheckpointArchive.OpenRead(path);
-            using var s = archive.Open(CheckpointArchive.InfoEntry);
-            if (s == null) return false;
-            using var doc = JsonDocument.Parse(s);
+            var info = archive.ReadBytes(CheckpointArchive.InfoEntry);
+            if (info == null) return false;
+            using var doc = JsonDocument.Parse(info);
             return doc.RootElement.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() == EncoderCheckpointInfo.FormatName;
         }
-        catch (Exception e) when (e is InvalidDataException or JsonException or IOException) { return false; }
+        catch (Exception e) when (e is InvalidDataException or JsonException or IOException or SharpSegException) { return false; }
     }
 
     /// <summary>The encoder's model config, as recorded.</summary>
@@ -82,8 +82,7 @@ public sealed class EncoderCheckpoint
         if (format != EncoderCheckpointInfo.FormatName)
             throw new SharpSegException($"{path}: not a SharpSeg encoder checkpoint (format '{format}').");
         var info = doc.RootElement.Deserialize<EncoderCheckpointInfo>(CheckpointArchive.Json) ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
-        if (info.Version > EncoderCheckpointInfo.CurrentVersion)
-            throw new SharpSegException($"{path}: encoder checkpoint version {info.Version} is newer than this SharpSeg understands ({EncoderCheckpointInfo.CurrentVersion}); upgrade SharpSeg.");
+        info.Validate(path);
         byte[] weights = archive.ReadBytes(EncoderEntry) ?? throw new SharpSegException($"{path}: encoder checkpoint has no weights ({EncoderEntry}).");
         return new EncoderCheckpoint(path, info, weights, archive.ReadBytes(NetworkEntry), archive.ReadBytes(CheckpointArchive.OptimizerEntry),
             archive.ReadBytes(CheckpointArchive.RngEntry));
@@ -142,8 +141,8 @@ public sealed class EncoderCheckpoint
     internal void RestoreTraining(nn.Module networkModule, optim.Optimizer opt)
     {
         if (network == null || optimizer == null) throw new SharpSegException($"{Path}: holds the finished encoder only and cannot be resumed; start a new run (or pretrain longer with a new --out).");
-        using (var r = new BinaryReader(new MemoryStream(network))) networkModule.load(r, strict: true);
-        CheckpointArchive.RestoreTrainingState(opt, optimizer, rng);
+        CheckpointArchive.LoadWeights(networkModule, network, e => $"{Path}: the projection heads in the checkpoint do not fit this run ({e.Message}); start a new run with a new --out.");
+        CheckpointArchive.RestoreTrainingState(opt, optimizer, rng, Path);
     }
 
     /// <summary>Builds an encoder of the zoo from a config (unknown names are a <see cref="SharpSegException"/>).</summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SharpSeg.Models;
 
 namespace SharpSeg.SelfSupervised;
 
@@ -56,4 +57,20 @@ public sealed record EncoderCheckpointInfo
 
     /// <summary>The run's <see cref="PretrainOptions"/> (JSON), to resume it.</summary>
     [JsonPropertyName("options")] public JsonObject? Options { get; init; }
+
+    /// <summary>
+    /// Checks what the file claims before an encoder is built from it: a known version, a model config within
+    /// <see cref="ModelConfig.Validate"/>'s bounds whose channels match <see cref="InChannels"/> (1 or 3), usable
+    /// normalisation. Throws a one-line <see cref="SharpSegException"/> naming <paramref name="path"/>.
+    /// </summary>
+    public ModelConfig Validate(string path)
+    {
+        if (Version > CurrentVersion)
+            throw new SharpSegException($"{path}: encoder checkpoint version {Version} is newer than this SharpSeg understands ({CurrentVersion}); upgrade SharpSeg.");
+        SharpSegException Bad(string what) => new($"{path}: the encoder checkpoint's metadata is invalid ({what}); the file is damaged or was not written by SharpSeg.");
+        var config = ModelConfig.ReadRecorded(Model, Bad);
+        if (InChannels is not (1 or 3) || InChannels != config.InChannels) throw Bad($"in_channels {InChannels} for an encoder of {config.InChannels}");
+        if (Data.Augmentation.Normalization.Problem(Mean, Std, InChannels) is { } norm) throw Bad(norm);
+        return config;
+    }
 }

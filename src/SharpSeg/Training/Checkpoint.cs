@@ -30,16 +30,13 @@ public sealed class Checkpoint
     public static void Save(string path, nn.Module model, CheckpointInfo info, optim.Optimizer? optimizer = null) =>
         CheckpointArchive.Write(path, info, [(ModelEntry, model)], optimizer);
 
-    /// <summary>Reads a checkpoint; a missing, foreign or damaged file is a one-line <see cref="SharpSegException"/>.</summary>
+    /// <summary>Reads a checkpoint; a missing, foreign, damaged or implausible file (<see cref="CheckpointInfo.Validate"/>,
+    /// entries bounded and CRC-checked) is a one-line <see cref="SharpSegException"/>.</summary>
     public static Checkpoint Load(string path) => CheckpointArchive.Read(path, "checkpoint", "not a SharpSeg checkpoint", archive =>
     {
-        CheckpointInfo info;
-        using (var s = archive.Open(CheckpointArchive.InfoEntry)!)
-            info = JsonSerializer.Deserialize<CheckpointInfo>(s, CheckpointArchive.Json) ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
-        if (info.Format != CheckpointInfo.FormatName)
-            throw new SharpSegException($"{path}: not a SharpSeg checkpoint (format '{info.Format}').");
-        if (info.Version > CheckpointInfo.CurrentVersion)
-            throw new SharpSegException($"{path}: checkpoint format version {info.Version} is newer than this SharpSeg understands ({CheckpointInfo.CurrentVersion}); upgrade SharpSeg.");
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(archive.ReadBytes(CheckpointArchive.InfoEntry)!, CheckpointArchive.Json)
+            ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
+        info.Validate(path);
         byte[] model = archive.ReadBytes(ModelEntry) ?? throw new SharpSegException($"{path}: checkpoint has no weights ({ModelEntry}).");
         return new Checkpoint(path, info, model, archive.ReadBytes(CheckpointArchive.OptimizerEntry), archive.ReadBytes(CheckpointArchive.RngEntry));
     });
@@ -52,6 +49,6 @@ public sealed class Checkpoint
     public void RestoreTrainingState(optim.Optimizer optimizer)
     {
         if (_optimizer == null) throw new SharpSegException($"{Path}: this checkpoint holds weights only and cannot resume training; start a new run with it as initial weights.");
-        CheckpointArchive.RestoreTrainingState(optimizer, _optimizer, _rng);
+        CheckpointArchive.RestoreTrainingState(optimizer, _optimizer, _rng, Path);
     }
 }

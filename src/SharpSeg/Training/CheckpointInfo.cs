@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using SharpSeg.Models;
 
 namespace SharpSeg.Training;
 
@@ -43,4 +44,34 @@ public sealed record CheckpointInfo
     [JsonPropertyName("recipe")] public string? Recipe { get; init; }
     /// <summary>The latest validation metrics (JSON), when there was a validation.</summary>
     [JsonPropertyName("metrics")] public JsonNode? Metrics { get; init; }
+
+    /// <summary>The most <see cref="InferenceScale"/> may be (as <c>eval.scale</c> in a recipe).</summary>
+    public const double MaxInferenceScale = 4;
+
+    /// <summary>
+    /// Checks what the file claims before anything is built from it (every load path calls it: checkpoints and ONNX
+    /// exports): the format and version, a model config within <see cref="ModelConfig.Validate"/>'s bounds, a class
+    /// table that matches it (1..255 classes, colours of 3 values), image channels 1 or 3 matching the model, usable
+    /// normalisation, an inference scale in (0, 4]. Throws a one-line <see cref="SharpSegException"/> naming
+    /// <paramref name="path"/> and returns the model config.
+    /// </summary>
+    public ModelConfig Validate(string path)
+    {
+        if (Format != FormatName) throw new SharpSegException($"{path}: not a SharpSeg checkpoint (format '{Format}').");
+        if (Version > CurrentVersion)
+            throw new SharpSegException($"{path}: checkpoint format version {Version} is newer than this SharpSeg understands ({CurrentVersion}); upgrade SharpSeg.");
+        SharpSegException Bad(string what) => new($"{path}: the checkpoint's metadata is invalid ({what}); the file is damaged or was not written by SharpSeg.");
+        var config = ModelConfig.ReadRecorded(Model, Bad);
+        if (Classes == null || Classes.Count != config.NumClasses)
+            throw Bad($"{Classes?.Count ?? 0} classes for a model of {config.NumClasses}");
+        for (int i = 0; i < Classes.Count; i++)
+            if (Classes[i] is not { Name: not null, Color.Length: 3 }) throw Bad($"class {i} needs a name and a colour of 3 values");
+        if (ImageChannels is not (1 or 3) || ImageChannels != config.InChannels)
+            throw Bad($"image_channels {ImageChannels} for a model of {config.InChannels} input channels");
+        if (Data.Augmentation.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
+        if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
+        if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");
+        if (Iteration < 0 || Epoch < 0) throw Bad("negative progress");
+        return config;
+    }
 }

@@ -11,11 +11,13 @@ public sealed class MetricsLog : IDisposable
 {
     readonly StreamWriter _writer;
 
+    /// <summary>Opens the log; <paramref name="append"/> continues it (after ending a torn last line, <see cref="IO.JsonLines"/>),
+    /// otherwise it starts empty.</summary>
     public MetricsLog(string path, bool append)
     {
         Path = path;
-        Directory.CreateDirectory(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!);
-        _writer = new StreamWriter(path, append) { AutoFlush = true };
+        if (!append && File.Exists(path)) File.Delete(path);
+        _writer = IO.JsonLines.OpenAppend(path);
     }
 
     public string Path { get; }
@@ -29,18 +31,8 @@ public sealed class MetricsLog : IDisposable
         Written?.Invoke(record);
     }
 
-    /// <summary>Reads every record of a metrics log (skipping a torn last line from a killed run).</summary>
-    public static IReadOnlyList<JsonObject> Read(string path)
-    {
-        var list = new List<JsonObject>();
-        foreach (var line in File.ReadLines(path))
-        {
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            try { if (JsonNode.Parse(line) is JsonObject o) list.Add(o); }
-            catch (JsonException) { }
-        }
-        return list;
-    }
+    /// <summary>Reads every record of a metrics log (skipping a line torn by a killed run).</summary>
+    public static IReadOnlyList<JsonObject> Read(string path) => IO.JsonLines.Read<JsonObject>(path);
 
     public void Dispose() => _writer.Dispose();
 }

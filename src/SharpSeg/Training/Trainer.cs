@@ -246,8 +246,10 @@ public sealed class Trainer
                         }
                         else { isBest = true; bestIteration = iteration; }
                         var info = Info(lastValidation);
-                        Checkpoint.Save(lastPath, model, info, optimizer);
+                        // best.ckpt first: last.ckpt records the new best, so a kill between the two writes must leave
+                        // best.ckpt no older than what last.ckpt says is best (a resume then recomputes the same state).
                         if (isBest) Checkpoint.Save(bestPath, model, info);
+                        Checkpoint.Save(lastPath, model, info, optimizer);
                         progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, steps.EmaLoss, schedule.At(iteration), steps.ImagesPerSecond, clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
                         if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
                         {

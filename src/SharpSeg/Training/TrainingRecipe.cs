@@ -14,6 +14,8 @@ public sealed class TrainingRecipe
         Tree = tree;
         BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory();
         Validate();
+        // The recipe's pixel limit governs every image and mask this run decodes (threads started later inherit it).
+        Imaging.PixelLimit.MaxPixels = MaxPixels;
     }
 
     /// <summary>The resolved recipe (defaults + file + overrides).</summary>
@@ -50,6 +52,9 @@ public sealed class TrainingRecipe
         ?? throw new SharpSegException($"{Tree.Source}: 'data.dataset' is not set: point it at a dataset.yaml, or pass --set data.dataset=path/to/dataset.yaml.");
 
     public string? DataRoot => ResolvePath("data.data_root");
+
+    /// <summary><c>data.max_pixels</c>: the largest image or mask (width × height) the run decodes (<see cref="Imaging.PixelLimit"/>).</summary>
+    public long MaxPixels => Imaging.PixelLimit.Parse(Tree.GetString("data.max_pixels") ?? "256M", $"{Tree.Source}: data.max_pixels");
     public string TrainSplit => Tree.GetString("data.train_split") ?? "train";
     public string? ValSplit => Tree.GetString("data.val_split");
 

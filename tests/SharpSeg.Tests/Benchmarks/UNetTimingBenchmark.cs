@@ -14,10 +14,9 @@ namespace SharpSeg.Tests.Benchmarks;
 /// </summary>
 public sealed class UNetTimingBenchmark(ITestOutputHelper output)
 {
-    [Fact]
+    [BenchmarkFact]
     public void ForwardBackwardOneBatch8x3x256x256()
     {
-        if (Environment.GetEnvironmentVariable("SHARPSEG_BENCH") != "1") return;
         torch.manual_seed(0);
         using var model = ModelZoo.Create(new ModelConfig { BaseWidth = 32, Depth = 4, NumClasses = 2 });
         using var x = randn(8, 3, 256, 256);

@@ -6,12 +6,10 @@ namespace SharpSeg.Tests.Curation;
 
 public sealed class CamVidDedupeTests(ITestOutputHelper output)
 {
-    [Fact]
+    [SharedDatasetFact("camvid/train/images")]
     public void ThumbnailDedupeFindsTheStoppedCarFramesOfCamVidTrain()
     {
-        if (TestPaths.SharedDatasets is not { } root) { output.WriteLine("skipped: ../shared/datasets not found"); return; }
-        string images = Path.Combine(root, "camvid", "train", "images");
-        if (!Directory.Exists(images)) { output.WriteLine($"skipped: {images} not found"); return; }
+        string images = Path.Combine(TestPaths.SharedDatasets!, "camvid", "train", "images");
         string npy = Path.Combine(TestPaths.NewTempDir("camvid-thumb"), "thumb.npy");
         var run = EmbeddingRunner.Run(new ThumbnailEmbedder(), new EmbedOptions(ImageCollection.Find(images), npy, BatchSize: 32));
         Assert.Equal(367, run.Embedded);

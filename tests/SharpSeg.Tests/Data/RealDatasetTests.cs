@@ -5,35 +5,27 @@ using Xunit.Abstractions;
 namespace SharpSeg.Tests.Data;
 
 /// <summary>
-/// The dataset layer on the real shared datasets (../shared/datasets). Where they are absent the tests pass after
-/// writing a skip message (xunit 2 has no dynamic skip).
+/// The dataset layer on the real shared datasets (../shared/datasets). Where they are absent the tests are reported as
+/// skipped (<see cref="SharedDatasetFactAttribute"/>), not passed.
 /// </summary>
 public sealed class RealDatasetTests(ITestOutputHelper output)
 {
-    string? Datasets()
-    {
-        var dir = TestPaths.SharedDatasets;
-        if (dir == null) output.WriteLine("SKIPPED: ../shared/datasets not found (set SHARPSEG_DATASETS to run the real-data tests).");
-        return dir;
-    }
+    static string Datasets() => TestPaths.SharedDatasets ?? throw new InvalidOperationException("SharedDatasetFact runs the test only when the datasets exist");
 
     string Config(string name) => Path.Combine(TestPaths.RepoRoot, "configs", "datasets", name);
 
-    [Fact]
+    [SharedDatasetFact("camvid/val")]
     public void CamVidValChecksClean()
     {
         var datasets = Datasets();
-        if (datasets == null) return;
         var r = CliRunner.Run("data", "check", Config("camvid.yaml"), "--split", "val", "--data-root", Path.Combine(datasets, "camvid"));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("camvid: checked 101 pairs in 1 split (val): no problems.", r.StdOut);
     }
 
-    [Fact]
+    [SharedDatasetFact("camvid/val", NeedsTheDefaultLocation = true)]
     public void CamVidConfigRootResolvesFromTheRepository()
     {
-        if (Datasets() == null) return;
-        if (Environment.GetEnvironmentVariable("SHARPSEG_DATASETS") != null) { output.WriteLine("SKIPPED: SHARPSEG_DATASETS moves the data; the yaml's relative root is not checked."); return; }
         var spec = DatasetSpec.Load(Config("camvid.yaml"));
         Assert.Equal(11, spec.Classes.Count);
         Assert.Equal([11], spec.Mask.IgnoreValues);
@@ -41,11 +33,10 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         Assert.Equal(101, spec.ResolvePairs("val").Count);
     }
 
-    [Fact]
+    [SharedDatasetFact("camvid/train")]
     public void CamVidTrainRoadShareMatchesTheReadme()
     {
         var datasets = Datasets();
-        if (datasets == null) return;
         var spec = DatasetSpec.Load(Config("camvid.yaml"), Path.Combine(datasets, "camvid"));
         var s = Assert.Single(DataStats.Compute(spec, "train").Splits);
         Assert.Equal(367, s.Images);
@@ -58,11 +49,10 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         Assert.True(s.Classes[spec.Classes.IndexOf("Bicyclist")].MedianFrequencyWeight > 10 * road.MedianFrequencyWeight);
     }
 
-    [Fact]
+    [SharedDatasetFact("isbi2012-membrane")]
     public void IsbiConfigChecksCleanWithSliceRangeSplits()
     {
         var datasets = Datasets();
-        if (datasets == null) return;
         var spec = DatasetSpec.Load(Config("isbi2012.yaml"), Path.Combine(datasets, "isbi2012-membrane"));
         Assert.Equal((20, 5, 5, 30), (spec.ResolvePairs("train").Count, spec.ResolvePairs("val").Count, spec.ResolvePairs("test").Count, spec.ResolvePairs("unlabelled").Count));
         Assert.Equal(["20", "21", "22", "23", "24"], spec.ResolvePairs("val").Select(p => p.Id));
@@ -71,11 +61,10 @@ public sealed class RealDatasetTests(ITestOutputHelper output)
         Assert.Equal((30, 30), (report.PairsChecked, report.UnlabelledImagesChecked));
     }
 
-    [Fact]
+    [SharedDatasetFact("isbi2012-membrane/train")]
     public void InitOnIsbiDraftsTwoValuesThatCheckCleanOnceNamed()
     {
         var datasets = Datasets();
-        if (datasets == null) return;
         string isbi = Path.Combine(datasets, "isbi2012-membrane", "train");
         string dir = TestPaths.NewTempDir("isbi-init");
         string yaml = Path.Combine(dir, "isbi.yaml");

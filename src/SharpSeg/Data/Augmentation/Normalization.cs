@@ -9,6 +9,21 @@ namespace SharpSeg.Data.Augmentation;
 /// </summary>
 public sealed record Normalization(IReadOnlyList<float> Mean, IReadOnlyList<float> Std)
 {
+    /// <summary>
+    /// What is wrong with a recorded mean and std (a checkpoint's, an ONNX export's) for images of
+    /// <paramref name="channels"/> channels, or null when they are usable: one value for all channels, or at least one
+    /// per channel (gray models trained with ImageNet's three values use the first), at most 16; finite; std positive.
+    /// </summary>
+    internal static string? Problem(IReadOnlyList<double>? mean, IReadOnlyList<double>? std, int channels)
+    {
+        if (mean == null || std == null) return "mean or std is missing";
+        if (mean.Count is 0 or > 16 || (mean.Count != 1 && mean.Count < channels)) return $"mean has {mean.Count} values for {channels} channels";
+        if (std.Count is 0 or > 16 || (std.Count != 1 && std.Count < channels)) return $"std has {std.Count} values for {channels} channels";
+        if (mean.Any(v => !double.IsFinite(v))) return "mean is not finite";
+        if (std.Any(v => !(v > 0) || !double.IsFinite(v))) return "std must be positive and finite";
+        return null;
+    }
+
     /// <summary>ImageNet statistics (mean [0.485, 0.456, 0.406], std [0.229, 0.224, 0.225]); the choice for pretrained encoders.</summary>
     public static Normalization ImageNet { get; } = new([0.485f, 0.456f, 0.406f], [0.229f, 0.224f, 0.225f]);
 
