@@ -27,6 +27,23 @@ public sealed class MixTransformerTests
         if (encoder == "mit_b0") Assert.InRange(total, 3_700_000, 3_800_000);
     }
 
+    /// <summary>The initialiser behind every MiT linear layer: a normal of the given std cut at ±2 σ (whose own std is
+    /// 0.8796 σ), finite, centred, and repeated by a seeded generator.</summary>
+    [Fact]
+    public void TruncatedNormalHasTheTruncatedDistribution()
+    {
+        using var t = TruncatedNormal.Fill(torch.empty(200_000), std: 0.02, generator: new Generator(4));
+        Assert.True(t.isfinite().all().item<bool>());
+        Assert.InRange(t.min().item<float>(), -0.04f, -0.0399f);
+        Assert.InRange(t.max().item<float>(), 0.0399f, 0.04f);
+        Assert.InRange(t.mean().item<float>(), -2e-4f, 2e-4f);
+        Assert.InRange(t.std().item<float>(), 0.02f * 0.8796f * 0.99f, 0.02f * 0.8796f * 1.01f);
+        // About 4.55 % of a normal lies beyond 2 σ; a truncation that clamped instead of resampling would pile it up at the edges.
+        Assert.True(t.abs().gt(0.0399).to(ScalarType.Float32).mean().item<float>() < 0.002);
+        using var again = TruncatedNormal.Fill(torch.empty(200_000), std: 0.02, generator: new Generator(4));
+        Assert.True(t.eq(again).all().item<bool>());
+    }
+
     [Fact]
     public void EncoderFollowsTheContractWithAnEmptyStrideTwoMap()
     {

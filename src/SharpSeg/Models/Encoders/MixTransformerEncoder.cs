@@ -17,7 +17,8 @@ namespace SharpSeg.Models.Encoders;
 /// linearly over the 8 blocks to <c>dropPath</c> (official 0.1). The output stride is always 32 (no dilation). Parameter
 /// names mirror the official checkpoint keys (<c>patch_embed1.proj.weight</c>, <c>block1.0.attn.sr.weight</c>,
 /// <c>block2.1.mlp.dwconv.dwconv.weight</c>, <c>norm4.bias</c>), so ImageNet MiT weights can be mapped one to one later.
-/// Weights start as the official <c>_init_weights</c>: linear truncated normal (std 0.02), LayerNorm 1/0, conv normal
+/// Weights start as the official <c>_init_weights</c>: linear truncated normal (std 0.02, cut at ±2 σ by
+/// <see cref="TruncatedNormal"/>, not TorchSharp's broken <c>trunc_normal_</c>), LayerNorm 1/0, conv normal
 /// with std √(2 / fan-out).
 /// </remarks>
 public sealed class MixTransformerEncoder : Encoder
@@ -140,7 +141,7 @@ public sealed class MixTransformerEncoder : Encoder
             switch (m)
             {
                 case TorchSharp.Modules.Linear linear:
-                    nn.init.trunc_normal_(linear.weight!, std: 0.02);
+                    TruncatedNormal.Fill(linear.weight!, std: 0.02);
                     if (linear.bias is { } lb) nn.init.zeros_(lb);
                     break;
                 case TorchSharp.Modules.LayerNorm norm:
