@@ -8,13 +8,22 @@ public static class TorchRuntime
 {
     /// <summary>
     /// Call first thing in a process that will use libtorch, before any TorchSharp call (the CLI and the tests do).
-    /// Sets <c>OMP_WAIT_POLICY=PASSIVE</c> unless the environment sets it: libtorch's OpenMP threads then sleep at the
-    /// end of a parallel region instead of spinning. On a machine busy with other work, spinning threads take the cores
-    /// from the thread they wait for; measured here under a load of 7–8 on 2 cores, <c>sharpseg demo --epochs 2</c>
-    /// took 62 and 68 s with PASSIVE against 365 and 247 s with libgomp's default (docs/BENCHMARKS.md). libgomp reads
-    /// the variable once, when libtorch loads, so a later call changes nothing.
+    /// Unless the environment chooses an OpenMP wait policy (<c>OMP_WAIT_POLICY</c> or <c>GOMP_SPINCOUNT</c>), sets
+    /// <c>GOMP_SPINCOUNT=10000</c>: libtorch's OpenMP threads spin briefly at the end of a parallel region, then sleep,
+    /// instead of libgomp's default 300,000 spins. On a machine busy with other work, long-spinning threads take the cores
+    /// from the thread they wait for. Measured here (<c>sharpseg demo --epochs 4</c>, 2 cores, docs/BENCHMARKS.md "OpenMP
+    /// wait policy"): idle, default 30.1/33.1 s, 10,000 spins 32.7/34.1 s, PASSIVE 41.0/38.4 s; with two CPU hogs,
+    /// default 156.8/166.8 s, 10,000 spins 84.4 s, PASSIVE 66.4/83.9 s. libgomp reads the variables once, when libtorch
+    /// loads, so a later call changes nothing.
     /// </summary>
-    public static void PrepareProcess() => NativeEnvironment.SetDefault("OMP_WAIT_POLICY", "PASSIVE");
+    public static void PrepareProcess()
+    {
+        if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")))
+            NativeEnvironment.SetDefault("GOMP_SPINCOUNT", OpenMpSpinCount);
+    }
+
+    /// <summary>The spin count <see cref="PrepareProcess"/> gives libgomp when the user chose none.</summary>
+    public const string OpenMpSpinCount = "10000";
 
     /// <summary>
     /// Resolves a device name ("cpu", "cuda", "cuda:1", or "auto": CUDA when available, else CPU). Asking for CUDA where
