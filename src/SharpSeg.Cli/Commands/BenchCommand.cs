@@ -4,6 +4,7 @@ using SharpSeg.Engine;
 using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

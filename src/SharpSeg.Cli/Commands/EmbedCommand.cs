@@ -3,6 +3,7 @@ using System.Globalization;
 using SharpSeg.Curation;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

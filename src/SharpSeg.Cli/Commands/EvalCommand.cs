@@ -3,6 +3,7 @@ using SharpSeg.Evaluation;
 using SharpSeg.IO;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

@@ -2,6 +2,8 @@ using System.ComponentModel;
 using SharpSeg.Onnx;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Cli.Commands;
 

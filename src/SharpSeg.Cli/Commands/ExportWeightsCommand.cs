@@ -1,7 +1,8 @@
 using System.ComponentModel;
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

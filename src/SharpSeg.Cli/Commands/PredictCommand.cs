@@ -2,6 +2,7 @@ using System.ComponentModel;
 using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

@@ -3,6 +3,7 @@ using SharpSeg.Curation;
 using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Cli.Commands;
 

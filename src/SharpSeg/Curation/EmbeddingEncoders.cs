@@ -4,6 +4,7 @@ using SharpSeg.Engine;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
 using SharpSeg.Training;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Curation;
 
@@ -50,7 +51,7 @@ public static class EmbeddingEncoders
             string? near = Configuration.NearestName.Suggest(n, [Thumbnail, .. ModelZoo.Encoders.Keys]);
             throw new SharpSegException($"unknown encoder '{name}'{(near != null ? $" (did you mean '{near}'?)" : "")}: use {Thumbnail} or one of {string.Join(", ", ModelZoo.Encoders.Keys)}.");
         }
-        if (weights != null && weights.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase) && !SelfSupervised.EncoderCheckpoint.IsEncoderCheckpoint(weights))
+        if (weights != null && weights.EndsWith(".ckpt", StringComparison.OrdinalIgnoreCase) && !Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(weights))
         {
             var embedder = FromCheckpoint(weights, height, width, grid, device);
             if (!embedder.Identity.StartsWith($"encoder:{n} ", StringComparison.Ordinal))
@@ -77,10 +78,10 @@ public static class EmbeddingEncoders
 
     /// <summary>A zoo encoder with pretrained weights (<c>imagenet</c>, a PyTorch/safetensors file, or an encoder checkpoint
     /// from <c>sharpseg pretrain</c>), loaded through the one dispatch point
-    /// <see cref="Models.Pretrained.EncoderWeights"/> inside a throwaway model that carries the encoder.</summary>
+    /// <see cref="Pretrained.EncoderWeights"/> inside a throwaway model that carries the encoder.</summary>
     static EncoderEmbedder FromPretrained(string name, string weights, int height, int width, int grid, string? device)
     {
-        var model = Models.Pretrained.EncoderWeights.CreateWithEncoder(name, weights, 3, out var normalization);
+        var model = Pretrained.EncoderWeights.CreateWithEncoder(name, weights, 3, out var normalization);
         try
         {
             return new EncoderEmbedder(model.Encoder, normalization, $"{name} weights={weights}", height, width, grid, TorchRuntime.ResolveDevice(device), owner: model);

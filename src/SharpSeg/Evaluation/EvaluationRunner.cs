@@ -2,6 +2,7 @@ using SharpSeg.Data;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Reports;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Evaluation;
 

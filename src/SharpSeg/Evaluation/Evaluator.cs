@@ -108,7 +108,7 @@ public sealed class Evaluator
             input = nn.functional.interpolate(input, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
         }
         Tensor labels;
-        if (backend is Onnx.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
+        if (backend is Inference.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
         {
             labels = labelled.Labels(input);
             if (inferenceScale != 1.0)

@@ -8,6 +8,7 @@ using TorchSharp;
 using SharpSeg.Models;
 using SharpSeg.Training;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Inference;
 
@@ -67,7 +68,7 @@ public sealed class Predictor : IDisposable
     /// (<paramref name="threads"/>: 0 = TorchSharp's thread count).</summary>
     public static Predictor FromOnnx(string path, int threads = 0)
     {
-        var backend = Onnx.OnnxRuntimeBackend.Load(path, threads);
+        var backend = Inference.OnnxRuntimeBackend.Load(path, threads);
         return new Predictor(backend, backend.Metadata.Info, null);
     }
 

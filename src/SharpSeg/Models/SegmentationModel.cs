@@ -3,6 +3,7 @@ using SharpSeg.Models.Encoders;
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models;
 

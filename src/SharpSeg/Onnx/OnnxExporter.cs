@@ -10,6 +10,9 @@ using SharpSeg.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using Proto = global::Onnx;
+using SharpSeg.Checkpoints;
+using SharpSeg.Models.Onnx;
+using SharpSeg.Inference;
 
 namespace SharpSeg.Onnx;
 

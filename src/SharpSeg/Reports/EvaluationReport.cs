@@ -3,6 +3,7 @@ using System.Text;
 using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Reports;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using SharpSeg.Imaging;
-using SharpSeg.Training;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Reports;
 
@@ -58,8 +58,8 @@ public sealed class TrainingCurves
     /// <summary>Draws the curves of the run in <paramref name="runDirectory"/> (its metrics.jsonl) into its curves/ folder.</summary>
     public static IReadOnlyList<string> RenderRun(string runDirectory)
     {
-        string log = Path.Combine(runDirectory, Trainer.MetricsFileName);
-        if (!File.Exists(log)) throw new SharpSegException($"{runDirectory}: no {Trainer.MetricsFileName}; point at a training run folder.");
+        string log = Path.Combine(runDirectory, MetricsLog.FileName);
+        if (!File.Exists(log)) throw new SharpSegException($"{runDirectory}: no {MetricsLog.FileName}; point at a training run folder.");
         return FromLog(log).Render(Path.Combine(runDirectory, FolderName));
     }
 

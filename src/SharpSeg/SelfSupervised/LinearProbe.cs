@@ -7,6 +7,7 @@ using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.SelfSupervised;
 
@@ -132,8 +133,8 @@ public static class LinearProbe
         else if (encoderCheckpoint != null)
         {
             // Any other weights the training recipes take (imagenet, .safetensors/.pth, a training checkpoint).
-            string name = Models.Pretrained.EncoderWeights.EncoderFor(encoderCheckpoint, randomEncoder?.Encoder ?? "resnet18");
-            var model = Models.Pretrained.EncoderWeights.CreateWithEncoder(name, encoderCheckpoint, spec.ImageChannels, out normalization);
+            string name = Pretrained.EncoderWeights.EncoderFor(encoderCheckpoint, randomEncoder?.Encoder ?? "resnet18");
+            var model = Pretrained.EncoderWeights.CreateWithEncoder(name, encoderCheckpoint, spec.ImageChannels, out normalization);
             encoder = model.Encoder;
             owner = model;
         }

@@ -1,7 +1,7 @@
 namespace SharpSeg.SelfSupervised;
 
 /// <summary>Where a finished pretraining run left its files and how it went.</summary>
-/// <param name="CheckpointPath">The encoder checkpoint (<see cref="EncoderCheckpoint"/>).</param>
+/// <param name="CheckpointPath">The encoder checkpoint (<see cref="Checkpoints.EncoderCheckpoint"/>).</param>
 /// <param name="LogPath">The loss log (JSON lines).</param>
 /// <param name="Iterations">Steps done (the whole budget).</param>
 /// <param name="Images">Images pretrained on.</param>

@@ -8,6 +8,8 @@ using SharpSeg.Imaging;
 using SharpSeg.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Training;
 

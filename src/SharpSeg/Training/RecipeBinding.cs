@@ -101,25 +101,25 @@ public static class RecipeBinding
 
     /// <summary><c>model.init_weights</c>: a whole-model weights file resolved against the recipe's folder, or null.</summary>
     public static string? InitWeights(TrainingRecipe r) =>
-        Models.Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
+        Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
 
     /// <summary><c>model.encoder_weights</c>: null for none, "imagenet", or a path resolved against the recipe's folder.</summary>
     public static string? EncoderWeights(TrainingRecipe r)
     {
         string? spec = r.Tree.GetString("model.encoder_weights");
-        if (Models.Pretrained.EncoderWeights.IsNone(spec)) return null;
-        return spec!.Trim().Equals(Models.Pretrained.EncoderWeights.ImageNet, StringComparison.OrdinalIgnoreCase)
-            ? Models.Pretrained.EncoderWeights.ImageNet : r.ResolvePath("model.encoder_weights");
+        if (Pretrained.EncoderWeights.IsNone(spec)) return null;
+        return spec!.Trim().Equals(Pretrained.EncoderWeights.ImageNet, StringComparison.OrdinalIgnoreCase)
+            ? Pretrained.EncoderWeights.ImageNet : r.ResolvePath("model.encoder_weights");
     }
 
     /// <summary>The recipe's <c>normalize</c>; <c>imagenet</c> with pretrained <paramref name="encoderWeights"/> means the
-    /// normalisation those weights were trained with (<see cref="Models.Pretrained.EncoderWeights.ExpectedNormalization"/>).</summary>
+    /// normalisation those weights were trained with (<see cref="Pretrained.EncoderWeights.ExpectedNormalization"/>).</summary>
     public static Normalization Normalization(TrainingRecipe r, DatasetSpec spec, IReadOnlyList<SamplePair> train, Func<SamplePair, SegmentationSample> decode,
         string? encoderWeights = null)
     {
         string kind = (r.Tree.GetString("normalize") ?? "imagenet").ToLowerInvariant();
         int ch = spec.ImageChannels;
-        if (kind == "imagenet" && encoderWeights != null) return Models.Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
+        if (kind == "imagenet" && encoderWeights != null) return Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
         return kind switch
         {
             "imagenet" => ch == 3 ? Data.Augmentation.Normalization.ImageNet

@@ -2,6 +2,8 @@ using System.Text.Json.Nodes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
+using SharpSeg.Metrics;
+
 namespace SharpSeg.Training;
 
 /// <summary>

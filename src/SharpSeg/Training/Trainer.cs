@@ -10,6 +10,7 @@ using SharpSeg.Metrics;
 using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Training;
 
@@ -23,7 +24,7 @@ namespace SharpSeg.Training;
 public sealed class Trainer
 {
     public const string RecipeFileName = "recipe.yaml";
-    public const string MetricsFileName = "metrics.jsonl";
+    public const string MetricsFileName = MetricsLog.FileName;
     public const string BestCheckpointName = "best.ckpt";
     public const string LastCheckpointName = "last.ckpt";
 
@@ -73,7 +74,7 @@ public sealed class Trainer
         if (resuming) IO.AtomicFile.RemoveLeftovers(_runDirectory); // a killed run may have died mid-write
         // Pretrained encoder weights only initialise a new run; a resumed run has them in its checkpoint.
         string? encoderWeights = resuming ? null : RecipeBinding.EncoderWeights(r);
-        if (encoderWeights != null) Models.Pretrained.EncoderWeights.Validate(encoderWeights, RecipeBinding.Model(r).Encoder);
+        if (encoderWeights != null) Pretrained.EncoderWeights.Validate(encoderWeights, RecipeBinding.Model(r).Encoder);
         string? initWeights = resuming ? null : RecipeBinding.InitWeights(r);
         if (initWeights != null && !File.Exists(initWeights)) throw new SharpSegException($"model.init_weights: {initWeights}: file not found.");
         long freezeEncoderIterations = RecipeBinding.FreezeEncoderIterations(r);
@@ -103,17 +104,17 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
-        Models.Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
+        Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
         if (encoderWeights != null)
         {
-            weightsReport = Models.Pretrained.EncoderWeights.Load(model, encoderWeights, normalization);
+            weightsReport = Pretrained.EncoderWeights.Load(model, encoderWeights, normalization);
             foreach (var note in weightsReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
             progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: weightsReport.Summary));
         }
         if (initWeights != null)
         {
             // After the encoder weights, so a whole-model file wins where both are given.
-            initReport = Models.Pretrained.PretrainedWeights.LoadModel(model, initWeights);
+            initReport = Pretrained.PretrainedWeights.LoadModel(model, initWeights);
             foreach (var note in initReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
             progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: initReport.Summary));
         }

@@ -10,6 +10,7 @@ using SharpSeg.Onnx;
 using SharpSeg.Tests.Onnx;
 using SharpSeg.Training;
 using SkiaSharp;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.Fuzz;
 

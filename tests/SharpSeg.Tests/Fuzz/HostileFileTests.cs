@@ -2,6 +2,7 @@ using SharpSeg.Curation;
 using SharpSeg.Tests.Data;
 using Xunit;
 using Xunit.Abstractions;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.Fuzz;
 

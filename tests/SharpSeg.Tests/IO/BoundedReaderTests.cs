@@ -15,6 +15,8 @@ using SharpSeg.Training;
 using SkiaSharp;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
+using SharpSeg.Inference;
 
 namespace SharpSeg.Tests.IO;
 

@@ -5,6 +5,8 @@ using SharpSeg.IO;
 using SharpSeg.Tests.Training;
 using SharpSeg.Training;
 using Xunit;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.IO;
 

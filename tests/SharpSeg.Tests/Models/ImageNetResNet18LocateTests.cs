@@ -1,4 +1,4 @@
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using Xunit;
 
 namespace SharpSeg.Tests.Models;

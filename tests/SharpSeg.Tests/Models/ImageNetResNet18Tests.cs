@@ -5,7 +5,7 @@ using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;

@@ -2,7 +2,7 @@ using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.Models.Decoders;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;

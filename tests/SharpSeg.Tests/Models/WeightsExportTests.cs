@@ -2,11 +2,12 @@ using System.Text.Json.Nodes;
 using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.Models;
 

@@ -4,6 +4,7 @@ using SharpSeg.Models;
 using SharpSeg.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.Onnx;
 

@@ -13,6 +13,7 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Tests.Onnx;
 

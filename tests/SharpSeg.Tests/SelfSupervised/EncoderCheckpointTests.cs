@@ -4,6 +4,7 @@ using SharpSeg.Training;
 using SharpSeg.Tests.Training;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -6,6 +6,8 @@ using SharpSeg.SelfSupervised;
 using SharpSeg.Training;
 using Xunit;
 using Xunit.Abstractions;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

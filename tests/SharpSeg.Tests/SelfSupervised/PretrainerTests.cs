@@ -2,6 +2,8 @@ using SharpSeg.SelfSupervised;
 using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -5,6 +5,7 @@ using SharpSeg.SelfSupervised;
 using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.Training;
 

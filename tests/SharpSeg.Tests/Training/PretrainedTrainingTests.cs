@@ -1,9 +1,11 @@
 using SharpSeg.Inference;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Models.Pretrained;
+using SharpSeg.Pretrained;
 using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.Training;
 

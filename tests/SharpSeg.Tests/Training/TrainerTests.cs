@@ -4,6 +4,8 @@ using SharpSeg.Inference;
 using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.Training;
 

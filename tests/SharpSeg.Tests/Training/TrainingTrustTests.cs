@@ -5,6 +5,8 @@ using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
+using SharpSeg.Metrics;
 
 namespace SharpSeg.Tests.Training;
 

@@ -2,6 +2,7 @@ using SharpSeg.Models.Encoders.MobileNet;
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models.Encoders;
 

@@ -2,6 +2,7 @@ using SharpSeg.Models.Encoders.ResNet;
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models.Encoders;
 
@@ -32,7 +33,7 @@ public sealed class ResNetEncoder : Encoder
         ["resnet50"] = ([3, 4, 6, 3], true),
         ["resnet101"] = ([3, 4, 23, 3], true),
         // The ImageNet-trained ResNet-18 shipped offline in Microsoft.ML.DnnImageFeaturizer.ResNet18 (CNTK export): three
-        // blocks in layer4 (docs/PRETRAINED.md). Weights: Models.Pretrained.ImageNetResNet18.
+        // blocks in layer4 (docs/PRETRAINED.md). Weights: Pretrained.ImageNetResNet18.
         ["resnet18_imagenet"] = ([2, 2, 2, 3], false),
     };
 

@@ -1,5 +1,6 @@
 using SharpSeg.Onnx;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models.Encoders;
 

@@ -2,6 +2,7 @@ using SharpSeg.Models.Decoders.PspNet;
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models.Decoders.UPerNet;
 

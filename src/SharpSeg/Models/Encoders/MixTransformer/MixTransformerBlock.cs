@@ -1,6 +1,7 @@
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Onnx;
 
 namespace SharpSeg.Models.Encoders.MixTransformer;
 

@@ -6,7 +6,9 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.SelfSupervised;
+using SharpSeg.SelfSupervised;
+
+namespace SharpSeg.Checkpoints;
 
 /// <summary>
 /// A pretrained encoder, as <c>sharpseg pretrain</c> writes it: a zip archive with <c>info.json</c>
@@ -77,7 +79,7 @@ public sealed class EncoderCheckpoint
     {
         using var doc = JsonDocument.Parse(archive.ReadBytes(CheckpointArchive.InfoEntry)!);
         string? format = doc.RootElement.TryGetProperty("format", out var f) ? f.GetString() : null;
-        if (format == Training.CheckpointInfo.FormatName)
+        if (format == CheckpointInfo.FormatName)
             throw new SharpSegException($"{path}: is a model checkpoint from 'sharpseg train', not an encoder from 'sharpseg pretrain'; give the .ckpt that 'sharpseg pretrain --out' wrote.");
         if (format != EncoderCheckpointInfo.FormatName)
             throw new SharpSegException($"{path}: not a SharpSeg encoder checkpoint (format '{format}').");

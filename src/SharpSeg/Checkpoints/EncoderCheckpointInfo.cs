@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
 
-namespace SharpSeg.SelfSupervised;
+using SharpSeg.SelfSupervised;
+
+namespace SharpSeg.Checkpoints;
 
 /// <summary>
 /// What an encoder checkpoint (<see cref="EncoderCheckpoint"/>) says about itself: which encoder (enough to rebuild it),

@@ -2,7 +2,9 @@ using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
 
-namespace SharpSeg.Training;
+using SharpSeg.Training;
+
+namespace SharpSeg.Checkpoints;
 
 /// <summary>One class as a checkpoint records it: name and display colour (RGB).</summary>
 public sealed record CheckpointClass(

@@ -6,7 +6,9 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// The ImageNet-trained ResNet-18 that ships, offline, in the NuGet package Microsoft.ML.DnnImageFeaturizer.ResNet18

@@ -2,7 +2,9 @@ using System.Text.Json;
 using SharpSeg.IO;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Training;
+using SharpSeg.Training;
+
+namespace SharpSeg.Checkpoints;
 
 /// <summary>
 /// A self-describing checkpoint file: a zip archive with <c>info.json</c> (<see cref="CheckpointInfo"/>: model config,

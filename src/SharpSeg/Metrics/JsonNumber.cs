@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SharpSeg.Training;
+namespace SharpSeg.Metrics;
 
 /// <summary>
 /// Reads a number from a metrics-log node whatever backs it: a record read from the file (a JsonElement) or one the

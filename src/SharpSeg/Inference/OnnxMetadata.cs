@@ -3,8 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSeg.Training;
 using Proto = global::Onnx;
+using SharpSeg.Checkpoints;
 
-namespace SharpSeg.Onnx;
+using SharpSeg.Onnx;
+
+namespace SharpSeg.Inference;
 
 /// <summary>
 /// The <c>metadata_props</c> that make an exported ONNX file self-describing like a checkpoint (one JSON or plain value

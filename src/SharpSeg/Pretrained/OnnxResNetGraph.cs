@@ -2,7 +2,9 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// Walks a ResNet (BasicBlock) ONNX graph from its input and names each initializer with the torchvision key of the

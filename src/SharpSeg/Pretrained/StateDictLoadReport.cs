@@ -1,6 +1,8 @@
 using System.Text;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// What happened when a weights file was matched against a model: tensors loaded, keys the model has but the file lacks

@@ -4,7 +4,9 @@ using SharpSeg.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Onnx;
+using SharpSeg.Onnx;
+
+namespace SharpSeg.Inference;
 
 /// <summary>
 /// An ONNX file exported by SharpSeg, run by ONNX Runtime (CPU) as an <see cref="IInferenceBackend"/>. The class table,

@@ -2,15 +2,18 @@ using System.Text.Json;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Models.Encoders;
 using SharpSeg.Training;
+using SharpSeg.Checkpoints;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// The one dispatch point for <c>model.encoder_weights</c>: <c>null</c>/<c>none</c> (random init), <c>imagenet</c> (the
 /// offline ResNet-18, <see cref="ImageNetResNet18"/>), or a path: <c>.safetensors</c> / <c>.pth</c> / <c>.pt</c> /
 /// <c>.bin</c> in torchvision, segmentation_models.pytorch or SharpSeg key layout (<see cref="PretrainedWeights"/>), or a
 /// SharpSeg <c>.ckpt</c>: a training checkpoint whose model has the same encoder, or an encoder checkpoint from
-/// <c>sharpseg pretrain</c> (<see cref="SelfSupervised.EncoderCheckpoint"/>). A new source (e.g. self-supervised encoder checkpoints) is one
+/// <c>sharpseg pretrain</c> (<see cref="Checkpoints.EncoderCheckpoint"/>). A new source (e.g. self-supervised encoder checkpoints) is one
 /// more case in <see cref="Load"/>, <see cref="Validate"/> and <see cref="ExpectedNormalization"/>.
 /// </summary>
 public static class EncoderWeights
@@ -45,7 +48,7 @@ public static class EncoderWeights
     public static Normalization ExpectedNormalization(string spec, int channels)
     {
         if (IsImageNet(spec)) return ImageNetResNet18.Normalization(channels);
-        if (SelfSupervised.EncoderCheckpoint.IsEncoderCheckpoint(spec)) return SelfSupervised.EncoderCheckpoint.Load(spec).Normalization;
+        if (Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(spec)) return Checkpoints.EncoderCheckpoint.Load(spec).Normalization;
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
             var info = TrainingCheckpoint(spec).Info;
@@ -67,10 +70,10 @@ public static class EncoderWeights
         if (IsNone(spec)) throw new ArgumentException("no encoder weights to load", nameof(spec));
         Validate(spec, model.Config?.Encoder ?? (model.Encoder as ResNetEncoder)?.Variant ?? "");
         if (IsImageNet(spec)) return ImageNetResNet18.LoadInto((ResNetEncoder)model.Encoder, normalization);
-        if (SelfSupervised.EncoderCheckpoint.IsEncoderCheckpoint(spec))
+        if (Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(spec))
         {
             string name = model.Config?.Encoder ?? "";
-            var info = SelfSupervised.EncoderCheckpoint.LoadInto(model.Encoder, spec, model.Config?.Encoder);
+            var info = Checkpoints.EncoderCheckpoint.LoadInto(model.Encoder, spec, model.Config?.Encoder);
             return new StateDictLoadReport
             {
                 Source = spec, Layout = StateDictLayout.SharpSeg, Target = $"encoder {name}", Loaded = model.Encoder.state_dict().Count,

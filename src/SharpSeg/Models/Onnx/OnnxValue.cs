@@ -1,4 +1,4 @@
-namespace SharpSeg.Onnx;
+namespace SharpSeg.Models.Onnx;
 
 /// <summary>A tensor in an ONNX graph under construction, by name (what a node input or output refers to).</summary>
 /// <param name="Name">The graph-unique tensor name.</param>

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SharpSeg.Training;
+
+namespace SharpSeg.Metrics;
 
 /// <summary>
 /// The run folder's <c>metrics.jsonl</c>: one JSON object per line (<c>"kind": "train"</c> for loss/LR/speed samples,
@@ -9,6 +10,9 @@ namespace SharpSeg.Training;
 /// </summary>
 public sealed class MetricsLog : IDisposable
 {
+    /// <summary>The log's name in a run folder.</summary>
+    public const string FileName = "metrics.jsonl";
+
     readonly StreamWriter _writer;
 
     /// <summary>Opens the log; <paramref name="append"/> continues it (after ending a torn last line, <see cref="IO.JsonLines"/>),

@@ -1,6 +1,8 @@
 using System.Text.RegularExpressions;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// The documented mapping between SharpSeg's state-dict keys and those of torchvision and segmentation_models.pytorch

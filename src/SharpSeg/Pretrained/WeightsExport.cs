@@ -4,8 +4,11 @@ using SharpSeg.IO;
 using SharpSeg.Training;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Checkpoints;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// Writes a checkpoint's weights as safetensors for PyTorch users, with a JSON config beside it (<c>model.json</c> next to

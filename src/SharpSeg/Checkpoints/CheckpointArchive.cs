@@ -4,10 +4,12 @@ using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.IO;
+using SharpSeg.IO;
+
+namespace SharpSeg.Checkpoints;
 
 /// <summary>
-/// The container both checkpoint kinds (<see cref="Training.Checkpoint"/>, <see cref="SelfSupervised.EncoderCheckpoint"/>)
+/// The container both checkpoint kinds (<see cref="Checkpoint"/>, <see cref="EncoderCheckpoint"/>)
 /// are stored in: a zip archive with <c>info.json</c> first (the kind's metadata, indented JSON), one entry per
 /// TorchSharp state dict, and, for resuming, <c>optimizer.bin</c> (the optimiser's state dict) and <c>rng.bin</c>
 /// (libtorch's CPU generator state). Written atomically; what each kind names its weight entries, and what its

@@ -3,7 +3,9 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// Loads weights from PyTorch-world files (torchvision, segmentation_models.pytorch, SharpSeg's own safetensors export)

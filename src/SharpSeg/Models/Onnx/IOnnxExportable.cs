@@ -1,4 +1,4 @@
-namespace SharpSeg.Onnx;
+namespace SharpSeg.Models.Onnx;
 
 /// <summary>
 /// A SharpSeg module with one tensor in and one out that can write itself into an ONNX graph. Its

@@ -1,4 +1,6 @@
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>How the keys of a weights file are named (docs/PRETRAINED.md has the full key mapping).</summary>
 public enum StateDictLayout

@@ -1,4 +1,4 @@
-namespace SharpSeg.Onnx;
+namespace SharpSeg.Models.Onnx;
 
 /// <summary>
 /// What <see cref="OnnxGraphBuilder"/> does at the tensors an int8 graph quantises: in calibration mode it records their

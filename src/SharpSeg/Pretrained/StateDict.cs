@@ -3,7 +3,9 @@ using SharpSeg.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.Models.Pretrained;
+using SharpSeg.Models;
+
+namespace SharpSeg.Pretrained;
 
 /// <summary>
 /// Named tensors read from a weights file (PyTorch <c>state_dict</c>, safetensors, the ONNX ResNet-18) on the CPU,

@@ -7,7 +7,7 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Proto = global::Onnx;
 
-namespace SharpSeg.Onnx;
+namespace SharpSeg.Models.Onnx;
 
 /// <summary>
 /// Writes an ONNX graph (opset <see cref="Opset"/>) from SharpSeg's modules: each module's <c>ExportOnnx</c> mirrors its
