@@ -70,7 +70,7 @@ public sealed record CheckpointInfo
             if (Classes[i] is not { Name: not null, Color.Length: 3 }) throw Bad($"class {i} needs a name and a colour of 3 values");
         if (ImageChannels is not (1 or 3) || ImageChannels != config.InChannels)
             throw Bad($"image_channels {ImageChannels} for a model of {config.InChannels} input channels");
-        if (Data.Augmentation.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
+        if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
         if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
         if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");
         if (Iteration < 0 || Epoch < 0) throw Bad("negative progress");

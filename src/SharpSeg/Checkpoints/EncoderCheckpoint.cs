@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.IO;
 using SharpSeg.Models;
@@ -37,7 +38,7 @@ public sealed class EncoderCheckpoint
     public bool CanResume => network != null && optimizer != null;
 
     /// <summary>The normalisation the encoder was pretrained with (mean/std per channel of images scaled to [0, 1]).</summary>
-    public Normalization Normalization => new(Info.Mean.Select(v => (float)v).ToArray(), Info.Std.Select(v => (float)v).ToArray());
+    public Normalization Normalization => Normalization.FromStored(Info.Mean, Info.Std);
 
     /// <summary>
     /// True when <paramref name="path"/> is an encoder checkpoint from <c>sharpseg pretrain</c> (a zip whose

@@ -72,7 +72,7 @@ public sealed record EncoderCheckpointInfo
         SharpSegException Bad(string what) => new($"{path}: the encoder checkpoint's metadata is invalid ({what}); the file is damaged or was not written by SharpSeg.");
         var config = ModelConfig.ReadRecorded(Model, Bad);
         if (InChannels is not (1 or 3) || InChannels != config.InChannels) throw Bad($"in_channels {InChannels} for an encoder of {config.InChannels}");
-        if (Data.Augmentation.Normalization.Problem(Mean, Std, InChannels) is { } norm) throw Bad(norm);
+        if (Data.Normalization.Problem(Mean, Std, InChannels) is { } norm) throw Bad(norm);
         return config;
     }
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Models;
@@ -25,7 +26,7 @@ public static class EmbeddingEncoders
         var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{checkpointPath}: checkpoint has no model config.");
         var model = ModelZoo.Create(config);
         ckpt.LoadWeights(model);
-        var normalization = new Normalization(ckpt.Info.Mean.Select(v => (float)v).ToArray(), ckpt.Info.Std.Select(v => (float)v).ToArray());
+        var normalization = Normalization.FromStored(ckpt.Info.Mean, ckpt.Info.Std);
         string identity = $"{config.Encoder} checkpoint={Path.GetFullPath(checkpointPath)}";
         return new EncoderEmbedder(model.Encoder, normalization, identity, height, width, grid, TorchRuntime.ResolveDevice(device), owner: model);
     }

@@ -21,15 +21,8 @@ public static class ImageScorer
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var model = predictor.Model;
-        Tensor input = ImageTensors.ToTensor(image, predictor.Normalization).to(predictor.Device);
-        double scale = predictor.Info.InferenceScale;
-        if (scale != 1.0)
-        {
-            long h = Math.Max(1, (long)Math.Round(image.Height * scale)), w = Math.Max(1, (long)Math.Round(image.Width * scale));
-            input = nn.functional.interpolate(input, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
-        }
-        var probs = model.call(input).softmax(1).squeeze(0).to(ScalarType.Float32).cpu(); // [C, h, w]
+        Tensor input = Preprocessing.Input(image, predictor.Normalization, predictor.Info.InferenceScale, predictor.Device);
+        var probs = predictor.Backend.Logits(input).softmax(1).squeeze(0).to(ScalarType.Float32).cpu(); // [C, h, w]
         int c = (int)probs.shape[0];
         var uncertainty = c >= 2 ? UncertaintyScorer.Score(probs, topShare) : new UncertaintyScores(0, 0, 0, 0, 0, 0);
         var counts = torch.bincount(probs.argmax(dim: 0).reshape(-1), minlength: c).to(ScalarType.Float64);

@@ -1,5 +1,4 @@
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
@@ -69,7 +68,7 @@ public sealed class Evaluator
             {
                 using var scope = NewDisposeScope();
                 LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, _options)
-                    ? PredictMask(_backend, sample.Image, _normalization, _inferenceScale)
+                    ? WholeImagePredictor.PredictMask(_backend, sample.Image, _normalization, _inferenceScale)
                     : new SlidingWindowPredictor(_backend, _normalization, _inferenceScale).Predict(sample.Image, _options, cancellationToken: cancellationToken).Mask;
                 var imageMatrix = new ConfusionMatrix(classes);
                 imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
@@ -83,48 +82,6 @@ public sealed class Evaluator
             if (wasTraining) _model!.train();
         }
         return SegmentationMetrics.From(total, _classNames);
-    }
-
-    /// <summary>
-    /// Runs the model on one image (whole, any size) and returns the arg-max class per pixel at the image's size.
-    /// With <paramref name="inferenceScale"/> ≠ 1 the image is resized before the network and the logits resized back.
-    /// </summary>
-    public static LabelMask PredictMask(SegmentationModel model, RgbImage image, Normalization normalization, Device device, double inferenceScale = 1.0) =>
-        PredictMask(new TorchInferenceBackend(model, model.NumClasses, device), image, normalization, inferenceScale);
-
-    /// <summary>
-    /// <see cref="PredictMask(SegmentationModel, RgbImage, Normalization, Device, double)"/> for any backend. An ONNX
-    /// model exported with --argmax gives class indices directly (resized back by nearest neighbour).
-    /// </summary>
-    public static LabelMask PredictMask(IInferenceBackend backend, RgbImage image, Normalization normalization, double inferenceScale = 1.0)
-    {
-        ArgumentNullException.ThrowIfNull(backend);
-        using var scope = NewDisposeScope();
-        using var noGrad = torch.no_grad();
-        Tensor input = ImageTensors.ToTensor(image, normalization).to(backend.Device);
-        if (inferenceScale != 1.0)
-        {
-            long h = Math.Max(1, (long)Math.Round(image.Height * inferenceScale)), w = Math.Max(1, (long)Math.Round(image.Width * inferenceScale));
-            input = nn.functional.interpolate(input, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
-        }
-        Tensor labels;
-        if (backend is Inference.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
-        {
-            labels = labelled.Labels(input);
-            if (inferenceScale != 1.0)
-                labels = nn.functional.interpolate(labels.unsqueeze(1).to(ScalarType.Float32), size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Nearest).squeeze(1);
-            labels = labels.squeeze(0).to(ScalarType.Byte).cpu().contiguous();
-        }
-        else
-        {
-            Tensor logits = backend.Logits(input);
-            if (inferenceScale != 1.0)
-                logits = nn.functional.interpolate(logits, size: new long[] { image.Height, image.Width }, mode: InterpolationMode.Bilinear, align_corners: false);
-            labels = logits.argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
-        }
-        var mask = new LabelMask(image.Width, image.Height);
-        labels.data<byte>().CopyTo(mask.Labels);
-        return mask;
     }
 
     /// <summary>Decodes the next image on a background thread while the current one is being evaluated.</summary>

@@ -6,7 +6,7 @@ namespace SharpSeg.Inference;
 /// The network behind <see cref="Predictor"/>, <see cref="SlidingWindowPredictor"/> and the evaluator: a normalised
 /// image batch in, class logits out. Tiling, test-time augmentation, the inference scale, softmax and stitching are
 /// done once, around it, for every backend: TorchSharp (<see cref="TorchInferenceBackend"/>) or ONNX Runtime
-/// (<see cref="Inference.OnnxRuntimeBackend"/>).
+/// (<see cref="OnnxRuntimeBackend"/>); its inputs are always made by <see cref="Preprocessing"/>.
 /// </summary>
 public interface IInferenceBackend : IDisposable
 {

@@ -64,7 +64,7 @@ public static class InferenceBenchmark
         ArgumentNullException.ThrowIfNull(predictor);
         var config = predictor.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException("the model has no config to count operations from.");
         double s = predictor.Info.InferenceScale;
-        long h = Math.Max(1, (long)Math.Round(height * s)), w = Math.Max(1, (long)Math.Round(width * s));
+        var (h, w) = Preprocessing.ScaledSize(height, width, s);
         using var model = ModelZoo.Create(config with { AuxHead = false });
         using var x = torch.zeros(1, config.InChannels, h, w);
         return FlopCounter.CountMacs(model, x) / 1e9;

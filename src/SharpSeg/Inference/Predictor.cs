@@ -1,8 +1,6 @@
 using System.Text.Json;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
-using SharpSeg.Evaluation;
 using SharpSeg.Imaging;
 using TorchSharp;
 using SharpSeg.Models;
@@ -25,7 +23,7 @@ public sealed class Predictor : IDisposable
     Predictor(IInferenceBackend backend, CheckpointInfo info, SegmentationModel? model)
     {
         Backend = backend; Info = info; _model = model;
-        Normalization = new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
+        Normalization = Normalization.FromStored(info.Mean, info.Std);
         Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
     }
 
@@ -72,6 +70,15 @@ public sealed class Predictor : IDisposable
         return new Predictor(backend, backend.Metadata.Info, null);
     }
 
+    /// <summary>A predictor over any <paramref name="backend"/> described by <paramref name="info"/> (classes,
+    /// normalisation, image channels, inference scale); it has no TorchSharp <see cref="Model"/>. Takes ownership of the backend.</summary>
+    internal static Predictor FromBackend(IInferenceBackend backend, CheckpointInfo info)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        ArgumentNullException.ThrowIfNull(info);
+        return new Predictor(backend, info, null);
+    }
+
     /// <summary>Decodes an image file with the channel count the model was trained on.</summary>
     public RgbImage LoadImage(string path) => ImageFile.Load(path, Info.ImageChannels);
 
@@ -80,7 +87,7 @@ public sealed class Predictor : IDisposable
     {
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
-        return Evaluator.PredictMask(Backend, image, Normalization, Info.InferenceScale);
+        return WholeImagePredictor.PredictMask(Backend, image, Normalization, Info.InferenceScale);
     }
 
     /// <summary>

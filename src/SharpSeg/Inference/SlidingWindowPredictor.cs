@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -24,7 +23,8 @@ namespace SharpSeg.Inference;
 /// <para>Inference scale: each tile is resized by the checkpoint's inference scale (times the TTA scale) before the
 /// network and its logits resized back to the tile. The tile grid is therefore laid in original image pixels, and a
 /// tile of 512 always covers 512×512 image pixels whatever the scale; at scale 1 nothing is resized. Whole-image
-/// inference does the same to the whole image, matching <c>Evaluator.PredictMask</c>.</para>
+/// inference does the same to the whole image, matching <see cref="WholeImagePredictor.PredictMask(IInferenceBackend, RgbImage, Normalization, double)"/>; both prepare
+/// their inputs with <see cref="Preprocessing"/>.</para>
 /// </remarks>
 public sealed class SlidingWindowPredictor
 {
@@ -127,7 +127,7 @@ public sealed class SlidingWindowPredictor
                 using (var scope = NewDisposeScope())
                 {
                     var crop = whole ? image : Crop(image, x0, y0, tw, th);
-                    Tensor probs = TileProbabilities(ImageTensors.ToTensor(crop, _normalization), tta);
+                    Tensor probs = TileProbabilities(Preprocessing.Input(crop, _normalization, 1.0, _device), tta);
                     ImageTensors.FloatSpan(probs).CopyTo(tileProbs); // TensorAccessor.CopyTo goes element by element: far slower
                 }
                 if (!whole) Accumulate(tileProbs, acc, weight, wx, wy, C, W, th, tw, x0, y0 - bandY);
@@ -138,27 +138,19 @@ public sealed class SlidingWindowPredictor
         return new InferenceResult(mask, probabilities, C, total, (acc.LongLength + weight.LongLength) * sizeof(float));
     }
 
-    /// <summary>Softmax probabilities <c>[C, h, w]</c> (CPU, float32) of one normalised input <c>[1, Cin, h, w]</c>,
-    /// averaged over the TTA runs.</summary>
+    /// <summary>Softmax probabilities <c>[C, h, w]</c> (CPU, float32) of one normalised input <c>[1, Cin, h, w]</c> at the
+    /// tile's own size (on the device), averaged over the TTA runs; each run resized by its TTA scale times the inference
+    /// scale and its logits resized back (<see cref="Preprocessing"/>).</summary>
     Tensor TileProbabilities(Tensor input, TestTimeAugmentation tta)
     {
         long h = input.shape[2], w = input.shape[3];
-        input = input.to(_device);
         Tensor? sum = null;
         foreach (double s in tta.Scales)
         {
-            double scale = s * _inferenceScale;
-            Tensor scaled = input;
-            if (scale != 1.0)
-            {
-                long sh = Math.Max(1, (long)Math.Round(h * scale)), sw = Math.Max(1, (long)Math.Round(w * scale));
-                scaled = nn.functional.interpolate(input, size: new[] { sh, sw }, mode: InterpolationMode.Bilinear, align_corners: false);
-            }
+            Tensor scaled = Preprocessing.Resize(input, s * _inferenceScale);
             for (int f = 0; f < (tta.HorizontalFlip ? 2 : 1); f++)
             {
-                Tensor logits = f == 0 ? _backend.Logits(scaled) : _backend.Logits(scaled.flip(3)).flip(3);
-                if (logits.shape[2] != h || logits.shape[3] != w)
-                    logits = nn.functional.interpolate(logits, size: new[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false);
+                Tensor logits = Preprocessing.RestoreLogits(f == 0 ? _backend.Logits(scaled) : _backend.Logits(scaled.flip(3)).flip(3), h, w);
                 Tensor p = logits.softmax(1);
                 sum = sum is null ? p : sum.add_(p);
             }

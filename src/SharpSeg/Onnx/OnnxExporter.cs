@@ -3,6 +3,7 @@ using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
+using SharpSeg.Inference;
 using SharpSeg.Imaging;
 using SharpSeg.IO;
 using SharpSeg.Models;
@@ -12,7 +13,6 @@ using static TorchSharp.torch;
 using Proto = global::Onnx;
 using SharpSeg.Checkpoints;
 using SharpSeg.Models.Onnx;
-using SharpSeg.Inference;
 
 namespace SharpSeg.Onnx;
 
@@ -110,7 +110,7 @@ public static class OnnxExporter
     static Dictionary<string, (float Min, float Max)> Calibrate(Proto.ModelProto model, IReadOnlyList<string> points, IReadOnlyList<RgbImage> images,
         CheckpointInfo info, IProgress<(int Done, int Total)>? progress)
     {
-        var normalization = new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
+        var normalization = Normalization.FromStored(info.Mean, info.Std);
         var ranges = points.Distinct().ToDictionary(p => p, _ => (Min: float.PositiveInfinity, Max: float.NegativeInfinity));
         using var options = new SessionOptions { IntraOpNumThreads = torch.get_num_threads() };
         using var session = new InferenceSession(model.ToByteArray(), options);
@@ -120,19 +120,7 @@ public static class OnnxExporter
             var image = images[i];
             if (image.Channels != info.ImageChannels)
                 throw new SharpSegException($"calibration image {i} has {image.Channels} channels but the model expects {info.ImageChannels}.");
-            float[] data; long[] shape;
-            using (var scope = torch.NewDisposeScope())
-            {
-                var x = ImageTensors.ToTensor(image, normalization);
-                if (info.InferenceScale != 1.0)
-                {
-                    long h = Math.Max(1, (long)Math.Round(image.Height * info.InferenceScale)), w = Math.Max(1, (long)Math.Round(image.Width * info.InferenceScale));
-                    x = nn.functional.interpolate(x, size: [h, w], mode: InterpolationMode.Bilinear, align_corners: false).contiguous();
-                }
-                data = new float[x.numel()];
-                ImageTensors.FloatSpan(x).CopyTo(data);
-                shape = x.shape;
-            }
+            var (data, shape) = CalibrationInput(image, normalization, info.InferenceScale);
             using var input = OrtValue.CreateTensorValueFromMemory(data, shape);
             using var runOptions = new RunOptions();
             using var outputs = session.Run(runOptions, ["image"], [input], names);
@@ -146,6 +134,17 @@ public static class OnnxExporter
             progress?.Report((i + 1, images.Count));
         }
         return ranges;
+    }
+
+    /// <summary>One calibration image as the network input the predictor would give it (<see cref="Preprocessing.Input"/>):
+    /// the values of <c>[1, C, h, w]</c> and that shape.</summary>
+    internal static (float[] Data, long[] Shape) CalibrationInput(RgbImage image, Normalization normalization, double inferenceScale)
+    {
+        using var scope = torch.NewDisposeScope();
+        var x = Preprocessing.Input(image, normalization, inferenceScale).contiguous();
+        var data = new float[x.numel()];
+        ImageTensors.FloatSpan(x).CopyTo(data);
+        return (data, x.shape);
     }
 
     /// <summary>Up to <paramref name="count"/> images of a dataset split for int8 calibration, spread evenly over the

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Models.Encoders;
 using SharpSeg.Training;
@@ -52,10 +53,9 @@ public static class EncoderWeights
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
             var info = TrainingCheckpoint(spec).Info;
-            return new Normalization(info.Mean.Select(v => (float)v).ToArray(), info.Std.Select(v => (float)v).ToArray());
+            return Normalization.FromStored(info.Mean, info.Std);
         }
-        var n = Normalization.ImageNet;
-        return channels == 3 ? n : new Normalization([n.Mean.Average()], [n.Std.Average()]);
+        return Normalization.ImageNet.ForChannels(channels);
     }
 
     /// <summary>

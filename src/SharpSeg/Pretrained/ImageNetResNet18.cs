@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
 using Onnx;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
@@ -107,7 +108,7 @@ public static class ImageNetResNet18
     public static Normalization Normalization(int channels = 3, string? modelsDirectory = null)
     {
         var mean = MeanRgb(modelsDirectory).Select(m => m / 255f).ToArray();
-        return channels == 1 ? new Normalization([mean.Average()], [ImageNetStd.Average()]) : new Normalization(mean, ImageNetStd);
+        return new Normalization(mean, ImageNetStd).ForChannels(channels);
     }
 
     /// <summary>

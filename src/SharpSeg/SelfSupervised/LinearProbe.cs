@@ -144,7 +144,7 @@ public static class LinearProbe
             Engine.TorchRuntime.Seed(initSeed);
             encoder = EncoderCheckpoint.BuildEncoder(config with { InChannels = spec.ImageChannels });
             owner = encoder;
-            normalization = Normalization.ImageNet;
+            normalization = Normalization.ImageNet.ForChannels(spec.ImageChannels);
         }
         using (owner)
         {

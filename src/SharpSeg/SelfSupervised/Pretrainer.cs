@@ -83,12 +83,7 @@ public sealed class Pretrainer
 
         Normalization normalization = resuming
             ? resumeFrom!.Normalization
-            : o.Normalize switch
-            {
-                "dataset" => Normalization.FromData(EvenlySpaced(paths, 200).Select(p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale)), 200),
-                "none" => Normalization.UnitRange,
-                _ => Normalization.ImageNet,
-            };
+            : Normalization.Resolve(o.Normalize, channels, paths, p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale));
         _ = normalization.LookupTable(channels); // mean/std that do not fit the channels fail here, not on a worker
 
         using var encoder = EncoderCheckpoint.BuildEncoder(o.Encoder);
@@ -215,10 +210,4 @@ public sealed class Pretrainer
 
     static double[] ExpandTo(IReadOnlyList<float> v, int channels) =>
         Enumerable.Range(0, channels).Select(c => (double)v[v.Count == 1 ? 0 : Math.Min(c, v.Count - 1)]).ToArray();
-
-    static IEnumerable<string> EvenlySpaced(IReadOnlyList<string> paths, int max)
-    {
-        int n = Math.Min(max, paths.Count);
-        return Enumerable.Range(0, n).Select(i => n == 1 ? 0 : (int)((long)i * (paths.Count - 1) / (n - 1))).Distinct().Select(i => paths[i]);
-    }
 }

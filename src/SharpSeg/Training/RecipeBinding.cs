@@ -119,15 +119,10 @@ public static class RecipeBinding
     {
         string kind = (r.Tree.GetString("normalize") ?? "imagenet").ToLowerInvariant();
         int ch = spec.ImageChannels;
+        if (!Data.Normalization.Modes.Contains(kind))
+            throw new SharpSegException($"{r.Tree.Source}: normalize must be imagenet, dataset or none, got '{kind}'.");
         if (kind == "imagenet" && encoderWeights != null) return Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
-        return kind switch
-        {
-            "imagenet" => ch == 3 ? Data.Augmentation.Normalization.ImageNet
-                : new Data.Augmentation.Normalization(new[] { Data.Augmentation.Normalization.ImageNet.Mean.Average() }, new[] { Data.Augmentation.Normalization.ImageNet.Std.Average() }),
-            "dataset" => Data.Augmentation.Normalization.FromData(train.Take(200).Select(p => decode(p).Image)),
-            "none" => new Data.Augmentation.Normalization(Enumerable.Repeat(0f, ch).ToArray(), Enumerable.Repeat(1f, ch).ToArray()),
-            _ => throw new SharpSegException($"{r.Tree.Source}: normalize must be imagenet, dataset or none, got '{kind}'."),
-        };
+        return Data.Normalization.Resolve(kind, ch, train, p => decode(p).Image);
     }
 
     /// <summary>

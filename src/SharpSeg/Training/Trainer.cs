@@ -93,7 +93,7 @@ public sealed class Trainer
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
 
         Normalization normalization = resuming
-            ? new Normalization(_resumeFrom!.Info.Mean.Select(v => (float)v).ToArray(), _resumeFrom.Info.Std.Select(v => (float)v).ToArray())
+            ? Normalization.FromStored(_resumeFrom!.Info.Mean, _resumeFrom.Info.Std)
             : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode, encoderWeights);
         float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
 

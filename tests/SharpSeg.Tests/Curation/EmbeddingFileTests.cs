@@ -2,6 +2,7 @@ using System.Text;
 using SharpSeg.Curation;
 using SharpSeg.Imaging;
 using SharpSeg.Models.Encoders;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using Xunit;
 

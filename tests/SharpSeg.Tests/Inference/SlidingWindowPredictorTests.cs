@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Evaluation;
 using SharpSeg.Imaging;
@@ -53,7 +54,7 @@ public sealed class SlidingWindowPredictorTests(ITestOutputHelper output)
         using var model = ModelZoo.Create(new ModelConfig { NumClasses = 4, Depth = 2, BaseWidth = 4, BatchNorm = false });
         model.eval();
         var image = RandomImage(150, 100);
-        var whole = Evaluator.PredictMask(model, image, Normalization.ImageNet, CPU, inferenceScale);
+        var whole = WholeImagePredictor.PredictMask(model, image, Normalization.ImageNet, CPU, inferenceScale);
         var engine = new SlidingWindowPredictor(model, 4, Normalization.ImageNet, CPU, inferenceScale);
         var tiled = engine.Predict(image, new InferenceOptions(TileSize: 256, Overlap: 0.5));
         Assert.Equal(1, tiled.Tiles);
@@ -90,7 +91,7 @@ public sealed class SlidingWindowPredictorTests(ITestOutputHelper output)
         model.eval();
         var image = SmoothImage(300, 200);
         var engine = new SlidingWindowPredictor(model, 3, Normalization.ImageNet);
-        var whole = Evaluator.PredictMask(model, image, Normalization.ImageNet, CPU);
+        var whole = WholeImagePredictor.PredictMask(model, image, Normalization.ImageNet, CPU);
         var tiled = engine.Predict(image, new InferenceOptions(TileSize: 128, Overlap: 0.5));
         double agreement = Agreement(whole, tiled.Mask);
         output.WriteLine($"agreement {agreement:P3}");

@@ -1,12 +1,26 @@
 using System.Text.Json.Nodes;
 using SharpSeg.Tests.Training;
 using Xunit;
+using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Tests.SelfSupervised;
 
 /// <summary>`sharpseg pretrain` and `sharpseg probe` as a user runs them, and the encoder they write used by `sharpseg train`.</summary>
 public sealed class PretrainCliTests
 {
+    [Fact]
+    public void Pretrain_on_gray_images_works_with_the_default_normalisation()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-cli-gray");
+        string encoder = Path.Combine(dir, "gray.ckpt");
+        var r = CliRunner.Run("pretrain", "--images", PretrainFixture.ImageFolder, "--channels", "1", "--encoder", "unet", "--depth", "2", "--base-width", "8",
+            "--method", "dense", "--iterations", "1", "--batch-size", "4", "--crop", "32", "--threads", "1", "--workers", "0", "--out", encoder);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        var info = SharpSeg.Checkpoints.EncoderCheckpoint.Load(encoder).Info;
+        Assert.Equal(1, info.InChannels);
+        Assert.Single(info.Mean);
+    }
+
     [Fact]
     public void Pretrain_writes_an_encoder_that_train_and_probe_use()
     {

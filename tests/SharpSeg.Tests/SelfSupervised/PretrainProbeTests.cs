@@ -1,3 +1,4 @@
+using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Data.Synthetic;
 using SharpSeg.Engine;

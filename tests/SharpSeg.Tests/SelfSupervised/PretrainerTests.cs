@@ -57,6 +57,25 @@ public sealed class PretrainerTests
         Assert.True(double.IsFinite(result.FinalLoss));
     }
 
+    [Fact]
+    public void Gray_images_pretrain_with_the_default_imagenet_normalisation()
+    {
+        // Used to fail: pretraining resolved imagenet to three RGB values for one channel. Now one rule for
+        // training and pretraining alike: the averages of ImageNet's.
+        string dir = TestPaths.NewTempDir("pretrain-gray");
+        var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 1) with
+        {
+            Encoder = PretrainFixture.TinyEncoder with { InChannels = 1 }, BatchSize = 4, Crop = [32, 32], Workers = 0,
+        };
+        Assert.Equal("imagenet", options.Normalize);
+        var result = Pretrainer.Create(options, Path.Combine(dir, "gray.ckpt")).Run();
+        var info = EncoderCheckpoint.Load(result.CheckpointPath).Info;
+        Assert.Equal(1, info.InChannels);
+        var expected = SharpSeg.Data.Normalization.ImageNet.ForChannels(1);
+        Assert.Equal((double)expected.Mean[0], Assert.Single(info.Mean));
+        Assert.Equal((double)expected.Std[0], Assert.Single(info.Std));
+    }
+
     [Theory]
     [InlineData("resnet18")]
     [InlineData("mobilenet_v2")]
