@@ -47,6 +47,13 @@ public sealed record CheckpointInfo
     /// <summary>The latest validation metrics (JSON), when there was a validation.</summary>
     [JsonPropertyName("metrics")] public JsonNode? Metrics { get; init; }
 
+    /// <summary>The model config, typed (read from <see cref="Model"/> each time; <see cref="Validate"/> has checked it on
+    /// every load path).</summary>
+    [JsonIgnore] public ModelConfig Config => ModelConfig.ReadRecorded(Model, what => new SharpSegException($"the checkpoint's model config is invalid ({what})."));
+
+    /// <summary>The normalisation the model was trained with, typed (from <see cref="Mean"/> and <see cref="Std"/>).</summary>
+    [JsonIgnore] public Data.Normalization Normalization => Data.Normalization.FromStored(Mean, Std);
+
     /// <summary>The most <see cref="InferenceScale"/> may be (as <c>eval.scale</c> in a recipe).</summary>
     public const double MaxInferenceScale = 4;
 

@@ -38,7 +38,7 @@ public sealed class EncoderCheckpoint
     public bool CanResume => network != null && optimizer != null;
 
     /// <summary>The normalisation the encoder was pretrained with (mean/std per channel of images scaled to [0, 1]).</summary>
-    public Normalization Normalization => Normalization.FromStored(Info.Mean, Info.Std);
+    public Normalization Normalization => Info.Normalization;
 
     /// <summary>
     /// True when <paramref name="path"/> is an encoder checkpoint from <c>sharpseg pretrain</c> (a zip whose
@@ -61,7 +61,7 @@ public sealed class EncoderCheckpoint
     }
 
     /// <summary>The encoder's model config, as recorded.</summary>
-    public ModelConfig EncoderConfig => Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{Path}: encoder config is missing.");
+    public ModelConfig EncoderConfig => Info.Config;
 
     /// <summary>
     /// Writes <paramref name="encoder"/>'s weights and <paramref name="info"/>; with <paramref name="network"/> and

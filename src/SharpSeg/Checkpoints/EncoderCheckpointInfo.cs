@@ -1,3 +1,4 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
@@ -37,6 +38,12 @@ public sealed record EncoderCheckpointInfo
     [JsonPropertyName("std")] public required double[] Std { get; init; }
 
     /// <summary><c>simclr</c> or <c>dense</c>.</summary>
+    /// <summary>The encoder's model config, typed (from <see cref="Model"/>).</summary>
+    [JsonIgnore] public Models.ModelConfig Config => Model.Deserialize<Models.ModelConfig>() ?? throw new SharpSegException("the encoder checkpoint's model config is missing.");
+
+    /// <summary>The normalisation the encoder was pretrained with, typed (from <see cref="Mean"/> and <see cref="Std"/>).</summary>
+    [JsonIgnore] public Data.Normalization Normalization => Data.Normalization.FromStored(Mean, Std);
+
     [JsonPropertyName("method")] public required string Method { get; init; }
 
     /// <summary>Optimiser steps done.</summary>

@@ -23,10 +23,10 @@ public static class EmbeddingEncoders
     public static EncoderEmbedder FromCheckpoint(string checkpointPath, int height = 224, int width = 224, int grid = 0, string? device = "cpu")
     {
         var ckpt = Checkpoint.Load(checkpointPath);
-        var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{checkpointPath}: checkpoint has no model config.");
+        var config = ckpt.Info.Config;
         var model = ModelZoo.Create(config);
         ckpt.LoadWeights(model);
-        var normalization = Normalization.FromStored(ckpt.Info.Mean, ckpt.Info.Std);
+        var normalization = ckpt.Info.Normalization;
         string identity = $"{config.Encoder} checkpoint={Path.GetFullPath(checkpointPath)}";
         return new EncoderEmbedder(model.Encoder, normalization, identity, height, width, grid, TorchRuntime.ResolveDevice(device), owner: model);
     }

@@ -62,7 +62,7 @@ public static class InferenceBenchmark
     public static double CountGMacs(Predictor predictor, int width, int height)
     {
         ArgumentNullException.ThrowIfNull(predictor);
-        var config = predictor.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException("the model has no config to count operations from.");
+        var config = predictor.Info.Config;
         double s = predictor.Info.InferenceScale;
         var (h, w) = Preprocessing.ScaledSize(height, width, s);
         using var model = ModelZoo.Create(config with { AuxHead = false });

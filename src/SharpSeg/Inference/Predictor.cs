@@ -23,7 +23,7 @@ public sealed class Predictor : IDisposable
     Predictor(IInferenceBackend backend, CheckpointInfo info, SegmentationModel? model)
     {
         Backend = backend; Info = info; _model = model;
-        Normalization = Normalization.FromStored(info.Mean, info.Std);
+        Normalization = info.Normalization;
         Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
     }
 
@@ -50,7 +50,7 @@ public sealed class Predictor : IDisposable
     public static Predictor FromCheckpoint(string path, string? device = "cpu", bool fused = true)
     {
         var ckpt = Checkpoint.Load(path);
-        var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{path}: checkpoint has no model config.");
+        var config = ckpt.Info.Config;
         var dev = TorchRuntime.ResolveDevice(device);
         var model = ModelZoo.Create(config);
         ckpt.LoadWeights(model);

@@ -31,7 +31,7 @@ public static class OnnxExporter
     public static OnnxExportResult ExportCheckpoint(string checkpoint, string outPath, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress = null)
     {
         var ckpt = Checkpoint.Load(checkpoint);
-        var config = ckpt.Info.Model.Deserialize<ModelConfig>() ?? throw new SharpSegException($"{checkpoint}: checkpoint has no model config.");
+        var config = ckpt.Info.Config;
         using var model = ModelZoo.Create(config);
         ckpt.LoadWeights(model);
         return Export(model, ckpt.Info, outPath, options, progress);
@@ -110,7 +110,7 @@ public static class OnnxExporter
     static Dictionary<string, (float Min, float Max)> Calibrate(Proto.ModelProto model, IReadOnlyList<string> points, IReadOnlyList<RgbImage> images,
         CheckpointInfo info, IProgress<(int Done, int Total)>? progress)
     {
-        var normalization = Normalization.FromStored(info.Mean, info.Std);
+        var normalization = info.Normalization;
         var ranges = points.Distinct().ToDictionary(p => p, _ => (Min: float.PositiveInfinity, Max: float.NegativeInfinity));
         using var options = new SessionOptions { IntraOpNumThreads = torch.get_num_threads() };
         using var session = new InferenceSession(model.ToByteArray(), options);

@@ -52,8 +52,7 @@ public static class EncoderWeights
         if (Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(spec)) return Checkpoints.EncoderCheckpoint.Load(spec).Normalization;
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
-            var info = TrainingCheckpoint(spec).Info;
-            return Normalization.FromStored(info.Mean, info.Std);
+            return TrainingCheckpoint(spec).Info.Normalization;
         }
         return Normalization.ImageNet.ForChannels(channels);
     }
@@ -83,7 +82,7 @@ public static class EncoderWeights
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
             var ckpt = TrainingCheckpoint(spec);
-            var config = ckpt.Info.Model.Deserialize<ModelConfig>()!;
+            var config = ckpt.Info.Config;
             using var source = ModelZoo.Create(config);
             ckpt.LoadWeights(source);
             var entries = source.state_dict().Select(kv => (kv.Key, kv.Value.detach().clone())).ToList();

@@ -34,8 +34,7 @@ public static class WeightsExport
         if (layout == StateDictLayout.Smp)
             throw new SharpSegException("export to segmentation_models.pytorch keys is not supported (SharpSeg's U-Net has an extra input-image skip): use layout sharpseg or torchvision.");
         var ckpt = Checkpoint.Load(checkpointPath);
-        var config = ckpt.Info.Model.Deserialize<ModelConfig>()
-            ?? throw new SharpSegException($"{checkpointPath}: checkpoint has no model config.");
+        var config = ckpt.Info.Config;
         using var model = ModelZoo.Create(config);
         ckpt.LoadWeights(model);
         string architecture = config.Architecture.Trim().ToLowerInvariant();

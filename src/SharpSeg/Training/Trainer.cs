@@ -93,12 +93,12 @@ public sealed class Trainer
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
 
         Normalization normalization = resuming
-            ? Normalization.FromStored(_resumeFrom!.Info.Mean, _resumeFrom.Info.Std)
+            ? _resumeFrom!.Info.Normalization
             : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode, encoderWeights);
         float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
 
         ModelConfig modelConfig = resuming
-            ? _resumeFrom!.Info.Model.Deserialize<ModelConfig>()!
+            ? _resumeFrom!.Info.Config
             : RecipeBinding.Model(r) with { NumClasses = classNames.Count, InChannels = spec.ImageChannels };
         if (modelConfig.NumClasses != classNames.Count)
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");

@@ -183,7 +183,7 @@ public sealed class TrainingTrustTests
         Assert.DoesNotContain("\n", e.Message);
         var ckpt = Checkpoint.Load(Path.Combine(run, Trainer.LastCheckpointName));
         Assert.Equal(e.Iteration, ckpt.Info.Iteration);
-        using var model = ModelZoo.Create(System.Text.Json.JsonSerializer.Deserialize<ModelConfig>(ckpt.Info.Model)!);
+        using var model = ModelZoo.Create(ckpt.Info.Config);
         ckpt.LoadWeights(model);
         foreach (var (name, value) in model.state_dict())
             Assert.True(value.isfinite().all().item<bool>(), $"{name} in last.ckpt is not finite");
