@@ -1,5 +1,7 @@
 using SharpSeg.Data;
 
+using SharpSeg.Imaging;
+
 namespace SharpSeg.Curation;
 
 /// <summary>A set of image files named relative to one root folder (what <c>sharpseg embed</c> and <c>score</c> walk).</summary>
@@ -19,17 +21,14 @@ public sealed record ImageCollection(string Root, IReadOnlyList<string> Relative
         if (Directory.Exists(input))
         {
             string root = Path.GetFullPath(input);
-            var files = Directory.EnumerateFiles(root, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-                .Where(IsImage).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
+            var files = ImageFolder.List(root, recursive).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/'))
                 .OrderBy(f => f, StringComparer.Ordinal).ToList();
             if (files.Count == 0)
-                throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", DatasetSpec.ImageExtensions)}){(recursive ? "" : "; add --recursive to look in subfolders")}.");
+                throw new SharpSegException($"{input}: folder has no image files ({ImageFolder.ExtensionList}){(recursive ? "" : "; add --recursive to look in subfolders")}.");
             return new ImageCollection(root, files);
         }
         var found = Inference.ImageInputs.Resolve(input);
         string dir = Path.GetDirectoryName(Path.GetFullPath(found[0]))!;
         return new ImageCollection(dir, found.Select(f => Path.GetRelativePath(dir, Path.GetFullPath(f)).Replace('\\', '/')).ToList());
     }
-
-    static bool IsImage(string path) => DatasetSpec.ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 }

@@ -77,21 +77,8 @@ public static class DataStats
         }
 
         long labelled = total.Total - total.Ignore;
-        var present = Enumerable.Range(0, k).Where(c => total.Pixels[c] > 0).ToArray();
-        var inverse = new double[k];
-        var median = new double[k];
-        if (present.Length > 0)
-        {
-            foreach (var c in present) inverse[c] = labelled / (double)total.Pixels[c];
-            double mean = present.Average(c => inverse[c]);
-            foreach (var c in present) inverse[c] /= mean;
-
-            var freq = new double[k];
-            foreach (var c in present) freq[c] = total.Pixels[c] / (double)total.PixelsOfImagesPresent[c];
-            var sorted = present.Select(c => freq[c]).OrderBy(f => f).ToArray();
-            double med = sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-            foreach (var c in present) median[c] = med / freq[c];
-        }
+        var inverse = ClassWeights.InverseFrequency(total.Pixels, labelled);
+        var median = ClassWeights.MedianFrequency(total.Pixels, total.PixelsOfImagesPresent);
         var classes = Enumerable.Range(0, k).Select(c => new ClassStats(c, spec.Classes[c].Name, total.Pixels[c],
             total.Total == 0 ? 0 : total.Pixels[c] / (double)total.Total, total.ImagesPresent[c], inverse[c], median[c])).ToArray();
         var sizes = total.Sizes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key.Item1).ThenBy(kv => kv.Key.Item2)

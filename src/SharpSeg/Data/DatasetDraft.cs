@@ -208,9 +208,8 @@ public sealed class DatasetDraft
     static string[] FilesIn(string dir, string what)
     {
         if (!Directory.Exists(dir)) throw new SharpSegException($"{what} folder '{dir}' does not exist; check --{what}.");
-        var files = Directory.EnumerateFiles(dir).Where(p => DatasetSpec.ImageExtensions.Contains(Path.GetExtension(p).ToLowerInvariant()))
-            .OrderBy(p => p, StringComparer.Ordinal).ToArray();
-        if (files.Length == 0) throw new SharpSegException($"{what} folder '{dir}' holds no image files ({string.Join(", ", DatasetSpec.ImageExtensions)}); check --{what}.");
+        var files = ImageFolder.List(dir).ToArray();
+        if (files.Length == 0) throw new SharpSegException($"{what} folder '{dir}' holds no image files ({ImageFolder.ExtensionList}); check --{what}.");
         return files;
     }
 

@@ -11,7 +11,7 @@ namespace SharpSeg.Data;
 public sealed class DatasetSpec
 {
     /// <summary>File extensions read as images or masks (lower case, with the dot).</summary>
-    public static IReadOnlyList<string> ImageExtensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"];
+    public static IReadOnlyList<string> ImageExtensions => ImageFolder.Extensions;
 
     internal DatasetSpec(string name, string root, string sourcePath, string yamlFolder, ClassTable classes, int imageChannels,
         MaskEncoding mask, PairingRule pairing, IReadOnlyList<SplitSource> splits)
@@ -90,10 +90,7 @@ public sealed class DatasetSpec
         return dir;
     }
 
-    static bool IsImageFile(string path) => ImageExtensions.Contains(Path.GetExtension(path).ToLowerInvariant());
-
-    static string[] ImageFilesIn(string dir) =>
-        Directory.EnumerateFiles(dir).Where(IsImageFile).OrderBy(p => Path.GetFileName(p), StringComparer.Ordinal).ToArray();
+    static string[] ImageFilesIn(string dir) => ImageFolder.List(dir).ToArray();
 
     SplitListing ListFromFolders(SplitSource s)
     {

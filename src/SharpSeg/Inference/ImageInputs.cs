@@ -1,12 +1,14 @@
 using System.Text.RegularExpressions;
 
+using SharpSeg.Imaging;
+
 namespace SharpSeg.Inference;
 
 /// <summary>Turns a user's <c>--input</c> (a file, a folder, or a glob such as <c>photos/*.jpg</c>) into image files.</summary>
 public static class ImageInputs
 {
     /// <summary>File extensions treated as images when a folder is given.</summary>
-    public static readonly IReadOnlyList<string> Extensions = new[] { ".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif", ".tif", ".tiff" };
+    public static IReadOnlyList<string> Extensions => ImageFolder.Extensions;
 
     /// <summary>The image files <paramref name="input"/> names, sorted; an empty match is a one-line error.</summary>
     public static IReadOnlyList<string> Resolve(string input)
@@ -14,7 +16,7 @@ public static class ImageInputs
         if (File.Exists(input)) return new[] { Path.GetFullPath(input) };
         if (Directory.Exists(input))
         {
-            var files = Directory.EnumerateFiles(input).Where(IsImage).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            var files = ImageFolder.List(input);
             if (files.Count == 0) throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", Extensions)}).");
             return files;
         }
@@ -30,6 +32,4 @@ public static class ImageInputs
         }
         throw new SharpSegException($"{input}: no such file or folder.");
     }
-
-    static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 }

@@ -1,10 +1,12 @@
+using SharpSeg.Imaging;
+
 namespace SharpSeg.SelfSupervised;
 
 /// <summary>Finds the images a pretraining run learns from: folders, single files and list files, labels never needed.</summary>
 public static class UnlabelledImages
 {
     /// <summary>File extensions read as images (case-insensitive): the dataset layer's.</summary>
-    public static IReadOnlyList<string> Extensions => Data.DatasetSpec.ImageExtensions;
+    public static IReadOnlyList<string> Extensions => ImageFolder.Extensions;
 
     /// <summary>
     /// The image files named by <paramref name="inputs"/>, as absolute paths, in order, without duplicates: a folder gives
@@ -25,7 +27,7 @@ public static class UnlabelledImages
             IEnumerable<string> files;
             if (Directory.Exists(full))
             {
-                files = Directory.EnumerateFiles(full).Where(IsImage).Order(StringComparer.Ordinal).ToList();
+                files = ImageFolder.List(full);
                 if (!files.Any()) throw new SharpSegException($"{input}: folder has no images ({string.Join(", ", Extensions)}); give the folder that holds them (sub-folders are not searched).");
             }
             else if (File.Exists(full) && Path.GetExtension(full).Equals(".txt", StringComparison.OrdinalIgnoreCase))
@@ -34,7 +36,7 @@ public static class UnlabelledImages
             }
             else if (File.Exists(full))
             {
-                if (!IsImage(full)) throw new SharpSegException($"{input}: not an image file ({string.Join(", ", Extensions)}) or a .txt list of images.");
+                if (!ImageFolder.IsImage(full)) throw new SharpSegException($"{input}: not an image file ({string.Join(", ", Extensions)}) or a .txt list of images.");
                 files = [full];
             }
             else throw new SharpSegException($"{input}: no such folder or file; give a folder of images, an image, or a .txt list of images.");
@@ -43,8 +45,6 @@ public static class UnlabelledImages
         if (given == 0) throw new SharpSegException("no images given: pass --images DIR (repeatable).");
         return found;
     }
-
-    static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     static List<string> ReadList(string listPath, string shown)
     {

@@ -90,15 +90,15 @@ public sealed class LossRecipeTests
     {
         // β = 0.5: n = 1 → (1 − β)/(1 − β) = 1; n = 2 → 0.5 / 0.75 = 2/3; an absent class gets 0.
         // Mean over present classes 5/6 → weights 1.2 and 0.8.
-        var w = EffectiveNumberWeights.Compute([1, 2, 0], 0.5);
+        var w = ClassWeights.EffectiveNumber([1, 2, 0], 0.5);
         Assert.Equal(1.2, w[0], 12);
         Assert.Equal(0.8, w[1], 12);
         Assert.Equal(0.0, w[2]);
         // β = 0: every present class weighs 1. β → 1: inverse frequency (n = 10, 1000 → 1/10 : 1/1000 → 1.98, 0.0198).
-        Assert.Equal(new[] { 1.0, 1.0 }, EffectiveNumberWeights.Compute([10, 1000], 0));
-        var nearInverse = EffectiveNumberWeights.Compute([10, 1000], 1 - 1e-9);
+        Assert.Equal(new[] { 1.0, 1.0 }, ClassWeights.EffectiveNumber([10, 1000], 0));
+        var nearInverse = ClassWeights.EffectiveNumber([10, 1000], 1 - 1e-9);
         Assert.Equal(100, nearInverse[0] / nearInverse[1], 3);
-        Assert.Throws<SharpSegException>(() => EffectiveNumberWeights.Compute([1], 1.0));
+        Assert.Throws<SharpSegException>(() => ClassWeights.EffectiveNumber([1], 1.0));
     }
 
     [Fact]

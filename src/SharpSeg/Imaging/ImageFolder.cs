@@ -1,0 +1,21 @@
+namespace SharpSeg.Imaging;
+
+/// <summary>Which files count as images, and the images in a folder: the one place every reader that walks folders
+/// (dataset splits, <c>data init</c>, <c>predict</c>/<c>embed</c>/<c>score</c> inputs, pretraining images) asks.</summary>
+public static class ImageFolder
+{
+    /// <summary>File extensions read as images (lower case, with the dot); what <see cref="ImageFile"/> decodes.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"];
+
+    /// <summary>The extension list for messages: ".png, .jpg, …".</summary>
+    public static string ExtensionList => string.Join(", ", Extensions);
+
+    /// <summary>Whether <paramref name="path"/>'s extension is an image extension (any case).</summary>
+    public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
+
+    /// <summary>The image files in <paramref name="folder"/> (and its subfolders when <paramref name="recursive"/>), full
+    /// paths as enumerated, sorted ordinally so every platform lists them in the same order. Empty when there are none.</summary>
+    public static IReadOnlyList<string> List(string folder, bool recursive = false) =>
+        Directory.EnumerateFiles(folder, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
+            .Where(IsImage).Order(StringComparer.Ordinal).ToList();
+}
