@@ -1,5 +1,6 @@
 using SharpSeg.Data;
 using Spectre.Console;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Cli;
 

@@ -1,10 +1,13 @@
 using System.ComponentModel;
 using System.Globalization;
-using SharpSeg.Curation;
 using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
+using SharpSeg.Curation.Simulation;
 
 namespace SharpSeg.Cli.Commands;
 

@@ -1,8 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
-using SharpSeg.Curation;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Curation.Selection;
+using SharpSeg.Curation.Simulation;
 
 namespace SharpSeg.Cli.Commands;
 

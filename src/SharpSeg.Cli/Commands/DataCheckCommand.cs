@@ -1,6 +1,8 @@
 using System.ComponentModel;
 using SharpSeg.Data;
 using Spectre.Console.Cli;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Cli.Commands;
 

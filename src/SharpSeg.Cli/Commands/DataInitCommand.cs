@@ -3,6 +3,7 @@ using System.Globalization;
 using SharpSeg.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Cli.Commands;
 

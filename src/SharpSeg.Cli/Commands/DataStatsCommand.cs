@@ -3,6 +3,9 @@ using System.Globalization;
 using SharpSeg.Data;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Cli.Commands;
 

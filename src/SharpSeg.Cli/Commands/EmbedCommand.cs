@@ -1,9 +1,9 @@
 using System.ComponentModel;
 using System.Globalization;
-using SharpSeg.Curation;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Embedding;
 
 namespace SharpSeg.Cli.Commands;
 

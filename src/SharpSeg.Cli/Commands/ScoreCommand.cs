@@ -1,9 +1,10 @@
 using System.ComponentModel;
-using SharpSeg.Curation;
 using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
 
 namespace SharpSeg.Cli.Commands;
 

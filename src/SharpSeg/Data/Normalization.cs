@@ -1,4 +1,6 @@
 using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Data;
 

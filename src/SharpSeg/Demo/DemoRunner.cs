@@ -4,6 +4,7 @@ using SharpSeg.Evaluation;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Training;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Demo;
 

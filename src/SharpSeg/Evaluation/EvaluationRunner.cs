@@ -3,6 +3,8 @@ using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Reports;
 using SharpSeg.Checkpoints;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
 
 namespace SharpSeg.Evaluation;
 

@@ -5,6 +5,8 @@ using SharpSeg.Metrics;
 using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Evaluation;
 

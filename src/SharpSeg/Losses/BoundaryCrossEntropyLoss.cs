@@ -1,6 +1,7 @@
 using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

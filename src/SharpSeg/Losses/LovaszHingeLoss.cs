@@ -1,5 +1,6 @@
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

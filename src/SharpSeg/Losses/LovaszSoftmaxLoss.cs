@@ -1,6 +1,7 @@
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

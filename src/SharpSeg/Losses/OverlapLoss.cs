@@ -1,4 +1,5 @@
 using static TorchSharp.torch;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

@@ -11,6 +11,10 @@ using SharpSeg.Models.Decoders.UPerNet;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders.ResNet;
+using SharpSeg.Models.Encoders.MobileNet;
+using SharpSeg.Models.Encoders.MixTransformer;
+using SharpSeg.Models.Encoders.HRNet;
 
 namespace SharpSeg.Models;
 

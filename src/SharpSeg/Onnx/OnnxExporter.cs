@@ -13,6 +13,7 @@ using static TorchSharp.torch;
 using Proto = global::Onnx;
 using SharpSeg.Checkpoints;
 using SharpSeg.Models.Onnx;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Onnx;
 

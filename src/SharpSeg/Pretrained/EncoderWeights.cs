@@ -6,6 +6,7 @@ using SharpSeg.Training;
 using SharpSeg.Checkpoints;
 
 using SharpSeg.Models;
+using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Pretrained;
 

@@ -8,6 +8,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 
 using SharpSeg.Models;
+using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Pretrained;
 

@@ -3,6 +3,9 @@ using System.Text;
 using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Inference;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Reports;
 

@@ -4,6 +4,8 @@ using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
 using SharpSeg.Checkpoints;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Reports;
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using SharpSeg.Data;
 using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Reports;
 

@@ -8,6 +8,9 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.SelfSupervised;
 

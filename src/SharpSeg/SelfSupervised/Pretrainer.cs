@@ -10,6 +10,7 @@ using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.SelfSupervised;
 

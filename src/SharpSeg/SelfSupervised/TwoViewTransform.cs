@@ -1,5 +1,6 @@
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -1,5 +1,6 @@
 using SharpSeg.Data;
 using static TorchSharp.torch;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.SelfSupervised;
 

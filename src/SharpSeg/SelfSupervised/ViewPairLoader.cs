@@ -3,6 +3,7 @@ using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -5,6 +5,9 @@ using SharpSeg.Losses;
 using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Training;
 
@@ -143,15 +146,15 @@ public static class RecipeBinding
         }
         string kind = ((string)raw).ToLowerInvariant();
         if (kind == "none") return null;
-        if (!Data.ClassWeights.Kinds.Contains(kind))
-            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median, effective or a list of {classes} numbers, got '{kind}'{Configuration.NearestName.Hint(kind, Data.ClassWeights.Kinds)}.");
+        if (!Data.Checks.ClassWeights.Kinds.Contains(kind))
+            throw new SharpSegException($"{r.Tree.Source}: loss.class_weights must be none, inverse, median, effective or a list of {classes} numbers, got '{kind}'{Configuration.NearestName.Hint(kind, Data.Checks.ClassWeights.Kinds)}.");
         double beta = r.Tree.GetDouble("loss.effective_beta");
         if (kind == "effective" && !(beta >= 0 && beta < 1))
             throw new SharpSegException($"{r.Tree.Source}: loss.effective_beta must be in [0, 1), e.g. 0.9999, got {beta}.");
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
         var stats = DataStats.Compute(spec, split).Splits[0];
-        var weights = Data.ClassWeights.For(kind, stats, beta);
+        var weights = Data.Checks.ClassWeights.For(kind, stats, beta);
         IO.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(weights));
         return weights;
     }

@@ -11,6 +11,9 @@ using SharpSeg.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Training;
 

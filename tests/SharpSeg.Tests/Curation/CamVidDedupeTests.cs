@@ -1,6 +1,7 @@
-using SharpSeg.Curation;
 using Xunit;
 using Xunit.Abstractions;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

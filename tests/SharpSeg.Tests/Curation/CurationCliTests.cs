@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
-using SharpSeg.Curation;
 using SharpSeg.Imaging;
 using SharpSeg.Tests.Training;
 using SharpSeg.Training;
 using Xunit;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,5 +1,7 @@
-using SharpSeg.Curation;
 using Xunit;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,6 +1,6 @@
-using SharpSeg.Curation;
 using SharpSeg.Data.Synthetic;
 using SharpSeg.Imaging;
+using SharpSeg.Curation.Embedding;
 
 namespace SharpSeg.Tests.Curation;
 

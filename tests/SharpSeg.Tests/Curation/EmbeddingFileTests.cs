@@ -1,10 +1,10 @@
 using System.Text;
-using SharpSeg.Curation;
 using SharpSeg.Imaging;
 using SharpSeg.Models.Encoders;
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using Xunit;
+using SharpSeg.Curation.Embedding;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,5 +1,5 @@
-using SharpSeg.Curation;
 using Xunit;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,7 +1,8 @@
-using SharpSeg.Curation;
 using SharpSeg.Imaging;
 using SkiaSharp;
 using Xunit;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,8 +1,10 @@
 using System.Text.Json;
-using SharpSeg.Curation;
 using SharpSeg.Data;
 using SharpSeg.Tests.Training;
 using Xunit;
+using SharpSeg.Curation.Selection;
+using SharpSeg.Curation.Simulation;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Tests.Curation;
 

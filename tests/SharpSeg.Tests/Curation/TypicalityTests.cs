@@ -1,6 +1,7 @@
-using SharpSeg.Curation;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
 
 namespace SharpSeg.Tests.Curation;
 

@@ -1,6 +1,6 @@
-using SharpSeg.Curation;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Curation.Scoring;
 
 namespace SharpSeg.Tests.Curation;
 

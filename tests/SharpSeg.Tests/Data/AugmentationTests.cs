@@ -2,6 +2,8 @@ using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Data;
 

@@ -1,5 +1,7 @@
 using SharpSeg.Data;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Data;
 

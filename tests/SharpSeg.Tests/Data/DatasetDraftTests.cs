@@ -1,6 +1,9 @@
 using SharpSeg.Data;
 using SharpSeg.Imaging;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Data;
 

@@ -1,6 +1,8 @@
 using SharpSeg.Data;
 using SharpSeg.Imaging;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
 
 namespace SharpSeg.Tests.Data;
 

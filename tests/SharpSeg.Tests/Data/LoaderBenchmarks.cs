@@ -5,6 +5,8 @@ using SharpSeg.Imaging;
 using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Data;
 

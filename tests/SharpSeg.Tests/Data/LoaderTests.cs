@@ -4,6 +4,8 @@ using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Data;
 

@@ -2,6 +2,9 @@ using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Tests.Fuzz;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Data;
 

@@ -3,6 +3,7 @@ using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using SharpSeg.Training;
 using Xunit;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Data;
 

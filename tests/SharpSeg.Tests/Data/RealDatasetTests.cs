@@ -1,6 +1,8 @@
 using SharpSeg.Data;
 using Xunit;
 using Xunit.Abstractions;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Data;
 

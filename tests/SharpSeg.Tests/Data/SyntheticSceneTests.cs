@@ -2,6 +2,7 @@ using SharpSeg.Data;
 using SharpSeg.Data.Synthetic;
 using SharpSeg.Imaging;
 using Xunit;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Data;
 

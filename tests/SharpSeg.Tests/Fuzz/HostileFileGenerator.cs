@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json.Nodes;
 using Google.Protobuf;
-using SharpSeg.Curation;
 using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.Onnx;
@@ -11,6 +10,7 @@ using SharpSeg.Tests.Onnx;
 using SharpSeg.Training;
 using SkiaSharp;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Embedding;
 
 namespace SharpSeg.Tests.Fuzz;
 

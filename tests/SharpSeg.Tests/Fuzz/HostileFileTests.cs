@@ -1,8 +1,8 @@
-using SharpSeg.Curation;
 using SharpSeg.Tests.Data;
 using Xunit;
 using Xunit.Abstractions;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Embedding;
 
 namespace SharpSeg.Tests.Fuzz;
 

@@ -3,7 +3,6 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using SharpSeg.Configuration;
-using SharpSeg.Curation;
 using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.IO;
@@ -17,6 +16,8 @@ using TorchSharp;
 using Xunit;
 using SharpSeg.Checkpoints;
 using SharpSeg.Inference;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Tests.IO;
 

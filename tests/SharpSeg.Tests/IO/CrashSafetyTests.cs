@@ -1,12 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SharpSeg.Curation;
 using SharpSeg.IO;
 using SharpSeg.Tests.Training;
 using SharpSeg.Training;
 using Xunit;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
+using SharpSeg.Curation.Simulation;
 
 namespace SharpSeg.Tests.IO;
 

@@ -1,4 +1,3 @@
-using SharpSeg.Curation;
 using SharpSeg.Data;
 using SharpSeg.Evaluation;
 using SharpSeg.Imaging;
@@ -8,6 +7,9 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Inference;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SharpSeg.Losses;
 using static TorchSharp.torch;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Losses;
 

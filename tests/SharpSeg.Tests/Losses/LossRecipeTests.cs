@@ -4,6 +4,8 @@ using SharpSeg.Losses;
 using SharpSeg.Tests.Data;
 using SharpSeg.Training;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Losses;
 

@@ -3,6 +3,7 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders.MobileNet;
 
 namespace SharpSeg.Tests.Models;
 

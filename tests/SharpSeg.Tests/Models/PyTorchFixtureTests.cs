@@ -7,6 +7,7 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Tests.Models;
 

@@ -8,6 +8,7 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
+using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Tests.Models;
 

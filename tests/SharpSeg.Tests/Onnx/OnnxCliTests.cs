@@ -14,6 +14,7 @@ using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;
+using SharpSeg.Data.Dataset;
 
 namespace SharpSeg.Tests.Onnx;
 

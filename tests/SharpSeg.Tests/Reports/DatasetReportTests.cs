@@ -3,6 +3,8 @@ using SharpSeg.Data;
 using SharpSeg.Reports;
 using SharpSeg.Tests.Training;
 using Xunit;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Tests.Reports;
 

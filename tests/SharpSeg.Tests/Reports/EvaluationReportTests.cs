@@ -70,7 +70,7 @@ public sealed class EvaluationReportTests
         var mask = new SharpSeg.Imaging.LabelMask(1000, 500);
         var m = new ConfusionMatrix(3);
         m.Update(mask.Labels, mask.Labels);
-        report.Add(new SharpSeg.Data.SegmentationSample("big", image, mask), mask, m);
+        report.Add(new SharpSeg.Data.Loading.SegmentationSample("big", image, mask), mask, m);
         string html = File.ReadAllText(report.Write(TestPaths.NewTempDir("eval-report-big"), new EvaluationReportInfo("c", "d", "n", "val")));
         Assert.Equal(4, Regex.Matches(html, $"width=\"{EvaluationReport.PanelWidth}\" height=\"200\"").Count);
     }

@@ -2,6 +2,8 @@ using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
 using SharpSeg.Reports;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.Reports;
 

@@ -11,11 +11,11 @@ public static class PretrainFixture
     /// <summary>64 train and 48 val scenes of 64×64 (6 classes).</summary>
     public static SyntheticSceneOptions Scenes { get; } = new() { Train = 64, Val = 48, Width = 64, Height = 64, Seed = 11 };
 
-    static readonly Lazy<List<SharpSeg.Data.SegmentationSample>> train = new(() => SyntheticSceneGenerator.Generate(Scenes, "train").ToList());
-    static readonly Lazy<List<SharpSeg.Data.SegmentationSample>> val = new(() => SyntheticSceneGenerator.Generate(Scenes, "val").ToList());
+    static readonly Lazy<List<SharpSeg.Data.Loading.SegmentationSample>> train = new(() => SyntheticSceneGenerator.Generate(Scenes, "train").ToList());
+    static readonly Lazy<List<SharpSeg.Data.Loading.SegmentationSample>> val = new(() => SyntheticSceneGenerator.Generate(Scenes, "val").ToList());
 
-    public static IReadOnlyList<SharpSeg.Data.SegmentationSample> Train => train.Value;
-    public static IReadOnlyList<SharpSeg.Data.SegmentationSample> Val => val.Value;
+    public static IReadOnlyList<SharpSeg.Data.Loading.SegmentationSample> Train => train.Value;
+    public static IReadOnlyList<SharpSeg.Data.Loading.SegmentationSample> Val => val.Value;
 
     static readonly Lazy<string> folder = new(() =>
     {

@@ -4,6 +4,7 @@ using SharpSeg.Imaging;
 using SharpSeg.SelfSupervised;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -5,6 +5,7 @@ using SharpSeg.SelfSupervised;
 using SharpSeg.Tests.Data;
 using TorchSharp;
 using Xunit;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -6,6 +6,7 @@ using TorchSharp;
 using Xunit;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
+using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Tests.Training;
 

@@ -1,3 +1,4 @@
+using SharpSeg.Data.Loading;
 namespace SharpSeg.Data.Augmentation;
 
 /// <summary>An ordered list of augmentations applied one after the other; itself an <see cref="IAugmentation"/>.</summary>

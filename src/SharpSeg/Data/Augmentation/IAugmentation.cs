@@ -1,3 +1,4 @@
+using SharpSeg.Data.Loading;
 namespace SharpSeg.Data.Augmentation;
 
 /// <summary>

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using SharpSeg.Imaging;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Data.Augmentation;
 

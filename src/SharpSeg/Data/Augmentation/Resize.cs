@@ -1,3 +1,4 @@
+using SharpSeg.Data.Loading;
 namespace SharpSeg.Data.Augmentation;
 
 /// <summary>Deterministic resize to a fixed size (image bilinear, mask nearest); for evaluation pipelines.</summary>

@@ -1,4 +1,5 @@
 using SharpSeg.Imaging;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Data.Augmentation;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using SharpSeg.Imaging;
+using SharpSeg.Data.Loading;
 
 namespace SharpSeg.Data.Synthetic;
 

@@ -1,0 +1,9 @@
+namespace SharpSeg.Curation.Embedding;
+
+/// <summary>What <see cref="EmbeddingRunner.Run"/> embeds and where it writes.</summary>
+/// <param name="Images">The images (see <see cref="ImageCollection.Find"/>).</param>
+/// <param name="Out">The .npy file to write (its .paths.txt and .json beside it).</param>
+/// <param name="BatchSize">Images per forward pass; memory holds about two batches of decoded images.</param>
+/// <param name="Overwrite">Replace an existing set instead of resuming it.</param>
+/// <param name="DecodeThreads">Threads decoding images (0: the processor count).</param>
+public sealed record EmbedOptions(ImageCollection Images, string Out, int BatchSize = 16, bool Overwrite = false, int DecodeThreads = 0);

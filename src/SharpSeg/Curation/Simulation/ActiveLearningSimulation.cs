@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using SharpSeg.Data;
+using SharpSeg.Inference;
+using SharpSeg.Training;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
+using SharpSeg.Data.Dataset;
+
+namespace SharpSeg.Curation.Simulation;
+
+/// <summary>
+/// Simulates the labelling loop on a labelled dataset with its labels hidden, to measure whether a selection strategy
+/// beats random. Per seed: label a random <see cref="SimulationOptions.InitialFraction"/> of the training split and train
+/// on it (the initial model); embed and score the rest with that model; let each strategy add
+/// <see cref="SimulationOptions.StepFraction"/> more; train from scratch on each enlarged set with the same recipe and
+/// seed; record val mIoU. Every training set is a list-file split (<see cref="ListFileDataset"/>). Results are appended to
+/// <c>results.jsonl</c> run by run, and finished runs are skipped when the simulation is started again.
+/// </summary>
+public static class ActiveLearningSimulation
+{
+    static readonly JsonSerializerOptions Json = new();
+
+    /// <summary>Runs the simulation; <paramref name="log"/> receives one line per step.</summary>
+    public static IReadOnlyList<SimulationRunResult> Run(SimulationOptions o, Action<string>? log = null, IProgress<TrainingProgress>? training = null,
+        CancellationToken cancellationToken = default)
+    {
+        log ??= _ => { };
+        if (o.Strategies.Count == 0) throw new SharpSegException("give at least one --strategy to compare with random.");
+        if (!(o.InitialFraction > 0 && o.StepFraction > 0 && o.InitialFraction + o.StepFraction <= 1))
+            throw new SharpSegException($"--initial {o.InitialFraction} and --step {o.StepFraction} must be positive and add up to at most 1.");
+        string outDir = Path.GetFullPath(o.Out);
+        Directory.CreateDirectory(outDir);
+        var recipe = TrainingRecipe.Load(o.Recipe, o.Overrides);
+        var spec = DatasetSpec.Load(recipe.DatasetPath, recipe.DataRoot);
+        var pool = spec.ResolvePairs(recipe.TrainSplit).OrderBy(p => p.ImagePath, StringComparer.Ordinal).ToList();
+        int initial = Math.Max(1, (int)Math.Round(pool.Count * o.InitialFraction)), step = Math.Max(1, (int)Math.Round(pool.Count * o.StepFraction));
+        log($"pool: {pool.Count} images of split '{recipe.TrainSplit}' ({spec.SourcePath}); initial {initial} at random, each strategy adds {step}; seeds {string.Join(", ", o.Seeds)}");
+
+        string resultsPath = Path.Combine(outDir, "results.jsonl");
+        // A run killed while appending leaves a torn last line: skipped, so that run is trained again.
+        var results = IO.JsonLines.Read<SimulationRunResult>(resultsPath, Json);
+        SimulationRunResult? Done(int seed, string strategy) => results.FirstOrDefault(r => r.Seed == seed && r.Strategy == strategy);
+
+        // Thumbnails of the pool, for dedupe (shared by all seeds).
+        string root = CommonFolder(pool.Select(p => Path.GetFullPath(p.ImagePath)));
+        var images = new ImageCollection(root, pool.Select(p => Path.GetRelativePath(root, Path.GetFullPath(p.ImagePath)).Replace('\\', '/')).ToList());
+        string thumbs = Path.Combine(outDir, "thumbnails.npy");
+        using (var t = new ThumbnailEmbedder()) EmbeddingRunner.Run(t, new EmbedOptions(images, thumbs), cancellationToken: cancellationToken);
+        var thumbnails = EmbeddingSet.Read(thumbs);
+
+        foreach (int seed in o.Seeds)
+        {
+            string seedDir = Path.Combine(outDir, $"seed{seed}");
+            var order = Enumerable.Range(0, pool.Count).ToArray();
+            new Random(seed).Shuffle(order);
+            var start = order.Take(initial).OrderBy(i => i).ToList();
+            var initialRun = Done(seed, "initial") ?? Train(seed, "initial", start, null);
+            string initialCkpt = Path.Combine(initialRun.Run, Trainer.BestCheckpointName);
+
+            // The initial model's view of the pool: embeddings (for diversity/typicality) and scores (uncertainty, classes).
+            EmbeddingSet embeddings = thumbnails;
+            if (o.Embedder.Equals("checkpoint", StringComparison.OrdinalIgnoreCase))
+            {
+                string npy = Path.Combine(seedDir, "embeddings.npy");
+                using var e = EmbeddingEncoders.FromCheckpoint(initialCkpt, o.EmbedSize, o.EmbedSize);
+                EmbeddingRunner.Run(e, new EmbedOptions(images, npy), cancellationToken: cancellationToken);
+                embeddings = EmbeddingSet.Read(npy);
+            }
+            else if (!o.Embedder.Equals("thumbnail", StringComparison.OrdinalIgnoreCase))
+                throw new SharpSegException($"--embedder '{o.Embedder}': use checkpoint or thumbnail.");
+            ImageScoreFile? scores = null;
+            if (o.Strategies.Any(s => s.NeedsScores))
+            {
+                string csv = Path.Combine(seedDir, "scores.csv");
+                using var predictor = Predictor.FromCheckpoint(initialCkpt);
+                ImageScorer.Run(predictor, images, csv, cancellationToken: cancellationToken);
+                scores = ImageScoreFile.Read(csv);
+            }
+            var labelledRows = start.Select(i => embeddings.IndexOf(pool[i].ImagePath)).ToList();
+            foreach (var mix in o.Strategies)
+            {
+                if (Done(seed, mix.Text) != null) { log($"seed {seed}, {mix.Text}: done earlier"); continue; }
+                bool plainRandom = mix.Weights.Count == 1 && mix.Weight(SelectionStrategy.Random) > 0;
+                var selection = CurationSelector.Select(embeddings, new CurationOptions
+                {
+                    Budget = step, Strategy = mix, Seed = seed, Labelled = labelledRows, Scores = scores,
+                    DedupeThreshold = plainRandom ? null : o.DedupeThreshold, DedupeWith = thumbnails,
+                }, cancellationToken);
+                string name = Safe(mix.Text);
+                SelectionCsv.Write(Path.Combine(seedDir, name, "selection.csv"), selection);
+                var added = selection.Selected.Select(s => pool.FindIndex(p => Path.GetFullPath(p.ImagePath) == s.Path)).ToList();
+                Train(seed, mix.Text, start.Concat(added).ToList(), name);
+            }
+        }
+        File.WriteAllText(Path.Combine(outDir, "results.md"), Table(results));
+        return results;
+
+        SimulationRunResult Train(int seed, string strategy, List<int> rows, string? folder)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            string dir = Path.Combine(outDir, $"seed{seed}", folder ?? "initial");
+            string yaml = ListFileDataset.Write(spec, recipe.TrainSplit, rows.Select(i => pool[i]), dir);
+            var overrides = o.Overrides.Concat([$"data.dataset={yaml}", "data.data_root=null", $"train.seed={seed}"]).ToList();
+            string run = Path.Combine(dir, "run");
+            if (Directory.Exists(run)) Directory.Delete(run, recursive: true); // an interrupted run: start it again
+            log($"seed {seed}, {strategy}: training on {rows.Count} images → {run}");
+            var result = Trainer.Create(TrainingRecipe.Load(o.Recipe, overrides), run).Run(training, cancellationToken);
+            var v = result.LastValidation;
+            var r = new SimulationRunResult
+            {
+                Seed = seed, Strategy = strategy, Labelled = rows.Count, ValMIoU = v?.MeanIoU, ValPixelAccuracy = v?.PixelAccuracy,
+                PerClassIoU = v?.PerClass.Select(c => c.IoU).ToArray() ?? [], ClassNames = v?.PerClass.Select(c => c.Name ?? "").ToArray() ?? [],
+                TrainSeconds = result.Elapsed.TotalSeconds, Run = run, List = Path.Combine(dir, "list.txt"),
+            };
+            IO.JsonLines.Append(resultsPath, JsonSerializer.Serialize(r, Json));
+            results.Add(r);
+            log($"seed {seed}, {strategy}: val mIoU {(r.ValMIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a")} % ({r.TrainSeconds:F0} s)");
+            return r;
+        }
+    }
+
+    /// <summary>The deepest folder that holds all <paramref name="paths"/>.</summary>
+    static string CommonFolder(IEnumerable<string> paths)
+    {
+        string? common = null;
+        foreach (var p in paths)
+        {
+            string dir = Path.GetDirectoryName(p)!;
+            if (common == null) { common = dir; continue; }
+            while (!(dir + Path.DirectorySeparatorChar).StartsWith(common.TrimEnd(Path.DirectorySeparatorChar) + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                common = Path.GetDirectoryName(common) ?? Path.GetPathRoot(dir)!;
+        }
+        return common ?? Directory.GetCurrentDirectory();
+    }
+
+    static string Safe(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '_').ToArray());
+
+    /// <summary>Markdown table: per strategy the val mIoU mean ± sample standard deviation over seeds, min–max, and the
+    /// mean paired difference to random (same seed, same initial set).</summary>
+    public static string Table(IReadOnlyList<SimulationRunResult> results)
+    {
+        var sb = new StringBuilder("| strategy | labelled | seeds | val mIoU mean ± sd (%) | min–max (%) | vs random, paired (pp) |\n| --- | --- | --- | --- | --- | --- |\n");
+        var random = results.Where(r => r.Strategy == "random").ToDictionary(r => r.Seed, r => r.ValMIoU);
+        foreach (var g in results.GroupBy(r => r.Strategy).OrderBy(g => g.Key == "initial" ? 0 : g.Key == "random" ? 1 : 2).ThenBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var v = g.Where(r => r.ValMIoU != null).Select(r => 100 * r.ValMIoU!.Value).ToList();
+            if (v.Count == 0) continue;
+            double mean = v.Average(), sd = v.Count > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1)) : 0;
+            var diffs = g.Where(r => r.ValMIoU != null && random.TryGetValue(r.Seed, out var b) && b != null).Select(r => 100 * (r.ValMIoU!.Value - random[r.Seed]!.Value)).ToList();
+            string vs = g.Key is "random" or "initial" || diffs.Count == 0 ? "" : $"{diffs.Average():+0.00;-0.00} ({string.Join(", ", diffs.Select(d => d.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))})";
+            sb.Append(CultureInfo.InvariantCulture, $"| {g.Key} | {string.Join("/", g.Select(r => r.Labelled).Distinct())} | {v.Count} | {mean:F2} ± {sd:F2} | {v.Min():F2}–{v.Max():F2} | {vs} |\n");
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,37 @@
+using SharpSeg.Curation.Selection;
+namespace SharpSeg.Curation.Simulation;
+
+/// <summary>An active-learning simulation (<see cref="ActiveLearningSimulation"/>): which recipe, strategies and seeds.</summary>
+public sealed record SimulationOptions
+{
+    /// <summary>The training recipe (its dataset, train and val splits); every run trains from scratch with it.</summary>
+    public required string Recipe { get; init; }
+
+    /// <summary>Recipe overrides (<c>key=value</c>) applied to every training run.</summary>
+    public IReadOnlyList<string> Overrides { get; init; } = [];
+
+    /// <summary>Output folder: one subfolder per seed, results.jsonl and results.md.</summary>
+    public required string Out { get; init; }
+
+    /// <summary>Strategies compared (each also a mix like <c>uncertainty:0.5,diversity:0.5</c>). <c>random</c> is plain
+    /// random sampling (no dedupe): the baseline.</summary>
+    public IReadOnlyList<StrategyMix> Strategies { get; init; } = [];
+
+    /// <summary>Seeds; each draws its own random initial set and trains every run with that seed.</summary>
+    public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
+
+    /// <summary>Share of the training split labelled at random at the start.</summary>
+    public double InitialFraction { get; init; } = 0.05;
+
+    /// <summary>Share of the training split each strategy adds.</summary>
+    public double StepFraction { get; init; } = 0.05;
+
+    /// <summary>Embeddings for diversity and typicality: <c>checkpoint</c> (the initial model's encoder) or <c>thumbnail</c>.</summary>
+    public string Embedder { get; init; } = "checkpoint";
+
+    /// <summary>Near-duplicate threshold on thumbnail embeddings for the non-random strategies; null: no dedupe.</summary>
+    public double? DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+
+    /// <summary>Input size of the encoder embedding.</summary>
+    public int EmbedSize { get; init; } = 224;
+}

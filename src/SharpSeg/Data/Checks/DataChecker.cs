@@ -1,0 +1,110 @@
+using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+
+namespace SharpSeg.Data.Checks;
+
+/// <summary>
+/// Validates a dataset's files: pairing (image without mask, mask without image), that every image and mask decodes
+/// (truncated or corrupt files), that masks match their images' sizes, and that every mask value/colour is in the
+/// class table. Streams pairs (one decoded pair per worker in memory) and reports all problems instead of stopping
+/// at the first.
+/// </summary>
+public sealed class DataChecker
+{
+    readonly DatasetSpec _spec;
+    readonly MaskDecoder _masks;
+    readonly int _parallelism;
+
+    /// <param name="spec">The dataset.</param>
+    /// <param name="maxParallelism">Pairs decoded at once (threads).</param>
+    public DataChecker(DatasetSpec spec, int maxParallelism = 2)
+    {
+        _spec = spec;
+        _masks = new MaskDecoder(spec);
+        _parallelism = Math.Max(1, maxParallelism);
+    }
+
+    /// <summary>Checks one split, or every split when <paramref name="split"/> is null. An unknown split name throws.</summary>
+    public DataCheckReport Check(string? split = null, IProgress<DataProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var splits = split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name];
+        var problems = new List<DataProblem>();
+        int pairsChecked = 0, unlabelled = 0, withAlpha = 0;
+        foreach (var s in splits)
+        {
+            SplitListing listing;
+            try { listing = _spec.ListSplit(s); }
+            catch (SharpSegException e)
+            {
+                problems.Add(new DataProblem(DataProblemKind.SplitUnreadable, s, _spec.SourcePath, e.Message));
+                continue;
+            }
+            foreach (var p in listing.Problems)
+                problems.Add(new DataProblem(p.Kind switch
+                {
+                    PairingProblemKind.MissingMask => DataProblemKind.MissingMask,
+                    PairingProblemKind.MissingImage => DataProblemKind.MissingImage,
+                    _ => DataProblemKind.AmbiguousPairing,
+                }, s, p.File, p.Message));
+
+            var pairs = listing.Pairs;
+            var found = new List<DataProblem>?[pairs.Count];
+            var alpha = new bool[pairs.Count];
+            int done = 0;
+            progress?.Report(new DataProgress(s, 0, pairs.Count));
+            try
+            {
+                Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
+                {
+                    found[i] = CheckPair(s, pairs[i], out alpha[i]);
+                    int n = Interlocked.Increment(ref done);
+                    progress?.Report(new DataProgress(s, n, pairs.Count));
+                });
+            }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
+            }
+            foreach (var f in found) if (f != null) problems.AddRange(f);
+            foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
+            withAlpha += alpha.Count(a => a);
+        }
+        return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha);
+    }
+
+    List<DataProblem>? CheckPair(string split, SamplePair pair, out bool hasAlpha)
+    {
+        List<DataProblem>? problems = null;
+        void Add(DataProblemKind kind, string file, string message) => (problems ??= []).Add(new DataProblem(kind, split, file, message));
+
+        hasAlpha = false;
+        MaskReading? mask = null;
+        if (pair.MaskPath != null)
+        {
+            try
+            {
+                mask = _masks.Read(pair.MaskPath);
+                if (!mask.IsClean) Add(DataProblemKind.UndefinedLabel, pair.MaskPath, _masks.DescribeUndefined(pair.MaskPath, mask.Undefined));
+            }
+            catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
+            {
+                Add(DataProblemKind.UnreadableMask, pair.MaskPath, e is SharpSegException ? e.Message : $"{pair.MaskPath}: cannot read the file ({e.Message}).");
+            }
+        }
+        RgbImage? image = null;
+        try
+        {
+            // ImageFile checks a PNG's chunks (CRCs, IEND) before SkiaSharp decodes it: a cut copy is still a bad copy.
+            image = ImageFile.Load(pair.ImagePath, _spec.ImageChannels);
+            if (PngCodec.ReadHeader(pair.ImagePath) is { } header) hasAlpha = header.HasAlpha;
+        }
+        catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
+        {
+            Add(DataProblemKind.UnreadableImage, pair.ImagePath, e is SharpSegException ? e.Message : $"{pair.ImagePath}: cannot read the file ({e.Message}).");
+        }
+        if (image != null && mask != null && (image.Width != mask.Mask.Width || image.Height != mask.Mask.Height))
+            Add(DataProblemKind.SizeMismatch, pair.MaskPath!, SampleDecoder.SizeMismatchMessage(pair, mask.Mask.Width, mask.Mask.Height, image.Width, image.Height));
+        return problems;
+    }
+}

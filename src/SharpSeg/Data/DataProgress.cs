@@ -1,4 +1,0 @@
-namespace SharpSeg.Data;
-
-/// <summary>Progress of a pass over a dataset split: <paramref name="Done"/> of <paramref name="Total"/> pairs finished.</summary>
-public sealed record DataProgress(string Split, int Done, int Total);

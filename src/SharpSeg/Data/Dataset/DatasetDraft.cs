@@ -1,0 +1,447 @@
+using System.Globalization;
+using System.Text;
+using SharpSeg.Imaging;
+using SharpSeg.Data.Masks;
+
+namespace SharpSeg.Data.Dataset;
+
+/// <summary>
+/// A first dataset.yaml for a folder of images and a folder of masks (<c>sharpseg data init</c>): pairs files by stem
+/// (detecting a mask prefix/suffix such as <c>_L</c>), detects the mask encoding (palette PNG, grayscale index, or
+/// colour masks; RGB with R = G = B everywhere counts as index), and lists the values or colours present with their
+/// pixel share. Class names are placeholders for the user to edit.
+/// </summary>
+public sealed class DatasetDraft
+{
+    /// <summary>Masks inspected by default (evenly spaced over the pairs) before the draft is written.</summary>
+    public const int DefaultMaxMasks = 200;
+
+    /// <summary>At most this many values/colours are drafted as classes.</summary>
+    const int MaxListedLabels = LabelMask.MaxClasses;
+
+    /// <summary>Colour masks with more distinct colours than this are treated as noisy (lossy compression).</summary>
+    const int NoisyColorCount = 64;
+
+    /// <summary>In noisy colour masks, a colour must cover this fraction of inspected pixels to be drafted as a class.</summary>
+    const double MinClassColorShare = 0.002;
+
+    /// <summary>Gray masks with at least this many distinct values may be soft-edged binary masks (see <see cref="DraftMaskKind.GrayThreshold"/>).</summary>
+    const int SoftBinaryMinValues = 8;
+
+    /// <summary>In soft-edged binary masks, the two peaks (±2 values) hold at least this share of the pixels.</summary>
+    const double SoftBinaryPeakShare = 0.9;
+
+    DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
+        int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels,
+        IReadOnlyList<DraftMaskNote> differing, MaskEncoding? threshold, long bandPixels, int distinctValues)
+    {
+        ImagesDir = imagesDir; MasksDir = masksDir; Pairing = pairing; Pairs = pairs; ImagesWithoutMask = imagesWithoutMask;
+        MasksWithoutImage = masksWithoutImage; MasksInspected = masksInspected; MaskKind = kind; MaxBitDepth = maxBitDepth;
+        Labels = labels; OtherPixels = otherPixels; OtherLabels = otherLabels; DifferingMasks = differing; ThresholdEncoding = threshold;
+        BandPixels = bandPixels; DistinctValues = distinctValues;
+    }
+
+    /// <summary>Absolute images folder.</summary>
+    public string ImagesDir { get; }
+    /// <summary>Absolute masks folder.</summary>
+    public string MasksDir { get; }
+    /// <summary>The detected pairing (mask prefix/suffix).</summary>
+    public PairingRule Pairing { get; }
+    /// <summary>Image/mask pairs found.</summary>
+    public int Pairs { get; }
+    public int ImagesWithoutMask { get; }
+    public int MasksWithoutImage { get; }
+    /// <summary>Masks decoded to find the values (all pairs up to the limit, else an even sample).</summary>
+    public int MasksInspected { get; }
+    public DraftMaskKind MaskKind { get; }
+    /// <summary>Largest bits per sample seen in mask files (8, or 16 for 16-bit gray masks).</summary>
+    public int MaxBitDepth { get; }
+    /// <summary>Values or colours found, in value order (index) or by pixel count (colours); at most 255.</summary>
+    public IReadOnlyList<DraftLabel> Labels { get; }
+    /// <summary>Pixels of colours not listed in <see cref="Labels"/> (rare colours in noisy colour masks, typically JPEG damage).</summary>
+    public long OtherPixels { get; }
+    /// <summary>How many distinct colours were not listed.</summary>
+    public int OtherLabels { get; }
+
+    /// <summary>
+    /// Inspected masks whose encoding differs from the rest (e.g. one RGB colour mask among 8-bit index masks, or 2-bit
+    /// palette PNGs among RGB colour masks), with what the draft does with them; empty when all agree.
+    /// </summary>
+    public IReadOnlyList<DraftMaskNote> DifferingMasks { get; }
+
+    /// <summary>For <see cref="DraftMaskKind.GrayThreshold"/>: the drafted threshold and ignore band; null otherwise.</summary>
+    public MaskEncoding? ThresholdEncoding { get; }
+
+    /// <summary>For <see cref="DraftMaskKind.GrayThreshold"/>: inspected pixels inside the ignore band.</summary>
+    public long BandPixels { get; }
+
+    /// <summary>Distinct gray values in the inspected index masks (for <see cref="DraftMaskKind.GrayThreshold"/> many more than <see cref="Labels"/>).</summary>
+    public int DistinctValues { get; }
+
+    /// <summary>
+    /// The values that look like "ignore": 255 in an index mask that also has at least two other values (the VOC
+    /// border convention). A mask with only 0 and 255 is two classes (e.g. background/foreground), not ignore.
+    /// </summary>
+    public IReadOnlyList<int> SuggestedIgnoreValues =>
+        MaskKind != DraftMaskKind.RgbColors && Labels.Count >= 3 && Labels.Any(l => l.Value == 255) ? [255] : [];
+
+    /// <summary>Inspects the folders. Errors (missing/empty folder, no pairs) are one-line <see cref="SharpSegException"/>s.</summary>
+    public static DatasetDraft Inspect(string imagesDir, string masksDir, int maxMasks = DefaultMaxMasks)
+    {
+        if (maxMasks < 1) throw new SharpSegException($"the number of masks to inspect must be at least 1, got {maxMasks}.");
+        imagesDir = Path.GetFullPath(imagesDir); masksDir = Path.GetFullPath(masksDir);
+        var images = FilesIn(imagesDir, "images");
+        var masks = FilesIn(masksDir, "masks");
+        var imageByStem = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var i in images) imageByStem.TryAdd(Path.GetFileNameWithoutExtension(i), i);
+        var maskByStem = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var m in masks) maskByStem.TryAdd(Path.GetFileNameWithoutExtension(m), m);
+
+        var pairing = DetectPairing(imageByStem.Keys, maskByStem.Keys);
+        var pairs = new List<(string Image, string Mask)>();
+        foreach (var (stem, img) in imageByStem.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            if (maskByStem.TryGetValue(pairing.MaskStemFor(stem), out var m)) pairs.Add((img, m));
+        if (pairs.Count == 0)
+            throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ mask_prefix, mask_suffix }}.");
+
+        var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
+        var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
+        int maxDepth = Math.Max(8, files.Max(f => f.Depth));
+        long totalPixels = files.Sum(f => f.Pixels);
+        var colourFiles = files.Where(f => f.Kind == DraftMaskKind.RgbColors).ToList();
+        var paletteFiles = files.Where(f => f.Kind == DraftMaskKind.PaletteIndex).ToList();
+        var grayFiles = files.Where(f => f.Kind == DraftMaskKind.GrayIndex).ToList();
+        var differing = new List<DraftMaskNote>();
+
+        // A dataset is colour-coded when colour masks (with palette PNGs read as their palette colours) are at least as
+        // many as the gray masks that look like class indices (small values, as (k, k, k) they are not colours seen).
+        if (colourFiles.Count > 0)
+        {
+            var known = new HashSet<int>(colourFiles.SelectMany(f => f.Counts.Keys).Concat(paletteFiles.SelectMany(f => f.AsColours().Keys)));
+            var strayGray = grayFiles.Where(f => f.Counts.Keys.All(v => v < 32 || v == 255) && !f.AsColours().Keys.All(known.Contains)).ToList();
+            if (strayGray.Count <= colourFiles.Count + paletteFiles.Count)
+            {
+                var colourCounts = new Dictionary<int, long>();
+                var colourMasks = new Dictionary<int, int>();
+                foreach (var f in files.Except(strayGray))
+                    foreach (var (c, n) in f.AsColours()) { colourCounts[c] = colourCounts.GetValueOrDefault(c) + n; colourMasks[c] = colourMasks.GetValueOrDefault(c) + 1; }
+                long counted = colourCounts.Values.Sum();
+                var ordered = colourCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
+                // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
+                // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
+                int keep = ordered.Length <= NoisyColorCount ? ordered.Length
+                    : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * counted)));
+                keep = Math.Min(keep, MaxListedLabels);
+                var colourLabels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colourMasks[kv.Key])).ToList();
+                // The minority of colour and palette files differs from the rest, but decodes to the same colours.
+                var minority = paletteFiles.Count <= colourFiles.Count ? paletteFiles : colourFiles;
+                differing.AddRange(minority.Select(f => new DraftMaskNote(f.Path, f.Encoding, true,
+                    f.Kind == DraftMaskKind.PaletteIndex ? "read as its palette colours, as 'data check' decodes it" : "its colours are drafted with the palette colours")));
+                differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
+                    $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
+                return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+                    sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, ordered.Skip(keep).Sum(kv => kv.Value), ordered.Length - keep,
+                    differing, null, 0, 0);
+            }
+            // Index masks are the majority: the colour masks are the odd ones, left out of the draft.
+            differing.AddRange(colourFiles.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
+                $"{f.Counts.Count} colours in a dataset of index masks: 'data check' reports it; re-export it as an index mask")));
+            totalPixels = files.Except(colourFiles).Sum(f => f.Pixels);
+        }
+
+        var valueCounts = new Dictionary<int, long>();
+        var valueMasks = new Dictionary<int, int>();
+        var palette = new Dictionary<int, Rgb>();
+        foreach (var f in files.Where(f => f.Kind != DraftMaskKind.RgbColors))
+        {
+            foreach (var (v, n) in f.Counts) { valueCounts[v] = valueCounts.GetValueOrDefault(v) + n; valueMasks[v] = valueMasks.GetValueOrDefault(v) + 1; }
+            if (f.Palette != null) foreach (var (v, c) in f.Palette) palette.TryAdd(v, c);
+        }
+        var values = valueCounts.OrderBy(kv => kv.Key).ToArray();
+        if (paletteFiles.Count == 0 && maxDepth == 8 && SoftBinary(values, totalPixels) is { } soft)
+        {
+            var (low, high, encoding) = soft;
+            long below = values.Where(kv => kv.Key < encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
+            long above = values.Where(kv => kv.Key >= encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
+            long band = totalPixels - below - above;
+            int Masks(Func<int, bool> side) => files.Count(f => f.Kind != DraftMaskKind.RgbColors && f.Counts.Keys.Any(side));
+            var two = new List<DraftLabel>
+            {
+                new(low, null, below, below / (double)totalPixels, Masks(v => v < encoding.Threshold && !InBand(v, encoding))),
+                new(high, null, above, above / (double)totalPixels, Masks(v => v >= encoding.Threshold && !InBand(v, encoding))),
+            };
+            return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length);
+        }
+        if (values.Length > MaxListedLabels)
+            throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
+        var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
+        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length);
+    }
+
+    static bool InBand(int v, MaskEncoding e) => e.IgnoreBand is var (lo, hi) && v >= lo && v <= hi;
+
+    /// <summary>
+    /// Binary masks whose edges were anti-aliased or resized bilinearly: many gray values, but most pixels at a dark and
+    /// a bright peak. Returns the two peaks and a threshold halfway between them with the middle half of the range
+    /// between the peaks as the ignore band (64..192 for 0/255), or null when the histogram is not two-peaked.
+    /// </summary>
+    static (int Low, int High, MaskEncoding Encoding)? SoftBinary(KeyValuePair<int, long>[] values, long total)
+    {
+        if (values.Length < SoftBinaryMinValues || total == 0) return null;
+        var dark = values.Where(kv => kv.Key < 128).DefaultIfEmpty().MaxBy(kv => kv.Value);
+        var bright = values.Where(kv => kv.Key >= 128).DefaultIfEmpty().MaxBy(kv => kv.Value);
+        if (dark.Value == 0 || bright.Value == 0) return null;
+        long atPeaks = values.Where(kv => Math.Abs(kv.Key - dark.Key) <= 2 || Math.Abs(kv.Key - bright.Key) <= 2).Sum(kv => kv.Value);
+        if (atPeaks < SoftBinaryPeakShare * total) return null;
+        int low = dark.Key, high = bright.Key, quarter = (high - low + 2) / 4;
+        var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
+        return (low, high, encoding);
+    }
+
+    static string ValueList(IEnumerable<int> values)
+    {
+        var list = values.Order().ToList();
+        return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $" and {list.Count - 8} more" : "");
+    }
+
+    static string[] FilesIn(string dir, string what)
+    {
+        if (!Directory.Exists(dir)) throw new SharpSegException($"{what} folder '{dir}' does not exist; check --{what}.");
+        var files = ImageFolder.List(dir).ToArray();
+        if (files.Length == 0) throw new SharpSegException($"{what} folder '{dir}' holds no image files ({ImageFolder.ExtensionList}); check --{what}.");
+        return files;
+    }
+
+    static PairingRule DetectPairing(ICollection<string> imageStems, ICollection<string> maskStems)
+    {
+        int same = maskStems.Count(imageStems.Contains);
+        if (same * 2 >= Math.Min(imageStems.Count, maskStems.Count)) return PairingRule.SameStem;
+        // Most common (prefix, suffix) that turns an image stem into a mask stem.
+        var votes = new Dictionary<(string, string), int>();
+        foreach (var m in maskStems.Take(500))
+            foreach (var i in imageStems)
+            {
+                int at = m.IndexOf(i, StringComparison.Ordinal);
+                if (at < 0 || i.Length == 0) continue;
+                var key = (m[..at], m[(at + i.Length)..]);
+                votes[key] = votes.GetValueOrDefault(key) + 1;
+            }
+        if (votes.Count == 0) return PairingRule.SameStem;
+        var best = votes.OrderByDescending(kv => kv.Value).First();
+        return best.Value > same ? new PairingRule(best.Key.Item1, best.Key.Item2) : PairingRule.SameStem;
+    }
+
+    /// <summary>
+    /// What one mask file holds: its kind, value (gray, palette index) or packed-colour counts, the palette colours of the
+    /// indices used, bits per sample, and how it is encoded, in words.
+    /// </summary>
+    sealed record MaskFileLabels(string Path, DraftMaskKind Kind, Dictionary<int, long> Counts, Dictionary<int, Rgb>? Palette, int Depth, string Encoding)
+    {
+        public long Pixels => Counts.Values.Sum();
+
+        /// <summary>The counts by packed colour, as 'data check' decodes the file with encoding: rgb (palette index to its
+        /// colour, gray below 8 bits scaled to 0..255, 16-bit gray reduced to 8 bits).</summary>
+        public Dictionary<int, long> AsColours()
+        {
+            if (Kind == DraftMaskKind.RgbColors) return Counts;
+            var colours = new Dictionary<int, long>();
+            foreach (var (v, n) in Counts)
+            {
+                int c = Palette != null ? Palette[v].Packed : Gray(Depth < 8 ? v * 255 / ((1 << Depth) - 1) : Depth == 16 ? v >> 8 : v);
+                colours[c] = colours.GetValueOrDefault(c) + n;
+            }
+            return colours;
+        }
+
+        static int Gray(int v) => (v << 16) | (v << 8) | v;
+    }
+
+    static MaskFileLabels ReadLabels(string path)
+    {
+        var counts = new Dictionary<int, long>();
+        if (PngCodec.IsPng(path))
+        {
+            var r = PngCodec.Decode(path);
+            var s = r.Samples;
+            int n = r.Width * r.Height;
+            switch (r.ColorType)
+            {
+                case PngColorType.Palette:
+                    for (int i = 0; i < n; i++) counts[s[i]] = counts.GetValueOrDefault(s[i]) + 1;
+                    var pal = new Dictionary<int, Rgb>();
+                    foreach (var v in counts.Keys) pal[v] = r.Palette![v];
+                    return new(path, DraftMaskKind.PaletteIndex, counts, pal, r.BitDepth, $"{r.BitDepth}-bit palette PNG");
+                case PngColorType.Gray:
+                case PngColorType.GrayAlpha:
+                    int step = r.Channels;
+                    for (int i = 0; i < n; i++) counts[s[step * i]] = counts.GetValueOrDefault(s[step * i]) + 1;
+                    return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit gray PNG");
+                default:
+                    int ch = r.Channels, shift = r.BitDepth == 16 ? 8 : 0;
+                    bool gray = true;
+                    for (int i = 0; i < n && gray; i++) gray = s[ch * i] == s[ch * i + 1] && s[ch * i + 1] == s[ch * i + 2];
+                    if (gray)
+                    {
+                        for (int i = 0; i < n; i++) counts[s[ch * i]] = counts.GetValueOrDefault(s[ch * i]) + 1;
+                        return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit RGB PNG with gray pixels");
+                    }
+                    for (int i = 0; i < n; i++)
+                    {
+                        int c = ((s[ch * i] >> shift) << 16) | ((s[ch * i + 1] >> shift) << 8) | (s[ch * i + 2] >> shift);
+                        counts[c] = counts.GetValueOrDefault(c) + 1;
+                    }
+                    return new(path, DraftMaskKind.RgbColors, counts, null, 8, $"{r.BitDepth}-bit RGB colour PNG");
+            }
+        }
+        var img = ImageFile.Load(path, 3);
+        var p = img.Pixels;
+        int count = img.Width * img.Height;
+        bool isGray = true;
+        for (int i = 0; i < count && isGray; i++) isGray = p[3 * i] == p[3 * i + 1] && p[3 * i + 1] == p[3 * i + 2];
+        for (int i = 0; i < count; i++)
+        {
+            int key = isGray ? p[3 * i] : (p[3 * i] << 16) | (p[3 * i + 1] << 8) | p[3 * i + 2];
+            counts[key] = counts.GetValueOrDefault(key) + 1;
+        }
+        string format = Path.GetExtension(path).TrimStart('.').ToUpperInvariant();
+        return new(path, isGray ? DraftMaskKind.GrayIndex : DraftMaskKind.RgbColors, counts, null, 8, isGray ? $"8-bit gray {format}" : $"8-bit colour {format}");
+    }
+
+    /// <summary>
+    /// The draft dataset.yaml text for a file at <paramref name="yamlPath"/>: paths relative to that file's folder,
+    /// comments that say what was inspected and what to edit.
+    /// </summary>
+    public string ToYaml(string yamlPath)
+    {
+        string yamlFolder = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
+        string common = CommonParent(ImagesDir, MasksDir);
+        string root = RelativeOrAbsolute(yamlFolder, common);
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.AppendLine($"# Draft written by 'sharpseg data init' on {DateTime.UtcNow:yyyy-MM-dd}. Edit it, then run 'sharpseg data check {Path.GetFileName(yamlPath)}'.");
+        sb.AppendLine($"# Pairs: {Pairs} image/mask pairs found by file stem" + (ImagesWithoutMask > 0 ? $"; {ImagesWithoutMask} images have no mask" : "") + (MasksWithoutImage > 0 ? $"; {MasksWithoutImage} masks have no image" : "") + ((ImagesWithoutMask | MasksWithoutImage) > 0 ? " ('data check' lists them)." : "."));
+        sb.AppendLine(MasksInspected < Pairs
+            ? $"# Inspected {MasksInspected} of {Pairs} masks (evenly spaced) for speed: values that appear only in other masks are not listed; 'data check' finds them."
+            : $"# Inspected all {MasksInspected} masks.");
+        sb.AppendLine("# Masks: " + MaskKind switch
+        {
+            DraftMaskKind.PaletteIndex => $"palette PNGs; the palette index is the class value ({Labels.Count} values found). Colours below are the palette's.",
+            DraftMaskKind.GrayIndex => $"{MaxBitDepth}-bit grayscale, one class value per pixel ({Labels.Count} values found).",
+            DraftMaskKind.GrayThreshold => $"binary grayscale with soft edges: {DistinctValues} gray values, {(100 * Labels.Sum(l => l.Share)).ToString("0.#", inv)} % of pixels clear of the edge band (anti-aliased or resized 0/255 masks).",
+            _ => $"colour masks, one colour per class ({Labels.Count + OtherLabels} colours found).",
+        });
+        if (DifferingMasks.Count > 0)
+        {
+            sb.AppendLine($"# {DifferingMasks.Count} of {MasksInspected} inspected masks are encoded differently from the rest:");
+            foreach (var n in DifferingMasks.Take(10)) sb.AppendLine($"#   {TerminalText.Clean(n.Path)}: {n.Encoding}; {n.Note}");
+            if (DifferingMasks.Count > 10) sb.AppendLine($"#   ... and {DifferingMasks.Count - 10} more ('data check' lists those it cannot decode)");
+        }
+        sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
+        sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
+        sb.AppendLine("#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
+        sb.AppendLine($"name: {Quote(DatasetName(common))}");
+        sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
+        sb.AppendLine("splits:");
+        sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))} }}");
+        if (Pairing != PairingRule.SameStem)
+        {
+            sb.AppendLine("pairing:   # image foo.png <-> mask {mask_prefix}foo{mask_suffix}.png");
+            sb.AppendLine($"  mask_prefix: {Quote(Pairing.MaskPrefix)}");
+            sb.AppendLine($"  mask_suffix: {Quote(Pairing.MaskSuffix)}");
+        }
+        sb.AppendLine("image_channels: 3");
+        sb.AppendLine("mask:");
+        if (MaskKind == DraftMaskKind.GrayThreshold)
+        {
+            var e = ThresholdEncoding!;
+            var (low, high) = e.IgnoreBand!.Value;
+            long all = BandPixels + Labels.Sum(l => l.Pixels);
+            sb.AppendLine("  encoding: threshold");
+            sb.AppendLine($"  threshold: {e.Threshold}        # values from {e.Threshold} up are the second class, below it the first");
+            sb.AppendLine($"  ignore_band: [{low}, {high}]   # edge values, {(100.0 * BandPixels / Math.Max(1, all)).ToString("0.###", inv)} % of inspected pixels: ignored in loss and metrics; remove this line to split them at the threshold");
+        }
+        else if (MaskKind == DraftMaskKind.RgbColors)
+        {
+            sb.AppendLine("  encoding: rgb");
+            sb.AppendLine("  ignore_colors: []");
+            if (OtherLabels > 0)
+                sb.AppendLine($"  color_tolerance: 12   # {OtherLabels} more rare colours ({100.0 * OtherPixels / (OtherPixels + Labels.Sum(l => l.Pixels)):0.###} % of pixels) look like JPEG noise; keep only the real class colours below");
+            else
+                sb.AppendLine("  color_tolerance: 0   # raise (e.g. 10) if masks were saved as JPEG");
+        }
+        else
+        {
+            sb.AppendLine("  encoding: index");
+            var ignore = SuggestedIgnoreValues;
+            string why = ignore.Count > 0 ? "   # 255 with several other values: usually the 'void'/border label (VOC); make it a class if it is one"
+                : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes" : "";
+            sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore)}]{why}");
+        }
+        sb.AppendLine("classes:");
+        int index = 0;
+        foreach (var l in Labels)
+        {
+            if (l.Value is { } v && SuggestedIgnoreValues.Contains(v))
+            {
+                sb.AppendLine($"  # value {v} is in ignore_values: {100 * l.Share:0.##} % of inspected pixels, in {l.Masks} masks");
+                continue;
+            }
+            string share = $"# {(100 * l.Share).ToString("0.###", inv)} % of inspected pixels, in {l.Masks} of {MasksInspected} masks";
+            if (MaskKind == DraftMaskKind.RgbColors)
+                sb.AppendLine($"  - {{ name: class_{index}, color: [{l.Color!.Value.R}, {l.Color.Value.G}, {l.Color.Value.B}] }}   {share}");
+            else if (MaskKind == DraftMaskKind.GrayThreshold)
+                sb.AppendLine($"  - {{ name: class_{index} }}   # {(index == 0 ? "below" : "at or above")} {ThresholdEncoding!.Threshold} (peak at {l.Value}): {share[2..]}");
+            else
+            {
+                string color = l.Color is { } c ? $", color: [{c.R}, {c.G}, {c.B}]" : "";
+                sb.AppendLine($"  - {{ name: class_{l.Value}, value: {l.Value}{color} }}   {share}");
+            }
+            index++;
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Writes <see cref="ToYaml"/> to <paramref name="yamlPath"/> (atomically).</summary>
+    public void Write(string yamlPath)
+    {
+        string text = ToYaml(yamlPath);
+        IO.AtomicFile.WriteAllText(yamlPath, text);
+    }
+
+    static readonly string[] SplitFolderNames = ["train", "training", "val", "valid", "validation", "test", "testing", "data"];
+
+    /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ...) the parent's name.</summary>
+    static string DatasetName(string folder)
+    {
+        var dir = new DirectoryInfo(folder);
+        while (dir.Parent != null && SplitFolderNames.Contains(dir.Name.ToLowerInvariant())) dir = dir.Parent;
+        return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
+    }
+
+    static string CommonParent(string a, string b)
+    {
+        var pa = a.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
+        var pb = b.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
+        int n = 0;
+        while (n < pa.Length && n < pb.Length && pa[n] == pb[n]) n++;
+        string joined = string.Join(Path.DirectorySeparatorChar, pa.Take(n));
+        return joined.Length == 0 ? Path.GetPathRoot(a)! : joined;
+    }
+
+    // Relative when the two paths share more than the filesystem root; absolute otherwise (a relative path through / is fragile).
+    static string RelativeOrAbsolute(string from, string to)
+    {
+        string common = CommonParent(from, to);
+        return common == Path.GetPathRoot(from) ? to : RelPath(from, to);
+    }
+
+    static string RelPath(string from, string to)
+    {
+        string rel = Path.GetRelativePath(from, to).Replace(Path.DirectorySeparatorChar, '/');
+        return rel;
+    }
+
+    static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+}

@@ -1,0 +1,217 @@
+using SharpSeg.Imaging;
+using SharpSeg.Data.Masks;
+
+namespace SharpSeg.Data.Dataset;
+
+/// <summary>
+/// A dataset as described by a dataset.yaml: where its files are (<see cref="Root"/> and the splits), how masks encode
+/// classes (<see cref="Mask"/>, <see cref="Classes"/>), and how images are read (<see cref="ImageChannels"/>).
+/// Loading checks the file strictly (unknown keys, duplicate classes, a value that is both a class and ignore, a
+/// missing root) and reports the first problem as a one-line <see cref="SharpSegException"/>.
+/// </summary>
+public sealed class DatasetSpec
+{
+    /// <summary>File extensions read as images or masks (lower case, with the dot).</summary>
+    public static IReadOnlyList<string> ImageExtensions => ImageFolder.Extensions;
+
+    internal DatasetSpec(string name, string root, string sourcePath, string yamlFolder, ClassTable classes, int imageChannels,
+        MaskEncoding mask, PairingRule pairing, IReadOnlyList<SplitSource> splits)
+    {
+        Name = name; Root = root; SourcePath = sourcePath; YamlFolder = yamlFolder; Classes = classes;
+        ImageChannels = imageChannels; Mask = mask; Pairing = pairing; Splits = splits;
+    }
+
+    /// <summary>The dataset's name (the yaml's <c>name</c>, else the file stem).</summary>
+    public string Name { get; }
+    /// <summary>The absolute dataset root; split paths are relative to it.</summary>
+    public string Root { get; }
+    /// <summary>The yaml path as the user gave it (used in messages).</summary>
+    public string SourcePath { get; }
+    /// <summary>The absolute folder that holds the yaml file.</summary>
+    public string YamlFolder { get; }
+    public ClassTable Classes { get; }
+    /// <summary>3: images decoded to RGB (grayscale replicated); 1: decoded to grayscale (RGB converted to luma).</summary>
+    public int ImageChannels { get; }
+    public MaskEncoding Mask { get; }
+    public PairingRule Pairing { get; }
+    public IReadOnlyList<SplitSource> Splits { get; }
+    public IReadOnlyList<string> SplitNames => Splits.Select(s => s.Name).ToArray();
+
+    /// <summary>
+    /// Reads and validates a dataset.yaml. <paramref name="dataRoot"/> (relative to the current folder) replaces the
+    /// file's <c>root</c>; without either, the root is the yaml's folder.
+    /// </summary>
+    public static DatasetSpec Load(string yamlPath, string? dataRoot = null)
+    {
+        if (Directory.Exists(yamlPath)) throw new SharpSegException($"{yamlPath}: is a folder; pass the dataset.yaml file (or create one with 'sharpseg data init').");
+        if (!File.Exists(yamlPath)) throw new SharpSegException($"{yamlPath}: dataset file not found; check the path (or create one with 'sharpseg data init').");
+        return DatasetYamlReader.Read(File.ReadAllText(yamlPath), yamlPath, dataRoot);
+    }
+
+    /// <summary>Parses dataset.yaml text as if it were the file <paramref name="sourcePath"/> (its folder anchors a relative root).</summary>
+    public static DatasetSpec Parse(string yamlText, string sourcePath, string? dataRoot = null) =>
+        DatasetYamlReader.Read(yamlText, sourcePath, dataRoot);
+
+    /// <summary>The split named <paramref name="split"/>; an unknown name is an error listing the valid ones.</summary>
+    public SplitSource GetSplit(string split)
+    {
+        foreach (var s in Splits) if (s.Name == split) return s;
+        string? near = Configuration.NearestName.Suggest(split, SplitNames);
+        throw new SharpSegException($"{SourcePath}: no split '{split}'{(near != null ? $" (did you mean '{near}'?)" : "")}; the splits are: {string.Join(", ", SplitNames)}.");
+    }
+
+    /// <summary>The pairs of a split in a stable order, or the first pairing problem as a one-line error (run <c>data check</c> for all).</summary>
+    public IReadOnlyList<SamplePair> ResolvePairs(string split)
+    {
+        var listing = ListSplit(split);
+        if (listing.Problems.Count > 0)
+        {
+            string more = listing.Problems.Count > 1 ? $" ({listing.Problems.Count - 1} more problem{(listing.Problems.Count == 2 ? "" : "s")} in split '{split}'; 'sharpseg data check {SourcePath}' lists them all)" : "";
+            throw new SharpSegException(listing.Problems[0].Message + more);
+        }
+        return listing.Pairs;
+    }
+
+    /// <summary>
+    /// Pairs a split's images with masks and collects every pairing problem (an image without mask, a mask without
+    /// image, two files with one stem, a bad list line). A missing or empty folder, or a missing list file, is an
+    /// error (<see cref="SharpSegException"/>), since nothing can be listed.
+    /// </summary>
+    public SplitListing ListSplit(string split)
+    {
+        var s = GetSplit(split);
+        return s.List != null ? ListFromFile(s) : ListFromFolders(s);
+    }
+
+    string FolderOf(SplitSource s, string relative, string key)
+    {
+        string dir = Path.GetFullPath(Path.Combine(Root, relative));
+        if (!Directory.Exists(dir))
+            throw new SharpSegException($"{SourcePath}: split '{s.Name}': {key} folder '{dir}' does not exist; fix splits.{s.Name}.{key} (relative to the root {Root}) or pass --data-root.");
+        return dir;
+    }
+
+    static string[] ImageFilesIn(string dir) => ImageFolder.List(dir).ToArray();
+
+    SplitListing ListFromFolders(SplitSource s)
+    {
+        string imagesDir = FolderOf(s, s.Images!, "images");
+        string? masksDir = s.Masks == null ? null : FolderOf(s, s.Masks, "masks");
+        var images = ImageFilesIn(imagesDir);
+        var problems = new List<PairingProblem>();
+        var pairs = new List<SamplePair>();
+
+        Dictionary<string, List<string>>? masksByStem = null;
+        if (masksDir != null)
+        {
+            masksByStem = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            foreach (var m in ImageFilesIn(masksDir))
+            {
+                string stem = Path.GetFileNameWithoutExtension(m);
+                if (!masksByStem.TryGetValue(stem, out var l)) masksByStem[stem] = l = [];
+                l.Add(m);
+            }
+            // Images and masks in one folder (told apart by prefix/suffix): the masks are not images.
+            if (string.Equals(imagesDir, masksDir, StringComparison.Ordinal) && Pairing != PairingRule.SameStem)
+            {
+                var stems = images.Select(p => Path.GetFileNameWithoutExtension(p)).ToHashSet(StringComparer.Ordinal);
+                images = images.Where(p =>
+                {
+                    string stem = Path.GetFileNameWithoutExtension(p);
+                    return !(stem.StartsWith(Pairing.MaskPrefix, StringComparison.Ordinal) && stem.EndsWith(Pairing.MaskSuffix, StringComparison.Ordinal)
+                        && stem.Length >= Pairing.MaskPrefix.Length + Pairing.MaskSuffix.Length
+                        && stems.Contains(stem[Pairing.MaskPrefix.Length..^Pairing.MaskSuffix.Length]));
+                }).ToArray();
+            }
+        }
+        if (images.Length == 0)
+            throw new SharpSegException($"{SourcePath}: split '{s.Name}': no images ({string.Join(", ", ImageExtensions)}) in folder '{imagesDir}'; check splits.{s.Name}.images and the root.");
+
+        var usedMasks = new HashSet<string>(StringComparer.Ordinal);
+        var imageStems = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var img in images)
+        {
+            string stem = Path.GetFileNameWithoutExtension(img);
+            if (imageStems.TryGetValue(stem, out var other))
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.DuplicateStem, img,
+                    $"{img}: two images with stem '{stem}' ({Path.GetFileName(other)} and {Path.GetFileName(img)}); pairing is by stem, so remove or rename one."));
+                continue;
+            }
+            imageStems[stem] = img;
+            if (masksByStem == null) { pairs.Add(new SamplePair(stem, img, null)); continue; }
+            string maskStem = Pairing.MaskStemFor(stem);
+            if (!masksByStem.TryGetValue(maskStem, out var masks))
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img,
+                    $"{img}: no mask '{maskStem}.*' in '{masksDir}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix)."));
+                continue;
+            }
+            usedMasks.Add(maskStem);
+            if (masks.Count > 1)
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.DuplicateStem, masks[1],
+                    $"{masks[1]}: two masks for image {Path.GetFileName(img)} ({string.Join(", ", masks.Select(Path.GetFileName))}); remove one."));
+                continue;
+            }
+            pairs.Add(new SamplePair(stem, img, masks[0]));
+        }
+        if (masksByStem != null)
+            foreach (var (stem, masks) in masksByStem)
+            {
+                if (usedMasks.Contains(stem)) continue;
+                if (string.Equals(imagesDir, masksDir, StringComparison.Ordinal) && imageStems.ContainsKey(stem)) continue;
+                foreach (var m in masks)
+                    problems.Add(new PairingProblem(PairingProblemKind.MissingImage, m,
+                        $"{m}: mask has no image (expected an image with stem '{ImageStemFor(stem) ?? stem}' in '{imagesDir}'); add the image or remove the mask."));
+            }
+        problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
+        return new SplitListing(s.Name, pairs, problems);
+    }
+
+    string? ImageStemFor(string maskStem) =>
+        maskStem.StartsWith(Pairing.MaskPrefix, StringComparison.Ordinal) && maskStem.EndsWith(Pairing.MaskSuffix, StringComparison.Ordinal)
+        && maskStem.Length >= Pairing.MaskPrefix.Length + Pairing.MaskSuffix.Length
+            ? maskStem[Pairing.MaskPrefix.Length..^Pairing.MaskSuffix.Length] : null;
+
+    SplitListing ListFromFile(SplitSource s)
+    {
+        string inRoot = Path.GetFullPath(Path.Combine(Root, s.List!));
+        string inYamlFolder = Path.GetFullPath(Path.Combine(YamlFolder, s.List!));
+        string listPath = File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
+            : throw new SharpSegException($"{SourcePath}: split '{s.Name}': list file '{s.List}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.list.");
+        var pairs = new List<SamplePair>();
+        var problems = new List<PairingProblem>();
+        int lineNo = 0;
+        foreach (var raw in File.ReadLines(listPath))
+        {
+            lineNo++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length > 2)
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.BadListLine, listPath,
+                    $"{listPath}:{lineNo}: expected 'image_path mask_path', found {parts.Length} fields; paths with spaces are not supported in list files."));
+                continue;
+            }
+            string img = Path.GetFullPath(Path.Combine(Root, parts[0]));
+            string? mask = parts.Length == 2 ? Path.GetFullPath(Path.Combine(Root, parts[1])) : null;
+            bool ok = true;
+            if (!File.Exists(img))
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.MissingImage, img, $"{img}: image not found (line {lineNo} of {listPath}); fix the line or the root."));
+                ok = false;
+            }
+            if (mask != null && !File.Exists(mask))
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.MissingMask, mask, $"{mask}: mask not found (line {lineNo} of {listPath}); fix the line or the root."));
+                ok = false;
+            }
+            if (ok) pairs.Add(new SamplePair(Path.GetFileNameWithoutExtension(img), img, mask));
+        }
+        if (pairs.Count == 0 && problems.Count == 0)
+            throw new SharpSegException($"{listPath}: list file of split '{s.Name}' names no images; add 'image_path mask_path' lines.");
+        return new SplitListing(s.Name, pairs, problems);
+    }
+}

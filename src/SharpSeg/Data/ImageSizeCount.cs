@@ -1,4 +1,0 @@
-namespace SharpSeg.Data;
-
-/// <summary>One bar of an image-size histogram: how many images are <paramref name="Width"/> x <paramref name="Height"/> pixels.</summary>
-public sealed record ImageSizeCount(int Width, int Height, int Images);

@@ -1,4 +1,0 @@
-namespace SharpSeg.Data;
-
-/// <summary>One image and its mask file (the mask path is null for unlabelled images). <see cref="Id"/> is the shared file stem.</summary>
-public sealed record SamplePair(string Id, string ImagePath, string? MaskPath);
