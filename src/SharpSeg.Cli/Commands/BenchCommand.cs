@@ -26,6 +26,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Checkpoint == null && s.Onnx.Length == 0) throw new SharpSegException("--checkpoint and/or --onnx is required.");
+        if (s.Checkpoint == null && !s.Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            throw new SharpSegException($"--device {s.Device} applies to --checkpoint backends; ONNX models run on the CPU with ONNX Runtime: drop --device or add --checkpoint.");
         var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(ParseSize).ToList();
         var backends = s.Checkpoint == null ? [] : s.Backends.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(b => b.ToLowerInvariant() is "eager" or "fused" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager or fused.")).ToList();

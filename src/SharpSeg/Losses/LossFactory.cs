@@ -24,6 +24,10 @@ public static class LossFactory
         var weights = options.Weights;
         if (weights != null && weights.Length != parts.Length)
             throw new SharpSegException($"loss.weights has {weights.Length} values but loss.name '{name}' has {parts.Length} term{(parts.Length == 1 ? "" : "s")}: give one weight per term.");
+        if (options.FocalAlpha != null && !parts.Contains("focal"))
+            throw new SharpSegException($"loss.focal_alpha is set but loss.name '{name}' has no focal term, so it would change nothing: remove loss.focal_alpha or add focal.");
+        if (options.FocalAlpha != null && options.Mode == LossMode.Multiclass)
+            throw new SharpSegException("loss.focal_alpha weights positives in loss.mode binary only, so in multiclass mode it would change nothing: remove it and weight classes with loss.class_weights, or set loss.mode: binary.");
         if (parts.Length == 1 && (weights == null || weights[0] == 1)) return CreateOne(parts[0], options, classWeights);
         return new CombinedLoss(parts.Select((p, k) => (CreateOne(p, options, classWeights), weights?[k] ?? 1.0)));
     }

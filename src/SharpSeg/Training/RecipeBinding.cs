@@ -11,10 +11,12 @@ namespace SharpSeg.Training;
 /// <summary>Turns a recipe's sections into the objects training uses (model config, optimiser, schedule, augmentation, …).</summary>
 public static class RecipeBinding
 {
+    /// <summary>The recipe's <c>model.*</c> keys (and <c>loss.aux_weight</c>) as a <see cref="ModelConfig"/>; an option set
+    /// for a model that does not use it is refused (<see cref="ModelConfig.RefuseOptionsTheModelIgnores"/>).</summary>
     public static ModelConfig Model(TrainingRecipe r)
     {
         var t = r.Tree;
-        return new ModelConfig
+        var config = new ModelConfig
         {
             Architecture = t.GetString("model.architecture") ?? "unet",
             Encoder = t.GetString("model.encoder") ?? "unet",
@@ -31,6 +33,9 @@ public static class RecipeBinding
             HeadKernel = t.GetInt("model.head_kernel"),
             DropPath = t.GetDouble("model.drop_path"),
         };
+        try { config.RefuseOptionsTheModelIgnores(); }
+        catch (SharpSegException e) { throw new SharpSegException($"{t.Source}: {e.Message}"); }
+        return config;
     }
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
@@ -182,7 +187,7 @@ public static class RecipeBinding
             TverskyGamma = t.GetDouble("loss.tversky_gamma"),
             LovaszPerImage = t.GetBool("loss.lovasz_per_image"),
             OhemThreshold = t.GetDouble("loss.ohem_thresh"),
-            OhemMinKept = t.GetLong("loss.ohem_min_kept"),
+            OhemMinKept = t.GetDouble("loss.ohem_min_kept"),
             BoundaryWeight = t.GetDouble("loss.boundary_weight"),
             BoundaryWidth = t.GetInt("loss.boundary_width"),
         };

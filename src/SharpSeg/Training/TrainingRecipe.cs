@@ -41,6 +41,21 @@ public sealed class TrainingRecipe
         return new TrainingRecipe(tree, baseDirectory);
     }
 
+    /// <summary>
+    /// Refuses overrides a resumed run cannot honour: the model is rebuilt from the checkpoint's recorded config, so
+    /// <c>--set model.*</c> (and <c>loss.aux_weight</c>, which is recorded with it) would be ignored.
+    /// </summary>
+    public static void RefuseModelOverridesOnResume(IEnumerable<string>? overrides, string checkpoint)
+    {
+        foreach (var o in overrides ?? [])
+        {
+            string key = o.Split('=', 2)[0].Trim();
+            if (key.StartsWith("model.", StringComparison.OrdinalIgnoreCase) || key.Equals("model", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("loss.aux_weight", StringComparison.OrdinalIgnoreCase))
+                throw new SharpSegException($"--set {key}: a resumed run keeps the model recorded in {checkpoint}, so this would be ignored; start a new run to change the model (model.encoder_weights={checkpoint} reuses its encoder).");
+        }
+    }
+
     /// <summary>A path from the recipe, resolved against <see cref="BaseDirectory"/>; null when unset.</summary>
     public string? ResolvePath(string key)
     {
@@ -84,9 +99,13 @@ public sealed class TrainingRecipe
         if (opt != "adamw" && opt != "sgd") throw new SharpSegException($"{src}: optimizer.name '{opt}' is not known{NearestName.Hint(opt, new[] { "adamw", "sgd" })}.");
         string sched = Tree.GetString("schedule.name") ?? "";
         if (!LrSchedule.Kinds.Contains(sched)) throw new SharpSegException($"{src}: schedule.name '{sched}' is not known{NearestName.Hint(sched, LrSchedule.Kinds)}.");
-        RecipeBinding.Loss(this, classWeights: null); // a bad loss name or option fails at load, not after data statistics
+        var loss = RecipeBinding.Loss(this, classWeights: null); // a bad loss name or option fails at load, not after data statistics
+        RecipeBinding.Model(this); // so does an option the chosen model would ignore
         var crop = Tree.GetDoubleList("augment.crop");
         if (crop != null && crop.Length != 2) throw new SharpSegException($"{src}: augment.crop must be [height, width].");
+        var ohem = loss is Losses.CombinedLoss combined ? combined.Terms.Select(t => t.Loss).OfType<Losses.OhemCrossEntropyLoss>().FirstOrDefault() : loss as Losses.OhemCrossEntropyLoss;
+        if (ohem is { MinKept: >= 1 } && crop is { Length: 2 } && ohem.MinKept >= crop[0] * crop[1])
+            throw new SharpSegException($"{src}: loss.ohem_min_kept {ohem.MinKept} pixels per image is at least the {crop[0] * crop[1]} pixels of an augment.crop of {crop[0]}x{crop[1]}, so OHEM would keep every pixel (plain cross-entropy): give a share such as 0.1, or fewer pixels.");
         var scale = Tree.GetDoubleList("augment.scale");
         if (scale != null && (scale.Length != 2 || scale[0] <= 0 || scale[1] < scale[0])) throw new SharpSegException($"{src}: augment.scale must be [min, max] with 0 < min <= max.");
     }
