@@ -124,8 +124,9 @@ public sealed record ModelConfig
     /// <summary>
     /// Throws <see cref="SharpSegException"/> when an option is set to something other than its default for a model that
     /// does not use it (instead of building the model without it): <c>model.dropout</c> and <c>model.upsampling</c> outside
-    /// the U-Net decoder, <c>model.batch_norm</c> with neither the plain U-Net encoder nor a U-Net/UNet++ decoder, and
-    /// <c>loss.aux_weight</c> without <c>model.aux_head</c>. Recipes are checked with it; recorded configs (checkpoints)
+    /// the U-Net decoder, <c>model.batch_norm</c> with neither the plain U-Net encoder nor a U-Net/UNet++ decoder,
+    /// <c>model.aspp_rates</c> outside DeepLab, <c>model.drop_path</c> outside MiT encoders, and <c>loss.aux_weight</c>
+    /// without <c>model.aux_head</c>. Recipes are checked with it; recorded configs (checkpoints)
     /// are not, so that files written before the check still load.
     /// </summary>
     public void RefuseOptionsTheModelIgnores()
@@ -139,6 +140,10 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.upsampling {Upsampling} has no effect on {model}: only the unet decoder's upsampling is configurable; remove model.upsampling.");
         if (architecture is not ("unet" or "unetplusplus") && encoder != "unet" && BatchNorm != defaults.BatchNorm)
             throw new SharpSegException($"model.batch_norm {BatchNorm.ToString().ToLowerInvariant()} has no effect on {model}: only the plain unet encoder and the unet/unetplusplus decoders can drop BatchNorm (the others always use it); remove model.batch_norm.");
+        if (AsppRates != null && architecture is not ("deeplabv3" or "deeplabv3plus"))
+            throw new SharpSegException($"model.aspp_rates has no effect on {model}: only deeplabv3 and deeplabv3plus have ASPP; remove model.aspp_rates.");
+        if (!encoder.StartsWith("mit_", StringComparison.Ordinal) && !DropPath.Equals(defaults.DropPath))
+            throw new SharpSegException($"model.drop_path {DropPath} has no effect on {model}: only transformer encoders (mit_b0, mit_b1) have stochastic depth; remove model.drop_path.");
         if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))
             throw new SharpSegException($"loss.aux_weight {AuxWeight} has no effect without an auxiliary head: set model.aux_head: true, or remove loss.aux_weight.");
     }

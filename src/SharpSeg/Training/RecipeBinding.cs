@@ -202,7 +202,9 @@ public static class RecipeBinding
         try
         {
             var (name, weights) = LossTerms(r);
-            return LossFactory.Create(name, LossOptions(r) with { Weights = weights }, classWeights);
+            var options = LossOptions(r) with { Weights = weights };
+            LossFactory.RefuseUnusedOptions(name, options);
+            return LossFactory.Create(name, options, classWeights);
         }
         catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
         {

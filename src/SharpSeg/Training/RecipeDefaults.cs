@@ -26,12 +26,12 @@ public static class RecipeDefaults
           padding: reflect      # how inputs are padded to a multiple of the output stride: reflect | replicate | zeros
           output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
-          aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
+          aspp_rates: null      # deeplabv3/deeplabv3plus only: ASPP dilation rates; null = by output stride
           head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
-          drop_path: 0.1        # stochastic depth of transformer encoders (MiT): last block's drop probability, rising from 0
+          drop_path: 0.1        # MiT encoders only: stochastic depth: last block's drop probability, rising from 0
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

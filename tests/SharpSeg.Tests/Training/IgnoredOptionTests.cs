@@ -43,6 +43,15 @@ public sealed class IgnoredOptionTests
     }
 
     [Fact]
+    public void AsppRatesOutsideDeepLabAndDropPathOutsideMiTAreRefused()
+    {
+        OneLine(Refused("model.architecture=pspnet", "model.encoder=resnet18", "model.aspp_rates=[6, 12, 18]"), "model.aspp_rates", "pspnet");
+        OneLine(Refused("model.architecture=unet", "model.encoder=resnet18", "model.drop_path=0.2"), "model.drop_path", "resnet18");
+        Assert.Equal(new[] { 6, 12, 18 }, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=deeplabv3plus", "model.encoder=resnet18", "model.aspp_rates=[6, 12, 18]"])).AsppRates);
+        Assert.Equal(0.2, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=segformer", "model.encoder=mit_b0", "model.drop_path=0.2"])).DropPath);
+    }
+
+    [Fact]
     public void EveryArchitectureLoadsWithTheDefaults()
     {
         foreach (var architecture in ModelZoo.Architectures.Keys)
@@ -72,6 +81,17 @@ public sealed class IgnoredOptionTests
         Assert.Throws<SharpSegException>(() => new FocalLoss(2, 0.25, mode: LossMode.Multiclass));
         var binary = RecipeBinding.Loss(TrainingRecipe.Load(null, ["loss.name=focal", "loss.mode=binary", "loss.focal_alpha=0.25"]), null);
         Assert.Equal(0.25, Assert.IsType<FocalLoss>(binary).Alpha);
+    }
+
+    [Fact]
+    public void LossOptionsNoTermUsesAreRefused()
+    {
+        OneLine(Refused("loss.name=ce", "loss.dice_smooth=0.5"), "loss.dice_smooth", "dice");
+        OneLine(Refused("loss.name=ce+dice", "loss.ohem_thresh=0.9"), "loss.ohem_thresh", "ohem");
+        OneLine(Refused("loss.name=focal", "loss.label_smoothing=0.1"), "loss.label_smoothing", "ce");
+        TrainingRecipe.Load(null, ["loss.name=ce+dice", "loss.dice_smooth=0.5", "loss.label_smoothing=0.1"]);
+        // Code may share one options record between losses: the factory itself does not refuse.
+        LossFactory.Create("ce", new LossOptions { OhemMinKept = 3 });
     }
 
     [Fact]
