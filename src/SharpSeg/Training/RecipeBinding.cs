@@ -11,8 +11,7 @@ namespace SharpSeg.Training;
 /// <summary>Turns a recipe's sections into the objects training uses (model config, optimiser, schedule, augmentation, …).</summary>
 public static class RecipeBinding
 {
-    /// <summary>The recipe's <c>model.*</c> keys (and <c>loss.aux_weight</c>) as a <see cref="ModelConfig"/>; an option set
-    /// for a model that does not use it is refused (<see cref="ModelConfig.RefuseOptionsTheModelIgnores"/>).</summary>
+    /// <summary>The recipe's <c>model.*</c> keys (and <c>loss.aux_weight</c>) as a <see cref="ModelConfig"/>.</summary>
     public static ModelConfig Model(TrainingRecipe r)
     {
         var t = r.Tree;
@@ -33,9 +32,27 @@ public static class RecipeBinding
             HeadKernel = t.GetInt("model.head_kernel"),
             DropPath = t.GetDouble("model.drop_path"),
         };
-        try { config.RefuseOptionsTheModelIgnores(); }
-        catch (SharpSegException e) { throw new SharpSegException($"{t.Source}: {e.Message}"); }
         return config;
+    }
+
+    /// <summary>
+    /// Refuses what a recipe sets that the run would ignore: a model option the chosen model does not have
+    /// (<see cref="ModelConfig.RefuseOptionsTheModelIgnores"/>) and a loss option no term uses
+    /// (<see cref="LossFactory.RefuseUnusedOptions"/>). <see cref="TrainingRecipe.Load"/> checks this; recipes stored in
+    /// checkpoints are not checked, so that runs written before a check existed still resume.
+    /// </summary>
+    public static void RefuseIgnoredOptions(TrainingRecipe r)
+    {
+        try
+        {
+            Model(r).RefuseOptionsTheModelIgnores();
+            var (name, options) = LossSpec(r);
+            LossFactory.RefuseUnusedOptions(name, options);
+        }
+        catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
+        {
+            throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
+        }
     }
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
@@ -201,15 +218,19 @@ public static class RecipeBinding
     {
         try
         {
-            var (name, weights) = LossTerms(r);
-            var options = LossOptions(r) with { Weights = weights };
-            LossFactory.RefuseUnusedOptions(name, options);
+            var (name, options) = LossSpec(r);
             return LossFactory.Create(name, options, classWeights);
         }
         catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
         {
             throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
         }
+    }
+
+    static (string Name, LossOptions Options) LossSpec(TrainingRecipe r)
+    {
+        var (name, weights) = LossTerms(r);
+        return (name, LossOptions(r) with { Weights = weights });
     }
 
     // loss.terms: [{ce: 1.0}, {dice: 0.5}] is the same as name: ce+dice, weights: [1.0, 0.5].

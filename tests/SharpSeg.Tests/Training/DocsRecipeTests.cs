@@ -43,6 +43,7 @@ public sealed class DocsRecipeTests
             try
             {
                 var recipe = TrainingRecipe.Parse(yaml, where, TestPaths.RepoRoot);
+                RecipeBinding.RefuseIgnoredOptions(recipe);
                 var model = RecipeBinding.Model(recipe) with { NumClasses = 12 };
                 model.Validate();
                 Assert.Contains(model.Encoder, SharpSeg.Models.ModelZoo.ValidEncoders(model.Architecture));

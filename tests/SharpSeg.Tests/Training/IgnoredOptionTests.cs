@@ -134,6 +134,17 @@ public sealed class IgnoredOptionTests
     }
 
     [Fact]
+    public void StoredRecipesFromEarlierVersionsStillParse()
+    {
+        // A run's stored recipe holds every key resolved against the defaults of its day (ohem_min_kept was 100000):
+        // resuming it must not trip the checks for options the user set.
+        const string stored = "loss:\n  name: ce\n  ohem_min_kept: 100000\nmodel:\n  architecture: fpn\n  encoder: resnet18\n  dropout: 0.1\n";
+        var recipe = TrainingRecipe.Parse(stored, "last.ckpt (recipe)", null);
+        Assert.IsType<CrossEntropyLoss>(RecipeBinding.Loss(recipe, null));
+        Assert.Throws<SharpSegException>(() => RecipeBinding.RefuseIgnoredOptions(recipe));
+    }
+
+    [Fact]
     public void ResumeRefusesModelOverrides()
     {
         string run = TestPaths.NewTempDir("resume-model-override");
