@@ -125,7 +125,8 @@ public sealed record ModelConfig
     /// Throws <see cref="SharpSegException"/> when an option is set to something other than its default for a model that
     /// does not use it (instead of building the model without it): <c>model.dropout</c> and <c>model.upsampling</c> outside
     /// the U-Net decoder, <c>model.batch_norm</c> with neither the plain U-Net encoder nor a U-Net/UNet++ decoder,
-    /// <c>model.aspp_rates</c> outside DeepLab, <c>model.drop_path</c> outside MiT encoders, and <c>loss.aux_weight</c>
+    /// <c>model.aspp_rates</c> outside DeepLab, <c>model.drop_path</c> outside MiT encoders, <c>model.head_kernel</c> on
+    /// LR-ASPP (which outputs logits itself), and <c>loss.aux_weight</c>
     /// without <c>model.aux_head</c>. Recipes are checked with it; recorded configs (checkpoints)
     /// are not, so that files written before the check still load.
     /// </summary>
@@ -144,6 +145,8 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.aspp_rates has no effect on {model}: only deeplabv3 and deeplabv3plus have ASPP; remove model.aspp_rates.");
         if (!encoder.StartsWith("mit_", StringComparison.Ordinal) && !DropPath.Equals(defaults.DropPath))
             throw new SharpSegException($"model.drop_path {DropPath} has no effect on {model}: only transformer encoders (mit_b0, mit_b1) have stochastic depth; remove model.drop_path.");
+        if (architecture == "lraspp" && HeadKernel != defaults.HeadKernel)
+            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: LR-ASPP outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
         if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))
             throw new SharpSegException($"loss.aux_weight {AuxWeight} has no effect without an auxiliary head: set model.aux_head: true, or remove loss.aux_weight.");
     }

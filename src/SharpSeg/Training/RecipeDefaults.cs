@@ -27,7 +27,7 @@ public static class RecipeDefaults
           output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
           aspp_rates: null      # deeplabv3/deeplabv3plus only: ASPP dilation rates; null = by output stride
-          head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
+          head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch (not lraspp: it has no separate head)
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
