@@ -15,7 +15,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to time (backends eager and fused)")] public string? Checkpoint { get; init; }
         [CommandOption("--onnx <FILE>")][Description("Exported ONNX model to time with ONNX Runtime (repeat for several, e.g. fp32 and int8)")] public string[] Onnx { get; init; } = [];
         [CommandOption("--backends <LIST>")][Description("Checkpoint backends: eager, fused (BatchNorm folded + channels-last); default both")] public string Backends { get; init; } = "eager,fused";
-        [CommandOption("--size <WxH>")][Description("Image size, repeatable (default 480x360)")] public string[] Size { get; init; } = [];
+        [CommandOption("--size <WxH>")][Description("Image size, WIDTHxHEIGHT, repeatable (default 480x360)")] public string[] Size { get; init; } = [];
         [CommandOption("--runs <N>")][Description("Timed runs (default 20; the median is reported)")] public int Runs { get; init; } = 20;
         [CommandOption("--warmup <N>")][Description("Untimed runs first (default 3)")] public int Warmup { get; init; } = 3;
         [CommandOption("--threads <N>")][Description("CPU threads for TorchSharp and ONNX Runtime (default: all cores)")] public int Threads { get; init; }
@@ -27,7 +27,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Checkpoint == null && s.Onnx.Length == 0) throw new SharpSegException("--checkpoint and/or --onnx is required.");
-        var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(ParseSize).ToList();
+        if (s.Checkpoint == null && !s.Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
+            throw new SharpSegException($"--device {s.Device} applies to --checkpoint backends; ONNX models run on the CPU with ONNX Runtime: drop --device or add --checkpoint.");
+        var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(t => SharpSeg.Imaging.SizeSpec.Parse(t, "--size", allowSquare: false)).Select(z => (z.Width, z.Height)).ToList();
         var backends = s.Checkpoint == null ? [] : s.Backends.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(b => b.ToLowerInvariant() is "eager" or "fused" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager or fused.")).ToList();
         TorchRuntime.SetThreads(s.Threads);
@@ -68,12 +70,4 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     static string Line(InferenceTiming t, PeakEstimate? peak, double scale) =>
         $"{t.Backend}: {t.Width}x{t.Height} (inference scale {scale}): median {F(t.MedianMs, 1)} ms/image over {t.Runs} runs (min {F(t.MinMs, 1)}, max {F(t.MaxMs, 1)}); " +
         $"{F(1000 / t.MedianMs, 2)} images/s" + (t.GflopsPerSecond is { } r ? $"; {F(r, 1)} GFLOP/s" + (peak != null ? $" ({F(100 * r / peak.Gflops, 1)} % of an estimated {F(peak.Gflops, 0)})" : "") : "");
-
-    static (int W, int H) ParseSize(string size)
-    {
-        var parts = size.ToLowerInvariant().Split('x');
-        if (parts.Length != 2 || !int.TryParse(parts[0], out int w) || !int.TryParse(parts[1], out int h) || w < 1 || h < 1)
-            throw new SharpSegException($"--size {size}: expected WIDTHxHEIGHT, e.g. 480x360.");
-        return (w, h);
-    }
 }

@@ -39,6 +39,8 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         if (s.Embeddings == null) throw new SharpSegException("--embeddings is required (the .npy file from 'sharpseg embed').");
         if (s.Out == null) throw new SharpSegException("--out is required (the selection CSV to write, e.g. selection.csv).");
         if (s.Checkpoint != null && s.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
+        var mix = StrategyMix.Parse(s.Strategy ?? StrategyMix.DefaultText);
+        ClassTargets.RefuseUnused(s.ClassTarget, hasScores: s.Checkpoint != null || s.Scores != null, mix);
         var embeddings = EmbeddingSet.Read(s.Embeddings);
         AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({ConsoleOutput.Escape(embeddings.Header.Embedder)})");
         string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Out))!, Path.GetFileNameWithoutExtension(s.Out));
@@ -64,7 +66,6 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             AnsiConsole.MarkupLine($"labelled: {rows.Count} images found in the embeddings" + (notFound.Count > 0 ? $"; [yellow]{notFound.Count} not embedded[/] (e.g. {ConsoleOutput.Escape(notFound[0])}): embed them too so they count toward coverage" : ""));
         }
 
-        var mix = StrategyMix.Parse(s.Strategy ?? StrategyMix.DefaultText);
         var options = new CurationOptions
         {
             Budget = s.Budget,

@@ -41,16 +41,10 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
             Recipe = s.Recipe, Overrides = s.Set, Out = s.Out, Strategies = strategies, Seeds = seeds,
             InitialFraction = s.Initial, StepFraction = s.Step, Embedder = s.Embedder, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold,
         };
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var results = ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, cts.Token);
-            Console.Write(ActiveLearningSimulation.Table(results));
-            AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
+        using var ctrlC = new ConsoleCancellation(cancellationToken);
+        var results = ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, ctrlC.Token);
+        Console.Write(ActiveLearningSimulation.Table(results));
+        AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
         return 0;
     }
 }

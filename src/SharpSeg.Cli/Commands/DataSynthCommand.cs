@@ -36,7 +36,7 @@ public sealed class DataSynthCommand : Command<DataSynthCommand.Settings>
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new SharpSegException("data synth needs --out DIR, the folder to write the dataset to.");
-        var (w, h) = ParseSize(settings.Size);
+        var (w, h) = SharpSeg.Imaging.SizeSpec.Parse(settings.Size, "--size", allowSquare: false);
         var options = new SyntheticSceneOptions { Train = settings.Train, Val = settings.Val, Width = w, Height = h, Seed = settings.Seed };
         var sw = Stopwatch.StartNew();
         string yaml = SyntheticSceneGenerator.WriteDataset(options, settings.Out);
@@ -44,17 +44,5 @@ public sealed class DataSynthCommand : Command<DataSynthCommand.Settings>
             $"wrote {options.Train} train + {options.Val} val images ({w}x{h}, {SyntheticSceneGenerator.ClassNames.Count} classes, seed {options.Seed}) in {sw.Elapsed.TotalSeconds:F1} s"));
         AnsiConsole.WriteLine("dataset: " + yaml);
         return 0;
-    }
-
-    /// <summary>Parses "WxH" (e.g. 128x128) into positive integers, or throws a one-line user error.</summary>
-    public static (int Width, int Height) ParseSize(string text)
-    {
-        var parts = text.Trim().ToLowerInvariant().Split('x');
-        if (parts.Length == 2
-            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
-            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
-            && w > 0 && h > 0)
-            return (w, h);
-        throw new SharpSegException($"--size {text}: give width x height as positive whole pixels, e.g. --size 128x128.");
     }
 }

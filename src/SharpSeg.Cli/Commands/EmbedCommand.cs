@@ -4,6 +4,8 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using SharpSeg.Checkpoints;
 using SharpSeg.Curation.Embedding;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Pretrained;
 
 namespace SharpSeg.Cli.Commands;
 
@@ -17,7 +19,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
         [CommandOption("-e|--encoder <NAME>")][Description("thumbnail (training-free, for dedupe) or a zoo encoder such as resnet18")] public string? Encoder { get; init; }
         [CommandOption("--encoder-weights <W>")][Description("Weights for --encoder: a SharpSeg checkpoint (.ckpt); default: random")] public string? EncoderWeights { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Embeddings file (.npy); FILE.paths.txt and FILE.json are written beside it")] public string? Out { get; init; }
-        [CommandOption("--size <PX|WxH>")][Description("Network input size (default 224): every image is resized to it")] public string Size { get; init; } = "224";
+        [CommandOption("--size <PX|WxH>")][Description("Network input size, one number or WIDTHxHEIGHT (default 224): every image is resized to it")] public string Size { get; init; } = "224";
         [CommandOption("--grid <G>")][Description("Also keep a GxG grid of patch features (default 0: global vector only)")] public int Grid { get; init; }
         [CommandOption("--thumbnail-side <N>")][Description("Cells per side of the thumbnail embedding (default 16: 768 floats)")] public int ThumbnailSide { get; init; } = 16;
         [CommandOption("-b|--batch-size <N>")][Description("Images per forward pass (default 16)")] public int BatchSize { get; init; } = 16;
@@ -31,7 +33,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
         if (s.Out == null) throw new SharpSegException("--out is required (the .npy file to write, e.g. embeddings.npy).");
         if ((s.Checkpoint == null) == (s.Encoder == null))
             throw new SharpSegException("give either --checkpoint C (a trained model's encoder) or --encoder NAME (thumbnail, resnet18, ...), not both or neither.");
-        var (w, h) = ParseSize(s.Size);
+        var (w, h) = SharpSeg.Imaging.SizeSpec.Parse(s.Size, "--size");
         var images = ImageCollection.Find(s.Images, s.Recursive);
         using IImageEmbedder embedder = s.Checkpoint != null
             ? EmbeddingEncoders.FromCheckpoint(s.Checkpoint, h, w, s.Grid, s.Device)
@@ -39,15 +41,8 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
         if (s.Encoder != null && s.EncoderWeights == null && !s.Encoder.Equals(EmbeddingEncoders.Thumbnail, StringComparison.OrdinalIgnoreCase))
             AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --checkpoint or --encoder thumbnail.");
         AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {ConsoleOutput.Escape(images.Root)} with {ConsoleOutput.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        EmbedResult result;
-        try
-        {
-            result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite), p, cts.Token));
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
+        using var ctrlC = new ConsoleCancellation(cancellationToken);
+        var result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite), p, ctrlC.Token));
         foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         string resumed = result.AlreadyDone > 0 ? $" ({result.AlreadyDone} were already there)" : "";
         AnsiConsole.MarkupLine($"{result.Embedded} images embedded in {result.Seconds:F1} s ({result.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} images/s){resumed}: {ConsoleOutput.Escape(result.Files.Data)} ({result.AlreadyDone + result.Embedded} x {result.Dim}), {ConsoleOutput.Escape(Path.GetFileName(result.Files.Paths))}, {ConsoleOutput.Escape(Path.GetFileName(result.Files.Header))}");
@@ -57,14 +52,5 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
             return ErrorReporter.UserError;
         }
         return 0;
-    }
-
-    /// <summary>"224" or "320x240" (width x height).</summary>
-    internal static (int Width, int Height) ParseSize(string text)
-    {
-        var parts = text.ToLowerInvariant().Split('x');
-        if (parts.Length == 1 && int.TryParse(parts[0], out int side) && side > 0) return (side, side);
-        if (parts.Length == 2 && int.TryParse(parts[0], out int w) && int.TryParse(parts[1], out int h) && w > 0 && h > 0) return (w, h);
-        throw new SharpSegException($"--size '{text}': give one number (224) or WIDTHxHEIGHT (320x224).");
     }
 }

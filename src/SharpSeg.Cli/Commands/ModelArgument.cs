@@ -9,5 +9,5 @@ internal static class ModelArgument
         return checkpoint ?? model ?? throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx) is required.");
     }
 
-    public static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
+    public static bool IsOnnx(string path) => Inference.ModelFile.IsOnnx(path);
 }

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using SharpSeg.Models;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Cli.Commands;
 

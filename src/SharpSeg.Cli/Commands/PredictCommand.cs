@@ -26,6 +26,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities };
+        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames);

@@ -4,6 +4,7 @@ using SharpSeg.Models;
 using SharpSeg.SelfSupervised;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Cli.Commands;
 
@@ -20,7 +21,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--iterations <N>")][Description("Budget in optimiser steps")] public long Iterations { get; init; }
         [CommandOption("--epochs <N>")][Description("Budget in passes over the images (default 100 when --iterations is not given)")] public int Epochs { get; init; }
         [CommandOption("-b|--batch-size <N>")][Description("Images per step, two views each (default 32)")] public int BatchSize { get; init; } = 32;
-        [CommandOption("--crop <SIZE>")][Description("View size: 128 or HxW, multiples of the encoder's output stride (default 128)")] public string Crop { get; init; } = "128";
+        [CommandOption("--crop <SIZE>")][Description("View size: 128, or HEIGHTxWIDTH (height first, unlike --size elsewhere; as augment.crop), multiples of the encoder's output stride (default 128)")] public string Crop { get; init; } = "128";
         [CommandOption("--image-scale <F>")][Description("Resize images by this factor when read, e.g. 0.5 to match a recipe's training scale (default 1)")] public double ImageScale { get; init; } = 1.0;
         [CommandOption("--temperature <T>")][Description("NT-Xent / pixel-contrast temperature (default 0.2)")] public double Temperature { get; init; } = 0.2;
         [CommandOption("--lr <LR>")][Description("AdamW learning rate, cosine schedule (default 0.001)")] public double Lr { get; init; } = 1e-3;
@@ -50,7 +51,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         {
             if (s.Images.Length == 0) throw new SharpSegException("--images is required: a folder of images (repeatable), e.g. --images data/train/images --images data/val/images.");
             if (s.Out == null) throw new SharpSegException("--out is required: the encoder checkpoint to write, e.g. --out encoder.ckpt.");
-            var crop = ParseSize(s.Crop);
+            var size = SharpSeg.Imaging.SizeSpec.ParseHeightByWidth(s.Crop, "--crop");
+            int[] crop = [size.Height, size.Width];
             var options = new PretrainOptions
             {
                 Images = s.Images,
@@ -67,34 +69,19 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Pretraining {o.Encoder.Encoder} with {PretrainOptions.MethodName(o.Method)}: views {crop[0]}x{crop[1]}, batch {o.BatchSize}, " +
                 (o.Iterations > 0 ? $"{o.Iterations} iterations" : $"{o.Epochs} epochs") + $", lr {o.Lr:g3}, temperature {o.Temperature:g3}"));
         }
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
+        using var ctrlC = new ConsoleCancellation(cancellationToken);
         try
         {
-            var result = TrainingReporter.Run("pretraining", p => pretrainer.Run(p, cts.Token));
+            var result = TrainingReporter.Run("pretraining", p => pretrainer.Run(p, ctrlC.Token));
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations on {result.Images} images, {result.ImagesPerSecond:F1} images/s (two views each); loss {result.FirstLoss:F3} -> {result.FinalLoss:F3}."));
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Encoder: {result.CheckpointPath}  (train with --set model.encoder_weights={result.CheckpointPath})"));
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Loss log: {result.LogPath}"));
             return 0;
         }
-        catch (OperationCanceledException) when (cts.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (ctrlC.ByCtrlC)
         {
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Stopped; continue with: sharpseg pretrain --resume {pretrainer.CheckpointPath}"));
             return 130;
         }
-        finally { Console.CancelKeyPress -= onCancel; }
-    }
-
-    /// <summary>"128" or "128x160" (H x W).</summary>
-    internal static int[] ParseSize(string text)
-    {
-        var parts = text.Split('x', 'X', ',');
-        if (parts.Length is 1 or 2 && parts.All(p => int.TryParse(p.Trim(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) && v > 0))
-        {
-            var v = parts.Select(p => int.Parse(p.Trim(), CultureInfo.InvariantCulture)).ToArray();
-            return v.Length == 1 ? [v[0], v[0]] : v;
-        }
-        throw new SharpSegException($"--crop '{text}': give a size in pixels, 128 or HxW such as 128x160.");
     }
 }

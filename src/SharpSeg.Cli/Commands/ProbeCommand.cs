@@ -6,6 +6,7 @@ using SharpSeg.Models;
 using SharpSeg.SelfSupervised;
 using Spectre.Console;
 using Spectre.Console.Cli;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Cli.Commands;
 

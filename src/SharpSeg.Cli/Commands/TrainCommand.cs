@@ -50,18 +50,12 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             AnsiConsole.WriteLine("Resolved recipe:");
             Console.Write(recipe.ToYaml());
         }
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        ConsoleCancelEventHandler onCancel = (_, e) => { e.Cancel = true; cts.Cancel(); };
-        Console.CancelKeyPress += onCancel;
-        try
-        {
-            var result = TrainingReporter.Run("training", p => trainer.Run(p, cts.Token));
-            if (result.LastValidation != null) ConsoleOutput.WriteMetrics(result.LastValidation, $"validation at iteration {result.Iterations}");
-            AnsiConsole.MarkupLine($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations, {result.TrainImagesPerSecond:F1} training images/s{(result.StoppedEarly ? " (stopped early)" : "")}.");
-            if (result.BestMIoU != null) AnsiConsole.MarkupLine($"Best val mIoU {ConsoleOutput.Pct(result.BestMIoU)} % at iteration {result.BestIteration}.");
-            AnsiConsole.MarkupLine($"Run folder: {ConsoleOutput.Escape(result.RunDirectory)} (best.ckpt, last.ckpt, metrics.jsonl, recipe.yaml)");
-            return 0;
-        }
-        finally { Console.CancelKeyPress -= onCancel; }
+        using var ctrlC = new ConsoleCancellation(cancellationToken);
+        var result = TrainingReporter.Run("training", p => trainer.Run(p, ctrlC.Token));
+        if (result.LastValidation != null) ConsoleOutput.WriteMetrics(result.LastValidation, $"validation at iteration {result.Iterations}");
+        AnsiConsole.MarkupLine($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations, {result.TrainImagesPerSecond:F1} training images/s{(result.StoppedEarly ? " (stopped early)" : "")}.");
+        if (result.BestMIoU != null) AnsiConsole.MarkupLine($"Best val mIoU {ConsoleOutput.Pct(result.BestMIoU)} % at iteration {result.BestIteration}.");
+        AnsiConsole.MarkupLine($"Run folder: {ConsoleOutput.Escape(result.RunDirectory)} (best.ckpt, last.ckpt, metrics.jsonl, recipe.yaml)");
+        return 0;
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using SharpSeg.Models;
 
 using SharpSeg.Training;
+using SharpSeg.Data;
 
 namespace SharpSeg.Checkpoints;
 

@@ -4,6 +4,8 @@ using System.Text.Json.Serialization;
 using SharpSeg.Models;
 
 using SharpSeg.SelfSupervised;
+using SharpSeg.Data;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Checkpoints;
 

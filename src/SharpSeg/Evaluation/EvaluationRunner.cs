@@ -26,6 +26,7 @@ public static class EvaluationRunner
     /// <param name="progress">Receives (images done, images total).</param>
     public static EvaluationResult Run(EvaluationRequest request, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
+        ModelFile.RefuseCheckpointOnlyOptions(request.Checkpoint, request.Device, request.Eager);
         using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
         var datasetNames = spec.Classes.Classes.Select(c => c.Name).ToList();

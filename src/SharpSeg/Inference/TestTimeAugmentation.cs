@@ -1,4 +1,5 @@
 using System.Globalization;
+using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Inference;
 

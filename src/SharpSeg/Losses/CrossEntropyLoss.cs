@@ -62,7 +62,7 @@ public sealed class CrossEntropyLoss : ISegmentationLoss
         // Checked here because libtorch reports an out-of-range target cryptically on CPU and as a device assert on CUDA.
         long maxTarget = safeTarget.max().item<long>(), minTarget = safeTarget.min().item<long>();
         if (minTarget < 0 || maxTarget >= c)
-            throw new SharpSegException($"a target pixel has class {(minTarget < 0 ? minTarget : maxTarget)} but the model outputs {c} classes (0..{c - 1}, ignore {IgnoreIndex}): set num_classes to the dataset's class count or map the value to the ignore index.");
+            throw new SharpSegException($"a target pixel has class {(minTarget < 0 ? minTarget : maxTarget)} but the model outputs {c} classes (0..{c - 1}, ignore {IgnoreIndex}): training gives the model one output per class of the dataset (its classes: list in dataset.yaml), so list every class there, or map the value to the ignore index.");
 
         // Per-pixel losses (ignored pixels are 0), then PyTorch's weighted mean with a guarded divisor.
         Tensor perPixel = nn.functional.cross_entropy(logits, t, weight: weight, ignore_index: IgnoreIndex,

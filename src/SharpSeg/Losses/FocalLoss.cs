@@ -12,7 +12,7 @@ namespace SharpSeg.Losses;
 /// <remarks>
 /// <para><see cref="LossMode.Multiclass"/>: <c>ℓ_i = −(1 − p_{y_i})^γ · log p_{y_i}</c> with softmax probabilities, reduced
 /// like <see cref="CrossEntropyLoss"/>: <c>Σ_i w[y_i]·ℓ_i / Σ_i w[y_i]</c> over non-ignored pixels, so γ = 0 is exactly
-/// cross-entropy. The class weights play the role of the paper's per-class α; <see cref="Alpha"/> is not used.</para>
+/// cross-entropy. The class weights play the role of the paper's per-class α; an <see cref="Alpha"/> is refused.</para>
 /// <para><see cref="LossMode.Binary"/>: a sigmoid per channel, <c>ℓ_ic = −α_t·(1 − p_t)^γ · log p_t</c> with p_t = σ(x) for
 /// a positive and 1 − σ(x) for a negative, α_t = α for positives and 1 − α for negatives (1 when α is null), as in
 /// torchvision's <c>sigmoid_focal_loss</c>; reduced as <c>Σ_{i,c} w_c·ℓ_ic / (n_valid · Σ_c w_c)</c> (the plain mean
@@ -24,7 +24,7 @@ public sealed class FocalLoss : ISegmentationLoss
     private readonly float[]? classWeights;
 
     /// <param name="gamma">Focusing parameter γ ≥ 0 (2 in the paper; 0 = cross-entropy).</param>
-    /// <param name="alpha">Binary mode only: weight of positives in [0, 1] (0.25 in the paper); null = no α balancing.</param>
+    /// <param name="alpha">Binary mode only (refused in multiclass mode): weight of positives in [0, 1] (0.25 in the paper); null = no α balancing.</param>
     /// <param name="classWeights">One non-negative weight per output channel, or null.</param>
     /// <param name="ignoreIndex">Target value excluded from the loss (default 255).</param>
     /// <param name="mode">Softmax (multiclass) or a sigmoid per channel (binary / one-vs-rest).</param>
@@ -32,6 +32,8 @@ public sealed class FocalLoss : ISegmentationLoss
     {
         if (!(gamma >= 0) || double.IsInfinity(gamma)) throw new SharpSegException($"loss focal_gamma must be a finite number >= 0, got {gamma}.");
         if (alpha is { } a && !(a >= 0 && a <= 1)) throw new SharpSegException($"loss focal_alpha must be in [0, 1] or null, got {a}.");
+        if (alpha != null && mode == LossMode.Multiclass)
+            throw new SharpSegException("loss focal_alpha weights positives in binary mode only; in multiclass mode use class weights (loss.class_weights) instead.");
         this.classWeights = LossInputs.CopyWeights(classWeights);
         Gamma = gamma; Alpha = alpha; IgnoreIndex = ignoreIndex; Mode = mode;
     }

@@ -24,6 +24,8 @@ public static class LossFactory
         var weights = options.Weights;
         if (weights != null && weights.Length != parts.Length)
             throw new SharpSegException($"loss.weights has {weights.Length} values but loss.name '{name}' has {parts.Length} term{(parts.Length == 1 ? "" : "s")}: give one weight per term.");
+        if (options.FocalAlpha != null && options.Mode == LossMode.Multiclass)
+            throw new SharpSegException("loss.focal_alpha weights positives in loss.mode binary only, so in multiclass mode it would change nothing: remove it and weight classes with loss.class_weights, or set loss.mode: binary.");
         if (parts.Length == 1 && (weights == null || weights[0] == 1)) return CreateOne(parts[0], options, classWeights);
         return new CombinedLoss(parts.Select((p, k) => (CreateOne(p, options, classWeights), weights?[k] ?? 1.0)));
     }
@@ -38,6 +40,42 @@ public static class LossFactory
             if (!Names.Contains(p)) throw new SharpSegException($"loss.name: '{p}' is not a known loss{NearestName.Hint(p, Names)}.");
         }
         return parts;
+    }
+
+    // Each loss.* option with the terms that read it: an option changed from its default for terms that all ignore it
+    // is refused rather than silently dropped.
+    private static readonly (string Key, Func<LossOptions, object?> Value, string[] UsedBy)[] OptionUsers =
+    [
+        ("label_smoothing", o => o.LabelSmoothing, ["ce"]),
+        ("focal_gamma", o => o.FocalGamma, ["focal"]),
+        ("focal_alpha", o => o.FocalAlpha, ["focal"]),
+        ("dice_smooth", o => o.DiceSmooth, ["dice", "tversky", "focal_tversky", "jaccard"]),
+        ("dice_per_class", o => o.DicePerClass, ["dice"]),
+        ("dice_log_cosh", o => o.DiceLogCosh, ["dice"]),
+        ("tversky_alpha", o => o.TverskyAlpha, ["tversky", "focal_tversky"]),
+        ("tversky_beta", o => o.TverskyBeta, ["tversky", "focal_tversky"]),
+        ("tversky_gamma", o => o.TverskyGamma, ["focal_tversky"]),
+        ("lovasz_per_image", o => o.LovaszPerImage, ["lovasz", "lovasz_hinge"]),
+        ("ohem_thresh", o => o.OhemThreshold, ["ohem"]),
+        ("ohem_min_kept", o => o.OhemMinKept, ["ohem"]),
+        ("boundary_weight", o => o.BoundaryWeight, ["boundary"]),
+        ("boundary_width", o => o.BoundaryWidth, ["boundary"]),
+    ];
+
+    /// <summary>
+    /// Throws when an option of <paramref name="options"/> differs from its default but no term of <paramref name="name"/>
+    /// reads it (e.g. <c>dice_smooth</c> for <c>ce</c>): what a recipe sets must change the run. <see cref="Create"/> does
+    /// not check this, so that code may share one options record between losses.
+    /// </summary>
+    public static void RefuseUnusedOptions(string name, LossOptions options)
+    {
+        var parts = Parse(name);
+        var defaults = new LossOptions();
+        foreach (var (key, value, usedBy) in OptionUsers)
+        {
+            if (Equals(value(options), value(defaults)) || parts.Any(usedBy.Contains)) continue;
+            throw new SharpSegException($"loss.{key} is set but loss.name '{name}' has no term that uses it ({string.Join(", ", usedBy)}), so it would change nothing: remove loss.{key} or add such a term.");
+        }
     }
 
     private static ISegmentationLoss CreateOne(string name, LossOptions o, float[]? w) => name switch

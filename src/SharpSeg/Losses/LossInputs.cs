@@ -25,7 +25,7 @@ internal static class LossInputs
             if (min < 0 || max >= classes)
                 throw new SharpSegException(mode == LossMode.Binary && c == 1
                     ? $"a target pixel has value {(min < 0 ? min : max)} but a binary loss with one output channel takes 0 (background) or 1 (foreground), ignore {ignoreIndex}: map the mask to 0/1 or give the model one channel per class."
-                    : $"a target pixel has class {(min < 0 ? min : max)} but the model outputs {c} classes (0..{c - 1}, ignore {ignoreIndex}): set num_classes to the dataset's class count or map the value to the ignore index.");
+                    : $"a target pixel has class {(min < 0 ? min : max)} but the model outputs {c} classes (0..{c - 1}, ignore {ignoreIndex}): training gives the model one output per class of the dataset (its classes: list in dataset.yaml), so list every class there, or map the value to the ignore index.");
         }
         return (t, valid, safe);
     }

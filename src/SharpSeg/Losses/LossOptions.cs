@@ -23,7 +23,8 @@ public sealed record LossOptions
     /// <summary><c>focal_gamma</c>: γ ≥ 0 for <c>focal</c>. Default 2.</summary>
     public double FocalGamma { get; init; } = 2.0;
 
-    /// <summary><c>focal_alpha</c>: positive-class weight in [0, 1] for <c>focal</c> in binary mode; null = none.</summary>
+    /// <summary><c>focal_alpha</c>: positive-class weight in [0, 1] for <c>focal</c> in binary mode; null = none. Refused in
+    /// multiclass mode and when no term is <c>focal</c> (it would change nothing).</summary>
     public double? FocalAlpha { get; init; }
 
     /// <summary><c>dice_smooth</c>: additive smoothing for <c>dice</c>, <c>tversky</c>, <c>focal_tversky</c>, <c>jaccard</c>. Default 1.</summary>
@@ -50,8 +51,9 @@ public sealed record LossOptions
     /// <summary><c>ohem_thresh</c>: probability threshold of <c>ohem</c>. Default 0.7.</summary>
     public double OhemThreshold { get; init; } = 0.7;
 
-    /// <summary><c>ohem_min_kept</c>: minimum pixels kept per image by <c>ohem</c>. Default 100000.</summary>
-    public long OhemMinKept { get; init; } = 100_000;
+    /// <summary><c>ohem_min_kept</c>: least kept by <c>ohem</c>: below 1 a share of the batch's labelled pixels, 1 or more
+    /// pixels per image (<see cref="OhemCrossEntropyLoss.MinKept"/>). Default 0.1.</summary>
+    public double OhemMinKept { get; init; } = OhemCrossEntropyLoss.DefaultMinKept;
 
     /// <summary><c>boundary_weight</c>: weight of pixels near a class boundary for <c>boundary</c>. Default 3.</summary>
     public double BoundaryWeight { get; init; } = 3.0;

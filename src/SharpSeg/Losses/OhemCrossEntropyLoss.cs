@@ -12,9 +12,12 @@ namespace SharpSeg.Losses;
 /// </summary>
 /// <remarks>
 /// Without gradient, p_i = softmax probability of the target class of each non-ignored pixel; with the P probabilities
-/// sorted increasingly, <c>t = max(<see cref="Threshold"/>, sorted[min(<see cref="MinKept"/>·N, P − 1)])</c> and the kept
-/// pixels are those with <c>p_i &lt; t</c>: every pixel less confident than the threshold, and at least about
-/// MinKept per image. The loss is <c>Σ_kept w[y_i]·ℓ_i / Σ_kept w[y_i]</c>: the mean over kept pixels (MMSegmentation
+/// sorted increasingly, <c>t = max(<see cref="Threshold"/>, sorted[min(k, P − 1)])</c> and the kept pixels are those with
+/// <c>p_i &lt; t</c>: every pixel less confident than the threshold, and at least about k, where k =
+/// <see cref="MinKept"/>·P when MinKept is below 1 (a share of the batch's labelled pixels; default 0.1) and MinKept·N
+/// otherwise (MMSegmentation's <c>min_kept</c>, a pixel count per image). A count at least as large as an image's pixels
+/// keeps every pixel and makes this plain cross-entropy, which is why the default is a share: MMSegmentation's 100000
+/// per 512×1024 crop is about a fifth of it, but 100000 exceeds a whole 256×256 crop. The loss is <c>Σ_kept w[y_i]·ℓ_i / Σ_kept w[y_i]</c>: the mean over kept pixels (MMSegmentation
 /// divides by all pixels instead, which scales the loss down by the kept share). No pixel kept, or all ignored: 0.
 /// </remarks>
 public sealed class OhemCrossEntropyLoss : ISegmentationLoss
@@ -22,13 +25,15 @@ public sealed class OhemCrossEntropyLoss : ISegmentationLoss
     private readonly float[]? classWeights;
 
     /// <param name="threshold">Probability threshold in (0, 1]: pixels whose target-class probability is below it are kept (0.7 in MMSegmentation configs).</param>
-    /// <param name="minKept">Minimum pixels kept per image (MMSegmentation's <c>min_kept</c>, 100000 in its configs).</param>
+    /// <param name="minKept">Least kept: below 1, a share of the batch's labelled pixels (default 0.1); 1 or more, a whole
+    /// number of pixels per image (MMSegmentation's <c>min_kept</c>, 100000 in its configs at 512×1024 crops); 0: none.</param>
     /// <param name="classWeights">One non-negative weight per class, or null.</param>
     /// <param name="ignoreIndex">Target value excluded from the loss (default 255).</param>
-    public OhemCrossEntropyLoss(double threshold = 0.7, long minKept = 100_000, float[]? classWeights = null, long ignoreIndex = LabelMask.Ignore)
+    public OhemCrossEntropyLoss(double threshold = 0.7, double minKept = DefaultMinKept, float[]? classWeights = null, long ignoreIndex = LabelMask.Ignore)
     {
         if (!(threshold > 0 && threshold <= 1)) throw new SharpSegException($"loss ohem_thresh must be a probability in (0, 1], got {threshold}.");
-        if (minKept < 0) throw new SharpSegException($"loss ohem_min_kept must be >= 0, got {minKept}.");
+        if (!(minKept >= 0) || double.IsInfinity(minKept) || (minKept >= 1 && minKept != Math.Floor(minKept)))
+            throw new SharpSegException($"loss ohem_min_kept must be a share below 1 (e.g. 0.1) or a whole number of pixels per image, got {minKept}.");
         this.classWeights = LossInputs.CopyWeights(classWeights);
         Threshold = threshold; MinKept = minKept; IgnoreIndex = ignoreIndex;
     }
@@ -36,8 +41,15 @@ public sealed class OhemCrossEntropyLoss : ISegmentationLoss
     /// <summary>Probability threshold below which pixels are kept.</summary>
     public double Threshold { get; }
 
-    /// <summary>Minimum pixels kept per image.</summary>
-    public long MinKept { get; }
+    /// <summary>Default of <see cref="MinKept"/>: a tenth of the batch's labelled pixels.</summary>
+    public const double DefaultMinKept = 0.1;
+
+    /// <summary>Least kept: a share of the batch's labelled pixels (below 1) or pixels per image (1 or more).</summary>
+    public double MinKept { get; }
+
+    /// <summary>How many of a batch's <paramref name="labelledPixels"/> (over <paramref name="images"/> images) are kept at least.</summary>
+    public long MinKeptPixels(long labelledPixels, long images) =>
+        MinKept < 1 ? (long)Math.Ceiling(MinKept * labelledPixels) : (long)Math.Min(MinKept * images, long.MaxValue / 2);
 
     /// <summary>Per-class weights (a copy), or null.</summary>
     public IReadOnlyList<float>? ClassWeights => classWeights;
@@ -56,7 +68,7 @@ public sealed class OhemCrossEntropyLoss : ISegmentationLoss
         long count = validP.shape[0];
         if (count == 0) return valid.MoveToOuterDisposeScope();
         Tensor sorted = validP.sort().Values;
-        double minThreshold = sorted[Math.Min(MinKept * logits.shape[0], count - 1)].ToDouble();
+        double minThreshold = sorted[Math.Min(MinKeptPixels(count, logits.shape[0]), count - 1)].ToDouble();
         double threshold = Math.Max(minThreshold, Threshold);
         return (p.lt(threshold) & valid).MoveToOuterDisposeScope();
     }

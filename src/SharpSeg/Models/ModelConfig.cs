@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Models.Encoders.MixTransformer;
 
 namespace SharpSeg.Models;
 
@@ -58,8 +60,12 @@ public sealed record ModelConfig
     /// layer3); it only runs in <see cref="SegmentationModel.ForwardWithAux"/> during training.</summary>
     [JsonPropertyName("aux_head")] public bool AuxHead { get; init; }
 
-    /// <summary>Weight of the auxiliary head's loss, added to the main loss (torchvision's reference recipe: 0.5).</summary>
-    [JsonPropertyName("aux_weight")] public double AuxWeight { get; init; } = 0.5;
+    /// <summary>Weight of the auxiliary head's loss, added to the main loss; the recipe key is <c>loss.aux_weight</c>.
+    /// Default 0.4, as in the PSPNet paper and MMSegmentation's configs (torchvision's reference recipe uses 0.5).</summary>
+    [JsonPropertyName("aux_weight")] public double AuxWeight { get; init; } = DefaultAuxWeight;
+
+    /// <summary>Default of <see cref="AuxWeight"/> (and of the recipe's <c>loss.aux_weight</c>).</summary>
+    public const double DefaultAuxWeight = 0.4;
 
     /// <summary>Kernel size of the segmentation head (the convolution from decoder features to logits): 1, or 3 as in
     /// segmentation_models.pytorch (padding keeps the size). Ignored by decoders that output logits themselves.</summary>
@@ -107,7 +113,7 @@ public sealed record ModelConfig
         if (AsppRates is not null && (AsppRates.Length == 0 || AsppRates.Any(r => r < 1)))
             throw new SharpSegException($"model.aspp_rates needs positive dilation rates such as [12, 24, 36], got [{string.Join(", ", AsppRates)}].");
         if (DropPath < 0 || DropPath >= 1 || double.IsNaN(DropPath)) throw new SharpSegException($"model.drop_path must be in [0, 1), got {DropPath}.");
-        if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"model.aux_weight must be at least 0, got {AuxWeight}.");
+        if (AuxWeight < 0 || double.IsNaN(AuxWeight)) throw new SharpSegException($"loss.aux_weight must be at least 0, got {AuxWeight}.");
         if (DecoderChannels is not null && (DecoderChannels.Length > 16 || DecoderChannels.Any(c => c is < 1 or > MaxChannels)))
             throw new SharpSegException($"model.decoder_channels must be up to 16 entries of 1..{MaxChannels}, got [{string.Join(", ", DecoderChannels)}].");
         if (AsppRates is not null && (AsppRates.Length > 16 || AsppRates.Any(r => r > 1024)))
@@ -115,6 +121,36 @@ public sealed record ModelConfig
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
         if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
+    }
+
+    /// <summary>
+    /// Throws <see cref="SharpSegException"/> when an option is set to something other than its default for a model that
+    /// does not use it (instead of building the model without it): <c>model.dropout</c> and <c>model.upsampling</c> outside
+    /// the U-Net decoder, <c>model.batch_norm</c> with neither the plain U-Net encoder nor a U-Net/UNet++ decoder,
+    /// <c>model.aspp_rates</c> outside DeepLab, <c>model.drop_path</c> outside MiT encoders, <c>model.head_kernel</c> on
+    /// LR-ASPP (which outputs logits itself), and <c>loss.aux_weight</c>
+    /// without <c>model.aux_head</c>. Recipes are checked with it; recorded configs (checkpoints)
+    /// are not, so that files written before the check still load.
+    /// </summary>
+    public void RefuseOptionsTheModelIgnores()
+    {
+        var defaults = new ModelConfig();
+        string architecture = Architecture.Trim().ToLowerInvariant(), encoder = Encoder.Trim().ToLowerInvariant();
+        string model = $"architecture {architecture} with encoder {encoder}";
+        if (architecture != "unet" && !Dropout.Equals(defaults.Dropout))
+            throw new SharpSegException($"model.dropout {Dropout} has no effect on {model}: only the unet decoder has this dropout (the other heads keep their published dropout); remove model.dropout.");
+        if (architecture != "unet" && !Upsampling.Trim().Equals(defaults.Upsampling, StringComparison.OrdinalIgnoreCase))
+            throw new SharpSegException($"model.upsampling {Upsampling} has no effect on {model}: only the unet decoder's upsampling is configurable; remove model.upsampling.");
+        if (architecture is not ("unet" or "unetplusplus") && encoder != "unet" && BatchNorm != defaults.BatchNorm)
+            throw new SharpSegException($"model.batch_norm {BatchNorm.ToString().ToLowerInvariant()} has no effect on {model}: only the plain unet encoder and the unet/unetplusplus decoders can drop BatchNorm (the others always use it); remove model.batch_norm.");
+        if (AsppRates != null && architecture is not ("deeplabv3" or "deeplabv3plus"))
+            throw new SharpSegException($"model.aspp_rates has no effect on {model}: only deeplabv3 and deeplabv3plus have ASPP; remove model.aspp_rates.");
+        if (!encoder.StartsWith("mit_", StringComparison.Ordinal) && !DropPath.Equals(defaults.DropPath))
+            throw new SharpSegException($"model.drop_path {DropPath} has no effect on {model}: only transformer encoders (mit_b0, mit_b1) have stochastic depth; remove model.drop_path.");
+        if (architecture == "lraspp" && HeadKernel != defaults.HeadKernel)
+            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: LR-ASPP outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
+        if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))
+            throw new SharpSegException($"loss.aux_weight {AuxWeight} has no effect without an auxiliary head: set model.aux_head: true, or remove loss.aux_weight.");
     }
 
     /// <summary>

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -11,6 +11,7 @@ using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
 using SharpSeg.Data.Loading;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -8,16 +8,20 @@ using static TorchSharp.torch;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Loading;
 using SharpSeg.Data.Checks;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Models.Encoders.MixTransformer;
+using SharpSeg.Pretrained;
 
 namespace SharpSeg.Training;
 
 /// <summary>Turns a recipe's sections into the objects training uses (model config, optimiser, schedule, augmentation, …).</summary>
 public static class RecipeBinding
 {
+    /// <summary>The recipe's <c>model.*</c> keys (and <c>loss.aux_weight</c>) as a <see cref="ModelConfig"/>.</summary>
     public static ModelConfig Model(TrainingRecipe r)
     {
         var t = r.Tree;
-        return new ModelConfig
+        var config = new ModelConfig
         {
             Architecture = t.GetString("model.architecture") ?? "unet",
             Encoder = t.GetString("model.encoder") ?? "unet",
@@ -34,6 +38,27 @@ public static class RecipeBinding
             HeadKernel = t.GetInt("model.head_kernel"),
             DropPath = t.GetDouble("model.drop_path"),
         };
+        return config;
+    }
+
+    /// <summary>
+    /// Refuses what a recipe sets that the run would ignore: a model option the chosen model does not have
+    /// (<see cref="ModelConfig.RefuseOptionsTheModelIgnores"/>) and a loss option no term uses
+    /// (<see cref="LossFactory.RefuseUnusedOptions"/>). <see cref="TrainingRecipe.Load"/> checks this; recipes stored in
+    /// checkpoints are not checked, so that runs written before a check existed still resume.
+    /// </summary>
+    public static void RefuseIgnoredOptions(TrainingRecipe r)
+    {
+        try
+        {
+            Model(r).RefuseOptionsTheModelIgnores();
+            var (name, options) = LossSpec(r);
+            LossFactory.RefuseUnusedOptions(name, options);
+        }
+        catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
+        {
+            throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
+        }
     }
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
@@ -178,7 +203,7 @@ public static class RecipeBinding
             TverskyGamma = t.GetDouble("loss.tversky_gamma"),
             LovaszPerImage = t.GetBool("loss.lovasz_per_image"),
             OhemThreshold = t.GetDouble("loss.ohem_thresh"),
-            OhemMinKept = t.GetLong("loss.ohem_min_kept"),
+            OhemMinKept = t.GetDouble("loss.ohem_min_kept"),
             BoundaryWeight = t.GetDouble("loss.boundary_weight"),
             BoundaryWidth = t.GetInt("loss.boundary_width"),
         };
@@ -192,13 +217,19 @@ public static class RecipeBinding
     {
         try
         {
-            var (name, weights) = LossTerms(r);
-            return LossFactory.Create(name, LossOptions(r) with { Weights = weights }, classWeights);
+            var (name, options) = LossSpec(r);
+            return LossFactory.Create(name, options, classWeights);
         }
         catch (SharpSegException e) when (!e.Message.StartsWith(r.Tree.Source, StringComparison.Ordinal))
         {
             throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
         }
+    }
+
+    static (string Name, LossOptions Options) LossSpec(TrainingRecipe r)
+    {
+        var (name, weights) = LossTerms(r);
+        return (name, LossOptions(r) with { Weights = weights });
     }
 
     // loss.terms: [{ce: 1.0}, {dice: 0.5}] is the same as name: ce+dice, weights: [1.0, 0.5].

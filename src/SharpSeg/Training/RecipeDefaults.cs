@@ -20,18 +20,18 @@ public static class RecipeDefaults
           encoder: unet
           depth: 4              # number of downsampling stages
           base_width: 32        # channels of the first stage; doubles per stage
-          batch_norm: true
-          dropout: 0.0
-          upsampling: bilinear  # bilinear | transposed | nearest (segmentation_models.pytorch's U-Net)
+          batch_norm: true      # plain unet encoder and unet/unetplusplus decoders only (the others always use BatchNorm)
+          dropout: 0.0          # unet decoder only: channel dropout before the head (other heads keep their published dropout)
+          upsampling: bilinear  # unet decoder only: bilinear | transposed | nearest (segmentation_models.pytorch's U-Net)
           padding: reflect      # how inputs are padded to a multiple of the output stride: reflect | replicate | zeros
           output_stride: null   # 8 | 16 | 32 for dilated encoders (ResNet, MobileNet); null = the architecture's default
           aux_head: false       # auxiliary head on a middle encoder stage (FCN, DeepLab, PSPNet), trained with loss.aux_weight
-          aspp_rates: null      # DeepLab ASPP dilation rates; null = by output stride
-          head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch
+          aspp_rates: null      # deeplabv3/deeplabv3plus only: ASPP dilation rates; null = by output stride
+          head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch (not lraspp: it has no separate head)
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
-          drop_path: 0.1        # stochastic depth of transformer encoders (MiT): last block's drop probability, rising from 0
+          drop_path: 0.1        # MiT encoders only: stochastic depth: last block's drop probability, rising from 0
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables
@@ -55,12 +55,12 @@ public static class RecipeDefaults
           name: ce              # ce | bce | focal | dice | tversky | focal_tversky | jaccard | lovasz | lovasz_hinge | boundary | ohem, or a+b
           weights: null         # one per '+' term; null = all 1
           terms: null           # alternative to name + weights: a list of {name: weight}, e.g. [{ce: 1.0}, {dice: 0.5}]
-          mode: multiclass      # multiclass (softmax) | binary (a sigmoid per channel; 1 channel = 0/1 masks)
+          mode: multiclass      # multiclass (softmax) | binary (a sigmoid per channel, one channel per dataset class: one-vs-rest)
           class_weights: none   # none | inverse | median (median-frequency balancing) | effective (Cui et al. 2019) | a list, one per class
           effective_beta: 0.9999  # beta of class_weights: effective
           label_smoothing: 0.0  # ce
           focal_gamma: 2.0      # focal
-          focal_alpha: null     # focal, binary mode: weight of positives in [0, 1]
+          focal_alpha: null     # focal in binary mode only: weight of positives in [0, 1]
           dice_smooth: 1.0      # dice, tversky, focal_tversky, jaccard
           dice_per_class: true  # dice: mean of per-class losses (true) or one global coefficient (false)
           dice_log_cosh: false  # dice: log(cosh(loss))
@@ -69,10 +69,10 @@ public static class RecipeDefaults
           tversky_gamma: 0.75   # focal_tversky: exponent on (1 - Tversky index)
           lovasz_per_image: false
           ohem_thresh: 0.7      # ohem: keep pixels whose target probability is below this
-          ohem_min_kept: 100000 # ohem: and at least this many pixels per image
+          ohem_min_kept: 0.1    # ohem: and at least this many: below 1 a share of the batch's labelled pixels, 1 or more pixels per image
           boundary_weight: 3.0  # boundary: weight of pixels near a class boundary (others 1)
           boundary_width: 1     # boundary: pixels either side of a boundary
-          aux_weight: 0.4       # weight of auxiliary-head losses (models with an auxiliary head)
+          aux_weight: 0.4       # weight of the auxiliary head's loss (model.aux_head: true only); PSPNet paper and MMSegmentation: 0.4
         optimizer:
           name: adamw           # adamw | sgd
           lr: 0.001

@@ -59,6 +59,7 @@ public sealed class Trainer
             throw new SharpSegException($"{runDirectoryOrCheckpoint}: no {LastCheckpointName} to resume from (the run saved no checkpoint yet; start it again).");
         var ckpt = Checkpoint.Load(ckptPath);
         if (!ckpt.CanResume) throw new SharpSegException($"{ckptPath}: holds weights only and cannot resume training.");
+        TrainingRecipe.RefuseModelOverridesOnResume(overrides, ckptPath);
         string runDir = Path.GetDirectoryName(Path.GetFullPath(ckptPath))!;
         var recipe = TrainingRecipe.Parse(ckpt.Info.Recipe ?? "", ckptPath + " (recipe)", runDir, overrides);
         return new Trainer(recipe, runDir, ckpt);

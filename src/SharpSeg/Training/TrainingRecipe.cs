@@ -9,11 +9,11 @@ namespace SharpSeg.Training;
 /// </summary>
 public sealed class TrainingRecipe
 {
-    TrainingRecipe(ConfigTree tree, string? baseDirectory)
+    TrainingRecipe(ConfigTree tree, string? baseDirectory, bool refuseIgnoredOptions)
     {
         Tree = tree;
         BaseDirectory = baseDirectory ?? Directory.GetCurrentDirectory();
-        Validate();
+        Validate(refuseIgnoredOptions);
         // The recipe's pixel limit governs every image and mask this run decodes (threads started later inherit it).
         Imaging.PixelLimit.MaxPixels = MaxPixels;
     }
@@ -30,15 +30,32 @@ public sealed class TrainingRecipe
         var defaults = ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults");
         var tree = path == null ? defaults : ConfigTree.Load(path).OverlayOn(defaults);
         foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
-        return new TrainingRecipe(tree, path == null ? null : Path.GetDirectoryName(Path.GetFullPath(path)));
+        return new TrainingRecipe(tree, path == null ? null : Path.GetDirectoryName(Path.GetFullPath(path)), refuseIgnoredOptions: true);
     }
 
-    /// <summary>Parses recipe text (e.g. the resolved recipe stored in a checkpoint).</summary>
+    /// <summary>Parses recipe text (e.g. the resolved recipe stored in a checkpoint). Unlike <see cref="Load"/> it does not
+    /// refuse options the run would ignore (<see cref="RecipeBinding.RefuseIgnoredOptions"/>): a stored recipe holds every
+    /// key resolved against the defaults of the version that wrote it, and such a run must still resume.</summary>
     public static TrainingRecipe Parse(string yaml, string source, string? baseDirectory, IEnumerable<string>? overrides = null)
     {
         var tree = ConfigTree.Parse(yaml, source).OverlayOn(ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults"));
         foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
-        return new TrainingRecipe(tree, baseDirectory);
+        return new TrainingRecipe(tree, baseDirectory, refuseIgnoredOptions: false);
+    }
+
+    /// <summary>
+    /// Refuses overrides a resumed run cannot honour: the model is rebuilt from the checkpoint's recorded config, so
+    /// <c>--set model.*</c> (and <c>loss.aux_weight</c>, which is recorded with it) would be ignored.
+    /// </summary>
+    public static void RefuseModelOverridesOnResume(IEnumerable<string>? overrides, string checkpoint)
+    {
+        foreach (var o in overrides ?? [])
+        {
+            string key = o.Split('=', 2)[0].Trim();
+            if (key.StartsWith("model.", StringComparison.OrdinalIgnoreCase) || key.Equals("model", StringComparison.OrdinalIgnoreCase)
+                || key.Equals("loss.aux_weight", StringComparison.OrdinalIgnoreCase))
+                throw new SharpSegException($"--set {key}: a resumed run keeps the model recorded in {checkpoint}, so this would be ignored; start a new run to change the model (model.encoder_weights={checkpoint} reuses its encoder).");
+        }
     }
 
     /// <summary>A path from the recipe, resolved against <see cref="BaseDirectory"/>; null when unset.</summary>
@@ -72,7 +89,7 @@ public sealed class TrainingRecipe
     /// <summary>The resolved recipe as YAML (printed at the start of training and saved in the run folder).</summary>
     public string ToYaml() => Tree.ToYaml();
 
-    void Validate()
+    void Validate(bool refuseIgnoredOptions)
     {
         string src = Tree.Source;
         if (Tree.GetInt("train.batch_size") < 1) throw new SharpSegException($"{src}: train.batch_size must be at least 1.");
@@ -84,10 +101,15 @@ public sealed class TrainingRecipe
         if (opt != "adamw" && opt != "sgd") throw new SharpSegException($"{src}: optimizer.name '{opt}' is not known{NearestName.Hint(opt, new[] { "adamw", "sgd" })}.");
         string sched = Tree.GetString("schedule.name") ?? "";
         if (!LrSchedule.Kinds.Contains(sched)) throw new SharpSegException($"{src}: schedule.name '{sched}' is not known{NearestName.Hint(sched, LrSchedule.Kinds)}.");
-        RecipeBinding.Loss(this, classWeights: null); // a bad loss name or option fails at load, not after data statistics
+        var loss = RecipeBinding.Loss(this, classWeights: null); // a bad loss name or option fails at load, not after data statistics
         var crop = Tree.GetDoubleList("augment.crop");
         if (crop != null && crop.Length != 2) throw new SharpSegException($"{src}: augment.crop must be [height, width].");
         var scale = Tree.GetDoubleList("augment.scale");
         if (scale != null && (scale.Length != 2 || scale[0] <= 0 || scale[1] < scale[0])) throw new SharpSegException($"{src}: augment.scale must be [min, max] with 0 < min <= max.");
+        if (!refuseIgnoredOptions) return;
+        RecipeBinding.RefuseIgnoredOptions(this); // so does an option the chosen model or loss would ignore
+        var ohem = loss is Losses.CombinedLoss combined ? combined.Terms.Select(t => t.Loss).OfType<Losses.OhemCrossEntropyLoss>().FirstOrDefault() : loss as Losses.OhemCrossEntropyLoss;
+        if (ohem is { MinKept: >= 1 } && crop is { Length: 2 } && ohem.MinKept >= crop[0] * crop[1])
+            throw new SharpSegException($"{src}: loss.ohem_min_kept {ohem.MinKept} pixels per image is at least the {crop[0] * crop[1]} pixels of an augment.crop of {crop[0]}x{crop[1]}, so OHEM would keep every pixel (plain cross-entropy): give a share such as 0.1, or fewer pixels.");
     }
 }

@@ -4,6 +4,7 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.Benchmarks;
 

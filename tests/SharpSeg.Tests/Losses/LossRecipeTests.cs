@@ -64,7 +64,7 @@ public sealed class LossRecipeTests
         var ft = Assert.IsType<TverskyLoss>(terms[1]);
         Assert.Equal((0.4, 0.6, 0.5), (ft.Alpha, ft.Beta, ft.Gamma));
         var ohem = Assert.IsType<OhemCrossEntropyLoss>(terms[2]);
-        Assert.Equal((0.8, 1000L), (ohem.Threshold, ohem.MinKept));
+        Assert.Equal((0.8, 1000.0), (ohem.Threshold, ohem.MinKept));
         var b = Assert.IsType<BoundaryCrossEntropyLoss>(terms[3]);
         Assert.Equal((5.0, 2), (b.BoundaryWeight, b.Width));
         Assert.True(Assert.IsType<LovaszSoftmaxLoss>(terms[4]).PerImage);

@@ -2,6 +2,7 @@ using SharpSeg.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.Models;
 
@@ -129,7 +130,7 @@ public sealed class ArchitectureTests
     public void AuxLossTrainsTheAuxHeadAndForwardIgnoresIt()
     {
         using var model = Build("pspnet", "resnet18", classes: 3, aux: true, outputStride: 32);
-        Assert.Equal(0.5, model.Config!.AuxWeight);
+        Assert.Equal(0.4, model.Config!.AuxWeight); // ModelConfig.DefaultAuxWeight, as in the PSPNet paper and the recipe defaults
         using var scope = NewDisposeScope();
         var x = randn(2, 3, 64, 64);
         var target = randint(0, 3, [2, 64, 64], dtype: ScalarType.Int64);

@@ -4,6 +4,7 @@ using SharpSeg.Models;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.Models;
 

@@ -8,6 +8,8 @@ using TorchSharp;
 using Xunit;
 using Xunit.Abstractions;
 using static TorchSharp.torch;
+using SharpSeg.Models.Encoders;
+using SharpSeg.Models.Encoders.MixTransformer;
 
 namespace SharpSeg.Tests.Onnx;
 

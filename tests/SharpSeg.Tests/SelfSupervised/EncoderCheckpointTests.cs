@@ -5,6 +5,7 @@ using SharpSeg.Tests.Training;
 using TorchSharp;
 using Xunit;
 using SharpSeg.Checkpoints;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -2,6 +2,7 @@ using SharpSeg.Data.Synthetic;
 using SharpSeg.Imaging;
 using SharpSeg.Models;
 using SharpSeg.SelfSupervised;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -4,6 +4,7 @@ using TorchSharp;
 using Xunit;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.SelfSupervised;
 

@@ -6,6 +6,7 @@ using SharpSeg.Training;
 using TorchSharp;
 using Xunit;
 using SharpSeg.Checkpoints;
+using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.Training;
 

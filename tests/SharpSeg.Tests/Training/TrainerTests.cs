@@ -90,6 +90,32 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void CtrlCStopsTrainingWithExitCode130AndAResumableCheckpoint()
+    {
+        // SIGINT is what Ctrl+C sends; the CLI's ConsoleCancellation turns it into a cancelled run that saves last.ckpt.
+        string run = TestPaths.NewTempDir("ctrl-c");
+        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("exec"); psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpSeg.Cli.dll"));
+        foreach (var a in new[] { "train", "--out", run }) psi.ArgumentList.Add(a);
+        foreach (var s in TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2000, valEvery: 1000)) { psi.ArgumentList.Add("--set"); psi.ArgumentList.Add(s); }
+        using var p = Process.Start(psi)!;
+        var stderr = new System.Text.StringBuilder();
+        p.OutputDataReceived += (_, _) => { }; p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
+        p.BeginOutputReadLine(); p.BeginErrorReadLine();
+        string log = Path.Combine(run, Trainer.MetricsFileName);
+        var sw = Stopwatch.StartNew();
+        bool Trained() { try { return File.Exists(log) && File.ReadAllText(log).Contains("\"train\"", StringComparison.Ordinal); } catch (IOException) { return false; } }
+        while (!Trained() && sw.Elapsed < TimeSpan.FromMinutes(3) && !p.HasExited) Thread.Sleep(100);
+        Assert.False(p.HasExited, "training ended before it could be interrupted");
+        using (var kill = Process.Start("kill", ["-INT", p.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])) kill.WaitForExit();
+        Assert.True(p.WaitForExit(TimeSpan.FromMinutes(2)), "no exit after SIGINT");
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 130, $"exit {p.ExitCode}: {stderr}");
+        long savedAt = Checkpoint.Load(Path.Combine(run, "last.ckpt")).Info.Iteration;
+        Assert.InRange(savedAt, 1, 1999);
+    }
+
+    [Fact]
     public void CheckpointAloneDrivesPredictAtAnySize()
     {
         string run = TestPaths.NewTempDir("predict-run");

@@ -6,6 +6,19 @@ namespace SharpSeg.Curation.Selection;
 /// <c>Pole=3,Bicyclist=3</c> (classes not named weigh 1), normalised to sum to 1.</summary>
 public static class ClassTargets
 {
+    /// <summary>
+    /// Refuses a class target that would change nothing: one needs class scores (<paramref name="hasScores"/>: a
+    /// checkpoint or a scores CSV) and a strategy mix with class balance in it.
+    /// </summary>
+    public static void RefuseUnused(string? text, bool hasScores, StrategyMix mix)
+    {
+        if (text == null) return;
+        if (!hasScores)
+            throw new SharpSegException("--class-target needs predicted classes: give --checkpoint (a trained model) or --scores (a CSV from 'sharpseg score') as well.");
+        if (mix.Weight(SelectionStrategy.ClassBalance) <= 0)
+            throw new SharpSegException($"--class-target steers the class-balance strategy, which --strategy '{mix.Text}' does not use: add it, e.g. --strategy class-balance or uncertainty:0.5,class-balance:0.5.");
+    }
+
     /// <summary>Target shares for <paramref name="classNames"/>.</summary>
     public static double[] Parse(string? text, IReadOnlyList<string> classNames)
     {

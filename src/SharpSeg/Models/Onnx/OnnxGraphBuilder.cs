@@ -6,6 +6,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Proto = global::Onnx;
+using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Models.Onnx;
 

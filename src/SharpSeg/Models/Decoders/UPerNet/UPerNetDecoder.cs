@@ -3,6 +3,7 @@ using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;
+using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Models.Decoders.UPerNet;
 
