@@ -19,8 +19,9 @@ public sealed record PretrainOptions
     /// architecture and class count are not used.</summary>
     [JsonPropertyName("encoder")] public ModelConfig Encoder { get; init; } = new() { Encoder = "resnet18" };
 
-    /// <summary>The objective: SimCLR, or SimCLR plus pixel contrast (<see cref="PretrainMethod.Dense"/>).</summary>
-    [JsonPropertyName("method")][JsonConverter(typeof(JsonStringEnumConverter<PretrainMethod>))] public PretrainMethod Method { get; init; } = PretrainMethod.SimClr;
+    /// <summary>The objective: SimCLR, or SimCLR plus pixel contrast (<see cref="PretrainMethod.Dense"/>, the default: the
+    /// documented default of <c>sharpseg pretrain</c> and the method measured in docs/SELF_SUPERVISED.md).</summary>
+    [JsonPropertyName("method")][JsonConverter(typeof(JsonStringEnumConverter<PretrainMethod>))] public PretrainMethod Method { get; init; } = PretrainMethod.Dense;
 
     /// <summary>Optimiser steps; 0 = use <see cref="Epochs"/>.</summary>
     [JsonPropertyName("iterations")] public long Iterations { get; init; }
