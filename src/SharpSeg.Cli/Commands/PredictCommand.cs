@@ -30,35 +30,9 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames);
-        var failures = new List<string>();
-        ProgressRunner.Run("predicting", progress =>
-        {
-            int done = 0;
-            bool tilesReported = false;
-            foreach (var file in files)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                try
-                {
-                    var image = predictor.LoadImage(file);
-                    // One image: the bar follows its tiles; several: it follows the images.
-                    var tileProgress = files.Count == 1 ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
-                    writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
-                }
-                catch (SharpSegException) when (files.Count == 1)
-                {
-                    throw; // one input: its error is the command's one line
-                }
-                catch (SharpSegException e)
-                {
-                    failures.Add(file);
-                    AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(e.Message)}");
-                }
-                ++done;
-                if (files.Count > 1 || !tilesReported) progress.Report((done, files.Count));
-            }
-            return 0;
-        });
+        var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(predictor, files, writer, options, progress,
+            failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
+        var failures = result.Skipped.Select(f => f.File).ToList();
         AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
@@ -67,11 +41,5 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             return ErrorReporter.UserError;
         }
         return 0;
-    }
-
-    /// <summary>Reports synchronously (System.Progress posts to the thread pool and reorders).</summary>
-    sealed class SyncProgress(Action<(int Done, int Total)> report) : IProgress<(int Done, int Total)>
-    {
-        public void Report((int Done, int Total) value) => report(value);
     }
 }

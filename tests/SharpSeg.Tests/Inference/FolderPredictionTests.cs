@@ -1,0 +1,51 @@
+using SharpSeg.Imaging;
+using SharpSeg.Inference;
+using SharpSeg.Tests.Training;
+using SharpSeg.Training;
+using Xunit;
+
+namespace SharpSeg.Tests.Inference;
+
+/// <summary><c>sharpseg predict</c>'s loop as a library call: a broken file is skipped with its reason, the rest is written.</summary>
+public sealed class FolderPredictionTests
+{
+    [Fact]
+    public void A_broken_file_is_skipped_with_its_message_and_the_good_image_is_written()
+    {
+        string run = TestPaths.NewTempDir("folder-predict-run");
+        var trained = Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2, valEvery: 2)), run).Run();
+        string inputs = TestPaths.NewTempDir("folder-predict-in");
+        var good = new RgbImage(40, 30, 3); new Random(1).NextBytes(good.Pixels);
+        ImageFile.SavePng(good, Path.Combine(inputs, "good.png"));
+        File.WriteAllBytes(Path.Combine(inputs, "broken.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        string outDir = TestPaths.NewTempDir("folder-predict-out");
+
+        var files = ImageInputs.Resolve(inputs);
+        Assert.Equal(2, files.Count);
+        using var predictor = Predictor.FromCheckpoint(trained.BestCheckpoint);
+        var writer = new PredictionWriter(outDir, predictor.Colours, 0.5, predictor.ClassNames);
+        var reported = new List<(int Done, int Total)>();
+        var seen = new List<PredictionFailure>();
+        var result = FolderPrediction.Run(predictor, files, writer, new InferenceOptions(), new Recorder(reported), seen.Add);
+
+        Assert.Equal(2, result.Total);
+        Assert.Equal("good.png", Path.GetFileName(Assert.Single(result.Written)));
+        var skipped = Assert.Single(result.Skipped);
+        Assert.Equal("broken.png", Path.GetFileName(skipped.File));
+        Assert.Contains("broken.png", skipped.Message);
+        Assert.DoesNotContain('\n', skipped.Message);
+        Assert.Equal(skipped, Assert.Single(seen));
+        Assert.Equal(new[] { (1, 2), (2, 2) }, reported);
+        Assert.True(File.Exists(Path.Combine(outDir, "good_mask.png")));
+        Assert.True(File.Exists(Path.Combine(outDir, "good_summary.json")));
+        Assert.False(File.Exists(Path.Combine(outDir, "broken_mask.png")));
+
+        // A single input: its error is the run's error, nothing is skipped silently.
+        Assert.Throws<SharpSegException>(() => FolderPrediction.Run(predictor, [Path.Combine(inputs, "broken.png")], writer, new InferenceOptions()));
+    }
+
+    sealed class Recorder(List<(int Done, int Total)> into) : IProgress<(int Done, int Total)>
+    {
+        public void Report((int Done, int Total) value) => into.Add(value);
+    }
+}
