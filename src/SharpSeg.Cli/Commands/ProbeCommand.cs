@@ -1,6 +1,4 @@
 using System.ComponentModel;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.SelfSupervised;
@@ -47,15 +45,7 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
         if (s.Out != null)
         {
-            var json = new JsonObject
-            {
-                ["encoder"] = s.Weights ?? s.Encoder, ["pretrained"] = s.Weights != null, ["seed"] = s.Seed, ["data"] = Path.GetFullPath(s.Data),
-                ["train_split"] = s.TrainSplit, ["val_split"] = s.ValSplit, ["scale"] = s.Scale, ["stage"] = s.Stage, ["iterations"] = s.Iterations,
-                ["lr"] = s.Lr, ["batch_size"] = s.BatchSize, ["final_loss"] = result.FinalLoss, ["feature_channels"] = result.FeatureChannels,
-                ["feature_stride"] = result.FeatureStride, ["elapsed_s"] = result.Elapsed.TotalSeconds,
-                ["metrics"] = JsonNode.Parse(result.Validation.ToJson()),
-            };
-            AtomicFile.WriteAllText(s.Out, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+            AtomicFile.WriteAllText(s.Out, result.ToJson(s.Weights, s.Encoder, s.Data, s.TrainSplit, s.ValSplit, options));
             AnsiConsole.MarkupLine($"Probe written to {ConsoleOutput.Escape(s.Out)}");
         }
         return 0;
