@@ -1,13 +1,8 @@
 using System.ComponentModel;
 using System.Globalization;
-using SharpSeg.Inference;
 using Spectre.Console;
 using Spectre.Console.Cli;
-using SharpSeg.Checkpoints;
-using SharpSeg.Curation.Embedding;
-using SharpSeg.Curation.Scoring;
 using SharpSeg.Curation.Selection;
-using SharpSeg.Curation.Simulation;
 
 namespace SharpSeg.Cli.Commands;
 
@@ -38,74 +33,29 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     {
         if (s.Embeddings == null) throw new SharpSegException("--embeddings is required (the .npy file from 'sharpseg embed').");
         if (s.Out == null) throw new SharpSegException("--out is required (the selection CSV to write, e.g. selection.csv).");
-        if (s.Checkpoint != null && s.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
-        var mix = StrategyMix.Parse(s.Strategy ?? StrategyMix.DefaultText);
-        ClassTargets.RefuseUnused(s.ClassTarget, hasScores: s.Checkpoint != null || s.Scores != null, mix);
-        var embeddings = EmbeddingSet.Read(s.Embeddings);
-        AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({ConsoleOutput.Escape(embeddings.Header.Embedder)})");
-        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(s.Out))!, Path.GetFileNameWithoutExtension(s.Out));
-
-        ImageScoreFile? scores = null;
-        if (s.Checkpoint != null)
+        var options = new CurationRunOptions
         {
-            string scoresPath = stem + ".scores.csv";
-            var images = new ImageCollection(Path.GetFullPath(embeddings.ImageRoot), embeddings.Paths);
-            using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device);
-            var r = ProgressRunner.Run("scoring", p => ImageScorer.Run(predictor, images, scoresPath, overwrite: false, progress: p, cancellationToken: cancellationToken));
-            foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]not scored:[/] {ConsoleOutput.Escape(f)}");
-            AnsiConsole.MarkupLine($"scores: {ConsoleOutput.Escape(scoresPath)} ({r.Scored} scored now, {r.AlreadyDone} already there)");
-            scores = ImageScoreFile.Read(scoresPath);
-        }
-        else if (s.Scores != null) scores = ImageScoreFile.Read(s.Scores);
-
-        var labelled = new List<int>();
-        if (s.Labelled != null)
-        {
-            var (rows, notFound) = LabelledImages.Resolve(s.Labelled, embeddings);
-            labelled.AddRange(rows);
-            AnsiConsole.MarkupLine($"labelled: {rows.Count} images found in the embeddings" + (notFound.Count > 0 ? $"; [yellow]{notFound.Count} not embedded[/] (e.g. {ConsoleOutput.Escape(notFound[0])}): embed them too so they count toward coverage" : ""));
-        }
-
-        var options = new CurationOptions
-        {
-            Budget = s.Budget,
-            Strategy = mix,
-            DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold,
-            DedupeWith = s.DedupeEmbeddings != null ? EmbeddingSet.Read(s.DedupeEmbeddings) : null,
-            Seed = s.Seed,
-            Labelled = labelled,
-            Scores = scores,
-            Measure = ParseMeasure(s.Uncertainty),
-            TopShare = s.Aggregate.ToLowerInvariant() switch
-            {
-                "top" => true,
-                "mean" => false,
-                _ => throw new SharpSegException($"--aggregate '{s.Aggregate}': use top or mean."),
-            },
-            TypicalityK = s.TypicalityK,
-            ClassTarget = scores != null ? ClassTargets.Parse(s.ClassTarget, scores.ClassNames) : null,
+            Embeddings = s.Embeddings, Out = s.Out, Budget = s.Budget, Strategy = s.Strategy ?? StrategyMix.DefaultText,
+            Labelled = s.Labelled, Checkpoint = s.Checkpoint, Scores = s.Scores,
+            Measure = CurationRunOptions.ParseMeasure(s.Uncertainty), TopShare = CurationRunOptions.ParseAggregate(s.Aggregate),
+            ClassTarget = s.ClassTarget, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold, DedupeEmbeddings = s.DedupeEmbeddings,
+            TypicalityK = s.TypicalityK, Seed = s.Seed, ContactSheet = !s.NoContactSheet, Device = s.Device,
         };
-        var result = CurationSelector.Select(embeddings, options, cancellationToken);
-        SelectionCsv.Write(s.Out, result);
-        string report = stem + ".report.json";
-        CurationReport.Write(report, result, embeddings, options);
-        string? sheet = null;
-        if (!s.NoContactSheet)
+        var run = ProgressRunner.Run("scoring", p => CurationRun.Run(options, p, cancellationToken));
+
+        var embeddings = run.Embeddings;
+        AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({ConsoleOutput.Escape(embeddings.Header.Embedder)})");
+        if (run.Scoring is { } r)
         {
-            sheet = stem + ".contact.png";
-            ContactSheet.Write(sheet, result, embeddings, seed: s.Seed);
+            foreach (var f in r.Failures) AnsiConsole.MarkupLine($"[red]not scored:[/] {ConsoleOutput.Escape(f)}");
+            AnsiConsole.MarkupLine($"scores: {ConsoleOutput.Escape(run.Files.Scores!)} ({r.Scored} scored now, {r.AlreadyDone} already there)");
         }
-        foreach (var line in CurationReport.Summary(result)) AnsiConsole.WriteLine(line);
-        AnsiConsole.MarkupLine($"Selection: {ConsoleOutput.Escape(Path.GetFullPath(s.Out))}; report: {ConsoleOutput.Escape(report)}{(sheet != null ? $"; contact sheet: {ConsoleOutput.Escape(sheet)}" : "")}");
-        AnsiConsole.MarkupLine($"took {string.Join(", ", result.Seconds.Select(p => $"{p.Key} {p.Value.ToString("F1", CultureInfo.InvariantCulture)} s"))}");
+        if (run.Labelled is { } l)
+            AnsiConsole.MarkupLine($"labelled: {l.Found} images found in the embeddings" + (l.NotFound.Count > 0 ? $"; [yellow]{l.NotFound.Count} not embedded[/] (e.g. {ConsoleOutput.Escape(l.NotFound[0])}): embed them too so they count toward coverage" : ""));
+        foreach (var line in CurationReport.Summary(run.Selection)) AnsiConsole.WriteLine(line);
+        var files = run.Files;
+        AnsiConsole.MarkupLine($"Selection: {ConsoleOutput.Escape(files.Selection)}; report: {ConsoleOutput.Escape(files.Report)}{(files.ContactSheet != null ? $"; contact sheet: {ConsoleOutput.Escape(files.ContactSheet)}" : "")}");
+        AnsiConsole.MarkupLine($"took {string.Join(", ", run.Selection.Seconds.Select(p => $"{p.Key} {p.Value.ToString("F1", CultureInfo.InvariantCulture)} s"))}");
         return 0;
     }
-
-    static UncertaintyMeasure ParseMeasure(string text) => text.ToLowerInvariant().Replace('_', '-') switch
-    {
-        "entropy" => UncertaintyMeasure.Entropy,
-        "margin" => UncertaintyMeasure.Margin,
-        "least-confidence" or "leastconfidence" or "lc" => UncertaintyMeasure.LeastConfidence,
-        _ => throw new SharpSegException($"--uncertainty '{text}': use entropy, margin or least-confidence."),
-    };
 }

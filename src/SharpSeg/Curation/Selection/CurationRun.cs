@@ -1,0 +1,161 @@
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Simulation;
+using SharpSeg.Inference;
+
+namespace SharpSeg.Curation.Selection;
+
+/// <summary>Everything <c>sharpseg curate</c> takes (<see cref="CurationRun.Run"/>).</summary>
+public sealed record CurationRunOptions
+{
+    /// <summary>Embeddings (.npy from <c>sharpseg embed</c>).</summary>
+    public required string Embeddings { get; init; }
+
+    /// <summary>The selection CSV to write; the scores, report and contact sheet are named after it (<see cref="CurationRun.FilesFor"/>).</summary>
+    public required string Out { get; init; }
+
+    /// <summary>How many images to select (null: all, in order).</summary>
+    public int? Budget { get; init; }
+
+    /// <summary>The strategy mix (<see cref="StrategyMix.Parse"/>).</summary>
+    public string Strategy { get; init; } = StrategyMix.DefaultText;
+
+    /// <summary>Images already labelled (<see cref="LabelledImages.Resolve"/>): excluded and counted as covered.</summary>
+    public string? Labelled { get; init; }
+
+    /// <summary>A trained checkpoint that scores the embedded images into the run's scores CSV (resumable).</summary>
+    public string? Checkpoint { get; init; }
+
+    /// <summary>A scores CSV from <c>sharpseg score</c>, instead of <see cref="Checkpoint"/>.</summary>
+    public string? Scores { get; init; }
+
+    /// <summary>The uncertainty measure (<see cref="ParseMeasure"/>).</summary>
+    public UncertaintyMeasure Measure { get; init; } = UncertaintyMeasure.Entropy;
+
+    /// <summary>Aggregate uncertainty over the most uncertain pixels (true) or all (false) (<see cref="ParseAggregate"/>).</summary>
+    public bool TopShare { get; init; } = true;
+
+    /// <summary>Class balance target: null = uniform, or weights like <c>Pole=3,Bicyclist=3</c> (<see cref="ClassTargets.Parse"/>).</summary>
+    public string? ClassTarget { get; init; }
+
+    /// <summary>Cosine similarity of near-duplicates; null keeps them.</summary>
+    public double? DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+
+    /// <summary>Find near-duplicates with these embeddings instead.</summary>
+    public string? DedupeEmbeddings { get; init; }
+
+    /// <summary>Neighbours for typicality.</summary>
+    public int TypicalityK { get; init; } = 20;
+
+    /// <summary>Seed of random draws, tie-breaks and the contact sheet.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>Draw the contact sheet.</summary>
+    public bool ContactSheet { get; init; } = true;
+
+    /// <summary>Device for <see cref="Checkpoint"/>: cpu, cuda, auto.</summary>
+    public string Device { get; init; } = "cpu";
+
+    /// <summary>Parses <c>entropy</c>, <c>margin</c> or <c>least-confidence</c>.</summary>
+    public static UncertaintyMeasure ParseMeasure(string text) => text.ToLowerInvariant().Replace('_', '-') switch
+    {
+        "entropy" => UncertaintyMeasure.Entropy,
+        "margin" => UncertaintyMeasure.Margin,
+        "least-confidence" or "leastconfidence" or "lc" => UncertaintyMeasure.LeastConfidence,
+        _ => throw new SharpSegException($"--uncertainty '{text}': use entropy, margin or least-confidence."),
+    };
+
+    /// <summary>Parses <c>top</c> (true: mean of the most uncertain pixels) or <c>mean</c> (false).</summary>
+    public static bool ParseAggregate(string text) => text.ToLowerInvariant() switch
+    {
+        "top" => true,
+        "mean" => false,
+        _ => throw new SharpSegException($"--aggregate '{text}': use top or mean."),
+    };
+}
+
+/// <summary>The files of a curation run: all beside the selection CSV, named after it.</summary>
+/// <param name="Selection">The selection CSV (absolute).</param>
+/// <param name="Report">{stem}.report.json.</param>
+/// <param name="ContactSheet">{stem}.contact.png, or null when not drawn.</param>
+/// <param name="Scores">{stem}.scores.csv when a checkpoint scores the images, else null.</param>
+public sealed record CurationRunFiles(string Selection, string Report, string? ContactSheet, string? Scores);
+
+/// <summary>What scoring with a checkpoint did: images scored now, already in the scores file, and the ones that failed.</summary>
+public sealed record CurationScoring(int Scored, int AlreadyDone, IReadOnlyList<string> Failures);
+
+/// <summary>The labelled images found among the embeddings, and those listed but not embedded.</summary>
+public sealed record LabelledLookup(int Found, IReadOnlyList<string> NotFound);
+
+/// <summary>What <see cref="CurationRun.Run"/> did.</summary>
+public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Embeddings, CurationRunFiles Files, CurationScoring? Scoring, LabelledLookup? Labelled);
+
+/// <summary>
+/// <c>sharpseg curate</c> as one call: reads the embeddings, scores them with a checkpoint (or reads a scores file),
+/// resolves the labelled images, selects (<see cref="CurationSelector"/>) and writes the selection CSV, the report
+/// and the contact sheet.
+/// </summary>
+public static class CurationRun
+{
+    /// <summary>The files a run writing <paramref name="selectionCsv"/> uses: all in its folder, named after its stem.</summary>
+    public static CurationRunFiles FilesFor(string selectionCsv, bool contactSheet, bool scores)
+    {
+        string full = Path.GetFullPath(selectionCsv);
+        string stem = Path.Combine(Path.GetDirectoryName(full)!, Path.GetFileNameWithoutExtension(full));
+        return new CurationRunFiles(full, stem + ".report.json", contactSheet ? stem + ".contact.png" : null, scores ? stem + ".scores.csv" : null);
+    }
+
+    /// <param name="options">The run.</param>
+    /// <param name="scoringProgress">Images scored, when <see cref="CurationRunOptions.Checkpoint"/> is given.</param>
+    /// <param name="cancellationToken">Checked while scoring and selecting.</param>
+    public static CurationRunResult Run(CurationRunOptions options, IProgress<(int Done, int Total)>? scoringProgress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.Checkpoint != null && options.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
+        var mix = StrategyMix.Parse(options.Strategy);
+        ClassTargets.RefuseUnused(options.ClassTarget, hasScores: options.Checkpoint != null || options.Scores != null, mix);
+        var embeddings = EmbeddingSet.Read(options.Embeddings);
+        var files = FilesFor(options.Out, options.ContactSheet, scores: options.Checkpoint != null);
+
+        ImageScoreFile? scores = null;
+        CurationScoring? scoring = null;
+        if (options.Checkpoint != null)
+        {
+            var images = new ImageCollection(Path.GetFullPath(embeddings.ImageRoot), embeddings.Paths);
+            using var predictor = Predictor.FromCheckpoint(options.Checkpoint, options.Device);
+            var r = ImageScorer.Run(predictor, images, files.Scores!, overwrite: false, progress: scoringProgress, cancellationToken: cancellationToken);
+            scoring = new CurationScoring(r.Scored, r.AlreadyDone, r.Failures);
+            scores = ImageScoreFile.Read(files.Scores!);
+        }
+        else if (options.Scores != null) scores = ImageScoreFile.Read(options.Scores);
+
+        var labelled = new List<int>();
+        LabelledLookup? lookup = null;
+        if (options.Labelled != null)
+        {
+            var (rows, notFound) = LabelledImages.Resolve(options.Labelled, embeddings);
+            labelled.AddRange(rows);
+            lookup = new LabelledLookup(rows.Count, notFound);
+        }
+
+        var selectionOptions = new CurationOptions
+        {
+            Budget = options.Budget,
+            Strategy = mix,
+            DedupeThreshold = options.DedupeThreshold,
+            DedupeWith = options.DedupeEmbeddings != null ? EmbeddingSet.Read(options.DedupeEmbeddings) : null,
+            Seed = options.Seed,
+            Labelled = labelled,
+            Scores = scores,
+            Measure = options.Measure,
+            TopShare = options.TopShare,
+            TypicalityK = options.TypicalityK,
+            ClassTarget = scores != null ? ClassTargets.Parse(options.ClassTarget, scores.ClassNames) : null,
+        };
+        var result = CurationSelector.Select(embeddings, selectionOptions, cancellationToken);
+        SelectionCsv.Write(files.Selection, result);
+        CurationReport.Write(files.Report, result, embeddings, selectionOptions);
+        if (files.ContactSheet != null) ContactSheet.Write(files.ContactSheet, result, embeddings, seed: options.Seed);
+        return new CurationRunResult(result, embeddings, files, scoring, lookup);
+    }
+}

@@ -1,0 +1,64 @@
+using System.Text.Json.Nodes;
+using SharpSeg.Curation.Embedding;
+using SharpSeg.Curation.Scoring;
+using SharpSeg.Curation.Selection;
+using Xunit;
+
+namespace SharpSeg.Tests.Curation;
+
+/// <summary><c>sharpseg curate</c> as one library call: scoring (here none), labelled images, selection and the files named after the CSV.</summary>
+public sealed class CurationRunTests
+{
+    [Fact]
+    public void One_call_selects_and_writes_the_csv_report_and_contact_sheet_beside_each_other()
+    {
+        string dir = TestPaths.NewTempDir("curation-run");
+        string images = Path.Combine(dir, "images");
+        Directory.CreateDirectory(images);
+        var scenes = CurationTestData.WriteScenes(images, 8);
+        File.Copy(scenes[3], Path.Combine(images, "scene03-copy.png"));
+        string npy = Path.Combine(dir, "emb.npy");
+        using (var embedder = new ThumbnailEmbedder()) EmbeddingRunner.Run(embedder, new EmbedOptions(ImageCollection.Find(images), npy, BatchSize: 4));
+        File.WriteAllText(Path.Combine(dir, "labelled.txt"), "scene00.png\nnot-embedded.png\n");
+        string outDir = Path.Combine(dir, "out");
+        Directory.CreateDirectory(outDir);
+
+        var run = CurationRun.Run(new CurationRunOptions
+        {
+            Embeddings = npy, Out = Path.Combine(outDir, "sel.csv"), Budget = 3, Strategy = "diversity", Labelled = Path.Combine(dir, "labelled.txt"), Seed = 1,
+        });
+
+        Assert.Equal(9, run.Embeddings.Count);
+        Assert.Null(run.Scoring);
+        Assert.Equal(1, run.Labelled!.Found);
+        Assert.Equal("not-embedded.png", Path.GetFileName(Assert.Single(run.Labelled.NotFound)));
+        Assert.Equal(3, run.Selection.Selected.Count);
+        Assert.Equal(Path.Combine(outDir, "sel.csv"), run.Files.Selection);
+        Assert.Equal(Path.Combine(outDir, "sel.report.json"), run.Files.Report);
+        Assert.Equal(Path.Combine(outDir, "sel.contact.png"), run.Files.ContactSheet);
+        Assert.Null(run.Files.Scores);
+        Assert.Equal(4, File.ReadAllLines(run.Files.Selection).Length);
+        Assert.DoesNotContain(File.ReadAllLines(run.Files.Selection), l => l.Contains("scene00.png"));
+        Assert.Equal(1, (int)JsonNode.Parse(File.ReadAllText(run.Files.Report))!["labelled"]!);
+        Assert.True(File.Exists(run.Files.ContactSheet));
+    }
+
+    [Fact]
+    public void File_names_follow_the_selection_csv()
+    {
+        var f = CurationRun.FilesFor(Path.Combine("a", "picked.csv"), contactSheet: false, scores: true);
+        string stem = Path.Combine(Path.GetFullPath("a"), "picked");
+        Assert.Equal(new CurationRunFiles(stem + ".csv", stem + ".report.json", null, stem + ".scores.csv"), f);
+    }
+
+    [Fact]
+    public void Checkpoint_and_scores_together_and_bad_names_are_refused()
+    {
+        Assert.Contains("not both", Assert.Throws<SharpSegException>(() => CurationRun.Run(new CurationRunOptions
+            { Embeddings = "e.npy", Out = "s.csv", Checkpoint = "c.ckpt", Scores = "s.scores.csv" })).Message);
+        Assert.Equal(UncertaintyMeasure.LeastConfidence, CurationRunOptions.ParseMeasure("least_confidence"));
+        Assert.Throws<SharpSegException>(() => CurationRunOptions.ParseMeasure("variance"));
+        Assert.False(CurationRunOptions.ParseAggregate("MEAN"));
+        Assert.Throws<SharpSegException>(() => CurationRunOptions.ParseAggregate("max"));
+    }
+}
