@@ -65,7 +65,10 @@ public sealed class TrainerTests
         string run = TestPaths.NewTempDir("killed");
         var args = new List<string> { "train", "--out", run };
         foreach (var s in TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 400, valEvery: 10)) { args.Add("--set"); args.Add(s); }
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // A test run started in the background by a non-interactive shell inherits SIGINT as ignored, and .NET keeps an
+        // ignored SIGINT ignored (seen: this test hung in such a run); env --default-signal gives the child a terminal's default.
+        var psi = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("--default-signal=INT"); psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add("exec"); psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpSeg.Cli.dll"));
         foreach (var a in args) psi.ArgumentList.Add(a);
         using (var p = Process.Start(psi)!)
@@ -94,7 +97,10 @@ public sealed class TrainerTests
     {
         // SIGINT is what Ctrl+C sends; the CLI's ConsoleCancellation turns it into a cancelled run that saves last.ckpt.
         string run = TestPaths.NewTempDir("ctrl-c");
-        var psi = new ProcessStartInfo("dotnet") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        // A test run started in the background by a non-interactive shell inherits SIGINT as ignored, and .NET keeps an
+        // ignored SIGINT ignored (seen: this test hung in such a run); env --default-signal gives the child a terminal's default.
+        var psi = new ProcessStartInfo("env") { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        psi.ArgumentList.Add("--default-signal=INT"); psi.ArgumentList.Add("dotnet");
         psi.ArgumentList.Add("exec"); psi.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "SharpSeg.Cli.dll"));
         foreach (var a in new[] { "train", "--out", run }) psi.ArgumentList.Add(a);
         foreach (var s in TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2000, valEvery: 1000)) { psi.ArgumentList.Add("--set"); psi.ArgumentList.Add(s); }
