@@ -41,10 +41,14 @@ public static class RecipeBinding
         return config;
     }
 
+    /// <summary><c>loss.effective_beta</c>'s default (RecipeDefaults).</summary>
+    const double DefaultEffectiveBeta = 0.9999;
+
     /// <summary>
     /// Refuses what a recipe sets that the run would ignore: a model option the chosen model does not have
     /// (<see cref="ModelConfig.RefuseOptionsTheModelIgnores"/>) and a loss option no term uses
-    /// (<see cref="LossFactory.RefuseUnusedOptions"/>). <see cref="TrainingRecipe.Load"/> checks this; recipes stored in
+    /// (<see cref="LossFactory.RefuseUnusedOptions"/>), and <c>loss.effective_beta</c> without <c>class_weights: effective</c>.
+    /// <see cref="TrainingRecipe.Load"/> checks this; recipes stored in
     /// checkpoints are not checked, so that runs written before a check existed still resume.
     /// </summary>
     public static void RefuseIgnoredOptions(TrainingRecipe r)
@@ -52,6 +56,9 @@ public static class RecipeBinding
         try
         {
             Model(r).RefuseOptionsTheModelIgnores();
+            if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta
+                && !(r.Tree.GetRaw("loss.class_weights") is string kind && kind.Trim().Equals("effective", StringComparison.OrdinalIgnoreCase)))
+                throw new SharpSegException("loss.effective_beta is set but loss.class_weights is not 'effective', so it would change nothing: remove loss.effective_beta or set loss.class_weights: effective.");
             var (name, options) = LossSpec(r);
             LossFactory.RefuseUnusedOptions(name, options);
         }

@@ -19,6 +19,15 @@ public sealed class IgnoredOptionTests
     }
 
     [Fact]
+    public void EffectiveBetaWithoutEffectiveClassWeightsIsRefused()
+    {
+        OneLine(Refused("loss.effective_beta=0.999"), "loss.effective_beta", "loss.class_weights");
+        OneLine(Refused("loss.class_weights=median", "loss.effective_beta=0.999"), "loss.effective_beta");
+        TrainingRecipe.Load(null, ["loss.class_weights=effective", "loss.effective_beta=0.999"]);
+        TrainingRecipe.Load(null, ["loss.class_weights=median"]);
+    }
+
+    [Fact]
     public void DropoutOutsideUNetIsRefused()
     {
         OneLine(Refused("model.architecture=fpn", "model.encoder=resnet18", "model.dropout=0.2"), "model.dropout", "fpn");
