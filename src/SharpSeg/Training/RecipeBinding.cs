@@ -3,12 +3,10 @@ using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Losses;
 using SharpSeg.Models;
-using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Loading;
 using SharpSeg.Data.Checks;
-using SharpSeg.Models.Encoders;
 using SharpSeg.Models.Encoders.MixTransformer;
 using SharpSeg.Pretrained;
 
@@ -41,8 +39,9 @@ public static class RecipeBinding
         return config;
     }
 
-    /// <summary><c>loss.effective_beta</c>'s default (RecipeDefaults).</summary>
-    const double DefaultEffectiveBeta = 0.9999;
+    /// <summary><c>loss.effective_beta</c>'s default, read from <see cref="RecipeDefaults"/> (its one source).</summary>
+    static readonly Lazy<double> DefaultEffectiveBeta =
+        new(() => Configuration.ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults").GetDouble("loss.effective_beta"));
 
     /// <summary>
     /// Refuses what a recipe sets that the run would ignore: a model option the chosen model does not have
@@ -56,7 +55,7 @@ public static class RecipeBinding
         try
         {
             Model(r).RefuseOptionsTheModelIgnores();
-            if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta
+            if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta.Value
                 && !(r.Tree.GetRaw("loss.class_weights") is string kind && kind.Trim().Equals("effective", StringComparison.OrdinalIgnoreCase)))
                 throw new SharpSegException("loss.effective_beta is set but loss.class_weights is not 'effective', so it would change nothing: remove loss.effective_beta or set loss.class_weights: effective.");
             var (name, options) = LossSpec(r);
