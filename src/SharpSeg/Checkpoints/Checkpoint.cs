@@ -1,8 +1,5 @@
 using System.Text.Json;
-using SharpSeg.IO;
 using static TorchSharp.torch;
-
-using SharpSeg.Training;
 
 namespace SharpSeg.Checkpoints;
 

@@ -3,7 +3,6 @@ using System.IO.Hashing;
 using System.Text.Json;
 using TorchSharp;
 using static TorchSharp.torch;
-
 using SharpSeg.IO;
 
 namespace SharpSeg.Checkpoints;

@@ -1,8 +1,6 @@
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
-
-using SharpSeg.Training;
 using SharpSeg.Data;
 
 namespace SharpSeg.Checkpoints;

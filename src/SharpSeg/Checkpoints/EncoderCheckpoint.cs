@@ -1,13 +1,10 @@
 using System.Text.Json;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.IO;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using SharpSeg.SelfSupervised;
 
 namespace SharpSeg.Checkpoints;
 

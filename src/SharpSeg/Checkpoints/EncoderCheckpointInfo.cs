@@ -2,9 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
-
 using SharpSeg.SelfSupervised;
-using SharpSeg.Data;
 using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Checkpoints;

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;

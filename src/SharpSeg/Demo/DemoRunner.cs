@@ -1,4 +1,3 @@
-using SharpSeg.Data;
 using SharpSeg.Data.Synthetic;
 using SharpSeg.Evaluation;
 using SharpSeg.Inference;

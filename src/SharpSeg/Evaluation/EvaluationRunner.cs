@@ -1,8 +1,6 @@
-using SharpSeg.Data;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Reports;
-using SharpSeg.Checkpoints;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Masks;
 

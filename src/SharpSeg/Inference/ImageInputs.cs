@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Inference;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using SharpSeg.Imaging;
 using SharpSeg.Models;
 using TorchSharp;

@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using SharpSeg.Training;
 using Proto = global::Onnx;
 using SharpSeg.Checkpoints;
-
-using SharpSeg.Onnx;
 
 namespace SharpSeg.Inference;
 

@@ -1,10 +1,7 @@
 using Microsoft.ML.OnnxRuntime;
 using SharpSeg.Data;
-using SharpSeg.Inference;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using SharpSeg.Onnx;
 
 namespace SharpSeg.Inference;
 

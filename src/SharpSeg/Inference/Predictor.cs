@@ -1,10 +1,8 @@
-using System.Text.Json;
 using SharpSeg.Data;
 using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using TorchSharp;
 using SharpSeg.Models;
-using SharpSeg.Training;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
 

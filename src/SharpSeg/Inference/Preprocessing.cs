@@ -1,8 +1,6 @@
 using SharpSeg.Data;
 using SharpSeg.Imaging;
-using TorchSharp;
 using static TorchSharp.torch;
-using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Inference;
 

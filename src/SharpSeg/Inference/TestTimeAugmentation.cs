@@ -1,5 +1,4 @@
 using System.Globalization;
-using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Inference;
 

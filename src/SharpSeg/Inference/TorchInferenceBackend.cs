@@ -1,6 +1,5 @@
 using SharpSeg.Models;
 using SharpSeg.Models.Fusion;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Inference;

@@ -1,7 +1,6 @@
 using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
-using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

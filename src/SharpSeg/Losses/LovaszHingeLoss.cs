@@ -1,6 +1,5 @@
 using SharpSeg.Imaging;
 using static TorchSharp.torch;
-using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

@@ -1,7 +1,6 @@
 using SharpSeg.Imaging;
 using TorchSharp;
 using static TorchSharp.torch;
-using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

@@ -1,5 +1,4 @@
 using static TorchSharp.torch;
-using SharpSeg.Data.Checks;
 
 namespace SharpSeg.Losses;
 

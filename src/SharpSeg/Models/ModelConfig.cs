@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using SharpSeg.Models.Encoders;
 using SharpSeg.Models.Encoders.MixTransformer;
 
 namespace SharpSeg.Models;

@@ -10,7 +10,6 @@ using SharpSeg.Models.Decoders.UNetPlusPlus;
 using SharpSeg.Models.Decoders.UPerNet;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
-using static TorchSharp.torch;
 using SharpSeg.Models.Encoders.ResNet;
 using SharpSeg.Models.Encoders.MobileNet;
 using SharpSeg.Models.Encoders.MixTransformer;

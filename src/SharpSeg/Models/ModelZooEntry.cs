@@ -1,4 +1,3 @@
-using SharpSeg.Models.Encoders;
 namespace SharpSeg.Models;
 
 /// <summary>One buildable (architecture, encoder) pair of <see cref="ModelZoo"/>, with the smallest configuration

@@ -1,6 +1,5 @@
 using SharpSeg.Models.Decoders;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;

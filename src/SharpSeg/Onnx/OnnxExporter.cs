@@ -1,15 +1,11 @@
-using System.Text.Json;
 using Google.Protobuf;
 using Microsoft.ML.OnnxRuntime;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Inference;
 using SharpSeg.Imaging;
 using SharpSeg.IO;
 using SharpSeg.Models;
-using SharpSeg.Training;
 using TorchSharp;
-using static TorchSharp.torch;
 using Proto = global::Onnx;
 using SharpSeg.Checkpoints;
 using SharpSeg.Models.Onnx;

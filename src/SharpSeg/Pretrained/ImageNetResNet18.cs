@@ -2,12 +2,9 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using Onnx;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
-
-using SharpSeg.Models;
 using SharpSeg.Models.Encoders.ResNet;
 
 namespace SharpSeg.Pretrained;

@@ -2,8 +2,6 @@ using Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 
-using SharpSeg.Models;
-
 namespace SharpSeg.Pretrained;
 
 /// <summary>

@@ -2,7 +2,6 @@ using System.Text.RegularExpressions;
 using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
-
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders.ResNet;
 

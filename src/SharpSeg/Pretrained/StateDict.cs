@@ -1,9 +1,6 @@
 using System.Collections;
 using SharpSeg.IO;
-using TorchSharp;
 using static TorchSharp.torch;
-
-using SharpSeg.Models;
 
 namespace SharpSeg.Pretrained;
 

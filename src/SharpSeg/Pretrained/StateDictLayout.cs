@@ -1,5 +1,3 @@
-using SharpSeg.Models;
-
 namespace SharpSeg.Pretrained;
 
 /// <summary>How the keys of a weights file are named (docs/PRETRAINED.md has the full key mapping).</summary>

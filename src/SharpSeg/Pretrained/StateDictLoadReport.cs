@@ -1,7 +1,5 @@
 using System.Text;
 
-using SharpSeg.Models;
-
 namespace SharpSeg.Pretrained;
 
 /// <summary>

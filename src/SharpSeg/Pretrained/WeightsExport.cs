@@ -1,11 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSeg.IO;
-using SharpSeg.Training;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
-
 using SharpSeg.Models;
 
 namespace SharpSeg.Pretrained;

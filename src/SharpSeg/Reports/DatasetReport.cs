@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Inference;
 using SharpSeg.Data.Dataset;

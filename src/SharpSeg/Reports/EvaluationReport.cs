@@ -1,9 +1,7 @@
 using System.Globalization;
 using System.Text;
-using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
-using SharpSeg.Checkpoints;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Loading;
 

@@ -1,4 +1,3 @@
-using SharpSeg.Checkpoints;
 namespace SharpSeg.Reports;
 
 /// <summary>What an evaluation report names in its header: the checkpoint, the dataset file and name, the split, and how inference ran.</summary>

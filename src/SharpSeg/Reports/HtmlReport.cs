@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using SharpSeg.Data;
 using SharpSeg.Imaging;
 using SharpSeg.Data.Dataset;
 

@@ -1,5 +1,4 @@
 using SharpSeg.Models.Encoders;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSeg.SelfSupervised;

@@ -1,6 +1,5 @@
 using System.Text.Json.Serialization;
 using SharpSeg.Models;
-using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.SelfSupervised;
 

@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Imaging;
 using SharpSeg.Training;
@@ -11,7 +10,6 @@ using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
 using SharpSeg.Metrics;
 using SharpSeg.Data.Loading;
-using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.SelfSupervised;
 

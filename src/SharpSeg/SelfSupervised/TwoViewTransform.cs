@@ -1,4 +1,3 @@
-using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Data.Loading;
 

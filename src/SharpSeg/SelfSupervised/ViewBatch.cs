@@ -1,4 +1,3 @@
-using SharpSeg.Data;
 using static TorchSharp.torch;
 using SharpSeg.Data.Loading;
 

@@ -1,7 +1,6 @@
 using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
-using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Data.Loading;
 

@@ -1,5 +1,4 @@
 using SharpSeg.Engine;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SharpSeg.Training;

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Metrics;
 

@@ -1,7 +1,6 @@
 using System.Text.Json.Nodes;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-
 using SharpSeg.Metrics;
 
 namespace SharpSeg.Training;

@@ -5,7 +5,6 @@ using SharpSeg.Data;
 using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Evaluation;
-using SharpSeg.Losses;
 using SharpSeg.Metrics;
 using SharpSeg.Models;
 using TorchSharp;

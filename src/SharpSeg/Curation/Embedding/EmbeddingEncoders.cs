@@ -1,10 +1,7 @@
-using System.Text.Json;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Engine;
 using SharpSeg.Models;
 using SharpSeg.Models.Encoders;
-using SharpSeg.Training;
 using SharpSeg.Checkpoints;
 
 namespace SharpSeg.Curation.Embedding;

@@ -1,5 +1,3 @@
-using SharpSeg.Data;
-
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Curation.Embedding;

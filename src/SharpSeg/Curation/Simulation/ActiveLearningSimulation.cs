@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using SharpSeg.Data;
 using SharpSeg.Inference;
 using SharpSeg.Training;
 using SharpSeg.Curation.Embedding;

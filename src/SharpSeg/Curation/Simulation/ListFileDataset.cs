@@ -1,4 +1,3 @@
-using SharpSeg.Data;
 using YamlDotNet.RepresentationModel;
 using SharpSeg.Data.Dataset;
 

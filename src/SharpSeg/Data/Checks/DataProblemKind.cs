@@ -1,4 +1,3 @@
-using SharpSeg.Data.Masks;
 namespace SharpSeg.Data.Checks;
 
 /// <summary>The kinds of problem <see cref="DataChecker"/> reports.</summary>

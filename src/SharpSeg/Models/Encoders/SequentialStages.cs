@@ -1,4 +1,3 @@
-using SharpSeg.Onnx;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;
 

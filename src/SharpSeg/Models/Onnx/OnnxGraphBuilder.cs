@@ -1,12 +1,10 @@
 using System.Runtime.InteropServices;
 using Google.Protobuf;
-using SharpSeg.Models;
 using SharpSeg.Models.Fusion;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using Proto = global::Onnx;
-using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Models.Onnx;
 

@@ -1,4 +1,3 @@
-using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;

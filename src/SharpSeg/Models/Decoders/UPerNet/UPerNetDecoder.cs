@@ -1,9 +1,7 @@
 using SharpSeg.Models.Decoders.PspNet;
-using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;
-using SharpSeg.Data.Augmentation;
 
 namespace SharpSeg.Models.Decoders.UPerNet;
 

@@ -1,6 +1,4 @@
-using SharpSeg.Models.Encoders.HRNet;
 using SharpSeg.Models.Encoders.ResNet;
-using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;

@@ -1,4 +1,3 @@
-using SharpSeg.Models.Encoders.ResNet;
 using SharpSeg.Onnx;
 using TorchSharp;
 using static TorchSharp.torch;
