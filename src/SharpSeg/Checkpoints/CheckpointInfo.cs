@@ -5,11 +5,6 @@ using SharpSeg.Data;
 
 namespace SharpSeg.Checkpoints;
 
-/// <summary>One class as a checkpoint records it: name and display colour (RGB).</summary>
-public sealed record CheckpointClass(
-    [property: JsonPropertyName("name")] string Name,
-    [property: JsonPropertyName("color")] byte[] Color);
-
 /// <summary>
 /// Everything a checkpoint says about itself besides the tensors: the model config (enough to rebuild the network),
 /// the class table, the image channels and normalisation the model was trained with, and where training stood.
@@ -26,7 +21,9 @@ public sealed record CheckpointInfo
     [JsonPropertyName("created_utc")] public DateTime CreatedUtc { get; init; } = DateTime.UtcNow;
     /// <summary>The model config as JSON (snake_case), as <c>ModelZoo</c> reads it.</summary>
     [JsonPropertyName("model")] public required JsonObject Model { get; init; }
-    [JsonPropertyName("classes")] public required IReadOnlyList<CheckpointClass> Classes { get; init; }
+    /// <summary>The class table the model was trained on (names, display colours, and the mask pixel values of an
+    /// index-encoded dataset), in the one JSON form of <see cref="Data.Dataset.ClassTableJson"/>.</summary>
+    [JsonPropertyName("classes")] public required Data.Dataset.ClassTable Classes { get; init; }
     [JsonPropertyName("ignore_index")] public int IgnoreIndex { get; init; } = Imaging.LabelMask.Ignore;
     [JsonPropertyName("image_channels")] public int ImageChannels { get; init; } = 3;
     /// <summary>Per-channel mean and std applied to images scaled to [0, 1] before the network.</summary>
@@ -72,8 +69,6 @@ public sealed record CheckpointInfo
         var config = ModelConfig.ReadRecorded(Model, Bad);
         if (Classes == null || Classes.Count != config.NumClasses)
             throw Bad($"{Classes?.Count ?? 0} classes for a model of {config.NumClasses}");
-        for (int i = 0; i < Classes.Count; i++)
-            if (Classes[i] is not { Name: not null, Color.Length: 3 }) throw Bad($"class {i} needs a name and a colour of 3 values");
         if (ImageChannels is not (1 or 3) || ImageChannels != config.InChannels)
             throw Bad($"image_channels {ImageChannels} for a model of {config.InChannels} input channels");
         if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);

@@ -27,7 +27,7 @@ public static class EvaluationRunner
         ModelFile.RefuseCheckpointOnlyOptions(request.Checkpoint, request.Device, request.Eager);
         using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
-        var datasetNames = spec.Classes.Classes.Select(c => c.Name).ToList();
+        var datasetNames = spec.Classes.Names.ToList();
         if (!datasetNames.SequenceEqual(predictor.ClassNames))
             throw new SharpSegException($"{request.DatasetYaml}: classes [{string.Join(", ", datasetNames)}] differ from the checkpoint's [{string.Join(", ", predictor.ClassNames)}]; evaluate on a dataset with the same class table.");
         if (spec.ImageChannels != predictor.Info.ImageChannels)

@@ -62,7 +62,7 @@ public sealed record OnnxMetadata
             var info = new CheckpointInfo
             {
                 Model = JsonNode.Parse(Get("model_config"))!.AsObject(),
-                Classes = JsonSerializer.Deserialize<List<CheckpointClass>>(Get("classes"))!,
+                Classes = JsonSerializer.Deserialize<Data.Dataset.ClassTable>(Get("classes"))!,
                 IgnoreIndex = int.Parse(Get("ignore_index"), CultureInfo.InvariantCulture),
                 ImageChannels = int.Parse(Get("image_channels"), CultureInfo.InvariantCulture),
                 Mean = JsonSerializer.Deserialize<double[]>(Get("mean"))!,

@@ -22,7 +22,7 @@ public sealed class Predictor : IDisposable
     {
         Backend = backend; Info = info; _model = model;
         Normalization = info.Normalization;
-        Colours = info.Classes.Select(c => new Rgb(c.Color[0], c.Color[1], c.Color[2])).ToList();
+        Colours = info.Classes.Colors;
     }
 
     /// <summary>The network that runs.</summary>
@@ -35,7 +35,7 @@ public sealed class Predictor : IDisposable
     public CheckpointInfo Info { get; }
     public Device Device => Backend.Device;
     public Normalization Normalization { get; }
-    public IReadOnlyList<string> ClassNames => Info.Classes.Select(c => c.Name).ToList();
+    public IReadOnlyList<string> ClassNames => Info.Classes.Names;
     public IReadOnlyList<Rgb> Colours { get; }
 
     /// <summary>Loads a checkpoint (<c>.ckpt</c>) or an exported ONNX model (<c>.onnx</c>), chosen by the extension.</summary>

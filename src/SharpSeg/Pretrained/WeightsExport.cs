@@ -66,7 +66,7 @@ public static class WeightsExport
             ["source_checkpoint"] = Path.GetFileName(checkpointPath),
             ["model"] = JsonNode.Parse(ckpt.Info.Model.ToJsonString()),
             ["output_stride"] = model.Encoder.OutputStride,
-            ["classes"] = new JsonArray(ckpt.Info.Classes.Select(c => (JsonNode)new JsonObject { ["name"] = c.Name, ["color"] = new JsonArray(c.Color.Select(b => (JsonNode)(int)b).ToArray()) }).ToArray()),
+            ["classes"] = JsonSerializer.SerializeToNode(ckpt.Info.Classes),
             ["ignore_index"] = ckpt.Info.IgnoreIndex,
             ["image_channels"] = ckpt.Info.ImageChannels,
             ["input"] = "float32 [N, C, H, W], RGB, value = (byte / 255 - mean[c]) / std[c]; H and W padded (bottom/right, model.padding) to a multiple of output_stride",

@@ -156,7 +156,7 @@ public static class LinearProbe
             var decoder = new SampleDecoder(spec);
             var train = Decode(spec, decoder, trainSplit, cancellationToken);
             var val = Decode(spec, decoder, valSplit, cancellationToken);
-            return Run(encoder, train, val, normalization, spec.Classes.Classes.Select(c => c.Name).ToList(), options,
+            return Run(encoder, train, val, normalization, spec.Classes.Names.ToList(), options,
                 Engine.TorchRuntime.ResolveDevice(device), cancellationToken);
         }
     }

@@ -90,7 +90,7 @@ public sealed class Trainer
         if (r.ValSplit != null && valPairs == null)
             throw new SharpSegException($"{spec.SourcePath}: has no split '{r.ValSplit}' to validate on (splits: {string.Join(", ", spec.SplitNames)}); set data.val_split to one of them, or to null to train without validation.");
         var decoder = new SampleDecoder(spec);
-        var classNames = spec.Classes.Classes.Select(c => c.Name).ToList();
+        var classNames = spec.Classes.Names.ToList();
 
         Directory.CreateDirectory(_runDirectory);
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
@@ -190,7 +190,7 @@ public sealed class Trainer
         CheckpointInfo Info(SegmentationMetrics? metrics) => new()
         {
             Model = JsonSerializer.SerializeToNode(modelConfig)!.AsObject(),
-            Classes = spec.Classes.Classes.Select(c => new CheckpointClass(c.Name, new[] { c.Color.R, c.Color.G, c.Color.B })).ToList(),
+            Classes = spec.Classes,
             ImageChannels = spec.ImageChannels,
             InferenceScale = inferenceScale,
             Mean = normalization.Mean.Select(v => (double)v).ToArray(),

@@ -97,6 +97,25 @@ public sealed class DatasetSpecTests
         Assert.Equal(table.Classes, back.Classes);
         Assert.Equal(2, back.IndexOf("road"));
         Assert.DoesNotContain("Count", json);
+        Assert.StartsWith("""[{"name":"Sky","color":[128,128,128],"value":0}""", json);
+    }
+
+    [Fact]
+    public void ClassTableReadsTheColoursOfSharpSeg10CheckpointsAndRefusesBadOnes()
+    {
+        // SharpSeg 1.0 wrote each colour as base64 of its three bytes ("gICA" is 128, 128, 128).
+        var old = System.Text.Json.JsonSerializer.Deserialize<ClassTable>("""[{"name": "Sky", "color": "gICA"}, {"name": "Road", "color": [128, 64, 128]}]""")!;
+        Assert.Equal([new ClassInfo("Sky", new Rgb(128, 128, 128), null), new ClassInfo("Road", new Rgb(128, 64, 128), null)], old.Classes);
+        foreach (var (bad, message) in new[]
+        {
+            ("""[{"name": "a", "color": [1, 2]}]""", "class 0: color must be 3 values 0..255"),
+            ("""[{"name": "a", "color": [1, 2, 300]}]""", "class 0: color must be 3 values 0..255"),
+            ("""[{"name": "a", "color": "gIA="}]""", "class 0: color must be 3 values 0..255"),
+            ("""[{"name": "a", "color": [1, 2, 3]}, {"color": [1, 2, 3]}]""", "class 1 needs a name and a colour"),
+            ("""[{"name": "a", "color": [1, 2, 3], "value": 256}]""", "class 0: value must be a pixel value 0..255"),
+            ("""{"classes": []}""", "classes must be an array"),
+        })
+            Assert.Contains(message, Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<ClassTable>(bad)).Message);
     }
 
     [Fact]

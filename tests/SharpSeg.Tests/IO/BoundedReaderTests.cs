@@ -117,7 +117,7 @@ public sealed class BoundedReaderTests
     static CheckpointInfo Info(ModelConfig config) => new()
     {
         Model = JsonSerializer.SerializeToNode(config)!.AsObject(),
-        Classes = Enumerable.Range(0, config.NumClasses).Select(i => new CheckpointClass($"c{i}", [(byte)i, 0, 0])).ToList(),
+        Classes = new ClassTable(Enumerable.Range(0, config.NumClasses).Select(i => new ClassInfo($"c{i}", new Rgb((byte)i, 0, 0), null)).ToList()),
         Mean = [0.5], Std = [0.25],
     };
 
@@ -167,13 +167,23 @@ public sealed class BoundedReaderTests
             Checkpoint.Save(path, model, info);
             return path;
         }
+        // The class table's type cannot hold a bad colour, so that case is written as the JSON a damaged file holds.
+        static string SavedWithClasses(CheckpointInfo info, string classesJson)
+        {
+            string path = Path.Combine(TestPaths.NewTempDir("ckpt-info"), "m.ckpt");
+            using var model = ModelZoo.Create(Tiny);
+            var node = JsonSerializer.SerializeToNode(info)!.AsObject();
+            node["classes"] = System.Text.Json.Nodes.JsonNode.Parse(classesJson);
+            CheckpointArchive.Write(path, node, [("model.bin", model)]);
+            return path;
+        }
         var clock = System.Diagnostics.Stopwatch.StartNew();
         string huge = Saved(Info(Tiny) with { Model = JsonSerializer.SerializeToNode(Tiny with { BaseWidth = 100_000, Depth = 8 })!.AsObject() });
         Assert.Contains("model.base_width 100000 at depth 8 gives 25600000 channels in the deepest stage, more than 4096", Assert.Throws<SharpSegException>(() => Checkpoint.Load(huge)).Message);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), "the refused model was built");
-        Assert.Contains("class 1 needs a name and a colour of 3 values", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Classes = [new("a", [1, 2, 3]), new("b", [1, 2])] }))).Message);
+        Assert.Contains("class 1: color must be 3 values 0..255, as [r, g, b]", Assert.Throws<SharpSegException>(() => Checkpoint.Load(SavedWithClasses(Info(Tiny), """[{"name": "a", "color": [1, 2, 3]}, {"name": "b", "color": [1, 2]}]"""))).Message);
         Assert.Contains("inference_scale 1000 is outside (0, 4]", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { InferenceScale = 1000 }))).Message);
-        Assert.Contains("3 classes for a model of 2", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Classes = [new("a", [1, 2, 3]), new("b", [1, 2, 3]), new("c", [1, 2, 3])] }))).Message);
+        Assert.Contains("3 classes for a model of 2", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Classes = new ClassTable([new("a", new Rgb(1, 2, 3), null), new("b", new Rgb(1, 2, 3), null), new("c", new Rgb(1, 2, 3), null)]) }))).Message);
         Assert.Contains("std must be positive", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Std = [0] }))).Message);
         Assert.Contains("mean has 2 values for 3 channels", Assert.Throws<SharpSegException>(() => Checkpoint.Load(Saved(Info(Tiny) with { Mean = [0.5, 0.5] }))).Message);
         // A gray model trained with ImageNet's three values uses the first: a valid checkpoint.

@@ -88,7 +88,7 @@ public sealed class PreprocessingTests
     static CheckpointInfo Info(double inferenceScale) => new()
     {
         Model = new System.Text.Json.Nodes.JsonObject(),
-        Classes = [new CheckpointClass("a", [0, 0, 0]), new CheckpointClass("b", [255, 255, 255]), new CheckpointClass("c", [9, 9, 9])],
+        Classes = new ClassTable([new ClassInfo("a", new Rgb(0, 0, 0), null), new ClassInfo("b", new Rgb(255, 255, 255), null), new ClassInfo("c", new Rgb(9, 9, 9), null)]),
         Mean = Mean, Std = Std, ImageChannels = 3, InferenceScale = inferenceScale,
     };
 

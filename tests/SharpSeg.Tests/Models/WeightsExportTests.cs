@@ -1,3 +1,5 @@
+using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
 using System.Text.Json.Nodes;
 using SharpSeg.IO;
 using SharpSeg.Models;
@@ -132,7 +134,7 @@ public sealed class WeightsExportTests
         var info = new CheckpointInfo
         {
             Model = System.Text.Json.JsonSerializer.SerializeToNode(config)!.AsObject(),
-            Classes = Enumerable.Range(0, config.NumClasses).Select(i => new CheckpointClass($"c{i}", [(byte)i, 0, 0])).ToList(),
+            Classes = new ClassTable(Enumerable.Range(0, config.NumClasses).Select(i => new ClassInfo($"c{i}", new Rgb((byte)i, 0, 0), null)).ToList()),
             Mean = [0.5, 0.5, 0.5], Std = [0.25, 0.25, 0.25],
         };
         string path = Path.Combine(dir, "model.ckpt");

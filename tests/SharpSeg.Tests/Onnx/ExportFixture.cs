@@ -1,3 +1,5 @@
+using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using SharpSeg.Models;
@@ -33,7 +35,7 @@ public static class ExportFixture
     public static CheckpointInfo Info(ModelConfig config, double inferenceScale = 1.0) => new()
     {
         Model = JsonSerializer.SerializeToNode(config)!.AsObject(),
-        Classes = Enumerable.Range(0, config.NumClasses).Select(i => new CheckpointClass($"c{i}", [(byte)(40 * i), (byte)(255 - 40 * i), 128])).ToList(),
+        Classes = new ClassTable(Enumerable.Range(0, config.NumClasses).Select(i => new ClassInfo($"c{i}", new Rgb((byte)(40 * i), (byte)(255 - 40 * i), 128), null)).ToList()),
         ImageChannels = config.InChannels,
         Mean = [0.485, 0.456, 0.406],
         Std = [0.229, 0.224, 0.225],

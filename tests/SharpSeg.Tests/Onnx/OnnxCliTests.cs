@@ -108,8 +108,8 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
             Assert.True(props.ContainsKey(key), key);
         Assert.Equal("logits", props["output"]);
         var meta = OnnxMetadata.Read(props, path);
-        Assert.Equal(predictor.Info.Classes.Select(c => c.Name), meta.Info.Classes.Select(c => c.Name));
-        Assert.Equal(predictor.Info.Classes.Select(c => c.Color), meta.Info.Classes.Select(c => c.Color));
+        Assert.Equal(predictor.Info.Classes.Names, meta.Info.Classes.Names);
+        Assert.Equal(predictor.Info.Classes.Colors, meta.Info.Classes.Colors);
         Assert.Equal(predictor.Info.Mean, meta.Info.Mean);
         Assert.Equal(predictor.Info.Std, meta.Info.Std);
         Assert.Equal(predictor.Info.InferenceScale, meta.Info.InferenceScale);

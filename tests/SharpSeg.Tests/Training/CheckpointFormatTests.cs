@@ -1,3 +1,5 @@
+using SharpSeg.Imaging;
+using SharpSeg.Data.Dataset;
 using System.IO.Compression;
 using System.Text.Json;
 using SharpSeg.Models;
@@ -27,7 +29,7 @@ public sealed class CheckpointFormatTests
 
     static CheckpointInfo TrainingInfo() => new()
     {
-        Model = JsonSerializer.SerializeToNode(Tiny)!.AsObject(), Classes = [new CheckpointClass("a", [0, 0, 0]), new CheckpointClass("b", [255, 255, 255])],
+        Model = JsonSerializer.SerializeToNode(Tiny)!.AsObject(), Classes = new ClassTable([new ClassInfo("a", new Rgb(0, 0, 0), null), new ClassInfo("b", new Rgb(255, 255, 255), null)]),
         Mean = [0.5, 0.5, 0.5], Std = [0.25, 0.25, 0.25], Iteration = 3,
     };
 

@@ -5,8 +5,10 @@ namespace SharpSeg.Data.Dataset;
 
 /// <summary>
 /// The classes of a dataset, in class-index order (class index i is <c>Classes[i]</c>; <see cref="LabelMask.Ignore"/>
-/// is not a class). Serialises to JSON as <c>{"classes": [...]}</c> and back, so checkpoints can carry it.
+/// is not a class). The one class table of the system: datasets, checkpoints, ONNX metadata and exported weights all
+/// carry this type, in the JSON form of <see cref="ClassTableJson"/>.
 /// </summary>
+[JsonConverter(typeof(ClassTableJson))]
 public sealed class ClassTable
 {
     static readonly Rgb[] Palette =
@@ -17,7 +19,6 @@ public sealed class ClassTable
         new(0, 60, 100), new(0, 80, 100), new(0, 0, 230), new(119, 11, 32),
     ];
 
-    [JsonConstructor]
     public ClassTable(IReadOnlyList<ClassInfo> classes)
     {
         if (classes.Count > LabelMask.MaxClasses) throw new ArgumentException($"at most {LabelMask.MaxClasses} classes, got {classes.Count}");
@@ -26,14 +27,14 @@ public sealed class ClassTable
 
     public IReadOnlyList<ClassInfo> Classes { get; }
 
-    [JsonIgnore]
     public int Count => Classes.Count;
 
-    [JsonIgnore]
     public ClassInfo this[int index] => Classes[index];
 
-    [JsonIgnore]
     public IReadOnlyList<string> Names => Classes.Select(c => c.Name).ToArray();
+
+    /// <summary>The display colours in class-index order.</summary>
+    public IReadOnlyList<Rgb> Colors => Classes.Select(c => c.Color).ToArray();
 
     /// <summary>The class index of <paramref name="name"/> (ordinal, case-sensitive), or -1.</summary>
     public int IndexOf(string name)
