@@ -124,7 +124,8 @@ public sealed record ModelConfig
 
     /// <summary>
     /// Throws <see cref="SharpSegException"/> when an option is set to something other than its default for a model that
-    /// does not use it (instead of building the model without it): <c>model.dropout</c> and <c>model.upsampling</c> outside
+    /// does not use it (instead of building the model without it): <c>model.depth</c> and <c>model.base_width</c> on any
+    /// encoder but the plain U-Net's, <c>model.dropout</c> and <c>model.upsampling</c> outside
     /// the U-Net decoder, <c>model.batch_norm</c> with neither the plain U-Net encoder nor a U-Net/UNet++ decoder,
     /// <c>model.aspp_rates</c> outside DeepLab, <c>model.drop_path</c> outside MiT encoders, <c>model.head_kernel</c> on
     /// LR-ASPP (which outputs logits itself), and <c>loss.aux_weight</c>
@@ -136,6 +137,10 @@ public sealed record ModelConfig
         var defaults = new ModelConfig();
         string architecture = Architecture.Trim().ToLowerInvariant(), encoder = Encoder.Trim().ToLowerInvariant();
         string model = $"architecture {architecture} with encoder {encoder}";
+        if (encoder != "unet" && Depth != defaults.Depth)
+            throw new SharpSegException($"model.depth {Depth} has no effect on {model}: only the plain unet encoder has a configurable depth ({encoder} has its published stages); remove model.depth.");
+        if (encoder != "unet" && BaseWidth != defaults.BaseWidth)
+            throw new SharpSegException($"model.base_width {BaseWidth} has no effect on {model}: only the plain unet encoder has a configurable width ({encoder} has its published widths); remove model.base_width.");
         if (architecture != "unet" && !Dropout.Equals(defaults.Dropout))
             throw new SharpSegException($"model.dropout {Dropout} has no effect on {model}: only the unet decoder has this dropout (the other heads keep their published dropout); remove model.dropout.");
         if (architecture != "unet" && !Upsampling.Trim().Equals(defaults.Upsampling, StringComparison.OrdinalIgnoreCase))

@@ -56,6 +56,9 @@ public sealed class IgnoredOptionTests
     {
         OneLine(Refused("model.architecture=pspnet", "model.encoder=resnet18", "model.aspp_rates=[6, 12, 18]"), "model.aspp_rates", "pspnet");
         OneLine(Refused("model.architecture=unet", "model.encoder=resnet18", "model.drop_path=0.2"), "model.drop_path", "resnet18");
+        OneLine(Refused("model.architecture=unet", "model.encoder=resnet18", "model.depth=3"), "model.depth 3", "resnet18", "remove model.depth");
+        OneLine(Refused("model.architecture=fpn", "model.encoder=mit_b0", "model.base_width=16"), "model.base_width 16", "mit_b0", "remove model.base_width");
+        Assert.Equal(3, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=fpn", "model.encoder=unet", "model.depth=3"])).Depth);
         OneLine(Refused("model.architecture=lraspp", "model.encoder=mobilenet_v3_large", "model.head_kernel=3"), "model.head_kernel", "lraspp");
         Assert.Equal(new[] { 6, 12, 18 }, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=deeplabv3plus", "model.encoder=resnet18", "model.aspp_rates=[6, 12, 18]"])).AsppRates);
         Assert.Equal(0.2, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=segformer", "model.encoder=mit_b0", "model.drop_path=0.2"])).DropPath);

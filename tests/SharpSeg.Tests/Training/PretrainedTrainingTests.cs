@@ -15,7 +15,7 @@ namespace SharpSeg.Tests.Training;
 public sealed class PretrainedTrainingTests
 {
     private static string[] Recipe(int iterations, params string[] more) =>
-        [.. TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations, valEvery: iterations), "augment.crop=[64, 64]", .. more];
+        TrainingFixture.ForEncoder([.. TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations, valEvery: iterations), "augment.crop=[64, 64]", .. more]);
 
     [Fact]
     public void ImageNetWeightsLoadAndAFrozenEncoderStaysExactlyAsLoaded()

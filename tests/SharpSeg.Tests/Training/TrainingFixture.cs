@@ -23,4 +23,14 @@ public static class TrainingFixture
         "optimizer.lr=0.01", "schedule.name=poly", "schedule.warmup_iters=0",
         $"train.iterations={iterations}", "train.batch_size=8", $"train.val_every={valEvery}", $"train.seed={seed}", "train.workers=2", "train.log_every=1",
     };
+
+    /// <summary><paramref name="overrides"/> without the plain U-Net's <c>model.depth</c> and <c>model.base_width</c> when a
+    /// later override picks another encoder (which has its published stages, and refuses those keys).</summary>
+    public static string[] ForEncoder(IEnumerable<string> overrides)
+    {
+        var list = overrides.ToList();
+        string? encoder = list.LastOrDefault(o => o.StartsWith("model.encoder=", StringComparison.Ordinal))?["model.encoder=".Length..];
+        return encoder is null or "unet" ? [.. list]
+            : [.. list.Where(o => !o.StartsWith("model.depth=", StringComparison.Ordinal) && !o.StartsWith("model.base_width=", StringComparison.Ordinal))];
+    }
 }
