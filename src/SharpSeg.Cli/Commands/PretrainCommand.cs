@@ -10,10 +10,13 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 {
-    /// <summary>Options left out are null and take <see cref="PretrainOptions"/>'s defaults (<see cref="ToOptions"/>), so
-    /// the library is the one place that decides them; the "(default …)" texts repeat them for --help.</summary>
+    /// <summary>Options left out are null and take the recipe's values, or <see cref="PretrainOptions"/>'s defaults
+    /// (<see cref="ToOptions"/>), so the library is the one place that decides them; the "(default …)" texts repeat them for --help.</summary>
     public sealed class Settings : ImageReadingSettings
     {
+        [CommandOption("-r|--recipe <FILE>")][Description("Pretraining recipe (YAML, sections data/model/pretrain/optimizer/schedule/train); the options below override it. Every key: sharpseg pretrain --print-defaults")] public string? Recipe { get; init; }
+        [CommandOption("--set <KEY=VALUE>")][Description("Override a recipe key, e.g. --set pretrain.temperature=0.1 (repeatable)")] public string[] Set { get; init; } = [];
+        [CommandOption("--print-defaults")][Description("Print every recipe key with its default, and exit")] public bool PrintDefaults { get; init; }
         [CommandOption("-i|--images <DIR>")][Description("Folder of images, an image, or a .txt list of images (repeatable); labels are not used")] public string[] Images { get; init; } = [];
         [CommandOption("-e|--encoder <NAME>")][Description("Encoder to pretrain: resnet18/34/50/101, mobilenet_v2, mobilenet_v3_large, unet (default resnet18)")] public string? Encoder { get; init; }
         [CommandOption("--depth <N>")][Description("unet encoder: downsampling stages (default 4)")] public int? Depth { get; init; }
@@ -40,11 +43,12 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--resume <FILE>")][Description("Continue a stopped run from its encoder checkpoint")] public string? Resume { get; init; }
     }
 
-    /// <summary>The run's options: what the command line gives, <see cref="PretrainOptions"/>'s defaults for the rest.
-    /// A positive --iterations is the budget (epochs 0); --epochs 0 or less keeps the default epochs, as before.</summary>
+    /// <summary>The run's options: what the command line gives, over the recipe (<see cref="PretrainRecipe"/>: the file and
+    /// --set), over <see cref="PretrainOptions"/>'s defaults. A positive --iterations is the budget (epochs 0); --epochs 0
+    /// or less keeps the recipe's epochs. --images adds to the recipe's data.images.</summary>
     public static PretrainOptions ToOptions(Settings s)
     {
-        var d = new PretrainOptions();
+        var d = s.Recipe != null || s.Set.Length > 0 ? PretrainRecipe.Load(s.Recipe, s.Set) : new PretrainOptions();
         int[] crop = d.Crop;
         if (s.Crop != null)
         {
@@ -54,7 +58,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         long iterations = s.Iterations ?? d.Iterations;
         return d with
         {
-            Images = s.Images,
+            Images = [.. d.Images, .. s.Images],
             Encoder = d.Encoder with
             {
                 Encoder = s.Encoder ?? d.Encoder.Encoder, InChannels = s.Channels ?? d.Encoder.InChannels,
@@ -73,18 +77,20 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
+        if (s.PrintDefaults) { Console.Write(PretrainRecipe.DefaultsYaml); return 0; }
         Pretrainer pretrainer;
         if (s.Resume != null)
         {
-            if (s.Out != null || s.Images.Length > 0) throw new SharpSegException("--resume continues a run with its own saved options: do not also give --out or --images.");
+            if (s.Out != null || s.Images.Length > 0 || s.Recipe != null || s.Set.Length > 0)
+                throw new SharpSegException("--resume continues a run with its own saved options: do not also give --out, --images, --recipe or --set.");
             pretrainer = Pretrainer.Resume(s.Resume);
             AnsiConsole.MarkupLine($"Resuming [bold]{ConsoleOutput.Escape(pretrainer.CheckpointPath)}[/]");
         }
         else
         {
-            if (s.Images.Length == 0) throw new SharpSegException("--images is required: a folder of images (repeatable), e.g. --images data/train/images --images data/val/images.");
             if (s.Out == null) throw new SharpSegException("--out is required: the encoder checkpoint to write, e.g. --out encoder.ckpt.");
             var options = ToOptions(s);
+            if (options.Images.Count == 0) throw new SharpSegException("no images: give --images (a folder of images, repeatable, e.g. --images data/train/images) or data.images in the recipe.");
             pretrainer = Pretrainer.Create(options, s.Out);
             var o = pretrainer.Options;
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Pretraining {o.Encoder.Encoder} with {PretrainOptions.MethodName(o.Method)}: views {o.Crop[0]}x{o.Crop[1]}, batch {o.BatchSize}, " +

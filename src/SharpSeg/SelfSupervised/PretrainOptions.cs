@@ -117,5 +117,7 @@ public sealed record PretrainOptions
         if (LogEvery < 1) throw new SharpSegException("log every must be at least 1 step.");
         if (SaveEvery < 0) throw new SharpSegException("save every must be at least 0 (0: only at the end).");
         if (Encoder.InChannels is not (1 or 3)) throw new SharpSegException($"--channels {Encoder.InChannels}: images are read with 1 or 3 channels.");
+        Encoder.Validate();
+        Encoder.RefuseOptionsTheModelIgnores(); // model.depth / base_width / batch_norm only for the plain unet encoder
     }
 }

@@ -22,6 +22,29 @@ public sealed class PretrainCliTests
     }
 
     [Fact]
+    public void Pretrain_reads_a_recipe_and_prints_every_key_as_a_valid_recipe()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-cli-recipe");
+        var defaults = CliRunner.Run("pretrain", "--print-defaults");
+        Assert.True(defaults.ExitCode == 0, defaults.ToString());
+        File.WriteAllText(Path.Combine(dir, "defaults.yaml"), defaults.StdOut);
+        Assert.Equal(System.Text.Json.JsonSerializer.Serialize(new SharpSeg.SelfSupervised.PretrainOptions()),
+            System.Text.Json.JsonSerializer.Serialize(SharpSeg.SelfSupervised.PretrainRecipe.Load(Path.Combine(dir, "defaults.yaml"))));
+
+        string recipe = Path.Combine(dir, "pretrain.yaml");
+        File.WriteAllText(recipe, $"data:\n  images: [{PretrainFixture.ImageFolder}]\nmodel:\n  encoder: unet\n  depth: 2\n  base_width: 8\n" +
+            "pretrain:\n  method: simclr\n  crop: [32, 32]\ntrain:\n  iterations: 1\n  batch_size: 4\n  threads: 1\n  workers: 0\n");
+        string encoder = Path.Combine(dir, "encoder.ckpt");
+        var r = CliRunner.Run("pretrain", "--recipe", recipe, "--set", "pretrain.temperature=0.3", "--out", encoder);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Pretraining unet with simclr: views 32x32, batch 4, 1 iterations", r.StdOut);
+        var bad = CliRunner.Run("pretrain", "--recipe", recipe, "--encoder", "resnet18", "--out", Path.Combine(dir, "bad.ckpt"));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Single(bad.StdErr.Trim().Split('\n'));
+        Assert.Contains("model.depth 2 has no effect", bad.StdErr);
+    }
+
+    [Fact]
     public void Pretrain_writes_an_encoder_that_train_and_probe_use()
     {
         string dir = TestPaths.NewTempDir("pretrain-cli");

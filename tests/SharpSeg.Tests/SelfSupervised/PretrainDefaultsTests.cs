@@ -39,4 +39,58 @@ public sealed class PretrainDefaultsTests
         Assert.Equal("none", o.Normalize);
         Assert.Equal(3, PretrainCommand.ToOptions(new PretrainCommand.Settings { Epochs = 3 }).Epochs);
     }
+
+    [Fact]
+    public void The_recipe_defaults_are_the_library_defaults()
+    {
+        Assert.Equal(JsonSerializer.Serialize(new PretrainOptions()), JsonSerializer.Serialize(PretrainRecipe.Load(null)));
+        Assert.Equal(JsonSerializer.Serialize(new PretrainOptions()), JsonSerializer.Serialize(PretrainCommand.ToOptions(new PretrainCommand.Settings { Set = ["train.seed=0"] })));
+    }
+
+    [Fact]
+    public void A_recipe_file_sets_options_paths_are_relative_to_it_and_the_command_line_overrides_it()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-recipe");
+        string recipe = Path.Combine(dir, "pretrain.yaml");
+        File.WriteAllText(recipe, """
+            data:
+              images: [unlabelled, more/a.png]
+              normalize: dataset
+            model:
+              encoder: unet
+              depth: 2
+              base_width: 8
+            pretrain:
+              method: simclr
+              crop: [64, 96]
+            optimizer:
+              lr: 0.003
+            train:
+              iterations: 50
+            """);
+        var o = PretrainRecipe.Load(recipe, ["pretrain.temperature=0.1"]);
+        Assert.Equal([Path.Combine(dir, "unlabelled"), Path.Combine(dir, "more", "a.png")], o.Images);
+        Assert.Equal(("unet", 2, 8), (o.Encoder.Encoder, o.Encoder.Depth, o.Encoder.BaseWidth));
+        Assert.Equal((PretrainMethod.SimClr, 0.1, 0.003, 50L, "dataset"), (o.Method, o.Temperature, o.Lr, o.Iterations, o.Normalize));
+        Assert.Equal(new[] { 64, 96 }, o.Crop);
+        Assert.Equal(new PretrainOptions().BatchSize, o.BatchSize);
+
+        var cli = PretrainCommand.ToOptions(new PretrainCommand.Settings { Recipe = recipe, Method = "dense", Iterations = 5, Images = ["extra"] });
+        Assert.Equal((PretrainMethod.Dense, 5L, 0.003), (cli.Method, cli.Iterations, cli.Lr));
+        Assert.Equal(3, cli.Images.Count);
+    }
+
+    [Fact]
+    public void A_recipe_refuses_unknown_keys_bad_values_and_options_the_encoder_ignores()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-recipe-bad");
+        string Write(string yaml) { string p = Path.Combine(dir, Guid.NewGuid().ToString("N") + ".yaml"); File.WriteAllText(p, yaml); return p; }
+        Assert.Contains("unknown key 'pretrain.temprature' (did you mean 'temperature'?)",
+            Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(Write("pretrain:\n  temprature: 0.1\n"))).Message);
+        Assert.Contains("model.depth 3 has no effect", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["model.depth=3"])).Message);
+        Assert.Contains("'pretrain.crop' must be [height, width]", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["pretrain.crop=[1, 2, 3]"])).Message);
+        Assert.Contains("unknown pretraining method 'mae'", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["pretrain.method=mae"])).Message);
+        Assert.Contains("'train.batch_size' must be a whole number", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["train.batch_size=many"])).Message);
+        Assert.Contains("--batch-size 1", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["train.batch_size=1"])).Message);
+    }
 }
