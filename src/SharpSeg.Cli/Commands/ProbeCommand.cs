@@ -17,15 +17,15 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
         [CommandOption("--train-split <SPLIT>")][Description("Split the 1x1 head is trained on (default train)")] public string TrainSplit { get; init; } = "train";
         [CommandOption("--val-split <SPLIT>")][Description("Split the probe is scored on (default val)")] public string ValSplit { get; init; } = "val";
         [CommandOption("-w|--weights <FILE>")][Description("Encoder weights: a checkpoint from 'sharpseg pretrain', imagenet, or any model.encoder_weights file for --encoder; without it, a randomly initialised --encoder")] public string? Weights { get; init; }
-        [CommandOption("-e|--encoder <NAME>")][Description("Encoder (default resnet18): initialised at random without --weights, or the one a weights file is loaded into")] public string Encoder { get; init; } = "resnet18";
-        [CommandOption("--depth <N>")][Description("unet encoder: downsampling stages (default 4)")] public int Depth { get; init; } = 4;
-        [CommandOption("--base-width <N>")][Description("unet encoder: channels of the first stage (default 32)")] public int BaseWidth { get; init; } = 32;
-        [CommandOption("--seed <N>")][Description("Seed of the random initialisation and of the image order (default 0)")] public long Seed { get; init; }
-        [CommandOption("--scale <F>")][Description("Resize images and masks by this factor (default 1)")] public double Scale { get; init; } = 1.0;
-        [CommandOption("--stage <N>")][Description("Encoder feature map to probe, -1 = deepest (default)")] public int Stage { get; init; } = -1;
-        [CommandOption("--iterations <N>")][Description("Adam steps of the 1x1 head (default 300)")] public int Iterations { get; init; } = 300;
-        [CommandOption("--lr <LR>")][Description("Adam learning rate, cosine decay (default 0.01)")] public double Lr { get; init; } = 0.01;
-        [CommandOption("-b|--batch-size <N>")][Description("Images per step (default 8)")] public int BatchSize { get; init; } = 8;
+        [CommandOption("-e|--encoder <NAME>")][Description("Encoder (default resnet18): initialised at random without --weights, or the one a weights file is loaded into")] public string? Encoder { get; init; }
+        [CommandOption("--depth <N>")][Description("unet encoder: downsampling stages (default 4)")] public int? Depth { get; init; }
+        [CommandOption("--base-width <N>")][Description("unet encoder: channels of the first stage (default 32)")] public int? BaseWidth { get; init; }
+        [CommandOption("--seed <N>")][Description("Seed of the random initialisation and of the image order (default 0)")] public long? Seed { get; init; }
+        [CommandOption("--scale <F>")][Description("Resize images and masks by this factor (default 1)")] public double? Scale { get; init; }
+        [CommandOption("--stage <N>")][Description("Encoder feature map to probe, -1 = deepest (default)")] public int? Stage { get; init; }
+        [CommandOption("--iterations <N>")][Description("Adam steps of the 1x1 head (default 300)")] public int? Iterations { get; init; }
+        [CommandOption("--lr <LR>")][Description("Adam learning rate, cosine decay (default 0.01)")] public double? Lr { get; init; }
+        [CommandOption("-b|--batch-size <N>")][Description("Images per step (default 8)")] public int? BatchSize { get; init; }
         [CommandOption("--threads <N>")][Description("libtorch CPU threads (default: libtorch's)")] public int Threads { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("-o|--out <FILE>")][Description("Write the probe's settings and validation metrics as JSON")] public string? Out { get; init; }
@@ -35,17 +35,25 @@ public sealed class ProbeCommand : Command<ProbeCommand.Settings>
     {
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml with labelled train and val splits).");
         Engine.TorchRuntime.SetThreads(s.Threads);
-        var options = new LinearProbeOptions { Iterations = s.Iterations, Lr = s.Lr, BatchSize = s.BatchSize, Stage = s.Stage, Scale = s.Scale, Seed = s.Seed };
-        var random = new ModelConfig { Encoder = s.Encoder, Depth = s.Depth, BaseWidth = s.BaseWidth };
-        string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {s.Encoder} (seed {s.Seed})";
-        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {s.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
-        var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, s.Seed, s.Device, cancellationToken);
+        // Options left out take the library's defaults (LinearProbeOptions, ModelConfig): the one place they are decided.
+        var d = new LinearProbeOptions();
+        var options = d with
+        {
+            Iterations = s.Iterations ?? d.Iterations, Lr = s.Lr ?? d.Lr, BatchSize = s.BatchSize ?? d.BatchSize,
+            Stage = s.Stage ?? d.Stage, Scale = s.Scale ?? d.Scale, Seed = s.Seed ?? d.Seed,
+        };
+        var defaults = new ModelConfig();
+        var random = new ModelConfig { Encoder = s.Encoder ?? LinearProbeOptions.DefaultEncoder, Depth = s.Depth ?? defaults.Depth, BaseWidth = s.BaseWidth ?? defaults.BaseWidth };
+        random.RefuseOptionsTheModelIgnores(); // --depth / --base-width only for the unet encoder
+        string what = s.Weights != null ? $"pretrained encoder {s.Weights}" : $"randomly initialised {random.Encoder} (seed {options.Seed})";
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Linear probe of the {what}: 1x1 head on frozen features, {options.Iterations} steps on '{s.TrainSplit}', scored on '{s.ValSplit}'"));
+        var result = LinearProbe.RunOnDataset(s.Data, s.DataRoot, s.TrainSplit, s.ValSplit, s.Weights, random, options, options.Seed, s.Device, cancellationToken);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Features: {result.FeatureChannels} channels at stride {result.FeatureStride}; head trained on {result.TrainImages} images."));
         ConsoleOutput.WriteMetrics(result.Validation, $"linear probe on {s.ValSplit}");
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Done in {result.Elapsed:hh\\:mm\\:ss}; final training loss {result.FinalLoss:F4}."));
         if (s.Out != null)
         {
-            AtomicFile.WriteAllText(s.Out, result.ToJson(s.Weights, s.Encoder, s.Data, s.TrainSplit, s.ValSplit, options));
+            AtomicFile.WriteAllText(s.Out, result.ToJson(s.Weights, random.Encoder, s.Data, s.TrainSplit, s.ValSplit, options));
             AnsiConsole.MarkupLine($"Probe written to {ConsoleOutput.Escape(s.Out)}");
         }
         return 0;

@@ -16,7 +16,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         [CommandOption("-i|--images <PATH>")][Description("A folder of images (or a glob)")] public string? Images { get; init; }
         [CommandOption("-r|--recursive")][Description("Also score images in subfolders")] public bool Recursive { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Scores CSV to write (resumed when it exists)")] public string? Out { get; init; }
-        [CommandOption("--top-share <F>")][Description("Share of most uncertain pixels averaged for the *_top columns (default 0.1)")] public double TopShare { get; init; } = 0.1;
+        [CommandOption("--top-share <F>")][Description("Share of most uncertain pixels averaged for the *_top columns (default 0.1)")] public double TopShare { get; init; } = UncertaintyScorer.DefaultTopShare;
         [CommandOption("--overwrite")][Description("Start afresh instead of resuming an existing file")] public bool Overwrite { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
     }

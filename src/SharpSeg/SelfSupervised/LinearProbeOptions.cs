@@ -5,6 +5,9 @@ namespace SharpSeg.SelfSupervised;
 /// </summary>
 public sealed record LinearProbeOptions
 {
+    /// <summary>The encoder probed when no weights file names one (<c>sharpseg probe --encoder</c>).</summary>
+    public const string DefaultEncoder = "resnet18";
+
     /// <summary>Adam steps of the 1×1 head.</summary>
     public int Iterations { get; init; } = 300;
 

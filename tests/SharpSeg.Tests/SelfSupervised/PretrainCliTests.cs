@@ -38,6 +38,9 @@ public sealed class PretrainCliTests
         var r = CliRunner.Run("pretrain", "--recipe", recipe, "--set", "pretrain.temperature=0.3", "--out", encoder);
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("Pretraining unet with simclr: views 32x32, batch 4, 1 iterations", r.StdOut);
+        var probe = CliRunner.Run("probe", "--data", TrainingFixture.DatasetYaml, "--encoder", "resnet18", "--depth", "3");
+        Assert.Equal(1, probe.ExitCode);
+        Assert.Contains("model.depth 3 has no effect", probe.StdErr);
         var bad = CliRunner.Run("pretrain", "--recipe", recipe, "--encoder", "resnet18", "--out", Path.Combine(dir, "bad.ckpt"));
         Assert.Equal(1, bad.ExitCode);
         Assert.Single(bad.StdErr.Trim().Split('\n'));

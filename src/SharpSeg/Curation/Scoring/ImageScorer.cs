@@ -17,8 +17,9 @@ namespace SharpSeg.Curation.Scoring;
 /// </summary>
 public static class ImageScorer
 {
+
     /// <summary>Scores of one decoded image (channels as the checkpoint expects).</summary>
-    public static ImageScores Score(Predictor predictor, RgbImage image, string path, double topShare = 0.1)
+    public static ImageScores Score(Predictor predictor, RgbImage image, string path, double topShare = UncertaintyScorer.DefaultTopShare)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -37,7 +38,7 @@ public static class ImageScorer
     /// failures, seconds).
     /// </summary>
     public static (int Scored, int AlreadyDone, IReadOnlyList<string> Failures, double Seconds) Run(Predictor predictor, ImageCollection images, string csvPath,
-        double topShare = 0.1, bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+        double topShare = UncertaintyScorer.DefaultTopShare, bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!(topShare > 0 && topShare <= 1)) throw new SharpSegException($"--top-share must be in (0, 1], got {topShare}.");
         var clock = Stopwatch.StartNew();

@@ -6,6 +6,9 @@ namespace SharpSeg.Curation.Scoring;
 /// <summary>Per-pixel uncertainty of softmax probabilities and its aggregation to one score per image.</summary>
 public static class UncertaintyScorer
 {
+    /// <summary>The share of most uncertain pixels averaged for the <c>*_top</c> scores (<c>score --top-share</c>).</summary>
+    public const double DefaultTopShare = 0.1;
+
     /// <summary>Per-pixel uncertainty <c>[P]</c> in [0, 1] of probabilities <c>[C, P]</c> (or <c>[C, H, W]</c>, flattened), C ≥ 2.</summary>
     public static Tensor PixelScores(Tensor probabilities, UncertaintyMeasure measure)
     {
@@ -41,7 +44,7 @@ public static class UncertaintyScorer
     }
 
     /// <summary>All measures, mean and top-share mean, for probabilities <c>[C, H, W]</c> or <c>[C, P]</c>.</summary>
-    public static UncertaintyScores Score(Tensor probabilities, double topShare = 0.1)
+    public static UncertaintyScores Score(Tensor probabilities, double topShare = DefaultTopShare)
     {
         using var scope = NewDisposeScope();
         double[] v = new double[6];
@@ -56,7 +59,7 @@ public static class UncertaintyScorer
     }
 
     /// <summary>As <see cref="Score(Tensor, double)"/> for class-major probabilities (<c>c · pixels + pixel</c>) in an array.</summary>
-    public static UncertaintyScores Score(float[] probabilities, int classes, double topShare = 0.1)
+    public static UncertaintyScores Score(float[] probabilities, int classes, double topShare = DefaultTopShare)
     {
         if (classes < 2 || probabilities.Length % classes != 0) throw new ArgumentException($"expected classes × pixels floats with classes ≥ 2", nameof(probabilities));
         using var t = torch.tensor(probabilities, new long[] { classes, probabilities.Length / classes });
