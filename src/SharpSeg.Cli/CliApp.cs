@@ -35,6 +35,13 @@ public static class CliApp
             config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
             config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");
             config.AddCommand<CurateSimulateCommand>("curate-simulate").WithDescription("Simulate the labelling loop on a labelled dataset: does a curation strategy beat random selection?");
+            config.AddBranch("masks", m =>
+            {
+                m.SetDescription("Several annotators' masks of one dataset: fuse them into one, and measure how much they agree.");
+                m.AddCommand<MasksFuseCommand>("fuse").WithDescription("Fuse annotators' masks into one per image (majority vote or STAPLE), with confidence maps and each annotator's estimated confusion matrix.");
+                m.AddCommand<MasksSimulateCommand>("simulate").WithDescription("Simulated annotators: perturbed copies (grow, shrink, jitter, flip) of a dataset's masks, to try fusion where only one annotation exists.");
+                m.AddCommand<MasksAgreementCommand>("agreement").WithDescription("Agreement between annotators: pairwise IoU/Dice, Fleiss' kappa, Krippendorff's alpha per class, and the most disputed images.");
+            });
             config.AddBranch("data", d =>
             {
                 d.SetDescription("Check, describe, draft and generate datasets (dataset.yaml).");
@@ -44,6 +51,25 @@ public static class CliApp
                 d.AddCommand<DataSynthCommand>("synth").WithDescription("Write the built-in synthetic scene dataset (6 classes) with a dataset.yaml.");
             });
         });
-        return app.Run(args);
+        return app.Run(ExpandListOptions(args));
+    }
+
+    /// <summary>Options that take several values after one flag (<c>--annotators a/ b/ c/</c>), which the parser reads as
+    /// one value per flag: each value up to the next option gets its own flag.</summary>
+    static readonly string[] ListOptions = ["--annotators", "-a"];
+
+    internal static string[] ExpandListOptions(string[] args)
+    {
+        if (args.Length == 0 || args[0] != "masks") return args;
+        var result = new List<string>(args.Length);
+        for (int i = 0; i < args.Length; i++)
+        {
+            result.Add(args[i]);
+            if (!ListOptions.Contains(args[i])) continue;
+            string flag = args[i];
+            if (i + 1 < args.Length) result.Add(args[++i]);
+            while (i + 1 < args.Length && !args[i + 1].StartsWith('-')) { result.Add(flag); result.Add(args[++i]); }
+        }
+        return [.. result];
     }
 }

@@ -44,8 +44,8 @@ public static class DatasetReport
             string safe = string.Concat(split.Split.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '_' ? ch : '_'));
             html.Section($"Split '{split.Split}'", "split-" + safe);
             int present = split.Classes.Count(c => c.Pixels > 0);
-            html.Raw("<div class=\"cards\">" + Card("images", split.Images.ToString(inv)) + Card("pixels", split.TotalPixels.ToString("N0", inv))
-                + Card("ignore pixels", HtmlReport.Pct(split.IgnoreShare, 2)) + Card("classes present", $"{present} of {split.Classes.Count}") + "</div>");
+            html.Raw("<div class=\"cards\">" + HtmlReport.Card("images", split.Images.ToString(inv)) + HtmlReport.Card("pixels", split.TotalPixels.ToString("N0", inv))
+                + HtmlReport.Card("ignore pixels", HtmlReport.Pct(split.IgnoreShare, 2)) + HtmlReport.Card("classes present", $"{present} of {split.Classes.Count}") + "</div>");
             var absent = split.Classes.Where(c => c.Pixels == 0).Select(c => c.Name).ToList();
             if (absent.Count > 0) html.Paragraph($"Absent from this split: {string.Join(", ", absent)}.");
 
@@ -97,7 +97,6 @@ public static class DatasetReport
         return Enumerable.Range(0, count).Select(k => (int)((long)k * total / count)).ToList();
     }
 
-    static string Card(string key, string value) => $"<div class=\"card\"><div class=\"v\">{HtmlReport.E(value)}</div><div class=\"k\">{HtmlReport.E(key)}</div></div>";
 
     static byte[] ShareChart(SplitStats split, IReadOnlyList<Rgb> colours)
     {

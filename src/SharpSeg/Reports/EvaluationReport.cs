@@ -73,9 +73,9 @@ public sealed class EvaluationReport
         html.Raw($"<p class=\"meta\">checkpoint <code>{HtmlReport.E(info.Checkpoint)}</code> · dataset <code>{HtmlReport.E(info.DatasetPath)}</code> · "
             + $"{Images} images · {metrics.Pixels.ToString("N0", inv)} scored pixels{(info.Inference == null ? "" : " · " + HtmlReport.E(info.Inference))}</p>");
         html.Raw("<div class=\"cards\">"
-            + Card("mIoU", HtmlReport.Pct(metrics.MeanIoU)) + Card("pixel accuracy", HtmlReport.Pct(metrics.PixelAccuracy))
-            + Card("mean class accuracy", HtmlReport.Pct(metrics.MeanClassAccuracy)) + Card("mean Dice", HtmlReport.Pct(metrics.MeanDice))
-            + Card("frequency-weighted IoU", HtmlReport.Pct(metrics.FrequencyWeightedIoU)) + Card("images", Images.ToString(inv)) + "</div>");
+            + HtmlReport.Card("mIoU", HtmlReport.Pct(metrics.MeanIoU)) + HtmlReport.Card("pixel accuracy", HtmlReport.Pct(metrics.PixelAccuracy))
+            + HtmlReport.Card("mean class accuracy", HtmlReport.Pct(metrics.MeanClassAccuracy)) + HtmlReport.Card("mean Dice", HtmlReport.Pct(metrics.MeanDice))
+            + HtmlReport.Card("frequency-weighted IoU", HtmlReport.Pct(metrics.FrequencyWeightedIoU)) + HtmlReport.Card("images", Images.ToString(inv)) + "</div>");
         var weakest = metrics.PerClass.Where(c => c.IoU.HasValue).OrderBy(c => c.IoU).Take(3).ToList();
         if (weakest.Count > 0)
             html.Paragraph("Weakest classes: " + string.Join(", ", weakest.Select(c => $"{c.Name} (IoU {HtmlReport.Pct(c.IoU)})")) + ".");
@@ -135,7 +135,6 @@ public sealed class EvaluationReport
         return Path.GetFullPath(path);
     }
 
-    static string Card(string key, string value) => $"<div class=\"card\"><div class=\"v\">{HtmlReport.E(value)}</div><div class=\"k\">{HtmlReport.E(key)}</div></div>";
 
     static string IoUCell(double? iou) => iou is double v
         ? $"<span class=\"bar\" style=\"width:{(60 * v).ToString("F0", CultureInfo.InvariantCulture)}px\"></span> {HtmlReport.Pct(v)}"

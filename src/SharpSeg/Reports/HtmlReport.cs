@@ -65,6 +65,9 @@ sealed class HtmlReport
         return sb.Append("</tbody></table>").ToString();
     }
 
+    /// <summary>A summary card: a big value over its name (put several in a <c>&lt;div class="cards"&gt;</c>).</summary>
+    public static string Card(string key, string value) => $"<div class=\"card\"><div class=\"v\">{E(value)}</div><div class=\"k\">{E(key)}</div></div>";
+
     public static string Swatch(Rgb c) => $"<span class=\"swatch\" style=\"background:{Css(c)}\"></span>";
 
     /// <summary>The class legend: a colour swatch and name per class, plus the ignore colour when given.</summary>
