@@ -1,0 +1,60 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Inference;
+using SharpSeg.Video;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+/// <summary><c>sharpseg video</c>: segment a video file frame by frame and write the rendered video (ffmpeg underneath).</summary>
+public sealed class VideoCommand : Command<VideoCommand.Settings>
+{
+    public sealed class Settings : InferenceCommandSettings
+    {
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
+        [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
+        [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("-i|--input <VIDEO>")][Description("Video to segment (anything ffmpeg reads: .mp4, .mkv, .mov, .avi, ...)")] public string? Input { get; init; }
+        [CommandOption("-o|--out <VIDEO>")][Description("Video to write (.mp4: H.264; the container follows the extension)")] public string? Out { get; init; }
+        [CommandOption("--render <WHAT>")][Description("overlay (default) | color | mask (class indices, lossless) | blur-background | replace-background=IMAGE")] public string Render { get; init; } = "overlay";
+        [CommandOption("--opacity <F>")][Description("Overlay opacity (default 0.5)")] public double Opacity { get; init; } = 0.5;
+        [CommandOption("--every <N>")][Description("Run the model on every Nth frame, reusing its result in between (default 1)")] public int Every { get; init; } = 1;
+        [CommandOption("--smooth <S>")][Description("Temporal smoothing of probabilities against flicker, 0 (off, default) to <1, e.g. 0.6")] public double Smooth { get; init; }
+        [CommandOption("--foreground <CLASSES>")][Description("Classes kept sharp by the background effects, e.g. person (default: all but the first class)")] public string? Foreground { get; init; }
+        [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.Input == null) throw new SharpSegException("--input is required: the video to segment.");
+        if (s.Out == null) throw new SharpSegException("--out is required: the video to write, e.g. --out segmented.mp4.");
+        _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
+        var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
+        string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
+        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+        using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
+        IReadOnlyList<int>? foreground = null;
+        if (s.Foreground != null)
+            foreground = s.Foreground.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
+            {
+                int k = predictor.ClassNames.ToList().IndexOf(name);
+                return k >= 0 ? k : throw new SharpSegException($"--foreground '{name}' is not a class of the model; its classes: {string.Join(", ", predictor.ClassNames)}.");
+            }).ToList();
+        var options = new VideoOptions
+        {
+            Render = render, BackgroundImage = backgroundImage, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, Foreground = foreground,
+            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(),
+        };
+        var info = Ffmpeg.Probe(s.Input);
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));
+        using var ctrlC = new ConsoleCancellation(cancellationToken);
+        var inv = CultureInfo.InvariantCulture;
+        var result = ProgressRunner.Run("segmenting video", p => VideoSegmentation.Run(predictor, s.Input, s.Out, options,
+            new Progress<VideoProgress>(v => p.Report(((int)Math.Min(int.MaxValue, v.Frames), (int)Math.Min(int.MaxValue, v.TotalFrames ?? v.Frames)))), ctrlC.Token));
+        AnsiConsole.MarkupLine(ConsoleOutput.Escape($"{(result.Cancelled ? "Stopped: " : "")}{result.Frames} frames ({result.InferredFrames} through the model) in {result.Elapsed.TotalSeconds.ToString("0.0", inv)} s, "
+            + $"{result.FramesPerSecond.ToString("0.00", inv)} frames/s -> {result.Output}{(result.MasksFolder != null ? $"; masks in {result.MasksFolder}" : "")}"));
+        return result.Cancelled ? 130 : 0;
+    }
+}

@@ -1,0 +1,105 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace SharpSeg.Video;
+
+/// <summary>What <c>ffprobe</c> says about a video's first video stream.</summary>
+/// <param name="FramesPerSecond">The stream's average frame rate (r_frame_rate when that is unknown).</param>
+/// <param name="Frames">The frame count when the container states it, else an estimate from the duration, else null.</param>
+public sealed record VideoInfo(int Width, int Height, double FramesPerSecond, long? Frames, string Codec);
+
+/// <summary>
+/// Locates and runs <c>ffmpeg</c>/<c>ffprobe</c> (Debian: <c>sudo apt-get install ffmpeg</c>), which decode and encode
+/// every video SharpSeg reads or writes; <c>SHARPSEG_FFMPEG</c> may name the ffmpeg binary (ffprobe is looked for beside it).
+/// </summary>
+public static class Ffmpeg
+{
+    /// <summary>The ffmpeg binary, or a one-line <see cref="SharpSegException"/> saying how to install it.</summary>
+    public static string FfmpegPath => Locate("ffmpeg");
+
+    /// <summary>The ffprobe binary, or a one-line <see cref="SharpSegException"/>.</summary>
+    public static string FfprobePath => Locate("ffprobe");
+
+    /// <summary>True when both binaries are found.</summary>
+    public static bool IsAvailable => TryLocate("ffmpeg") != null && TryLocate("ffprobe") != null;
+
+    static string Locate(string tool) => TryLocate(tool)
+        ?? throw new SharpSegException($"{tool} not found: video needs ffmpeg; install it (Debian/Ubuntu: sudo apt-get install ffmpeg) or set SHARPSEG_FFMPEG to the ffmpeg binary.");
+
+    static string? TryLocate(string tool)
+    {
+        if (Environment.GetEnvironmentVariable("SHARPSEG_FFMPEG") is { Length: > 0 } custom)
+        {
+            string candidate = tool == "ffmpeg" ? custom : Path.Combine(Path.GetDirectoryName(Path.GetFullPath(custom)) ?? "", tool);
+            return File.Exists(candidate) ? Path.GetFullPath(candidate) : null;
+        }
+        foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            string p = Path.Combine(dir, tool);
+            if (File.Exists(p)) return p;
+            if (OperatingSystem.IsWindows() && File.Exists(p + ".exe")) return p + ".exe";
+        }
+        return null;
+    }
+
+    /// <summary>Reads the first video stream's size, frame rate and frame count; a missing file or one without video is one line.</summary>
+    public static VideoInfo Probe(string path)
+    {
+        if (!File.Exists(path)) throw new SharpSegException($"{path}: video file not found.");
+        var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name:format=duration", "-of", "json", path })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new SharpSegException($"{path}: not a video ffprobe can read ({FirstLine(stderr)}).");
+        using var doc = JsonDocument.Parse(stdout);
+        if (!doc.RootElement.TryGetProperty("streams", out var streams) || streams.GetArrayLength() == 0)
+            throw new SharpSegException($"{path}: has no video stream.");
+        var s = streams[0];
+        int width = s.GetProperty("width").GetInt32(), height = s.GetProperty("height").GetInt32();
+        double fps = Rate(s, "avg_frame_rate") ?? Rate(s, "r_frame_rate") ?? 25;
+        long? frames = s.TryGetProperty("nb_frames", out var nb) && long.TryParse(nb.GetString(), out long n) ? n : null;
+        if (frames is null && doc.RootElement.TryGetProperty("format", out var format) && format.TryGetProperty("duration", out var d)
+            && double.TryParse(d.GetString(), NumberStyles.Float, CultureInfo.InvariantCulture, out double seconds))
+            frames = (long)Math.Round(seconds * fps);
+        string codec = s.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "" : "";
+        return new VideoInfo(width, height, fps, frames, codec);
+    }
+
+    static double? Rate(JsonElement s, string key)
+    {
+        if (!s.TryGetProperty(key, out var v) || v.GetString() is not { } text) return null;
+        var parts = text.Split('/');
+        if (parts.Length == 2 && double.TryParse(parts[0], NumberStyles.Float, CultureInfo.InvariantCulture, out double num)
+            && double.TryParse(parts[1], NumberStyles.Float, CultureInfo.InvariantCulture, out double den) && num > 0 && den > 0)
+            return num / den;
+        return null;
+    }
+
+    internal static string FirstLine(string text)
+    {
+        var line = text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault() ?? "no message";
+        return line.Length > 200 ? line[..200] + "…" : line;
+    }
+
+    /// <summary>Starts ffmpeg with <paramref name="args"/>, stdin/stdout redirected as asked; stderr is collected (last lines kept) for messages.</summary>
+    internal static Process Start(IEnumerable<string> args, bool redirectInput, bool redirectOutput, System.Text.StringBuilder stderr)
+    {
+        // In its own session (setsid), so a Ctrl+C in the terminal reaches SharpSeg alone, which then closes the pipes in
+        // order and lets ffmpeg finish the file; a signal straight to ffmpeg would cut the last frames off.
+        string? setsid = OperatingSystem.IsLinux() && File.Exists("/usr/bin/setsid") ? "/usr/bin/setsid" : null;
+        var psi = new ProcessStartInfo(setsid ?? FfmpegPath)
+        {
+            RedirectStandardInput = redirectInput, RedirectStandardOutput = redirectOutput, RedirectStandardError = true, UseShellExecute = false,
+        };
+        if (setsid != null) psi.ArgumentList.Add(FfmpegPath);
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        var p = new Process { StartInfo = psi };
+        p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) { if (stderr.Length > 8000) stderr.Remove(0, 4000); stderr.AppendLine(e.Data); } };
+        p.Start();
+        p.BeginErrorReadLine();
+        return p;
+    }
+}

@@ -1,0 +1,278 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Threading.Channels;
+using SharpSeg.Imaging;
+using SharpSeg.Inference;
+
+namespace SharpSeg.Video;
+
+/// <summary>What a segmented video shows.</summary>
+public enum VideoRender
+{
+    /// <summary>Class colours over the frame at <see cref="VideoOptions.Opacity"/>.</summary>
+    Overlay,
+    /// <summary>The colour mask alone.</summary>
+    Color,
+    /// <summary>Class indices as gray values (R = G = B = class), losslessly encoded so the values survive.</summary>
+    Mask,
+    /// <summary>The foreground sharp over a blurred background (video-call style).</summary>
+    BlurBackground,
+    /// <summary>The foreground over <see cref="VideoOptions.BackgroundImage"/>.</summary>
+    ReplaceBackground,
+}
+
+/// <summary>How <see cref="VideoSegmentation"/> segments a stream of frames.</summary>
+public sealed record VideoOptions
+{
+    public VideoRender Render { get; init; } = VideoRender.Overlay;
+
+    /// <summary>The picture behind the foreground for <see cref="VideoRender.ReplaceBackground"/>.</summary>
+    public string? BackgroundImage { get; init; }
+
+    /// <summary>Overlay opacity in [0, 1].</summary>
+    public double Opacity { get; init; } = 0.5;
+
+    /// <summary>Run the model on every Nth frame and reuse its result for the frames between (1: every frame).</summary>
+    public int Every { get; init; } = 1;
+
+    /// <summary>Temporal smoothing against flicker: probabilities p ← s·p_previous + (1 − s)·p_frame, so 0 is off and
+    /// 0.6 keeps 60 % of the past.</summary>
+    public double Smooth { get; init; }
+
+    /// <summary>Foreground classes for the background effects (null: every class but the first).</summary>
+    public IReadOnlyList<int>? Foreground { get; init; }
+
+    /// <summary>Also write each frame's class-index mask as <c>DIR/frame_000001.png</c>.</summary>
+    public string? MasksFolder { get; init; }
+
+    /// <summary>Tiling and test-time augmentation, as for still images.</summary>
+    public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
+
+    /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>
+    public int Queue { get; init; } = 4;
+
+    public static VideoRender ParseRender(string text, out string? backgroundImage)
+    {
+        backgroundImage = null;
+        string t = text.Trim();
+        if (t.StartsWith("replace-background=", StringComparison.OrdinalIgnoreCase)) { backgroundImage = t["replace-background=".Length..]; return VideoRender.ReplaceBackground; }
+        return t.ToLowerInvariant() switch
+        {
+            "overlay" => VideoRender.Overlay,
+            "color" or "colour" => VideoRender.Color,
+            "mask" => VideoRender.Mask,
+            "blur-background" or "blur" => VideoRender.BlurBackground,
+            "replace-background" => throw new SharpSegException("--render replace-background needs the picture: --render replace-background=beach.jpg."),
+            _ => throw new SharpSegException($"--render '{text}' is not known: use overlay, color, mask, blur-background or replace-background=IMAGE."),
+        };
+    }
+
+    public void Validate(int classes)
+    {
+        if (Every < 1) throw new SharpSegException($"--every {Every}: must be at least 1.");
+        if (!(Smooth >= 0 && Smooth < 1)) throw new SharpSegException($"--smooth {Smooth}: must be in [0, 1) (0 = off).");
+        if (!(Opacity >= 0 && Opacity <= 1)) throw new SharpSegException($"--opacity {Opacity}: must be between 0 and 1.");
+        if (Queue < 1) throw new ArgumentOutOfRangeException(nameof(Queue));
+        if (Foreground is { } fg && fg.Any(c => c < 0 || c >= classes)) throw new SharpSegException($"a foreground class is outside the model's {classes} classes.");
+        if (Render == VideoRender.ReplaceBackground && (BackgroundImage is null || !File.Exists(BackgroundImage)))
+            throw new SharpSegException($"{BackgroundImage ?? "(none)"}: background picture not found (--render replace-background=IMAGE).");
+        Inference.Validate();
+    }
+}
+
+/// <summary>One segmented frame: the frame, its mask, and (when smoothing or a background effect needs them) the smoothed
+/// class probabilities <c>[C, H, W]</c>.</summary>
+public sealed record SegmentedFrame(long Index, RgbImage Frame, LabelMask Mask, float[]? Probabilities, bool Inferred);
+
+/// <summary>Progress of a video run.</summary>
+public sealed record VideoProgress(long Frames, long? TotalFrames, double FramesPerSecond, TimeSpan Elapsed)
+{
+    public TimeSpan? Remaining => TotalFrames is { } t && FramesPerSecond > 0 && t >= Frames ? TimeSpan.FromSeconds((t - Frames) / FramesPerSecond) : null;
+}
+
+/// <summary>The outcome of <see cref="VideoSegmentation.Run"/>.</summary>
+public sealed record VideoResult(string Output, long Frames, long InferredFrames, bool Cancelled, TimeSpan Elapsed, VideoInfo Input, string? MasksFolder)
+{
+    public double FramesPerSecond => Frames / Math.Max(1e-9, Elapsed.TotalSeconds);
+}
+
+/// <summary>
+/// Segments streams of frames with a <see cref="Predictor"/> (<c>sharpseg video</c>). <see cref="SegmentAsync"/> is the
+/// library form, frames in and masks out through bounded queues (decoding runs beside inference); <see cref="Run"/>
+/// reads a video file with ffmpeg and writes the rendered video, decoding ∥ inference ∥ encoding, in memory bounded by
+/// the queues whatever the video's length. Cancelled, it stops reading and finishes the file with the frames done, so
+/// the output is always playable.
+/// </summary>
+public static class VideoSegmentation
+{
+    public static async IAsyncEnumerable<SegmentedFrame> SegmentAsync(Predictor predictor, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        options.Validate(predictor.ClassNames.Count);
+        var queue = Channel.CreateBounded<RgbImage>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
+        var reader = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var f in frames.WithCancellation(cancellationToken)) await queue.Writer.WriteAsync(f, cancellationToken);
+                queue.Writer.Complete();
+            }
+            catch (Exception e) { queue.Writer.Complete(e); }
+        }, CancellationToken.None);
+        bool needProbabilities = options.Smooth > 0 || options.Render is VideoRender.BlurBackground or VideoRender.ReplaceBackground;
+        var inference = options.Inference with { KeepProbabilities = needProbabilities };
+        float[]? smoothed = null;
+        LabelMask? lastMask = null;
+        long index = 0;
+        while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (queue.Reader.TryRead(out var frame))
+            {
+                bool infer = lastMask == null || index % options.Every == 0 || lastMask.Width != frame.Width || lastMask.Height != frame.Height;
+                if (infer)
+                {
+                    var input = predictor.Info.ImageChannels == 1 ? ToGray(frame) : frame;
+                    var result = predictor.Infer(input, inference, cancellationToken: cancellationToken);
+                    if (result.Probabilities is { } p)
+                    {
+                        // p is this frame's own array: blend into it, so arrays already handed out never change.
+                        if (smoothed is not null && smoothed.Length == p.Length && options.Smooth > 0)
+                        {
+                            float s = (float)options.Smooth;
+                            for (int i = 0; i < p.Length; i++) p[i] = s * smoothed[i] + (1 - s) * p[i];
+                        }
+                        smoothed = p;
+                        lastMask = ArgMax(smoothed, result.Classes, frame.Width, frame.Height);
+                    }
+                    else lastMask = result.Mask;
+                }
+                yield return new SegmentedFrame(index, frame, lastMask!, smoothed, infer);
+                index++;
+            }
+        await reader.ConfigureAwait(false);
+    }
+
+    /// <summary>Segments <paramref name="input"/> into <paramref name="output"/> (and per-frame masks when asked).</summary>
+    public static VideoResult Run(Predictor predictor, string input, string output, VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        options.Validate(predictor.ClassNames.Count);
+        if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new SharpSegException($"{output}: the output would overwrite the input video; choose another --out.");
+        using var reader = new VideoReader(input);
+        var info = reader.Info;
+        var background = options.Render == VideoRender.ReplaceBackground ? Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), info.Width, info.Height) : null;
+        var foreground = options.Foreground ?? Enumerable.Range(1, Math.Max(0, predictor.ClassNames.Count - 1)).ToList();
+        if (options.MasksFolder != null) Directory.CreateDirectory(options.MasksFolder);
+        var clock = Stopwatch.StartNew();
+        long frames = 0, inferred = 0;
+        bool cancelled = false;
+        using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask);
+        var encode = Channel.CreateBounded<RgbImage>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
+        var encoder = Task.Run(async () =>
+        {
+            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None)) writer.Write(f);
+        });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        try
+        {
+            var segmented = SegmentAsync(predictor, ToAsync(reader.Frames(stop.Token)), options, stop.Token);
+            var e = segmented.GetAsyncEnumerator(stop.Token);
+            try
+            {
+                while (true)
+                {
+                    bool next;
+                    try { next = e.MoveNextAsync().AsTask().GetAwaiter().GetResult(); }
+                    catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+                    if (!next) break;
+                    var s = e.Current;
+                    var rendered = Render(s, options, predictor, foreground, background);
+                    if (encoder.IsFaulted) break;
+                    encode.Writer.WriteAsync(rendered, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    if (options.MasksFolder != null) PngCodec.SaveGray8(Path.Combine(options.MasksFolder, $"frame_{s.Index + 1:D6}.png"), s.Mask.Width, s.Mask.Height, s.Mask.Labels);
+                    frames++;
+                    if (s.Inferred) inferred++;
+                    progress?.Report(new VideoProgress(frames, info.Frames, frames / Math.Max(1e-9, clock.Elapsed.TotalSeconds), clock.Elapsed));
+                    if (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
+                }
+            }
+            finally
+            {
+                stop.Cancel();
+                try { e.DisposeAsync().AsTask().GetAwaiter().GetResult(); } catch (OperationCanceledException) { }
+            }
+        }
+        finally
+        {
+            encode.Writer.TryComplete();
+            try { encoder.GetAwaiter().GetResult(); }
+            finally { }
+        }
+        writer.Close();
+        return new VideoResult(Path.GetFullPath(output), frames, inferred, cancelled, clock.Elapsed, info, options.MasksFolder == null ? null : Path.GetFullPath(options.MasksFolder));
+    }
+
+    static async IAsyncEnumerable<RgbImage> ToAsync(IEnumerable<RgbImage> frames)
+    {
+        foreach (var f in frames) { yield return f; await Task.Yield(); }
+    }
+
+    static RgbImage Render(SegmentedFrame s, VideoOptions o, Predictor predictor, IReadOnlyList<int> foreground, RgbImage? background)
+    {
+        switch (o.Render)
+        {
+            case VideoRender.Overlay: return MaskRenderer.Overlay(s.Frame, s.Mask, predictor.Colours, o.Opacity);
+            case VideoRender.Color: return MaskRenderer.ColourMask(s.Mask, predictor.Colours);
+            case VideoRender.Mask:
+            {
+                var gray = new RgbImage(s.Mask.Width, s.Mask.Height, 3);
+                for (int i = 0; i < s.Mask.Labels.Length; i++) gray.Pixels[3 * i] = gray.Pixels[3 * i + 1] = gray.Pixels[3 * i + 2] = s.Mask.Labels[i];
+                return gray;
+            }
+            default:
+            {
+                var alpha = ForegroundAlpha(s, foreground);
+                var behind = background ?? Compositing.Blur(s.Frame, Math.Max(2, Math.Min(s.Frame.Width, s.Frame.Height) / 40));
+                return Compositing.Blend(s.Frame, behind, alpha);
+            }
+        }
+    }
+
+    /// <summary>Per pixel, the summed (smoothed) probability of the foreground classes; from the mask when there are none.</summary>
+    static float[] ForegroundAlpha(SegmentedFrame s, IReadOnlyList<int> foreground)
+    {
+        int n = s.Mask.Labels.Length;
+        var alpha = new float[n];
+        if (s.Probabilities is { } p && p.Length % n == 0)
+        {
+            foreach (int c in foreground)
+                for (int i = 0; i < n; i++) alpha[i] += p[c * n + i];
+        }
+        else
+        {
+            var set = foreground.ToHashSet();
+            for (int i = 0; i < n; i++) alpha[i] = set.Contains(s.Mask.Labels[i]) ? 1 : 0;
+        }
+        return alpha;
+    }
+
+    static LabelMask ArgMax(float[] p, int classes, int width, int height)
+    {
+        int n = width * height;
+        var labels = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0; float bv = p[i];
+            for (int c = 1; c < classes; c++) { float v = p[c * n + i]; if (v > bv) { bv = v; best = c; } }
+            labels[i] = (byte)best;
+        }
+        return new LabelMask(width, height, labels);
+    }
+
+    static RgbImage ToGray(RgbImage frame)
+    {
+        var gray = new RgbImage(frame.Width, frame.Height, 1);
+        for (int i = 0; i < gray.Pixels.Length; i++)
+            gray.Pixels[i] = (byte)Math.Round(0.299 * frame.Pixels[3 * i] + 0.587 * frame.Pixels[3 * i + 1] + 0.114 * frame.Pixels[3 * i + 2]);
+        return gray;
+    }
+}

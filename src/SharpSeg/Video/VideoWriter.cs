@@ -1,0 +1,73 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using SharpSeg.Imaging;
+
+namespace SharpSeg.Video;
+
+/// <summary>
+/// Encodes RGB frames into a video through an <c>ffmpeg</c> pipe: H.264 (yuv420p, CRF 20) in the container the file
+/// extension names (.mp4, .mkv, .mov, …), or lossless RGB H.264 when <c>lossless</c> (class-index mask
+/// videos, whose values must survive). <see cref="Dispose"/> closes the pipe and waits for ffmpeg to write the trailer,
+/// so whatever was written is a playable file, also after a cancelled run.
+/// </summary>
+public sealed class VideoWriter : IDisposable
+{
+    readonly Process _process;
+    readonly Stream _stdin;
+    readonly StringBuilder _stderr = new();
+    readonly string _path;
+    bool _closed;
+
+    public VideoWriter(string path, int width, int height, double framesPerSecond, bool lossless = false)
+    {
+        _path = path; Width = width; Height = height;
+        if (width % 2 != 0 || height % 2 != 0)
+            if (!lossless) throw new SharpSegException($"{path}: H.264 in yuv420p needs an even width and height, the video is {width}x{height}.");
+        string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
+            "-r", framesPerSecond.ToString("0.######", CultureInfo.InvariantCulture), "-i", "pipe:0" };
+        args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0", "-preset", "veryfast"] : ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]);
+        if (Path.GetExtension(path).Equals(".mp4", StringComparison.OrdinalIgnoreCase)) args.AddRange(["-movflags", "+faststart"]);
+        args.Add(path);
+        _process = Ffmpeg.Start(args, redirectInput: true, redirectOutput: false, _stderr);
+        _stdin = _process.StandardInput.BaseStream;
+    }
+
+    public int Width { get; }
+    public int Height { get; }
+    public long FramesWritten { get; private set; }
+
+    public void Write(RgbImage frame)
+    {
+        if (frame.Width != Width || frame.Height != Height || frame.Channels != 3)
+            throw new ArgumentException($"frame {frame.Width}x{frame.Height}x{frame.Channels} does not match the video's {Width}x{Height}x3");
+        try { _stdin.Write(frame.Pixels, 0, frame.Pixels.Length); }
+        catch (IOException) { throw Failed(); }
+        FramesWritten++;
+    }
+
+    SharpSegException Failed()
+    {
+        _process.WaitForExit(5000);
+        return new SharpSegException($"{_path}: ffmpeg could not encode the video ({Ffmpeg.FirstLine(_stderr.ToString())}).");
+    }
+
+    /// <summary>Closes the pipe and waits for ffmpeg to finish the file; throws when it failed.</summary>
+    public void Close()
+    {
+        if (_closed) return;
+        _closed = true;
+        try { _stdin.Close(); } catch (IOException) { }
+        _process.WaitForExit();
+        if (_process.ExitCode != 0) throw Failed();
+    }
+
+    public void Dispose()
+    {
+        try { Close(); }
+        catch (SharpSegException) { }
+        _process.Dispose();
+    }
+}

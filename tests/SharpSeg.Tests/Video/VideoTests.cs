@@ -1,0 +1,164 @@
+using System.Diagnostics;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Imaging;
+using SharpSeg.Inference;
+using SharpSeg.Tests.Training;
+using SharpSeg.Training;
+using SharpSeg.Video;
+using Xunit;
+
+namespace SharpSeg.Tests.Video;
+
+/// <summary>Runs only where ffmpeg is installed (<c>.ci/run</c> installs Debian's); skipped with the reason elsewhere.</summary>
+public sealed class FfmpegFactAttribute : FactAttribute
+{
+    public FfmpegFactAttribute()
+    {
+        if (!Ffmpeg.IsAvailable) Skip = "ffmpeg/ffprobe not found (Debian: sudo apt-get install ffmpeg): the video tests need them.";
+    }
+}
+
+/// <summary><c>sharpseg video</c> and <see cref="VideoSegmentation"/> on a short video made from the generated dataset.</summary>
+public sealed class VideoTests
+{
+    static readonly Lazy<(string Checkpoint, string Video, RgbImage[] Frames)> Fixture = new(() =>
+    {
+        string run = TestPaths.NewTempDir("video-model");
+        var trained = Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2, valEvery: 2)), run).Run();
+        var spec = DatasetSpec.Load(TrainingFixture.DatasetYaml);
+        var frames = spec.ResolvePairs("val").Select(p => ImageFile.Load(p.ImagePath, 3)).ToArray();
+        string video = Path.Combine(TestPaths.NewTempDir("video-input"), "scenes.mp4");
+        using (var writer = new VideoWriter(video, frames[0].Width, frames[0].Height, 5))
+        {
+            foreach (var f in frames) writer.Write(f);
+        }
+        return (trained.BestCheckpoint!, video, frames);
+    });
+
+    static long CountFrames(string video)
+    {
+        var psi = new ProcessStartInfo(Ffmpeg.FfprobePath) { RedirectStandardOutput = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video }) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        string s = p.StandardOutput.ReadToEnd().Trim();
+        p.WaitForExit();
+        return long.Parse(s);
+    }
+
+    static List<RgbImage> Decode(string video)
+    {
+        using var reader = new VideoReader(video);
+        return reader.Frames().ToList();
+    }
+
+    [FfmpegFact]
+    public void VideoWritesEveryFrameAndTheMaskVideoHoldsTheExactClassIndices()
+    {
+        var (checkpoint, video, frames) = Fixture.Value;
+        string dir = TestPaths.NewTempDir("video-cli");
+        var r = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "mask.mkv"), "--render", "mask", "--masks", Path.Combine(dir, "masks"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains($"{frames.Length} frames ({frames.Length} through the model)", r.StdOut);
+        var decoded = Decode(Path.Combine(dir, "mask.mkv"));
+        Assert.Equal(frames.Length, decoded.Count);
+        var pngs = Directory.GetFiles(Path.Combine(dir, "masks")).Order().ToList();
+        Assert.Equal(frames.Length, pngs.Count);
+        using var predictor = Predictor.FromCheckpoint(checkpoint);
+        using var reader = new VideoReader(video);
+        int i = 0;
+        foreach (var frame in reader.Frames())
+        {
+            var mask = predictor.Predict(frame);
+            var png = PngCodec.Decode(pngs[i]);
+            Assert.Equal(mask.Labels, png.Samples.Select(v => (byte)v).ToArray());                       // the PNG masks are predict's masks of the decoded frames
+            Assert.Equal(mask.Labels, Enumerable.Range(0, mask.Labels.Length).Select(k => decoded[i].Pixels[3 * k]).ToArray()); // and the mask video is lossless
+            i++;
+        }
+
+        var overlay = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "overlay.mp4"), "--every", "3", "--smooth", "0.6");
+        Assert.True(overlay.ExitCode == 0, overlay.ToString());
+        Assert.Contains($"{frames.Length} frames ({(frames.Length + 2) / 3} through the model)", overlay.StdOut);
+        Assert.Equal(frames.Length, CountFrames(Path.Combine(dir, "overlay.mp4")));
+        var info = Ffmpeg.Probe(Path.Combine(dir, "overlay.mp4"));
+        Assert.Equal((frames[0].Width, frames[0].Height, "h264"), (info.Width, info.Height, info.Codec));
+    }
+
+    [FfmpegFact]
+    public async Task SmoothingIsAnExponentialMovingAverageOfTheFramesProbabilities()
+    {
+        var (checkpoint, _, frames) = Fixture.Value;
+        using var predictor = Predictor.FromCheckpoint(checkpoint);
+        var options = new VideoOptions { Smooth = 0.6 };
+        static async IAsyncEnumerable<RgbImage> Stream(IEnumerable<RgbImage> f) { foreach (var x in f) { await Task.Yield(); yield return x; } }
+        var results = new List<SegmentedFrame>();
+        await foreach (var s in VideoSegmentation.SegmentAsync(predictor, Stream(frames.Take(4)), options)) results.Add(s);
+        Assert.Equal(4, results.Count);
+        float[]? expected = null;
+        for (int k = 0; k < 4; k++)
+        {
+            var p = predictor.Infer(frames[k], InferenceOptions.Default with { KeepProbabilities = true }).Probabilities!;
+            const float s = 0.6f;
+            expected = expected == null ? p : expected.Zip(p, (a, b) => s * a + (1 - s) * b).ToArray();
+            Assert.Equal(expected, results[k].Probabilities!);
+            Assert.True(results[k].Inferred);
+        }
+        Assert.NotEqual(results[0].Probabilities, results[3].Probabilities); // each frame keeps its own array
+    }
+
+    [FfmpegFact]
+    public void ACancelledRunLeavesAPlayableVideoOfTheFramesDone()
+    {
+        var (checkpoint, video, frames) = Fixture.Value;
+        string output = Path.Combine(TestPaths.NewTempDir("video-cancel"), "part.mp4");
+        using var predictor = Predictor.FromCheckpoint(checkpoint);
+        using var cts = new CancellationTokenSource();
+        var result = VideoSegmentation.Run(predictor, video, output, new VideoOptions { Render = VideoRender.BlurBackground },
+            new SyncProgress<VideoProgress>(p => { if (p.Frames == 5) cts.Cancel(); }), cts.Token);
+        Assert.True(result.Cancelled);
+        Assert.Equal(5, result.Frames);
+        Assert.Equal(5, CountFrames(output));
+        Assert.True(frames.Length > 5);
+    }
+
+    [FfmpegFact]
+    public void UserErrorsAreOneLine()
+    {
+        var (checkpoint, video, _) = Fixture.Value;
+        string dir = TestPaths.NewTempDir("video-errors");
+        void OneLine(CliRunner.Result r, string expected)
+        {
+            Assert.Equal(1, r.ExitCode);
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Contains(expected, r.StdErr);
+        }
+        string notVideo = Path.Combine(dir, "notes.mp4");
+        File.WriteAllText(notVideo, "not a video");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", notVideo, "--out", Path.Combine(dir, "o.mp4")), "not a video ffprobe can read");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "replace-background=" + Path.Combine(dir, "none.jpg")), "background picture not found");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "sepia"), "--render 'sepia' is not known");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--smooth", "1"), "--smooth 1");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", video), "would overwrite the input");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--foreground", "nobody"), "--foreground 'nobody' is not a class");
+    }
+
+    [Fact]
+    public void BlurKeepsAFlatImageAndBlendFollowsAlpha()
+    {
+        var flat = new RgbImage(9, 7, 3, Enumerable.Repeat((byte)77, 9 * 7 * 3).ToArray());
+        Assert.All(Compositing.Blur(flat, 3).Pixels, v => Assert.Equal(77, v));
+        var white = new RgbImage(2, 1, 3, Enumerable.Repeat((byte)255, 6).ToArray());
+        var black = new RgbImage(2, 1, 3);
+        Assert.Equal(new byte[] { 255, 255, 255, 64, 64, 64 }, Compositing.Blend(white, black, [1f, 0.25f]).Pixels);
+        var stripe = new RgbImage(8, 1, 3);
+        for (int x = 4; x < 8; x++) stripe.Pixels[3 * x] = 255;
+        var blurred = Compositing.Blur(stripe, 1).Pixels.Where((_, i) => i % 3 == 0).ToArray();
+        Assert.True(blurred[3] > 0 && blurred[4] < 255 && blurred[0] == 0 && blurred[7] == 255, string.Join(",", blurred));
+        Assert.Equal((10, 6), (Compositing.Cover(flat, 10, 6).Width, Compositing.Cover(flat, 10, 6).Height));
+    }
+
+    /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, too late to cancel at a given frame).</summary>
+    sealed class SyncProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}
