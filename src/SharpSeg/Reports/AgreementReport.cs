@@ -55,11 +55,11 @@ public static class AgreementReport
                 cancellationToken.ThrowIfCancellationRequested();
                 var read = masks.Read(item.Image);
                 var first = read.First(m => m != null)!;
-                sb.Append("<div class=\"row\">");
+                sb.Append("<div class=\"case\"><p>").Append(HtmlReport.E($"{item.Image.Id} ({item.Image.Split}): {HtmlReport.Pct(Finite(item.DisputedShare), 1)} of the pixels disputed, mean pairwise IoU {HtmlReport.Pct(Finite(item.MeanPairwiseIoU), 1)}"))
+                  .Append($"</p><div class=\"panels\" style=\"grid-template-columns: repeat({read.Count + 2}, 1fr)\">");
                 var photo = ImageFile.Load(item.Image.ImagePath, 3);
                 var (pd, pw, ph) = ReportImages.Encode(photo, PanelWidth, smooth: true, jpeg: true);
-                sb.Append("<figure>").Append(HtmlReport.Img(pd, true, pw, ph, item.Image.Id)).Append("<figcaption>")
-                  .Append(HtmlReport.E($"{item.Image.Id}: {HtmlReport.Pct(Finite(item.DisputedShare), 1)} disputed, mean pairwise IoU {HtmlReport.Pct(Finite(item.MeanPairwiseIoU), 1)}")).Append("</figcaption></figure>");
+                sb.Append("<figure>").Append(HtmlReport.Img(pd, true, pw, ph, item.Image.Id)).Append("<figcaption>image</figcaption></figure>");
                 for (int j = 0; j < read.Count; j++)
                 {
                     var m = read[j] ?? new LabelMask(first.Width, first.Height, Enumerable.Repeat(LabelMask.Ignore, first.Labels.Length).ToArray());
@@ -69,7 +69,7 @@ public static class AgreementReport
                 }
                 var (dd, dw, dh) = ReportImages.Encode(Disagreement(read, masks.Classes), PanelWidth, smooth: false, jpeg: false);
                 sb.Append("<figure>").Append(HtmlReport.Img(dd, false, dw, dh, $"where the annotators disagree on {item.Image.Id}"))
-                  .Append("<figcaption>disagreement (red)</figcaption></figure></div>");
+                  .Append("<figcaption>disagreement (red)</figcaption></figure></div></div>");
             }
             html.Raw(sb.ToString());
         }
