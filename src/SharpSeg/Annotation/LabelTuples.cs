@@ -64,7 +64,15 @@ public sealed class LabelTuples
     public LabelTuples AddImage(IReadOnlyList<LabelMask?> masks)
     {
         var image = new LabelTuples(Annotators, Classes);
-        foreach (var key in Keys(masks, Classes)) image.Add(key, 1);
+        var keys = Keys(masks, Classes);
+        // Runs of equal combinations (most of a mask) cost one dictionary update each.
+        for (int i = 0; i < keys.Length;)
+        {
+            int j = i + 1;
+            while (j < keys.Length && keys[j] == keys[i]) j++;
+            image.Add(keys[i], j - i);
+            i = j;
+        }
         Merge(image);
         return image;
     }

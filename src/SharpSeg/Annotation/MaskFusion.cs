@@ -109,9 +109,11 @@ public static class MaskFusion
             var keys = LabelTuples.Keys(read, classes);
             var fused = new byte[keys.Length];
             var confidence = new byte[keys.Length];
+            ulong lastKey = 0; (byte Label, double Confidence) last = default; bool haveLast = false;
             for (int p = 0; p < keys.Length; p++)
             {
-                var (label, conf) = cache[keys[p]];
+                if (!haveLast || keys[p] != lastKey) { last = cache[keys[p]]; lastKey = keys[p]; haveLast = true; }
+                var (label, conf) = last;
                 if (label != LabelMask.Ignore && conf < o.MinConfidence) { label = LabelMask.Ignore; below++; }
                 if (label == LabelMask.Ignore) ignored++;
                 fused[p] = label;
