@@ -142,27 +142,25 @@ public static class ConnectedComponents
     }
 
     /// <summary>
-    /// Gives each enclosed region of unlabelled pixels to the component that encloses it. Unlabelled regions are
-    /// labelled with the complementary connectivity (4 for 8-connected components and vice versa, so a diagonal gap in
-    /// an 8-connected ring does not let the inside out). A region that touches the image border is no hole. A region
-    /// bordered by one component only is that component's hole; one bordered by several belongs to the component whose
-    /// removal is the only way out to the border (found on the graph of regions and components).
+    /// Gives each enclosed region of unlabelled pixels to the component that encloses it: a region R of id-0 pixels is a
+    /// hole of component A when R cannot reach the image border through pixels outside A, moving with the complementary
+    /// connectivity (4 for 8-connected components and vice versa, as <c>scipy.ndimage.binary_fill_holes</c> with that
+    /// structure). To decide it exactly without a flood fill per pair, the image is cut into pieces: maximal sets of
+    /// pixels with the same id connected under the complementary connectivity. R is one piece; the pixels outside A are
+    /// the pieces not of A, joined where they touch. R bordered by pieces of one component A only is A's hole; otherwise
+    /// each component bordering R is tried in id order with a search over the piece graph, and the first that encloses R
+    /// gets it. A region that touches the border is no hole.
     /// </summary>
     static void FillHoles(int[] ids, int width, int height, int count, Connectivity connectivity)
     {
-        var background = new byte[ids.Length];
-        for (int i = 0; i < ids.Length; i++) background[i] = ids[i] == 0 ? (byte)1 : (byte)0;
-        var selected = new bool[256];
-        selected[1] = true;
-        var bgConnectivity = connectivity == Connectivity.Eight ? Connectivity.Four : Connectivity.Eight;
-        var (regions, regionCount, _) = LabelCore(background, width, height, selected, bgConnectivity);
-        if (regionCount == 0) return;
-        // Node n: components 1..count, regions count+1..count+regionCount.
-        int nodes = count + regionCount + 1;
-        var border = new bool[nodes];
-        int NodeOf(int i) => ids[i] != 0 ? ids[i] : count + regions[i];
-        for (int x = 0; x < width; x++) { border[NodeOf(x)] = true; border[NodeOf((height - 1) * width + x)] = true; }
-        for (int y = 0; y < height; y++) { border[NodeOf(y * width)] = true; border[NodeOf(y * width + width - 1)] = true; }
+        var bg = connectivity == Connectivity.Eight ? Connectivity.Four : Connectivity.Eight;
+        var (pieces, pieceCount, pieceId) = LabelAll(ids, width, height, bg);
+        var border = new bool[pieceCount + 1];
+        for (int x = 0; x < width; x++) { border[pieces[x]] = true; border[pieces[(height - 1) * width + x]] = true; }
+        for (int y = 0; y < height; y++) { border[pieces[y * width]] = true; border[pieces[y * width + width - 1]] = true; }
+        bool anyEnclosed = false;
+        for (int p = 1; p <= pieceCount; p++) anyEnclosed |= pieceId[p - 1] == 0 && !border[p];
+        if (!anyEnclosed) return;
         var edges = new HashSet<long>();
         void Edge(int a, int b)
         {
@@ -170,42 +168,82 @@ public static class ConnectedComponents
             edges.Add(((long)a << 32) | (uint)b);
             edges.Add(((long)b << 32) | (uint)a);
         }
-        bool diagonal = bgConnectivity == Connectivity.Eight;
+        bool diagonal = bg == Connectivity.Eight;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
-                int i = y * width + x, n = NodeOf(i);
-                if (x + 1 < width) Edge(n, NodeOf(i + 1));
+                int i = y * width + x, n = pieces[i];
+                if (x + 1 < width) Edge(n, pieces[i + 1]);
                 if (y + 1 < height)
                 {
-                    Edge(n, NodeOf(i + width));
+                    Edge(n, pieces[i + width]);
                     if (diagonal)
                     {
-                        if (x + 1 < width) Edge(n, NodeOf(i + width + 1));
-                        if (x > 0) Edge(n, NodeOf(i + width - 1));
+                        if (x + 1 < width) Edge(n, pieces[i + width + 1]);
+                        if (x > 0) Edge(n, pieces[i + width - 1]);
                     }
                 }
             }
-        var adjacency = new List<int>[nodes];
-        for (int n = 0; n < nodes; n++) adjacency[n] = [];
+        var adjacency = new List<int>[pieceCount + 1];
+        for (int n = 0; n <= pieceCount; n++) adjacency[n] = [];
         foreach (long e in edges) adjacency[(int)(e >> 32)].Add((int)(e & 0xFFFFFFFF));
-        var owner = new int[regionCount + 1];
-        for (int r = 1; r <= regionCount; r++)
+        var owner = new int[pieceCount + 1];
+        for (int r = 1; r <= pieceCount; r++)
         {
-            int node = count + r;
-            if (border[node]) continue;
-            var around = adjacency[node]; // regions only touch components
+            if (pieceId[r - 1] != 0 || border[r]) continue;
+            var around = adjacency[r].Select(p => pieceId[p - 1]).Where(k => k != 0).Distinct().Order().ToList();
             if (around.Count == 1) { owner[r] = around[0]; continue; }
-            foreach (int candidate in around.Order())
-                if (!ReachesBorder(node, candidate, adjacency, border)) { owner[r] = candidate; break; }
+            foreach (int candidate in around)
+                if (!ReachesBorder(r, candidate, adjacency, border, pieceId)) { owner[r] = candidate; break; }
         }
         for (int i = 0; i < ids.Length; i++)
-            if (ids[i] == 0 && owner[regions[i]] != 0) ids[i] = owner[regions[i]];
+            if (ids[i] == 0 && owner[pieces[i]] != 0) ids[i] = owner[pieces[i]];
     }
 
-    static bool ReachesBorder(int start, int removed, List<int>[] adjacency, bool[] border)
+    /// <summary>Pieces: maximal sets of pixels with equal <paramref name="keys"/> connected under <paramref name="connectivity"/>,
+    /// numbered 1..count (not in raster order); with the key of each.</summary>
+    static (int[] Pieces, int Count, int[] Keys) LabelAll(int[] keys, int width, int height, Connectivity connectivity)
     {
-        var seen = new HashSet<int> { start, removed };
+        var ids = new int[keys.Length];
+        var parent = new int[1024];
+        int next = 1;
+        bool eight = connectivity == Connectivity.Eight;
+        for (int y = 0; y < height; y++)
+        {
+            int row = y * width, up = row - width;
+            for (int x = 0; x < width; x++)
+            {
+                int i = row + x, c = keys[i], l = 0;
+                if (y > 0 && keys[up + x] == c) l = ids[up + x];
+                if (x > 0 && keys[i - 1] == c) { if (l == 0) l = ids[i - 1]; else Union(parent, l, ids[i - 1]); }
+                if (eight && y > 0)
+                {
+                    if (x > 0 && keys[up + x - 1] == c) { if (l == 0) l = ids[up + x - 1]; else Union(parent, l, ids[up + x - 1]); }
+                    if (x + 1 < width && keys[up + x + 1] == c) { if (l == 0) l = ids[up + x + 1]; else Union(parent, l, ids[up + x + 1]); }
+                }
+                ids[i] = l != 0 ? l : NewLabel(ref parent, ref next);
+            }
+        }
+        var final = new int[next];
+        int count = 0;
+        for (int l = 1; l < next; l++)
+        {
+            int r = Find(parent, l);
+            final[l] = r == l ? ++count : final[r];
+        }
+        var pieceKeys = new int[count];
+        for (int i = 0; i < ids.Length; i++)
+        {
+            int k = final[ids[i]];
+            ids[i] = k;
+            pieceKeys[k - 1] = keys[i];
+        }
+        return (ids, count, pieceKeys);
+    }
+
+    static bool ReachesBorder(int start, int removed, List<int>[] adjacency, bool[] border, int[] pieceId)
+    {
+        var seen = new HashSet<int> { start };
         var queue = new Queue<int>();
         queue.Enqueue(start);
         while (queue.Count > 0)
@@ -213,7 +251,7 @@ public static class ConnectedComponents
             int n = queue.Dequeue();
             if (border[n]) return true;
             foreach (int m in adjacency[n])
-                if (seen.Add(m)) queue.Enqueue(m);
+                if (pieceId[m - 1] != removed && seen.Add(m)) queue.Enqueue(m);
         }
         return false;
     }

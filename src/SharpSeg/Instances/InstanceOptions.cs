@@ -40,7 +40,7 @@ public sealed record InstanceOptions
             int i = classes.IndexOf(name);
             if (i >= 0) return i;
             string? near = Configuration.NearestName.Suggest(name, classes.Names);
-            throw new SharpSegException($"{option}: no class '{name}' in {tableSource} (classes: {string.Join(", ", classes.Names)}){(near != null ? $"; did you mean '{near}'?" : "")}.");
+            throw new SharpSegException($"{option}: no class '{name}' in {tableSource} (classes: {string.Join(", ", classes.Names.Take(20))}{(classes.Count > 20 ? ", …" : "")}){(near != null ? $"; did you mean '{near}'?" : ".")}");
         }
         var stuff = new bool[classes.Count];
         foreach (var name in StuffClasses) stuff[IndexOf(name, "--stuff")] = true;
