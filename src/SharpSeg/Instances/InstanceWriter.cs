@@ -7,7 +7,7 @@ using SharpSeg.Imaging;
 namespace SharpSeg.Instances;
 
 /// <summary>The files <see cref="InstanceWriter.Finish"/> wrote over the whole folder.</summary>
-public sealed record InstanceFolderFiles(string SummaryCsv, string PanopticJson, string CocoJson, int Images, int Instances);
+public sealed record InstanceFolderFiles(string SummaryCsv, string PanopticJson, string CocoJson, int Images, int Instances, IReadOnlyList<InstanceWriter.ClassSummary> Classes);
 
 /// <summary>
 /// Writes the instance outputs of many images into one folder. Per image (stem = the image's name without extension):
@@ -104,7 +104,8 @@ public sealed class InstanceWriter
     {
         var inv = CultureInfo.InvariantCulture;
         var csv = new StringBuilder("class,class_index,instances,images_with_instances,total_area,median_area,mean_area\n");
-        foreach (var row in Summary())
+        var summary = Summary();
+        foreach (var row in summary)
             csv.Append(inv, $"{CsvField(row.ClassName)},{row.ClassIndex},{row.Instances},{row.ImagesWithInstances},{row.TotalArea},{Number(row.MedianArea)},{Number(row.MeanArea)}\n");
         string summaryPath = Path.Combine(_out, "instances_summary.csv");
         IO.AtomicFile.WriteAllText(summaryPath, csv.ToString());
@@ -120,7 +121,7 @@ public sealed class InstanceWriter
             annotations = _cocoAnnotations,
             categories = categories.Where(c => c.isthing == 1).Select(c => new { c.id, c.name }),
         }, Compact) + "\n");
-        return new InstanceFolderFiles(summaryPath, panopticPath, cocoPath, _images.Count, _instances);
+        return new InstanceFolderFiles(summaryPath, panopticPath, cocoPath, _images.Count, _instances, summary);
     }
 
     /// <summary>One row of the per-class summary.</summary>
