@@ -145,114 +145,123 @@ public static class ConnectedComponents
     /// Gives each enclosed region of unlabelled pixels to the component that encloses it: a region R of id-0 pixels is a
     /// hole of component A when R cannot reach the image border through pixels outside A, moving with the complementary
     /// connectivity (4 for 8-connected components and vice versa, as <c>scipy.ndimage.binary_fill_holes</c> with that
-    /// structure). To decide it exactly without a flood fill per pair, the image is cut into pieces: maximal sets of
-    /// pixels with the same id connected under the complementary connectivity. R is one piece; the pixels outside A are
-    /// the pieces not of A, joined where they touch. R bordered by pieces of one component A only is A's hole; otherwise
-    /// each component bordering R is tried in id order with a search over the piece graph, and the first that encloses R
-    /// gets it. A region that touches the border is no hole.
+    /// structure). Regions are labelled with that connectivity; one that touches the border is no hole; one bordered by a
+    /// single component is that component's hole. For a region bordered by several, each of them is tested with a flood
+    /// fill of the pixels outside it, from the frame of its bounding box grown by one pixel (everything beyond the box is
+    /// outside the component and joined to the border), once per component however many regions it borders; the first
+    /// in id order that encloses the region gets it. Cost: one labelling pass, one pass over the region pixels, and the
+    /// box areas of the components tested.
     /// </summary>
     static void FillHoles(int[] ids, int width, int height, int count, Connectivity connectivity)
     {
         var bg = connectivity == Connectivity.Eight ? Connectivity.Four : Connectivity.Eight;
-        var (pieces, pieceCount, pieceId) = LabelAll(ids, width, height, bg);
-        var border = new bool[pieceCount + 1];
-        for (int x = 0; x < width; x++) { border[pieces[x]] = true; border[pieces[(height - 1) * width + x]] = true; }
-        for (int y = 0; y < height; y++) { border[pieces[y * width]] = true; border[pieces[y * width + width - 1]] = true; }
-        bool anyEnclosed = false;
-        for (int p = 1; p <= pieceCount; p++) anyEnclosed |= pieceId[p - 1] == 0 && !border[p];
-        if (!anyEnclosed) return;
-        var edges = new HashSet<long>();
-        void Edge(int a, int b)
-        {
-            if (a == b) return;
-            edges.Add(((long)a << 32) | (uint)b);
-            edges.Add(((long)b << 32) | (uint)a);
-        }
+        var background = new byte[ids.Length];
+        for (int i = 0; i < ids.Length; i++) background[i] = ids[i] == 0 ? (byte)1 : (byte)0;
+        var selected = new bool[256];
+        selected[1] = true;
+        var (regions, regionCount, _) = LabelCore(background, width, height, selected, bg);
+        if (regionCount == 0) return;
+        var open = new bool[regionCount + 1];
+        for (int x = 0; x < width; x++) { open[regions[x]] = true; open[regions[(height - 1) * width + x]] = true; }
+        for (int y = 0; y < height; y++) { open[regions[y * width]] = true; open[regions[y * width + width - 1]] = true; }
+        open[0] = true;
+        var first = new int[regionCount + 1];
+        Array.Fill(first, -1);
+        // Components next to each enclosed region (bg connectivity), as (region, component) pairs.
+        var pairs = new HashSet<long>();
         bool diagonal = bg == Connectivity.Eight;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
             {
-                int i = y * width + x, n = pieces[i];
-                if (x + 1 < width) Edge(n, pieces[i + 1]);
-                if (y + 1 < height)
-                {
-                    Edge(n, pieces[i + width]);
-                    if (diagonal)
+                int i = y * width + x, r = regions[i];
+                if (open[r]) continue;
+                if (first[r] < 0) first[r] = i;
+                for (int dy = -1; dy <= 1; dy++)
+                    for (int dx = -1; dx <= 1; dx++)
                     {
-                        if (x + 1 < width) Edge(n, pieces[i + width + 1]);
-                        if (x > 0) Edge(n, pieces[i + width - 1]);
+                        if ((dx == 0 && dy == 0) || (!diagonal && dx != 0 && dy != 0)) continue;
+                        int k = ids[i + dy * width + dx]; // enclosed regions do not touch the border: neighbours exist
+                        if (k != 0) pairs.Add(((long)r << 32) | (uint)k);
                     }
-                }
             }
-        var adjacency = new List<int>[pieceCount + 1];
-        for (int n = 0; n <= pieceCount; n++) adjacency[n] = [];
-        foreach (long e in edges) adjacency[(int)(e >> 32)].Add((int)(e & 0xFFFFFFFF));
-        var owner = new int[pieceCount + 1];
-        for (int r = 1; r <= pieceCount; r++)
+        var around = new Dictionary<int, List<int>>();
+        foreach (long p in pairs)
         {
-            if (pieceId[r - 1] != 0 || border[r]) continue;
-            var around = adjacency[r].Select(p => pieceId[p - 1]).Where(k => k != 0).Distinct().Order().ToList();
-            if (around.Count == 1) { owner[r] = around[0]; continue; }
-            foreach (int candidate in around)
-                if (!ReachesBorder(r, candidate, adjacency, border, pieceId)) { owner[r] = candidate; break; }
+            int r = (int)(p >> 32), k = (int)(p & 0xFFFFFFFF);
+            if (!around.TryGetValue(r, out var list)) around[r] = list = [];
+            list.Add(k);
         }
-        for (int i = 0; i < ids.Length; i++)
-            if (ids[i] == 0 && owner[pieces[i]] != 0) ids[i] = owner[pieces[i]];
-    }
-
-    /// <summary>Pieces: maximal sets of pixels with equal <paramref name="keys"/> connected under <paramref name="connectivity"/>,
-    /// numbered 1..count (not in raster order); with the key of each.</summary>
-    static (int[] Pieces, int Count, int[] Keys) LabelAll(int[] keys, int width, int height, Connectivity connectivity)
-    {
-        var ids = new int[keys.Length];
-        var parent = new int[1024];
-        int next = 1;
-        bool eight = connectivity == Connectivity.Eight;
-        for (int y = 0; y < height; y++)
+        var owner = new int[regionCount + 1];
+        var tests = new SortedDictionary<int, List<int>>(); // component -> regions to test it against
+        foreach (var (r, list) in around)
         {
-            int row = y * width, up = row - width;
-            for (int x = 0; x < width; x++)
+            if (list.Count == 1) { owner[r] = list[0]; continue; }
+            foreach (int k in list)
             {
-                int i = row + x, c = keys[i], l = 0;
-                if (y > 0 && keys[up + x] == c) l = ids[up + x];
-                if (x > 0 && keys[i - 1] == c) { if (l == 0) l = ids[i - 1]; else Union(parent, l, ids[i - 1]); }
-                if (eight && y > 0)
-                {
-                    if (x > 0 && keys[up + x - 1] == c) { if (l == 0) l = ids[up + x - 1]; else Union(parent, l, ids[up + x - 1]); }
-                    if (x + 1 < width && keys[up + x + 1] == c) { if (l == 0) l = ids[up + x + 1]; else Union(parent, l, ids[up + x + 1]); }
-                }
-                ids[i] = l != 0 ? l : NewLabel(ref parent, ref next);
+                if (!tests.TryGetValue(k, out var rs)) tests[k] = rs = [];
+                rs.Add(r);
             }
         }
-        var final = new int[next];
-        int count = 0;
-        for (int l = 1; l < next; l++)
+        if (tests.Count > 0)
         {
-            int r = Find(parent, l);
-            final[l] = r == l ? ++count : final[r];
+            var box = new int[count + 1][];
+            for (int i = 0; i < ids.Length; i++)
+            {
+                int k = ids[i];
+                if (k == 0 || !tests.ContainsKey(k)) continue;
+                int x = i % width, y = i / width;
+                var b = box[k] ??= [x, y, x, y];
+                if (x < b[0]) b[0] = x;
+                if (x > b[2]) b[2] = x;
+                if (y < b[1]) b[1] = y;
+                b[3] = y;
+            }
+            foreach (var (k, rs) in tests) // ascending id: the first component found enclosing a region keeps it
+            {
+                var b = box[k];
+                int x0 = Math.Max(0, b[0] - 1), y0 = Math.Max(0, b[1] - 1), x1 = Math.Min(width - 1, b[2] + 1), y1 = Math.Min(height - 1, b[3] + 1);
+                var reached = FloodOutside(ids, width, k, x0, y0, x1, y1, diagonal);
+                int bw = x1 - x0 + 1;
+                foreach (int r in rs)
+                {
+                    if (owner[r] != 0) continue;
+                    int fx = first[r] % width, fy = first[r] / width;
+                    if (fx < x0 || fx > x1 || fy < y0 || fy > y1) continue;
+                    if (!reached[(fy - y0) * bw + fx - x0]) owner[r] = k;
+                }
+            }
         }
-        var pieceKeys = new int[count];
         for (int i = 0; i < ids.Length; i++)
-        {
-            int k = final[ids[i]];
-            ids[i] = k;
-            pieceKeys[k - 1] = keys[i];
-        }
-        return (ids, count, pieceKeys);
+            if (ids[i] == 0 && owner[regions[i]] != 0) ids[i] = owner[regions[i]];
     }
 
-    static bool ReachesBorder(int start, int removed, List<int>[] adjacency, bool[] border, int[] pieceId)
+    /// <summary>Pixels of the box (x0, y0)..(x1, y1) reached from the box's edge through pixels other than component
+    /// <paramref name="id"/>, with 4- or (<paramref name="diagonal"/>) 8-neighbours; row-major over the box.</summary>
+    static bool[] FloodOutside(int[] ids, int width, int id, int x0, int y0, int x1, int y1, bool diagonal)
     {
-        var seen = new HashSet<int> { start };
-        var queue = new Queue<int>();
-        queue.Enqueue(start);
-        while (queue.Count > 0)
+        int bw = x1 - x0 + 1, bh = y1 - y0 + 1;
+        var reached = new bool[bw * bh];
+        var stack = new Stack<int>();
+        void Seed(int bx, int by)
         {
-            int n = queue.Dequeue();
-            if (border[n]) return true;
-            foreach (int m in adjacency[n])
-                if (pieceId[m - 1] != removed && seen.Add(m)) queue.Enqueue(m);
+            int j = by * bw + bx;
+            if (!reached[j] && ids[(by + y0) * width + bx + x0] != id) { reached[j] = true; stack.Push(j); }
         }
-        return false;
+        for (int bx = 0; bx < bw; bx++) { Seed(bx, 0); Seed(bx, bh - 1); }
+        for (int by = 0; by < bh; by++) { Seed(0, by); Seed(bw - 1, by); }
+        while (stack.Count > 0)
+        {
+            int j = stack.Pop();
+            int bx = j % bw, by = j / bw;
+            for (int dy = -1; dy <= 1; dy++)
+                for (int dx = -1; dx <= 1; dx++)
+                {
+                    if ((dx == 0 && dy == 0) || (!diagonal && dx != 0 && dy != 0)) continue;
+                    int nx = bx + dx, ny = by + dy;
+                    if (nx < 0 || ny < 0 || nx >= bw || ny >= bh) continue;
+                    Seed(nx, ny);
+                }
+        }
+        return reached;
     }
 }
