@@ -167,6 +167,7 @@ public static class ConnectedComponents
         open[0] = true;
         var first = new int[regionCount + 1];
         Array.Fill(first, -1);
+        var regionBox = new int[regionCount + 1][];
         // Components next to each enclosed region (bg connectivity), as (region, component) pairs.
         var pairs = new HashSet<long>();
         bool diagonal = bg == Connectivity.Eight;
@@ -175,7 +176,11 @@ public static class ConnectedComponents
             {
                 int i = y * width + x, r = regions[i];
                 if (open[r]) continue;
-                if (first[r] < 0) first[r] = i;
+                if (first[r] < 0) { first[r] = i; regionBox[r] = [x, y, x, y]; }
+                var rb = regionBox[r];
+                if (x < rb[0]) rb[0] = x;
+                if (x > rb[2]) rb[2] = x;
+                rb[3] = y;
                 for (int dy = -1; dy <= 1; dy++)
                     for (int dx = -1; dx <= 1; dx++)
                     {
@@ -192,29 +197,34 @@ public static class ConnectedComponents
             list.Add(k);
         }
         var owner = new int[regionCount + 1];
-        var tests = new SortedDictionary<int, List<int>>(); // component -> regions to test it against
+        var multi = around.Where(a => a.Value.Count > 1).ToList();
         foreach (var (r, list) in around)
-        {
-            if (list.Count == 1) { owner[r] = list[0]; continue; }
-            foreach (int k in list)
-            {
-                if (!tests.TryGetValue(k, out var rs)) tests[k] = rs = [];
-                rs.Add(r);
-            }
-        }
-        if (tests.Count > 0)
+            if (list.Count == 1) owner[r] = list[0];
+        if (multi.Count > 0)
         {
             var box = new int[count + 1][];
-            for (int i = 0; i < ids.Length; i++)
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++)
+                {
+                    int k = ids[y * width + x];
+                    if (k == 0) continue;
+                    var b = box[k] ??= [x, y, x, y];
+                    if (x < b[0]) b[0] = x;
+                    if (x > b[2]) b[2] = x;
+                    b[3] = y;
+                }
+            // A component can only enclose a region that lies inside its bounding box: test only those pairs.
+            var tests = new SortedDictionary<int, List<int>>(); // component -> regions to test it against
+            foreach (var (r, list) in multi)
             {
-                int k = ids[i];
-                if (k == 0 || !tests.ContainsKey(k)) continue;
-                int x = i % width, y = i / width;
-                var b = box[k] ??= [x, y, x, y];
-                if (x < b[0]) b[0] = x;
-                if (x > b[2]) b[2] = x;
-                if (y < b[1]) b[1] = y;
-                b[3] = y;
+                var rb = regionBox[r];
+                foreach (int k in list)
+                {
+                    var b = box[k];
+                    if (rb[0] <= b[0] || rb[1] <= b[1] || rb[2] >= b[2] || rb[3] >= b[3]) continue;
+                    if (!tests.TryGetValue(k, out var rs)) tests[k] = rs = [];
+                    rs.Add(r);
+                }
             }
             foreach (var (k, rs) in tests) // ascending id: the first component found enclosing a region keeps it
             {
