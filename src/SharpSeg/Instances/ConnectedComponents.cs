@@ -170,6 +170,7 @@ public static class ConnectedComponents
         var regionBox = new int[regionCount + 1][];
         // Components next to each enclosed region (bg connectivity), as (region, component) pairs.
         var pairs = new HashSet<long>();
+        long lastPair = -1;
         bool diagonal = bg == Connectivity.Eight;
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++)
@@ -186,7 +187,9 @@ public static class ConnectedComponents
                     {
                         if ((dx == 0 && dy == 0) || (!diagonal && dx != 0 && dy != 0)) continue;
                         int k = ids[i + dy * width + dx]; // enclosed regions do not touch the border: neighbours exist
-                        if (k != 0) pairs.Add(((long)r << 32) | (uint)k);
+                        if (k == 0) continue;
+                        long pair = ((long)r << 32) | (uint)k;
+                        if (pair != lastPair) { pairs.Add(pair); lastPair = pair; } // runs along a boundary repeat the pair
                     }
             }
         var around = new Dictionary<int, List<int>>();
