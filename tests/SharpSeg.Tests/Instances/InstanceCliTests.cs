@@ -75,6 +75,14 @@ public sealed class InstanceCliTests
         Assert.True(File.Exists(Path.Combine(outDir, "panoptic.json")));
         Assert.Contains($"{instances} instances:", predict.StdOut);
 
+        // The instances command predicting from the checkpoint: the same files, with the classes the checkpoint has.
+        string fromModel = TestPaths.NewTempDir("instances-cli-model");
+        var cut = CliRunner.Run("instances", "--checkpoint", trained.BestCheckpoint, "--images", images, "--out", fromModel, "--classes", "disc,box");
+        Assert.True(cut.ExitCode == 0, cut.ToString());
+        Assert.Equal(jsons.Length, Directory.GetFiles(fromModel, "*_instances.json").Length);
+        Assert.Equal(["disc", "box"], File.ReadAllLines(Path.Combine(fromModel, "instances_summary.csv")).Skip(1).Select(l => l.Split(',')[0]));
+        AssertOneLineError(CliRunner.Run("instances", "--checkpoint", trained.BestCheckpoint, "--out", fromModel), "--images is required");
+
         string metrics = Path.Combine(run, "metrics-instances.json");
         var eval = CliRunner.Run("eval", "--checkpoint", trained.BestCheckpoint, "--data", TrainingFixture.DatasetYaml, "--split", "val", "--out", metrics,
             "--instances", "--classes", "disc,box,triangle");
