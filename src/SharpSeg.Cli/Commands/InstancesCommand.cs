@@ -14,6 +14,7 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
     {
         [CommandOption("-i|--input <PATH>")][Description("Masks: a file, a folder or a glob (class indices, or decoded through --data)")] public string? Input { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml whose class table and mask encoding decode --input (default: value = class index)")] public string? Data { get; init; }
+        [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder (--data is read for its class table and mask encoding; the root must exist)")] public string? DataRoot { get; init; }
         [CommandOption("-c|--checkpoint <FILE>")][Description("Predict the masks of --images with this checkpoint instead")] public string? Checkpoint { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx) to predict --images with")] public string? Model { get; init; }
         [CommandOption("--images <PATH>")][Description("Images to predict (with --checkpoint or --model): a file, a folder or a glob")] public string? Images { get; init; }
@@ -35,7 +36,7 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
         if (predicting)
         {
             if (s.Images == null) throw new SharpSegException("--images is required with --checkpoint/--model (the images to predict).");
-            if (s.Data != null) throw new SharpSegException("--data decodes --input masks; with --checkpoint the classes are the checkpoint's, leave --data out.");
+            if (s.Data != null || s.DataRoot != null) throw new SharpSegException("--data decodes --input masks; with --checkpoint the classes are the checkpoint's, leave --data out.");
             string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
             ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
             var inputs = ImageInputs.Resolve(s.Images);
@@ -61,12 +62,13 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
             string source;
             if (s.Data != null)
             {
-                var spec = DatasetSpec.Load(s.Data);
+                var spec = DatasetSpec.Load(s.Data, s.DataRoot);
                 decoder = new MaskDecoder(spec);
                 source = s.Data;
             }
             else
             {
+                if (s.DataRoot != null) throw new SharpSegException("--data-root overrides the root of --data D.yaml; give --data too, or leave --data-root out.");
                 decoder = new MaskDecoder(InstanceOptions.IndexMaskClasses, MaskEncoding.Default, "index masks read without --data (value v = class v, 255 = ignore; give --data D.yaml to use its class table)");
                 source = "the index masks' classes (no --data: class0..class254)";
             }
