@@ -32,6 +32,7 @@ public static class CliApp
             config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddCommand<VideoCommand>("video").WithDescription("Segment a video frame by frame: overlay, colour or mask video, background blur or replacement (needs ffmpeg).");
+            config.AddCommand<InstancesCommand>("instances").WithDescription("Instances from masks or a checkpoint's predictions: per-instance JSON (area, box, centroid, RLE, polygon), 16-bit id PNG, COCO panoptic, per-class summary.");
             config.AddCommand<EmbedCommand>("embed").WithDescription("One vector per image (thumbnail, or a model's pooled encoder features) into a resumable .npy file.");
             config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
             config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");

@@ -20,6 +20,28 @@ public static class ConsoleOutput
         AnsiConsole.MarkupLine($"mIoU [bold]{Pct(m.MeanIoU)}[/] %   mean Dice {Pct(m.MeanDice)} %   pixel accuracy {Pct(m.PixelAccuracy)} %   mean class accuracy {Pct(m.MeanClassAccuracy)} %   FWIoU {Pct(m.FrequencyWeightedIoU)} %");
     }
 
+    /// <summary>The per-class instance summary of an <c>instances</c> run.</summary>
+    public static void WriteInstanceSummary(Instances.InstanceFolderFiles files)
+    {
+        var table = new Table().Title($"instances in {files.Images} images").AddColumns("class", "instances", "images with any", "total area", "median area", "mean area");
+        foreach (var c in files.Classes)
+            table.AddRow(Escape(c.ClassName), c.Instances.ToString("N0"), c.ImagesWithInstances.ToString("N0"), c.TotalArea.ToString("N0"), Number(c.MedianArea), Number(c.MeanArea));
+        AnsiConsole.Write(table);
+    }
+
+    /// <summary>Instance-level scores of <c>eval --instances</c>.</summary>
+    public static void WriteInstanceScores(Metrics.InstanceScores s)
+    {
+        var table = new Table().Title($"instances (IoU ≥ {s.IouThreshold.ToString(System.Globalization.CultureInfo.InvariantCulture)}, {s.Connectivity}-connected{(s.MinArea > 0 ? $", min area {s.MinArea}" : "")})")
+            .AddColumns("class", "true", "predicted", "matched", "precision %", "recall %", "F1 %", "count MAE/image");
+        foreach (var c in s.PerClass)
+            table.AddRow(Escape(c.Name), c.TrueInstances.ToString("N0"), c.PredictedInstances.ToString("N0"), c.Matched.ToString("N0"), Pct(c.Precision), Pct(c.Recall), Pct(c.F1), c.CountMeanAbsoluteError.ToString("F2"));
+        AnsiConsole.Write(table);
+        AnsiConsole.MarkupLine($"instance F1 [bold]{Pct(s.F1)}[/] %   precision {Pct(s.Precision)} %   recall {Pct(s.Recall)} %   mean count MAE {(s.MeanCountMeanAbsoluteError is double d ? d.ToString("F2") : "n/a")} per image");
+    }
+
+    static string Number(double? v) => v is double d ? d.ToString("0.#") : "n/a";
+
     /// <summary>Text for Spectre markup: control characters made visible (<see cref="TerminalText.Clean"/>: file names are
     /// the user's data and could hold terminal escapes), then markup brackets escaped.</summary>
     public static string Escape(string text) => Markup.Escape(TerminalText.Clean(text));

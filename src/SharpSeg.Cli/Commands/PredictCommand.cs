@@ -8,7 +8,7 @@ namespace SharpSeg.Cli.Commands;
 
 public sealed class PredictCommand : Command<PredictCommand.Settings>
 {
-    public sealed class Settings : InferenceCommandSettings
+    public sealed class Settings : InstanceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
@@ -18,6 +18,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;
         [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -25,14 +26,25 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
-        var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities };
+        if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
+        var instanceOptions = s.Instances ? s.ToInstanceOptions() : null;
+        var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
-        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames);
+        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames)
+        {
+            Instances = instanceOptions == null ? null : new Instances.InstanceWriter(s.Out, instanceOptions.Resolve(predictor.Info.Classes, model)),
+            ProbabilityMaps = s.Probabilities,
+        };
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(predictor, files, writer, options, progress,
             failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
         var failures = result.Skipped.Select(f => f.File).ToList();
+        if (result.InstanceFiles is { } instanceFiles)
+        {
+            ConsoleOutput.WriteInstanceSummary(instanceFiles);
+            AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv.");
+        }
         AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {

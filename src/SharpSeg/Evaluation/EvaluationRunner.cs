@@ -3,6 +3,7 @@ using SharpSeg.Metrics;
 using SharpSeg.Reports;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Masks;
+using SharpSeg.Instances;
 
 namespace SharpSeg.Evaluation;
 
@@ -12,8 +13,9 @@ namespace SharpSeg.Evaluation;
 /// (<see cref="EvaluationReport"/>) showing the <paramref name="WorstImages"/> lowest-mIoU images is written there.
 /// </summary>
 /// <param name="Eager">Run a checkpoint exactly as trained instead of BatchNorm-folded and channels-last.</param>
+/// <param name="Instances">Also score instances (<see cref="InstanceMatching"/>) cut with these options; null = pixel metrics only.</param>
 public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null,
-    bool Eager = false, string? ReportDirectory = null, int WorstImages = 8);
+    bool Eager = false, string? ReportDirectory = null, int WorstImages = 8, InstanceOptions? Instances = null);
 
 /// <summary>Metrics over a split, how many images they cover, and the HTML report's path when one was asked for.</summary>
 public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images, string? ReportPath = null);
@@ -39,8 +41,13 @@ public static class EvaluationRunner
         if (request.WorstImages < 0) throw new SharpSegException($"--worst {request.WorstImages}: must be 0 or more.");
         var evaluator = new Evaluator(predictor.Backend, predictor.Normalization, predictor.ClassNames, predictor.Info.InferenceScale, request.Inference);
         var report = request.ReportDirectory == null ? null : new EvaluationReport(spec.Classes, request.WorstImages);
+        var matching = request.Instances == null ? null : new InstanceMatching(request.Instances.Resolve(spec.Classes, request.DatasetYaml));
+        Evaluator.ImageResult? onImage = null;
+        if (report != null) onImage += report.Add;
+        if (matching != null) onImage += (sample, prediction, _) => matching.Add(sample.Mask, prediction);
         var metrics = evaluator.Evaluate(pairs, decoder.Decode, progress == null ? null : new SyncProgress(d => progress!.Report((d, pairs.Count))),
-            report == null ? null : report.Add, cancellationToken);
+            onImage, cancellationToken);
+        if (matching != null) metrics = metrics with { Instances = matching.ToScores() };
         string? reportPath = report?.Write(request.ReportDirectory!, new EvaluationReportInfo(Path.GetFullPath(request.Checkpoint), Path.GetFullPath(spec.SourcePath), spec.Name, request.Split,
             DescribeInference(request.Inference, predictor.Info.InferenceScale)));
         return new EvaluationResult(metrics, pairs.Count, reportPath);

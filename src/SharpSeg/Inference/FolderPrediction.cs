@@ -4,8 +4,8 @@ namespace SharpSeg.Inference;
 public sealed record PredictionFailure(string File, string Message);
 
 /// <summary>What <see cref="FolderPrediction.Run"/> did: the inputs whose outputs were written, in input order, and the
-/// skipped ones with their reasons.</summary>
-public sealed record FolderPredictionResult(IReadOnlyList<string> Written, IReadOnlyList<PredictionFailure> Skipped)
+/// skipped ones with their reasons; with instances (<see cref="PredictionWriter.Instances"/>), the folder-wide instance files.</summary>
+public sealed record FolderPredictionResult(IReadOnlyList<string> Written, IReadOnlyList<PredictionFailure> Skipped, Instances.InstanceFolderFiles? InstanceFiles = null)
 {
     /// <summary>Inputs seen: written plus skipped.</summary>
     public int Total => Written.Count + Skipped.Count;
@@ -61,7 +61,7 @@ public static class FolderPrediction
             ++done;
             if (files.Count > 1 || !tilesReported) progress?.Report((done, files.Count));
         }
-        return new FolderPredictionResult(written, skipped);
+        return new FolderPredictionResult(written, skipped, writer.Instances?.Finish());
     }
 
     /// <summary>Reports synchronously (System.Progress posts to the thread pool and reorders).</summary>

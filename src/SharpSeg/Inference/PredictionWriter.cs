@@ -32,6 +32,13 @@ public sealed class PredictionWriter
         _classNames = classNames ?? Enumerable.Range(0, colours.Count).Select(i => $"class{i}").ToList();
     }
 
+    /// <summary>Also writes each image's instances (<c>predict --instances</c>) with this writer; null = none.</summary>
+    public Instances.InstanceWriter? Instances { get; init; }
+
+    /// <summary>Write the per-class probability maps when a result carries probabilities (false when they were kept
+    /// only for the instances' mean confidences).</summary>
+    public bool ProbabilityMaps { get; init; } = true;
+
     /// <summary>The files written for an input image path (the probability maps go into <c>{stem}_prob/</c>).</summary>
     public (string Mask, string Colour, string Overlay) PathsFor(string imagePath)
     {
@@ -63,7 +70,8 @@ public sealed class PredictionWriter
         Write(imagePath, image, result.Mask);
         var summary = PredictionSummary.Of(Path.GetFileName(imagePath), result, _classNames);
         IO.AtomicFile.WriteAllText(SummaryPathFor(imagePath), JsonSerializer.Serialize(summary, Json) + "\n");
-        if (result.Probabilities is { } probabilities) WriteProbabilityMaps(ProbabilityFolderFor(imagePath), probabilities, result.Mask.Width, result.Mask.Height, result.Classes);
+        Instances?.Write(imagePath, result.Mask, result.Probabilities);
+        if (ProbabilityMaps && result.Probabilities is { } probabilities) WriteProbabilityMaps(ProbabilityFolderFor(imagePath), probabilities, result.Mask.Width, result.Mask.Height, result.Classes);
         return summary;
     }
 

@@ -33,6 +33,9 @@ public sealed record SegmentationMetrics
     /// <summary>Σ_c (ground-truth pixels of c / pixels) · IoU_c.</summary>
     [JsonPropertyName("frequency_weighted_iou")] public double? FrequencyWeightedIoU { get; init; }
 
+    /// <summary>Instance-level scores (<c>eval --instances</c>); absent from the JSON otherwise.</summary>
+    [JsonPropertyName("instances")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public InstanceScores? Instances { get; init; }
+
     /// <summary>Computes the scores of <paramref name="matrix"/>; <paramref name="classNames"/>, if given, has one name per class.</summary>
     public static SegmentationMetrics From(ConfusionMatrix matrix, IReadOnlyList<string>? classNames = null)
     {

@@ -89,7 +89,7 @@ public sealed class HostileFileTests(HostileFileFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void BrokenImagesThroughPredictAndBrokenMasksThroughDataInit()
+    public void BrokenImagesThroughPredictAndBrokenMasksThroughDataInitAndInstances()
     {
         var failures = new List<string>();
         var cases = HostileFileGenerator.PngCases().Concat(HostileFileGenerator.JpegCases()).ToList();
@@ -106,6 +106,7 @@ public sealed class HostileFileTests(HostileFileFixture fixture, ITestOutputHelp
             string mask = fixture.Write(c with { Name = Path.Combine("init", c.Name, "masks", "x") }, ".");
             Check(c, mask, failures, "data", "init", "--images", Path.Combine(folder, "images"), "--masks", Path.GetDirectoryName(mask)!,
                 "--out", Path.Combine(folder, "draft.yaml"), "--force");
+            Check(c, mask, failures, "instances", "--input", mask, "--out", Path.Combine(folder, "instances"));
         }
         AssertAllPassed(failures, cases.Count);
     }
