@@ -30,6 +30,22 @@ public static class PixelLimit
         }
     }
 
+    /// <summary>Sets the limit to <paramref name="maxPixels"/> for this execution context until the result is disposed,
+    /// then restores what was there (including "not set"). For code that must not leave its own limit behind in its
+    /// caller's context (a synchronous call changes the caller's <see cref="AsyncLocal{T}"/> value).</summary>
+    internal static IDisposable Use(long maxPixels)
+    {
+        if (maxPixels < 1) throw new SharpSegException($"the pixel limit must be at least 1, got {maxPixels}; give e.g. 500000000 (500M).");
+        var previous = Current.Value;
+        Current.Value = maxPixels;
+        return new Restore(previous);
+    }
+
+    sealed class Restore(long? previous) : IDisposable
+    {
+        public void Dispose() => Current.Value = previous;
+    }
+
     /// <summary>
     /// Parses a limit as given on the command line or in a recipe: a whole number of pixels, optionally with the suffix
     /// K, M or G (10^3, 10^6, 10^9), e.g. <c>500M</c>. <paramref name="what"/> names the setting in the error.
