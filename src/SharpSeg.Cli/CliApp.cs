@@ -31,6 +31,7 @@ public static class CliApp
             config.AddCommand<PretrainCommand>("pretrain").WithDescription("Self-supervised pretraining of an encoder on unlabelled images (SimCLR or dense contrast).");
             config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over HTTP: POST /v1/segment, /v1/model, health, Prometheus metrics, and a web page at / (docs/SERVING.md).");
             config.AddCommand<EmbedCommand>("embed").WithDescription("One vector per image (thumbnail, or a model's pooled encoder features) into a resumable .npy file.");
             config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
             config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");

@@ -65,7 +65,7 @@ public static class PixelLimit
     }
 
     /// <summary>
-    /// Throws a one-line <see cref="SharpSegException"/> naming <paramref name="path"/>, the size its header claims and
+    /// Throws a one-line <see cref="SharpSegException"/> (a <see cref="PixelLimitException"/> when over the limit) naming <paramref name="path"/>, the size its header claims and
     /// how to raise the limit, when <paramref name="width"/> × <paramref name="height"/> exceeds <see cref="MaxPixels"/>
     /// (or is not a positive size).
     /// </summary>
@@ -76,7 +76,7 @@ public static class PixelLimit
         long max = MaxPixels;
         Int128 pixels = (Int128)width * height;
         if (pixels > max)
-            throw new SharpSegException($"{path}: image header claims {width}x{height} = {Describe(pixels)} pixels, over the limit of {Describe(max)}; the file is damaged or hostile, or, if the image is real, raise the limit ({HowToRaise}) or tile it into smaller files.");
+            throw new PixelLimitException($"{path}: image header claims {width}x{height} = {Describe(pixels)} pixels, over the limit of {Describe(max)}; the file is damaged or hostile, or, if the image is real, raise the limit ({HowToRaise}) or tile it into smaller files.");
     }
 
     static string Describe(Int128 pixels) =>
