@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using System.Xml.Linq;
+using SharpSeg.Inference;
 using SharpSeg.Tests.Segmenting;
 using Xunit;
 using Xunit.Abstractions;
@@ -72,7 +73,7 @@ public sealed class PackagingTests(PackageFeedFixture feed, ITestOutputHelper ou
             """);
         // The README's usage, checked against masks the test computed in process.
         File.WriteAllText(Path.Combine(work, "Program.cs"), """
-            using SharpSeg;
+            using SharpSeg.Inference;
 
             // args: image, expected class-index PNG, then model files (.ckpt, .onnx)
             if (!SharpSeg.Engine.TorchRuntime.HandlesKeptAlive) { Console.Error.WriteLine("TorchSharp.dll lacks the keep-alive fix"); return 2; }

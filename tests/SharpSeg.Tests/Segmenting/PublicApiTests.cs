@@ -52,8 +52,8 @@ public sealed class PublicApiTests
     public void The_snapshot_names_the_segmenter_entry_points()
     {
         string api = Generate();
-        Assert.Contains("public static SharpSeg.Segmenter Load(string path", api);
-        Assert.Contains("public SharpSeg.SegmentationResult Segment(System.IO.Stream stream", api);
+        Assert.Contains("public static SharpSeg.Inference.Segmenter Load(string path", api);
+        Assert.Contains("public SharpSeg.Inference.SegmentationResult Segment(System.IO.Stream stream", api);
         Assert.Contains("SegmentAsync(System.Collections.Generic.IEnumerable<string> paths", api);
     }
 }

@@ -113,7 +113,7 @@ public sealed class SegmenterTests
     {
         static string OneLine(Action a)
         {
-            var e = Assert.Throws<SharpSegException>(a);
+            var e = Assert.ThrowsAny<SharpSegException>(a);
             Assert.DoesNotContain('\n', e.Message);
             return e.Message;
         }
@@ -131,6 +131,7 @@ public sealed class SegmenterTests
         string scene = Path.Combine(SegmenterFixture.Images, "scene.png");
         Assert.Contains("over the limit", OneLine(() => small.Segment(File.ReadAllBytes(scene), "big.png")));
         Assert.Contains("over the limit", OneLine(() => small.Segment(scene)));
+        Assert.Throws<PixelLimitException>(() => small.Segment(scene));
         Assert.Equal(PixelLimit.DefaultMaxPixels, PixelLimit.MaxPixels); // the segmenter's limit did not leak into the caller
         Assert.Equal(40 * 30, segmenter.Segment(scene).ClassMap.Labels.Length);
     }

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.TestHost;
 using SharpSeg.Imaging;
+using SharpSeg.Inference;
 using SharpSeg.Serving;
 using SharpSeg.Tests.Segmenting;
 using Xunit;
@@ -218,7 +219,7 @@ public sealed class ServerTests(PredictOutputs predict) : IClassFixture<PredictO
         Assert.Equal("1", refused[0].response.Headers.RetryAfter?.ToString());
         Assert.Contains("busy", await Problem(refused[0].response, HttpStatusCode.ServiceUnavailable));
         using var segmenter = Segmenter.Load(SegmenterFixture.Onnx);
-        byte[] expected = segmenter.Segment(image, "x.png", SharpSeg.Inference.InferenceOptions.FromFlags(null, 0.25, null, true, "0.5,1,1.5")).MaskPng();
+        byte[] expected = segmenter.Segment(image, "x.png", InferenceOptions.FromFlags(null, 0.25, null, true, "0.5,1,1.5")).MaskPng();
         Assert.All(served, s => Assert.Equal(expected, s.Bytes));
         Assert.Equal(refused.Count, server.Metrics.Rejected);
         Assert.Contains($"sharpseg_requests_rejected_total {refused.Count}", await client.GetStringAsync("/metrics"));

@@ -1,7 +1,6 @@
 using SharpSeg.Imaging;
-using SharpSeg.Inference;
 
-namespace SharpSeg;
+namespace SharpSeg.Inference;
 
 /// <summary>
 /// One segmented image: the class of every pixel, optionally the per-class probabilities, the pixel share of every

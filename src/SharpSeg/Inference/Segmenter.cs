@@ -2,9 +2,8 @@ using System.Collections.Concurrent;
 using SharpSeg.Checkpoints;
 using SharpSeg.Engine;
 using SharpSeg.Imaging;
-using SharpSeg.Inference;
 
-namespace SharpSeg;
+namespace SharpSeg.Inference;
 
 /// <summary>
 /// Segments images with a trained model: the few lines a .NET application needs.

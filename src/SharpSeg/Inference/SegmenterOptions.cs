@@ -1,4 +1,4 @@
-namespace SharpSeg;
+namespace SharpSeg.Inference;
 
 /// <summary>How <see cref="Segmenter.Load(string, SegmenterOptions?, long?)"/> loads a model.</summary>
 /// <param name="Device">For a checkpoint: "cpu" (default), "cuda" or "auto". An ONNX model always runs on the CPU with
