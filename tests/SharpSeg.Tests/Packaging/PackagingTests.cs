@@ -160,6 +160,11 @@ public sealed class PackagingTests(PackageFeedFixture feed, ITestOutputHelper ou
         Assert.True(models.ExitCode == 0, models.ToString());
         Assert.Contains("unet/resnet18", models.Output);
 
+        // serve comes with the tool (ASP.NET Core is a shared framework of the .NET runtime): a missing model is its one-line error.
+        var serve = DotnetProcess.Run(work, sharpseg, "serve", "--model", "missing.onnx");
+        Assert.Equal(1, serve.ExitCode);
+        Assert.Contains("missing.onnx: model file not found", serve.Output);
+
         var error = DotnetProcess.Run(work, sharpseg, "predict", "--checkpoint", "missing.ckpt", "--input", "x.png", "--out", "o");
         Assert.Equal(1, error.ExitCode);
         Assert.DoesNotContain("   at ", error.Output);
