@@ -5,7 +5,8 @@ using SharpSeg.Inference;
 namespace SharpSeg.Serving;
 
 /// <summary>
-/// The options of <c>POST /v1/segment</c>, from the query string or (for a multipart upload) the form's fields:
+/// The options of <c>POST /v1/segment</c>, from the query string, or a multipart upload's form fields, or a JSON body's
+/// properties:
 /// <c>format</c> = png (class indices, default) | color | overlay | json; <c>opacity</c> (overlay, 0..1, default 0.5);
 /// <c>rle</c> (json: add run-length masks per class); <c>tile</c>, <c>overlap</c>, <c>blend</c>, <c>tta_flip</c>,
 /// <c>tta_scales</c> as <c>predict</c>'s <c>--tile</c>, <c>--overlap</c>, <c>--blend</c>, <c>--tta-flip</c>,
@@ -16,12 +17,15 @@ sealed record SegmentRequest(string Format, double Opacity, bool Rle, InferenceO
     static readonly string[] Formats = ["png", "color", "overlay", "json"];
     static readonly string[] Known = ["format", "opacity", "rle", "tile", "overlap", "blend", "tta_flip", "tta_scales", "name"];
 
-    public static SegmentRequest Parse(IQueryCollection query, IFormCollection? form)
+    /// <param name="query">The query string.</param>
+    /// <param name="fields">The multipart form's fields or the JSON body's options (null for a raw body); they win
+    /// over the query.</param>
+    public static SegmentRequest Parse(IQueryCollection query, IReadOnlyDictionary<string, string>? fields)
     {
         string? Get(string key) =>
-            form != null && form.TryGetValue(key, out var f) && f.Count > 0 ? f.ToString()
+            fields != null && fields.TryGetValue(key, out var f) ? f
             : query.TryGetValue(key, out var q) && q.Count > 0 ? q.ToString() : null;
-        foreach (var key in query.Keys.Concat(form?.Keys ?? []))
+        foreach (var key in query.Keys.Concat(fields?.Keys ?? []))
             if (!Known.Contains(key))
                 throw new RequestError(400, "Unknown option", $"unknown option '{TerminalText.Clean(key)}'; use {string.Join(", ", Known)}.");
 

@@ -240,8 +240,8 @@ public sealed class SegmentationServer : IAsyncDisposable
         string name;
         try
         {
-            (image, name, var form) = await ReadImage(context);
-            request = SegmentRequest.Parse(context.Request.Query, form);
+            (image, name, var fields) = await ReadImage(context);
+            request = SegmentRequest.Parse(context.Request.Query, fields);
         }
         catch (RequestError e)
         {
@@ -356,9 +356,10 @@ public sealed class SegmentationServer : IAsyncDisposable
         return counts;
     }
 
-    /// <summary>The image bytes of a request: the body itself (any content type but a form), or the first file of a
-    /// multipart form (whose other fields are options like the query's). Bodies over the limit are 413.</summary>
-    async Task<(byte[] Image, string Name, IFormCollection? Form)> ReadImage(HttpContext context)
+    /// <summary>The image bytes of a request: the body itself (any content type but a form or JSON), the first file of a
+    /// multipart form (whose other fields are options like the query's), or a JSON body's base64 <c>image</c> (its other
+    /// properties are options). Bodies over the limit are 413.</summary>
+    async Task<(byte[] Image, string Name, IReadOnlyDictionary<string, string>? Fields)> ReadImage(HttpContext context)
     {
         var request = context.Request;
         long max = _options.MaxBodyBytes;
@@ -384,7 +385,8 @@ public sealed class SegmentationServer : IAsyncDisposable
             if (file.Length > max) throw TooLarge(file.Length);
             using var ms = new MemoryStream();
             await file.CopyToAsync(ms, context.RequestAborted);
-            return (ms.ToArray(), string.IsNullOrEmpty(file.FileName) ? "upload" : Path.GetFileName(file.FileName), form);
+            var fields = form.Keys.ToDictionary(k => k, k => form[k].ToString());
+            return (ms.ToArray(), string.IsNullOrEmpty(file.FileName) ? "upload" : Path.GetFileName(file.FileName), fields);
         }
         var buffer = new MemoryStream();
         var chunk = new byte[1 << 16];
@@ -396,7 +398,48 @@ public sealed class SegmentationServer : IAsyncDisposable
         }
         if (buffer.Length == 0) throw new RequestError(400, "No image", "the request body is empty; send the bytes of a PNG, JPEG, BMP, WebP or GIF image (curl --data-binary @photo.jpg) or a multipart form with a file.");
         string name = request.Query.TryGetValue("name", out var q) && !string.IsNullOrWhiteSpace(q) ? Path.GetFileName(q.ToString()) : "upload";
+        if (request.ContentType?.StartsWith("application/json", StringComparison.OrdinalIgnoreCase) == true)
+            return JsonBody(buffer, name);
         return (buffer.ToArray(), name, null);
+    }
+
+    /// <summary>A JSON body: <c>{"image": "&lt;base64 of the encoded image&gt;", "name": "photo.jpg", "format": "json", …}</c>;
+    /// every property but <c>image</c> is an option as in the query (strings, numbers or booleans).</summary>
+    static (byte[] Image, string Name, IReadOnlyDictionary<string, string> Fields) JsonBody(MemoryStream body, string name)
+    {
+        JsonDocument json;
+        try { json = JsonDocument.Parse(body.GetBuffer().AsMemory(0, (int)body.Length), new JsonDocumentOptions { MaxDepth = 4 }); }
+        catch (JsonException e) { throw new RequestError(400, "Bad JSON", $"the JSON body is not valid JSON ({TerminalText.Clean(e.Message)}); send {{\"image\": \"<base64>\", \"format\": \"json\"}}."); }
+        using (json)
+        {
+            if (json.RootElement.ValueKind != JsonValueKind.Object) throw new RequestError(400, "Bad JSON", "the JSON body must be an object such as {\"image\": \"<base64>\", \"format\": \"json\"}.");
+            var fields = new Dictionary<string, string>();
+            byte[]? image = null;
+            foreach (var p in json.RootElement.EnumerateObject())
+            {
+                if (p.Name == "image")
+                {
+                    if (p.Value.ValueKind != JsonValueKind.String || !TryBase64(p.Value.GetString()!, out image))
+                        throw new RequestError(400, "Bad JSON", "\"image\" must be the base64 of an encoded image (PNG, JPEG, BMP, WebP, GIF).");
+                    continue;
+                }
+                fields[p.Name] = p.Value.ValueKind switch
+                {
+                    JsonValueKind.String => p.Value.GetString()!,
+                    JsonValueKind.Number or JsonValueKind.True or JsonValueKind.False => p.Value.GetRawText(),
+                    _ => throw new RequestError(400, "Bad option", $"option '{TerminalText.Clean(p.Name)}' must be a string, a number or true/false."),
+                };
+            }
+            if (image is null || image.Length == 0) throw new RequestError(400, "No image", "the JSON body has no \"image\"; send {\"image\": \"<base64 of the image file>\"}.");
+            if (fields.Remove("name", out var given) && !string.IsNullOrWhiteSpace(given)) name = Path.GetFileName(given);
+            return (image, name, fields);
+        }
+    }
+
+    static bool TryBase64(string text, out byte[]? bytes)
+    {
+        try { bytes = Convert.FromBase64String(text); return true; }
+        catch (FormatException) { bytes = null; return false; }
     }
 
     RequestError TooLarge(long? length) => new(413, "Body too large",

@@ -145,6 +145,26 @@ public sealed class ServerTests(PredictOutputs predict) : IClassFixture<PredictO
         }
     }
 
+    static StringContent JsonBody(string json) => new(json, System.Text.Encoding.UTF8, "application/json");
+
+    [Fact]
+    public async Task A_JSON_body_carries_the_image_as_base64_and_the_options()
+    {
+        var (server, client) = await Start(Options());
+        await using var _ = server;
+        string odd = Convert.ToBase64String(File.ReadAllBytes(Image("odd")));
+        var overlay = await client.PostAsync("/v1/segment", JsonBody($$"""{"image": "{{odd}}", "format": "overlay", "opacity": 0.3}"""));
+        Assert.Equal(predict.File("odd", "overlay.png"), await overlay.Content.ReadAsByteArrayAsync());
+        var json = await client.PostAsync("/v1/segment?format=png", JsonBody($$"""{"image": "{{odd}}", "format": "json", "name": "odd.png", "rle": true}"""));
+        using var answer = JsonDocument.Parse(await json.Content.ReadAsStringAsync());
+        Assert.Equal("odd.png", answer.RootElement.GetProperty("image").GetString());
+        Assert.True(answer.RootElement.GetProperty("masks").GetArrayLength() >= 2);
+        Assert.Contains("base64", await Problem(await client.PostAsync("/v1/segment", JsonBody("""{"image": "%%% not base64"}""")), HttpStatusCode.BadRequest));
+        Assert.Contains("not valid JSON", await Problem(await client.PostAsync("/v1/segment", JsonBody("""{"image": """)), HttpStatusCode.BadRequest));
+        Assert.Contains("no \"image\"", await Problem(await client.PostAsync("/v1/segment", JsonBody("""{"format": "json"}""")), HttpStatusCode.BadRequest));
+        Assert.Contains("opacity 7", await Problem(await client.PostAsync("/v1/segment", JsonBody($$"""{"image": "{{odd}}", "format": "overlay", "opacity": 7}""")), HttpStatusCode.BadRequest));
+    }
+
     [Fact]
     public async Task Bad_requests_are_problem_json_with_the_one_line_messages()
     {
