@@ -199,12 +199,12 @@ public sealed class ServerTests(PredictOutputs predict) : IClassFixture<PredictO
     }
 
     [Fact]
-    public async Task Sixteen_concurrent_requests_over_two_model_copies_give_predicts_masks()
+    public async Task Thirty_two_concurrent_requests_over_two_model_copies_give_predicts_masks()
     {
         var (server, client) = await Start(Options(instances: 2, queue: 64));
         await using var _ = server;
         string[] stems = ["scene", "odd"];
-        var answers = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        var answers = await Task.WhenAll(Enumerable.Range(0, 32).Select(async i =>
         {
             var response = await client.PostAsync("/v1/segment", Raw(File.ReadAllBytes(Image(stems[i % 2]))));
             return (i, response.StatusCode, Bytes: await response.Content.ReadAsByteArrayAsync());
