@@ -33,6 +33,7 @@ public static class CliApp
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
             config.AddCommand<VideoCommand>("video").WithDescription("Segment a video frame by frame: overlay, colour or mask video, background blur or replacement (needs ffmpeg).");
             config.AddCommand<InstancesCommand>("instances").WithDescription("Instances from masks or a checkpoint's predictions: per-instance JSON (area, box, centroid, RLE, polygon), 16-bit id PNG, COCO panoptic, per-class summary.");
+            config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over HTTP: POST /v1/segment, /v1/model, health, Prometheus metrics, and a web page at / (docs/SERVING.md).");
             config.AddCommand<EmbedCommand>("embed").WithDescription("One vector per image (thumbnail, or a model's pooled encoder features) into a resumable .npy file.");
             config.AddCommand<ScoreCommand>("score").WithDescription("Per-image uncertainty and predicted class shares of a checkpoint on unlabelled images (CSV).");
             config.AddCommand<CurateCommand>("curate").WithDescription("Choose images to label: dedupe, diversity, typicality, uncertainty, class balance; CSV with reasons, report, contact sheet.");

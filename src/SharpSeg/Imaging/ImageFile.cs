@@ -14,6 +14,29 @@ public static class ImageFile
     public static RgbImage Load(string path, int channels = 3)
     {
         using var codec = OpenCodec(path);
+        return Decode(codec, path, channels);
+    }
+
+    /// <summary>
+    /// Decodes an encoded image held in memory (the bytes of a PNG, JPEG, BMP, WebP or GIF file) exactly as
+    /// <see cref="Load"/> decodes a file, with the same checks (PNG structure and CRCs, the <see cref="PixelLimit"/>
+    /// before pixels are allocated). <paramref name="name"/> names the image in error messages (a file name, "upload").
+    /// </summary>
+    public static RgbImage Decode(byte[] data, string name, int channels = 3)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP or GIF file.");
+        if (PngCodec.IsPng(data)) PngCodec.Verify(data, name);
+        using var skData = SKData.CreateCopy(data);
+        using var codec = SKCodec.Create(skData)
+            ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF).");
+        PixelLimit.Check(name, codec.Info.Width, codec.Info.Height);
+        return Decode(codec, name, channels);
+    }
+
+    /// <summary>The pixels of an opened, checked decoder as 8-bit RGB or grayscale (see <see cref="Load"/>).</summary>
+    static RgbImage Decode(SKCodec codec, string path, int channels)
+    {
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
         using var bitmap = new SKBitmap();
         if (!bitmap.TryAllocPixels(info))
@@ -46,7 +69,7 @@ public static class ImageFile
 
     /// <summary>
     /// Opens a SkiaSharp decoder for <paramref name="path"/> after the checks SkiaSharp does not make: for a PNG, its
-    /// chunk structure and CRCs (<see cref="PngCodec.Verify"/>); for every format, the size the header claims against
+    /// chunk structure and CRCs (<see cref="PngCodec.Verify(string)"/>); for every format, the size the header claims against
     /// <see cref="PixelLimit"/>. Reads the header only. Errors are one line naming the file.
     /// </summary>
     public static SKCodec OpenCodec(string path)
@@ -62,6 +85,18 @@ public static class ImageFile
 
     /// <summary>Writes an image as PNG (RGB or 8-bit grayscale). The file is written to a temp name and renamed.</summary>
     public static void SavePng(RgbImage image, string path)
+    {
+        byte[] png = EncodePng(image, path);
+        IO.AtomicFile.Write(path, stream => stream.Write(png));
+    }
+
+    /// <summary>The bytes of <paramref name="image"/> as a PNG file (RGB or 8-bit grayscale), as <see cref="SavePng"/> writes them.</summary>
+    public static byte[] EncodePng(RgbImage image) => EncodePng(image, "image");
+
+    /// <summary>The bytes of a class-index mask as an 8-bit grayscale PNG, as <see cref="SaveMaskPng"/> writes them.</summary>
+    public static byte[] EncodeMaskPng(LabelMask mask) => EncodePng(new RgbImage(mask.Width, mask.Height, 1, mask.Labels), "mask");
+
+    static byte[] EncodePng(RgbImage image, string name)
     {
         var colorType = image.Channels == 1 ? SKColorType.Gray8 : SKColorType.Rgba8888;
         var info = new SKImageInfo(image.Width, image.Height, colorType, SKAlphaType.Opaque);
@@ -82,11 +117,8 @@ public static class ImageFile
                 dst[4 * i] = src[3 * i]; dst[4 * i + 1] = src[3 * i + 1]; dst[4 * i + 2] = src[3 * i + 2]; dst[4 * i + 3] = 255;
             }
         }
-        IO.AtomicFile.Write(path, stream =>
-        {
-            using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new SharpSegException($"{path}: PNG encoding failed.");
-            data.SaveTo(stream);
-        });
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new SharpSegException($"{name}: PNG encoding failed.");
+        return data.ToArray();
     }
 
     /// <summary>Writes a class-index mask as an 8-bit grayscale PNG whose pixel values are the class indices (255 = ignore).</summary>

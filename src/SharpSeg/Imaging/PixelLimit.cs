@@ -30,6 +30,22 @@ public static class PixelLimit
         }
     }
 
+    /// <summary>Sets the limit to <paramref name="maxPixels"/> for this execution context until the result is disposed,
+    /// then restores what was there (including "not set"). For code that must not leave its own limit behind in its
+    /// caller's context (a synchronous call changes the caller's <see cref="AsyncLocal{T}"/> value).</summary>
+    internal static IDisposable Use(long maxPixels)
+    {
+        if (maxPixels < 1) throw new SharpSegException($"the pixel limit must be at least 1, got {maxPixels}; give e.g. 500000000 (500M).");
+        var previous = Current.Value;
+        Current.Value = maxPixels;
+        return new Restore(previous);
+    }
+
+    sealed class Restore(long? previous) : IDisposable
+    {
+        public void Dispose() => Current.Value = previous;
+    }
+
     /// <summary>
     /// Parses a limit as given on the command line or in a recipe: a whole number of pixels, optionally with the suffix
     /// K, M or G (10^3, 10^6, 10^9), e.g. <c>500M</c>. <paramref name="what"/> names the setting in the error.
@@ -49,7 +65,7 @@ public static class PixelLimit
     }
 
     /// <summary>
-    /// Throws a one-line <see cref="SharpSegException"/> naming <paramref name="path"/>, the size its header claims and
+    /// Throws a one-line <see cref="SharpSegException"/> (a <see cref="PixelLimitException"/> when over the limit) naming <paramref name="path"/>, the size its header claims and
     /// how to raise the limit, when <paramref name="width"/> × <paramref name="height"/> exceeds <see cref="MaxPixels"/>
     /// (or is not a positive size).
     /// </summary>
@@ -60,7 +76,7 @@ public static class PixelLimit
         long max = MaxPixels;
         Int128 pixels = (Int128)width * height;
         if (pixels > max)
-            throw new SharpSegException($"{path}: image header claims {width}x{height} = {Describe(pixels)} pixels, over the limit of {Describe(max)}; the file is damaged or hostile, or, if the image is real, raise the limit ({HowToRaise}) or tile it into smaller files.");
+            throw new PixelLimitException($"{path}: image header claims {width}x{height} = {Describe(pixels)} pixels, over the limit of {Describe(max)}; the file is damaged or hostile, or, if the image is real, raise the limit ({HowToRaise}) or tile it into smaller files.");
     }
 
     static string Describe(Int128 pixels) =>

@@ -33,6 +33,13 @@ public static class PngCodec
         catch (UnauthorizedAccessException) { return false; }
     }
 
+    /// <summary>Whether <paramref name="data"/> starts with the PNG signature.</summary>
+    public static bool IsPng(ReadOnlySpan<byte> data) => data.Length >= 8 && data[..8].SequenceEqual(Signature);
+
+    /// <summary>Like <see cref="Verify(string)"/> for PNG bytes in memory; <paramref name="name"/> is the name used in
+    /// error messages.</summary>
+    public static PngHeader Verify(byte[] data, string name) => Walk(new MemoryStream(data, writable: false), name, keepData: false).Header;
+
     /// <summary>Reads only the IHDR chunk; null when the file is not a PNG. Cheap: reads 33 bytes.</summary>
     public static PngHeader? ReadHeader(string path)
     {

@@ -42,8 +42,8 @@ public sealed class BoundedReaderTests
     {
         string path = TempFile("bomb.png", HandPng.SizeBomb(100_000, 100_000));
         long before = GC.GetAllocatedBytesForCurrentThread();
-        var decode = Assert.Throws<SharpSegException>(() => PngCodec.Decode(path));
-        var load = Assert.Throws<SharpSegException>(() => ImageFile.Load(path));
+        var decode = Assert.Throws<PixelLimitException>(() => PngCodec.Decode(path));
+        var load = Assert.Throws<PixelLimitException>(() => ImageFile.Load(path));
         Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 4 << 20, "the readers allocated for the claimed size");
         foreach (var e in new[] { decode, load })
             Assert.Equal($"{path}: image header claims 100000x100000 = 10000 M pixels, over the limit of 256 M; the file is damaged or hostile, or, if the image is real, raise the limit (--max-pixels N on the command line, data.max_pixels in a training recipe) or tile it into smaller files.", e.Message);
@@ -68,9 +68,9 @@ public sealed class BoundedReaderTests
         try
         {
             PixelLimit.MaxPixels = 1000; // 40 × 30 = 1200
-            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<SharpSegException>(() => PngCodec.Decode(png)).Message);
-            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<SharpSegException>(() => ImageFile.Load(png)).Message);
-            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<SharpSegException>(() => ImageFile.Load(jpeg)).Message);
+            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<PixelLimitException>(() => PngCodec.Decode(png)).Message);
+            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<PixelLimitException>(() => ImageFile.Load(png)).Message);
+            Assert.Contains("40x30 = 1200 pixels, over the limit of 1000", Assert.Throws<PixelLimitException>(() => ImageFile.Load(jpeg)).Message);
             PixelLimit.MaxPixels = 1200;
             Assert.Equal(40, PngCodec.Decode(png).Width);
             Assert.Equal(40, ImageFile.Load(jpeg).Width);
