@@ -14,7 +14,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to export")] public string? Checkpoint { get; init; }
         [CommandOption("--format <FORMAT>")][Description("Export format (onnx)")] public string Format { get; init; } = "onnx";
         [CommandOption("-o|--out <FILE>")][Description("Output file, e.g. model.onnx")] public string? Out { get; init; }
-        [CommandOption("--argmax")][Description("End the graph in ArgMax: output class indices [N, H, W] instead of logits (for deployment; SharpSeg's predict needs logits for tiling and TTA)")] public bool ArgMax { get; init; }
+        [CommandOption("--argmax")][Description("End the graph in ArgMax: output class indices [[N, H, W]] instead of logits (for deployment; SharpSeg's predict needs logits for tiling and TTA)")] public bool ArgMax { get; init; }
         [CommandOption("--int8")][Description("Quantise to int8 (static QDQ, calibrated on --calibration-data)")] public bool Int8 { get; init; }
         [CommandOption("--calibration-data <DATASET_YAML>")][Description("dataset.yaml whose images calibrate the int8 activation ranges")] public string? CalibrationData { get; init; }
         [CommandOption("--calibration-split <SPLIT>")][Description("Split to calibrate on (default: train)")] public string CalibrationSplit { get; init; } = "train";

@@ -118,6 +118,7 @@ public sealed record PretrainOptions
         if (SaveEvery < 0) throw new SharpSegException("save every must be at least 0 (0: only at the end).");
         if (Encoder.InChannels is not (1 or 3)) throw new SharpSegException($"--channels {Encoder.InChannels}: images are read with 1 or 3 channels.");
         Encoder.Validate();
-        Encoder.RefuseOptionsTheModelIgnores(); // model.depth / base_width / batch_norm only for the plain unet encoder
+        // model.depth / base_width / batch_norm only for the plain unet encoder; an unknown encoder is told as such (by ModelZoo) first.
+        if (ModelZoo.Encoders.ContainsKey(Encoder.Encoder.Trim().ToLowerInvariant())) Encoder.RefuseOptionsTheModelIgnores();
     }
 }
