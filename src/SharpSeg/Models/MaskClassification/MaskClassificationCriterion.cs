@@ -27,7 +27,7 @@ public sealed record MaskClassificationLossOptions
     /// <summary>Importance sampling: share of the points taken where the prediction is most uncertain.</summary>
     public double ImportanceSampleRatio { get; init; } = 0.75;
     /// <summary>Target value of pixels left out of every mask term.</summary>
-    public long IgnoreIndex { get; init; } = 255;
+    public long IgnoreIndex { get; init; } = Imaging.LabelMask.Ignore;
 }
 
 /// <summary>One decoder layer's share of the criterion: its loss terms (unweighted) and, per image, the ground-truth mask
