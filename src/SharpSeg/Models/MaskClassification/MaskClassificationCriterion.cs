@@ -20,7 +20,7 @@ public sealed record MaskClassificationLossOptions
     public double DiceWeight { get; init; } = 5.0;
     /// <summary>Class-CE weight of the "no object" class (queries matched to nothing).</summary>
     public double NoObjectWeight { get; init; } = 0.1;
-    /// <summary>Points per mask for the matching and for the loss.</summary>
+    /// <summary>Points per mask for the matching and for the loss (at most the target's pixel count).</summary>
     public int NumPoints { get; init; } = 112 * 112;
     /// <summary>Importance sampling: candidates drawn per kept point.</summary>
     public double OversampleRatio { get; init; } = 3.0;
@@ -97,9 +97,11 @@ public sealed class MaskClassificationCriterion
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
         var o = Options;
+        // Never more points than the target has pixels (small crops): more would only resample the same pixels.
+        long count = Math.Min(o.NumPoints, target.shape[^2] * target.shape[^1]);
         var points = new Points(
-            (_, _) => PointSampling.Uniform(o.NumPoints, target.device),
-            (_, _, logits, _) => PointSampling.Importance(logits, o.NumPoints, o.OversampleRatio, o.ImportanceSampleRatio, output.ExtentY, output.ExtentX));
+            (_, _) => PointSampling.Uniform(count, target.device),
+            (_, _, logits, _) => PointSampling.Importance(logits, count, o.OversampleRatio, o.ImportanceSampleRatio, output.ExtentY, output.ExtentX));
         return Compute(output, target, points);
     }
 
