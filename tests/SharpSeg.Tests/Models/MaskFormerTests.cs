@@ -70,4 +70,22 @@ public sealed class MaskFormerTests
         // Same weights (same seed), so only the attention masks differ.
         Assert.False(masked.forward(x).allclose(plain.forward(x), rtol: 1e-4, atol: 1e-4));
     }
+
+    [Fact]
+    public void FlopCounterAddsTheMaskAndAttentionProducts()
+    {
+        manual_seed(4);
+        using var model = ModelZoo.Create(Tiny());
+        var decoder = (MaskFormerDecoder)model.Decoder;
+        // 64×96 input: 16×24 at stride 4; Q 5, D 16, K 3, 3 layers over the 2×3, 4×6, 8×12 maps.
+        long expected = 2 * ((3 + 1) * 5 * 16 * 384 + 3 * 5 * 384 + 2 * 5 * 16 * (6 + 24 + 96) + 3 * 2 * 5 * 5 * 16);
+        Assert.Equal(expected, decoder.ProductMacs([2, 3, 16, 24]));
+        using var scope = NewDisposeScope();
+        var x = randn(2, 3, 64, 96);
+        void Forward() => model.call(x);
+        // FlopCounter hooks the modules below the one it is given: on the encoder and the decoder it counts their layers,
+        // on the whole model it adds the decoder's products (the head is an identity, 64×96 needs no padding).
+        long layers = FlopCounter.CountMacs(model.Encoder, Forward) + FlopCounter.CountMacs(decoder, Forward);
+        Assert.Equal(layers + expected, FlopCounter.CountMacs(model, Forward));
+    }
 }

@@ -127,6 +127,25 @@ public sealed class MaskFormerDecoder : Decoder
         return semantic.clamp_min(ScoreFloor).log().reshape(n, numClasses, h, w);
     }
 
+    /// <summary>Multiply-accumulates of the products that are not layers (which <see cref="FlopCounter"/> counts by their
+    /// hooks), for an output of shape <c>[N, K, h, w]</c> at stride 4 of an input padded to stride 32: the mask
+    /// embeddings · per-pixel embeddings of every prediction (<c>(L+1)·Q·D·hw</c>), the attention products of every layer
+    /// (cross: <c>2·Q·M·D</c> with M the pixels of its scale; self: <c>2·Q²·D</c>) and the semantic composition
+    /// (<c>K·Q·hw</c>), times N.</summary>
+    public long ProductMacs(long[] outputShape)
+    {
+        ArgumentNullException.ThrowIfNull(outputShape);
+        long n = outputShape[0], h = outputShape[2], w = outputShape[3], hw = h * w;
+        long q = Options.Queries, d = Options.HiddenDim;
+        long macs = (Options.Layers + 1) * q * d * hw + numClasses * q * hw;
+        for (int i = 0; i < Options.Layers; i++)
+        {
+            int shrink = 8 >> (i % ScaleCount); // the 1/32, 1/16, 1/8 maps are 8, 4, 2 times smaller than stride 4
+            macs += 2 * q * (h / shrink) * (w / shrink) * d + 2 * q * q * d;
+        }
+        return n * macs;
+    }
+
     /// <summary>Encoder maps → per prediction (after the queries' initialisation, then after each layer; the last is the
     /// final one) the class logits <c>[N, Q, K+1]</c> and the mask logits <c>[N, Q, H/4, W/4]</c>.</summary>
     public IReadOnlyList<(Tensor ClassLogits, Tensor MaskLogits)> ForwardLayers(Tensor[] features)
