@@ -169,8 +169,8 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.aspp_rates has no effect on {model}: only deeplabv3 and deeplabv3plus have ASPP; remove model.aspp_rates.");
         if (!encoder.StartsWith("mit_", StringComparison.Ordinal) && !DropPath.Equals(defaults.DropPath))
             throw new SharpSegException($"model.drop_path {DropPath} has no effect on {model}: only transformer encoders (mit_b0, mit_b1) have stochastic depth; remove model.drop_path.");
-        if (architecture == "lraspp" && HeadKernel != defaults.HeadKernel)
-            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: LR-ASPP outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
+        if (architecture is "lraspp" or "mask2former" && HeadKernel != defaults.HeadKernel)
+            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: {(architecture == "lraspp" ? "LR-ASPP" : "Mask2Former")} outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
         if (architecture != "mask2former" && (NumQueries is not null || HiddenDim is not null || DecoderLayers is not null || MaskedAttention != defaults.MaskedAttention))
             throw new SharpSegException($"model.num_queries, hidden_dim, decoder_layers and masked_attention have no effect on {model}: only the mask2former decoder has them; remove them.");
         if (architecture == "mask2former" && AuxHead)

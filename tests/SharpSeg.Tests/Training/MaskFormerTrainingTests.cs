@@ -42,6 +42,7 @@ public sealed class MaskFormerTrainingTests
         }
         Assert.Contains("model.num_queries", Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, ["model.num_queries=8"])).Message);
         Assert.Contains("aux_head", Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, [.. Model, "model.aux_head=true"])).Message);
+        Assert.Contains("head_kernel", Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, [.. Model, "model.head_kernel=3"])).Message);
         Assert.NotNull(TrainingRecipe.Load(null, [.. Model, "model.masked_attention=false"]));
     }
 }
