@@ -1,3 +1,4 @@
+using SharpSeg.Imaging;
 using SharpSeg.Inference;
 using SharpSeg.Metrics;
 using SharpSeg.Training;
@@ -6,7 +7,7 @@ using Xunit;
 namespace SharpSeg.Tests.Training;
 
 /// <summary>A tiny Mask2Former trains through the Trainer with its set criterion on the generated dataset (the loss
-/// falls, a checkpoint is written and predicts), and the per-pixel loss options it would ignore are refused.</summary>
+/// falls, a checkpoint is written; predict with tiles and TTA, ONNX export and predict, bench run on it), and the per-pixel loss options it would ignore are refused.</summary>
 [Collection(SequentialCollection.Name)]
 public sealed class MaskFormerTrainingTests
 {
@@ -27,8 +28,26 @@ public sealed class MaskFormerTrainingTests
         double first = losses.Take(5).Average(), last = losses.TakeLast(5).Average();
         // Measured (seed 1, 40 iterations): 40.9 → 32.1 over the first and last five iterations (0.78×).
         Assert.True(last < 0.85 * first, $"set-criterion loss fell only from {first:F3} to {last:F3}");
-        using var predictor = Predictor.FromCheckpoint(result.BestCheckpoint);
-        Assert.Equal(6, predictor.Info.Classes.Count);
+        using (var predictor = Predictor.FromCheckpoint(result.BestCheckpoint))
+            Assert.Equal(6, predictor.Info.Classes.Count);
+
+        // The commands every model has: predict with tiles and TTA, export to ONNX and predict with it, bench.
+        string inputs = TestPaths.NewTempDir("mask2former-in"), outDir = TestPaths.NewTempDir("mask2former-out"), onnxOut = TestPaths.NewTempDir("mask2former-onnx-out");
+        var odd = new RgbImage(97, 71, 3); new Random(1).NextBytes(odd.Pixels);
+        ImageFile.SavePng(odd, Path.Combine(inputs, "odd.png"));
+        var predict = CliRunner.Run("predict", "--checkpoint", result.BestCheckpoint, "--input", inputs, "--out", outDir, "--tile", "48", "--tta-flip", "--tta-scales", "0.75,1");
+        Assert.True(predict.ExitCode == 0, predict.ToString());
+        var mask = ImageFile.Load(Path.Combine(outDir, "odd_mask.png"), 1);
+        Assert.Equal((97, 71), (mask.Width, mask.Height));
+        Assert.All(mask.Pixels, v => Assert.InRange(v, 0, 5));
+        string onnx = Path.Combine(run, "model.onnx");
+        var export = CliRunner.Run("export", "--checkpoint", result.BestCheckpoint, "--format", "onnx", "--out", onnx);
+        Assert.True(export.ExitCode == 0, export.ToString());
+        var viaOnnx = CliRunner.Run("predict", "--model", onnx, "--input", inputs, "--out", onnxOut);
+        Assert.True(viaOnnx.ExitCode == 0, viaOnnx.ToString());
+        Assert.Equal((97, 71), (ImageFile.Load(Path.Combine(onnxOut, "odd_mask.png"), 1).Width, ImageFile.Load(Path.Combine(onnxOut, "odd_mask.png"), 1).Height));
+        var bench = CliRunner.Run("bench", "--checkpoint", result.BestCheckpoint, "--onnx", onnx, "--size", "64x48", "--runs", "1", "--warmup", "0");
+        Assert.True(bench.ExitCode == 0, bench.ToString());
     }
 
     [Fact]
