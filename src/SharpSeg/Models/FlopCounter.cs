@@ -58,6 +58,9 @@ public static class FlopCounter
                 case TorchSharp.Modules.LayerNorm ln:
                     handles.Add(ln.register_forward_hook((mod, x, y) => { macs += y.numel(); return y; }).remove);
                     break;
+                case MaskClassification.MaskFormerDecoder maskFormer:
+                    handles.Add(maskFormer.register_forward_hook((mod, x, y) => { macs += maskFormer.ProductMacs(y.shape); return y; }).remove);
+                    break;
                 case Encoders.MixTransformer.EfficientSelfAttention attention:
                     handles.Add(attention.register_forward_hook((mod, x, y) => { macs += attention.AttentionMacs(x.shape); return y; }).remove);
                     break;

@@ -74,6 +74,20 @@ public sealed record ModelConfig
     /// from 0 over the blocks (official SegFormer: 0.1); 0 disables it. Other encoders ignore it.</summary>
     [JsonPropertyName("drop_path")] public double DropPath { get; init; } = 0.1;
 
+    /// <summary>Mask2Former only: learned queries, i.e. masks predicted per image; null: 100 (the paper's).</summary>
+    [JsonPropertyName("num_queries")] public int? NumQueries { get; init; }
+
+    /// <summary>Mask2Former only: width of the pixel decoder, the queries and the mask embeddings (a multiple of its 8
+    /// heads; the FFN is 8× wider); null: 256 (the paper's).</summary>
+    [JsonPropertyName("hidden_dim")] public int? HiddenDim { get; init; }
+
+    /// <summary>Mask2Former only: transformer decoder layers, taking the 1/32, 1/16 and 1/8 maps in turn; null: 9.</summary>
+    [JsonPropertyName("decoder_layers")] public int? DecoderLayers { get; init; }
+
+    /// <summary>Mask2Former only: masked cross-attention (each query attends where its previous mask is foreground);
+    /// false: plain cross-attention.</summary>
+    [JsonPropertyName("masked_attention")] public bool MaskedAttention { get; init; } = true;
+
     /// <summary>Value equality, comparing <see cref="DecoderChannels"/> element by element (a checkpoint's config
     /// equals the recipe's when they describe the same model).</summary>
     public bool Equals(ModelConfig? other) =>
@@ -81,6 +95,7 @@ public sealed record ModelConfig
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
         && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight) && DropPath.Equals(other.DropPath)
+        && NumQueries == other.NumQueries && HiddenDim == other.HiddenDim && DecoderLayers == other.DecoderLayers && MaskedAttention == other.MaskedAttention
         && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
@@ -117,6 +132,9 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.decoder_channels must be up to 16 entries of 1..{MaxChannels}, got [{string.Join(", ", DecoderChannels)}].");
         if (AsppRates is not null && (AsppRates.Length > 16 || AsppRates.Any(r => r > 1024)))
             throw new SharpSegException($"model.aspp_rates must be up to 16 rates of at most 1024, got [{string.Join(", ", AsppRates)}].");
+        if (NumQueries is { } nq && nq is < 1 or > 1000) throw new SharpSegException($"model.num_queries must be 1..1000, got {nq}.");
+        if (HiddenDim is { } hd && (hd is < 8 or > 1024 || hd % 8 != 0)) throw new SharpSegException($"model.hidden_dim must be a multiple of 8 (the attention heads) in 8..1024, got {hd}.");
+        if (DecoderLayers is { } dl && dl is < 0 or > 32) throw new SharpSegException($"model.decoder_layers must be 0..32, got {dl}.");
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
         if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
@@ -151,8 +169,12 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.aspp_rates has no effect on {model}: only deeplabv3 and deeplabv3plus have ASPP; remove model.aspp_rates.");
         if (!encoder.StartsWith("mit_", StringComparison.Ordinal) && !DropPath.Equals(defaults.DropPath))
             throw new SharpSegException($"model.drop_path {DropPath} has no effect on {model}: only transformer encoders (mit_b0, mit_b1) have stochastic depth; remove model.drop_path.");
-        if (architecture == "lraspp" && HeadKernel != defaults.HeadKernel)
-            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: LR-ASPP outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
+        if (architecture is "lraspp" or "mask2former" && HeadKernel != defaults.HeadKernel)
+            throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: {(architecture == "lraspp" ? "LR-ASPP" : "Mask2Former")} outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
+        if (architecture != "mask2former" && (NumQueries is not null || HiddenDim is not null || DecoderLayers is not null || MaskedAttention != defaults.MaskedAttention))
+            throw new SharpSegException($"model.num_queries, hidden_dim, decoder_layers and masked_attention have no effect on {model}: only the mask2former decoder has them; remove them.");
+        if (architecture == "mask2former" && AuxHead)
+            throw new SharpSegException($"model.aux_head has no effect on {model}: mask2former is deeply supervised through every decoder layer by its set criterion; remove model.aux_head.");
         if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))
             throw new SharpSegException($"loss.aux_weight {AuxWeight} has no effect without an auxiliary head: set model.aux_head: true, or remove loss.aux_weight.");
     }

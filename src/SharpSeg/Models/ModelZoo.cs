@@ -14,6 +14,7 @@ using SharpSeg.Models.Encoders.ResNet;
 using SharpSeg.Models.Encoders.MobileNet;
 using SharpSeg.Models.Encoders.MixTransformer;
 using SharpSeg.Models.Encoders.HRNet;
+using SharpSeg.Models.MaskClassification;
 
 namespace SharpSeg.Models;
 
@@ -65,7 +66,17 @@ public static class ModelZoo
             ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),
             ["segformer"] = (c, e) => new SegFormerDecoder(e.OutChannels, e.Strides),
             ["hrnet"] = (c, e) => new HRNetDecoder(e.OutChannels, e.Strides),
+            ["mask2former"] = (c, e) => new MaskFormerDecoder(e.OutChannels, e.Strides, c.NumClasses, MaskFormerOptionsOf(c)),
         };
+
+    /// <summary>The Mask2Former sizes a config asks for (the paper's where it leaves them out).</summary>
+    public static MaskFormerOptions MaskFormerOptionsOf(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var d = new MaskFormerOptions();
+        int hidden = config.HiddenDim ?? d.HiddenDim;
+        return d with { Queries = config.NumQueries ?? d.Queries, HiddenDim = hidden, FeedForwardDim = 8 * hidden, Layers = config.DecoderLayers ?? d.Layers, MaskedAttention = config.MaskedAttention };
+    }
 
     /// <summary>What each architecture is for (one line), its default output stride and the encoders it accepts.</summary>
     private static readonly Dictionary<string, (string Description, int OutputStride, string[] Encoders)> ArchitectureFacts = new()
@@ -80,6 +91,7 @@ public static class ModelZoo
         ["upernet"] = ("UPerNet: pyramid pooling + FPN fusion at stride 4; scene parsing with many classes", 32, [.. Backbones, .. MixTransformers]),
         ["segformer"] = ("SegFormer: Mix Transformer encoder + all-MLP head at stride 4; global context at low cost, scenes", 32, MixTransformers),
         ["hrnet"] = ("HRNetV2: parallel multi-resolution branches, all concatenated at stride 4; thin structures, boundaries", 32, HRNets),
+        ["mask2former"] = ("Mask2Former: N learned queries each predict a mask and its class (masked attention, FPN pixel decoder); set-level training", 32, [.. ResNets, .. MixTransformers]),
         ["lraspp"] = ("LR-ASPP (torchvision lraspp_*): tiny real-time head for MobileNetV3; mobile and CPU inference", 16, ["mobilenet_v3_large"]),
     };
 
@@ -109,6 +121,7 @@ public static class ModelZoo
             {
                 Architecture = a, Encoder = e, InChannels = 3, NumClasses = 3, Depth = 3, BaseWidth = 4,
                 OutputStride = e == "unet" ? null : Math.Max(16, DefaultOutputStride(a, e)), DropPath = 0,
+                NumQueries = a == "mask2former" ? 6 : null, HiddenDim = a == "mask2former" ? 16 : null, DecoderLayers = a == "mask2former" ? 3 : null,
             }))).ToList();
 
     /// <summary>Every valid (architecture, encoder) pair at its default (full-size) configuration, 21 classes, for listings.</summary>

@@ -3,6 +3,7 @@ using SharpSeg.Models.Encoders;
 using TorchSharp;
 using static TorchSharp.torch;
 using SharpSeg.Models.Onnx;
+using SharpSeg.Models.MaskClassification;
 
 namespace SharpSeg.Models;
 
@@ -89,6 +90,23 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>, IOnnxExportab
         Tensor logits = ToInputSize(head.call(decoder.call(features)), padded, x);
         Tensor? auxLogits = aux is null ? null : ToInputSize(aux.call(features[encoder.AuxStage]), padded, x);
         return (logits, auxLogits);
+    }
+
+    /// <summary>True for a mask-classification decoder (Mask2Former, <see cref="MaskFormerDecoder"/>): it is trained with
+    /// <see cref="ForwardMaskClassification"/> and <see cref="MaskClassificationCriterion"/>, not a per-pixel loss.</summary>
+    public bool IsMaskClassification => decoder is MaskFormerDecoder;
+
+    /// <summary>For training a mask-classification model: image batch <c>[N, InChannels, H, W]</c> → every decoder
+    /// layer's class logits <c>[N, Q, K+1]</c> and mask logits <c>[N, Q, h, w]</c> (on the padded input's frame, whose
+    /// share covered by the image is the output's extent).</summary>
+    public MaskClassificationOutput ForwardMaskClassification(Tensor x)
+    {
+        if (decoder is not MaskFormerDecoder maskFormer)
+            throw new InvalidOperationException($"{decoder.GetType().Name} is not a mask-classification decoder");
+        CheckInput(x);
+        Tensor padded = PadToStride(x);
+        var layers = maskFormer.ForwardLayers(encoder.call(padded));
+        return new MaskClassificationOutput(layers, (double)x.shape[2] / padded.shape[2], (double)x.shape[3] / padded.shape[3]);
     }
 
     private static Tensor ToInputSize(Tensor logits, Tensor padded, Tensor x)

@@ -35,6 +35,10 @@ public static class RecipeBinding
             AsppRates = t.GetDoubleList("model.aspp_rates")?.Select(v => (int)v).ToArray(),
             HeadKernel = t.GetInt("model.head_kernel"),
             DropPath = t.GetDouble("model.drop_path"),
+            NumQueries = t.Has("model.num_queries") ? t.GetInt("model.num_queries") : null,
+            HiddenDim = t.Has("model.hidden_dim") ? t.GetInt("model.hidden_dim") : null,
+            DecoderLayers = t.Has("model.decoder_layers") ? t.GetInt("model.decoder_layers") : null,
+            MaskedAttention = t.GetBool("model.masked_attention"),
         };
         return config;
     }
@@ -54,7 +58,9 @@ public static class RecipeBinding
     {
         try
         {
-            Model(r).RefuseOptionsTheModelIgnores();
+            var model = Model(r);
+            model.RefuseOptionsTheModelIgnores();
+            if (model.Architecture.Trim().Equals("mask2former", StringComparison.OrdinalIgnoreCase)) RefusePerPixelLossOptions(r);
             if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta.Value
                 && !(r.Tree.GetRaw("loss.class_weights") is string kind && kind.Trim().Equals("effective", StringComparison.OrdinalIgnoreCase)))
                 throw new SharpSegException("loss.effective_beta is set but loss.class_weights is not 'effective', so it would change nothing: remove loss.effective_beta or set loss.class_weights: effective.");
@@ -66,6 +72,29 @@ public static class RecipeBinding
             throw new SharpSegException($"{r.Tree.Source}: {e.Message}");
         }
     }
+
+    /// <summary>A mask-classification model (mask2former) is trained with its set criterion, so every <c>loss.*</c> option
+    /// of the per-pixel losses would be ignored: refused unless left at its default.</summary>
+    static void RefusePerPixelLossOptions(TrainingRecipe r)
+    {
+        var defaults = Configuration.ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults");
+        if (defaults.GetRaw("loss") is not Dictionary<string, object?> keys) return;
+        foreach (var key in keys.Keys)
+        {
+            string path = "loss." + key;
+            if (!SameValue(r.Tree.GetRaw(path), defaults.GetRaw(path)))
+                throw new SharpSegException($"{path} has no effect on architecture mask2former: it is trained with its set criterion (Hungarian matching; class CE, mask BCE and Dice, docs/MODELS.md), not a per-pixel loss; remove {path}.");
+        }
+    }
+
+    static bool SameValue(object? a, object? b) => (a, b) switch
+    {
+        (null, null) => true,
+        (string x, string y) => x.Trim().Equals(y.Trim(), StringComparison.OrdinalIgnoreCase)
+            || (double.TryParse(x, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var dx)
+                && double.TryParse(y, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var dy) && dx.Equals(dy)),
+        _ => false,
+    };
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
     {

@@ -32,6 +32,10 @@ public static class RecipeDefaults
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
           drop_path: 0.1        # MiT encoders only: stochastic depth: last block's drop probability, rising from 0
+          num_queries: null     # mask2former only: learned queries (masks predicted per image); null = 100
+          hidden_dim: null      # mask2former only: pixel/transformer decoder width (8 heads, FFN 8x); null = 256
+          decoder_layers: null  # mask2former only: transformer decoder layers over the 1/32, 1/16, 1/8 maps in turn; null = 9
+          masked_attention: true  # mask2former only: masked cross-attention (false: plain cross-attention)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

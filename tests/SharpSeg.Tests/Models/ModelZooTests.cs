@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SharpSeg.Losses;
 using SharpSeg.Models;
+using SharpSeg.Models.MaskClassification;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -53,7 +54,11 @@ public sealed class ModelZooTests(Xunit.Abstractions.ITestOutputHelper output)
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = ce.Compute(model.forward(x), target);
+            // A mask-classification model (mask2former) learns through its set criterion, not a per-pixel loss on its
+            // composed semantic map (whose gradient vanishes while every query predicts the same class distribution).
+            var loss = model.IsMaskClassification
+                ? new MaskClassificationCriterion(config.NumClasses).Compute(model.ForwardMaskClassification(x), target).Total
+                : ce.Compute(model.forward(x), target);
             losses.Add(loss.item<float>());
             loss.backward();
             optimizer.step();
