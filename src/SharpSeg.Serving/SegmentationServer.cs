@@ -335,25 +335,18 @@ public sealed class SegmentationServer : IAsyncDisposable
                 ["index"] = c.Index,
                 ["name"] = c.Name,
                 ["size"] = new JsonArray(result.Height, result.Width),
-                ["counts"] = new JsonArray(RunLengths(result.ClassMap.Labels, (byte)c.Index).Select(n => (JsonNode)n).ToArray()),
+                ["counts"] = new JsonArray(ClassRle(result.ClassMap, c.Index).Counts.Select(n => (JsonNode)n).ToArray()),
             }).ToArray());
         return json;
     }
 
-    /// <summary>Run lengths of "pixel is class <paramref name="cls"/>" in row-major order, starting with a run of pixels
-    /// that are not (0 when the first pixel is): not, is, not, is, …</summary>
-    public static IReadOnlyList<int> RunLengths(byte[] labels, byte cls)
+    /// <summary>The pixels of class <paramref name="index"/> as COCO RLE (column-major, as pycocotools reads it), the one
+    /// run-length encoding of the code base (<see cref="SharpSeg.Instances.CocoRle"/>).</summary>
+    static SharpSeg.Instances.CocoRle ClassRle(SharpSeg.Imaging.LabelMask map, int index)
     {
-        var counts = new List<int>();
-        bool inside = false;
-        int run = 0;
-        foreach (var label in labels)
-        {
-            if ((label == cls) != inside) { counts.Add(run); run = 0; inside = !inside; }
-            run++;
-        }
-        counts.Add(run);
-        return counts;
+        var mask = new bool[map.Labels.Length];
+        for (int i = 0; i < mask.Length; i++) mask[i] = map.Labels[i] == index;
+        return SharpSeg.Instances.CocoRle.Encode(mask, map.Width, map.Height);
     }
 
     /// <summary>The image bytes of a request: the body itself (any content type but a form or JSON), the first file of a

@@ -127,16 +127,19 @@ public sealed class ServerTests(PredictOutputs predict) : IClassFixture<PredictO
             Assert.Equal(stem + ".png", answer.RootElement.GetProperty("image").GetString());
             Assert.Equal(summary.RootElement.GetProperty("classes").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("pixels").GetInt64(), c.GetProperty("share").GetDouble())),
                 answer.RootElement.GetProperty("classes").EnumerateArray().Select(c => (c.GetProperty("name").GetString(), c.GetProperty("pixels").GetInt64(), c.GetProperty("share").GetDouble())));
-            // The run-length masks decode back to predict's class map.
-            byte[] expected = ImageFile.Load(Path.Combine(predict.Folder, stem + "_mask.png"), 1).Pixels;
+            // The run-length masks (COCO RLE: column-major, runs of "not" and "is" the class) decode back to predict's class map.
+            var predicted = ImageFile.Load(Path.Combine(predict.Folder, stem + "_mask.png"), 1);
+            byte[] expected = predicted.Pixels;
             var decoded = new byte[expected.Length];
             Array.Fill(decoded, (byte)255);
             foreach (var m in answer.RootElement.GetProperty("masks").EnumerateArray())
             {
+                int h = m.GetProperty("size")[0].GetInt32(), w = m.GetProperty("size")[1].GetInt32();
+                Assert.Equal((predicted.Height, predicted.Width), (h, w));
                 int at = 0; bool inside = false;
                 foreach (var n in m.GetProperty("counts").EnumerateArray())
                 {
-                    if (inside) decoded.AsSpan(at, n.GetInt32()).Fill((byte)m.GetProperty("index").GetInt32());
+                    if (inside) for (int p = at; p < at + n.GetInt32(); p++) decoded[(p % h) * w + p / h] = (byte)m.GetProperty("index").GetInt32();
                     at += n.GetInt32(); inside = !inside;
                 }
                 Assert.Equal(expected.Length, at);
