@@ -18,12 +18,14 @@ public sealed class HostileFileFixture
         DatasetYaml = $"root: \"{Dataset.Root}\"\n" + TinyDataset.CleanYaml;
         string datasetPath = Path.Combine(Root, "dataset.yaml");
         File.WriteAllText(datasetPath, DatasetYaml);
-        // One iteration of the seed model on the tiny dataset: a recipe (or weights file) that survives damage trains in a second.
+        // One iteration of the seed model on the tiny dataset: a recipe (or weights file) that survives damage trains in a
+        // second. The budget and the model come first, so that every cut that still loads keeps them (a cut after "model:"
+        // once left the default U-Net training for the default budget, a 3-minute "hang", whenever the temp path was long).
         Recipe = $$"""
-            data: { dataset: "{{datasetPath}}", cache: true, val_split: train }
+            train: { iterations: 1, batch_size: 2, val_every: 1, workers: 0, threads: 1, log_every: 1 }
             model: { depth: 1, base_width: 4 }
             augment: { scale: [1, 1], crop: [8, 8], brightness: 0, contrast: 0, saturation: 0 }
-            train: { iterations: 1, batch_size: 2, val_every: 1, workers: 0, threads: 1, log_every: 1 }
+            data: { dataset: "{{datasetPath}}", cache: true, val_split: train }
             """;
         RecipePath = Path.Combine(Root, "recipe.yaml");
         File.WriteAllText(RecipePath, Recipe);
