@@ -36,7 +36,7 @@ public sealed record SegmentationServerOptions(
     /// <summary>Throws a one-line <see cref="SharpSegException"/> naming the CLI option when a value is out of range.</summary>
     public void Validate()
     {
-        if (string.IsNullOrWhiteSpace(ModelPath)) throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx) is required.");
+        if (string.IsNullOrWhiteSpace(ModelPath)) throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx or a .tflite) is required.");
         if (Port is < 0 or > 65535) throw new SharpSegException($"--port {Port}: give a TCP port between 1 and 65535 (0 = any free port).");
         if (Instances is < 1 or > 64) throw new SharpSegException($"--instances {Instances}: give between 1 and 64 model copies.");
         if (QueueLimit is < 0 or > 10_000) throw new SharpSegException($"--queue {QueueLimit}: give between 0 and 10000 waiting requests.");

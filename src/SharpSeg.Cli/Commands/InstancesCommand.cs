@@ -40,7 +40,7 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
             string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
             ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
             var inputs = ImageInputs.Resolve(s.Images);
-            using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
+            using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
             var resolved = options.Resolve(predictor.Info.Classes, model);
             var writer = new PredictionWriter(s.Out, predictor.Colours, classNames: predictor.ClassNames)
             {

@@ -6,7 +6,7 @@ internal static class ModelArgument
     public static string Resolve(string? checkpoint, string? model)
     {
         if (checkpoint != null && model != null) throw new SharpSegException("give either --checkpoint or --model, not both.");
-        return checkpoint ?? model ?? throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx) is required.");
+        return checkpoint ?? model ?? throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx or a .tflite) is required.");
     }
 
     public static bool IsOnnx(string path) => Inference.ModelFile.IsOnnx(path);

@@ -31,7 +31,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         var files = ImageInputs.Resolve(s.Input);
-        using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
+        using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames)
         {
             Instances = instanceOptions == null ? null : new Instances.InstanceWriter(s.Out, instanceOptions.Resolve(predictor.Info.Classes, model)),

@@ -26,7 +26,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
-        if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give a .ckpt checkpoint or an exported .onnx model.");
+        if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.");
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         if (!(s.MaxBodyMb > 0) || s.MaxBodyMb > 2048) throw new SharpSegException($"--max-body-mb {s.MaxBodyMb}: give a size in MiB between 0.001 and 2048.");
         int instances = Math.Max(1, s.Instances);

@@ -34,7 +34,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
-        using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
+        using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
         IReadOnlyList<int>? foreground = null;
         if (s.Foreground != null)
             foreground = s.Foreground.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>

@@ -38,9 +38,12 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<string> ClassNames => Info.Classes.Names;
     public IReadOnlyList<Rgb> Colours { get; }
 
-    /// <summary>Loads a checkpoint (<c>.ckpt</c>) or an exported ONNX model (<c>.onnx</c>), chosen by the extension.</summary>
-    public static Predictor Load(string path, string? device = "cpu", bool fused = true) =>
-        Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase) ? FromOnnx(path) : FromCheckpoint(path, device, fused);
+    /// <summary>Loads a checkpoint (<c>.ckpt</c>), an exported ONNX model (<c>.onnx</c>, run by ONNX Runtime with
+    /// <paramref name="onnxThreads"/>) or a TFLite model (<c>.tflite</c>, rebuilt in TorchSharp), chosen by the extension.</summary>
+    public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0) =>
+        ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
+        : ModelFile.IsTfLite(path) ? TfLite.TfLiteImport.CreatePredictor(path, device)
+        : FromCheckpoint(path, device, fused);
 
     /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").
     /// <paramref name="fused"/>: fold BatchNorms into convolutions and (on the CPU) run channels-last, which is faster

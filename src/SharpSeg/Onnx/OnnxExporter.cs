@@ -79,14 +79,40 @@ public static class OnnxExporter
         }
     }
 
-    static Proto.ModelProto Graph(SegmentationModel model, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization)
+    static Proto.ModelProto Graph(SegmentationModel model, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization) =>
+        Graph(model, model.InChannels, model.NumClasses, $"SharpSeg {model.Config?.Architecture ?? "model"}/{model.Config?.Encoder ?? ""}", info, plan, argMax, quantization);
+
+    /// <summary>Exports any SharpSeg network that writes itself into ONNX (<see cref="IOnnxExportable"/>; an imported
+    /// TFLite model, say) with <paramref name="info"/>'s metadata; float32 only.</summary>
+    public static OnnxExportResult Export<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, string outPath, bool argMax = false)
+        where TModel : torch.nn.Module, IOnnxExportable
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(info);
+        if (info.Classes.Count != numClasses)
+            throw new SharpSegException($"the class table has {info.Classes.Count} classes but the model outputs {numClasses} logits.");
+        bool wasTraining = model.training;
+        model.eval();
+        Proto.ModelProto proto;
+        try
+        {
+            using var noGrad = torch.no_grad();
+            proto = Graph(model, inChannels, numClasses, description, info, null, argMax, "none");
+        }
+        finally { model.train(wasTraining); }
+        var bytes = proto.ToByteArray();
+        AtomicFile.Write(outPath, s => s.Write(bytes));
+        return new OnnxExportResult(outPath, bytes.LongLength, proto.Graph.Node.Count, 0, 0);
+    }
+
+    static Proto.ModelProto Graph(torch.nn.Module model, int inChannels, int numClasses, string description, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization)
     {
         using var scope = torch.NewDisposeScope();
         var g = new OnnxGraphBuilder(model, plan);
-        var x = g.Input("image", "batch", model.InChannels, "height", "width");
-        var logits = model.ExportOnnx(g, x);
+        var x = g.Input("image", "batch", inChannels, "height", "width");
+        var logits = ((IOnnxExportable)model).ExportOnnx(g, x);
         if (argMax) g.Output(g.ArgMax(logits), "labels", Proto.TensorProto.Types.DataType.Int64, "batch", "height", "width");
-        else g.Output(logits, "logits", Proto.TensorProto.Types.DataType.Float, "batch", model.NumClasses, "height", "width");
+        else g.Output(logits, "logits", Proto.TensorProto.Types.DataType.Float, "batch", numClasses, "height", "width");
         if (plan is { Calibrating: true })
             foreach (var point in plan.Points) g.Graph.Output.Add(OnnxGraphBuilder.ValueInfo(point, Proto.TensorProto.Types.DataType.Float, null));
         var proto = new Proto.ModelProto
@@ -94,7 +120,7 @@ public static class OnnxExporter
             IrVersion = 8,
             ProducerName = "SharpSeg",
             ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
-            DocString = $"SharpSeg {model.Config?.Architecture ?? "model"}/{model.Config?.Encoder ?? ""}: image → {(argMax ? "class indices" : "class logits")}",
+            DocString = $"{description}: image → {(argMax ? "class indices" : "class logits")}",
             Graph = g.Graph,
         };
         proto.OpsetImport.Add(new Proto.OperatorSetIdProto { Domain = "", Version = OnnxGraphBuilder.Opset });

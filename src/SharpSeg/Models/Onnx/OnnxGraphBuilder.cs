@@ -350,6 +350,18 @@ public sealed class OnnxGraphBuilder
         return Resize(x, Node("Mul", [Slice(Shape(x), 2, 4), Int64Constant([factor], NewName("factor"))]), mode, alignCorners);
     }
 
+    /// <summary>Resize to a fixed <paramref name="height"/>×<paramref name="width"/> (<c>interpolate(x, size: [h, w])</c>).</summary>
+    public OnnxValue ResizeTo(OnnxValue x, long height, long width, Interpolation mode = Interpolation.Bilinear, bool alignCorners = false) =>
+        Resize(x, Int64Constant([height, width], NewName("size")), mode, alignCorners);
+
+    /// <summary>Constant padding of the last two axes, given in torch's <c>F.pad</c> order (left, right, top, bottom).</summary>
+    public OnnxValue Pad(OnnxValue x, long[] leftRightTopBottom, float value = 0)
+    {
+        var p = leftRightTopBottom;
+        var pads = Int64Constant([0, 0, p[2], p[0], 0, 0, p[3], p[1]], NewName("pads"));
+        return Node("Pad", [Use(x), pads, Scalar(value)], ("mode", "constant"));
+    }
+
     OnnxValue Resize(OnnxValue x, OnnxValue spatialSize, Interpolation mode, bool alignCorners)
     {
         x = Use(x);
