@@ -31,6 +31,7 @@ public static class CliApp
             config.AddCommand<PretrainCommand>("pretrain").WithDescription("Self-supervised pretraining of an encoder on unlabelled images (SimCLR or dense contrast).");
             config.AddCommand<ProbeCommand>("probe").WithDescription("Linear probe of an encoder: a 1x1 head on frozen features, scored on a labelled split.");
             config.AddCommand<PredictCommand>("predict").WithDescription("Predict masks, colour masks and overlays for images of any size.");
+            config.AddCommand<PortraitCommand>("portrait").WithDescription("Blur or replace the background behind people in photos and videos, or cut them out (built-in MediaPipe selfie models).");
             config.AddCommand<VideoCommand>("video").WithDescription("Segment a video frame by frame: overlay, colour or mask video, background blur or replacement (needs ffmpeg).");
             config.AddCommand<InstancesCommand>("instances").WithDescription("Instances from masks or a checkpoint's predictions: per-instance JSON (area, box, centroid, RLE, polygon), 16-bit id PNG, COCO panoptic, per-class summary.");
             config.AddCommand<ServeCommand>("serve").WithDescription("Serve a model over HTTP: POST /v1/segment, /v1/model, health, Prometheus metrics, and a web page at / (docs/SERVING.md).");

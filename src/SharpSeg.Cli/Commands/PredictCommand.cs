@@ -11,7 +11,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
     public sealed class Settings : InstanceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
-        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last; same masks, faster)")] public bool Eager { get; init; }
         [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
         [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png, _summary.json")] public string? Out { get; init; }

@@ -12,7 +12,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
     public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
-        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--host <ADDRESS>")][Description("Address to listen on: localhost (default), 0.0.0.0 for every interface (containers), or an IP")] public string Host { get; init; } = "localhost";
         [CommandOption("-p|--port <PORT>")][Description("TCP port (default 8080; 0 = any free port)")] public int Port { get; init; } = 8080;
         [CommandOption("--instances <N>")][Description("Model copies: requests segmented at once (default 1); the CPU threads are divided between them")] public int Instances { get; init; } = 1;

@@ -13,7 +13,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
     public sealed class Settings : InferenceCommandSettings
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
-        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime) or a checkpoint")] public string? Model { get; init; }
+        [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("-i|--input <VIDEO>")][Description("Video to segment (anything ffmpeg reads: .mp4, .mkv, .mov, .avi, ...)")] public string? Input { get; init; }
@@ -23,6 +23,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--every <N>")][Description("Run the model on every Nth frame, reusing its result in between (default 1)")] public int Every { get; init; } = 1;
         [CommandOption("--smooth <S>")][Description("Temporal smoothing of probabilities against flicker, 0 (off, default) to <1, e.g. 0.6")] public double Smooth { get; init; }
         [CommandOption("--foreground <CLASSES>")][Description("Classes kept sharp by the background effects, e.g. person (default: all but the first class)")] public string? Foreground { get; init; }
+        [CommandOption("--refine")][Description("Refine the foreground's edges with a guided filter on the frame (blur-background, replace-background)")] public bool Refine { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
 
@@ -45,7 +46,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         var options = new VideoOptions
         {
             Render = render, BackgroundImage = backgroundImage, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, Foreground = foreground,
-            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(),
+            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), Refine = s.Refine,
         };
         var info = Ffmpeg.Probe(s.Input);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));

@@ -121,6 +121,26 @@ public static class ImageFile
         return data.ToArray();
     }
 
+    /// <summary>Writes an RGB image with a per-pixel <paramref name="alpha"/> (0 transparent .. 255 opaque) as an RGBA PNG,
+    /// e.g. a cut-out; written to a temp name and renamed.</summary>
+    public static void SavePngWithAlpha(RgbImage image, byte[] alpha, string path)
+    {
+        int n = image.Width * image.Height;
+        if (alpha.Length != n) throw new ArgumentException($"alpha has {alpha.Length} values for {n} pixels", nameof(alpha));
+        var info = new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
+        using var bitmap = new SKBitmap(info);
+        Span<byte> dst = bitmap.GetPixelSpan();
+        var src = image.Pixels;
+        int ch = image.Channels;
+        for (int i = 0; i < n; i++)
+        {
+            dst[4 * i] = src[ch * i]; dst[4 * i + 1] = src[ch * i + (ch == 3 ? 1 : 0)]; dst[4 * i + 2] = src[ch * i + (ch == 3 ? 2 : 0)]; dst[4 * i + 3] = alpha[i];
+        }
+        using var data = bitmap.Encode(SKEncodedImageFormat.Png, 100) ?? throw new SharpSegException($"{path}: PNG encoding failed.");
+        var bytes = data.ToArray();
+        IO.AtomicFile.Write(path, stream => stream.Write(bytes));
+    }
+
     /// <summary>Writes a class-index mask as an 8-bit grayscale PNG whose pixel values are the class indices (255 = ignore).</summary>
     public static void SaveMaskPng(LabelMask mask, string path) => SavePng(new RgbImage(mask.Width, mask.Height, 1, mask.Labels), path);
 

@@ -6,6 +6,28 @@ namespace SharpSeg.Video;
 /// the frame over a blurred copy of itself or over another picture, weighted per pixel by the foreground alpha.</summary>
 public static class Compositing
 {
+    /// <summary>The blur radius of a blurred background when none is given: 1/40 of the shorter side, at least 2.</summary>
+    public static int DefaultBlurRadius(int width, int height) => Math.Max(2, Math.Min(width, height) / 40);
+
+    /// <summary>Per pixel, the summed probability of the <paramref name="foreground"/> classes (<paramref name="probabilities"/>
+    /// <c>[C, H, W]</c>); from the mask (1 or 0) when there are no probabilities.</summary>
+    public static float[] ForegroundAlpha(float[]? probabilities, LabelMask mask, IReadOnlyList<int> foreground)
+    {
+        int n = mask.Labels.Length;
+        var alpha = new float[n];
+        if (probabilities is { } p && p.Length % n == 0)
+        {
+            foreach (int c in foreground)
+                for (int i = 0; i < n; i++) alpha[i] += p[c * n + i];
+        }
+        else
+        {
+            var set = foreground.ToHashSet();
+            for (int i = 0; i < n; i++) alpha[i] = set.Contains(mask.Labels[i]) ? 1 : 0;
+        }
+        return alpha;
+    }
+
     /// <summary>out = alpha·frame + (1 − alpha)·background, per pixel (alpha in [0, 1], one per pixel).</summary>
     public static RgbImage Blend(RgbImage frame, RgbImage background, float[] alpha)
     {

@@ -48,6 +48,16 @@ public sealed record VideoOptions
     /// <summary>Tiling and test-time augmentation, as for still images.</summary>
     public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
 
+    /// <summary>Refine the foreground's edges with the frame as guide (<see cref="Portrait.GuidedFilter"/>) before a
+    /// background effect.</summary>
+    public bool Refine { get; init; }
+
+    /// <summary>The guided filter's window radius (null: <see cref="Portrait.GuidedFilter.DefaultRadius"/>).</summary>
+    public int? RefineRadius { get; init; }
+
+    /// <summary>Blur radius of blur-background in pixels (null: <see cref="Compositing.DefaultBlurRadius"/>).</summary>
+    public int? BlurRadius { get; init; }
+
     /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>
     public int Queue { get; init; } = 4;
 
@@ -73,6 +83,8 @@ public sealed record VideoOptions
         if (!(Smooth >= 0 && Smooth < 1)) throw new SharpSegException($"--smooth {Smooth}: must be in [0, 1) (0 = off).");
         if (!(Opacity >= 0 && Opacity <= 1)) throw new SharpSegException($"--opacity {Opacity}: must be between 0 and 1.");
         if (Queue < 1) throw new ArgumentOutOfRangeException(nameof(Queue));
+        if (RefineRadius is < 1) throw new SharpSegException($"--refine-radius {RefineRadius}: must be at least 1.");
+        if (BlurRadius is < 1 or > 500) throw new SharpSegException($"--blur-radius {BlurRadius}: must be 1..500 pixels.");
         if (Foreground is { } fg && fg.Any(c => c < 0 || c >= classes)) throw new SharpSegException($"a foreground class is outside the model's {classes} classes.");
         if (Render == VideoRender.ReplaceBackground && (BackgroundImage is null || !File.Exists(BackgroundImage)))
             throw new SharpSegException($"{BackgroundImage ?? "(none)"}: background picture not found (--render replace-background=IMAGE).");
@@ -131,7 +143,7 @@ public static class VideoSegmentation
                 bool infer = lastMask == null || index % options.Every == 0 || lastMask.Width != frame.Width || lastMask.Height != frame.Height;
                 if (infer)
                 {
-                    var input = predictor.Info.ImageChannels == 1 ? ToGray(frame) : frame;
+                    var input = frame.WithChannels(predictor.Info.ImageChannels);
                     var result = predictor.Infer(input, inference, cancellationToken: cancellationToken);
                     if (result.Probabilities is { } p)
                     {
@@ -230,29 +242,12 @@ public static class VideoSegmentation
             }
             default:
             {
-                var alpha = ForegroundAlpha(s, foreground);
-                var behind = background ?? Compositing.Blur(s.Frame, Math.Max(2, Math.Min(s.Frame.Width, s.Frame.Height) / 40));
+                var alpha = Compositing.ForegroundAlpha(s.Probabilities, s.Mask, foreground);
+                if (o.Refine) alpha = Portrait.GuidedFilter.Refine(s.Frame, alpha, o.RefineRadius);
+                var behind = background ?? Compositing.Blur(s.Frame, o.BlurRadius ?? Compositing.DefaultBlurRadius(s.Frame.Width, s.Frame.Height));
                 return Compositing.Blend(s.Frame, behind, alpha);
             }
         }
-    }
-
-    /// <summary>Per pixel, the summed (smoothed) probability of the foreground classes; from the mask when there are none.</summary>
-    static float[] ForegroundAlpha(SegmentedFrame s, IReadOnlyList<int> foreground)
-    {
-        int n = s.Mask.Labels.Length;
-        var alpha = new float[n];
-        if (s.Probabilities is { } p && p.Length % n == 0)
-        {
-            foreach (int c in foreground)
-                for (int i = 0; i < n; i++) alpha[i] += p[c * n + i];
-        }
-        else
-        {
-            var set = foreground.ToHashSet();
-            for (int i = 0; i < n; i++) alpha[i] = set.Contains(s.Mask.Labels[i]) ? 1 : 0;
-        }
-        return alpha;
     }
 
     static LabelMask ArgMax(float[] p, int classes, int width, int height)
@@ -266,13 +261,5 @@ public static class VideoSegmentation
             labels[i] = (byte)best;
         }
         return new LabelMask(width, height, labels);
-    }
-
-    static RgbImage ToGray(RgbImage frame)
-    {
-        var gray = new RgbImage(frame.Width, frame.Height, 1);
-        for (int i = 0; i < gray.Pixels.Length; i++)
-            gray.Pixels[i] = (byte)Math.Round(0.299 * frame.Pixels[3 * i] + 0.587 * frame.Pixels[3 * i + 1] + 0.114 * frame.Pixels[3 * i + 2]);
-        return gray;
     }
 }

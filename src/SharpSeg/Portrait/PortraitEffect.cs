@@ -1,0 +1,124 @@
+using SharpSeg.Imaging;
+using SharpSeg.Inference;
+using SharpSeg.Video;
+
+namespace SharpSeg.Portrait;
+
+/// <summary>What <c>sharpseg portrait</c> does to the background.</summary>
+public enum PortraitEffectKind
+{
+    /// <summary>The person sharp over a blurred copy of the picture.</summary>
+    Blur,
+    /// <summary>The person over another picture (<see cref="PortraitOptions.BackgroundImage"/>).</summary>
+    Replace,
+    /// <summary>The person alone on a transparent background (RGBA PNG; still images only).</summary>
+    Cutout,
+}
+
+/// <summary>How <see cref="PortraitEffects"/> composes a portrait.</summary>
+public sealed record PortraitOptions
+{
+    public PortraitEffectKind Effect { get; init; } = PortraitEffectKind.Blur;
+
+    /// <summary>The picture behind the person for <see cref="PortraitEffectKind.Replace"/>.</summary>
+    public string? BackgroundImage { get; init; }
+
+    /// <summary>Refine the mask's edges with the image as guide (<see cref="GuidedFilter"/>); on by default.</summary>
+    public bool Refine { get; init; } = true;
+
+    /// <summary>The guided filter's radius (null: <see cref="GuidedFilter.DefaultRadius"/>).</summary>
+    public int? RefineRadius { get; init; }
+
+    /// <summary>Background blur radius (null: <see cref="Compositing.DefaultBlurRadius"/>).</summary>
+    public int? BlurRadius { get; init; }
+
+    /// <summary>Foreground classes (null: every class but the first, i.e. the person of the selfie models).</summary>
+    public IReadOnlyList<int>? Foreground { get; init; }
+
+    /// <summary>Parses <c>blur</c>, <c>replace=IMAGE</c> or <c>cutout</c>.</summary>
+    public static PortraitEffectKind Parse(string text, out string? backgroundImage)
+    {
+        backgroundImage = null;
+        string t = text.Trim();
+        if (t.StartsWith("replace=", StringComparison.OrdinalIgnoreCase)) { backgroundImage = t["replace=".Length..]; return PortraitEffectKind.Replace; }
+        return t.ToLowerInvariant() switch
+        {
+            "blur" => PortraitEffectKind.Blur,
+            "cutout" => PortraitEffectKind.Cutout,
+            "replace" => throw new SharpSegException("--effect replace needs the picture: --effect replace=beach.jpg."),
+            _ => throw new SharpSegException($"--effect '{text}' is not known: use blur, replace=IMAGE or cutout."),
+        };
+    }
+
+    public void Validate(int classes)
+    {
+        if (Effect == PortraitEffectKind.Replace && (BackgroundImage is null || !File.Exists(BackgroundImage)))
+            throw new SharpSegException($"{BackgroundImage ?? "(none)"}: background picture not found (--effect replace=IMAGE).");
+        if (RefineRadius is < 1) throw new SharpSegException($"--refine-radius {RefineRadius}: must be at least 1.");
+        if (BlurRadius is < 1 or > 500) throw new SharpSegException($"--blur-radius {BlurRadius}: must be 1..500 pixels.");
+        if (classes < 2) throw new SharpSegException($"a portrait needs a model with a background and at least one foreground class; this one has {classes} class.");
+        if (Foreground is { } fg && fg.Any(c => c < 0 || c >= classes)) throw new SharpSegException($"a foreground class is outside the model's {classes} classes.");
+    }
+
+    /// <summary>The same effect for <see cref="VideoSegmentation"/> (blur → blur-background, replace → replace-background).</summary>
+    public VideoOptions ToVideo(VideoOptions? template = null)
+    {
+        if (Effect == PortraitEffectKind.Cutout)
+            throw new SharpSegException("--effect cutout makes transparent PNGs and works on images only; for a video use blur or replace=IMAGE (or `sharpseg video --render mask` for the masks).");
+        return (template ?? new VideoOptions()) with
+        {
+            Render = Effect == PortraitEffectKind.Blur ? VideoRender.BlurBackground : VideoRender.ReplaceBackground,
+            BackgroundImage = BackgroundImage, Refine = Refine, RefineRadius = RefineRadius, BlurRadius = BlurRadius, Foreground = Foreground,
+        };
+    }
+}
+
+/// <summary>A composed portrait: the picture, and for a cut-out the alpha per pixel (0..255); the soft person mask in [0, 1].</summary>
+public sealed record PortraitResult(RgbImage Image, byte[]? Alpha, float[] Mask)
+{
+    /// <summary>Writes the result as PNG (RGBA for a cut-out).</summary>
+    public void Save(string path)
+    {
+        if (!Path.GetExtension(path).Equals(".png", StringComparison.OrdinalIgnoreCase))
+            throw new SharpSegException($"{path}: portraits are written as PNG; give an output ending in .png.");
+        if (Alpha is { } a) ImageFile.SavePngWithAlpha(Image, a, path);
+        else ImageFile.SavePng(Image, path);
+    }
+}
+
+/// <summary>Portrait effects on still images (<c>sharpseg portrait</c>): the person's soft mask from a segmentation
+/// model (the built-in <see cref="SelfieSegmentation"/> by default), refined at the edges, then a blurred or replaced
+/// background or a cut-out. Videos take the same effects through <see cref="PortraitOptions.ToVideo"/>.</summary>
+public static class PortraitEffects
+{
+    /// <summary>The person's probability per pixel of <paramref name="image"/> (summed over the foreground classes),
+    /// refined when <see cref="PortraitOptions.Refine"/>.</summary>
+    public static float[] Mask(Predictor predictor, RgbImage image, PortraitOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(predictor);
+        options.Validate(predictor.ClassNames.Count);
+        var input = image.WithChannels(predictor.Info.ImageChannels);
+        var result = predictor.Infer(input, InferenceOptions.Default with { KeepProbabilities = true });
+        var foreground = options.Foreground ?? Enumerable.Range(1, predictor.ClassNames.Count - 1).ToList();
+        var alpha = Compositing.ForegroundAlpha(result.Probabilities, result.Mask, foreground);
+        return options.Refine ? GuidedFilter.Refine(image, alpha, options.RefineRadius) : alpha;
+    }
+
+    /// <summary>Composes <paramref name="image"/> as <paramref name="options"/> says.</summary>
+    public static PortraitResult Apply(Predictor predictor, RgbImage image, PortraitOptions options)
+    {
+        var mask = Mask(predictor, image, options);
+        var rgb = image.WithChannels(3);
+        switch (options.Effect)
+        {
+            case PortraitEffectKind.Cutout:
+                return new PortraitResult(rgb, mask.Select(a => (byte)Math.Clamp(MathF.Round(a * 255), 0, 255)).ToArray(), mask);
+            case PortraitEffectKind.Replace:
+                var picture = ImageFile.Load(options.BackgroundImage!, 3);
+                return new PortraitResult(Compositing.Blend(rgb, Compositing.Cover(picture, rgb.Width, rgb.Height), mask), null, mask);
+            default:
+                var blurred = Compositing.Blur(rgb, options.BlurRadius ?? Compositing.DefaultBlurRadius(rgb.Width, rgb.Height));
+                return new PortraitResult(Compositing.Blend(rgb, blurred, mask), null, mask);
+        }
+    }
+}
