@@ -114,6 +114,21 @@ public static class TorchRuntime
         }
     }
 
+    /// <summary>
+    /// True unless <see cref="EnsureConfigured"/> (which this runs) had to turn oneDNN off on this CPU. Channels-last
+    /// inference pays only through oneDNN's kernels; without them libtorch's channels-last convolutions also probe NNPACK,
+    /// which prints "Could not initialize NNPACK!" at each one on CPUs it does not know (AMD Zen 5), so the fused
+    /// predictor stays channels-first there.
+    /// </summary>
+    public static bool OneDnnInUse
+    {
+        get
+        {
+            EnsureConfigured();
+            return LibTorchContext.OneDnnEnabled() != false;
+        }
+    }
+
     /// <summary>The decision of <see cref="EnsureConfigured"/>, with the check and the oneDNN switch passed in (so that a
     /// failing CPU can be simulated in tests).</summary>
     internal static KernelCheckResult Configure(Func<KernelCheckResult> check, Func<bool, bool> setOneDnn, CpuInfo cpu, out string? notice)

@@ -58,7 +58,7 @@ public sealed class Predictor : IDisposable
         model.to(dev);
         model.eval();
         var backend = fused
-            ? TorchInferenceBackend.Fused(model, dev, channelsLast: dev.type == DeviceType.CPU)
+            ? TorchInferenceBackend.Fused(model, dev, channelsLast: dev.type == DeviceType.CPU && Engine.TorchRuntime.OneDnnInUse)
             : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager");
         return new Predictor(backend, ckpt.Info, model);
     }

@@ -13,7 +13,7 @@ public static class InProcessCli
     /// <param name="StdOut">What the command wrote to <see cref="Console.Out"/> (Spectre's own console keeps the stdout it first saw).</param>
     public sealed record Result(int ExitCode, string StdOut, string StdErr, long PeakGrowthBytes, TimeSpan Elapsed)
     {
-        public IReadOnlyList<string> ErrorLines => StdErr.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        public IReadOnlyList<string> ErrorLines => CliRunner.WithoutEngineNotices(StdErr).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
     }
 
     static readonly Lock Gate = new();

@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using SharpSeg.Checkpoints;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Imaging;
+using SharpSeg.Inference;
+using SharpSeg.Portrait;
+using SharpSeg.Tests.Video;
+using SharpSeg.Video;
+using SkiaSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Tests.Portrait;
+
+/// <summary>Portrait effects on a synthetic picture with a known person mask, the guided filter, and
+/// <c>sharpseg portrait</c> on photos and a video.</summary>
+public sealed class PortraitTests
+{
+    /// <summary>A "model" whose person is exactly the left half of any picture (logits ±20).</summary>
+    sealed class LeftHalfModel : nn.Module<Tensor, Tensor>
+    {
+        public LeftHalfModel() : base(nameof(LeftHalfModel)) { }
+        public override Tensor forward(Tensor x)
+        {
+            long w = x.shape[3];
+            var person = (arange(w) < w / 2).to_type(ScalarType.Float32).reshape(1, 1, 1, w).expand(x.shape[0], 1, x.shape[2], w);
+            return cat([(1 - person) * 20 - 10, person * 20 - 10], 1);
+        }
+    }
+
+    static Predictor LeftHalfPredictor() => Predictor.FromBackend(new TorchInferenceBackend(new LeftHalfModel(), 2, ownsModel: true), new CheckpointInfo
+    {
+        Model = new JsonObject { ["architecture"] = "test", ["num_classes"] = 2 },
+        Classes = new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), null), new ClassInfo("person", new Rgb(255, 0, 0), null)]),
+        Mean = [0, 0, 0], Std = [1, 1, 1],
+    });
+
+    static RgbImage Picture(int w, int h)
+    {
+        var img = new RgbImage(w, h, 3);
+        var rng = new Random(5);
+        rng.NextBytes(img.Pixels);
+        return img;
+    }
+
+    [Fact]
+    public void Effects_keep_the_person_and_change_only_the_background()
+    {
+        using var predictor = LeftHalfPredictor();
+        var image = Picture(40, 24);
+        string dir = TestPaths.NewTempDir("portrait-effects");
+        string beach = Path.Combine(dir, "beach.png");
+        var blue = new RgbImage(10, 10, 3);
+        for (int i = 0; i < 100; i++) { blue.Pixels[3 * i + 2] = 200; blue.Pixels[3 * i + 1] = 50; }
+        ImageFile.SavePng(blue, beach);
+        var off = new PortraitOptions { Refine = false };
+
+        var cut = PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Cutout });
+        for (int y = 0; y < 24; y++)
+            for (int x = 0; x < 40; x++) Assert.Equal(x < 20 ? 255 : 0, cut.Alpha![y * 40 + x]);
+        string cutPath = Path.Combine(dir, "cut.png");
+        cut.Save(cutPath);
+        using (var decoded = SKBitmap.Decode(cutPath))
+        {
+            Assert.Equal((byte)0, decoded.GetPixel(30, 5).Alpha);
+            Assert.Equal((byte)255, decoded.GetPixel(5, 5).Alpha);
+            var c = decoded.GetPixel(5, 5);
+            Assert.Equal((image.Pixels[(5 * 40 + 5) * 3], image.Pixels[(5 * 40 + 5) * 3 + 1]), (c.Red, c.Green));
+        }
+
+        var blurred = PortraitEffects.Apply(predictor, image, off);
+        int changedLeft = 0, changedRight = 0;
+        for (int y = 0; y < 24; y++)
+            for (int x = 0; x < 40; x++)
+                for (int k = 0; k < 3; k++)
+                {
+                    int i = (y * 40 + x) * 3 + k;
+                    if (blurred.Image.Pixels[i] != image.Pixels[i]) { if (x < 20) changedLeft++; else changedRight++; }
+                }
+        Assert.Equal(0, changedLeft);
+        Assert.True(changedRight > 24 * 20 * 3 * 0.8, $"only {changedRight} background values changed");
+
+        var replaced = PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, BackgroundImage = beach });
+        static byte[] Px(RgbImage im, int x, int y) => im.Pixels.AsSpan((y * im.Width + x) * 3, 3).ToArray();
+        Assert.Equal(new byte[] { 0, 50, 200 }, Px(replaced.Image, 30, 10));
+        Assert.Equal(Px(image, 3, 10), Px(replaced.Image, 3, 10));
+
+        Assert.Contains("PNG", Assert.Throws<SharpSegException>(() => blurred.Save(Path.Combine(dir, "x.jpg"))).Message);
+        Assert.Contains("not found", Assert.Throws<SharpSegException>(() => PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, BackgroundImage = Path.Combine(dir, "none.png") })).Message);
+        Assert.Contains("images only", Assert.Throws<SharpSegException>(() => (off with { Effect = PortraitEffectKind.Cutout }).ToVideo()).Message);
+    }
+
+    [Fact]
+    public void Guided_filter_moves_a_misplaced_soft_edge_onto_the_image_edge()
+    {
+        // The picture: dark left of x = 20, bright from x = 20. The mask: a soft ramp 10 pixels wide, centred one pixel off, at x = 21
+        // (a low-resolution mask upsampled); the filter's windows reach across all of it.
+        int w = 48, h = 16;
+        var image = new RgbImage(w, h, 1);
+        var mask = new float[w * h];
+        var truth = new float[w * h];
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                image.Pixels[y * w + x] = (byte)(x < 20 ? 40 : 220);
+                mask[y * w + x] = Math.Clamp((x - 21 + 5) / 10f, 0, 1);
+                truth[y * w + x] = x < 20 ? 0 : 1;
+            }
+        var refined = GuidedFilter.Refine(image, mask, radius: 8, eps: 1e-3f);
+        // The step of the mask lands on the image's edge: thresholded at 0.5 it is the true mask (the ramp's was a pixel off),
+        // and its largest jump between neighbours is the one across the edge.
+        Assert.Contains(mask.Select((v, i) => v >= 0.5f != truth[i] > 0.5f), wrong => wrong);
+        Assert.All(refined.Select((v, i) => v >= 0.5f == truth[i] > 0.5f), Assert.True);
+        var row = refined.AsSpan(5 * w, w).ToArray();
+        int steepest = Enumerable.Range(1, w - 1).MaxBy(x => row[x] - row[x - 1]);
+        Assert.Equal(20, steepest);
+        Assert.True(row[20] - row[19] > 0.5f, $"the jump across the edge is only {row[20] - row[19]:F2}");
+        // A flat picture leaves a flat mask flat.
+        var flat = new RgbImage(w, h, 3);
+        Assert.All(GuidedFilter.Refine(flat, Enumerable.Repeat(0.3f, w * h).ToArray()), v => Assert.Equal(0.3f, v, 5));
+        Assert.Throws<ArgumentException>(() => GuidedFilter.Refine(flat, new float[3]));
+    }
+
+    [Fact]
+    public void Portrait_command_writes_photos_and_refuses_bad_requests_in_one_line()
+    {
+        string dir = TestPaths.NewTempDir("portrait-cli");
+        string photo = Path.Combine(TestPaths.RepoRoot, "tests", "SharpSeg.Tests", "Fixtures", "mediapipe", "astronaut_192.png");
+        var r = CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "cut.png"), "--effect", "cutout");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("person", r.StdOut);
+        using (var cut = SKBitmap.Decode(Path.Combine(dir, "cut.png")))
+        {
+            Assert.Equal((192, 192), (cut.Width, cut.Height));
+            Assert.True(cut.GetPixel(96, 60).Alpha > 200, "the face should be opaque");
+            Assert.True(cut.GetPixel(3, 3).Alpha < 50, "the top-left corner is background");
+        }
+        r = CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "blur.png"), "--model", "landscape");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("landscape", r.StdOut);
+
+        void OneLine(CliRunner.Result result, string expected)
+        {
+            Assert.Equal(1, result.ExitCode);
+            Assert.Single(result.StdErr.Trim().Split('\n'));
+            Assert.Contains(expected, result.StdErr);
+        }
+        OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.png"), "--effect", "replace"), "needs the picture");
+        OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.png"), "--effect", "sparkle"), "not known");
+        OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.jpg")), "PNG");
+        OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.png"), "--model", Path.Combine(dir, "nope.tflite")), "not found");
+    }
+
+    [FfmpegFact]
+    public void Portrait_command_blurs_a_video_frame_by_frame()
+    {
+        string dir = TestPaths.NewTempDir("portrait-video");
+        var photo = ImageFile.Load(Path.Combine(TestPaths.RepoRoot, "tests", "SharpSeg.Tests", "Fixtures", "mediapipe", "astronaut_192.png"), 3);
+        string video = Path.Combine(dir, "in.mp4");
+        using (var writer = new VideoWriter(video, 192, 192, 10))
+            for (int i = 0; i < 6; i++) writer.Write(photo);
+        var r = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "out.mp4"));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("6 frames", r.StdOut);
+        Assert.Equal(6, Ffmpeg.Probe(Path.Combine(dir, "out.mp4")).Frames);
+        var cut = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "cut.mp4"), "--effect", "cutout");
+        Assert.Equal(1, cut.ExitCode);
+        Assert.Contains("images only", cut.StdErr);
+    }
+}
