@@ -14,6 +14,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to time (backends eager and fused)")] public string? Checkpoint { get; init; }
         [CommandOption("--onnx <FILE>")][Description("Exported ONNX model to time with ONNX Runtime (repeat for several, e.g. fp32 and int8)")] public string[] Onnx { get; init; } = [];
+        [CommandOption("--tflite <MODEL>")][Description("A TFLite model to time, rebuilt in TorchSharp and exported to ONNX Runtime (both timed): a .tflite file, or the built-in general / landscape selfie model (repeatable)")] public string[] TfLite { get; init; } = [];
         [CommandOption("--backends <LIST>")][Description("Checkpoint backends: eager, fused (BatchNorm folded + channels-last); default both")] public string Backends { get; init; } = "eager,fused";
         [CommandOption("--size <WxH>")][Description("Image size, WIDTHxHEIGHT, repeatable (default 480x360)")] public string[] Size { get; init; } = [];
         [CommandOption("--runs <N>")][Description("Timed runs (default 20; the median is reported)")] public int Runs { get; init; } = 20;
@@ -26,7 +27,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Checkpoint == null && s.Onnx.Length == 0) throw new SharpSegException("--checkpoint and/or --onnx is required.");
+        if (s.Checkpoint == null && s.Onnx.Length == 0 && s.TfLite.Length == 0) throw new SharpSegException("--checkpoint, --onnx and/or --tflite is required.");
         if (s.Checkpoint == null && !s.Device.Trim().Equals("cpu", StringComparison.OrdinalIgnoreCase))
             throw new SharpSegException($"--device {s.Device} applies to --checkpoint backends; ONNX models run on the CPU with ONNX Runtime: drop --device or add --checkpoint.");
         var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(t => SharpSeg.Imaging.SizeSpec.Parse(t, "--size", allowSquare: false)).Select(z => (z.Width, z.Height)).ToList();
@@ -39,7 +40,9 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             : InferenceBenchmark.EstimatePeak(TorchThreads(), CpuInfo.Current);
         var rows = new List<InferenceTiming>();
         var runs = backends.Select(b => (Name: b, Open: (Func<Predictor>)(() => Predictor.FromCheckpoint(s.Checkpoint!, s.Device, fused: b == "fused"))))
-            .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))));
+            .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))))
+            .Concat(s.TfLite.SelectMany(f => new[] { false, true }.Select(ort =>
+                (Name: f, Open: (Func<Predictor>)(() => Portrait.SelfieSegmentation.OpenPredictor(f, 0, 0, onnxRuntime: ort))))));
         var gmacs = new Dictionary<(int, int), double?>();
         foreach (var (name, open) in runs)
         {
@@ -47,7 +50,10 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             foreach (var (w, h) in sizes)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                if (!gmacs.TryGetValue((w, h), out var g)) gmacs[(w, h)] = g = s.NoFlops ? null : InferenceBenchmark.CountGMacs(predictor, w, h);
+                // MACs come from the zoo model a checkpoint or SharpSeg export describes; an imported TFLite graph has none.
+                bool zooModel = predictor.Info.Config.Architecture != "tflite";
+                if (!gmacs.TryGetValue((w, h), out var g) || (g is null && zooModel)) gmacs[(w, h)] = g = s.NoFlops || !zooModel ? null : InferenceBenchmark.CountGMacs(predictor, w, h);
+                if (!zooModel) g = null;
                 var t = InferenceBenchmark.Run(predictor, w, h, s.Runs, s.Warmup, g);
                 rows.Add(t);
                 AnsiConsole.WriteLine(Line(t, peak, predictor.Info.InferenceScale));

@@ -11,7 +11,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
 {
     public sealed class Settings : ImageReadingSettings
     {
-        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to export")] public string? Checkpoint { get; init; }
+        [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to export, or a TFLite model (.tflite; general / landscape: the built-in selfie models)")] public string? Checkpoint { get; init; }
         [CommandOption("--format <FORMAT>")][Description("Export format (onnx)")] public string Format { get; init; } = "onnx";
         [CommandOption("-o|--out <FILE>")][Description("Output file, e.g. model.onnx")] public string? Out { get; init; }
         [CommandOption("--argmax")][Description("End the graph in ArgMax: output class indices [[N, H, W]] instead of logits (for deployment; SharpSeg's predict needs logits for tiling and TTA)")] public bool ArgMax { get; init; }

@@ -23,6 +23,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         [CommandOption("--no-refine")][Description("Keep the model's mask as it is (default: edges refined with a guided filter on the image)")] public bool NoRefine { get; init; }
         [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
         [CommandOption("--blur-radius <PX>")][Description("Background blur radius (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
+        [CommandOption("--working-size <PX>")][Description("Run the model on a copy reduced to at most this many pixels on the longer side (default 512; 0: full resolution); edges are refined at full resolution")] public int WorkingSize { get; init; } = PortraitOptions.DefaultWorkingSize;
         [CommandOption("--smooth <S>")][Description("Videos: temporal smoothing of the mask against flicker, 0 (off) to <1 (default 0.5)")] public double Smooth { get; init; } = 0.5;
         [CommandOption("--every <N>")][Description("Videos: run the model on every Nth frame (default 1)")] public int Every { get; init; } = 1;
     }
@@ -32,7 +33,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         if (s.Input == null) throw new SharpSegException("--input is required: a photo, a folder of photos or a video.");
         if (s.Out == null) throw new SharpSegException("--out is required: a .png for a photo, a folder for a folder, a video file for a video.");
         var effect = PortraitOptions.Parse(s.Effect, out var background);
-        var options = new PortraitOptions { Effect = effect, BackgroundImage = background, Refine = !s.NoRefine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius };
+        var options = new PortraitOptions { Effect = effect, BackgroundImage = background, Refine = !s.NoRefine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius, WorkingSize = s.WorkingSize };
         bool isVideo = File.Exists(s.Input) && !ImageInputs.Extensions.Contains(Path.GetExtension(s.Input).ToLowerInvariant());
         return isVideo ? Video(s, options, cancellationToken) : Photos(s, options);
     }

@@ -23,6 +23,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--every <N>")][Description("Run the model on every Nth frame, reusing its result in between (default 1)")] public int Every { get; init; } = 1;
         [CommandOption("--smooth <S>")][Description("Temporal smoothing of probabilities against flicker, 0 (off, default) to <1, e.g. 0.6")] public double Smooth { get; init; }
         [CommandOption("--foreground <CLASSES>")][Description("Classes kept sharp by the background effects, e.g. person (default: all but the first class)")] public string? Foreground { get; init; }
+        [CommandOption("--working-size <PX>")][Description("Run the model on frames reduced to at most this many pixels on the longer side, results resized back (default: full resolution)")] public int? WorkingSize { get; init; }
         [CommandOption("--refine")][Description("Refine the foreground's edges with a guided filter on the frame (blur-background, replace-background)")] public bool Refine { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
@@ -46,7 +47,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         var options = new VideoOptions
         {
             Render = render, BackgroundImage = backgroundImage, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, Foreground = foreground,
-            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), Refine = s.Refine,
+            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), Refine = s.Refine, WorkingSize = s.WorkingSize is > 0 ? s.WorkingSize : null,
         };
         var info = Ffmpeg.Probe(s.Input);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));

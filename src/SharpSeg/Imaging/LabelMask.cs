@@ -13,6 +13,22 @@ public sealed class LabelMask
     /// <summary>At most this many classes (indices 0..254); 255 is reserved for <see cref="Ignore"/>.</summary>
     public const int MaxClasses = 255;
 
+    /// <summary>The arg-max class per pixel of class scores <paramref name="scores"/> <c>[classes, height, width]</c>
+    /// (the first class wins ties).</summary>
+    public static LabelMask ArgMax(float[] scores, int classes, int width, int height)
+    {
+        int n = width * height;
+        if (scores.Length != (long)classes * n) throw new ArgumentException($"{scores.Length} scores for {classes} classes of {width}x{height}", nameof(scores));
+        var labels = new byte[n];
+        for (int i = 0; i < n; i++)
+        {
+            int best = 0; float bv = scores[i];
+            for (int c = 1; c < classes; c++) { float v = scores[c * n + i]; if (v > bv) { bv = v; best = c; } }
+            labels[i] = (byte)best;
+        }
+        return new LabelMask(width, height, labels);
+    }
+
     public LabelMask(int width, int height, byte[]? labels = null)
     {
         if (width <= 0 || height <= 0) throw new ArgumentOutOfRangeException(nameof(width), $"mask size must be positive, got {width}x{height}");

@@ -28,9 +28,19 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     public static OnnxRuntimeBackend Load(string path, int threads = 0)
     {
         if (!File.Exists(path)) throw new SharpSegException($"{path}: ONNX model not found.");
+        return Open(options => new InferenceSession(path, options), path, threads);
+    }
+
+    /// <summary>Opens a model held in memory (e.g. an imported TFLite model exported on the fly); <paramref name="name"/>
+    /// names it in messages and <see cref="Description"/>.</summary>
+    public static OnnxRuntimeBackend FromBytes(byte[] model, string name, int threads = 0) =>
+        Open(options => new InferenceSession(model, options), name, threads);
+
+    static OnnxRuntimeBackend Open(Func<SessionOptions, InferenceSession> create, string path, int threads)
+    {
         var options = new SessionOptions { IntraOpNumThreads = threads > 0 ? threads : torch.get_num_threads(), InterOpNumThreads = 1 };
         InferenceSession session;
-        try { session = new InferenceSession(path, options); }
+        try { session = create(options); }
         catch (OnnxRuntimeException e) { throw new SharpSegException($"{path}: ONNX Runtime cannot load this model ({e.Message.Split('\n')[0]})."); }
         try
         {

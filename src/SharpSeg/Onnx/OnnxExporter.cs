@@ -25,8 +25,17 @@ public static class OnnxExporter
 {
     /// <summary>Exports a checkpoint to <paramref name="outPath"/> (written atomically). <paramref name="progress"/>
     /// receives (calibration images done, total) when quantising.</summary>
+    /// <remarks>A TFLite model (<c>.tflite</c>, or <c>general</c> / <c>landscape</c> for the built-in selfie models)
+    /// is exported through its TorchSharp rebuild (<see cref="TfLite.TfLiteImport.ExportOnnx"/>), float32 only.</remarks>
     public static OnnxExportResult ExportCheckpoint(string checkpoint, string outPath, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress = null)
     {
+        var builtIn = File.Exists(checkpoint) ? null : Portrait.SelfieSegmentation.Parse(checkpoint);
+        if (builtIn is not null || ModelFile.IsTfLite(checkpoint))
+        {
+            if (options.Int8) throw new SharpSegException($"{checkpoint}: int8 export of an imported TFLite model is not supported; export float32 (drop --int8).");
+            using var network = builtIn is { } m ? Portrait.SelfieSegmentation.Load(m) : TfLite.TfLiteImport.Load(checkpoint);
+            return TfLite.TfLiteImport.ExportOnnx(network, outPath, builtIn is null ? null : Portrait.SelfieSegmentation.ClassNames, options.ArgMax);
+        }
         var ckpt = Checkpoint.Load(checkpoint);
         var config = ckpt.Info.Config;
         using var model = ModelZoo.Create(config);
@@ -87,6 +96,20 @@ public static class OnnxExporter
     public static OnnxExportResult Export<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, string outPath, bool argMax = false)
         where TModel : torch.nn.Module, IOnnxExportable
     {
+        var proto = Build(model, inChannels, numClasses, description, info, argMax);
+        var bytes = proto.ToByteArray();
+        AtomicFile.Write(outPath, s => s.Write(bytes));
+        return new OnnxExportResult(outPath, bytes.LongLength, proto.Graph.Node.Count, 0, 0);
+    }
+
+    /// <summary>The ONNX model <see cref="Export{TModel}"/> writes, as bytes.</summary>
+    public static byte[] ToBytes<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, bool argMax = false)
+        where TModel : torch.nn.Module, IOnnxExportable =>
+        Build(model, inChannels, numClasses, description, info, argMax).ToByteArray();
+
+    static Proto.ModelProto Build<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, bool argMax)
+        where TModel : torch.nn.Module, IOnnxExportable
+    {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(info);
         if (info.Classes.Count != numClasses)
@@ -100,9 +123,7 @@ public static class OnnxExporter
             proto = Graph(model, inChannels, numClasses, description, info, null, argMax, "none");
         }
         finally { model.train(wasTraining); }
-        var bytes = proto.ToByteArray();
-        AtomicFile.Write(outPath, s => s.Write(bytes));
-        return new OnnxExportResult(outPath, bytes.LongLength, proto.Graph.Node.Count, 0, 0);
+        return proto;
     }
 
     static Proto.ModelProto Graph(torch.nn.Module model, int inChannels, int numClasses, string description, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization)

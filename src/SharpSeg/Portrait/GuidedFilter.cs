@@ -7,7 +7,7 @@ namespace SharpSeg.Portrait;
 /// <i>Guided Image Filtering</i>, algorithm 1), on the image's luminance. In each window the output is a linear function
 /// of the guide, q = a·I + b, fitted to the mask by least squares with regularisation <c>eps</c>, so the mask's
 /// edges snap to the image's edges (hair, shoulders) while flat regions keep the mask's values. O(pixels) for any
-/// radius (box means by running sums).
+/// radius (box means by running sums, and subsampled coefficients for large radii).
 /// </summary>
 public static class GuidedFilter
 {
@@ -19,6 +19,10 @@ public static class GuidedFilter
 
     /// <summary>Refines <paramref name="mask"/> (one value in [0, 1] per pixel of <paramref name="image"/>) and returns
     /// the refined mask, clamped to [0, 1].</summary>
+    /// <remarks>For radii of 4 and more this is the <i>fast</i> guided filter (He and Sun, 2015): the coefficients a, b
+    /// are fitted on the guide and mask subsampled by s = radius / 2 (area means) with radius 2, then upsampled
+    /// bilinearly and applied to the full-resolution guide, q = A·I + B, so the cost at full resolution is a few passes
+    /// whatever the radius; the edges still follow the full-resolution image, which is the point.</remarks>
     public static float[] Refine(RgbImage image, float[] mask, int? radius = null, float eps = DefaultEps)
     {
         int w = image.Width, h = image.Height, n = w * h;
@@ -31,18 +35,24 @@ public static class GuidedFilter
         if (image.Channels == 1) for (int i = 0; i < n; i++) guide[i] = px[i] / 255f;
         else for (int i = 0; i < n; i++) guide[i] = (0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2]) / 255f;
 
-        var ip = new float[n]; var ii = new float[n];
-        for (int i = 0; i < n; i++) { ip[i] = guide[i] * mask[i]; ii[i] = guide[i] * guide[i]; }
-        var meanI = BoxMean(guide, w, h, r); var meanP = BoxMean(mask, w, h, r);
-        var corrIp = BoxMean(ip, w, h, r); var corrII = BoxMean(ii, w, h, r);
-        var a = ip; var b = ii; // reuse
-        for (int i = 0; i < n; i++)
+        int s = Math.Max(1, Math.Min(r / 2, Math.Min(w, h) / 8));
+        var (gs, ws, hs) = Planes.DownsampleArea(guide, w, h, s);
+        var (ps, _, _) = Planes.DownsampleArea(mask, w, h, s);
+        int rs = Math.Max(1, (int)Math.Round((double)r / s));
+        int m = ws * hs;
+        var ip = new float[m]; var ii = new float[m];
+        for (int i = 0; i < m; i++) { ip[i] = gs[i] * ps[i]; ii[i] = gs[i] * gs[i]; }
+        var meanI = BoxMean(gs, ws, hs, rs); var meanP = BoxMean(ps, ws, hs, rs);
+        var corrIp = BoxMean(ip, ws, hs, rs); var corrII = BoxMean(ii, ws, hs, rs);
+        var a = ip; var b = ii; // reused
+        for (int i = 0; i < m; i++)
         {
             float varI = corrII[i] - meanI[i] * meanI[i], covIp = corrIp[i] - meanI[i] * meanP[i];
             a[i] = covIp / (varI + eps);
             b[i] = meanP[i] - a[i] * meanI[i];
         }
-        var meanA = BoxMean(a, w, h, r); var meanB = BoxMean(b, w, h, r);
+        var meanA = BoxMean(a, ws, hs, rs); var meanB = BoxMean(b, ws, hs, rs);
+        if (s > 1) { meanA = Planes.ResizeBilinear(meanA, ws, hs, w, h); meanB = Planes.ResizeBilinear(meanB, ws, hs, w, h); }
         var q = new float[n];
         for (int i = 0; i < n; i++) q[i] = Math.Clamp(meanA[i] * guide[i] + meanB[i], 0f, 1f);
         return q;

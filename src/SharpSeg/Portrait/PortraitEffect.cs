@@ -29,6 +29,13 @@ public sealed record PortraitOptions
     /// <summary>The guided filter's radius (null: <see cref="GuidedFilter.DefaultRadius"/>).</summary>
     public int? RefineRadius { get; init; }
 
+    /// <summary>The model runs on a copy reduced to at most this many pixels on the longer side
+    /// (<see cref="WorkingResolution"/>; null or 0: full resolution). The default, 512, is twice the selfie models' input.</summary>
+    public int? WorkingSize { get; init; } = DefaultWorkingSize;
+
+    /// <summary>The default <see cref="WorkingSize"/>.</summary>
+    public const int DefaultWorkingSize = 512;
+
     /// <summary>Background blur radius (null: <see cref="Compositing.DefaultBlurRadius"/>).</summary>
     public int? BlurRadius { get; init; }
 
@@ -54,6 +61,7 @@ public sealed record PortraitOptions
     {
         if (Effect == PortraitEffectKind.Replace && (BackgroundImage is null || !File.Exists(BackgroundImage)))
             throw new SharpSegException($"{BackgroundImage ?? "(none)"}: background picture not found (--effect replace=IMAGE).");
+        if (WorkingSize is > 0 and < 32) throw new SharpSegException($"--working-size {WorkingSize}: must be at least 32 pixels (0: full resolution).");
         if (RefineRadius is < 1) throw new SharpSegException($"--refine-radius {RefineRadius}: must be at least 1.");
         if (BlurRadius is < 1 or > 500) throw new SharpSegException($"--blur-radius {BlurRadius}: must be 1..500 pixels.");
         if (classes < 2) throw new SharpSegException($"a portrait needs a model with a background and at least one foreground class; this one has {classes} class.");
@@ -69,6 +77,7 @@ public sealed record PortraitOptions
         {
             Render = Effect == PortraitEffectKind.Blur ? VideoRender.BlurBackground : VideoRender.ReplaceBackground,
             BackgroundImage = BackgroundImage, Refine = Refine, RefineRadius = RefineRadius, BlurRadius = BlurRadius, Foreground = Foreground,
+            WorkingSize = WorkingSize is > 0 ? WorkingSize : null,
         };
     }
 }
@@ -98,7 +107,7 @@ public static class PortraitEffects
         ArgumentNullException.ThrowIfNull(predictor);
         options.Validate(predictor.ClassNames.Count);
         var input = image.WithChannels(predictor.Info.ImageChannels);
-        var result = predictor.Infer(input, InferenceOptions.Default with { KeepProbabilities = true });
+        var result = WorkingResolution.Infer(predictor, input, InferenceOptions.Default with { KeepProbabilities = true }, options.WorkingSize);
         var foreground = options.Foreground ?? Enumerable.Range(1, predictor.ClassNames.Count - 1).ToList();
         var alpha = Compositing.ForegroundAlpha(result.Probabilities, result.Mask, foreground);
         return options.Refine ? GuidedFilter.Refine(image, alpha, options.RefineRadius) : alpha;

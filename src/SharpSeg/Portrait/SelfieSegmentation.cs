@@ -42,8 +42,10 @@ public static class SelfieSegmentation
     public static TfLiteNetwork Load(SelfieModel model) => new(TfLiteModel.Read(ModelBytes(model), $"{FileName(model)} (built in)"));
 
     /// <summary>A predictor (classes background, person) over the built-in <paramref name="model"/>.</summary>
-    public static Predictor CreatePredictor(SelfieModel model = SelfieModel.General, string? device = "cpu") =>
-        TfLiteImport.CreatePredictor(Load(model), device, ClassNames);
+    /// <paramref name="onnxRuntime"/>: as <see cref="TfLiteImport.CreatePredictor(TfLiteNetwork, string?, IReadOnlyList{string}?, bool?)"/>
+    /// (null: ONNX Runtime on the CPU).
+    public static Predictor CreatePredictor(SelfieModel model = SelfieModel.General, string? device = "cpu", bool? onnxRuntime = null) =>
+        TfLiteImport.CreatePredictor(Load(model), device, ClassNames, onnxRuntime);
 
     /// <summary>The model for frames of <paramref name="width"/>×<paramref name="height"/>: landscape for frames at least
     /// 3:2 wide (its 144×256 input keeps their shape), general otherwise.</summary>
@@ -54,12 +56,13 @@ public static class SelfieSegmentation
     /// <paramref name="width"/>×<paramref name="height"/>), <c>general</c>, <c>landscape</c>, or a model file
     /// (.tflite, .onnx or .ckpt, through <see cref="Predictor.Load"/>).
     /// </summary>
-    public static Predictor OpenPredictor(string model, int width, int height, string? device = "cpu")
+    /// <paramref name="onnxRuntime"/> applies to TFLite models (null: ONNX Runtime on the CPU).
+    public static Predictor OpenPredictor(string model, int width, int height, string? device = "cpu", bool? onnxRuntime = null)
     {
-        if (model.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return CreatePredictor(ChooseFor(width, height), device);
-        if (Parse(model) is { } builtIn) return CreatePredictor(builtIn, device);
+        if (model.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return CreatePredictor(ChooseFor(width, height), device, onnxRuntime);
+        if (Parse(model) is { } builtIn) return CreatePredictor(builtIn, device, onnxRuntime);
         if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give auto, general, landscape, or a .tflite, .onnx or .ckpt file.");
-        return Predictor.Load(model, device);
+        return ModelFile.IsTfLite(model) ? TfLiteImport.CreatePredictor(model, device, onnxRuntime: onnxRuntime) : Predictor.Load(model, device);
     }
 
     /// <summary>Parses <c>general</c> or <c>landscape</c>; null for anything else (a model file).</summary>

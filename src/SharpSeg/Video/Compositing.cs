@@ -43,8 +43,21 @@ public static class Compositing
     }
 
     /// <summary>A blurred copy: three passes of a box blur of radius <paramref name="radius"/> per axis (close to a Gaussian of
-    /// σ ≈ radius), edges clamped.</summary>
+    /// σ ≈ radius), edges clamped. Radii of 6 and more are blurred on a copy subsampled by radius / 3 (area means) and
+    /// resized back bilinearly: the same look for a background blur at a fraction of the cost at 720p.</summary>
     public static RgbImage Blur(RgbImage image, int radius)
+    {
+        int factor = Math.Min(radius / 3, Math.Min(image.Width, image.Height) / 8);
+        if (factor >= 2)
+        {
+            var small = Planes.DownsampleArea(image, factor);
+            var blurred = BoxBlur(small, Math.Max(1, (int)Math.Round((double)radius / factor)));
+            return Data.Augmentation.Resampling.ResizeBilinear(blurred, image.Width, image.Height);
+        }
+        return BoxBlur(image, radius);
+    }
+
+    static RgbImage BoxBlur(RgbImage image, int radius)
     {
         int w = image.Width, h = image.Height;
         var a = image.Pixels.Select(v => (float)v).ToArray();

@@ -55,6 +55,10 @@ public sealed record VideoOptions
     /// <summary>The guided filter's window radius (null: <see cref="Portrait.GuidedFilter.DefaultRadius"/>).</summary>
     public int? RefineRadius { get; init; }
 
+    /// <summary>Run the model on a copy of each frame reduced by a whole factor to at most this many pixels on its longer
+    /// side, results resized back (<see cref="WorkingResolution"/>); null: full resolution.</summary>
+    public int? WorkingSize { get; init; }
+
     /// <summary>Blur radius of blur-background in pixels (null: <see cref="Compositing.DefaultBlurRadius"/>).</summary>
     public int? BlurRadius { get; init; }
 
@@ -83,6 +87,7 @@ public sealed record VideoOptions
         if (!(Smooth >= 0 && Smooth < 1)) throw new SharpSegException($"--smooth {Smooth}: must be in [0, 1) (0 = off).");
         if (!(Opacity >= 0 && Opacity <= 1)) throw new SharpSegException($"--opacity {Opacity}: must be between 0 and 1.");
         if (Queue < 1) throw new ArgumentOutOfRangeException(nameof(Queue));
+        if (WorkingSize is < 32) throw new SharpSegException($"--working-size {WorkingSize}: must be at least 32 pixels (0 or none: full resolution).");
         if (RefineRadius is < 1) throw new SharpSegException($"--refine-radius {RefineRadius}: must be at least 1.");
         if (BlurRadius is < 1 or > 500) throw new SharpSegException($"--blur-radius {BlurRadius}: must be 1..500 pixels.");
         if (Foreground is { } fg && fg.Any(c => c < 0 || c >= classes)) throw new SharpSegException($"a foreground class is outside the model's {classes} classes.");
@@ -144,7 +149,7 @@ public static class VideoSegmentation
                 if (infer)
                 {
                     var input = frame.WithChannels(predictor.Info.ImageChannels);
-                    var result = predictor.Infer(input, inference, cancellationToken: cancellationToken);
+                    var result = WorkingResolution.Infer(predictor, input, inference, options.WorkingSize, cancellationToken);
                     if (result.Probabilities is { } p)
                     {
                         // p is this frame's own array: blend into it, so arrays already handed out never change.
@@ -154,7 +159,7 @@ public static class VideoSegmentation
                             for (int i = 0; i < p.Length; i++) p[i] = s * smoothed[i] + (1 - s) * p[i];
                         }
                         smoothed = p;
-                        lastMask = ArgMax(smoothed, result.Classes, frame.Width, frame.Height);
+                        lastMask = LabelMask.ArgMax(smoothed, result.Classes, frame.Width, frame.Height);
                     }
                     else lastMask = result.Mask;
                 }
@@ -248,18 +253,5 @@ public static class VideoSegmentation
                 return Compositing.Blend(s.Frame, behind, alpha);
             }
         }
-    }
-
-    static LabelMask ArgMax(float[] p, int classes, int width, int height)
-    {
-        int n = width * height;
-        var labels = new byte[n];
-        for (int i = 0; i < n; i++)
-        {
-            int best = 0; float bv = p[i];
-            for (int c = 1; c < classes; c++) { float v = p[c * n + i]; if (v > bv) { bv = v; best = c; } }
-            labels[i] = (byte)best;
-        }
-        return new LabelMask(width, height, labels);
     }
 }

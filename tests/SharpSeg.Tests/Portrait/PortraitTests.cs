@@ -91,6 +91,25 @@ public sealed class PortraitTests
     }
 
     [Fact]
+    public void Working_resolution_runs_the_model_small_and_returns_full_size_results()
+    {
+        Assert.Equal(1, WorkingResolution.Factor(640, 360, null));
+        Assert.Equal(1, WorkingResolution.Factor(500, 300, 512));
+        Assert.Equal(3, WorkingResolution.Factor(1280, 720, 512));
+        using var predictor = LeftHalfPredictor();
+        var image = Picture(200, 120);
+        var result = WorkingResolution.Infer(predictor, image, InferenceOptions.Default with { KeepProbabilities = true }, 64);
+        Assert.Equal((200, 120), (result.Mask.Width, result.Mask.Height));
+        Assert.Equal(2 * 200 * 120, result.Probabilities!.Length);
+        for (int y = 0; y < 120; y += 7)
+            for (int x = 0; x < 200; x++)
+                if (Math.Abs(x - 100) > 4) Assert.Equal(x < 100 ? 1 : 0, result.Mask.Labels[y * 200 + x]);
+        Assert.All(Enumerable.Range(0, 200 * 120), i => Assert.Equal(1f, result.Probabilities[i] + result.Probabilities[200 * 120 + i], 4));
+        Assert.Null(WorkingResolution.Infer(predictor, image, InferenceOptions.Default, 64).Probabilities);
+        Assert.Throws<SharpSegException>(() => new VideoOptions { WorkingSize = 8 }.Validate(2));
+    }
+
+    [Fact]
     public void Guided_filter_moves_a_misplaced_soft_edge_onto_the_image_edge()
     {
         // The picture: dark left of x = 20, bright from x = 20. The mask: a soft ramp 10 pixels wide, centred one pixel off, at x = 21

@@ -1,0 +1,71 @@
+namespace SharpSeg.Imaging;
+
+/// <summary>
+/// Resampling of float planes (one value per pixel, row-major) and 8-bit images by whole factors, for the
+/// full-resolution steps of portrait and video effects: area means down (anti-aliased, cheap), bilinear up with pixel
+/// centres at +0.5 (torch's align_corners=false), edges clamped.
+/// </summary>
+public static class Planes
+{
+    /// <summary>Means over s×s blocks (the last row/column of blocks may be partial).</summary>
+    public static (float[] Values, int Width, int Height) DownsampleArea(float[] src, int w, int h, int s)
+    {
+        if (s == 1) return (src, w, h);
+        int ws = (w + s - 1) / s, hs = (h + s - 1) / s;
+        var sum = new float[ws * hs];
+        var count = new int[ws * hs];
+        for (int y = 0; y < h; y++)
+        {
+            int row = y / s * ws;
+            for (int x = 0; x < w; x++) { sum[row + x / s] += src[y * w + x]; count[row + x / s]++; }
+        }
+        for (int i = 0; i < sum.Length; i++) sum[i] /= count[i];
+        return (sum, ws, hs);
+    }
+
+    /// <summary>Bilinear resize of a plane, pixel centres at +0.5 (as torch's align_corners=false), edges clamped.</summary>
+    public static float[] ResizeBilinear(float[] src, int ws, int hs, int w, int h)
+    {
+        var dst = new float[w * h];
+        float sx = (float)ws / w, sy = (float)hs / h;
+        var x0s = new int[w]; var x1s = new int[w]; var fxs = new float[w];
+        for (int x = 0; x < w; x++)
+        {
+            float fx = Math.Clamp((x + 0.5f) * sx - 0.5f, 0, ws - 1);
+            x0s[x] = (int)fx; x1s[x] = Math.Min(x0s[x] + 1, ws - 1); fxs[x] = fx - x0s[x];
+        }
+        for (int y = 0; y < h; y++)
+        {
+            float fy = Math.Clamp((y + 0.5f) * sy - 0.5f, 0, hs - 1);
+            int y0 = (int)fy, y1 = Math.Min(y0 + 1, hs - 1);
+            float ly = fy - y0;
+            int r0 = y0 * ws, r1 = y1 * ws, o = y * w;
+            for (int x = 0; x < w; x++)
+            {
+                float top = src[r0 + x0s[x]] + (src[r0 + x1s[x]] - src[r0 + x0s[x]]) * fxs[x];
+                float bottom = src[r1 + x0s[x]] + (src[r1 + x1s[x]] - src[r1 + x0s[x]]) * fxs[x];
+                dst[o + x] = top + (bottom - top) * ly;
+            }
+        }
+        return dst;
+    }
+
+    /// <summary>Means over <paramref name="factor"/>² blocks (partial blocks at the right and bottom edges).</summary>
+    public static RgbImage DownsampleArea(RgbImage image, int factor)
+    {
+        int w = image.Width, h = image.Height, c = image.Channels, ws = (w + factor - 1) / factor, hs = (h + factor - 1) / factor;
+        var sum = new int[ws * hs * c];
+        var count = new int[ws * hs];
+        var px = image.Pixels;
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                int cell = y / factor * ws + x / factor;
+                count[cell]++;
+                for (int k = 0; k < c; k++) sum[cell * c + k] += px[(y * w + x) * c + k];
+            }
+        var small = new RgbImage(ws, hs, c);
+        for (int i = 0; i < sum.Length; i++) small.Pixels[i] = (byte)((sum[i] + count[i / c] / 2) / count[i / c]);
+        return small;
+    }
+}
