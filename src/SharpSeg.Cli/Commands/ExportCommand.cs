@@ -31,9 +31,17 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         if (!s.Int8 && s.CalibrationData != null) throw new SharpSegException("--calibration-data is only used with --int8.");
         var images = s.Int8 ? OnnxExporter.LoadCalibrationImages(s.CalibrationData!, s.CalibrationSplit, s.CalibrationImages, s.DataRoot) : null;
         var options = new OnnxExportOptions(s.ArgMax, images);
-        var result = s.Int8
-            ? ProgressRunner.Run("calibrating int8", progress => OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options, progress))
-            : OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options);
+        OnnxExportResult result;
+        if (!File.Exists(s.Checkpoint) && Portrait.SelfieSegmentation.Parse(s.Checkpoint) is { } builtIn)
+        {
+            if (s.Int8) throw new SharpSegException($"{s.Checkpoint}: int8 export of the built-in selfie model is not supported; export float32 (drop --int8).");
+            using var network = Portrait.SelfieSegmentation.Load(builtIn);
+            result = OnnxExporter.ExportTfLite(network, s.Out, Portrait.SelfieSegmentation.ClassNames, s.ArgMax);
+        }
+        else
+            result = s.Int8
+                ? ProgressRunner.Run("calibrating int8", progress => OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options, progress))
+                : OnnxExporter.ExportCheckpoint(s.Checkpoint, s.Out, options);
         string kind = s.Int8 ? $"int8 (QDQ on {result.QuantizedTensors} tensors, calibrated on {result.CalibrationImages} images)" : "float32";
         AnsiConsole.WriteLine($"Exported {Path.GetFullPath(result.Path)}: ONNX opset {OnnxGraphBuilder.Opset}, {kind}, {result.Nodes} nodes, {result.Bytes / 1048576.0:F1} MiB, output {(s.ArgMax ? "labels [N, H, W]" : "logits [N, C, H, W]")}.");
         return 0;

@@ -7,7 +7,7 @@ public static class ModelFile
     /// or a TFLite model.</summary>
     public static bool IsOnnx(string path) => Path.GetExtension(path).Equals(".onnx", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>True for a TensorFlow Lite model (<c>.tflite</c>, rebuilt in TorchSharp by <see cref="TfLite.TfLiteImport"/>).</summary>
+    /// <summary>True for a TensorFlow Lite model (<c>.tflite</c>, rebuilt in TorchSharp by <see cref="TfLiteModels"/>).</summary>
     public static bool IsTfLite(string path) => Path.GetExtension(path).Equals(".tflite", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>

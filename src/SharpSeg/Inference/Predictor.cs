@@ -42,7 +42,7 @@ public sealed class Predictor : IDisposable
     /// <paramref name="onnxThreads"/>) or a TFLite model (<c>.tflite</c>, rebuilt in TorchSharp), chosen by the extension.</summary>
     public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0) =>
         ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
-        : ModelFile.IsTfLite(path) ? TfLite.TfLiteImport.CreatePredictor(path, device)
+        : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
         : FromCheckpoint(path, device, fused);
 
     /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").

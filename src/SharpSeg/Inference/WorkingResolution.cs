@@ -8,7 +8,7 @@ namespace SharpSeg.Inference;
 /// probabilities are resized back bilinearly (the mask is their arg-max). For models that look at a small fixed input
 /// anyway (the 256-pixel selfie models) this gives the same masks as full resolution at a fraction of the cost on HD
 /// frames, since the full-size tensors in and out are what cost there; portrait and video effects then refine the
-/// edges against the full-resolution image (<see cref="Portrait.GuidedFilter"/>).
+/// edges against the full-resolution image (<see cref="Imaging.GuidedFilter"/>).
 /// </summary>
 public static class WorkingResolution
 {

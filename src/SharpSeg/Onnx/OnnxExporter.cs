@@ -25,16 +25,15 @@ public static class OnnxExporter
 {
     /// <summary>Exports a checkpoint to <paramref name="outPath"/> (written atomically). <paramref name="progress"/>
     /// receives (calibration images done, total) when quantising.</summary>
-    /// <remarks>A TFLite model (<c>.tflite</c>, or <c>general</c> / <c>landscape</c> for the built-in selfie models)
-    /// is exported through its TorchSharp rebuild (<see cref="TfLite.TfLiteImport.ExportOnnx"/>), float32 only.</remarks>
+    /// <remarks>A TFLite model (<c>.tflite</c>) is exported through its TorchSharp rebuild
+    /// (<see cref="OnnxExporter.ExportTfLite"/>), float32 only.</remarks>
     public static OnnxExportResult ExportCheckpoint(string checkpoint, string outPath, OnnxExportOptions options, IProgress<(int Done, int Total)>? progress = null)
     {
-        var builtIn = File.Exists(checkpoint) ? null : Portrait.SelfieSegmentation.Parse(checkpoint);
-        if (builtIn is not null || ModelFile.IsTfLite(checkpoint))
+        if (ModelFile.IsTfLite(checkpoint))
         {
             if (options.Int8) throw new SharpSegException($"{checkpoint}: int8 export of an imported TFLite model is not supported; export float32 (drop --int8).");
-            using var network = builtIn is { } m ? Portrait.SelfieSegmentation.Load(m) : TfLite.TfLiteImport.Load(checkpoint);
-            return TfLite.TfLiteImport.ExportOnnx(network, outPath, builtIn is null ? null : Portrait.SelfieSegmentation.ClassNames, options.ArgMax);
+            using var network = TfLiteModels.Load(checkpoint);
+            return ExportTfLite(network, outPath, argMax: options.ArgMax);
         }
         var ckpt = Checkpoint.Load(checkpoint);
         var config = ckpt.Info.Config;
@@ -89,65 +88,30 @@ public static class OnnxExporter
     }
 
     static Proto.ModelProto Graph(SegmentationModel model, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization) =>
-        Graph(model, model.InChannels, model.NumClasses, $"SharpSeg {model.Config?.Architecture ?? "model"}/{model.Config?.Encoder ?? ""}", info, plan, argMax, quantization);
+        OnnxGraphs.Graph(model, model.InChannels, model.NumClasses, $"SharpSeg {model.Config?.Architecture ?? "model"}/{model.Config?.Encoder ?? ""}", info, plan, argMax, quantization);
 
     /// <summary>Exports any SharpSeg network that writes itself into ONNX (<see cref="IOnnxExportable"/>; an imported
     /// TFLite model, say) with <paramref name="info"/>'s metadata; float32 only.</summary>
     public static OnnxExportResult Export<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, string outPath, bool argMax = false)
         where TModel : torch.nn.Module, IOnnxExportable
     {
-        var proto = Build(model, inChannels, numClasses, description, info, argMax);
+        var proto = OnnxGraphs.Build(model, inChannels, numClasses, description, info, argMax);
         var bytes = proto.ToByteArray();
         AtomicFile.Write(outPath, s => s.Write(bytes));
         return new OnnxExportResult(outPath, bytes.LongLength, proto.Graph.Node.Count, 0, 0);
     }
 
+    /// <summary>Writes an imported TFLite model (its TorchSharp rebuild) as ONNX with SharpSeg's metadata
+    /// (<see cref="TfLiteModels.Info"/>; <paramref name="classNames"/> as <see cref="TfLiteModels.Classes"/>), so ONNX
+    /// Runtime and <c>predict --model</c> run it.</summary>
+    public static OnnxExportResult ExportTfLite(TfLite.TfLiteNetwork network, string outPath, IReadOnlyList<string>? classNames = null, bool argMax = false) =>
+        Export(network, network.InChannels, network.NumClasses, $"SharpSeg import of {Path.GetFileName(network.Source.Path)}",
+            TfLiteModels.Info(network, TfLiteModels.Classes(network, classNames)), outPath, argMax);
+
     /// <summary>The ONNX model <see cref="Export{TModel}"/> writes, as bytes.</summary>
     public static byte[] ToBytes<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, bool argMax = false)
         where TModel : torch.nn.Module, IOnnxExportable =>
-        Build(model, inChannels, numClasses, description, info, argMax).ToByteArray();
-
-    static Proto.ModelProto Build<TModel>(TModel model, int inChannels, int numClasses, string description, CheckpointInfo info, bool argMax)
-        where TModel : torch.nn.Module, IOnnxExportable
-    {
-        ArgumentNullException.ThrowIfNull(model);
-        ArgumentNullException.ThrowIfNull(info);
-        if (info.Classes.Count != numClasses)
-            throw new SharpSegException($"the class table has {info.Classes.Count} classes but the model outputs {numClasses} logits.");
-        bool wasTraining = model.training;
-        model.eval();
-        Proto.ModelProto proto;
-        try
-        {
-            using var noGrad = torch.no_grad();
-            proto = Graph(model, inChannels, numClasses, description, info, null, argMax, "none");
-        }
-        finally { model.train(wasTraining); }
-        return proto;
-    }
-
-    static Proto.ModelProto Graph(torch.nn.Module model, int inChannels, int numClasses, string description, CheckpointInfo info, Int8Plan? plan, bool argMax, string quantization)
-    {
-        using var scope = torch.NewDisposeScope();
-        var g = new OnnxGraphBuilder(model, plan);
-        var x = g.Input("image", "batch", inChannels, "height", "width");
-        var logits = ((IOnnxExportable)model).ExportOnnx(g, x);
-        if (argMax) g.Output(g.ArgMax(logits), "labels", Proto.TensorProto.Types.DataType.Int64, "batch", "height", "width");
-        else g.Output(logits, "logits", Proto.TensorProto.Types.DataType.Float, "batch", numClasses, "height", "width");
-        if (plan is { Calibrating: true })
-            foreach (var point in plan.Points) g.Graph.Output.Add(OnnxGraphBuilder.ValueInfo(point, Proto.TensorProto.Types.DataType.Float, null));
-        var proto = new Proto.ModelProto
-        {
-            IrVersion = 8,
-            ProducerName = "SharpSeg",
-            ProducerVersion = typeof(OnnxExporter).Assembly.GetName().Version?.ToString() ?? "",
-            DocString = $"{description}: image → {(argMax ? "class indices" : "class logits")}",
-            Graph = g.Graph,
-        };
-        proto.OpsetImport.Add(new Proto.OperatorSetIdProto { Domain = "", Version = OnnxGraphBuilder.Opset });
-        new OnnxMetadata { Info = info, Output = argMax ? "labels" : "logits", Quantization = quantization }.WriteTo(proto);
-        return proto;
-    }
+        OnnxGraphs.Build(model, inChannels, numClasses, description, info, argMax).ToByteArray();
 
     /// <summary>Runs the float32 graph with every calibration point as an output on each image (prepared as the
     /// predictor would: normalised, resized by the inference scale) and returns each point's min/max.</summary>

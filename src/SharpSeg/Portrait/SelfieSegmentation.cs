@@ -42,10 +42,10 @@ public static class SelfieSegmentation
     public static TfLiteNetwork Load(SelfieModel model) => new(TfLiteModel.Read(ModelBytes(model), $"{FileName(model)} (built in)"));
 
     /// <summary>A predictor (classes background, person) over the built-in <paramref name="model"/>.</summary>
-    /// <paramref name="onnxRuntime"/>: as <see cref="TfLiteImport.CreatePredictor(TfLiteNetwork, string?, IReadOnlyList{string}?, bool?)"/>
+    /// <paramref name="onnxRuntime"/>: as <see cref="TfLiteModels.CreatePredictor(TfLiteNetwork, string?, IReadOnlyList{string}?, bool?)"/>
     /// (null: ONNX Runtime on the CPU).
     public static Predictor CreatePredictor(SelfieModel model = SelfieModel.General, string? device = "cpu", bool? onnxRuntime = null) =>
-        TfLiteImport.CreatePredictor(Load(model), device, ClassNames, onnxRuntime);
+        TfLiteModels.CreatePredictor(Load(model), device, ClassNames, onnxRuntime);
 
     /// <summary>The model for frames of <paramref name="width"/>×<paramref name="height"/>: landscape for frames at least
     /// 3:2 wide (its 144×256 input keeps their shape), general otherwise.</summary>
@@ -62,7 +62,7 @@ public static class SelfieSegmentation
         if (model.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase)) return CreatePredictor(ChooseFor(width, height), device, onnxRuntime);
         if (Parse(model) is { } builtIn) return CreatePredictor(builtIn, device, onnxRuntime);
         if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give auto, general, landscape, or a .tflite, .onnx or .ckpt file.");
-        return ModelFile.IsTfLite(model) ? TfLiteImport.CreatePredictor(model, device, onnxRuntime: onnxRuntime) : Predictor.Load(model, device);
+        return ModelFile.IsTfLite(model) ? TfLiteModels.CreatePredictor(model, device, onnxRuntime: onnxRuntime) : Predictor.Load(model, device);
     }
 
     /// <summary>Parses <c>general</c> or <c>landscape</c>; null for anything else (a model file).</summary>

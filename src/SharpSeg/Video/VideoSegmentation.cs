@@ -48,11 +48,11 @@ public sealed record VideoOptions
     /// <summary>Tiling and test-time augmentation, as for still images.</summary>
     public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
 
-    /// <summary>Refine the foreground's edges with the frame as guide (<see cref="Portrait.GuidedFilter"/>) before a
+    /// <summary>Refine the foreground's edges with the frame as guide (<see cref="Imaging.GuidedFilter"/>) before a
     /// background effect.</summary>
     public bool Refine { get; init; }
 
-    /// <summary>The guided filter's window radius (null: <see cref="Portrait.GuidedFilter.DefaultRadius"/>).</summary>
+    /// <summary>The guided filter's window radius (null: <see cref="Imaging.GuidedFilter.DefaultRadius"/>).</summary>
     public int? RefineRadius { get; init; }
 
     /// <summary>Run the model on a copy of each frame reduced by a whole factor to at most this many pixels on its longer
@@ -248,7 +248,7 @@ public static class VideoSegmentation
             default:
             {
                 var alpha = Compositing.ForegroundAlpha(s.Probabilities, s.Mask, foreground);
-                if (o.Refine) alpha = Portrait.GuidedFilter.Refine(s.Frame, alpha, o.RefineRadius);
+                if (o.Refine) alpha = Imaging.GuidedFilter.Refine(s.Frame, alpha, o.RefineRadius);
                 var behind = background ?? Compositing.Blur(s.Frame, o.BlurRadius ?? Compositing.DefaultBlurRadius(s.Frame.Width, s.Frame.Height));
                 return Compositing.Blend(s.Frame, behind, alpha);
             }

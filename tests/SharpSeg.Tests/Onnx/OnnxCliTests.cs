@@ -91,7 +91,18 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
         using var labels = Predictor.FromOnnx(onnx);
         Assert.True(((OnnxRuntimeBackend)labels.Backend).Metadata.OutputsLabels);
         var image = new RgbImage(97, 131, 3); new Random(3).NextBytes(image.Pixels);
-        Assert.Equal(eager.Predict(image).Labels, labels.Predict(image).Labels);
+        // Equal labels, except where the two best logits tie within float rounding: on random pixels a barely trained model
+        // has such ties, and ONNX Runtime's arg-max and libtorch's (oneDNN on or off, as the CPU allows) may break them apart.
+        var expected = eager.Predict(image).Labels;
+        var actual = labels.Predict(image).Labels;
+        using (torch.no_grad())
+        {
+            var logits = eager.Backend.Logits(Preprocessing.Input(image, eager.Normalization)).squeeze(0);
+            var top2 = logits.topk(2, dim: 0).values;
+            var margin = (top2[0] - top2[1]).data<float>().ToArray();
+            for (int i = 0; i < expected.Length; i++)
+                if (expected[i] != actual[i]) Assert.True(margin[i] < 1e-4, $"pixel {i}: labels {expected[i]} and {actual[i]} with a logit margin of {margin[i]}");
+        }
         var ex = Assert.Throws<SharpSegException>(() => labels.Predict(image, new InferenceOptions(TileSize: 32)));
         Assert.Contains("--argmax", ex.Message);
     }

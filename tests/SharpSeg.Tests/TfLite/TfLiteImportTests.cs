@@ -2,6 +2,7 @@ using SharpSeg.Imaging;
 using SharpSeg.Inference;
 using SharpSeg.Portrait;
 using SharpSeg.TfLite;
+using SharpSeg.Onnx;
 using TorchSharp;
 using Xunit;
 using static SharpSeg.Tests.TfLite.TfLiteFileWriter;
@@ -14,7 +15,7 @@ namespace SharpSeg.Tests.TfLite;
 /// padding, a non-square input) against a naive NHWC re-implementation of TensorFlow Lite's kernels; hostile files; and
 /// the vendored MediaPipe models against MediaPipe's own output (fixture made by scripts/mediapipe-parity).
 /// </summary>
-public sealed class TfLiteImportTests
+public sealed class TfLiteModelsTests
 {
     const int H = 8, W = 6;
 
@@ -184,7 +185,7 @@ public sealed class TfLiteImportTests
     {
         using var net = new TfLiteNetwork(TfLiteModel.Read(MakeTiny().File, "tiny.tflite"));
         string path = Path.Combine(TestPaths.NewTempDir("tflite-onnx"), "tiny.onnx");
-        TfLiteImport.ExportOnnx(net, path, ["background", "thing"]);
+        OnnxExporter.ExportTfLite(net, path, ["background", "thing"]);
         using var onnx = Predictor.FromOnnx(path);
         Assert.Equal(["background", "thing"], onnx.ClassNames);
         using var scope = NewDisposeScope();
@@ -255,7 +256,7 @@ public sealed class TfLiteImportTests
     {
         using var net = SelfieSegmentation.Load(SelfieModel.Landscape);
         string path = Path.Combine(TestPaths.NewTempDir("selfie-onnx"), "selfie.onnx");
-        TfLiteImport.ExportOnnx(net, path, SelfieSegmentation.ClassNames);
+        OnnxExporter.ExportTfLite(net, path, SelfieSegmentation.ClassNames);
         using var onnx = Predictor.FromOnnx(path);
         using var scope = NewDisposeScope();
         using var _ = no_grad();

@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 using SharpSeg.Checkpoints;
 using SharpSeg.Data.Dataset;
-using SharpSeg.Inference;
-using SharpSeg.Onnx;
+using SharpSeg.TfLite;
+using Google.Protobuf;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace SharpSeg.TfLite;
+namespace SharpSeg.Inference;
 
 /// <summary>
 /// A TFLite segmentation model as a SharpSeg model: a <see cref="Inference.Predictor"/> over its TorchSharp rebuild
@@ -14,7 +14,7 @@ namespace SharpSeg.TfLite;
 /// take a <c>.tflite</c> file where they take a checkpoint, and an ONNX export with SharpSeg's metadata.
 /// The model sees pixels scaled to [0, 1] (mean 0, std 1), as MediaPipe feeds its segmentation models.
 /// </summary>
-public static class TfLiteImport
+public static class TfLiteModels
 {
     /// <summary>Reads and rebuilds <paramref name="path"/>.</summary>
     public static TfLiteNetwork Load(string path) => new(TfLiteModel.Load(path));
@@ -67,7 +67,7 @@ public static class TfLiteImport
         {
             byte[] onnx;
             using (network)
-                onnx = OnnxExporter.ToBytes(network, network.InChannels, network.NumClasses, $"SharpSeg import of {name}", info);
+                onnx = OnnxGraphs.Build(network, network.InChannels, network.NumClasses, $"SharpSeg import of {name}", info, argMax: false).ToByteArray();
             return Inference.Predictor.FromBackend(OnnxRuntimeBackend.FromBytes(onnx, $"imported {name}"), info);
         }
         if (onnxRuntime == true) throw new SharpSegException($"{name}: ONNX Runtime runs on the CPU only; use --device cpu.");
@@ -76,10 +76,4 @@ public static class TfLiteImport
             description: $"TorchSharp, imported TFLite ({name})");
         return Inference.Predictor.FromBackend(backend, info);
     }
-
-    /// <summary>Writes <paramref name="network"/> as an ONNX model with SharpSeg's metadata, so ONNX Runtime (and
-    /// <c>predict --model</c>) runs it.</summary>
-    public static OnnxExportResult ExportOnnx(TfLiteNetwork network, string outPath, IReadOnlyList<string>? classNames = null, bool argMax = false) =>
-        OnnxExporter.Export(network, network.InChannels, network.NumClasses, $"SharpSeg import of {Path.GetFileName(network.Source.Path)}",
-            Info(network, Classes(network, classNames)), outPath, argMax);
 }

@@ -1,6 +1,5 @@
-using SharpSeg.Imaging;
 
-namespace SharpSeg.Portrait;
+namespace SharpSeg.Imaging;
 
 /// <summary>
 /// Edge refinement of a soft mask with the image as guide: the guided filter of He, Sun and Tang (ECCV 2010,
