@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Reference values for SharpSeg's Mask2Former panoptic and instance inference, written once with PyTorch and committed.
 
-Command (from the repository root; Debian's python3-torch, PyTorch 1.13.1, CPU):
+Command (from the repository root; Debian's python3-torch 1.13.1+dfsg, torch.__version__ '1.13.0a0', CPU):
     /usr/bin/python3 tests/fixtures-scripts/make_panoptic_inference_fixture.py \
         > tests/SharpSeg.Tests/Fixtures/maskclassification/panoptic.json
 
@@ -10,9 +10,10 @@ facebookresearch/Mask2Former (mask2former/maskformer_model.py), copied as plain 
 is K, self.metadata's thing ids are the THING list, self.object_mask_threshold and self.overlap_threshold are 0.8 (the
 official configs), self.test_topk_per_image is TOPK, and panoptic_on is True (so instance inference keeps thing
 classes only). One change: topk is taken sorted (the official code passes sorted=False; the set is the same and a
-sorted list can be compared). Inputs: random class logits [Q, K+1] and mask logits [Q, H, W], float64, per case; a few
-queries are made confident so that some pass the 0.8 threshold, and some masks are copies with a shift so that
-overlaps are dropped and stuff classes merged. Stored per case: the inputs, the panoptic map, segments_info, how many
+sorted list can be compared). Inputs: random class logits [Q, K+1] and mask logits [Q, H, W], float64, per case: most
+queries confident in one class, each mask one region of a random partition plus noise; of every four queries the
+second has the class of the first (a second stuff query merges), the third a shifted, weaker copy of the first's mask
+(it is dropped for overlap) and the fourth is left unsure. Stored per case: the inputs, the panoptic map, segments_info, how many
 kept queries were dropped for overlap and merged into a stuff segment (so the test can tell the fixture exercises
 them), and the instance detections (query, class, score).
 """
@@ -106,16 +107,21 @@ def instance_inference(mask_cls, mask_pred):
 def case(seed):
     g = torch.Generator().manual_seed(seed)
     mask_cls = torch.randn(Q, K + 1, generator=g)
-    # Half of the queries confident in one class (some of them "no object").
-    for q in range(0, Q, 2):
-        mask_cls[q, int(torch.randint(0, K + 1, (1,), generator=g))] += 6.0
-    # Smooth random blobs: low-resolution noise upsampled, so masks are regions rather than salt and pepper.
-    coarse = torch.randn(Q, 1, 3, 4, generator=g) * 6.0
-    mask_pred = F.interpolate(coarse, size=(H, W), mode="bilinear", align_corners=False)[:, 0]
-    # Copies of the first masks, shifted and weaker: they compete for the same pixels (overlap drops, stuff merges).
+    # Three queries in four confident in one class (some of them "no object"), the fourth left unsure.
+    for q in range(Q):
+        if q % 4 != 3:
+            mask_cls[q, int(torch.randint(0, K + 1, (1,), generator=g))] += 6.0
+    # Each query's mask is a region of a random partition (the arg-max of smooth noise), with noise on the logits.
+    coarse = F.interpolate(torch.randn(1, Q, 3, 4, generator=g), size=(H, W), mode="bilinear", align_corners=False)[0]
+    region = coarse.argmax(0)
+    mask_pred = torch.where(region.unsqueeze(0) == torch.arange(Q).view(Q, 1, 1), 3.0, -3.0) + 1.5 * torch.randn(Q, H, W, generator=g)
     for q in range(1, Q, 4):
-        mask_pred[q] = torch.roll(mask_pred[q - 1], shifts=(1, 2), dims=(0, 1)) - 0.5
+        # Same class as the query before, another region: a second query of a stuff class merges into the first's segment.
         mask_cls[q] = mask_cls[q - 1] + 0.1 * torch.randn(K + 1, generator=g)
+    for q in range(2, Q, 4):
+        # A shifted, slightly weaker copy of the query two before: it loses much of its own mask and is dropped for overlap.
+        mask_pred[q] = torch.roll(mask_pred[q - 2], shifts=(1, 2), dims=(0, 1)) - 0.5
+        mask_cls[q] = mask_cls[q - 2] + 0.1 * torch.randn(K + 1, generator=g)
     stats = {"overlap_dropped": 0, "stuff_merged": 0}
     seg, info = panoptic_inference(mask_cls, mask_pred, stats)
     queries, labels, class_scores, scores, areas = instance_inference(mask_cls, mask_pred)
@@ -134,5 +140,5 @@ def case(seed):
 print(json.dumps({
     "num_classes": K, "queries": Q, "height": H, "width": W, "thing_classes": THING,
     "object_mask_threshold": OBJECT_MASK_THRESHOLD, "overlap_threshold": OVERLAP_THRESHOLD, "topk": TOPK,
-    "cases": [case(s) for s in range(6)],
+    "cases": [case(s) for s in range(10)],
 }))
