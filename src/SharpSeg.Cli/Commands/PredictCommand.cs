@@ -32,12 +32,13 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var instanceOptions = s.Instances ? s.ToInstanceOptions() : null;
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+        var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = ModelArgument.IsOnnx(model) ? Predictor.FromOnnx(model) : Predictor.FromCheckpoint(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames)
         {
             Instances = instanceOptions == null ? null : new Instances.InstanceWriter(s.Out, instanceOptions.Resolve(predictor.Info.Classes, model)),
-            QueryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, predictor, options, instanceOptions),
+            QueryInstances = queryInstances,
             ProbabilityMaps = s.Probabilities,
         };
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(predictor, files, writer, options, progress,
@@ -46,7 +47,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (result.InstanceFiles is { } instanceFiles)
         {
             ConsoleOutput.WriteInstanceSummary(instanceFiles);
-            AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv ({(writer.QueryInstances != null ? "from queries: Mask2Former's panoptic inference" : "connected components of the predicted masks")}).");
+            AnsiConsole.MarkupLine(writer.QueryInstances != null ? "instances from queries (Mask2Former's panoptic inference)" : "instances: connected components of the predicted masks");
+            AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv.");
         }
         AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)

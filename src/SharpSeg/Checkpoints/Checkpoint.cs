@@ -40,6 +40,16 @@ public sealed class Checkpoint
         return new Checkpoint(path, info, model, archive.ReadBytes(CheckpointArchive.OptimizerEntry), archive.ReadBytes(CheckpointArchive.RngEntry));
     });
 
+    /// <summary>Only the description of a checkpoint (model config, classes, normalisation), without reading its weights: for
+    /// checks before a model is built. Errors as <see cref="Load"/>.</summary>
+    public static CheckpointInfo ReadInfo(string path) => CheckpointArchive.Read(path, "checkpoint", "not a SharpSeg checkpoint", archive =>
+    {
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(archive.ReadBytes(CheckpointArchive.InfoEntry)!, CheckpointArchive.Json)
+            ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
+        info.Validate(path);
+        return info;
+    });
+
     /// <summary>Loads the weights into <paramref name="model"/> (which must have been built from <see cref="Info"/>'s model config).</summary>
     public void LoadWeights(nn.Module model) =>
         CheckpointArchive.LoadWeights(model, _model, e => $"{Path}: weights do not fit the model described in the checkpoint ({e.Message}).");

@@ -14,22 +14,26 @@ public static class InstanceSource
     public const string Components = "components";
 
     /// <summary>
-    /// Checks a choice (<c>--instances-from</c>; null = the default for <paramref name="predictor"/>) against the model and
-    /// the options, and returns the panoptic thresholds to use for queries, or null for connected components. Every
-    /// mismatch is a one-line <see cref="SharpSegException"/>.
+    /// Checks a choice (<c>--instances-from</c>; null = the default for the model) against the model file (a checkpoint,
+    /// whose description alone is read, or an ONNX file) and the options, before any model is built, and returns the
+    /// panoptic thresholds to use for queries, or null for connected components. Every mismatch is a one-line
+    /// <see cref="SharpSegException"/>.
     /// </summary>
-    public static PanopticInferenceOptions? Resolve(string? choice, Predictor predictor, InferenceOptions options, Instances.InstanceOptions instanceOptions)
+    public static PanopticInferenceOptions? Resolve(string? choice, string modelPath, InferenceOptions options, Instances.InstanceOptions instanceOptions)
     {
-        ArgumentNullException.ThrowIfNull(predictor);
+        ArgumentNullException.ThrowIfNull(modelPath);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(instanceOptions);
-        string value = choice?.Trim().ToLowerInvariant() ?? (predictor.HasQueries ? Queries : Components);
+        bool onnx = ModelFile.IsOnnx(modelPath);
+        string? architecture = onnx ? null : Checkpoints.Checkpoint.ReadInfo(modelPath).Config.Architecture.Trim().ToLowerInvariant();
+        bool hasQueries = architecture == "mask2former";
+        string value = choice?.Trim().ToLowerInvariant() ?? (hasQueries ? Queries : Components);
         if (value == Components) return null;
         if (value != Queries) throw new SharpSegException($"--instances-from '{choice}': use queries (a mask2former checkpoint's own segments) or components (connected components of the predicted mask).");
-        if (!predictor.HasQueries)
-            throw new SharpSegException(predictor.Backend is TorchInferenceBackend
-                ? $"--instances-from queries needs a mask-classification checkpoint (mask2former); '{predictor.Info.Config.Architecture}' classifies pixels: use --instances-from components."
-                : "--instances-from queries needs the checkpoint: an ONNX graph ends in the semantic map, without the queries; pass --checkpoint, or use --instances-from components.");
+        if (!hasQueries)
+            throw new SharpSegException(onnx
+                ? "--instances-from queries needs the checkpoint: an ONNX graph ends in the semantic map, without the queries; pass --checkpoint, or use --instances-from components."
+                : $"--instances-from queries needs a mask-classification checkpoint (mask2former); '{architecture}' classifies pixels: use --instances-from components.");
         string why = choice == null ? " (the default for a mask2former checkpoint)" : "";
         if (options.TileSize != null || options.Tta is { IsIdentity: false })
             throw new SharpSegException($"instances from queries{why} come from one forward pass over the whole image, so --tile and --tta-* do not apply: drop them, or add --instances-from components.");
