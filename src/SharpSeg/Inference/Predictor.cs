@@ -143,7 +143,7 @@ public sealed class Predictor : IDisposable
         var labels = probabilities.argmax(0).to(ScalarType.Byte).cpu().contiguous();
         var mask = new LabelMask(image.Width, image.Height);
         labels.data<byte>().CopyTo(mask.Labels);
-        float[]? kept = keepProbabilities ? probabilities.to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray() : null;
+        float[]? kept = keepProbabilities ? ImageTensors.FloatSpan(probabilities.to(ScalarType.Float32).cpu().contiguous()).ToArray() : null;
         var maskLogits = Preprocessing.RestoreLogits(prediction.MaskLogits, image.Height, image.Width)[0];
         var panoptic = PanopticInference.Panoptic(prediction.ClassLogits[0], maskLogits, isThing, options);
         long accumulator = (long)(Backend.Classes + 1) * image.Height * image.Width * sizeof(float);
