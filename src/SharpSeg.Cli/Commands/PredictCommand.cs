@@ -19,6 +19,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
+        [CommandOption("--instances-from <queries|components>")][Description("With --instances: queries = a mask2former checkpoint's own segments (Mask2Former's panoptic inference; its default), components = connected components of the predicted mask (the default for other models and .onnx files)")] public string? InstancesFrom { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -27,14 +28,17 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.Input == null) throw new SharpSegException("--input is required (an image, a folder, or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
         if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
+        if (s.InstancesFrom != null && !s.Instances) throw new SharpSegException("--instances-from chooses how --instances are found; add --instances.");
         var instanceOptions = s.Instances ? s.ToInstanceOptions() : null;
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+        var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var files = ImageInputs.Resolve(s.Input);
         using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
         var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames)
         {
             Instances = instanceOptions == null ? null : new Instances.InstanceWriter(s.Out, instanceOptions.Resolve(predictor.Info.Classes, model)),
+            QueryInstances = queryInstances,
             ProbabilityMaps = s.Probabilities,
         };
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(predictor, files, writer, options, progress,
@@ -43,6 +47,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (result.InstanceFiles is { } instanceFiles)
         {
             ConsoleOutput.WriteInstanceSummary(instanceFiles);
+            AnsiConsole.MarkupLine(writer.QueryInstances != null ? "instances from queries (Mask2Former's panoptic inference)" : "instances: connected components of the predicted masks");
             AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv.");
         }
         AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");

@@ -33,12 +33,22 @@ public sealed class Checkpoint
     /// entries bounded and CRC-checked) is a one-line <see cref="SharpSegException"/>.</summary>
     public static Checkpoint Load(string path) => CheckpointArchive.Read(path, "checkpoint", "not a SharpSeg checkpoint", archive =>
     {
-        var info = JsonSerializer.Deserialize<CheckpointInfo>(archive.ReadBytes(CheckpointArchive.InfoEntry)!, CheckpointArchive.Json)
-            ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
-        info.Validate(path);
+        var info = ReadInfo(archive, path);
         byte[] model = archive.ReadBytes(ModelEntry) ?? throw new SharpSegException($"{path}: checkpoint has no weights ({ModelEntry}).");
         return new Checkpoint(path, info, model, archive.ReadBytes(CheckpointArchive.OptimizerEntry), archive.ReadBytes(CheckpointArchive.RngEntry));
     });
+
+    /// <summary>Only the description of a checkpoint (model config, classes, normalisation), without reading its weights: for
+    /// checks before a model is built. Errors as <see cref="Load"/>.</summary>
+    public static CheckpointInfo ReadInfo(string path) => CheckpointArchive.Read(path, "checkpoint", "not a SharpSeg checkpoint", archive => ReadInfo(archive, path));
+
+    static CheckpointInfo ReadInfo(CheckpointArchive archive, string path)
+    {
+        var info = JsonSerializer.Deserialize<CheckpointInfo>(archive.ReadBytes(CheckpointArchive.InfoEntry)!, CheckpointArchive.Json)
+            ?? throw new SharpSegException($"{path}: empty {CheckpointArchive.InfoEntry}.");
+        info.Validate(path);
+        return info;
+    }
 
     /// <summary>Loads the weights into <paramref name="model"/> (which must have been built from <see cref="Info"/>'s model config).</summary>
     public void LoadWeights(nn.Module model) =>

@@ -45,7 +45,12 @@ public static class FolderPrediction
                 var image = predictor.LoadImage(file);
                 // One image: the progress follows its tiles; several: it follows the images.
                 var tileProgress = files.Count == 1 && progress != null ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
-                writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
+                if (writer.Instances is { } instances && writer.QueryInstances is { } thresholds)
+                {
+                    var (result, panoptic) = predictor.InferPanoptic(image, instances.Options.Things, thresholds, options.KeepProbabilities);
+                    writer.Write(file, image, result, panoptic);
+                }
+                else writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
                 written.Add(file);
             }
             catch (SharpSegException) when (files.Count == 1)

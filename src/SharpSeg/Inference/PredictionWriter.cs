@@ -35,6 +35,11 @@ public sealed class PredictionWriter
     /// <summary>Also writes each image's instances (<c>predict --instances</c>) with this writer; null = none.</summary>
     public Instances.InstanceWriter? Instances { get; init; }
 
+    /// <summary>With <see cref="Instances"/>: find them with a mask-classification checkpoint's panoptic inference (these
+    /// thresholds; <see cref="FolderPrediction"/> then runs <see cref="Predictor.InferPanoptic"/>) instead of cutting the
+    /// predicted mask into connected components; null = connected components.</summary>
+    public Models.MaskClassification.PanopticInferenceOptions? QueryInstances { get; init; }
+
     /// <summary>Write the per-class probability maps when a result carries probabilities (false when they were kept
     /// only for the instances' mean confidences).</summary>
     public bool ProbabilityMaps { get; init; } = true;
@@ -64,13 +69,23 @@ public sealed class PredictionWriter
 
     /// <summary>Writes everything for one inference result: mask, colour mask, overlay, the JSON summary, and the
     /// per-class probability maps when <see cref="InferenceResult.Probabilities"/> is set. Returns the summary.</summary>
-    public PredictionSummary Write(string imagePath, RgbImage image, InferenceResult result)
+    public PredictionSummary Write(string imagePath, RgbImage image, InferenceResult result) => Write(imagePath, image, result, null);
+
+    /// <summary>Like <see cref="Write(string, RgbImage, InferenceResult)"/>; with <paramref name="panoptic"/> (a
+    /// mask-classification model's panoptic output, <see cref="Predictor.InferPanoptic"/>) the <see cref="Instances"/> are
+    /// its segments (<see cref="Instances.InstanceExtraction.FromSegments"/>) rather than connected components of the mask.</summary>
+    public PredictionSummary Write(string imagePath, RgbImage image, InferenceResult result, Models.MaskClassification.PanopticResult? panoptic)
     {
         ArgumentNullException.ThrowIfNull(result);
         Write(imagePath, image, result.Mask);
         var summary = PredictionSummary.Of(Path.GetFileName(imagePath), result, _classNames);
         IO.AtomicFile.WriteAllText(SummaryPathFor(imagePath), JsonSerializer.Serialize(summary, Json) + "\n");
-        Instances?.Write(imagePath, result.Mask, result.Probabilities);
+        if (Instances is { } instances)
+        {
+            if (panoptic is null) instances.Write(imagePath, result.Mask, result.Probabilities);
+            else instances.Write(imagePath, SharpSeg.Instances.InstanceExtraction.FromSegments(panoptic.SegmentIds, panoptic.Width, panoptic.Height,
+                [.. panoptic.Segments.Select(s => new SharpSeg.Instances.SegmentInfo(s.Id, s.ClassIndex, s.Score))], instances.Options, result.Probabilities));
+        }
         if (ProbabilityMaps && result.Probabilities is { } probabilities) WriteProbabilityMaps(ProbabilityFolderFor(imagePath), probabilities, result.Mask.Width, result.Mask.Height, result.Classes);
         return summary;
     }

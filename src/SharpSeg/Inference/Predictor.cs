@@ -5,6 +5,7 @@ using TorchSharp;
 using SharpSeg.Models;
 using static TorchSharp.torch;
 using SharpSeg.Checkpoints;
+using SharpSeg.Models.MaskClassification;
 
 namespace SharpSeg.Inference;
 
@@ -113,6 +114,43 @@ public sealed class Predictor : IDisposable
         options.Validate();
         if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Backend.Classes, 1, 0);
         return new SlidingWindowPredictor(Backend, Normalization, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
+    }
+
+    /// <summary>True for a checkpoint of a mask-classification model (mask2former): <see cref="InferPanoptic"/> works.</summary>
+    public bool HasQueries => _model is { IsMaskClassification: true };
+
+    /// <summary>
+    /// Whole-image inference of a mask-classification checkpoint (<see cref="HasQueries"/>) from one forward pass
+    /// (<see cref="SegmentationModel.ForwardQueries"/>): the semantic result as <see cref="Infer"/> gives it for whole-image
+    /// inference (same mask; probabilities <c>[C, H, W]</c> when <paramref name="keepProbabilities"/>), and Mask2Former's
+    /// panoptic inference (<see cref="PanopticInference.Panoptic"/>) on the last layer's queries, their mask logits resized
+    /// to the image. Tiling and test-time augmentation do not apply: the queries are the whole image's.
+    /// </summary>
+    /// <param name="image">The image (channels as the model expects).</param>
+    /// <param name="isThing">Per class: true = thing (a segment per query), false = stuff (a segment per class).</param>
+    /// <param name="options">Thresholds (null: Mask2Former's).</param>
+    /// <param name="keepProbabilities">Also return the softmax of the semantic scores.</param>
+    public (InferenceResult Result, PanopticResult Panoptic) InferPanoptic(RgbImage image, IReadOnlyList<bool> isThing, PanopticInferenceOptions? options = null, bool keepProbabilities = true)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (_model is not { IsMaskClassification: true } model)
+            throw new SharpSegException($"instances from queries need a mask-classification checkpoint (mask2former); this predictor runs {(_model == null ? "an ONNX model, whose graph ends in the semantic map" : $"'{Info.Config.Architecture}', which classifies pixels")}: cut connected components instead (--instances-from components).");
+        if (image.Channels != Info.ImageChannels)
+            throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
+        using var scope = NewDisposeScope();
+        using var noGrad = torch.no_grad();
+        var input = Preprocessing.Input(image, Normalization, Info.InferenceScale, Device);
+        if (Backend is TorchInferenceBackend { ChannelsLast: true }) input = Models.Fusion.ChannelsLast.Convert(input);
+        var prediction = model.ForwardQueries(input);
+        var probabilities = Preprocessing.RestoreLogits(prediction.SemanticLogits, image.Height, image.Width).softmax(1).squeeze(0);
+        var labels = probabilities.argmax(0).to(ScalarType.Byte).cpu().contiguous();
+        var mask = new LabelMask(image.Width, image.Height);
+        labels.data<byte>().CopyTo(mask.Labels);
+        float[]? kept = keepProbabilities ? ImageTensors.FloatSpan(probabilities.to(ScalarType.Float32).cpu().contiguous()).ToArray() : null;
+        var maskLogits = Preprocessing.RestoreLogits(prediction.MaskLogits, image.Height, image.Width)[0];
+        var panoptic = PanopticInference.Panoptic(prediction.ClassLogits[0], maskLogits, isThing, options);
+        long accumulator = (long)(Backend.Classes + 1) * image.Height * image.Width * sizeof(float);
+        return (new InferenceResult(mask, kept, Backend.Classes, 1, accumulator), panoptic);
     }
 
     /// <summary>True when <paramref name="options"/> amount to plain whole-image inference of <paramref name="image"/>.</summary>

@@ -21,9 +21,13 @@ public sealed record Instance
     [JsonPropertyName("equivalent_diameter")] public required double EquivalentDiameter { get; init; }
     /// <summary>Mean over the instance's pixels of the predicted probability of its class; null without probabilities.</summary>
     [JsonPropertyName("mean_confidence")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? MeanConfidence { get; init; }
+    /// <summary>Mask-classification models (instances from queries): the query's class probability × the mean sigmoid
+    /// of its mask over the pixels where its logit is positive (Mask2Former's instance score); null otherwise.</summary>
+    [JsonPropertyName("score")][JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Score { get; init; }
     /// <summary>COCO RLE: {"size": [height, width], "counts": compressed string}.</summary>
     [JsonPropertyName("rle")] public required RleJson Rle { get; init; }
-    /// <summary>Outer contour, COCO's flat [x0, y0, x1, y1, …] through pixel corners, in a list as COCO's "segmentation".</summary>
+    /// <summary>Outer contour, COCO's flat [x0, y0, x1, y1, …] through pixel corners, in a list as COCO's "segmentation";
+    /// an instance from queries can have several parts, one polygon each (in raster order of their first pixel).</summary>
     [JsonPropertyName("polygon")] public required int[][] Polygon { get; init; }
 }
 

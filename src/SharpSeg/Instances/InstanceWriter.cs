@@ -53,8 +53,20 @@ public sealed class InstanceWriter
     /// <param name="probabilities">Class-major probabilities for mean confidences, or null.</param>
     public ImageInstances Write(string imagePath, LabelMask mask, float[]? probabilities = null)
     {
+        ArgumentNullException.ThrowIfNull(mask);
+        return Write(imagePath, InstanceExtraction.Extract(mask, _options, probabilities));
+    }
+
+    /// <summary>The options instances are cut and classified with (thing and stuff classes, minimum area, …).</summary>
+    public ResolvedInstanceOptions Options => _options;
+
+    /// <summary>Writes the files of instances found elsewhere (e.g. <see cref="InstanceExtraction.FromSegments"/> from a
+    /// mask-classification model's panoptic output, made with <see cref="Options"/>) and records them for <see cref="Finish"/>.</summary>
+    public ImageInstances Write(string imagePath, ImageInstances result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
         string name = Path.GetFileName(imagePath);
-        var result = InstanceExtraction.Extract(mask, _options, probabilities);
+        var mask = (Width: result.Width, Height: result.Height);
         var idRaster = InstanceExtraction.InstanceIdRaster(result.Components, name);
         var paths = PathsFor(imagePath);
         var o = _options.Options;
@@ -63,6 +75,7 @@ public sealed class InstanceWriter
             image = name,
             width = mask.Width,
             height = mask.Height,
+            instances_from = result.Method,
             connectivity = (int)o.Connectivity,
             min_area = o.MinArea,
             fill_holes = o.FillHoles,
@@ -90,7 +103,7 @@ public sealed class InstanceWriter
                 area = i.Area,
                 bbox = i.BoundingBox,
                 iscrowd = 0,
-                score = i.MeanConfidence,
+                score = i.Score ?? i.MeanConfidence,
             });
             _instances++;
             _areas[i.ClassIndex].Add(i.Area);

@@ -109,6 +109,23 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>, IOnnxExportab
         return new MaskClassificationOutput(layers, (double)x.shape[2] / padded.shape[2], (double)x.shape[3] / padded.shape[3]);
     }
 
+    /// <summary>
+    /// Inference of a mask-classification model from one forward pass: image batch <c>[N, InChannels, H, W]</c> → the
+    /// semantic log-scores <c>[N, NumClasses, H, W]</c> (exactly <see cref="forward"/>'s output), and the last decoder
+    /// layer's class logits <c>[N, Q, K+1]</c> and mask logits resized to the input <c>[N, Q, H, W]</c> (bilinear to the
+    /// padded frame, then cropped, as Mask2Former resizes them before its panoptic and instance inference).
+    /// </summary>
+    public MaskClassificationPrediction ForwardQueries(Tensor x)
+    {
+        if (decoder is not MaskFormerDecoder maskFormer)
+            throw new InvalidOperationException($"{decoder.GetType().Name} is not a mask-classification decoder");
+        CheckInput(x);
+        Tensor padded = PadToStride(x);
+        var (classLogits, maskLogits) = maskFormer.ForwardLayers(encoder.call(padded))[^1];
+        var semantic = ToInputSize(head.call(maskFormer.SemanticLogScores(classLogits, maskLogits)), padded, x);
+        return new MaskClassificationPrediction(semantic, classLogits, ToInputSize(maskLogits, padded, x));
+    }
+
     private static Tensor ToInputSize(Tensor logits, Tensor padded, Tensor x)
     {
         long h = x.shape[2], w = x.shape[3];

@@ -61,6 +61,8 @@ public static class RecipeBinding
             var model = Model(r);
             model.RefuseOptionsTheModelIgnores();
             if (model.Architecture.Trim().Equals("mask2former", StringComparison.OrdinalIgnoreCase)) RefusePerPixelLossOptions(r);
+            else if (r.Tree.GetRaw("loss.thing_classes") != null)
+                throw new SharpSegException($"loss.thing_classes applies to architecture mask2former (one ground-truth mask per instance for its set criterion); {model.Architecture} is trained per pixel: remove loss.thing_classes.");
             if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta.Value
                 && !(r.Tree.GetRaw("loss.class_weights") is string kind && kind.Trim().Equals("effective", StringComparison.OrdinalIgnoreCase)))
                 throw new SharpSegException("loss.effective_beta is set but loss.class_weights is not 'effective', so it would change nothing: remove loss.effective_beta or set loss.class_weights: effective.");
@@ -81,6 +83,7 @@ public static class RecipeBinding
         if (defaults.GetRaw("loss") is not Dictionary<string, object?> keys) return;
         foreach (var key in keys.Keys)
         {
+            if (key == "thing_classes") continue; // the set criterion's own option
             string path = "loss." + key;
             if (!SameValue(r.Tree.GetRaw(path), defaults.GetRaw(path)))
                 throw new SharpSegException($"{path} has no effect on architecture mask2former: it is trained with its set criterion (Hungarian matching; class CE, mask BCE and Dice, docs/MODELS.md), not a per-pixel loss; remove {path}.");
@@ -95,6 +98,25 @@ public static class RecipeBinding
                 && double.TryParse(y, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var dy) && dx.Equals(dy)),
         _ => false,
     };
+
+    /// <summary><c>loss.thing_classes</c> (mask2former): per class of <paramref name="classNames"/>, whether its connected
+    /// components are separate ground-truth masks; null when unset (one mask per class).</summary>
+    public static bool[]? ThingClasses(TrainingRecipe r, IReadOnlyList<string> classNames)
+    {
+        object? raw = r.Tree.GetRaw("loss.thing_classes");
+        if (raw == null) return null;
+        IEnumerable<object?> items = raw is List<object?> list ? list : raw is string one ? one.Split(',') : [raw];
+        var things = new bool[classNames.Count];
+        foreach (var item in items)
+        {
+            string name = (item as string ?? "").Trim();
+            int c = classNames.ToList().IndexOf(name);
+            if (c < 0)
+                throw new SharpSegException($"{r.Tree.Source}: loss.thing_classes: no class '{name}' in the dataset{Configuration.NearestName.Hint(name, classNames)}.");
+            things[c] = true;
+        }
+        return things;
+    }
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
     {

@@ -77,6 +77,7 @@ public static class RecipeDefaults
           boundary_weight: 3.0  # boundary: weight of pixels near a class boundary (others 1)
           boundary_width: 1     # boundary: pixels either side of a boundary
           aux_weight: 0.4       # weight of the auxiliary head's loss (model.aux_head: true only); PSPNet paper and MMSegmentation: 0.4
+          thing_classes: null   # mask2former only: classes whose connected components are separate ground-truth masks (panoptic training, 8-connected); null = one mask per class
         optimizer:
           name: adamw           # adamw | sgd
           lr: 0.001

@@ -124,6 +124,7 @@ public sealed class Trainer
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
         var setCriterion = model.IsMaskClassification ? new Models.MaskClassification.MaskClassificationCriterion(modelConfig.NumClasses) : null;
+        bool[]? thingClasses = setCriterion is null ? null : RecipeBinding.ThingClasses(r, classNames);
         using var optimizer = RecipeBinding.Optimizer(r, model);
 
         int batchSize = Math.Min(r.BatchSize, trainPairs.Count);
@@ -224,7 +225,12 @@ public sealed class Trainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
-                            if (setCriterion is not null) return setCriterion.Compute(model.ForwardMaskClassification(images), masks).Total;
+                            if (setCriterion is not null)
+                            {
+                                var output = model.ForwardMaskClassification(images);
+                                return thingClasses is null ? setCriterion.Compute(output, masks).Total
+                                    : setCriterion.Compute(output, InstanceMaskTargets.Build(masks, thingClasses, dtype: output.Layers[0].ClassLogits.dtype)).Total;
+                            }
                             if (!model.HasAuxHead) return loss.Compute(model.forward(images), masks);
                             var (logits, aux) = model.ForwardWithAux(images);
                             var l = loss.Compute(logits, masks);

@@ -101,6 +101,7 @@ public sealed class InstanceCliTests
         Assert.True(plain.ExitCode == 0, plain.ToString());
         Assert.False(JsonDocument.Parse(File.ReadAllText(metrics)).RootElement.TryGetProperty("instances", out _));
         AssertOneLineError(CliRunner.Run("predict", "--checkpoint", trained.BestCheckpoint, "--input", images, "--out", outDir, "--min-area", "4"), "add --instances");
+        AssertOneLineError(CliRunner.Run("predict", "--checkpoint", trained.BestCheckpoint, "--input", images, "--out", outDir, "--instances", "--instances-from", "queries"), "needs a mask-classification checkpoint");
         AssertOneLineError(CliRunner.Run("eval", "--checkpoint", trained.BestCheckpoint, "--data", TrainingFixture.DatasetYaml, "--instances", "--classes", "disk"), "did you mean 'disc'?");
     }
 }

@@ -57,6 +57,27 @@ public sealed class MaskFormerTests
     }
 
     [Fact]
+    public void ForwardQueriesGivesTheSemanticMapAndTheLastLayersQueriesAtTheInputSize()
+    {
+        manual_seed(4);
+        using var model = ModelZoo.Create(Tiny());
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, 3, 50, 70);
+        var p = model.ForwardQueries(x);
+        Assert.True(p.SemanticLogits.eq(model.forward(x)).all().item<bool>(), "the semantic map differs from forward's");
+        var (cls, masks) = model.ForwardMaskClassification(x).Layers[^1];
+        Assert.True(p.ClassLogits.eq(cls).all().item<bool>());
+        // The mask logits resized bilinearly to the padded 64×96 frame, then cropped to the image.
+        var expected = nn.functional.interpolate(masks, size: [64, 96], mode: InterpolationMode.Bilinear, align_corners: false)[.., .., ..50, ..70];
+        Assert.Equal(new long[] { 1, 5, 50, 70 }, p.MaskLogits.shape);
+        Assert.True(p.MaskLogits.eq(expected).all().item<bool>());
+        using var fcn = ModelZoo.Create(new ModelConfig { Architecture = "fcn", Encoder = "resnet18", NumClasses = 3 });
+        Assert.Throws<InvalidOperationException>(() => fcn.ForwardQueries(x));
+    }
+
+    [Fact]
     public void MaskedAttentionCanBeTurnedOff()
     {
         using var scope = NewDisposeScope();

@@ -96,13 +96,32 @@ public sealed class MaskClassificationCriterion
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
+        if (target.dim() != 3) throw new ArgumentException($"target must be [N, H, W], got [{string.Join(", ", target.shape)}]", nameof(target));
+        return Compute(output, SemanticTargets(target, output));
+    }
+
+    /// <summary>The criterion for ground truth given as masks per image (e.g. one mask per instance of the thing classes and
+    /// one per stuff class, which makes the model panoptic), with Mask2Former's random sampling.</summary>
+    public MaskClassificationLoss Compute(MaskClassificationOutput output, IReadOnlyList<MaskTargets> targets)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(targets);
+        if (targets.Count == 0) throw new ArgumentException("no targets", nameof(targets));
         var o = Options;
+        var valid = targets[0].Valid;
         // Never more points than the target has pixels (small crops): more would only resample the same pixels.
-        long count = Math.Min(o.NumPoints, target.shape[^2] * target.shape[^1]);
+        long count = Math.Min(o.NumPoints, valid.shape[^2] * valid.shape[^1]);
         var points = new Points(
-            (_, _) => PointSampling.Uniform(count, target.device),
+            (_, _) => PointSampling.Uniform(count, valid.device),
             (_, _, logits, _) => PointSampling.Importance(logits, count, o.OversampleRatio, o.ImportanceSampleRatio, output.ExtentY, output.ExtentX));
-        return Compute(output, target, points);
+        return Compute(output, targets, points);
+    }
+
+    MaskTargets[] SemanticTargets(Tensor target, MaskClassificationOutput output)
+    {
+        if (output.Layers.Count == 0) throw new ArgumentException("the output has no decoder layer", nameof(output));
+        var dtype = output.Layers[0].ClassLogits.dtype;
+        return Enumerable.Range(0, (int)target.shape[0]).Select(b => MaskTargets.Semantic(target[b], NumClasses, Options.IgnoreIndex, dtype)).ToArray();
     }
 
     /// <summary>The criterion with the points chosen by <paramref name="points"/> (tests fix them).</summary>
@@ -111,11 +130,18 @@ public sealed class MaskClassificationCriterion
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(points);
-        if (output.Layers.Count == 0) throw new ArgumentException("the output has no decoder layer", nameof(output));
         if (target.dim() != 3) throw new ArgumentException($"target must be [N, H, W], got [{string.Join(", ", target.shape)}]", nameof(target));
-        var dtype = output.Layers[0].ClassLogits.dtype;
-        long n = target.shape[0];
-        var targets = Enumerable.Range(0, (int)n).Select(b => MaskTargets.Semantic(target[b], NumClasses, Options.IgnoreIndex, dtype)).ToArray();
+        return Compute(output, SemanticTargets(target, output), points);
+    }
+
+    /// <summary>The criterion for ground-truth masks per image with the points chosen by <paramref name="points"/>.</summary>
+    public MaskClassificationLoss Compute(MaskClassificationOutput output, IReadOnlyList<MaskTargets> targetList, Points points)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(targetList);
+        ArgumentNullException.ThrowIfNull(points);
+        if (output.Layers.Count == 0) throw new ArgumentException("the output has no decoder layer", nameof(output));
+        var targets = targetList.ToArray();
         double numMasks = Math.Max(1, targets.Sum(t => t.Labels.Length));
         Tensor? total = null;
         var layers = new List<MaskClassificationLayerLoss>();

@@ -121,6 +121,16 @@ public sealed class MaskFormerDecoder : Decoder
     public override Tensor forward(Tensor[] features)
     {
         var (classLogits, maskLogits) = ForwardLayers(features)[^1];
+        return SemanticLogScores(classLogits, maskLogits);
+    }
+
+    /// <summary>Mask2Former's semantic inference from one prediction: class logits <c>[N, Q, K+1]</c> and mask logits
+    /// <c>[N, Q, h, w]</c> → <c>log(max(Σ_q softmax(class_q)[:K] · sigmoid(mask_q), 1e-8))</c> <c>[N, K, h, w]</c>
+    /// (what <see cref="forward"/> returns for the last prediction).</summary>
+    public Tensor SemanticLogScores(Tensor classLogits, Tensor maskLogits)
+    {
+        ArgumentNullException.ThrowIfNull(classLogits);
+        ArgumentNullException.ThrowIfNull(maskLogits);
         var probs = classLogits.softmax(-1)[.., .., ..numClasses];                       // [N, Q, K]
         long n = maskLogits.shape[0], q = maskLogits.shape[1], h = maskLogits.shape[2], w = maskLogits.shape[3];
         var semantic = probs.transpose(1, 2).matmul(maskLogits.reshape(n, q, h * w).sigmoid()); // [N, K, hw]
