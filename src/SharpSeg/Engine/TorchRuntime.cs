@@ -93,6 +93,9 @@ public static class TorchRuntime
     /// </summary>
     public static event Action<string>? Notice;
 
+    /// <summary>The notice <see cref="EnsureConfigured"/> raised in this process (null when none, or before it ran).</summary>
+    public static string? ConfigurationNotice { get; private set; }
+
     /// <summary>
     /// Once per process, before the first training step or inference: turns NNPACK off (libtorch only considers it where
     /// oneDNN is not used, for batches of 16 or more, and on CPUs whose caches it cannot read its start-up prints "Could
@@ -109,6 +112,7 @@ public static class TorchRuntime
             LibTorchContext.SetNNPACK(false);
             string? notice = null;
             configured = Configure(KernelCheck.Run, LibTorchContext.SetOneDnn, CpuInfo.Current, out notice);
+            ConfigurationNotice = notice;
             if (notice != null) Notice?.Invoke(notice);
             return configured;
         }

@@ -81,7 +81,7 @@ public sealed class ServeCliTests
     {
         var r = CliRunner.Run("serve", "--model", "missing.onnx", "--port", "0");
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal("error: missing.onnx: model file not found; give a .ckpt checkpoint or an exported .onnx model.", r.StdErr.Trim());
+        Assert.Equal("error: missing.onnx: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.", r.StdErr.Trim());
         var both = CliRunner.Run("serve", "--model", "a.onnx", "--checkpoint", "b.ckpt");
         Assert.Equal(1, both.ExitCode);
         Assert.Contains("either --checkpoint or --model", both.StdErr);
