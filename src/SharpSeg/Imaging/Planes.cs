@@ -51,21 +51,34 @@ public static class Planes
     }
 
     /// <summary>Means over <paramref name="factor"/>² blocks (partial blocks at the right and bottom edges).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop
     public static RgbImage DownsampleArea(RgbImage image, int factor)
     {
         int w = image.Width, h = image.Height, c = image.Channels, ws = (w + factor - 1) / factor, hs = (h + factor - 1) / factor;
-        var sum = new int[ws * hs * c];
-        var count = new int[ws * hs];
-        var px = image.Pixels;
-        for (int y = 0; y < h; y++)
-            for (int x = 0; x < w; x++)
-            {
-                int cell = y / factor * ws + x / factor;
-                count[cell]++;
-                for (int k = 0; k < c; k++) sum[cell * c + k] += px[(y * w + x) * c + k];
-            }
+        var sum = new int[ws * c];
         var small = new RgbImage(ws, hs, c);
-        for (int i = 0; i < sum.Length; i++) small.Pixels[i] = (byte)((sum[i] + count[i / c] / 2) / count[i / c]);
+        var px = image.Pixels; var dst = small.Pixels;
+        var cellOf = new int[w];
+        for (int x = 0; x < w; x++) cellOf[x] = x / factor * c;
+        for (int ys = 0; ys < hs; ys++)
+        {
+            Array.Clear(sum);
+            int y0 = ys * factor, y1 = Math.Min(h, y0 + factor);
+            for (int y = y0; y < y1; y++)
+            {
+                int row = y * w * c;
+                for (int x = 0; x < w; x++)
+                {
+                    int cell = cellOf[x], p = row + x * c;
+                    for (int k = 0; k < c; k++) sum[cell + k] += px[p + k];
+                }
+            }
+            for (int xs = 0; xs < ws; xs++)
+            {
+                int count = (y1 - y0) * (Math.Min(w, (xs + 1) * factor) - xs * factor);
+                for (int k = 0; k < c; k++) dst[(ys * ws + xs) * c + k] = (byte)((sum[xs * c + k] + count / 2) / count);
+            }
+        }
         return small;
     }
 }

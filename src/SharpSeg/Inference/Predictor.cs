@@ -145,7 +145,7 @@ public sealed class Predictor : IDisposable
         var probabilities = Preprocessing.RestoreLogits(prediction.SemanticLogits, image.Height, image.Width).softmax(1).squeeze(0);
         var labels = probabilities.argmax(0).to(ScalarType.Byte).cpu().contiguous();
         var mask = new LabelMask(image.Width, image.Height);
-        labels.data<byte>().CopyTo(mask.Labels);
+        labels.contiguous().bytes.CopyTo(mask.Labels); // TensorAccessor.CopyTo goes element by element: 100 ms at 720p
         float[]? kept = keepProbabilities ? ImageTensors.FloatSpan(probabilities.to(ScalarType.Float32).cpu().contiguous()).ToArray() : null;
         var maskLogits = Preprocessing.RestoreLogits(prediction.MaskLogits, image.Height, image.Width)[0];
         var panoptic = PanopticInference.Panoptic(prediction.ClassLogits[0], maskLogits, isThing, options);

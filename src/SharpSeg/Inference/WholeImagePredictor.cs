@@ -38,7 +38,7 @@ public static class WholeImagePredictor
         else
             labels = Preprocessing.RestoreLogits(backend.Logits(input), image.Height, image.Width).argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
         var mask = new LabelMask(image.Width, image.Height);
-        labels.data<byte>().CopyTo(mask.Labels);
+        labels.contiguous().bytes.CopyTo(mask.Labels); // TensorAccessor.CopyTo goes element by element: 100 ms at 720p
         return mask;
     }
 }
