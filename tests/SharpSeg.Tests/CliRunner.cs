@@ -9,6 +9,16 @@ public static class CliRunner
     {
         public string All => StdOut + StdErr;
         public override string ToString() => $"exit {ExitCode}\n--- stdout ---\n{StdOut}\n--- stderr ---\n{StdErr}";
+
+        /// <summary>The contract for a user error: exit code 1, one line on stderr that contains <paramref name="expected"/>,
+        /// no stack trace.</summary>
+        public void AssertOneLineError(string expected)
+        {
+            Xunit.Assert.True(ExitCode == 1, ToString());
+            Xunit.Assert.Contains(expected, StdErr);
+            Xunit.Assert.Single(StdErr.Trim().Split('\n'));
+            Xunit.Assert.DoesNotContain("   at ", All);
+        }
     }
 
     public static Result Run(params string[] args) => RunIn(null, args);
