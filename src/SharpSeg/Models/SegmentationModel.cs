@@ -35,6 +35,9 @@ public sealed class SegmentationModel : nn.Module<Tensor, Tensor>, IOnnxExportab
         nn.Module<Tensor, Tensor>? auxHead = null, int headKernel = 1)
         : base(nameof(SegmentationModel))
     {
+        // Before any weight is computed with: on a CPU whose oneDNN kernels are wrong (AMD Zen 5), this turns them off,
+        // so that a model trained or run outside Trainer and Predictor (a test, a user's own loop) is not silently wrong.
+        Engine.TorchRuntime.EnsureConfigured();
         if (numClasses < 1) throw new ArgumentOutOfRangeException(nameof(numClasses), $"num_classes must be at least 1, got {numClasses}");
         if (decoder.OutputsLogits && decoder.OutChannels != numClasses)
             throw new ArgumentException($"the decoder outputs {decoder.OutChannels} logits but num_classes is {numClasses}", nameof(decoder));

@@ -69,6 +69,7 @@ public sealed class TfLiteNetwork : nn.Module<Tensor, Tensor>, IOnnxExportable
     /// <summary>Rebuilds <paramref name="model"/>; throws a one-line <see cref="SharpSegException"/> on what it cannot.</summary>
     public TfLiteNetwork(TfLiteModel model) : base(nameof(TfLiteNetwork))
     {
+        Engine.TorchRuntime.EnsureConfigured(); // as SegmentationModel: the kernel check before any computation
         Source = model;
         string file = model.Path;
         if (model.Inputs.Length != 1 || model.Outputs.Length != 1)
