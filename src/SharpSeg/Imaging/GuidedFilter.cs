@@ -24,25 +24,19 @@ public static class GuidedFilter
     /// whatever the radius; the edges still follow the full-resolution image, which is the point.</remarks>
     public static float[] Refine(RgbImage image, float[] mask, int? radius = null, float eps = DefaultEps)
     {
-        int w = image.Width, h = image.Height, n = w * h;
-        if (mask.Length != n) throw new ArgumentException($"the mask has {mask.Length} values for an image of {n} pixels", nameof(mask));
-        int r = radius ?? DefaultRadius(w, h);
-        if (r < 1) throw new SharpSegException($"--refine-radius {r}: must be at least 1.");
-        if (!(eps > 0)) throw new SharpSegException($"the guided filter's eps must be positive, got {eps}.");
-        var guide = new float[n];
-        var px = image.Pixels;
-        if (image.Channels == 1) for (int i = 0; i < n; i++) guide[i] = px[i] / 255f;
-        else for (int i = 0; i < n; i++) guide[i] = (0.299f * px[3 * i] + 0.587f * px[3 * i + 1] + 0.114f * px[3 * i + 2]) / 255f;
+        ArgumentNullException.ThrowIfNull(image);
+        return AlphaField.Refined(image, mask, image.Width, image.Height, radius ?? DefaultRadius(image.Width, image.Height), eps).Evaluate(image);
+    }
 
-        int s = Math.Max(1, Math.Min(r / 2, Math.Min(w, h) / 8));
-        var (gs, ws, hs) = Planes.DownsampleArea(guide, w, h, s);
-        var (ps, _, _) = Planes.DownsampleArea(mask, w, h, s);
-        int rs = Math.Max(1, (int)Math.Round((double)r / s));
-        int m = ws * hs;
+    /// <summary>The paper's mean coefficients (ā, b̄) of q = ā·I + b̄ for guide <paramref name="guide"/> and input
+    /// <paramref name="mask"/> (both <paramref name="w"/>×<paramref name="h"/>), window radius <paramref name="r"/>.</summary>
+    public static (float[] A, float[] B) Coefficients(float[] guide, float[] mask, int w, int h, int r, float eps)
+    {
+        int m = w * h;
         var ip = new float[m]; var ii = new float[m];
-        for (int i = 0; i < m; i++) { ip[i] = gs[i] * ps[i]; ii[i] = gs[i] * gs[i]; }
-        var meanI = BoxMean(gs, ws, hs, rs); var meanP = BoxMean(ps, ws, hs, rs);
-        var corrIp = BoxMean(ip, ws, hs, rs); var corrII = BoxMean(ii, ws, hs, rs);
+        for (int i = 0; i < m; i++) { ip[i] = guide[i] * mask[i]; ii[i] = guide[i] * guide[i]; }
+        var meanI = BoxMean(guide, w, h, r); var meanP = BoxMean(mask, w, h, r);
+        var corrIp = BoxMean(ip, w, h, r); var corrII = BoxMean(ii, w, h, r);
         var a = ip; var b = ii; // reused
         for (int i = 0; i < m; i++)
         {
@@ -50,11 +44,7 @@ public static class GuidedFilter
             a[i] = covIp / (varI + eps);
             b[i] = meanP[i] - a[i] * meanI[i];
         }
-        var meanA = BoxMean(a, ws, hs, rs); var meanB = BoxMean(b, ws, hs, rs);
-        if (s > 1) { meanA = Planes.ResizeBilinear(meanA, ws, hs, w, h); meanB = Planes.ResizeBilinear(meanB, ws, hs, w, h); }
-        var q = new float[n];
-        for (int i = 0; i < n; i++) q[i] = Math.Clamp(meanA[i] * guide[i] + meanB[i], 0f, 1f);
-        return q;
+        return (BoxMean(a, w, h, r), BoxMean(b, w, h, r));
     }
 
     /// <summary>The mean over the (2r+1)² window around each pixel, the window cut at the image border (so the mean is

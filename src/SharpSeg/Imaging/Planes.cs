@@ -23,23 +23,31 @@ public static class Planes
         return (sum, ws, hs);
     }
 
+    /// <summary>Where each of <paramref name="dst"/> output positions samples a line of <paramref name="src"/> values
+    /// under bilinear resizing: the two source indices and the weight of the second, pixel centres at +0.5 (torch's
+    /// align_corners=false), edges clamped.</summary>
+    public static (int[] I0, int[] I1, float[] F) BilinearTaps(int src, int dst)
+    {
+        var i0 = new int[dst]; var i1 = new int[dst]; var f = new float[dst];
+        float scale = (float)src / dst;
+        for (int x = 0; x < dst; x++)
+        {
+            float t = Math.Clamp((x + 0.5f) * scale - 0.5f, 0, src - 1);
+            i0[x] = (int)t; i1[x] = Math.Min(i0[x] + 1, src - 1); f[x] = t - i0[x];
+        }
+        return (i0, i1, f);
+    }
+
     /// <summary>Bilinear resize of a plane, pixel centres at +0.5 (as torch's align_corners=false), edges clamped.</summary>
     public static float[] ResizeBilinear(float[] src, int ws, int hs, int w, int h)
     {
         var dst = new float[w * h];
-        float sx = (float)ws / w, sy = (float)hs / h;
-        var x0s = new int[w]; var x1s = new int[w]; var fxs = new float[w];
-        for (int x = 0; x < w; x++)
-        {
-            float fx = Math.Clamp((x + 0.5f) * sx - 0.5f, 0, ws - 1);
-            x0s[x] = (int)fx; x1s[x] = Math.Min(x0s[x] + 1, ws - 1); fxs[x] = fx - x0s[x];
-        }
+        var (x0s, x1s, fxs) = BilinearTaps(ws, w);
+        var (y0s, y1s, fys) = BilinearTaps(hs, h);
         for (int y = 0; y < h; y++)
         {
-            float fy = Math.Clamp((y + 0.5f) * sy - 0.5f, 0, hs - 1);
-            int y0 = (int)fy, y1 = Math.Min(y0 + 1, hs - 1);
-            float ly = fy - y0;
-            int r0 = y0 * ws, r1 = y1 * ws, o = y * w;
+            int r0 = y0s[y] * ws, r1 = y1s[y] * ws, o = y * w;
+            float ly = fys[y];
             for (int x = 0; x < w; x++)
             {
                 float top = src[r0 + x0s[x]] + (src[r0 + x1s[x]] - src[r0 + x0s[x]]) * fxs[x];
@@ -48,6 +56,17 @@ public static class Planes
             }
         }
         return dst;
+    }
+
+    /// <summary>Row <paramref name="row"/> of <paramref name="src"/> (a <paramref name="width"/> × any plane of
+    /// <paramref name="channels"/> interleaved values) interpolated vertically between the two rows that
+    /// <paramref name="taps"/> gives for it, into <paramref name="dst"/> (width × channels values).</summary>
+    public static void LerpRows(ReadOnlySpan<float> src, int width, int channels, (int[] I0, int[] I1, float[] F) taps, int row, Span<float> dst)
+    {
+        int n = width * channels;
+        var a = src.Slice(taps.I0[row] * n, n); var b = src.Slice(taps.I1[row] * n, n);
+        float f = taps.F[row];
+        for (int i = 0; i < n; i++) dst[i] = a[i] + (b[i] - a[i]) * f;
     }
 
     /// <summary>Means over <paramref name="factor"/>² blocks (partial blocks at the right and bottom edges).</summary>

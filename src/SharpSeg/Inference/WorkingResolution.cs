@@ -19,21 +19,43 @@ public static class WorkingResolution
 
     /// <summary><see cref="Predictor.Infer"/> at the working size <paramref name="maxSide"/> (null: full resolution);
     /// the result has <paramref name="image"/>'s size, with probabilities when <paramref name="options"/> keeps them.</summary>
-    public static InferenceResult Infer(Predictor predictor, RgbImage image, InferenceOptions options, int? maxSide, CancellationToken cancellationToken = default)
+    public static InferenceResult Infer(Predictor predictor, RgbImage image, InferenceOptions options, int? maxSide, CancellationToken cancellationToken = default) =>
+        InferReduced(predictor, image, options, maxSide, cancellationToken).ToFullSize(options.KeepProbabilities);
+
+    /// <summary>The model's result at the working size, before anything is resized back: what portrait and video effects
+    /// compose from (<see cref="Imaging.AlphaField"/>), so the full-size planes are made only where asked for. A reduced
+    /// result always keeps its probabilities.</summary>
+    public static ReducedInference InferReduced(Predictor predictor, RgbImage image, InferenceOptions options, int? maxSide, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
         int factor = Factor(image.Width, image.Height, maxSide);
-        if (factor == 1) return predictor.Infer(image, options, cancellationToken: cancellationToken);
-        var small = Planes.DownsampleArea(image, factor);
-        var result = predictor.Infer(small, options with { KeepProbabilities = true }, cancellationToken: cancellationToken);
-        int n = image.Width * image.Height, m = small.Width * small.Height, classes = result.Classes;
+        var small = factor == 1 ? image : Planes.DownsampleArea(image, factor);
+        var result = predictor.Infer(small, factor == 1 ? options : options with { KeepProbabilities = true }, cancellationToken: cancellationToken);
+        return new ReducedInference(small, result, image.Width, image.Height);
+    }
+}
+
+/// <summary>A model's result on <see cref="Image"/>, a reduced copy of a <see cref="Width"/>×<see cref="Height"/> image
+/// (or that image itself), before it is resized back.</summary>
+public sealed record ReducedInference(RgbImage Image, InferenceResult Result, int Width, int Height)
+{
+    /// <summary>True when the model ran at full size.</summary>
+    public bool IsFullSize => Image.Width == Width && Image.Height == Height;
+
+    /// <summary>The result at full size: the probabilities resized back bilinearly (kept when
+    /// <paramref name="keepProbabilities"/>), the mask their arg-max.</summary>
+    public InferenceResult ToFullSize(bool keepProbabilities)
+    {
+        if (IsFullSize) return keepProbabilities || Result.Probabilities is null ? Result : Result with { Probabilities = null };
+        int n = Width * Height, m = Image.Width * Image.Height, classes = Result.Classes;
         var probabilities = new float[(long)classes * n];
         var plane = new float[m];
         for (int c = 0; c < classes; c++)
         {
-            Array.Copy(result.Probabilities!, (long)c * m, plane, 0, m);
-            Array.Copy(Planes.ResizeBilinear(plane, small.Width, small.Height, image.Width, image.Height), 0, probabilities, (long)c * n, n);
+            Array.Copy(Result.Probabilities!, (long)c * m, plane, 0, m);
+            Array.Copy(Planes.ResizeBilinear(plane, Image.Width, Image.Height, Width, Height), 0, probabilities, (long)c * n, n);
         }
-        var mask = LabelMask.ArgMax(probabilities, classes, image.Width, image.Height);
-        return new InferenceResult(mask, options.KeepProbabilities ? probabilities : null, classes, result.Tiles, result.AccumulatorBytes);
+        var mask = LabelMask.ArgMax(probabilities, classes, Width, Height);
+        return new InferenceResult(mask, keepProbabilities ? probabilities : null, classes, Result.Tiles, Result.AccumulatorBytes);
     }
 }

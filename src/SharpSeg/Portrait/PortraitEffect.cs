@@ -101,33 +101,29 @@ public sealed record PortraitResult(RgbImage Image, byte[]? Alpha, float[] Mask)
 public static class PortraitEffects
 {
     /// <summary>The person's probability per pixel of <paramref name="image"/> (summed over the foreground classes),
-    /// refined when <see cref="PortraitOptions.Refine"/>.</summary>
-    public static float[] Mask(Predictor predictor, RgbImage image, PortraitOptions options)
+    /// refined when <see cref="PortraitOptions.Refine"/>, as a field held at the working size (<see cref="AlphaField"/>).</summary>
+    public static AlphaField Alpha(Predictor predictor, RgbImage image, PortraitOptions options)
     {
         ArgumentNullException.ThrowIfNull(predictor);
         options.Validate(predictor.ClassNames.Count);
         var input = image.WithChannels(predictor.Info.ImageChannels);
-        var result = WorkingResolution.Infer(predictor, input, InferenceOptions.Default with { KeepProbabilities = true }, options.WorkingSize);
+        var reduced = WorkingResolution.InferReduced(predictor, input, InferenceOptions.Default with { KeepProbabilities = true }, options.WorkingSize);
         var foreground = options.Foreground ?? Enumerable.Range(1, predictor.ClassNames.Count - 1).ToList();
-        var alpha = Compositing.ForegroundAlpha(result.Probabilities, result.Mask, foreground);
-        return options.Refine ? GuidedFilter.Refine(image, alpha, options.RefineRadius) : alpha;
+        return Compositing.ForegroundAlpha(reduced, foreground, options.Refine, options.RefineRadius);
     }
+
+    /// <summary><see cref="Alpha"/> at full size, one value in [0, 1] per pixel.</summary>
+    public static float[] Mask(Predictor predictor, RgbImage image, PortraitOptions options) => Alpha(predictor, image, options).Evaluate(image);
 
     /// <summary>Composes <paramref name="image"/> as <paramref name="options"/> says.</summary>
     public static PortraitResult Apply(Predictor predictor, RgbImage image, PortraitOptions options)
     {
-        var mask = Mask(predictor, image, options);
+        var alpha = Alpha(predictor, image, options);
         var rgb = image.WithChannels(3);
-        switch (options.Effect)
-        {
-            case PortraitEffectKind.Cutout:
-                return new PortraitResult(rgb, mask.Select(a => (byte)Math.Clamp(MathF.Round(a * 255), 0, 255)).ToArray(), mask);
-            case PortraitEffectKind.Replace:
-                var picture = ImageFile.Load(options.BackgroundImage!, 3);
-                return new PortraitResult(Compositing.Blend(rgb, Compositing.Cover(picture, rgb.Width, rgb.Height), mask), null, mask);
-            default:
-                var blurred = Compositing.Blur(rgb, options.BlurRadius ?? Compositing.DefaultBlurRadius(rgb.Width, rgb.Height));
-                return new PortraitResult(Compositing.Blend(rgb, blurred, mask), null, mask);
-        }
+        var mask = alpha.Evaluate(image);
+        if (options.Effect == PortraitEffectKind.Cutout)
+            return new PortraitResult(rgb, mask.Select(a => (byte)Math.Clamp(MathF.Round(a * 255), 0, 255)).ToArray(), mask);
+        var replacement = options.Effect == PortraitEffectKind.Replace ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), rgb.Width, rgb.Height)) : null;
+        return new PortraitResult(Compositing.Compose(rgb, alpha, replacement, options.BlurRadius), null, mask);
     }
 }

@@ -1,3 +1,4 @@
+using SharpSeg.Inference;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Video;
@@ -28,48 +29,95 @@ public static class Compositing
         return alpha;
     }
 
-    /// <summary>out = alpha·frame + (1 − alpha)·background, per pixel (alpha in [0, 1], one per pixel).</summary>
-    public static RgbImage Blend(RgbImage frame, RgbImage background, float[] alpha)
+    /// <summary>The foreground alpha of a model's result on a reduced copy of a frame (<see cref="WorkingResolution.InferReduced"/>),
+    /// refined against the frame with the guided filter when <paramref name="refine"/> (window radius
+    /// <paramref name="refineRadius"/> in full-size pixels, null: <see cref="GuidedFilter.DefaultRadius"/>).</summary>
+    public static AlphaField ForegroundAlpha(ReducedInference reduced, IReadOnlyList<int> foreground, bool refine, int? refineRadius)
     {
-        if (background.Width != frame.Width || background.Height != frame.Height) throw new ArgumentException("the background must have the frame's size");
-        var result = new RgbImage(frame.Width, frame.Height, 3);
-        var f = frame.Pixels; var b = background.Pixels; var o = result.Pixels;
-        for (int i = 0; i < alpha.Length; i++)
+        ArgumentNullException.ThrowIfNull(reduced);
+        var small = reduced.Image;
+        var alpha = ForegroundAlpha(reduced.Result.Probabilities, reduced.Result.Mask, foreground);
+        return refine
+            ? AlphaField.Refined(small, alpha, reduced.Width, reduced.Height, refineRadius ?? GuidedFilter.DefaultRadius(reduced.Width, reduced.Height))
+            : AlphaField.FromMask(alpha, small.Width, small.Height, reduced.Width, reduced.Height);
+    }
+
+    /// <summary>out = alpha·frame + (1 − alpha)·behind, per pixel: <paramref name="behind"/> is stretched bilinearly over
+    /// the frame and <paramref name="alpha"/> evaluated per row (both may be of a reduced size), so the only full-size
+    /// planes are the frame and the result. <paramref name="frame"/> has 3 channels.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop
+    public static RgbImage Blend(RgbImage frame, Backdrop behind, AlphaField alpha)
+    {
+        int w = frame.Width, h = frame.Height;
+        if (frame.Channels != 3) throw new ArgumentException("the frame must have 3 channels", nameof(frame));
+        if (alpha.Width != w || alpha.Height != h) throw new ArgumentException($"the alpha field covers {alpha.Width}×{alpha.Height}, the frame is {w}×{h}");
+        var result = new RgbImage(w, h, 3);
+        var (x0, x1, fx) = Planes.BilinearTaps(behind.Width, w);
+        var tapsY = Planes.BilinearTaps(behind.Height, h);
+        var row = new float[behind.Width * 3];
+        var a = new float[w];
+        var scratch = alpha.NewScratch();
+        for (int y = 0; y < h; y++)
         {
-            float a = Math.Clamp(alpha[i], 0f, 1f);
-            for (int k = 0; k < 3; k++) o[3 * i + k] = (byte)(a * f[3 * i + k] + (1 - a) * b[3 * i + k] + 0.5f);
+            alpha.EvaluateRow(frame, y, a, scratch);
+            Planes.LerpRows(behind.Values, behind.Width, 3, tapsY, y, row);
+            var f = frame.Pixels.AsSpan(3 * y * w, 3 * w);
+            var o = result.Pixels.AsSpan(3 * y * w, 3 * w);
+            for (int x = 0; x < w; x++)
+            {
+                float ax = a[x], f1 = fx[x];
+                int i0 = 3 * x0[x], i1 = 3 * x1[x], p = 3 * x;
+                for (int k = 0; k < 3; k++)
+                {
+                    float bg = row[i0 + k] + (row[i1 + k] - row[i0 + k]) * f1;
+                    o[p + k] = (byte)(bg + ax * (f[p + k] - bg) + 0.5f);
+                }
+            }
         }
         return result;
     }
 
+    /// <summary>The frame over a blurred copy of itself (<paramref name="replacement"/> null, blur radius
+    /// <paramref name="blurRadius"/> or <see cref="DefaultBlurRadius"/>) or over <paramref name="replacement"/>, weighted
+    /// by <paramref name="alpha"/>: the one composition behind <c>sharpseg portrait</c> and the video background effects.</summary>
+    public static RgbImage Compose(RgbImage frame, AlphaField alpha, Backdrop? replacement, int? blurRadius) =>
+        Blend(frame, replacement ?? BlurredBackdrop(frame, blurRadius ?? DefaultBlurRadius(frame.Width, frame.Height)), alpha);
+
     /// <summary>A blurred copy: three passes of a box blur of radius <paramref name="radius"/> per axis (close to a Gaussian of
-    /// σ ≈ radius), edges clamped. Radii of 6 and more are blurred on a copy subsampled by radius / 3 (area means) and
-    /// resized back bilinearly: the same look for a background blur at a fraction of the cost at 720p.</summary>
+    /// σ ≈ radius), edges clamped, at full size (the rounded <see cref="BlurredBackdrop"/>).</summary>
     public static RgbImage Blur(RgbImage image, int radius)
     {
-        int factor = Math.Min(radius / 3, Math.Min(image.Width, image.Height) / 8);
-        if (factor >= 2)
+        var backdrop = BlurredBackdrop(image, radius);
+        var result = new RgbImage(image.Width, image.Height, 3);
+        var (x0, x1, fx) = Planes.BilinearTaps(backdrop.Width, image.Width);
+        var tapsY = Planes.BilinearTaps(backdrop.Height, image.Height);
+        var row = new float[backdrop.Width * 3];
+        for (int y = 0; y < image.Height; y++)
         {
-            var small = Planes.DownsampleArea(image, factor);
-            var blurred = BoxBlur(small, Math.Max(1, (int)Math.Round((double)radius / factor)));
-            return Data.Augmentation.Resampling.ResizeBilinear(blurred, image.Width, image.Height);
+            Planes.LerpRows(backdrop.Values, backdrop.Width, 3, tapsY, y, row);
+            for (int x = 0; x < image.Width; x++)
+                for (int k = 0; k < 3; k++)
+                    result.Pixels[3 * (y * image.Width + x) + k] = (byte)Math.Clamp(row[3 * x0[x] + k] + (row[3 * x1[x] + k] - row[3 * x0[x] + k]) * fx[x] + 0.5f, 0, 255);
         }
-        return BoxBlur(image, radius);
+        return result;
     }
 
-    static RgbImage BoxBlur(RgbImage image, int radius)
+    /// <summary>The blurred background of <see cref="Blur"/> as a <see cref="Backdrop"/>, kept at a reduced size: radii of 6
+    /// and more are blurred on a copy subsampled by radius / 3 (area means), which looks the same once stretched back
+    /// bilinearly, at a fraction of the cost at 720p.</summary>
+    public static Backdrop BlurredBackdrop(RgbImage image, int radius)
     {
-        int w = image.Width, h = image.Height;
-        var a = image.Pixels.Select(v => (float)v).ToArray();
+        var rgb = image.WithChannels(3);
+        int factor = Math.Min(radius / 3, Math.Min(rgb.Width, rgb.Height) / 8);
+        if (factor >= 2) { rgb = Planes.DownsampleArea(rgb, factor); radius = Math.Max(1, (int)Math.Round((double)radius / factor)); }
+        var a = Backdrop.Of(rgb).Values;
         var tmp = new float[a.Length];
         for (int pass = 0; pass < 3; pass++)
         {
-            BoxPass(a, tmp, w, h, radius, horizontal: true);
-            BoxPass(tmp, a, w, h, radius, horizontal: false);
+            BoxPass(a, tmp, rgb.Width, rgb.Height, radius, horizontal: true);
+            BoxPass(tmp, a, rgb.Width, rgb.Height, radius, horizontal: false);
         }
-        var result = new RgbImage(w, h, 3);
-        for (int i = 0; i < a.Length; i++) result.Pixels[i] = (byte)Math.Clamp(a[i] + 0.5f, 0, 255);
-        return result;
+        return new Backdrop(a, rgb.Width, rgb.Height);
     }
 
     static void BoxPass(float[] src, float[] dst, int w, int h, int r, bool horizontal)
@@ -113,5 +161,19 @@ public static class Compositing
                 }
             }
         return result;
+    }
+}
+
+/// <summary>What lies behind the foreground in a composition: RGB values (interleaved floats, 0..255) of any size,
+/// stretched bilinearly over the frame by <see cref="Compositing.Blend"/>.</summary>
+public sealed record Backdrop(float[] Values, int Width, int Height)
+{
+    /// <summary>The picture's pixels as a backdrop (gray pictures repeated over R, G and B).</summary>
+    public static Backdrop Of(RgbImage picture)
+    {
+        var rgb = picture.WithChannels(3);
+        var v = new float[rgb.Pixels.Length];
+        for (int i = 0; i < v.Length; i++) v[i] = rgb.Pixels[i];
+        return new Backdrop(v, rgb.Width, rgb.Height);
     }
 }

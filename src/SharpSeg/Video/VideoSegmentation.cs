@@ -97,9 +97,35 @@ public sealed record VideoOptions
     }
 }
 
-/// <summary>One segmented frame: the frame, its mask, and (when smoothing or a background effect needs them) the smoothed
-/// class probabilities <c>[C, H, W]</c>.</summary>
-public sealed record SegmentedFrame(long Index, RgbImage Frame, LabelMask Mask, float[]? Probabilities, bool Inferred);
+/// <summary>One segmented frame: the frame and the model's result for it at the working size (<see cref="Reduced"/>, with
+/// smoothed probabilities when smoothing is on), from which <see cref="Mask"/> and <see cref="Probabilities"/> at the
+/// frame's size are made on first use. Frames between inferred ones (<see cref="VideoOptions.Every"/>) share the last
+/// result.</summary>
+public sealed class SegmentedFrame
+{
+    readonly Lazy<InferenceResult> _full;
+
+    internal SegmentedFrame(long index, RgbImage frame, ReducedInference reduced, Lazy<InferenceResult> full, bool inferred)
+    {
+        Index = index; Frame = frame; Reduced = reduced; _full = full; Inferred = inferred;
+    }
+
+    public long Index { get; }
+    public RgbImage Frame { get; }
+
+    /// <summary>The model's result at the working size (the frame's size when there is no working size).</summary>
+    public ReducedInference Reduced { get; }
+
+    /// <summary>True for a frame the model ran on; false for one that reuses the last result.</summary>
+    public bool Inferred { get; }
+
+    /// <summary>The class per pixel at the frame's size.</summary>
+    public LabelMask Mask => _full.Value.Mask;
+
+    /// <summary>The (smoothed) class probabilities <c>[C, H, W]</c> at the frame's size, when smoothing or a background
+    /// effect needs them; else null.</summary>
+    public float[]? Probabilities => _full.Value.Probabilities;
+}
 
 /// <summary>Progress of a video run.</summary>
 public sealed record VideoProgress(long Frames, long? TotalFrames, double FramesPerSecond, TimeSpan Elapsed)
@@ -140,30 +166,34 @@ public static class VideoSegmentation
         bool needProbabilities = options.Smooth > 0 || options.Render is VideoRender.BlurBackground or VideoRender.ReplaceBackground;
         var inference = options.Inference with { KeepProbabilities = needProbabilities };
         float[]? smoothed = null;
-        LabelMask? lastMask = null;
+        ReducedInference? last = null;
+        Lazy<InferenceResult>? lastFull = null;
         long index = 0;
         while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
             while (queue.Reader.TryRead(out var frame))
             {
-                bool infer = lastMask == null || index % options.Every == 0 || lastMask.Width != frame.Width || lastMask.Height != frame.Height;
+                bool infer = last == null || index % options.Every == 0 || last.Width != frame.Width || last.Height != frame.Height;
                 if (infer)
                 {
                     var input = frame.WithChannels(predictor.Info.ImageChannels);
-                    var result = WorkingResolution.Infer(predictor, input, inference, options.WorkingSize, cancellationToken);
-                    if (result.Probabilities is { } p)
+                    var reduced = WorkingResolution.InferReduced(predictor, input, inference, options.WorkingSize, cancellationToken);
+                    if (reduced.Result.Probabilities is { } p && options.Smooth > 0)
                     {
-                        // p is this frame's own array: blend into it, so arrays already handed out never change.
-                        if (smoothed is not null && smoothed.Length == p.Length && options.Smooth > 0)
+                        // p is this frame's own array: blend into it, so arrays already handed out never change. The
+                        // average is taken at the working size: it is linear, so it commutes with resizing back.
+                        if (smoothed is not null && smoothed.Length == p.Length)
                         {
                             float s = (float)options.Smooth;
                             for (int i = 0; i < p.Length; i++) p[i] = s * smoothed[i] + (1 - s) * p[i];
                         }
                         smoothed = p;
-                        lastMask = LabelMask.ArgMax(smoothed, result.Classes, frame.Width, frame.Height);
+                        var r = reduced.Result;
+                        reduced = reduced with { Result = r with { Mask = LabelMask.ArgMax(p, r.Classes, reduced.Image.Width, reduced.Image.Height) } };
                     }
-                    else lastMask = result.Mask;
+                    last = reduced;
+                    lastFull = new Lazy<InferenceResult>(() => reduced.ToFullSize(needProbabilities));
                 }
-                yield return new SegmentedFrame(index, frame, lastMask!, smoothed, infer);
+                yield return new SegmentedFrame(index, frame, last!, lastFull!, infer);
                 index++;
             }
         await reader.ConfigureAwait(false);
@@ -176,7 +206,7 @@ public static class VideoSegmentation
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new SharpSegException($"{output}: the output would overwrite the input video; choose another --out.");
         using var reader = new VideoReader(input);
         var info = reader.Info;
-        var background = options.Render == VideoRender.ReplaceBackground ? Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), info.Width, info.Height) : null;
+        var background = options.Render == VideoRender.ReplaceBackground ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), info.Width, info.Height)) : null;
         var foreground = options.Foreground ?? Enumerable.Range(1, Math.Max(0, predictor.ClassNames.Count - 1)).ToList();
         if (options.MasksFolder != null) Directory.CreateDirectory(options.MasksFolder);
         var clock = Stopwatch.StartNew();
@@ -233,7 +263,7 @@ public static class VideoSegmentation
         foreach (var f in frames) { yield return f; await Task.Yield(); }
     }
 
-    static RgbImage Render(SegmentedFrame s, VideoOptions o, Predictor predictor, IReadOnlyList<int> foreground, RgbImage? background)
+    static RgbImage Render(SegmentedFrame s, VideoOptions o, Predictor predictor, IReadOnlyList<int> foreground, Backdrop? background)
     {
         switch (o.Render)
         {
@@ -247,10 +277,10 @@ public static class VideoSegmentation
             }
             default:
             {
-                var alpha = Compositing.ForegroundAlpha(s.Probabilities, s.Mask, foreground);
-                if (o.Refine) alpha = Imaging.GuidedFilter.Refine(s.Frame, alpha, o.RefineRadius);
-                var behind = background ?? Compositing.Blur(s.Frame, o.BlurRadius ?? Compositing.DefaultBlurRadius(s.Frame.Width, s.Frame.Height));
-                return Compositing.Blend(s.Frame, behind, alpha);
+                // The coefficients of a refined alpha come from the frame the model ran on (shared by the frames between
+                // with --every), applied to this frame's luminance.
+                var alpha = Compositing.ForegroundAlpha(s.Reduced, foreground, o.Refine, o.RefineRadius);
+                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius);
             }
         }
     }

@@ -148,12 +148,62 @@ public sealed class VideoTests
         Assert.All(Compositing.Blur(flat, 3).Pixels, v => Assert.Equal(77, v));
         var white = new RgbImage(2, 1, 3, Enumerable.Repeat((byte)255, 6).ToArray());
         var black = new RgbImage(2, 1, 3);
-        Assert.Equal(new byte[] { 255, 255, 255, 64, 64, 64 }, Compositing.Blend(white, black, [1f, 0.25f]).Pixels);
+        Assert.Equal(new byte[] { 255, 255, 255, 64, 64, 64 }, Compositing.Blend(white, Backdrop.Of(black), AlphaField.FromMask([1f, 0.25f], 2, 1, 2, 1)).Pixels);
         var stripe = new RgbImage(8, 1, 3);
         for (int x = 4; x < 8; x++) stripe.Pixels[3 * x] = 255;
         var blurred = Compositing.Blur(stripe, 1).Pixels.Where((_, i) => i % 3 == 0).ToArray();
         Assert.True(blurred[3] > 0 && blurred[4] < 255 && blurred[0] == 0 && blurred[7] == 255, string.Join(",", blurred));
         Assert.Equal((10, 6), (Compositing.Cover(flat, 10, 6).Width, Compositing.Cover(flat, 10, 6).Height));
+    }
+
+    [Fact]
+    public void A_reduced_alpha_and_backdrop_compose_as_their_full_size_planes_would()
+    {
+        // Composition never makes full-size planes: the alpha and the blurred background stay at a reduced size and are
+        // stretched per row inside the blend. That must equal stretching them first (bilinear, the same taps).
+        var rng = new Random(3);
+        int w = 40, h = 24, ws = 14, hs = 8;
+        var frame = new RgbImage(w, h, 3); rng.NextBytes(frame.Pixels);
+        var small = Enumerable.Range(0, ws * hs).Select(_ => (float)rng.NextDouble()).ToArray();
+        var field = AlphaField.FromMask(small, ws, hs, w, h);
+        var full = field.Evaluate(frame);
+        var expected = Planes.ResizeBilinear(small, ws, hs, w, h);
+        Assert.All(Enumerable.Range(0, w * h), i => Assert.Equal(expected[i], full[i], 5));
+        var behind = new RgbImage(ws, hs, 3); rng.NextBytes(behind.Pixels);
+        var stretched = SharpSeg.Data.Augmentation.Resampling.ResizeBilinear(behind, w, h);
+        var direct = Compositing.Blend(frame, Backdrop.Of(behind), field).Pixels;
+        var viaFull = Compositing.Blend(frame, Backdrop.Of(stretched), AlphaField.FromMask(full, w, h, w, h)).Pixels;
+        Assert.True(direct.Zip(viaFull).All(p => Math.Abs(p.First - p.Second) <= 1), "reduced and full-size compositions differ by more than rounding");
+        Assert.Throws<ArgumentException>(() => Compositing.Blend(new RgbImage(w + 1, h, 3), Backdrop.Of(behind), field));
+    }
+
+    [Fact]
+    public void The_guided_filter_fitted_at_a_third_of_the_size_follows_the_full_size_one()
+    {
+        // A bright disc with noise; the model's mask is a soft disc a third of the size, slightly off. Refining at the
+        // reduced size (the video path) and refining the upsampled mask at full size (GuidedFilter.Refine) agree.
+        int w = 240, h = 150, f = 3, ws = w / f, hs = h / f;
+        var rng = new Random(9);
+        var image = new RgbImage(w, h, 3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++)
+            {
+                bool inside = (x - 110) * (x - 110) + (y - 70) * (y - 70) < 45 * 45;
+                for (int k = 0; k < 3; k++) image.Pixels[3 * (y * w + x) + k] = (byte)Math.Clamp((inside ? 200 : 50) + rng.Next(-20, 21), 0, 255);
+            }
+        var mask = new float[ws * hs];
+        for (int y = 0; y < hs; y++)
+            for (int x = 0; x < ws; x++)
+                mask[y * ws + x] = Math.Clamp((15f - MathF.Sqrt((x - 38f) * (x - 38f) + (y - 24f) * (y - 24f))) / 3f + 0.5f, 0, 1);
+        var reduced = Planes.DownsampleArea(image, f);
+        var fast = AlphaField.Refined(reduced, mask, w, h, radius: 9).Evaluate(image);
+        var reference = GuidedFilter.Refine(image, Planes.ResizeBilinear(mask, ws, hs, w, h), radius: 9);
+        double meanDiff = fast.Zip(reference).Average(p => Math.Abs(p.First - p.Second));
+        double agree = fast.Zip(reference).Count(p => p.First >= 0.5f == p.Second >= 0.5f) / (double)(w * h);
+        Assert.True(meanDiff < 0.03, $"mean |Δ| {meanDiff:F4}");
+        Assert.True(agree > 0.99, $"agreement {agree:P2}");
+        // Both put the edge on the disc: inside is person, far outside is not.
+        Assert.True(fast[70 * w + 110] > 0.9f && fast[5 * w + 5] < 0.1f);
     }
 
     /// <summary>Reports on the calling thread (Progress&lt;T&gt; posts to the thread pool, too late to cancel at a given frame).</summary>
