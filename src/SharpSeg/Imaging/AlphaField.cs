@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SharpSeg.Imaging;
 
@@ -99,22 +100,32 @@ public sealed class AlphaField
     {
         var rowB = scratch.AsSpan(0, _planeWidth);
         Planes.LerpRows(_b, _planeWidth, 1, _tapsY, y, rowB);
-        var (x0, x1, fx) = _tapsX;
+        // Without bounds checks: the taps index the plane rows (clamped to their width), x < Width.
+        if (alpha.Length != Width) throw new ArgumentException("one row of the field", nameof(alpha));
+        ref int x0 = ref MemoryMarshal.GetArrayDataReference(_tapsX.I0), x1 = ref MemoryMarshal.GetArrayDataReference(_tapsX.I1);
+        ref float fx = ref MemoryMarshal.GetArrayDataReference(_tapsX.F), b = ref MemoryMarshal.GetReference(rowB), q = ref MemoryMarshal.GetReference(alpha);
         if (_a is null)
         {
-            for (int x = 0; x < alpha.Length; x++)
-                alpha[x] = Math.Clamp(rowB[x0[x]] + (rowB[x1[x]] - rowB[x0[x]]) * fx[x], 0f, 1f);
+            for (int x = 0; x < Width; x++)
+            {
+                float b0 = Unsafe.Add(ref b, Unsafe.Add(ref x0, x));
+                Unsafe.Add(ref q, x) = Math.Clamp(b0 + (Unsafe.Add(ref b, Unsafe.Add(ref x1, x)) - b0) * Unsafe.Add(ref fx, x), 0f, 1f);
+            }
             return;
         }
         var rowA = scratch.AsSpan(_planeWidth, _planeWidth);
         Planes.LerpRows(_a, _planeWidth, 1, _tapsY, y, rowA);
+        ref float a = ref MemoryMarshal.GetReference(rowA);
         int c = image.Channels;
-        var px = image.Pixels.AsSpan(y * Width * c, Width * c);
-        for (int x = 0; x < alpha.Length; x++)
+        ref byte px = ref image.Pixels[y * Width * c];
+        for (int x = 0; x < Width; x++)
         {
-            float lum = c == 1 ? px[x] / 255f : Luma(px[3 * x], px[3 * x + 1], px[3 * x + 2]);
-            float a = rowA[x0[x]] + (rowA[x1[x]] - rowA[x0[x]]) * fx[x], b = rowB[x0[x]] + (rowB[x1[x]] - rowB[x0[x]]) * fx[x];
-            alpha[x] = Math.Clamp(a * lum + b, 0f, 1f);
+            int i0 = Unsafe.Add(ref x0, x), i1 = Unsafe.Add(ref x1, x);
+            float f = Unsafe.Add(ref fx, x);
+            float lum = c == 1 ? Unsafe.Add(ref px, x) / 255f : Luma(Unsafe.Add(ref px, 3 * x), Unsafe.Add(ref px, 3 * x + 1), Unsafe.Add(ref px, 3 * x + 2));
+            float a0 = Unsafe.Add(ref a, i0), b0 = Unsafe.Add(ref b, i0);
+            float av = a0 + (Unsafe.Add(ref a, i1) - a0) * f, bv = b0 + (Unsafe.Add(ref b, i1) - b0) * f;
+            Unsafe.Add(ref q, x) = Math.Clamp(av * lum + bv, 0f, 1f);
         }
     }
 }

@@ -49,35 +49,49 @@ public static class GuidedFilter
 
     /// <summary>The mean over the (2r+1)² window around each pixel, the window cut at the image border (so the mean is
     /// over the pixels inside), as the paper's box filter with its normalisation N.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop
     static float[] BoxMean(float[] src, int w, int h, int r)
     {
         var tmp = new float[src.Length];
         var dst = new float[src.Length];
+        var inverseX = InverseCounts(w, r);
         for (int y = 0; y < h; y++)
         {
-            int row = y * w;
+            var row = src.AsSpan(y * w, w);
+            var o = tmp.AsSpan(y * w, w);
             double sum = 0;
-            for (int x = 0; x <= Math.Min(r, w - 1); x++) sum += src[row + x];
+            for (int x = 0; x <= Math.Min(r, w - 1); x++) sum += row[x];
             for (int x = 0; x < w; x++)
             {
-                int lo = Math.Max(0, x - r), hi = Math.Min(w - 1, x + r);
-                tmp[row + x] = (float)(sum / (hi - lo + 1));
-                if (x + r + 1 < w) sum += src[row + x + r + 1];
-                if (x - r >= 0) sum -= src[row + x - r];
+                o[x] = (float)(sum * inverseX[x]);
+                if (x + r + 1 < w) sum += row[x + r + 1];
+                if (x - r >= 0) sum -= row[x - r];
             }
         }
-        for (int x = 0; x < w; x++)
+        // The vertical pass runs along rows too (a running sum per column), which keeps memory access sequential.
+        var sums = new double[w];
+        for (int y = 0; y <= Math.Min(r, h - 1); y++)
         {
-            double sum = 0;
-            for (int y = 0; y <= Math.Min(r, h - 1); y++) sum += tmp[y * w + x];
-            for (int y = 0; y < h; y++)
-            {
-                int lo = Math.Max(0, y - r), hi = Math.Min(h - 1, y + r);
-                dst[y * w + x] = (float)(sum / (hi - lo + 1));
-                if (y + r + 1 < h) sum += tmp[(y + r + 1) * w + x];
-                if (y - r >= 0) sum -= tmp[(y - r) * w + x];
-            }
+            var row = tmp.AsSpan(y * w, w);
+            for (int x = 0; x < w; x++) sums[x] += row[x];
+        }
+        var inverseY = InverseCounts(h, r);
+        for (int y = 0; y < h; y++)
+        {
+            var o = dst.AsSpan(y * w, w);
+            double inv = inverseY[y];
+            for (int x = 0; x < w; x++) o[x] = (float)(sums[x] * inv);
+            if (y + r + 1 < h) { var add = tmp.AsSpan((y + r + 1) * w, w); for (int x = 0; x < w; x++) sums[x] += add[x]; }
+            if (y - r >= 0) { var sub = tmp.AsSpan((y - r) * w, w); for (int x = 0; x < w; x++) sums[x] -= sub[x]; }
         }
         return dst;
+    }
+
+    /// <summary>1 / (pixels inside the window) at each position of a line of <paramref name="n"/>, window radius <paramref name="r"/>.</summary>
+    static double[] InverseCounts(int n, int r)
+    {
+        var inv = new double[n];
+        for (int i = 0; i < n; i++) inv[i] = 1.0 / (Math.Min(n - 1, i + r) - Math.Max(0, i - r) + 1);
+        return inv;
     }
 }

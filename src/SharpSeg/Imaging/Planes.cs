@@ -77,19 +77,25 @@ public static class Planes
         var sum = new int[ws * c];
         var small = new RgbImage(ws, hs, c);
         var px = image.Pixels; var dst = small.Pixels;
-        var cellOf = new int[w];
-        for (int x = 0; x < w; x++) cellOf[x] = x / factor * c;
         for (int ys = 0; ys < hs; ys++)
         {
             Array.Clear(sum);
             int y0 = ys * factor, y1 = Math.Min(h, y0 + factor);
             for (int y = y0; y < y1; y++)
             {
-                int row = y * w * c;
-                for (int x = 0; x < w; x++)
+                var row = px.AsSpan(y * w * c, w * c);
+                for (int xs = 0, p = 0; xs < ws; xs++)
                 {
-                    int cell = cellOf[x], p = row + x * c;
-                    for (int k = 0; k < c; k++) sum[cell + k] += px[p + k];
+                    int end = Math.Min(w, (xs + 1) * factor) * c, cell = xs * c;
+                    if (c == 3)
+                    {
+                        int s0 = 0, s1 = 0, s2 = 0;
+                        for (; p < end; p += 3) { s0 += row[p]; s1 += row[p + 1]; s2 += row[p + 2]; }
+                        sum[cell] += s0; sum[cell + 1] += s1; sum[cell + 2] += s2;
+                    }
+                    else
+                        for (; p < end; p += c)
+                            for (int k = 0; k < c; k++) sum[cell + k] += row[p + k];
                 }
             }
             for (int xs = 0; xs < ws; xs++)

@@ -39,6 +39,9 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     static OnnxRuntimeBackend Open(Func<SessionOptions, InferenceSession> create, string path, int threads)
     {
         var options = new SessionOptions { IntraOpNumThreads = threads > 0 ? threads : torch.get_num_threads(), InterOpNumThreads = 1 };
+        // Idle intra-op threads sleep instead of spinning: on a few cores the spin takes the CPU that decoding, composing
+        // and encoding beside the model need (SHARPSEG_ORT_SPIN=1 turns spinning back on).
+        if (Environment.GetEnvironmentVariable("SHARPSEG_ORT_SPIN") != "1") options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
         try { session = create(options); }
         catch (OnnxRuntimeException e) { throw new SharpSegException($"{path}: ONNX Runtime cannot load this model ({e.Message.Split('\n')[0]})."); }

@@ -102,14 +102,16 @@ public static class PortraitEffects
 {
     /// <summary>The person's probability per pixel of <paramref name="image"/> (summed over the foreground classes),
     /// refined when <see cref="PortraitOptions.Refine"/>, as a field held at the working size (<see cref="AlphaField"/>).</summary>
-    public static AlphaField Alpha(Predictor predictor, RgbImage image, PortraitOptions options)
+    public static AlphaField Alpha(Predictor predictor, RgbImage image, PortraitOptions options) => AlphaOf(predictor, Reduce(predictor, image, options), options);
+
+    static AlphaField AlphaOf(Predictor predictor, ReducedInference reduced, PortraitOptions options) =>
+        Compositing.ForegroundAlpha(reduced, options.Foreground ?? Enumerable.Range(1, predictor.ClassNames.Count - 1).ToList(), options.Refine, options.RefineRadius);
+
+    static ReducedInference Reduce(Predictor predictor, RgbImage image, PortraitOptions options)
     {
         ArgumentNullException.ThrowIfNull(predictor);
         options.Validate(predictor.ClassNames.Count);
-        var input = image.WithChannels(predictor.Info.ImageChannels);
-        var reduced = WorkingResolution.InferReduced(predictor, input, InferenceOptions.Default with { KeepProbabilities = true }, options.WorkingSize);
-        var foreground = options.Foreground ?? Enumerable.Range(1, predictor.ClassNames.Count - 1).ToList();
-        return Compositing.ForegroundAlpha(reduced, foreground, options.Refine, options.RefineRadius);
+        return WorkingResolution.InferReduced(predictor, image.WithChannels(predictor.Info.ImageChannels), InferenceOptions.Default with { KeepProbabilities = true }, options.WorkingSize);
     }
 
     /// <summary><see cref="Alpha"/> at full size, one value in [0, 1] per pixel.</summary>
@@ -118,12 +120,13 @@ public static class PortraitEffects
     /// <summary>Composes <paramref name="image"/> as <paramref name="options"/> says.</summary>
     public static PortraitResult Apply(Predictor predictor, RgbImage image, PortraitOptions options)
     {
-        var alpha = Alpha(predictor, image, options);
+        var reduced = Reduce(predictor, image, options);
+        var alpha = AlphaOf(predictor, reduced, options);
         var rgb = image.WithChannels(3);
         var mask = alpha.Evaluate(image);
         if (options.Effect == PortraitEffectKind.Cutout)
             return new PortraitResult(rgb, mask.Select(a => (byte)Math.Clamp(MathF.Round(a * 255), 0, 255)).ToArray(), mask);
         var replacement = options.Effect == PortraitEffectKind.Replace ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), rgb.Width, rgb.Height)) : null;
-        return new PortraitResult(Compositing.Compose(rgb, alpha, replacement, options.BlurRadius), null, mask);
+        return new PortraitResult(Compositing.Compose(rgb, alpha, replacement, options.BlurRadius, reduced.Image), null, mask);
     }
 }

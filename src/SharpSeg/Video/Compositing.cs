@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SharpSeg.Inference;
 using SharpSeg.Imaging;
 
@@ -57,20 +59,27 @@ public static class Compositing
         var row = new float[behind.Width * 3];
         var a = new float[w];
         var scratch = alpha.NewScratch();
+        // Pixel loop without bounds checks: every index below is within the arrays by construction (taps are clamped
+        // to the backdrop's width, x < w, rows of 3·w bytes).
+        ref int rx0 = ref MemoryMarshal.GetArrayDataReference(x0), rx1 = ref MemoryMarshal.GetArrayDataReference(x1);
+        ref float rfx = ref MemoryMarshal.GetArrayDataReference(fx), ra = ref MemoryMarshal.GetArrayDataReference(a), rrow = ref MemoryMarshal.GetArrayDataReference(row);
         for (int y = 0; y < h; y++)
         {
             alpha.EvaluateRow(frame, y, a, scratch);
             Planes.LerpRows(behind.Values, behind.Width, 3, tapsY, y, row);
-            var f = frame.Pixels.AsSpan(3 * y * w, 3 * w);
-            var o = result.Pixels.AsSpan(3 * y * w, 3 * w);
+            ref byte f = ref frame.Pixels[3 * y * w];
+            ref byte o = ref result.Pixels[3 * y * w];
             for (int x = 0; x < w; x++)
             {
-                float ax = a[x], f1 = fx[x];
-                int i0 = 3 * x0[x], i1 = 3 * x1[x], p = 3 * x;
+                float ax = Unsafe.Add(ref ra, x), f1 = Unsafe.Add(ref rfx, x);
+                ref float b0 = ref Unsafe.Add(ref rrow, 3 * Unsafe.Add(ref rx0, x));
+                ref float b1 = ref Unsafe.Add(ref rrow, 3 * Unsafe.Add(ref rx1, x));
+                ref byte fp = ref Unsafe.Add(ref f, 3 * x);
+                ref byte op = ref Unsafe.Add(ref o, 3 * x);
                 for (int k = 0; k < 3; k++)
                 {
-                    float bg = row[i0 + k] + (row[i1 + k] - row[i0 + k]) * f1;
-                    o[p + k] = (byte)(bg + ax * (f[p + k] - bg) + 0.5f);
+                    float bk = Unsafe.Add(ref b0, k), bg = bk + (Unsafe.Add(ref b1, k) - bk) * f1;
+                    Unsafe.Add(ref op, k) = (byte)(bg + ax * (Unsafe.Add(ref fp, k) - bg) + 0.5f);
                 }
             }
         }
@@ -79,9 +88,11 @@ public static class Compositing
 
     /// <summary>The frame over a blurred copy of itself (<paramref name="replacement"/> null, blur radius
     /// <paramref name="blurRadius"/> or <see cref="DefaultBlurRadius"/>) or over <paramref name="replacement"/>, weighted
-    /// by <paramref name="alpha"/>: the one composition behind <c>sharpseg portrait</c> and the video background effects.</summary>
-    public static RgbImage Compose(RgbImage frame, AlphaField alpha, Backdrop? replacement, int? blurRadius) =>
-        Blend(frame, replacement ?? BlurredBackdrop(frame, blurRadius ?? DefaultBlurRadius(frame.Width, frame.Height)), alpha);
+    /// by <paramref name="alpha"/>: the one composition behind <c>sharpseg portrait</c> and the video background effects.
+    /// <paramref name="reduced"/>, a reduced copy of this frame already made (the model's input), saves the blur a pass
+    /// over the full frame.</summary>
+    public static RgbImage Compose(RgbImage frame, AlphaField alpha, Backdrop? replacement, int? blurRadius, RgbImage? reduced = null) =>
+        Blend(frame, replacement ?? BlurredBackdrop(frame, blurRadius ?? DefaultBlurRadius(frame.Width, frame.Height), reduced), alpha);
 
     /// <summary>A blurred copy: three passes of a box blur of radius <paramref name="radius"/> per axis (close to a Gaussian of
     /// σ ≈ radius), edges clamped, at full size (the rounded <see cref="BlurredBackdrop"/>).</summary>
@@ -103,19 +114,27 @@ public static class Compositing
     }
 
     /// <summary>The blurred background of <see cref="Blur"/> as a <see cref="Backdrop"/>, kept at a reduced size: radii of 6
-    /// and more are blurred on a copy subsampled by radius / 3 (area means), which looks the same once stretched back
-    /// bilinearly, at a fraction of the cost at 720p.</summary>
-    public static Backdrop BlurredBackdrop(RgbImage image, int radius)
+    /// and more are blurred on a copy subsampled by about radius / 3 (area means), which looks the same once stretched
+    /// back bilinearly, at a fraction of the cost at 720p. When <paramref name="reduced"/> (a 3-channel copy of
+    /// <paramref name="image"/> reduced by a whole factor) is given, that copy is subsampled instead of the image.</summary>
+    public static Backdrop BlurredBackdrop(RgbImage image, int radius, RgbImage? reduced = null)
     {
         var rgb = image.WithChannels(3);
-        int factor = Math.Min(radius / 3, Math.Min(rgb.Width, rgb.Height) / 8);
-        if (factor >= 2) { rgb = Planes.DownsampleArea(rgb, factor); radius = Math.Max(1, (int)Math.Round((double)radius / factor)); }
+        double r = radius;
+        if (reduced is { Channels: 3 } && reduced.Width < image.Width && reduced.Height < image.Height)
+        {
+            r = radius * (double)reduced.Width / image.Width;
+            rgb = reduced;
+        }
+        int factor = Math.Min((int)(r / 3), Math.Min(rgb.Width, rgb.Height) / 8);
+        if (factor >= 2) { rgb = Planes.DownsampleArea(rgb, factor); r /= factor; }
+        int rr = Math.Max(1, (int)Math.Round(r));
         var a = Backdrop.Of(rgb).Values;
         var tmp = new float[a.Length];
         for (int pass = 0; pass < 3; pass++)
         {
-            BoxPass(a, tmp, rgb.Width, rgb.Height, radius, horizontal: true);
-            BoxPass(tmp, a, rgb.Width, rgb.Height, radius, horizontal: false);
+            BoxPass(a, tmp, rgb.Width, rgb.Height, rr, horizontal: true);
+            BoxPass(tmp, a, rgb.Width, rgb.Height, rr, horizontal: false);
         }
         return new Backdrop(a, rgb.Width, rgb.Height);
     }

@@ -213,10 +213,11 @@ public static class VideoSegmentation
         long frames = 0, inferred = 0;
         bool cancelled = false;
         using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask);
-        var encode = Channel.CreateBounded<RgbImage>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
+        // Rendering runs with encoding, beside the model working on the next frames.
+        var encode = Channel.CreateBounded<SegmentedFrame>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
         var encoder = Task.Run(async () =>
         {
-            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None)) writer.Write(f);
+            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None)) writer.Write(Render(f, options, predictor, foreground, background));
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
@@ -232,9 +233,8 @@ public static class VideoSegmentation
                     catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested) { cancelled = true; break; }
                     if (!next) break;
                     var s = e.Current;
-                    var rendered = Render(s, options, predictor, foreground, background);
                     if (encoder.IsFaulted) break;
-                    encode.Writer.WriteAsync(rendered, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+                    encode.Writer.WriteAsync(s, CancellationToken.None).AsTask().GetAwaiter().GetResult();
                     if (options.MasksFolder != null) PngCodec.SaveGray8(Path.Combine(options.MasksFolder, $"frame_{s.Index + 1:D6}.png"), s.Mask.Width, s.Mask.Height, s.Mask.Labels);
                     frames++;
                     if (s.Inferred) inferred++;
@@ -280,7 +280,7 @@ public static class VideoSegmentation
                 // The coefficients of a refined alpha come from the frame the model ran on (shared by the frames between
                 // with --every), applied to this frame's luminance.
                 var alpha = Compositing.ForegroundAlpha(s.Reduced, foreground, o.Refine, o.RefineRadius);
-                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius);
+                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius, s.Inferred ? s.Reduced.Image : null);
             }
         }
     }
