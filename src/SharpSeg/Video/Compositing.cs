@@ -46,14 +46,15 @@ public static class Compositing
 
     /// <summary>out = alpha·frame + (1 − alpha)·behind, per pixel: <paramref name="behind"/> is stretched bilinearly over
     /// the frame and <paramref name="alpha"/> evaluated per row (both may be of a reduced size), so the only full-size
-    /// planes are the frame and the result. <paramref name="frame"/> has 3 channels.</summary>
+    /// planes are the frame and the result (written into <paramref name="into"/> when given: an array of the frame's size).
+    /// <paramref name="frame"/> has 3 channels.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop
-    public static RgbImage Blend(RgbImage frame, Backdrop behind, AlphaField alpha)
+    public static RgbImage Blend(RgbImage frame, Backdrop behind, AlphaField alpha, byte[]? into = null)
     {
         int w = frame.Width, h = frame.Height;
         if (frame.Channels != 3) throw new ArgumentException("the frame must have 3 channels", nameof(frame));
         if (alpha.Width != w || alpha.Height != h) throw new ArgumentException($"the alpha field covers {alpha.Width}×{alpha.Height}, the frame is {w}×{h}");
-        var result = new RgbImage(w, h, 3);
+        var result = new RgbImage(w, h, 3, into);
         var (x0, x1, fx) = Planes.BilinearTaps(behind.Width, w);
         var tapsY = Planes.BilinearTaps(behind.Height, h);
         var row = new float[behind.Width * 3];
@@ -90,9 +91,9 @@ public static class Compositing
     /// <paramref name="blurRadius"/> or <see cref="DefaultBlurRadius"/>) or over <paramref name="replacement"/>, weighted
     /// by <paramref name="alpha"/>: the one composition behind <c>sharpseg portrait</c> and the video background effects.
     /// <paramref name="reduced"/>, a reduced copy of this frame already made (the model's input), saves the blur a pass
-    /// over the full frame.</summary>
-    public static RgbImage Compose(RgbImage frame, AlphaField alpha, Backdrop? replacement, int? blurRadius, RgbImage? reduced = null) =>
-        Blend(frame, replacement ?? BlurredBackdrop(frame, blurRadius ?? DefaultBlurRadius(frame.Width, frame.Height), reduced), alpha);
+    /// over the full frame; <paramref name="into"/>, an array of the frame's size, receives the result.</summary>
+    public static RgbImage Compose(RgbImage frame, AlphaField alpha, Backdrop? replacement, int? blurRadius, RgbImage? reduced = null, byte[]? into = null) =>
+        Blend(frame, replacement ?? BlurredBackdrop(frame, blurRadius ?? DefaultBlurRadius(frame.Width, frame.Height), reduced), alpha, into);
 
     /// <summary>A blurred copy: three passes of a box blur of radius <paramref name="radius"/> per axis (close to a Gaussian of
     /// σ ≈ radius), edges clamped, at full size (the rounded <see cref="BlurredBackdrop"/>).</summary>

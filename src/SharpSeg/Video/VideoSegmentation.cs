@@ -215,14 +215,24 @@ public static class VideoSegmentation
         using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask);
         // Rendering runs with encoding, beside the model working on the next frames.
         var encode = Channel.CreateBounded<SegmentedFrame>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
+        var buffers = new FrameBuffers(info.Width * info.Height * 3);
         var encoder = Task.Run(async () =>
         {
-            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None)) writer.Write(Render(f, options, predictor, foreground, background));
+            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None))
+            {
+                var rendered = Render(f, options, predictor, foreground, background, buffers);
+                writer.Write(rendered);
+                // The arrays go back unless something still reads them: a frame the model ran on at full size is its own
+                // reduced image, which the frames after it read with --every.
+                var kept = f.Reduced.Image.Pixels;
+                if (!ReferenceEquals(rendered.Pixels, kept)) buffers.Return(rendered.Pixels);
+                if (!ReferenceEquals(f.Frame.Pixels, kept) && !ReferenceEquals(f.Frame.Pixels, rendered.Pixels)) buffers.Return(f.Frame.Pixels);
+            }
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var segmented = SegmentAsync(predictor, ToAsync(reader.Frames(stop.Token)), options, stop.Token);
+            var segmented = SegmentAsync(predictor, ToAsync(reader.Frames(stop.Token, buffers)), options, stop.Token);
             var e = segmented.GetAsyncEnumerator(stop.Token);
             try
             {
@@ -263,7 +273,7 @@ public static class VideoSegmentation
         foreach (var f in frames) { yield return f; await Task.Yield(); }
     }
 
-    static RgbImage Render(SegmentedFrame s, VideoOptions o, Predictor predictor, IReadOnlyList<int> foreground, Backdrop? background)
+    static RgbImage Render(SegmentedFrame s, VideoOptions o, Predictor predictor, IReadOnlyList<int> foreground, Backdrop? background, FrameBuffers buffers)
     {
         switch (o.Render)
         {
@@ -280,7 +290,7 @@ public static class VideoSegmentation
                 // The coefficients of a refined alpha come from the frame the model ran on (shared by the frames between
                 // with --every), applied to this frame's luminance.
                 var alpha = Compositing.ForegroundAlpha(s.Reduced, foreground, o.Refine, o.RefineRadius);
-                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius, s.Inferred ? s.Reduced.Image : null);
+                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius, s.Inferred ? s.Reduced.Image : null, buffers.Rent());
             }
         }
     }
