@@ -72,6 +72,8 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
         var info = Ffmpeg.Probe(s.Input!);
         var video = options.ToVideo(new VideoOptions { Smooth = s.Smooth, Every = s.Every });
+        // Composing a frame costs about as much as the selfie model: ONNX Runtime's idle threads should not spin on the cores.
+        OnnxRuntimeBackend.PreferSleepingThreads();
         using var predictor = SelfieSegmentation.OpenPredictor(s.Model, info.Width, info.Height, s.Device);
         options.Validate(predictor.ClassNames.Count);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Portrait {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Effect}, {predictor.Backend.Description})"));

@@ -36,12 +36,30 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     public static OnnxRuntimeBackend FromBytes(byte[] model, string name, int threads = 0) =>
         Open(options => new InferenceSession(model, options), name, threads);
 
+    /// <summary>
+    /// Whether the intra-op threads of sessions opened from now on spin while waiting for work (ONNX Runtime's default:
+    /// lowest latency when the model has the cores to itself) or sleep, leaving the cores to work beside the model.
+    /// Process-wide, like the OpenMP wait policy (<see cref="Engine.TorchRuntime"/>). Measured on 2 cores
+    /// (docs/BENCHMARKS.md, "Portrait and TFLite models", three alternating rounds): spinning makes a CamVid model's video
+    /// 1.17× faster (the model is most of the work), but a 720p portrait video, where composing the frame costs about as
+    /// much as the small selfie model, 1.17× slower; <c>sharpseg portrait</c> turns it off for videos
+    /// (<see cref="PreferSleepingThreads"/>). The
+    /// environment variable <c>SHARPSEG_ORT_SPIN</c> (1 or 0) overrides both.
+    /// </summary>
+    public static bool SpinWhileIdle
+    {
+        get => Environment.GetEnvironmentVariable("SHARPSEG_ORT_SPIN") is { } e ? e.Trim() != "0" : _spin;
+        set => _spin = value;
+    }
+    static bool _spin = true;
+
+    /// <summary>Sets <see cref="SpinWhileIdle"/> off: for pipelines whose other stages need the cores the model waits on.</summary>
+    public static void PreferSleepingThreads() => SpinWhileIdle = false;
+
     static OnnxRuntimeBackend Open(Func<SessionOptions, InferenceSession> create, string path, int threads)
     {
         var options = new SessionOptions { IntraOpNumThreads = threads > 0 ? threads : torch.get_num_threads(), InterOpNumThreads = 1 };
-        // Idle intra-op threads sleep instead of spinning: on a few cores the spin takes the CPU that decoding, composing
-        // and encoding beside the model need (SHARPSEG_ORT_SPIN=1 turns spinning back on).
-        if (Environment.GetEnvironmentVariable("SHARPSEG_ORT_SPIN") != "1") options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        if (!SpinWhileIdle) options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         InferenceSession session;
         try { session = create(options); }
         catch (OnnxRuntimeException e) { throw new SharpSegException($"{path}: ONNX Runtime cannot load this model ({e.Message.Split('\n')[0]})."); }
