@@ -178,6 +178,24 @@ public sealed class VideoTests
     }
 
     [Fact]
+    public void Frame_buffers_hand_back_arrays_of_the_frame_size_only()
+    {
+        var pool = new FrameBuffers(12);
+        var a = pool.Rent();
+        Assert.Equal(12, a.Length);
+        pool.Return(a);
+        Assert.Same(a, pool.Rent());
+        Assert.NotSame(a, pool.Rent()); // the pool was empty again
+        pool.Return(new byte[7]);       // another size: left to the GC
+        Assert.Equal(12, pool.Rent().Length);
+        var many = Enumerable.Range(0, 40).Select(_ => new byte[12]).ToList();
+        foreach (var b in many) pool.Return(b);
+        int recycled = 0;
+        for (int i = 0; i < 40; i++) if (many.Contains(pool.Rent())) recycled++;
+        Assert.Equal(16, recycled); // at most 16 are kept
+    }
+
+    [Fact]
     public void The_guided_filter_fitted_at_a_third_of_the_size_follows_the_full_size_one()
     {
         // A bright disc with noise; the model's mask is a soft disc a third of the size, slightly off. Refining at the
