@@ -55,6 +55,7 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         if (result.LastValidation != null) ConsoleOutput.WriteMetrics(result.LastValidation, $"validation at iteration {result.Iterations}");
         AnsiConsole.MarkupLine($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations, {result.TrainImagesPerSecond:F1} training images/s{(result.StoppedEarly ? " (stopped early)" : "")}.");
         if (result.BestMIoU != null) AnsiConsole.MarkupLine($"Best val mIoU {ConsoleOutput.Pct(result.BestMIoU)} % at iteration {result.BestIteration}.");
+        if (result.PhaseMs is { } phases) AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Time per step: {StepPhases.Describe(phases)} (metrics.jsonl: phase_ms)."));
         AnsiConsole.MarkupLine($"Run folder: {ConsoleOutput.Escape(result.RunDirectory)} (best.ckpt, last.ckpt, metrics.jsonl, recipe.yaml)");
         return 0;
     }

@@ -169,7 +169,7 @@ public sealed class Pretrainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
-                            var (global, denseMaps) = network.Forward(x);
+                            var (global, denseMaps) = steps.Phases.TimeForward(() => network.Forward(x));
                             var z = global.chunk(2, 0);
                             var lossGlobal = ntXent.Compute(z[0], z[1]);
                             globalValue = lossGlobal.item<float>();

@@ -82,6 +82,9 @@ internal sealed class OptimizerSteps
     /// <summary>Time spent in steps (not in loading, validation or checkpoints).</summary>
     public Stopwatch TrainClock { get; } = new();
 
+    /// <summary>Where the steps' time goes (<see cref="StepPhases"/>).</summary>
+    public StepPhases Phases { get; } = new();
+
     /// <summary>Training throughput so far.</summary>
     public double ImagesPerSecond => ImagesSeen / Math.Max(1e-9, TrainClock.Elapsed.TotalSeconds);
 
@@ -95,6 +98,7 @@ internal sealed class OptimizerSteps
     public float Step(int epoch, IReadOnlyList<string> ids, Func<Tensor> loss, Action<JsonObject>? record = null)
     {
         TrainClock.Start();
+        Phases.BeginStep();
         double lr = schedule.At(Iteration);
         int group = 0;
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * LrMultipliers[Math.Min(group++, LrMultipliers.Count - 1)];
@@ -106,12 +110,17 @@ internal sealed class OptimizerSteps
         {
             var buffers = SnapshotBuffers();
             optimizer.zero_grad();
+            var phase = Stopwatch.StartNew();
             var l = loss();
             lossValue = l.item<float>();
+            Phases.LossDone(phase.Elapsed.TotalMilliseconds);
             if (!float.IsFinite(lossValue)) problem = $"loss is {lossValue}";
             else
             {
+                phase.Restart();
                 l.backward();
+                Phases.BackwardDone(phase.Elapsed.TotalMilliseconds);
+                phase.Restart();
                 gradNorm = GradientClipping.TotalNorm(Model.parameters());
                 if (!double.IsFinite(gradNorm)) problem = $"gradient norm is {gradNorm} (loss {lossValue:g4})";
                 else
@@ -119,10 +128,12 @@ internal sealed class OptimizerSteps
                     if (GradClip > 0) GradientClipping.Clip(Model.parameters(), GradClip, gradNorm);
                     optimizer.step();
                 }
+                Phases.OptimizerDone(phase.Elapsed.TotalMilliseconds);
             }
             if (problem != null) RestoreBuffers(buffers);
         }
         TrainClock.Stop();
+        Phases.EndStep();
         if (problem != null)
         {
             optimizer.zero_grad();
@@ -147,6 +158,7 @@ internal sealed class OptimizerSteps
             var rec = new JsonObject { ["kind"] = "train", ["iteration"] = Iteration, ["epoch"] = epoch, ["loss"] = lossValue, ["loss_avg"] = EmaLoss };
             record?.Invoke(rec);
             rec["grad_norm"] = gradNorm; rec["lr"] = lr; rec["images_per_s"] = ips; rec["elapsed_s"] = clock.Elapsed.TotalSeconds;
+            rec["phase_ms"] = Phases.TakeWindow();
             log.Write(rec);
         }
         progress?.Report(new TrainingProgress(Iteration, TotalIterations, epoch, EmaLoss, lr, ips, clock.Elapsed, remaining));

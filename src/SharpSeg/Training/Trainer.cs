@@ -227,12 +227,12 @@ public sealed class Trainer
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
                             if (setCriterion is not null)
                             {
-                                var output = model.ForwardMaskClassification(images);
+                                var output = steps.Phases.TimeForward(() => model.ForwardMaskClassification(images));
                                 return thingClasses is null ? setCriterion.Compute(output, masks).Total
                                     : setCriterion.Compute(output, InstanceMaskTargets.Build(masks, thingClasses, dtype: output.Layers[0].ClassLogits.dtype)).Total;
                             }
-                            if (!model.HasAuxHead) return loss.Compute(model.forward(images), masks);
-                            var (logits, aux) = model.ForwardWithAux(images);
+                            if (!model.HasAuxHead) return loss.Compute(steps.Phases.TimeForward(() => model.forward(images)), masks);
+                            var (logits, aux) = steps.Phases.TimeForward(() => model.ForwardWithAux(images));
                             var l = loss.Compute(logits, masks);
                             if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
                             return l;
@@ -262,6 +262,7 @@ public sealed class Trainer
                         // best.ckpt no older than what last.ckpt says is best (a resume then recomputes the same state).
                         if (isBest) Checkpoint.Save(bestPath, model, info);
                         Checkpoint.Save(lastPath, model, info, optimizer);
+                        steps.Phases.Pause(); // validation and checkpoints are not the next batch's data time
                         progress?.Report(new TrainingProgress(iteration, totalIterations, epoch, steps.EmaLoss, schedule.At(iteration), steps.ImagesPerSecond, clock.Elapsed, TimeSpan.Zero, lastValidation, isBest));
                         if (r.EarlyStopPatience > 0 && sinceBest >= r.EarlyStopPatience)
                         {
@@ -289,9 +290,9 @@ public sealed class Trainer
             log.Write(new JsonObject { ["kind"] = "interrupted", ["iteration"] = steps.Iteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
             throw;
         }
-        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = steps.Iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds });
+        log.Write(new JsonObject { ["kind"] = "end", ["iteration"] = steps.Iteration, ["best_miou"] = bestMIoU, ["best_iteration"] = bestIteration, ["elapsed_s"] = clock.Elapsed.TotalSeconds, ["phase_ms"] = steps.Phases.RunMeanJson() });
         return new TrainingResult(_runDirectory, bestPath, lastPath, steps.Iteration, bestMIoU, bestIteration, lastValidation, clock.Elapsed, stoppedEarly,
-            steps.ImagesPerSecond);
+            steps.ImagesPerSecond) { PhaseMs = steps.Phases.RunMean };
     }
 
     // A frozen encoder gets no gradients (its parameters do not require them, so backward stops at the decoder) and keeps

@@ -13,4 +13,8 @@ public sealed record TrainingResult(
     SegmentationMetrics? LastValidation,
     TimeSpan Elapsed,
     bool StoppedEarly,
-    double TrainImagesPerSecond);
+    double TrainImagesPerSecond)
+{
+    /// <summary>Mean milliseconds per step of each training phase (<see cref="StepPhases"/>; its first step left out).</summary>
+    public IReadOnlyDictionary<string, double>? PhaseMs { get; init; }
+}

@@ -30,6 +30,17 @@ public sealed class TrainerTests
         var log = MetricsLog.Read(Path.Combine(run, "metrics.jsonl"));
         Assert.Equal(2, log.Count(o => (string?)o["kind"] == "val"));
         Assert.Equal(150, log.Count(o => (string?)o["kind"] == "train"));
+        // Where the steps' time went: every phase in every train record and in the end record; the model's forward and
+        // backward passes take time, and the phases of a step add up to no more than the step's share of the wall time.
+        foreach (var rec in log.Where(o => (string?)o["kind"] is "train" or "end"))
+        {
+            var phases = rec["phase_ms"]!.AsObject();
+            Assert.Equal(StepPhases.Names, phases.Select(p => p.Key));
+            Assert.All(phases, p => Assert.True((double)p.Value! >= 0, $"{p.Key} {p.Value}"));
+            Assert.True((double)phases["forward"]! > 0 && (double)phases["backward"]! > 0, phases.ToJsonString());
+        }
+        double stepMs = result.PhaseMs!.Values.Sum();
+        Assert.True(stepMs * 149 < result.Elapsed.TotalMilliseconds, $"phases sum to {stepMs:F1} ms a step over {result.Elapsed.TotalMilliseconds:F0} ms for 150 steps");
     }
 
     [Fact]
