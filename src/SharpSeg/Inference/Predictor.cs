@@ -143,7 +143,7 @@ public sealed class Predictor : IDisposable
         if (Backend is TorchInferenceBackend { ChannelsLast: true }) input = Models.Fusion.ChannelsLast.Convert(input);
         var prediction = model.ForwardQueries(input);
         var probabilities = Preprocessing.RestoreLogits(prediction.SemanticLogits, image.Height, image.Width).softmax(1).squeeze(0);
-        var labels = probabilities.argmax(0).to(ScalarType.Byte).cpu().contiguous();
+        var labels = Preprocessing.ArgMaxClasses(probabilities.unsqueeze(0)).squeeze(0).cpu().contiguous();
         var mask = new LabelMask(image.Width, image.Height);
         labels.contiguous().bytes.CopyTo(mask.Labels); // TensorAccessor.CopyTo goes element by element: 100 ms at 720p
         float[]? kept = keepProbabilities ? ImageTensors.FloatSpan(probabilities.to(ScalarType.Float32).cpu().contiguous()).ToArray() : null;

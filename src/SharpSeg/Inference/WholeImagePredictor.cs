@@ -36,7 +36,7 @@ public static class WholeImagePredictor
         if (backend is Inference.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
             labels = Preprocessing.RestoreLabels(labelled.Labels(input), image.Height, image.Width).squeeze(0).to(ScalarType.Byte).cpu().contiguous();
         else
-            labels = Preprocessing.RestoreLogits(backend.Logits(input), image.Height, image.Width).argmax(1).squeeze(0).to(ScalarType.Byte).cpu();
+            labels = Preprocessing.ArgMaxClasses(Preprocessing.RestoreLogits(backend.Logits(input), image.Height, image.Width)).squeeze(0).cpu();
         var mask = new LabelMask(image.Width, image.Height);
         labels.contiguous().bytes.CopyTo(mask.Labels); // TensorAccessor.CopyTo goes element by element: 100 ms at 720p
         return mask;

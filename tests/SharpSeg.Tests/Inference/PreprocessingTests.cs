@@ -193,4 +193,24 @@ public sealed class PreprocessingTests
                 k++;
             }
     }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(11)]
+    [InlineData(40)]
+    public void ArgMaxClasses_equals_argmax_over_the_class_dimension_with_ties_and_NaN(int classes)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator((ulong)(7 + classes));
+        // Scores rounded to a few levels, so ties are common; a few NaN.
+        var scores = (rand(new long[] { 2, classes, 9, 13 }, generator: g) * 4).floor();
+        var nan = rand(new long[] { 2, classes, 9, 13 }, generator: g).lt(0.03);
+        scores = scores.masked_fill(nan, double.NaN);
+        var expected = scores.argmax(1).to(ScalarType.Byte);
+        var actual = Preprocessing.ArgMaxClasses(scores);
+        Assert.Equal(new long[] { 2, 9, 13 }, actual.shape);
+        Assert.Equal(ScalarType.Byte, actual.dtype);
+        Assert.Equal(0L, expected.ne(actual).sum().item<long>());
+    }
 }
