@@ -52,7 +52,8 @@ isa=$(grep -o -m1 -wE 'avx512f' /proc/cpuinfo || echo avx2)
 } > "$summary"
 
 # The loss column of a metrics log, one value per line (the fingerprint of a run).
-losses() { grep '"kind":"train"' "$1" 2>/dev/null | grep -o '"loss":[^,}]*' | cut -d: -f2; }
+# (The first "loss" of each record: nested objects such as phase_ms come after it.)
+losses() { awk '/"kind":"train"/ { if (match($0, /"loss":[^,}]*/)) print substr($0, RSTART + 7, RLENGTH - 7) }' "$1" 2>/dev/null; }
 
 classify() { # rc stderr-file -> finished | nan | crash | error
   local rc=$1 err=$2

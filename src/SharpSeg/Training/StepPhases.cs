@@ -5,7 +5,8 @@ namespace SharpSeg.Training;
 
 /// <summary>
 /// Where a training step's time goes: <c>data</c> (waiting for the batch: loading, augmenting, collating beyond what the
-/// loader's workers did ahead), <c>forward</c> (the model), <c>loss</c>, <c>backward</c>, and <c>optimizer</c> (gradient
+/// loader's workers did ahead), <c>forward</c> (the model), <c>criterion</c> (the loss function; not called "loss", which
+/// the same log record uses for the loss value), <c>backward</c>, and <c>optimizer</c> (gradient
 /// norm, clipping and the optimiser's step). On the CPU every operation finishes before the next begins, so wall-clock
 /// intervals measure each phase; on a GPU the forward time includes waits for earlier queued work. Each <c>train</c>
 /// record of the metrics log carries the mean per step since the previous record (<c>phase_ms</c>), and the
@@ -14,7 +15,7 @@ namespace SharpSeg.Training;
 public sealed class StepPhases
 {
     /// <summary>The phases, in the order of a step.</summary>
-    public static readonly IReadOnlyList<string> Names = ["data", "forward", "loss", "backward", "optimizer"];
+    public static readonly IReadOnlyList<string> Names = ["data", "forward", "criterion", "backward", "optimizer"];
     const int Data = 0, Forward = 1, Loss = 2, Backward = 3, Optimizer = 4;
 
     readonly double[] _step = new double[5], _window = new double[5], _run = new double[5];
@@ -23,7 +24,7 @@ public sealed class StepPhases
     readonly Stopwatch _sinceStep = new();
     double _forwardThisStep;
 
-    /// <summary>Runs the model's forward pass, timed as <c>forward</c> (the rest of the loss function counts as <c>loss</c>).</summary>
+    /// <summary>Runs the model's forward pass, timed as <c>forward</c> (the rest of the loss function counts as <c>criterion</c>).</summary>
     public T TimeForward<T>(Func<T> forward)
     {
         var clock = Stopwatch.StartNew();
@@ -79,7 +80,7 @@ public sealed class StepPhases
     /// <summary><see cref="RunMean"/> as a JSON object.</summary>
     public JsonObject RunMeanJson() => new(RunMean.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)Math.Round(p.Value, 2))));
 
-    /// <summary>One line: "data 12 ms, forward 340 ms, …".</summary>
+    /// <summary>One line: "data 12 ms, forward 340 ms, criterion 20 ms, …".</summary>
     public static string Describe(IReadOnlyDictionary<string, double> meanMs) =>
         string.Join(", ", Names.Select(n => $"{n} {meanMs[n].ToString("0", System.Globalization.CultureInfo.InvariantCulture)} ms"));
 
