@@ -97,22 +97,8 @@ public static class Compositing
 
     /// <summary>A blurred copy: three passes of a box blur of radius <paramref name="radius"/> per axis (close to a Gaussian of
     /// σ ≈ radius), edges clamped, at full size (the rounded <see cref="BlurredBackdrop"/>).</summary>
-    public static RgbImage Blur(RgbImage image, int radius)
-    {
-        var backdrop = BlurredBackdrop(image, radius);
-        var result = new RgbImage(image.Width, image.Height, 3);
-        var (x0, x1, fx) = Planes.BilinearTaps(backdrop.Width, image.Width);
-        var tapsY = Planes.BilinearTaps(backdrop.Height, image.Height);
-        var row = new float[backdrop.Width * 3];
-        for (int y = 0; y < image.Height; y++)
-        {
-            Planes.LerpRows(backdrop.Values, backdrop.Width, 3, tapsY, y, row);
-            for (int x = 0; x < image.Width; x++)
-                for (int k = 0; k < 3; k++)
-                    result.Pixels[3 * (y * image.Width + x) + k] = (byte)Math.Clamp(row[3 * x0[x] + k] + (row[3 * x1[x] + k] - row[3 * x0[x] + k]) * fx[x] + 0.5f, 0, 255);
-        }
-        return result;
-    }
+    public static RgbImage Blur(RgbImage image, int radius) =>
+        Blend(image.WithChannels(3), BlurredBackdrop(image, radius), AlphaField.FromMask([0f], 1, 1, image.Width, image.Height));
 
     /// <summary>The blurred background of <see cref="Blur"/> as a <see cref="Backdrop"/>, kept at a reduced size: radii of 6
     /// and more are blurred on a copy subsampled by about radius / 3 (area means), which looks the same once stretched
