@@ -19,6 +19,9 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         [CommandOption("--embedder <E>")][Description("Embeddings for diversity/typicality: checkpoint (the initial model's encoder, default) | thumbnail")] public string Embedder { get; init; } = "checkpoint";
         [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the non-random strategies (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
         [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates")] public bool NoDedupe { get; init; }
+        [CommandOption("--evaluator <E>")][Description("train (every labelled set trains the recipe from scratch, default) | frozen (the recipe's pretrained encoder frozen, features cached once, a light head per set: minutes for a whole study)")] public string Evaluator { get; init; } = "train";
+        [CommandOption("--head-iterations <N>")][Description("Steps of the light head per labelled set (--evaluator frozen; default 300)")] public int HeadIterations { get; init; } = 300;
+        [CommandOption("--scale <F>")][Description("Image scale for the frozen features (--evaluator frozen; default 0.5)")] public double Scale { get; init; } = 0.5;
         [CommandOption("--set <KEY=VALUE>")][Description("Recipe override for every training run (repeatable)")] public string[] Set { get; init; } = [];
         [CommandOption("-o|--out <DIR>")][Description("Output folder (results.jsonl, results.md, one folder per seed); rerun to resume")] public string? Out { get; init; }
     }
@@ -29,9 +32,22 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         if (s.Out == null) throw new SharpSegException("--out is required (the simulation folder; rerunning with it resumes).");
         var seeds = s.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new SharpSegException($"--seeds '{s.Seeds}': give whole numbers like 1,2,3.")).ToList();
+        bool frozen = s.Evaluator.Trim().ToLowerInvariant() switch
+        {
+            "train" => false,
+            "frozen" => true,
+            _ => throw new SharpSegException($"--evaluator '{s.Evaluator}': use train or frozen."),
+        };
         var strategies = new List<StrategyMix> { StrategyMix.Of(SelectionStrategy.Random) };
+        var extras = new List<string>();
         foreach (var text in s.Strategy)
         {
+            if (FrozenEncoderSimulation.ExtraStrategies.Contains(text.Trim().ToLowerInvariant()))
+            {
+                if (!frozen) throw new SharpSegException($"--strategy {text} is offered with --evaluator frozen only.");
+                extras.Add(text.Trim().ToLowerInvariant());
+                continue;
+            }
             var mix = StrategyMix.Parse(text);
             if (mix.DedupeOnly) throw new SharpSegException("--strategy dedupe alone selects no fixed number of images; combine it, e.g. dedupe,diversity.");
             if (strategies.All(m => m.Text != mix.Text)) strategies.Add(mix);
@@ -40,9 +56,13 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         {
             Recipe = s.Recipe, Overrides = s.Set, Out = s.Out, Strategies = strategies, Seeds = seeds,
             InitialFraction = s.Initial, StepFraction = s.Step, Embedder = s.Embedder, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold,
+            ExtraStrategies = extras,
         };
         using var ctrlC = new ConsoleCancellation(cancellationToken);
-        var results = ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, ctrlC.Token);
+        var results = frozen
+            ? FrozenEncoderSimulation.Run(options, new SharpSeg.Curation.Simulation.FrozenHeadOptions { Iterations = s.HeadIterations }, s.Scale,
+                line => AnsiConsole.WriteLine(line), ctrlC.Token)
+            : ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, ctrlC.Token);
         Console.Write(ActiveLearningSimulation.Table(results));
         AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
         return 0;

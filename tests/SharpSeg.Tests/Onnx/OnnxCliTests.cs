@@ -56,7 +56,7 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
         Ok(CliRunner.Run("predict", "--checkpoint", ckpt, "--eager", "--input", inputs, "--out", eager));
         Ok(CliRunner.Run("predict", "--model", onnx, "--input", inputs, "--out", ort));
         foreach (var stem in new[] { "scene", "odd" })
-            Assert.Equal(Mask(eager, stem), Mask(ort, stem));
+            LabelAgreement.AssertNearlyEqual(Mask(eager, stem), Mask(ort, stem), what: stem);
     }
 
     [Fact]
@@ -74,12 +74,15 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
         foreach (var options in new[] { InferenceOptions.Default, tiled })
         {
             var expected = eager.Predict(image, options).Labels;
-            Assert.Equal(expected, fused.Predict(image, options).Labels);
-            Assert.Equal(expected, ort.Predict(image, options).Labels);
+            LabelAgreement.AssertNearlyEqual(expected, fused.Predict(image, options).Labels, what: "fused");
+            LabelAgreement.AssertNearlyEqual(expected, ort.Predict(image, options).Labels, what: "onnx runtime");
         }
-        string Eval(string model) =>
-            EvaluationRunner.Run(new EvaluationRequest(model, TrainingFixture.DatasetYaml, "val")).Metrics.ToJson();
-        Assert.Equal(Eval(ckpt), Eval(onnx));
+        // The same metrics within what a handful of rounding ties can move.
+        var a = EvaluationRunner.Run(new EvaluationRequest(ckpt, TrainingFixture.DatasetYaml, "val")).Metrics;
+        var b = EvaluationRunner.Run(new EvaluationRequest(onnx, TrainingFixture.DatasetYaml, "val")).Metrics;
+        Assert.Equal(a.PerClass.Count, b.PerClass.Count);
+        Assert.InRange(Math.Abs(a.MeanIoU!.Value - b.MeanIoU!.Value), 0, 1e-3);
+        Assert.InRange(Math.Abs(a.PixelAccuracy!.Value - b.PixelAccuracy!.Value), 0, 1e-3);
     }
 
     [Fact]

@@ -43,12 +43,7 @@ public static class ActiveLearningSimulation
         var results = IO.JsonLines.Read<SimulationRunResult>(resultsPath, Json);
         SimulationRunResult? Done(int seed, string strategy) => results.FirstOrDefault(r => r.Seed == seed && r.Strategy == strategy);
 
-        // Thumbnails of the pool, for dedupe (shared by all seeds).
-        string root = CommonFolder(pool.Select(p => Path.GetFullPath(p.ImagePath)));
-        var images = new ImageCollection(root, pool.Select(p => Path.GetRelativePath(root, Path.GetFullPath(p.ImagePath)).Replace('\\', '/')).ToList());
-        string thumbs = Path.Combine(outDir, "thumbnails.npy");
-        using (var t = new ThumbnailEmbedder()) EmbeddingRunner.Run(t, new EmbedOptions(images, thumbs), cancellationToken: cancellationToken);
-        var thumbnails = EmbeddingSet.Read(thumbs);
+        var (images, thumbnails) = PoolThumbnails(pool, outDir, cancellationToken);
 
         foreach (int seed in o.Seeds)
         {
@@ -119,6 +114,17 @@ public static class ActiveLearningSimulation
             log($"seed {seed}, {strategy}: val mIoU {(r.ValMIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a")} % ({r.TrainSeconds:F0} s)");
             return r;
         }
+    }
+
+    /// <summary>The pool as an image collection under its deepest common folder, and its thumbnail embeddings (for
+    /// dedupe; <c>thumbnails.npy</c> in <paramref name="outDir"/>, resumed when there).</summary>
+    internal static (ImageCollection Images, EmbeddingSet Thumbnails) PoolThumbnails(IReadOnlyList<SamplePair> pool, string outDir, CancellationToken cancellationToken)
+    {
+        string root = CommonFolder(pool.Select(p => Path.GetFullPath(p.ImagePath)));
+        var images = new ImageCollection(root, pool.Select(p => Path.GetRelativePath(root, Path.GetFullPath(p.ImagePath)).Replace('\\', '/')).ToList());
+        string thumbs = Path.Combine(outDir, "thumbnails.npy");
+        using (var t = new ThumbnailEmbedder()) EmbeddingRunner.Run(t, new EmbedOptions(images, thumbs), cancellationToken: cancellationToken);
+        return (images, EmbeddingSet.Read(thumbs));
     }
 
     /// <summary>The deepest folder that holds all <paramref name="paths"/>.</summary>

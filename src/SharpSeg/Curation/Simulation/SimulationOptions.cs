@@ -17,6 +17,10 @@ public sealed record SimulationOptions
     /// random sampling (no dedupe): the baseline.</summary>
     public IReadOnlyList<StrategyMix> Strategies { get; init; } = [];
 
+    /// <summary>Strategies by name beyond the mixes, offered by the frozen-encoder evaluator only
+    /// (<see cref="FrozenEncoderSimulation.ExtraStrategies"/>: typiclust, cluster-balance, cluster-uncertainty, badge).</summary>
+    public IReadOnlyList<string> ExtraStrategies { get; init; } = [];
+
     /// <summary>Seeds; each draws its own random initial set and trains every run with that seed.</summary>
     public IReadOnlyList<int> Seeds { get; init; } = [1, 2, 3];
 
