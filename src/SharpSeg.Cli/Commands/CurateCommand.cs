@@ -12,7 +12,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     {
         [CommandOption("-e|--embeddings <FILE>")][Description("Embeddings (.npy from 'sharpseg embed')")] public string? Embeddings { get; init; }
         [CommandOption("-n|--budget <N>")][Description("How many images to select")] public int? Budget { get; init; }
-        [CommandOption("-s|--strategy <MIX>")][Description("random | dedupe | diversity | typicality | uncertainty | class-balance, or weighted: uncertainty:0.5,diversity:0.5 (default diversity)")] public string? Strategy { get; init; }
+        [CommandOption("-s|--strategy <MIX>")][Description("random | dedupe | diversity | typicality | uncertainty | class-balance, or weighted: uncertainty:0.5,diversity:0.5; or alone (dedupe allowed): typiclust | cluster-uncertainty (default diversity)")] public string? Strategy { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Selection CSV (rank, path, scores, reasons); the report and contact sheet go beside it")] public string? Out { get; init; }
         [CommandOption("--labelled <LIST>")][Description("Images already labelled (one path per line, a dataset list file, or an earlier selection CSV): excluded, and counted as covered")] public string? Labelled { get; init; }
         [CommandOption("-c|--checkpoint <FILE>")][Description("Trained checkpoint: scores the embedded images (uncertainty, predicted classes) into OUT.scores.csv")] public string? Checkpoint { get; init; }

@@ -55,6 +55,23 @@ public sealed class CurationSelectorTests
     }
 
     [Fact]
+    public void ClusterStrategiesTakeOneImagePerUncoveredCluster()
+    {
+        var (set, unc) = Clusters();
+        var t = CurationSelector.Select(set, new CurationOptions { Budget = 3, Strategy = StrategyMix.Parse("typiclust"), DedupeThreshold = null, Seed = 2 });
+        Assert.Equal(3, t.Selected.Select(s => s.Row / 5).Distinct().Count()); // one per cluster
+        Assert.Contains("the most typical", t.Selected[0].Reasons);
+        Assert.Equal(t.Selected.Select(s => s.Row), CurationSelector.Select(set, new CurationOptions { Budget = 3, Strategy = StrategyMix.Parse("typiclust"), DedupeThreshold = null, Seed = 2 }).Selected.Select(s => s.Row));
+        // Cluster A labelled: the most uncertain image of each of the two other clusters, not A's uncertain ones.
+        var u = CurationSelector.Select(set, new CurationOptions { Budget = 2, Strategy = StrategyMix.Parse("cluster-uncertainty"), Scores = Scores(set, unc), Labelled = [0], DedupeThreshold = null });
+        Assert.Equal(new[] { 9, 14 }, u.Selected.Select(s => s.Row).Order());
+        Assert.Contains("the most uncertain", u.Selected[0].Reasons);
+        var ex = Assert.Throws<SharpSegException>(() => StrategyMix.Parse("typiclust,diversity"));
+        Assert.Contains("not mixed", ex.Message);
+        Assert.Throws<SharpSegException>(() => CurationSelector.Select(set, new CurationOptions { Budget = 2, Strategy = StrategyMix.Parse("cluster-uncertainty"), DedupeThreshold = null }));
+    }
+
+    [Fact]
     public void LabelledImagesAreExcludedAndCountAsCovered()
     {
         var (set, _) = Clusters();

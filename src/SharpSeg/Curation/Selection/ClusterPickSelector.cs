@@ -24,10 +24,14 @@ public static class ClusterPickSelector
         Score,
     }
 
+    /// <summary>One pick: the row, the size of its cluster (0 for a fill-up pick beyond the uncovered clusters) and the
+    /// score that won inside the cluster (typicality or the given score).</summary>
+    public sealed record ClusterPick(int Row, int ClusterSize, double Score);
+
     /// <summary>Selects up to <paramref name="budget"/> rows of <paramref name="x"/> (unit rows <c>[N, D]</c>) among
     /// <paramref name="eligible"/>; <paramref name="score"/> is required for <see cref="Pick.Score"/>. Returns rows in
     /// pick order (largest cluster first).</summary>
-    public static IReadOnlyList<int> Select(Tensor x, IReadOnlyList<bool> eligible, IReadOnlyList<int> labelled, int budget, Pick pick,
+    public static IReadOnlyList<ClusterPick> Select(Tensor x, IReadOnlyList<bool> eligible, IReadOnlyList<int> labelled, int budget, Pick pick,
         IReadOnlyList<double>? score, int seed, int typicalityK = 20, CancellationToken cancellationToken = default)
     {
         if (pick == Pick.Score && score == null) throw new ArgumentNullException(nameof(score), "cluster picks by score need a score per row");
@@ -47,7 +51,7 @@ public static class ClusterPickSelector
         for (int c = 0; c < k; c++) covered[c] = members[c].Any(labelledSet.Contains);
         var order = Enumerable.Range(0, k).Where(c => !covered[c] && members[c].Any(i => eligible[i]))
             .OrderByDescending(c => members[c].Count).ThenBy(c => members[c].Min()).ToList();
-        var picks = new List<int>();
+        var picks = new List<ClusterPick>();
         foreach (int c in order)
         {
             if (picks.Count == budget) break;
@@ -63,15 +67,15 @@ public static class ClusterPickSelector
             }
             int best = 0;
             for (int j = 1; j < options.Count; j++) if (s[j] > s[best]) best = j;
-            picks.Add(options[best]);
+            picks.Add(new ClusterPick(options[best], members[c].Count, s[best]));
         }
         // Fewer uncovered clusters than the budget (clusters of labelled images only): fill by score over what is left.
         if (picks.Count < budget)
         {
-            var taken = picks.ToHashSet();
+            var taken = picks.Select(p => p.Row).ToHashSet();
             var rest = rows.Where(i => eligible[i] && !taken.Contains(i)).ToList();
             var fill = pick == Pick.Score ? rest.OrderByDescending(i => score![i]) : rest.OrderBy(i => i).AsEnumerable();
-            picks.AddRange(fill.Take(budget - picks.Count));
+            picks.AddRange(fill.Take(budget - picks.Count).Select(i => new ClusterPick(i, 0, pick == Pick.Score ? score![i] : double.NaN)));
         }
         return picks;
     }

@@ -98,6 +98,22 @@ public static class CurationSelector
                 selected.Add(new SelectedImage(k + 1, i, embeddings.FullPath(i), 1, uncertainty?[i], null, null, null, duplicatesOf[i], reason));
             }
         }
+        else if (mix.ClusterPick is { } clusterStrategy)
+        {
+            bool typical = clusterStrategy == SelectionStrategy.TypiClust;
+            var picks = ClusterPickSelector.Select(x, eligible, labelled, options.Budget!.Value,
+                typical ? ClusterPickSelector.Pick.Typicality : ClusterPickSelector.Pick.Score, uncertainty, options.Seed, options.TypicalityK, cancellationToken);
+            foreach (var p in picks)
+            {
+                string what = typical ? $"the most typical (mean similarity {F(p.Score)} to its nearest neighbours in the cluster)"
+                    : $"the most uncertain ({MeasureName(options)} {F(p.Score)})";
+                string reason = p.ClusterSize > 0 ? $"{what} of a cluster of {p.ClusterSize} images with none labelled or selected"
+                    : $"{what} among the rest (every cluster already covered)";
+                if (duplicatesOf[p.Row] > 0) reason += $"; stands for {duplicatesOf[p.Row]} near-duplicate{(duplicatesOf[p.Row] == 1 ? "" : "s")}";
+                selected.Add(new SelectedImage(selected.Count + 1, p.Row, embeddings.FullPath(p.Row), p.Score, uncertainty?[p.Row],
+                    typical ? p.Score : null, null, null, duplicatesOf[p.Row], reason));
+            }
+        }
         else
         {
             SelectGreedy(embeddings, options, x, eligible, labelled, uncertainty, shares, classes, duplicatesOf, selected, seconds, clock, cancellationToken);

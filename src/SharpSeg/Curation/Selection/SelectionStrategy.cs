@@ -20,4 +20,12 @@ public enum SelectionStrategy
 
     /// <summary>Its predicted mask holds classes that the labelled and selected images lack relative to a target distribution.</summary>
     ClassBalance,
+
+    /// <summary>TypiClust: k-means into labelled + budget clusters, then the most typical image of each of the largest
+    /// clusters without a labelled image (<see cref="ClusterPickSelector"/>). Not mixed with other terms.</summary>
+    TypiClust,
+
+    /// <summary>The same clusters, then the most uncertain image of each (uncertainty within diversity clusters). Not
+    /// mixed with other terms.</summary>
+    ClusterUncertainty,
 }

@@ -34,10 +34,14 @@ public sealed record StrategyMix
     public bool DedupeOnly => Weights.Count == 1 && Weights.ContainsKey(SelectionStrategy.Dedupe);
 
     /// <summary>Whether the strategy needs model scores (uncertainty or class-balance).</summary>
-    public bool NeedsScores => Weight(SelectionStrategy.Uncertainty) > 0 || Weight(SelectionStrategy.ClassBalance) > 0;
+    public bool NeedsScores => Weight(SelectionStrategy.Uncertainty) > 0 || Weight(SelectionStrategy.ClassBalance) > 0 || Weight(SelectionStrategy.ClusterUncertainty) > 0;
+
+    /// <summary>A cluster-based strategy (<c>typiclust</c>, <c>cluster-uncertainty</c>), alone or with <c>dedupe</c>.</summary>
+    public SelectionStrategy? ClusterPick => Weight(SelectionStrategy.TypiClust) > 0 ? SelectionStrategy.TypiClust
+        : Weight(SelectionStrategy.ClusterUncertainty) > 0 ? SelectionStrategy.ClusterUncertainty : null;
 
     /// <summary>The strategy names as written on the command line.</summary>
-    public static IReadOnlyList<string> Names { get; } = ["random", "dedupe", "diversity", "typicality", "uncertainty", "class-balance"];
+    public static IReadOnlyList<string> Names { get; } = ["random", "dedupe", "diversity", "typicality", "uncertainty", "class-balance", "typiclust", "cluster-uncertainty"];
 
     /// <summary>A single strategy with weight 1.</summary>
     public static StrategyMix Of(SelectionStrategy s) => Parse(NameOf(s));
@@ -46,6 +50,7 @@ public sealed record StrategyMix
     public static string NameOf(SelectionStrategy s) => s switch
     {
         SelectionStrategy.ClassBalance => "class-balance",
+        SelectionStrategy.ClusterUncertainty => "cluster-uncertainty",
         _ => s.ToString().ToLowerInvariant(),
     };
 
@@ -65,6 +70,9 @@ public sealed record StrategyMix
             if (!raw.TryAdd(s, w)) throw new SharpSegException($"--strategy names '{kv[0]}' twice; give each strategy once.");
         }
         if (raw.Count == 0) throw new SharpSegException($"--strategy is empty: use one or more of {string.Join(", ", Names)}.");
+        foreach (var cluster in new[] { SelectionStrategy.TypiClust, SelectionStrategy.ClusterUncertainty })
+            if (raw.ContainsKey(cluster) && raw.Keys.Any(k => k != cluster && k != SelectionStrategy.Dedupe))
+                throw new SharpSegException($"--strategy '{text}': {NameOf(cluster)} picks whole clusters and is not mixed with other strategies (only with dedupe).");
         bool dedupeOnly = raw.Count == 1 && raw.ContainsKey(SelectionStrategy.Dedupe);
         double sum = raw.Where(p => p.Key != SelectionStrategy.Dedupe).Sum(p => p.Value);
         if (!dedupeOnly && !(sum > 0)) throw new SharpSegException($"--strategy '{text}': the weights sum to 0; give at least one strategy a positive weight.");
@@ -85,6 +93,8 @@ public sealed record StrategyMix
         "typicality" or "typical" => SelectionStrategy.Typicality,
         "uncertainty" or "uncertain" => SelectionStrategy.Uncertainty,
         "class-balance" or "classbalance" or "balance" => SelectionStrategy.ClassBalance,
+        "typiclust" => SelectionStrategy.TypiClust,
+        "cluster-uncertainty" => SelectionStrategy.ClusterUncertainty,
         _ => throw new SharpSegException($"unknown strategy '{name}'{(Configuration.NearestName.Suggest(name, Names) is { } near ? $" (did you mean '{near}'?)" : "")}: use {string.Join(", ", Names)}."),
     };
 }

@@ -27,7 +27,7 @@ namespace SharpSeg.Curation.Simulation;
 public static class FrozenEncoderSimulation
 {
     /// <summary>Strategies only the simulation offers (cluster-based and gradient-based), by name.</summary>
-    public static IReadOnlyList<string> ExtraStrategies { get; } = ["typiclust", "cluster-balance", "cluster-uncertainty", "badge"];
+    public static IReadOnlyList<string> ExtraStrategies { get; } = ["cluster-balance", "badge"];
 
     /// <summary>Clusters of dense features that stand in for classes in <c>cluster-balance</c>.</summary>
     public const int DenseClusters = 32;
@@ -51,7 +51,7 @@ public static class FrozenEncoderSimulation
         var strategies = o.Strategies.Select(s => Canonical(s.Text)).Concat(o.ExtraStrategies.Select(Canonical)).Distinct().ToList();
         bool warm = o.InitialFraction > 0;
         foreach (var s in strategies)
-            if (!warm && (s is "cluster-uncertainty" or "badge" || (!ExtraStrategies.Contains(s) && StrategyMix.Parse(s).NeedsScores)))
+            if (!warm && (s is "badge" || (!ExtraStrategies.Contains(s) && StrategyMix.Parse(s).NeedsScores)))
                 throw new SharpSegException($"strategy '{s}' needs a model's predictions: use it with --initial > 0 (warm start), not at cold start.");
 
         string outDir = Path.GetFullPath(o.Out);
@@ -123,13 +123,6 @@ public static class FrozenEncoderSimulation
             var eligible = Enumerable.Range(0, pool.Count).Select(i => !labelled.Contains(i)).ToArray();
             switch (strategy)
             {
-                case "typiclust":
-                    return ClusterPickSelector.Select(x, eligible, labelled, step, ClusterPickSelector.Pick.Typicality, null, seed, cancellationToken: cancellationToken).ToList();
-                case "cluster-uncertainty":
-                {
-                    var u = embeddings.Paths.Select(p => scores!.Rows.First(r => r.Path == p).Uncertainty.Get(UncertaintyMeasure.Entropy, top: true)).ToArray();
-                    return ClusterPickSelector.Select(x, eligible, labelled, step, ClusterPickSelector.Pick.Score, u, seed, cancellationToken: cancellationToken).ToList();
-                }
                 case "badge":
                 {
                     var candidates = Enumerable.Range(0, pool.Count).Where(i => eligible[i]).ToList();

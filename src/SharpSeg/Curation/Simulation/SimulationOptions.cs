@@ -18,7 +18,7 @@ public sealed record SimulationOptions
     public IReadOnlyList<StrategyMix> Strategies { get; init; } = [];
 
     /// <summary>Strategies by name beyond the mixes, offered by the frozen-encoder evaluator only
-    /// (<see cref="FrozenEncoderSimulation.ExtraStrategies"/>: typiclust, cluster-balance, cluster-uncertainty, badge).</summary>
+    /// (<see cref="FrozenEncoderSimulation.ExtraStrategies"/>: cluster-balance, badge).</summary>
     public IReadOnlyList<string> ExtraStrategies { get; init; } = [];
 
     /// <summary>Seeds; each draws its own random initial set and trains every run with that seed.</summary>
