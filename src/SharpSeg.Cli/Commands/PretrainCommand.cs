@@ -31,6 +31,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--temperature <T>")][Description("NT-Xent / pixel-contrast temperature (default 0.2)")] public double? Temperature { get; init; }
         [CommandOption("--lr <LR>")][Description("AdamW learning rate, cosine schedule (default 0.001)")] public double? Lr { get; init; }
         [CommandOption("--weight-decay <WD>")][Description("AdamW weight decay (default 0.0001)")] public double? WeightDecay { get; init; }
+        [CommandOption("--encoder-weights <W>")][Description("Start from these weights: imagenet (with --encoder resnet18_imagenet), a .safetensors/.pth file, or a checkpoint (default: random init)")] public string? EncoderWeights { get; init; }
+        [CommandOption("--distill <W>")][Description("Weight of feature distillation from the frozen starting weights, keeping in-domain pretraining close to them (needs --encoder-weights; default 0)")] public double? Distill { get; init; }
         [CommandOption("--dense-weight <W>")][Description("dense: weight of the pixel term, global term gets 1 - W (default 0.5)")] public double? DenseWeight { get; init; }
         [CommandOption("--normalize <MODE>")][Description("imagenet | dataset | none (default imagenet; fine-tune with the same)")] public string? Normalize { get; init; }
         [CommandOption("--seed <N>")][Description("Seed of initialisation, order and augmentation (default 0)")] public long? Seed { get; init; }
@@ -69,7 +71,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             Epochs = iterations > 0 ? 0 : s.Epochs is > 0 ? s.Epochs.Value : d.Epochs,
             BatchSize = s.BatchSize ?? d.BatchSize, Crop = crop, ImageScale = s.ImageScale ?? d.ImageScale,
             Temperature = s.Temperature ?? d.Temperature, Lr = s.Lr ?? d.Lr, WeightDecay = s.WeightDecay ?? d.WeightDecay,
-            DenseWeight = s.DenseWeight ?? d.DenseWeight, Normalize = s.Normalize?.Trim().ToLowerInvariant() ?? d.Normalize,
+            DenseWeight = s.DenseWeight ?? d.DenseWeight, InitWeights = s.EncoderWeights ?? d.InitWeights, Distill = s.Distill ?? d.Distill, Normalize = s.Normalize?.Trim().ToLowerInvariant() ?? d.Normalize,
             Seed = s.Seed ?? d.Seed, Threads = s.Threads ?? d.Threads, Workers = s.Workers ?? d.Workers,
             SaveEvery = s.SaveEvery ?? d.SaveEvery, LogEvery = s.LogEvery ?? d.LogEvery, Device = s.Device ?? d.Device,
         };

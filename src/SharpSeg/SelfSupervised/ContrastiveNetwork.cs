@@ -22,11 +22,11 @@ internal sealed class ContrastiveNetwork : nn.Module
     public Encoder Encoder => encoder;
 
     /// <summary>Views <c>[B, C, H, W]</c> → global projections <c>[B, D]</c> and, with a dense head, dense projections
-    /// <c>[B, D, H/s, W/s]</c> of the deepest feature map (s = the encoder's output stride).</summary>
-    public (Tensor Global, Tensor? Dense) Forward(Tensor views)
+    /// <c>[B, D, H/s, W/s]</c> of the deepest feature map (s = the encoder's output stride), and that map itself.</summary>
+    public (Tensor Global, Tensor? Dense, Tensor Deepest) Forward(Tensor views)
     {
         var deepest = encoder.call(views)[^1];
         var pooled = nn.functional.adaptive_avg_pool2d(deepest, 1).flatten(1);
-        return (projection.call(pooled), dense?.call(deepest));
+        return (projection.call(pooled), dense?.call(deepest), deepest);
     }
 }

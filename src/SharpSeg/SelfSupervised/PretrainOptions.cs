@@ -56,6 +56,16 @@ public sealed record PretrainOptions
     [JsonPropertyName("hidden_dim")] public int HiddenDim { get; init; } = 512;
 
     /// <summary>Dense method: loss = (1 − w)·global + w·dense (DenseCL's 0.5).</summary>
+    /// <summary>Weights the encoder starts from instead of random initialisation: <c>imagenet</c> (encoder
+    /// resnet18_imagenet), a .safetensors/.pth file, or an encoder or training checkpoint (as <c>model.encoder_weights</c>):
+    /// in-domain pretraining continued from general-purpose weights.</summary>
+    [JsonPropertyName("init_weights")] public string? InitWeights { get; init; }
+
+    /// <summary>Weight of feature distillation from the frozen starting encoder (needs <see cref="InitWeights"/>): the
+    /// loss adds w · (1 − cosine) between the student's and the frozen starting encoder's deepest feature cells of the same
+    /// views, so in-domain pretraining adapts without drifting far from what the starting weights know. 0: off.</summary>
+    [JsonPropertyName("distill")] public double Distill { get; init; }
+
     [JsonPropertyName("dense_weight")] public double DenseWeight { get; init; } = 0.5;
 
     /// <summary>Dense method: normalised cell distance under which two cells are positives (PixPro's 0.7).</summary>
@@ -110,6 +120,9 @@ public sealed record PretrainOptions
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
         if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");
         if (ProjectionDim < 1 || HiddenDim < 1) throw new SharpSegException("projection and hidden widths must be at least 1.");
+        if (!(Distill >= 0) || double.IsInfinity(Distill)) throw new SharpSegException($"--distill {Distill} must be a number ≥ 0.");
+        if (Distill > 0 && string.IsNullOrWhiteSpace(InitWeights)) throw new SharpSegException("--distill needs --encoder-weights (model.encoder_weights): it keeps the encoder close to the weights it starts from.");
+        if (!string.IsNullOrWhiteSpace(InitWeights)) Pretrained.EncoderWeights.Validate(InitWeights, Encoder.Encoder.Trim().ToLowerInvariant());
         if (!(DenseWeight >= 0 && DenseWeight <= 1)) throw new SharpSegException($"--dense-weight {DenseWeight} must be in [0, 1].");
         if (!(PositiveThreshold > 0)) throw new SharpSegException($"positive threshold {PositiveThreshold} must be positive (PixPro: 0.7).");
         if (Normalize is not ("imagenet" or "dataset" or "none")) throw new SharpSegException($"--normalize '{Normalize}': use imagenet, dataset or none.");

@@ -27,6 +27,8 @@ public static class PretrainRecipe
         K("model.depth", "unet encoder only: downsampling stages", o => o.Encoder.Depth, (o, t, k) => o with { Encoder = o.Encoder with { Depth = t.GetInt(k) } }),
         K("model.base_width", "unet encoder only: channels of the first stage", o => o.Encoder.BaseWidth, (o, t, k) => o with { Encoder = o.Encoder with { BaseWidth = t.GetInt(k) } }),
         K("model.batch_norm", "unet encoder only: BatchNorm after each convolution", o => o.Encoder.BatchNorm, (o, t, k) => o with { Encoder = o.Encoder with { BatchNorm = t.GetBool(k) } }),
+        K("model.encoder_weights", "start from these weights instead of random: imagenet (encoder resnet18_imagenet), a .safetensors/.pth file or a checkpoint", o => o.InitWeights, (o, t, k) => o with { InitWeights = t.GetString(k) }),
+        K("pretrain.distill", "weight of feature distillation from the frozen starting weights (needs model.encoder_weights); 0: off", o => o.Distill, (o, t, k) => o with { Distill = t.GetDouble(k) }),
         K("pretrain.method", "simclr | dense (SimCLR + pixel contrast between matching cells of the two views)", o => PretrainOptions.MethodName(o.Method), (o, t, k) => o with { Method = PretrainOptions.ParseMethod(t.GetString(k) ?? "") }),
         K("pretrain.crop", "view size [height, width], multiples of the encoder's output stride", o => o.Crop, (o, t, k) => o with { Crop = Crop(t, k) }),
         K("pretrain.temperature", "NT-Xent / pixel-contrast temperature", o => o.Temperature, (o, t, k) => o with { Temperature = t.GetDouble(k) }),

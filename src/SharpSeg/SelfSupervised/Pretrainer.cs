@@ -81,13 +81,31 @@ public sealed class Pretrainer
             throw new SharpSegException($"{outPath}: the run started on {resumeFrom.Info.Images} images but its inputs now hold {paths.Count}; resume needs the same images.");
         int channels = o.Encoder.InChannels;
 
+        bool fromWeights = !string.IsNullOrWhiteSpace(o.InitWeights);
         Normalization normalization = resuming
             ? resumeFrom!.Normalization
-            : Normalization.Resolve(o.Normalize, channels, paths, p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale));
+            : fromWeights && o.Normalize == "imagenet"
+                ? Pretrained.EncoderWeights.ExpectedNormalization(o.InitWeights!, channels) // what the starting weights were trained with
+                : Normalization.Resolve(o.Normalize, channels, paths, p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale));
         _ = normalization.LookupTable(channels); // mean/std that do not fit the channels fail here, not on a worker
 
         using var encoder = EncoderCheckpoint.BuildEncoder(o.Encoder);
         var modelConfig = o.Encoder with { Encoder = o.Encoder.Encoder.Trim().ToLowerInvariant() };
+        // Continued pretraining: the encoder starts from the given weights (a resumed run restores its own below), and
+        // with distillation a frozen copy of them is the teacher.
+        using var teacher = fromWeights && o.Distill > 0 ? EncoderCheckpoint.BuildEncoder(o.Encoder) : null;
+        if (fromWeights)
+        {
+            using var start = Pretrained.EncoderWeights.CreateWithEncoder(modelConfig.Encoder, o.InitWeights!, channels, out _);
+            if (!resuming) encoder.load_state_dict(start.Encoder.state_dict());
+            if (teacher != null)
+            {
+                teacher.load_state_dict(start.Encoder.state_dict());
+                teacher.eval();
+                foreach (var p in teacher.parameters()) p.requires_grad = false;
+                teacher.to(device);
+            }
+        }
         int stride = encoder.OutputStride;
         if (o.Crop[0] % stride != 0 || o.Crop[1] % stride != 0)
             throw new SharpSegException($"--crop {o.Crop[0]}x{o.Crop[1]} must be a multiple of encoder {modelConfig.Encoder}'s output stride {stride} (e.g. {RoundUp(o.Crop[0], stride)}x{RoundUp(o.Crop[1], stride)}).");
@@ -165,25 +183,35 @@ public sealed class Pretrainer
                     using (batch)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
-                        float globalValue = float.NaN, denseValue = float.NaN, positiveShare = float.NaN;
+                        float globalValue = float.NaN, denseValue = float.NaN, positiveShare = float.NaN, distillValue = float.NaN;
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
-                            var (global, denseMaps) = steps.Phases.TimeForward(() => network.Forward(x));
+                            var (global, denseMaps, deepest) = steps.Phases.TimeForward(() => network.Forward(x));
                             var z = global.chunk(2, 0);
                             var lossGlobal = ntXent.Compute(z[0], z[1]);
                             globalValue = lossGlobal.item<float>();
-                            if (!dense) return lossGlobal;
+                            Tensor? lossDistill = null;
+                            if (teacher != null)
+                            {
+                                Tensor target;
+                                using (torch.no_grad()) target = teacher.call(x)[^1];
+                                lossDistill = nn.functional.cosine_similarity(deepest, target, dim: 1).neg().add(1).mean();
+                                distillValue = lossDistill.item<float>();
+                            }
+                            if (!dense) return lossDistill is null ? lossGlobal : lossGlobal + lossDistill * o.Distill;
                             var d = denseMaps!.chunk(2, 0);
                             int h = (int)d[0].shape[2], w = (int)d[0].shape[3];
                             var positives = PixelCorrespondence.PositiveMask(batch.FirstGeometry, batch.SecondGeometry, h, w, h, w, o.PositiveThreshold);
                             var lossDense = pixel.Compute(d[0], d[1], positives);
                             denseValue = lossDense.item<float>();
                             positiveShare = positives.any(2).to(ScalarType.Float32).mean().item<float>();
-                            return lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
+                            var contrast = lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
+                            return lossDistill is null ? contrast : contrast + lossDistill * o.Distill;
                         }, rec =>
                         {
                             rec["loss_global"] = globalValue;
+                            if (teacher != null) rec["loss_distill"] = distillValue;
                             if (dense) { rec["loss_dense"] = denseValue; rec["positive_share"] = positiveShare; }
                         });
                         if (double.IsNaN(firstLoss)) firstLoss = steps.EmaLoss;
