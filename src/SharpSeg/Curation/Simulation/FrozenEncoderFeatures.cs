@@ -151,7 +151,6 @@ public sealed class FrozenEncoderFeatures : IDisposable
     {
         if (rows.Count == 0) throw new SharpSegException("the frozen-encoder head needs at least one labelled image.");
         var clock = Stopwatch.StartNew();
-        torch.manual_seed(seed);
         var generator = new Generator((ulong)seed);
         var head = new FrozenHead(Channels, options.Width, ClassNames.Count, generator);
         head.to(device);
