@@ -64,6 +64,15 @@ public sealed class FrozenSimulationTests
         }
     }
 
+    [Fact]
+    public void PairedDifferencesNeverPrintMinusZero()
+    {
+        Assert.Equal("+0.0", ActiveLearningSimulation.Signed(-0.04, 1));
+        Assert.Equal("-0.1", ActiveLearningSimulation.Signed(-0.05, 1));
+        Assert.Equal("+2.38", ActiveLearningSimulation.Signed(2.376, 2));
+        Assert.Equal("-4.70", ActiveLearningSimulation.Signed(-4.7, 2));
+    }
+
     static SimulationOptions Options(string dir, double initial, string[] extra, int[] seeds) => new()
     {
         Recipe = Path.Combine(dir, "recipe.yaml"),

@@ -143,6 +143,15 @@ public static class ActiveLearningSimulation
 
     static string Safe(string text) => new(text.Select(ch => char.IsLetterOrDigit(ch) || ch is '-' or '.' ? ch : '_').ToArray());
 
+    /// <summary>A signed difference rounded to <paramref name="decimals"/> places: +1.3, −0.2, and +0.0 for anything that
+    /// rounds to zero (not "-0.0").</summary>
+    internal static string Signed(double value, int decimals)
+    {
+        double r = Math.Round(value, decimals, MidpointRounding.AwayFromZero);
+        if (r == 0) r = 0; // -0 → 0
+        return (r >= 0 ? "+" : "-") + Math.Abs(r).ToString("F" + decimals, CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Markdown table: per strategy the val mIoU mean ± sample standard deviation over seeds, min–max, and the
     /// mean paired difference to random (same seed, same initial set).</summary>
     public static string Table(IReadOnlyList<SimulationRunResult> results)
@@ -155,7 +164,7 @@ public static class ActiveLearningSimulation
             if (v.Count == 0) continue;
             double mean = v.Average(), sd = v.Count > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Count - 1)) : 0;
             var diffs = g.Where(r => r.ValMIoU != null && random.TryGetValue(r.Seed, out var b) && b != null).Select(r => 100 * (r.ValMIoU!.Value - random[r.Seed]!.Value)).ToList();
-            string vs = g.Key is "random" or "initial" || diffs.Count == 0 ? "" : $"{diffs.Average():+0.00;-0.00} ({string.Join(", ", diffs.Select(d => d.ToString("+0.0;-0.0", CultureInfo.InvariantCulture)))})";
+            string vs = g.Key is "random" or "initial" || diffs.Count == 0 ? "" : $"{Signed(diffs.Average(), 2)} ({string.Join(", ", diffs.Select(d => Signed(d, 1)))})";
             sb.Append(CultureInfo.InvariantCulture, $"| {g.Key} | {string.Join("/", g.Select(r => r.Labelled).Distinct())} | {v.Count} | {mean:F2} ± {sd:F2} | {v.Min():F2}–{v.Max():F2} | {vs} |\n");
         }
         return sb.ToString();
