@@ -30,6 +30,7 @@ public sealed class EngineTests
         var ok = CliRunner.Run("info");
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Contains("libtorch 2.10", ok.StdOut);
+        Assert.Contains("convolutions: ", ok.StdOut);
         var bad = CliRunner.Run("no-such-command");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.DoesNotContain("   at ", bad.All);
@@ -62,6 +63,9 @@ public sealed class EngineConfigurationTests
         var shifted = KernelCheck.Run(x => x + 0.066f);
         Assert.False(shifted.Passed);
         Assert.Contains("conv 3x3", shifted.Failure);
+        // Only the depthwise check wrong (a tamper that hits grouped weights, [24, 1, 3, 3], alone).
+        var depthwise = KernelCheck.Run(x => x.dim() == 4 && x.shape[0] == 24 && x.shape[1] == 1 ? x * 1.5f : x);
+        Assert.Contains("depthwise", depthwise.Failure);
         var zeroed = KernelCheck.Run(x => x * 0);
         Assert.Contains("is wrong", zeroed.Failure);
         var nan = KernelCheck.Run(x => x * float.NaN);
@@ -95,6 +99,30 @@ public sealed class EngineConfigurationTests
         var passed = TorchRuntime.Configure(() => new(null), _ => throw new InvalidOperationException("not called when the check passes"), Zen5, out var none);
         Assert.True(passed.Passed);
         Assert.Null(none);
+    }
+
+    [Fact]
+    public void OneDnnIsCappedAtSse41OnACpuThatDoesNotReportItsCaches()
+    {
+        // The Zen 5 virtual machine: CPUID leaves 4 and 0x8000001D empty, oneDNN's AVX-512 kernels wrong or crashing.
+        var noCaches = Zen5 with { CacheTopology = false };
+        Assert.Equal("SSE41", TorchRuntime.OneDnnIsaCap(noCaches));
+        Assert.Null(TorchRuntime.OneDnnIsaCap(Zen5 with { CacheTopology = true }));
+        Assert.Null(TorchRuntime.OneDnnIsaCap(Zen5)); // unknown (not Linux): no cap
+        Assert.EndsWith(", no cache topology", noCaches.ToString());
+        Assert.DoesNotContain("cache", (Zen5 with { CacheTopology = true }).ToString());
+        // This process: ProcessSetup ran PrepareProcess before libtorch loaded; the cap is in the C library's
+        // environment (what oneDNN reads) unless the user chose ONEDNN_MAX_CPU_ISA.
+        if (TorchRuntime.OneDnnIsaCapped is { } cap)
+        {
+            Assert.Equal(TorchRuntime.OneDnnIsaCap(CpuInfo.Current), cap);
+            Assert.Equal(cap, NativeEnvironment.Get("ONEDNN_MAX_CPU_ISA"));
+            Assert.Contains($"ONEDNN_MAX_CPU_ISA={cap}", TorchRuntime.DescribeConvolutions());
+        }
+        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")))
+            Assert.Null(TorchRuntime.OneDnnIsaCap(CpuInfo.Current));
+        if (OperatingSystem.IsLinux())
+            Assert.Equal(Directory.Exists("/sys/devices/system/cpu/cpu0/cache"), CpuInfo.Current.CacheTopology);
     }
 
     [Fact]

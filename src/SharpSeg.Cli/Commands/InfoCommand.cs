@@ -15,6 +15,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         AnsiConsole.WriteLine($"TorchSharp handles kept alive during libtorch calls: {(TorchRuntime.HandlesKeptAlive ? "yes" : "NO (rebuild: build/TorchSharpFixes.targets)")}");
         var check = TorchRuntime.EnsureConfigured();
         AnsiConsole.WriteLine($"kernel check (convolutions, matmul, BatchNorm against double-precision references): {(check.Passed ? "passed" : check.Failure)}");
+        AnsiConsole.WriteLine("convolutions: " + TorchRuntime.DescribeConvolutions());
         return 0;
     }
 }

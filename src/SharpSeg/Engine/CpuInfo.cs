@@ -5,9 +5,12 @@ namespace SharpSeg.Engine;
 
 /// <summary>
 /// What this machine's CPU is, for logs, benchmark records and the peak-throughput estimate: model name, widest vector
-/// instruction set the runtime may use (AVX-512, AVX2, …), core count and clock.
+/// instruction set the runtime may use (AVX-512, AVX2, …), core count and clock, and whether it reports its caches.
 /// </summary>
-public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int LogicalCores, double? ClockGHz)
+/// <param name="CacheTopology">Whether the CPU reports its cache hierarchy (Linux: <c>/sys/devices/system/cpu/cpu0/cache</c>,
+/// which the kernel fills from CPUID leaf 4 or 0x8000001D); false on virtual machines whose CPUID leaves it empty, null
+/// where unknown (not Linux).</param>
+public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int LogicalCores, double? ClockGHz, bool? CacheTopology = null)
 {
     static readonly Lazy<CpuInfo> current = new(Read);
 
@@ -29,9 +32,10 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
     /// <summary>Estimated fp32 peak of one core in GFLOP/s (clock × <see cref="FlopsPerCycle"/>), or null when the clock is unknown.</summary>
     public double? PeakGflopsPerCore => ClockGHz is double ghz ? ghz * FlopsPerCycle : null;
 
-    /// <summary>One line, e.g. "AMD EPYC, AVX2 with FMA, 2 logical cores, 2.45 GHz".</summary>
+    /// <summary>One line, e.g. "AMD EPYC, AVX2 with FMA, 2 logical cores, 2.45 GHz" (", no cache topology" added where
+    /// the CPU does not report its caches).</summary>
     public override string ToString() =>
-        $"{Model}, {VectorIsa}{(Fma ? " with FMA" : "")}, {LogicalCores} logical cores{(ClockGHz is double g ? $", {g.ToString("0.00", CultureInfo.InvariantCulture)} GHz" : "")}";
+        $"{Model}, {VectorIsa}{(Fma ? " with FMA" : "")}, {LogicalCores} logical cores{(ClockGHz is double g ? $", {g.ToString("0.00", CultureInfo.InvariantCulture)} GHz" : "")}{(CacheTopology == false ? ", no cache topology" : "")}";
 
     static CpuInfo Read()
     {
@@ -56,6 +60,9 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         }
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
-        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null);
+        bool? caches = OperatingSystem.IsLinux() && Directory.Exists("/sys/devices/system/cpu/cpu0")
+            ? Directory.Exists("/sys/devices/system/cpu/cpu0/cache") && Directory.EnumerateDirectories("/sys/devices/system/cpu/cpu0/cache", "index*").Any()
+            : null;
+        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null, caches);
     }
 }

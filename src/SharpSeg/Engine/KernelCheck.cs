@@ -11,15 +11,18 @@ public sealed record KernelCheckResult(string? Failure)
 
 /// <summary>
 /// A start-up check that libtorch computes the kernels training depends on correctly on this CPU: convolutions
-/// (forward, gradient of input and weight; 3×3, 1×1 and a strided 7×7 stem, at batch 2 so that oneDNN runs them),
+/// (forward, gradient of input and weight; 3×3, 1×1, a strided 7×7 stem, 40→11 channels and depthwise, at batch 2 so
+/// that oneDNN runs them),
 /// a matrix product and BatchNorm's training forward, each against a double-precision reference computed here in plain
 /// C#, and each run twice to the same bits. Inputs come from a fixed sequence, not from libtorch's generator, so the
 /// check leaves the training RNG untouched. It takes a few milliseconds.
 /// </summary>
 /// <remarks>
-/// Why: a report from an AMD Zen 5 machine (AVX-512) had single forward passes giving wrong numbers and zero
-/// gradients. On this project's machines the kernels agree; where they do not, <see cref="TorchRuntime"/> routes
-/// convolutions around oneDNN and checks again (docs/TRAINING.md, "A CPU whose kernels are wrong").
+/// Why: on an AMD Zen 5 virtual machine (AVX-512, no cache topology in CPUID) oneDNN's AVX/AVX2/AVX-512 kernels give
+/// input gradients off by 10–100 % that change from run to run (most often where the output channels are not a
+/// multiple of 16, hence the 40→11 check), now and then a NaN forward pass, and crash in others. Where the check fails,
+/// <see cref="TorchRuntime"/> routes convolutions around oneDNN and checks again (docs/TRAINING.md, "A CPU whose
+/// kernels are wrong").
 /// </remarks>
 public static class KernelCheck
 {
@@ -49,6 +52,8 @@ public static class KernelCheck
         yield return ("conv 3x3 (batch 2, 3→4 channels, padding 1)", () => Conv(2, 3, 4, 9, 11, 3, 1, 1, t));
         yield return ("conv 1x1 (batch 2, 8→5 channels)", () => Conv(2, 8, 5, 7, 6, 1, 1, 0, t));
         yield return ("conv 7x7 stride 2 (batch 2, 3→4 channels, padding 3)", () => Conv(2, 3, 4, 16, 14, 7, 2, 3, t));
+        yield return ("conv 3x3 (batch 2, 40→11 channels, padding 1)", () => Conv(2, 40, 11, 9, 7, 3, 1, 1, t));
+        yield return ("conv 3x3 depthwise (batch 2, 24 channels, padding 1)", () => Conv(2, 24, 24, 8, 9, 3, 1, 1, t, groups: 24));
         yield return ("matmul (37×53 · 53×29)", () => MatMul(t));
         yield return ("batch_norm training forward", () => BatchNormForward(t));
     }
@@ -87,9 +92,10 @@ public static class KernelCheck
         return a.eq(b).all().item<bool>() ? null : $"{what} differs between two identical runs";
     }
 
-    static string? Conv(int n, int cin, int cout, int h, int w, int k, int stride, int pad, Func<Tensor, Tensor> t)
+    static string? Conv(int n, int cin, int cout, int h, int w, int k, int stride, int pad, Func<Tensor, Tensor> t, int groups = 1)
     {
-        double[] x = Values(n * cin * h * w, 1), wt = Values(cout * cin * k * k, 2);
+        int gin = cin / groups, gout = cout / groups;
+        double[] x = Values(n * cin * h * w, 1), wt = Values(cout * gin * k * k, 2);
         int oh = (h + 2 * pad - k) / stride + 1, ow = (w + 2 * pad - k) / stride + 1;
         double[] g = Values(n * cout * oh * ow, 3);
         var y = new double[n * cout * oh * ow];
@@ -102,13 +108,14 @@ public static class KernelCheck
                     {
                         int yi = ((b * cout + o) * oh + i) * ow + j;
                         double sum = 0;
-                        for (int c = 0; c < cin; c++)
+                        for (int cg = 0; cg < gin; cg++)
                             for (int u = 0; u < k; u++)
                                 for (int v = 0; v < k; v++)
                                 {
                                     int r = i * stride + u - pad, q = j * stride + v - pad;
                                     if (r < 0 || r >= h || q < 0 || q >= w) continue;
-                                    int xi = ((b * cin + c) * h + r) * w + q, wi = ((o * cin + c) * k + u) * k + v;
+                                    int c = o / gout * gin + cg;
+                                    int xi = ((b * cin + c) * h + r) * w + q, wi = ((o * gin + cg) * k + u) * k + v;
                                     sum += x[xi] * wt[wi];
                                     gx[xi] += g[yi] * wt[wi];
                                     gw[wi] += g[yi] * x[xi];
@@ -117,8 +124,8 @@ public static class KernelCheck
                     }
         using var scope = NewDisposeScope();
         var xt = FromValues(x, n, cin, h, w).requires_grad_(true);
-        var wtt = FromValues(wt, cout, cin, k, k).requires_grad_(true);
-        Tensor Forward() => nn.functional.conv2d(xt, wtt, strides: [stride, stride], padding: [pad, pad]);
+        var wtt = FromValues(wt, cout, gin, k, k).requires_grad_(true);
+        Tensor Forward() => nn.functional.conv2d(xt, wtt, strides: [stride, stride], padding: [pad, pad], groups: groups);
         var yt = Forward();
         yt.backward([FromValues(g, n, cout, oh, ow)]);
         return Compare("forward", t(yt), y) ?? Compare("input gradient", t(xt.grad!), gx) ?? Compare("weight gradient", t(wtt.grad!), gw)

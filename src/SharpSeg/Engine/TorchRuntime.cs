@@ -16,11 +16,36 @@ public static class TorchRuntime
     /// default 156.8/166.8 s, 10,000 spins 84.4 s, PASSIVE 66.4/83.9 s. libgomp reads the variables once, when libtorch
     /// loads, so a later call changes nothing.
     /// </summary>
+    /// <remarks>
+    /// Also, on a CPU that does not report its cache hierarchy (<see cref="CpuInfo.CacheTopology"/> false: virtual
+    /// machines whose CPUID leaves it empty), caps oneDNN at its SSE4.1 kernels (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) unless
+    /// the user set that variable: on such a machine (AMD Zen 5, AVX-512) oneDNN's AVX, AVX2 and AVX-512 kernels computed
+    /// wrong convolution gradients and crashed the process on some 1×1 convolutions (SIGFPE), while its SSE4.1 kernels
+    /// were right on every shape tried and still 1.8× faster than libtorch's native kernels on a training step
+    /// (docs/TRAINING.md, "A CPU whose kernels are wrong"). <see cref="EnsureConfigured"/> checks the kernels either way.
+    /// </remarks>
     public static void PrepareProcess()
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")))
             NativeEnvironment.SetDefault("GOMP_SPINCOUNT", OpenMpSpinCount);
+        ApplyOneDnnIsaCap();
     }
+
+    // oneDNN reads ONEDNN_MAX_CPU_ISA when it first dispatches a kernel, so EnsureConfigured applies the cap too, for a
+    // library user whose process did not call PrepareProcess.
+    static void ApplyOneDnnIsaCap()
+    {
+        if (OneDnnIsaCapped == null && OneDnnIsaCap(CpuInfo.Current) is { } cap && NativeEnvironment.SetDefault("ONEDNN_MAX_CPU_ISA", cap))
+            OneDnnIsaCapped = cap;
+    }
+
+    /// <summary>The oneDNN instruction-set cap <see cref="PrepareProcess"/> applies on <paramref name="cpu"/>: "SSE41"
+    /// where the CPU does not report its caches, else null (no cap).</summary>
+    public static string? OneDnnIsaCap(CpuInfo cpu) => cpu.CacheTopology == false ? "SSE41" : null;
+
+    /// <summary>The cap <see cref="PrepareProcess"/> set in this process (null when none: the CPU reports its caches, or
+    /// the user chose <c>ONEDNN_MAX_CPU_ISA</c>).</summary>
+    public static string? OneDnnIsaCapped { get; private set; }
 
     /// <summary>The spin count <see cref="PrepareProcess"/> gives libgomp when the user chose none.</summary>
     public const string OpenMpSpinCount = "10000";
@@ -109,6 +134,7 @@ public static class TorchRuntime
         lock (configureLock)
         {
             if (configured != null) return configured;
+            ApplyOneDnnIsaCap();
             LibTorchContext.SetNNPACK(false);
             string? notice = null;
             configured = Configure(KernelCheck.Run, LibTorchContext.SetOneDnn, CpuInfo.Current, out notice);
@@ -157,5 +183,16 @@ public static class TorchRuntime
     public static string Describe()
     {
         return $"TorchSharp {typeof(torch).Assembly.GetName().Version}, libtorch {torch.__version__}, {torch.get_num_threads()} CPU threads, CUDA {(cuda.is_available() ? "available" : "not available")}; CPU {CpuInfo.Current}";
+    }
+
+    /// <summary>Which kernels run convolutions here, in one line (for <c>sharpseg info</c> and benchmark records).</summary>
+    public static string DescribeConvolutions()
+    {
+        EnsureConfigured();
+        if (!OneDnnInUse) return "libtorch's native kernels (oneDNN is off: its kernels failed the check on this CPU)";
+        string? isa = NativeEnvironment.Get("ONEDNN_MAX_CPU_ISA");
+        return OneDnnIsaCapped != null
+            ? $"oneDNN, capped at ONEDNN_MAX_CPU_ISA={OneDnnIsaCapped} because this CPU does not report its caches (set ONEDNN_MAX_CPU_ISA yourself to override)"
+            : "oneDNN" + (string.IsNullOrEmpty(isa) ? "" : $", ONEDNN_MAX_CPU_ISA={isa}");
     }
 }
