@@ -17,8 +17,8 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         [CommandOption("--initial <F>")][Description("Share of the pool labelled at random at the start (default 0.05)")] public double Initial { get; init; } = 0.05;
         [CommandOption("--step <F>")][Description("Share each strategy adds (default 0.05)")] public double Step { get; init; } = 0.05;
         [CommandOption("--embedder <E>")][Description("Embeddings for diversity/typicality: checkpoint (the initial model's encoder, default) | thumbnail")] public string Embedder { get; init; } = "checkpoint";
-        [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the non-random strategies (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
-        [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates")] public bool NoDedupe { get; init; }
+        [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the strategies that name dedupe, e.g. dedupe,diversity (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+        [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates, even for a strategy that names dedupe")] public bool NoDedupe { get; init; }
         [CommandOption("--evaluator <E>")][Description("train (every labelled set trains the recipe from scratch, default) | frozen (the recipe's pretrained encoder frozen, features cached once, a light head per set: minutes for a whole study)")] public string Evaluator { get; init; } = "train";
         [CommandOption("--head-iterations <N>")][Description("Steps of the light head per labelled set (--evaluator frozen; default 300)")] public int HeadIterations { get; init; } = 300;
         [CommandOption("--scale <F>")][Description("Image scale for the frozen features (--evaluator frozen; default 0.5)")] public double Scale { get; init; } = 0.5;

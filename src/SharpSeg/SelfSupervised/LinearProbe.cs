@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
 using SharpSeg.Models;
@@ -50,13 +49,7 @@ public static class LinearProbe
         try
         {
             // Per-channel standardisation from the training features: a linear map, so the probe stays linear.
-            using (var scope = NewDisposeScope())
-            {
-                var all = torch.cat(trainSet.Select(f => f.Features.flatten(2).squeeze(0)).ToArray(), 1); // [C, cells]
-                var mean = all.mean([1L], keepdim: true).unsqueeze(0).unsqueeze(-1);
-                var std = all.std(1, keepdim: true).unsqueeze(0).unsqueeze(-1).clamp_min(1e-6);
-                foreach (var f in trainSet.Concat(valSet)) f.Features.sub_(mean).div_(std);
-            }
+            FrozenFeaturePass.Standardise(trainSet.Select(f => f.Features), trainSet.Concat(valSet).Select(f => f.Features));
             using var head = nn.Conv2d(channels, classes, kernel_size: 1);
             using (torch.no_grad()) { head.weight!.zero_(); head.bias!.zero_(); }
             head.to(dev);
@@ -188,21 +181,12 @@ public static class LinearProbe
         Device device, CancellationToken ct)
     {
         var items = new List<ProbeItem>();
-        int s = encoder.OutputStride;
-        var resize = scale == 1 ? null : new RandomScale(scale, scale);
-        using var noGrad = torch.no_grad();
         foreach (var original in samples)
         {
             ct.ThrowIfCancellationRequested();
-            var sample = resize == null ? original : resize.Apply(original, new Random(0));
-            using var scope = NewDisposeScope();
-            var x = ImageTensors.ToTensor(sample.Image, normalization).to(device);
-            long h = x.shape[2], w = x.shape[3], ph = (s - h % s) % s, pw = (s - w % s) % s;
-            if (ph > 0 || pw > 0) x = nn.functional.pad(x, [0, pw, 0, ph], PaddingModes.Replicate);
-            var features = encoder.call(x)[stage].detach().clone();
-            var mask = ImageTensors.ToTensor(sample.Mask).to(device);
-            long labelled = sample.Mask.Labels.LongCount(v => v != LabelMask.Ignore);
-            items.Add(new ProbeItem(features.DetachFromDisposeScope(), mask.DetachFromDisposeScope(), h + ph, w + pw, labelled));
+            var f = FrozenFeaturePass.Run(encoder, original, normalization, [stage], scale, device);
+            long labelled = f.Sample.Mask.Labels.LongCount(v => v != LabelMask.Ignore);
+            items.Add(new ProbeItem(f.Maps[0], f.Mask, f.PaddedHeight, f.PaddedWidth, labelled));
         }
         return items;
     }

@@ -41,7 +41,8 @@ public static class ClusterPickSelector
         if (budget <= 0) return [];
         int k = Math.Min(rows.Count, labelled.Count + budget);
         using var noGrad = torch.no_grad();
-        using var sub = x.index_select(0, torch.tensor(rows.Select(i => (long)i).ToArray()));
+        using var rowIndex = torch.tensor(rows.Select(i => (long)i).ToArray());
+        using var sub = x.index_select(0, rowIndex);
         using var clusters = KMeans.Fit(sub, k, seed, cancellationToken: cancellationToken);
         var members = new List<int>[k];
         for (int c = 0; c < k; c++) members[c] = [];
@@ -61,7 +62,8 @@ public static class ClusterPickSelector
             else
             {
                 // Typicality among the cluster's own members (all of them, labelled included, are neighbours).
-                using var m = x.index_select(0, torch.tensor(members[c].Select(i => (long)i).ToArray()));
+                using var memberIndex = torch.tensor(members[c].Select(i => (long)i).ToArray());
+                using var m = x.index_select(0, memberIndex);
                 var t = TypicalityScorer.Score(m, Math.Min(typicalityK, Math.Max(1, members[c].Count - 1)), seed, cancellationToken);
                 s = options.Select(i => (double)t[members[c].IndexOf(i)]).ToArray();
             }

@@ -33,7 +33,8 @@ public static class KMeans
         using var noGrad = torch.no_grad();
         using var data = x.to(ScalarType.Float32).contiguous();
         var seeds = PlusPlusSeeds(data, k, new Random(seed), cancellationToken);
-        var centres = data.index_select(0, torch.tensor(seeds.Select(i => (long)i).ToArray()));
+        using var seedRows = torch.tensor(seeds.Select(i => (long)i).ToArray());
+        var centres = data.index_select(0, seedRows);
         var assignment = new int[n];
         Array.Fill(assignment, -1);
         int it = 0;

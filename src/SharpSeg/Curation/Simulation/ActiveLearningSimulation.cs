@@ -77,11 +77,10 @@ public static class ActiveLearningSimulation
             foreach (var mix in o.Strategies)
             {
                 if (Done(seed, mix.Text) != null) { log($"seed {seed}, {mix.Text}: done earlier"); continue; }
-                bool plainRandom = mix.Weights.Count == 1 && mix.Weight(SelectionStrategy.Random) > 0;
                 var selection = CurationSelector.Select(embeddings, new CurationOptions
                 {
                     Budget = step, Strategy = mix, Seed = seed, Labelled = labelledRows, Scores = scores,
-                    DedupeThreshold = plainRandom ? null : o.DedupeThreshold, DedupeWith = thumbnails,
+                    DedupeThreshold = o.DedupeFor(mix), DedupeWith = thumbnails,
                 }, cancellationToken);
                 string name = Safe(mix.Text);
                 SelectionCsv.Write(Path.Combine(seedDir, name, "selection.csv"), selection);

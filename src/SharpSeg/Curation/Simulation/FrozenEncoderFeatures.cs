@@ -2,7 +2,6 @@ using System.Diagnostics;
 using SharpSeg.Curation.Embedding;
 using SharpSeg.Curation.Scoring;
 using SharpSeg.Data;
-using SharpSeg.Data.Augmentation;
 using SharpSeg.Data.Checks;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Masks;
@@ -10,6 +9,7 @@ using SharpSeg.Inference;
 using SharpSeg.Imaging;
 using SharpSeg.Metrics;
 using SharpSeg.Models.Encoders;
+using SharpSeg.SelfSupervised;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -87,13 +87,7 @@ public sealed class FrozenEncoderFeatures : IDisposable
         {
             // Per-channel standardisation of every stage with the pool's statistics (no labels involved).
             for (int k = 0; k < stages.Length; k++)
-            {
-                using var scope = NewDisposeScope();
-                var all = torch.cat(poolItems.Select(p => p.Maps[k].flatten(2).squeeze(0)).ToArray(), 1);
-                var mean = all.mean([1L], keepdim: true).unsqueeze(0).unsqueeze(-1);
-                var std = all.std(1, keepdim: true).unsqueeze(0).unsqueeze(-1).clamp_min(1e-6);
-                foreach (var item in poolItems.Concat(valItems)) item.Maps[k].sub_(mean).div_(std);
-            }
+                FrozenFeaturePass.Standardise(poolItems.Select(p => p.Maps[k]), poolItems.Concat(valItems).Select(p => p.Maps[k]));
             var pooled = new float[poolItems.Count * encoder.OutChannels[stages[deepest]]];
             int dim = encoder.OutChannels[stages[deepest]];
             var cellList = new List<Tensor>();
@@ -103,7 +97,9 @@ public sealed class FrozenEncoderFeatures : IDisposable
                 var map = poolItems[i].Maps[deepest].squeeze(0); // [C, h, w]
                 using (var g = nn.functional.normalize(map.mean([1L, 2L]).unsqueeze(0), dim: 1).squeeze(0).contiguous())
                     ImageTensors.FloatSpan(g).CopyTo(pooled.AsSpan(i * dim, dim));
-                var c = nn.functional.normalize(map.flatten(1).t(), dim: 1).contiguous();
+                Tensor c;
+                using (var cellScope = NewDisposeScope())
+                    c = nn.functional.normalize(map.flatten(1).t(), dim: 1).contiguous().DetachFromDisposeScope();
                 cellList.Add(c);
                 ownerList.AddRange(Enumerable.Repeat(i, (int)c.shape[0]));
             }
@@ -120,24 +116,13 @@ public sealed class FrozenEncoderFeatures : IDisposable
         List<Item> Pass(IReadOnlyList<SamplePair> pairs, string what)
         {
             var items = new List<Item>(pairs.Count);
-            var resize = scale == 1 ? null : new RandomScale(scale, scale);
-            int stride = encoder.OutputStride;
-            using var noGrad = torch.no_grad();
             foreach (var pair in pairs)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                var original = decoder.Decode(pair);
-                var sample = resize == null ? original : resize.Apply(original, new Random(0));
-                using var scope = NewDisposeScope();
-                var x = ImageTensors.ToTensor(sample.Image, normalization).to(dev);
-                long h = x.shape[2], w = x.shape[3], ph = (stride - h % stride) % stride, pw = (stride - w % stride) % stride;
-                if (ph > 0 || pw > 0) x = nn.functional.pad(x, [0, pw, 0, ph], PaddingModes.Replicate);
-                var maps = encoder.call(x);
-                var kept = stages.Select(s => maps[s].detach().clone().DetachFromDisposeScope()).ToArray();
-                var mask = ImageTensors.ToTensor(sample.Mask).to(dev).DetachFromDisposeScope();
+                var f = FrozenFeaturePass.Run(encoder, decoder.Decode(pair), normalization, stages, scale, dev);
                 var counts = new long[classes];
-                foreach (byte v in sample.Mask.Labels) if (v < classes) counts[v]++;
-                items.Add(new Item(kept, mask, h + ph, w + pw, counts, counts.Sum()));
+                foreach (byte v in f.Sample.Mask.Labels) if (v < classes) counts[v]++;
+                items.Add(new Item(f.Maps, f.Mask, f.PaddedHeight, f.PaddedWidth, counts, counts.Sum()));
                 if (items.Count % 50 == 0) log?.Invoke($"frozen features: {what} {items.Count}/{pairs.Count}");
             }
             return items;

@@ -147,7 +147,7 @@ public static class FrozenEncoderSimulation
             var result = CurationSelector.Select(embeddings, new CurationOptions
             {
                 Budget = step, Strategy = mix, Seed = seed, Labelled = labelled, Scores = scores,
-                DedupeThreshold = mix.Weights.ContainsKey(SelectionStrategy.Dedupe) ? o.DedupeThreshold ?? CurationOptions.DefaultDedupeThreshold : null,
+                DedupeThreshold = o.DedupeFor(mix),
                 DedupeWith = thumbnails,
             }, cancellationToken);
             return result.Selected.Select(s => s.Row).ToList();

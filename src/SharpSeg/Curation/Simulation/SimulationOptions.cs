@@ -33,8 +33,15 @@ public sealed record SimulationOptions
     /// <summary>Embeddings for diversity and typicality: <c>checkpoint</c> (the initial model's encoder) or <c>thumbnail</c>.</summary>
     public string Embedder { get; init; } = "checkpoint";
 
-    /// <summary>Near-duplicate threshold on thumbnail embeddings for the non-random strategies; null: no dedupe.</summary>
+    /// <summary>Near-duplicate threshold on thumbnail embeddings for the strategies that name <c>dedupe</c>
+    /// (<see cref="DedupeFor"/>); null: no dedupe at all.</summary>
     public double? DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
+
+    /// <summary>The near-duplicate threshold both evaluators give <paramref name="mix"/>: <see cref="DedupeThreshold"/>
+    /// when the mix names <c>dedupe</c> (e.g. <c>dedupe,diversity</c>), else none, so that <c>diversity</c> against
+    /// <c>dedupe,diversity</c> measures what removing near-duplicates adds. (Before 2026-12-05 the training evaluator
+    /// removed them for every strategy but <c>random</c>.)</summary>
+    public double? DedupeFor(StrategyMix mix) => mix.Weights.ContainsKey(SelectionStrategy.Dedupe) ? DedupeThreshold : null;
 
     /// <summary>Input size of the encoder embedding.</summary>
     public int EmbedSize { get; init; } = 224;
