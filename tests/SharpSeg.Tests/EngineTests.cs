@@ -109,6 +109,7 @@ public sealed class EngineConfigurationTests
         Assert.Equal("SSE41", TorchRuntime.OneDnnIsaCap(noCaches));
         Assert.Null(TorchRuntime.OneDnnIsaCap(Zen5 with { CacheTopology = true }));
         Assert.Null(TorchRuntime.OneDnnIsaCap(Zen5)); // unknown (not Linux): no cap
+        Assert.Null(TorchRuntime.OneDnnIsaCap(noCaches with { VectorIsa = "Arm64" })); // oneDNN's x86 levels mean nothing there
         Assert.EndsWith(", no cache topology", noCaches.ToString());
         Assert.DoesNotContain("cache", (Zen5 with { CacheTopology = true }).ToString());
         // This process: ProcessSetup ran PrepareProcess before libtorch loaded; the cap is in the C library's

@@ -21,7 +21,7 @@ public static class TorchRuntime
     /// machines whose CPUID leaves it empty), caps oneDNN at its SSE4.1 kernels (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) unless
     /// the user set that variable: on such a machine (AMD Zen 5, AVX-512) oneDNN's AVX, AVX2 and AVX-512 kernels computed
     /// wrong convolution gradients and crashed the process on some 1×1 convolutions (SIGFPE), while its SSE4.1 kernels
-    /// were right on every shape tried and still 1.8× faster than libtorch's native kernels on a training step
+    /// were right on every shape tried and still 1.4–2× faster than libtorch's native kernels on U-Net training steps
     /// (docs/TRAINING.md, "A CPU whose kernels are wrong"). <see cref="EnsureConfigured"/> checks the kernels either way.
     /// </remarks>
     public static void PrepareProcess()
@@ -40,8 +40,8 @@ public static class TorchRuntime
     }
 
     /// <summary>The oneDNN instruction-set cap <see cref="PrepareProcess"/> applies on <paramref name="cpu"/>: "SSE41"
-    /// where the CPU does not report its caches, else null (no cap).</summary>
-    public static string? OneDnnIsaCap(CpuInfo cpu) => cpu.CacheTopology == false ? "SSE41" : null;
+    /// where an x86-64 CPU does not report its caches, else null (no cap).</summary>
+    public static string? OneDnnIsaCap(CpuInfo cpu) => cpu.CacheTopology == false && cpu.VectorIsa is "AVX-512" or "AVX2" or "AVX" or "SSE" ? "SSE41" : null;
 
     /// <summary>The cap <see cref="PrepareProcess"/> set in this process (null when none: the CPU reports its caches, or
     /// the user chose <c>ONEDNN_MAX_CPU_ISA</c>).</summary>
