@@ -126,7 +126,8 @@ public static class FrozenEncoderSimulation
                 case "badge":
                 {
                     var candidates = Enumerable.Range(0, pool.Count).Where(i => eligible[i]).ToList();
-                    using var g = gradients!.index_select(0, torch.tensor(candidates.Select(i => (long)i).ToArray()));
+                    using var candidateRows = torch.tensor(candidates.Select(i => (long)i).ToArray());
+                    using var g = gradients!.index_select(0, candidateRows);
                     return KMeans.PlusPlusSeeds(g, Math.Min(step, candidates.Count), new Random(seed), cancellationToken).Select(j => candidates[j]).ToList();
                 }
                 case "cluster-balance":
