@@ -97,6 +97,23 @@ public sealed class MaskClassificationCriterionTests
     }
 
     [Fact]
+    public void PointsSharedByEveryMapSampleAsTheSamePointsGivenPerMap()
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator(11);
+        var maps = randn(new long[] { 5, 7, 9 }, dtype: ScalarType.Float64, generator: g).requires_grad_(true);
+        // Inside, on the border and half a pixel beyond it (zero padding), with a padded frame (extent below 1).
+        var points = cat([rand(new long[] { 40, 2 }, dtype: ScalarType.Float64, generator: g), tensor(new double[] { 0, 0, 1, 1, 0.99, 0.01 }).reshape(3, 2)], 0);
+        var shared = PointSampling.Sample(maps, points, extentY: 0.9, extentX: 0.8);
+        var perMap = PointSampling.Sample(maps, points.unsqueeze(0).expand(5, -1, -1), extentY: 0.9, extentX: 0.8);
+        Assert.Equal(new long[] { 5, 43 }, shared.shape);
+        Assert.True(shared.eq(perMap).all().item<bool>(), "shared and per-map points give the same values");
+        var gradShared = autograd.grad([shared.square().sum()], [maps])[0];
+        var gradPerMap = autograd.grad([perMap.square().sum()], [maps])[0];
+        Assert.True(gradShared.allclose(gradPerMap, rtol: 1e-12, atol: 1e-12), "and the same gradients");
+    }
+
+    [Fact]
     public void ImportanceSamplingKeepsTheMostUncertainPointsAndAddsRandomOnes()
     {
         using var scope = NewDisposeScope();
