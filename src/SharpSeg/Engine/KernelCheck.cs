@@ -12,9 +12,8 @@ public sealed record KernelCheckResult(string? Failure)
 /// <summary>
 /// A start-up check that libtorch computes the kernels training depends on correctly on this CPU: convolutions
 /// (forward, gradient of input and weight; 3×3, 1×1, a strided 7×7 stem, 40→11 channels and depthwise, at batch 2 so
-/// that oneDNN runs them),
-/// a matrix product and BatchNorm's training forward, each against a double-precision reference computed here in plain
-/// C#, and each run twice to the same bits. Inputs come from a fixed sequence, not from libtorch's generator, so the
+/// that oneDNN runs them), a matrix product and BatchNorm's training forward, each against a double-precision reference
+/// computed here in plain C#, and each run twice to the same bits. Inputs come from a fixed sequence, not from libtorch's generator, so the
 /// check leaves the training RNG untouched. It takes a few milliseconds.
 /// </summary>
 /// <remarks>

@@ -30,8 +30,13 @@ public static class PointSampling
         // point · extent · size − 0.5. The same points for every map (the matcher: 100 query masks at 12,544 points) are
         // one grid over M channels; points per map are M grids over one channel each. (A gather-based version was
         // 12–40× slower on the matcher's sizes.)
-        var scale = tensor(new[] { extentX, extentY }, dtype: maps.dtype, device: maps.device);
-        var grid = points.to_type(maps.dtype).mul(scale).mul(2).sub(1);
+        var grid = points.to_type(maps.dtype);
+        if (extentX != 1 || extentY != 1)
+        {
+            using var extent = tensor(new[] { extentX, extentY }, dtype: maps.dtype, device: maps.device);
+            grid = grid.mul(extent);
+        }
+        grid = grid.mul(2).sub(1);
         if (shared)
             return nn.functional.grid_sample(maps.unsqueeze(0), grid.unsqueeze(0).unsqueeze(0), GridSampleMode.Bilinear, GridSamplePaddingMode.Zeros, align_corners: false)
                 .squeeze(2).squeeze(0);                                                        // [1, M, 1, P] → [M, P]
