@@ -50,7 +50,7 @@ public static class EncoderWeights
         if (Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(spec)) return Checkpoints.EncoderCheckpoint.Load(spec).Normalization;
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
-            return TrainingCheckpoint(spec).Info.Normalization;
+            return TrainingCheckpointInfo(spec).Normalization;
         }
         return Normalization.ImageNet.ForChannels(channels);
     }
@@ -79,13 +79,10 @@ public static class EncoderWeights
         }
         if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
         {
-            var ckpt = TrainingCheckpoint(spec);
-            var config = ckpt.Info.Config;
-            using var source = ModelZoo.Create(config);
-            ckpt.LoadWeights(source);
-            var entries = source.state_dict().Select(kv => (kv.Key, kv.Value.detach().clone())).ToList();
-            using var weights = new StateDict(spec, entries);
-            return PretrainedWeights.LoadEncoder(model, weights, StateDictLayout.SharpSeg);
+            StateDict weights;
+            try { weights = StateDict.FromTrainingCheckpoint(spec); }
+            catch (SharpSegException e) { throw NotACheckpoint(spec, e); }
+            using (weights) return PretrainedWeights.LoadEncoder(model, weights, StateDictLayout.SharpSeg);
         }
         using var file = StateDict.Load(spec);
         return PretrainedWeights.LoadEncoder(model, file);
@@ -124,12 +121,12 @@ public static class EncoderWeights
 
     private static bool IsImageNet(string spec) => spec.Trim().Equals(ImageNet, StringComparison.OrdinalIgnoreCase);
 
-    private static Checkpoint TrainingCheckpoint(string path)
+    private static CheckpointInfo TrainingCheckpointInfo(string path)
     {
-        try { return Checkpoint.Load(path); }
-        catch (SharpSegException e)
-        {
-            throw new SharpSegException($"model.encoder_weights: {path}: neither a training checkpoint (sharpseg train) nor an encoder checkpoint (sharpseg pretrain) ({e.Message})");
-        }
+        try { return Checkpoint.ReadInfo(path); }
+        catch (SharpSegException e) { throw NotACheckpoint(path, e); }
     }
+
+    private static SharpSegException NotACheckpoint(string path, SharpSegException e) =>
+        new($"model.encoder_weights: {path}: neither a training checkpoint (sharpseg train) nor an encoder checkpoint (sharpseg pretrain) ({e.Message})");
 }

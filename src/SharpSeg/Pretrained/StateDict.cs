@@ -83,9 +83,30 @@ public sealed class StateDict : IDisposable
                 return new StateDict(path, entries,
                     [$"{Path.GetFileName(path)} is a Python pickle: pickles can run code when loaded in Python, so use only files you trust; safetensors is the recommended format."]);
             }
+            case ".ckpt":
+                return FromTrainingCheckpoint(path);
             default:
                 throw new SharpSegException($"{path}: unknown weights format '{ext}': use .safetensors (recommended), a PyTorch state dict (.pth/.pt), or a SharpSeg checkpoint (.ckpt).");
         }
+    }
+
+    /// <summary>
+    /// The whole model of a training checkpoint (<c>sharpseg train</c>), under SharpSeg's own keys: the model is rebuilt
+    /// from the recorded config and its weights copied out. For continuing from a finished run with another recipe
+    /// (<c>model.init_weights</c>, e.g. a second, higher-resolution phase) or taking its encoder (<c>model.encoder_weights</c>).
+    /// </summary>
+    public static StateDict FromTrainingCheckpoint(string path)
+    {
+        Checkpoints.Checkpoint ckpt;
+        try { ckpt = Checkpoints.Checkpoint.Load(path); }
+        catch (SharpSegException e)
+        {
+            throw new SharpSegException($"{path}: not a training checkpoint of 'sharpseg train' ({e.Message})");
+        }
+        using var source = Models.ModelZoo.Create(ckpt.Info.Config);
+        ckpt.LoadWeights(source);
+        var entries = source.state_dict().Select(kv => (kv.Key, kv.Value.detach().clone())).ToList();
+        return new StateDict(path, entries);
     }
 
     public void Dispose()

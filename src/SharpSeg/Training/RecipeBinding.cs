@@ -184,7 +184,8 @@ public static class RecipeBinding
         };
     }
 
-    /// <summary><c>model.init_weights</c>: a whole-model weights file resolved against the recipe's folder, or null.</summary>
+    /// <summary><c>model.init_weights</c>: a whole-model weights file (.safetensors/.pth/.pt, or a training checkpoint .ckpt)
+    /// resolved against the recipe's folder (a <c>--set</c> value against the current directory), or null.</summary>
     public static string? InitWeights(TrainingRecipe r) =>
         Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
 
@@ -198,14 +199,18 @@ public static class RecipeBinding
     }
 
     /// <summary>The recipe's <c>normalize</c>; <c>imagenet</c> with pretrained <paramref name="encoderWeights"/> means the
-    /// normalisation those weights were trained with (<see cref="Pretrained.EncoderWeights.ExpectedNormalization"/>).</summary>
+    /// normalisation those weights were trained with (<see cref="Pretrained.EncoderWeights.ExpectedNormalization"/>), and with
+    /// <paramref name="initWeights"/> from a training checkpoint, that checkpoint's.</summary>
     public static Normalization Normalization(TrainingRecipe r, DatasetSpec spec, IReadOnlyList<SamplePair> train, Func<SamplePair, SegmentationSample> decode,
-        string? encoderWeights = null)
+        string? encoderWeights = null, string? initWeights = null)
     {
         string kind = (r.Tree.GetString("normalize") ?? "imagenet").ToLowerInvariant();
         int ch = spec.ImageChannels;
         if (!Data.Normalization.Modes.Contains(kind))
             throw new SharpSegException($"{r.Tree.Source}: normalize must be imagenet, dataset or none, got '{kind}'.");
+        // The whole model from a training checkpoint (loaded last) was trained with that checkpoint's normalisation.
+        if (kind == "imagenet" && initWeights != null && Path.GetExtension(initWeights).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
+            return Checkpoints.Checkpoint.ReadInfo(initWeights).Normalization;
         if (kind == "imagenet" && encoderWeights != null) return Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
         return Data.Normalization.Resolve(kind, ch, train, p => decode(p).Image);
     }

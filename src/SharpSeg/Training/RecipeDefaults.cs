@@ -30,7 +30,7 @@ public static class RecipeDefaults
           head_kernel: 1        # segmentation head kernel: 1, or 3 as in segmentation_models.pytorch (not lraspp: it has no separate head)
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
-          init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys)
+          init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys), or a training checkpoint (.ckpt) to continue from with a new recipe
           drop_path: 0.1        # MiT encoders only: stochastic depth: last block's drop probability, rising from 0
           num_queries: null     # mask2former only: learned queries (masks predicted per image); null = 100
           hidden_dim: null      # mask2former only: pixel/transformer decoder width (8 heads, FFN 8x); null = 256

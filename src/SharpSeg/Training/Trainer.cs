@@ -97,7 +97,7 @@ public sealed class Trainer
 
         Normalization normalization = resuming
             ? _resumeFrom!.Info.Normalization
-            : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode, encoderWeights);
+            : RecipeBinding.Normalization(r, spec, trainPairs, decoder.Decode, encoderWeights, initWeights);
         float[]? classWeights = RecipeBinding.ClassWeights(r, spec, r.TrainSplit, _runDirectory);
 
         ModelConfig modelConfig = resuming

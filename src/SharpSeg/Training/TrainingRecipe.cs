@@ -29,8 +29,28 @@ public sealed class TrainingRecipe
     {
         var defaults = ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults");
         var tree = path == null ? defaults : ConfigTree.Load(path).OverlayOn(defaults);
-        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
+        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(FromWorkingDirectory(o));
         return new TrainingRecipe(tree, path == null ? null : Path.GetDirectoryName(Path.GetFullPath(path)), refuseIgnoredOptions: true);
+    }
+
+    /// <summary>The recipe keys that hold a file or folder path.</summary>
+    public static readonly IReadOnlyList<string> PathKeys = ["data.dataset", "data.data_root", "model.encoder_weights", "model.init_weights"];
+
+    /// <summary>
+    /// A <c>--set</c> override as typed on a command line: a relative path given to one of <see cref="PathKeys"/> is made
+    /// absolute against the current directory, as every other command-line path is (paths written in the recipe file
+    /// stay relative to the recipe's folder). Words that are not paths (<c>null</c>, <c>none</c>, <c>imagenet</c>) are kept.
+    /// </summary>
+    public static string FromWorkingDirectory(string assignment)
+    {
+        int eq = assignment.IndexOf('=');
+        if (eq <= 0) return assignment;
+        string key = assignment[..eq].Trim(), value = assignment[(eq + 1)..].Trim();
+        if (!PathKeys.Contains(key, StringComparer.OrdinalIgnoreCase) || value.Length == 0 || Path.IsPathRooted(value)
+            || value == "~" || Pretrained.EncoderWeights.IsNone(value) || value.Equals(Pretrained.EncoderWeights.ImageNet, StringComparison.OrdinalIgnoreCase)
+            || value[0] is '[' or '{' or '"' or '\'')
+            return assignment;
+        return key + "=" + Path.GetFullPath(value);
     }
 
     /// <summary>Parses recipe text (e.g. the resolved recipe stored in a checkpoint). Unlike <see cref="Load"/> it does not
@@ -39,7 +59,7 @@ public sealed class TrainingRecipe
     public static TrainingRecipe Parse(string yaml, string source, string? baseDirectory, IEnumerable<string>? overrides = null)
     {
         var tree = ConfigTree.Parse(yaml, source).OverlayOn(ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults"));
-        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(o);
+        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(FromWorkingDirectory(o));
         return new TrainingRecipe(tree, baseDirectory, refuseIgnoredOptions: false);
     }
 

@@ -86,6 +86,37 @@ public sealed class PretrainedTrainingTests
     }
 
     [Fact]
+    public void InitWeightsFromATrainingCheckpointContinueItUnderANewRecipe()
+    {
+        // A first phase with the dataset's own normalisation, then a second at another crop size from its checkpoint:
+        // the whole model starts where the first ended, and normalize: imagenet means what that checkpoint was trained with.
+        string first = TestPaths.NewTempDir("phase1");
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, "normalize=dataset")), first).Run();
+        string ckpt = Path.Combine(first, "last.ckpt");
+        string second = TestPaths.NewTempDir("phase2");
+        var messages = new List<string>();
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, $"model.init_weights={ckpt}", "augment.crop=[32, 32]", "optimizer.lr=1e-12", "optimizer.weight_decay=0")), second)
+            .Run(new Progress(messages));
+        var a = Checkpoint.Load(ckpt).Info;
+        var b = Checkpoint.Load(Path.Combine(second, "last.ckpt")).Info;
+        Assert.Equal(a.Mean, b.Mean);
+        Assert.Equal(a.Std, b.Std);
+        Assert.NotEqual(SharpSeg.Data.Normalization.ImageNet.Mean.Select(v => (double)v), b.Mean);
+        using var pa = Predictor.FromCheckpoint(ckpt, fused: false);
+        using var pb = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"), fused: false);
+        var sb = pb.Model.state_dict();
+        foreach (var (key, t) in pa.Model.state_dict().Where(kv => kv.Key.EndsWith("weight", StringComparison.Ordinal)))
+            Assert.True(t.allclose(sb[key], 1e-6, 1e-6), $"{key} was not initialised from the checkpoint");
+        Assert.Contains(messages, m => m.Contains("last.ckpt", StringComparison.Ordinal));
+
+        var notACheckpoint = Path.Combine(second, "notes.ckpt");
+        File.WriteAllText(notACheckpoint, "not a checkpoint");
+        var e = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, Recipe(1, $"model.init_weights={notACheckpoint}")), TestPaths.NewTempDir("phase2-bad")).Run());
+        Assert.Contains("notes.ckpt", e.Message);
+        Assert.DoesNotContain("\n", e.Message);
+    }
+
+    [Fact]
     public void ImageNetWeightsOnAnotherEncoderIsOneClearLine()
     {
         var recipe = TrainingRecipe.Load(null, Recipe(1, "model.encoder=resnet18", "model.encoder_weights=imagenet"));

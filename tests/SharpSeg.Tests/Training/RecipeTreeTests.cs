@@ -57,4 +57,27 @@ public sealed class RecipeTreeTests
         Assert.StartsWith("bad.yaml: YAML syntax error", syntax.Message);
         Assert.DoesNotContain("\n", syntax.Message);
     }
+
+    [Fact]
+    public void PathsInTheRecipeFollowItsFolderAndPathsGivenWithSetFollowTheWorkingDirectory()
+    {
+        string dir = TestPaths.NewTempDir("recipe-paths");
+        string recipe = Path.Combine(dir, "configs", "r.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(recipe)!);
+        File.WriteAllText(recipe, "data:\n  dataset: data/d.yaml\nmodel:\n  init_weights: w.safetensors\n");
+        var fromFile = TrainingRecipe.Load(recipe);
+        Assert.Equal(Path.Combine(dir, "configs", "data", "d.yaml"), fromFile.ResolvePath("data.dataset"));
+        Assert.Equal(Path.Combine(dir, "configs", "w.safetensors"), RecipeBinding.InitWeights(fromFile));
+
+        string cwd = Directory.GetCurrentDirectory();
+        var fromSet = TrainingRecipe.Load(recipe, ["data.dataset=mine/d.yaml", "model.init_weights=runs/a/best.ckpt", "model.encoder_weights=imagenet"]);
+        Assert.Equal(Path.Combine(cwd, "mine", "d.yaml"), fromSet.ResolvePath("data.dataset"));
+        Assert.Equal(Path.Combine(cwd, "runs", "a", "best.ckpt"), RecipeBinding.InitWeights(fromSet));
+        Assert.Equal("imagenet", RecipeBinding.EncoderWeights(fromSet));
+
+        Assert.Equal("model.encoder_weights=none", TrainingRecipe.FromWorkingDirectory("model.encoder_weights=none"));
+        Assert.Equal("model.init_weights=null", TrainingRecipe.FromWorkingDirectory("model.init_weights=null"));
+        Assert.Equal("data.dataset=/abs/d.yaml", TrainingRecipe.FromWorkingDirectory("data.dataset=/abs/d.yaml"));
+        Assert.Equal("augment.crop=[64, 64]", TrainingRecipe.FromWorkingDirectory("augment.crop=[64, 64]"));
+    }
 }
