@@ -33,7 +33,11 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         if (s.Input == null) throw new SharpSegException("--input is required: a photo, a folder of photos or a video.");
         if (s.Out == null) throw new SharpSegException("--out is required: a .png for a photo, a folder for a folder, a video file for a video.");
         var effect = PortraitOptions.Parse(s.Effect, out var background);
-        var options = new PortraitOptions { Effect = effect, BackgroundImage = background, Refine = !s.NoRefine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius, WorkingSize = s.WorkingSize };
+        var options = new PortraitOptions
+        {
+            Effect = effect,
+            Background = new() { BackgroundImage = background, Refine = !s.NoRefine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius, WorkingSize = s.WorkingSize },
+        };
         bool isVideo = File.Exists(s.Input) && !ImageInputs.Extensions.Contains(Path.GetExtension(s.Input).ToLowerInvariant());
         return isVideo ? Video(s, options, cancellationToken) : Photos(s, options);
     }

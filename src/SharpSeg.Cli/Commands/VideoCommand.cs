@@ -25,6 +25,8 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--foreground <CLASSES>")][Description("Classes kept sharp by the background effects, e.g. person (default: all but the first class)")] public string? Foreground { get; init; }
         [CommandOption("--working-size <PX>")][Description("Run the model on frames reduced to at most this many pixels on the longer side, results resized back (default: full resolution)")] public int? WorkingSize { get; init; }
         [CommandOption("--refine")][Description("Refine the foreground's edges with a guided filter on the frame (blur-background, replace-background)")] public bool Refine { get; init; }
+        [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius with --refine (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
+        [CommandOption("--blur-radius <PX>")][Description("Background blur radius of blur-background (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
 
@@ -46,8 +48,12 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
             }).ToList();
         var options = new VideoOptions
         {
-            Render = render, BackgroundImage = backgroundImage, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, Foreground = foreground,
-            MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), Refine = s.Refine, WorkingSize = s.WorkingSize is > 0 ? s.WorkingSize : null,
+            Render = render, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, MasksFolder = s.Masks, Inference = s.ToInferenceOptions(),
+            Background = new()
+            {
+                BackgroundImage = backgroundImage, Foreground = foreground, Refine = s.Refine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius,
+                WorkingSize = s.WorkingSize,
+            },
         };
         var info = Ffmpeg.Probe(s.Input);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));

@@ -17,7 +17,7 @@ public enum VideoRender
     Mask,
     /// <summary>The foreground sharp over a blurred background (video-call style).</summary>
     BlurBackground,
-    /// <summary>The foreground over <see cref="VideoOptions.BackgroundImage"/>.</summary>
+    /// <summary>The foreground over <see cref="BackgroundEffect.BackgroundImage"/>.</summary>
     ReplaceBackground,
 }
 
@@ -25,9 +25,6 @@ public enum VideoRender
 public sealed record VideoOptions
 {
     public VideoRender Render { get; init; } = VideoRender.Overlay;
-
-    /// <summary>The picture behind the foreground for <see cref="VideoRender.ReplaceBackground"/>.</summary>
-    public string? BackgroundImage { get; init; }
 
     /// <summary>Overlay opacity in [0, 1].</summary>
     public double Opacity { get; init; } = 0.5;
@@ -39,28 +36,16 @@ public sealed record VideoOptions
     /// 0.6 keeps 60 % of the past.</summary>
     public double Smooth { get; init; }
 
-    /// <summary>Foreground classes for the background effects (null: every class but the first).</summary>
-    public IReadOnlyList<int>? Foreground { get; init; }
-
     /// <summary>Also write each frame's class-index mask as <c>DIR/frame_000001.png</c>.</summary>
     public string? MasksFolder { get; init; }
 
     /// <summary>Tiling and test-time augmentation, as for still images.</summary>
     public InferenceOptions Inference { get; init; } = InferenceOptions.Default;
 
-    /// <summary>Refine the foreground's edges with the frame as guide (<see cref="Imaging.GuidedFilter"/>) before a
-    /// background effect.</summary>
-    public bool Refine { get; init; }
-
-    /// <summary>The guided filter's window radius (null: <see cref="Imaging.GuidedFilter.DefaultRadius"/>).</summary>
-    public int? RefineRadius { get; init; }
-
-    /// <summary>Run the model on a copy of each frame reduced by a whole factor to at most this many pixels on its longer
-    /// side, results resized back (<see cref="WorkingResolution"/>); null: full resolution.</summary>
-    public int? WorkingSize { get; init; }
-
-    /// <summary>Blur radius of blur-background in pixels (null: <see cref="Compositing.DefaultBlurRadius"/>).</summary>
-    public int? BlurRadius { get; init; }
+    /// <summary>The background effects' settings (<see cref="VideoRender.BlurBackground"/>,
+    /// <see cref="VideoRender.ReplaceBackground"/>): foreground classes, the replacing picture, edge refinement (off by
+    /// default), blur; and the working size, which every render uses (default: full resolution).</summary>
+    public BackgroundEffect Background { get; init; } = new();
 
     /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>
     public int Queue { get; init; } = 4;
@@ -87,12 +72,7 @@ public sealed record VideoOptions
         if (!(Smooth >= 0 && Smooth < 1)) throw new SharpSegException($"--smooth {Smooth}: must be in [0, 1) (0 = off).");
         if (!(Opacity >= 0 && Opacity <= 1)) throw new SharpSegException($"--opacity {Opacity}: must be between 0 and 1.");
         if (Queue < 1) throw new ArgumentOutOfRangeException(nameof(Queue));
-        if (WorkingSize is < 32) throw new SharpSegException($"--working-size {WorkingSize}: must be at least 32 pixels (0 or none: full resolution).");
-        if (RefineRadius is < 1) throw new SharpSegException($"--refine-radius {RefineRadius}: must be at least 1.");
-        if (BlurRadius is < 1 or > 500) throw new SharpSegException($"--blur-radius {BlurRadius}: must be 1..500 pixels.");
-        if (Foreground is { } fg && fg.Any(c => c < 0 || c >= classes)) throw new SharpSegException($"a foreground class is outside the model's {classes} classes.");
-        if (Render == VideoRender.ReplaceBackground && (BackgroundImage is null || !File.Exists(BackgroundImage)))
-            throw new SharpSegException($"{BackgroundImage ?? "(none)"}: background picture not found (--render replace-background=IMAGE).");
+        Background.Validate(classes, Render == VideoRender.ReplaceBackground, "--render replace-background=IMAGE");
         Inference.Validate();
     }
 }
@@ -176,7 +156,7 @@ public static class VideoSegmentation
                 if (infer)
                 {
                     var input = frame.WithChannels(predictor.Info.ImageChannels);
-                    var reduced = WorkingResolution.InferReduced(predictor, input, inference, options.WorkingSize, cancellationToken);
+                    var reduced = WorkingResolution.InferReduced(predictor, input, inference, options.Background.ModelSize, cancellationToken);
                     if (reduced.Result.Probabilities is { } p && options.Smooth > 0)
                     {
                         // p is this frame's own array: blend into it, so arrays already handed out never change. The
@@ -206,8 +186,8 @@ public static class VideoSegmentation
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new SharpSegException($"{output}: the output would overwrite the input video; choose another --out.");
         using var reader = new VideoReader(input);
         var info = reader.Info;
-        var background = options.Render == VideoRender.ReplaceBackground ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.BackgroundImage!, 3), info.Width, info.Height)) : null;
-        var foreground = options.Foreground ?? Enumerable.Range(1, Math.Max(0, predictor.ClassNames.Count - 1)).ToList();
+        var background = options.Render == VideoRender.ReplaceBackground ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.Background.BackgroundImage!, 3), info.Width, info.Height)) : null;
+        var foreground = options.Background.ForegroundOf(predictor.ClassNames.Count);
         if (options.MasksFolder != null) Directory.CreateDirectory(options.MasksFolder);
         var clock = Stopwatch.StartNew();
         long frames = 0, inferred = 0;
@@ -289,8 +269,8 @@ public static class VideoSegmentation
             {
                 // The coefficients of a refined alpha come from the frame the model ran on (shared by the frames between
                 // with --every), applied to this frame's luminance.
-                var alpha = Compositing.ForegroundAlpha(s.Reduced, foreground, o.Refine, o.RefineRadius);
-                return Compositing.Compose(s.Frame, alpha, background, o.BlurRadius, s.Inferred ? s.Reduced.Image : null, buffers.Rent());
+                var alpha = Compositing.ForegroundAlpha(s.Reduced, foreground, o.Background.Refine, o.Background.RefineRadius);
+                return Compositing.Compose(s.Frame, alpha, background, o.Background.BlurRadius, s.Inferred ? s.Reduced.Image : null, buffers.Rent());
             }
         }
     }

@@ -53,7 +53,7 @@ public sealed class PortraitTests
         var blue = new RgbImage(10, 10, 3);
         for (int i = 0; i < 100; i++) { blue.Pixels[3 * i + 2] = 200; blue.Pixels[3 * i + 1] = 50; }
         ImageFile.SavePng(blue, beach);
-        var off = new PortraitOptions { Refine = false };
+        var off = new PortraitOptions { Background = new() { Refine = false, WorkingSize = PortraitOptions.DefaultWorkingSize } };
 
         var cut = PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Cutout });
         for (int y = 0; y < 24; y++)
@@ -80,13 +80,13 @@ public sealed class PortraitTests
         Assert.Equal(0, changedLeft);
         Assert.True(changedRight > 24 * 20 * 3 * 0.8, $"only {changedRight} background values changed");
 
-        var replaced = PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, BackgroundImage = beach });
+        var replaced = PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, Background = off.Background with { BackgroundImage = beach } });
         static byte[] Px(RgbImage im, int x, int y) => im.Pixels.AsSpan((y * im.Width + x) * 3, 3).ToArray();
         Assert.Equal(new byte[] { 0, 50, 200 }, Px(replaced.Image, 30, 10));
         Assert.Equal(Px(image, 3, 10), Px(replaced.Image, 3, 10));
 
         Assert.Contains("PNG", Assert.Throws<SharpSegException>(() => blurred.Save(Path.Combine(dir, "x.jpg"))).Message);
-        Assert.Contains("not found", Assert.Throws<SharpSegException>(() => PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, BackgroundImage = Path.Combine(dir, "none.png") })).Message);
+        Assert.Contains("not found", Assert.Throws<SharpSegException>(() => PortraitEffects.Apply(predictor, image, off with { Effect = PortraitEffectKind.Replace, Background = off.Background with { BackgroundImage = Path.Combine(dir, "none.png") } })).Message);
         Assert.Contains("images only", Assert.Throws<SharpSegException>(() => (off with { Effect = PortraitEffectKind.Cutout }).ToVideo()).Message);
     }
 
@@ -106,7 +106,13 @@ public sealed class PortraitTests
                 if (Math.Abs(x - 100) > 4) Assert.Equal(x < 100 ? 1 : 0, result.Mask.Labels[y * 200 + x]);
         Assert.All(Enumerable.Range(0, 200 * 120), i => Assert.Equal(1f, result.Probabilities[i] + result.Probabilities[200 * 120 + i], 4));
         Assert.Null(WorkingResolution.Infer(predictor, image, InferenceOptions.Default, 64).Probabilities);
-        Assert.Throws<SharpSegException>(() => new VideoOptions { WorkingSize = 8 }.Validate(2));
+        Assert.Throws<SharpSegException>(() => new VideoOptions { Background = new() { WorkingSize = 8 } }.Validate(2));
+        Assert.Throws<SharpSegException>(() => new PortraitOptions { Background = new() { WorkingSize = 8 } }.Validate(2));
+        new VideoOptions { Background = new() { WorkingSize = 0 } }.Validate(2); // 0: full resolution, for both
+        new PortraitOptions { Background = new() { WorkingSize = 0 } }.Validate(2);
+        Assert.Contains("--render replace-background=IMAGE", Assert.Throws<SharpSegException>(() => new VideoOptions { Render = VideoRender.ReplaceBackground }.Validate(2)).Message);
+        Assert.Contains("--effect replace=IMAGE", Assert.Throws<SharpSegException>(() => new PortraitOptions { Effect = PortraitEffectKind.Replace }.Validate(2)).Message);
+        Assert.Contains("outside the model's 2 classes", Assert.Throws<SharpSegException>(() => new VideoOptions { Background = new() { Foreground = [2] } }.Validate(2)).Message);
     }
 
     [Fact]

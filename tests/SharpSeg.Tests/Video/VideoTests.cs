@@ -139,6 +139,7 @@ public sealed class VideoTests
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--smooth", "1"), "--smooth 1");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", video), "would overwrite the input");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--foreground", "nobody"), "--foreground 'nobody' is not a class");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "blur-background", "--blur-radius", "0"), "--blur-radius 0");
     }
 
     [Fact]
