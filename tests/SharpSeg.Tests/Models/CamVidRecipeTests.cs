@@ -35,6 +35,23 @@ public sealed class CamVidRecipeTests
         Assert.Equal(11, built.NumClasses);
     }
 
+    [Fact]
+    public void TheTwoStagesOfTheBestRecipeFitTogether()
+    {
+        // The commands in their headers: stage 1 --out runs/camvid-best-stage1, stage 2 reads its best.ckpt, same model.
+        string configs = Path.Combine(TestPaths.RepoRoot, "configs");
+        var stage1 = TrainingRecipe.Load(Path.Combine(configs, "camvid-best-stage1.yaml"));
+        var stage2 = TrainingRecipe.Load(Path.Combine(configs, "camvid-best.yaml"));
+        Assert.Contains("--out runs/camvid-best-stage1", File.ReadAllText(Path.Combine(configs, "camvid-best-stage1.yaml")));
+        Assert.Equal(Path.Combine(TestPaths.RepoRoot, "runs", "camvid-best-stage1", "best.ckpt"), RecipeBinding.InitWeights(stage2));
+        var m1 = RecipeBinding.Model(stage1);
+        var m2 = RecipeBinding.Model(stage2);
+        Assert.Equal((m1.Architecture, m1.Encoder), (m2.Architecture, m2.Encoder));
+        Assert.Equal("imagenet", RecipeBinding.EncoderWeights(stage1));
+        Assert.True(stage2.Tree.GetDouble("eval.scale") > stage1.Tree.GetDouble("eval.scale"), "stage 2 is the higher resolution");
+        using var built = ModelZoo.Create(m2 with { NumClasses = 11 });
+    }
+
     private static IEnumerable<string> FlatKeys(Dictionary<string, object> node, string prefix) =>
         node.SelectMany(kv => kv.Value is Dictionary<object, object> child
             ? FlatKeys(child.ToDictionary(c => c.Key.ToString()!, c => c.Value), prefix + kv.Key + ".")
