@@ -47,7 +47,7 @@ public sealed class Predictor : IDisposable
         : FromCheckpoint(path, device, fused);
 
     /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").
-    /// <paramref name="fused"/>: fold BatchNorms into convolutions and (on the CPU) run channels-last, which is faster
+    /// <paramref name="fused"/>: fold BatchNorms into convolutions (and run channels-last where that pays), which is faster
     /// and gives the same logits within float rounding; false runs the model exactly as trained.</summary>
     public static Predictor FromCheckpoint(string path, string? device = "cpu", bool fused = true)
     {
@@ -59,17 +59,10 @@ public sealed class Predictor : IDisposable
         model.to(dev);
         model.eval();
         var backend = fused
-            ? TorchInferenceBackend.Fused(model, dev, channelsLast: ChannelsLastPays(dev))
+            ? TorchInferenceBackend.Fused(model, dev)
             : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager");
         return new Predictor(backend, ckpt.Info, model);
     }
-
-    /// <summary>Whether fused inference stores activations channels-last: on the CPU with oneDNN at its full width. With
-    /// oneDNN capped at SSE4.1 (<see cref="TorchRuntime.OneDnnIsaCapped"/>) channels-last was slower than NCHW for every
-    /// CamVid model measured (U-Net/ResNet-18 287 against 138 ms, DeepLabV3+ 282 against 215, HRNet equal;
-    /// docs/BENCHMARKS.md), so folding alone is used there.</summary>
-    public static bool ChannelsLastPays(Device device) =>
-        device.type == DeviceType.CPU && TorchRuntime.OneDnnInUse && TorchRuntime.OneDnnIsaCapped is null;
 
     /// <summary>Loads an ONNX model exported by SharpSeg and runs it with ONNX Runtime on the CPU
     /// (<paramref name="threads"/>: 0 = TorchSharp's thread count).</summary>

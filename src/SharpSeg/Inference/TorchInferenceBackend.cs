@@ -1,3 +1,5 @@
+using SharpSeg.Engine;
+using TorchSharp;
 using SharpSeg.Models;
 using SharpSeg.Models.Fusion;
 using static TorchSharp.torch;
@@ -27,17 +29,26 @@ public sealed class TorchInferenceBackend : IInferenceBackend
 
     /// <summary>
     /// The fast CPU inference form of a model, in place: BatchNorms folded into their convolutions
-    /// (<see cref="BatchNormFolding.FoldInPlace"/>), convolution weights and inputs channels-last. The model can no
-    /// longer be trained or saved. Logits equal the eager model's within float rounding (1e-4, tested).
+    /// (<see cref="BatchNormFolding.FoldInPlace"/>), and convolution weights and inputs channels-last where that pays
+    /// (<paramref name="channelsLast"/>: null = <see cref="ChannelsLastPays"/>). The model can no longer be trained or
+    /// saved. Logits equal the eager model's within float rounding (1e-4, tested for both layouts).
     /// </summary>
-    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool channelsLast = true)
+    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool? channelsLast = null)
     {
         ArgumentNullException.ThrowIfNull(model);
+        bool cl = channelsLast ?? ChannelsLastPays(device ?? CPU);
         int folded = BatchNormFolding.FoldInPlace(model);
-        if (channelsLast) Models.Fusion.ChannelsLast.ConvertWeights(model);
-        return new TorchInferenceBackend(model, model.NumClasses, device, channelsLast, ownsModel,
-            $"TorchSharp, {folded} BatchNorms folded{(channelsLast ? ", channels-last" : "")}");
+        if (cl) Models.Fusion.ChannelsLast.ConvertWeights(model);
+        return new TorchInferenceBackend(model, model.NumClasses, device, cl, ownsModel,
+            $"TorchSharp, {folded} BatchNorms folded{(cl ? ", channels-last" : "")}");
     }
+
+    /// <summary>Whether fused inference stores activations channels-last: on the CPU with oneDNN at its full width. With
+    /// oneDNN capped at SSE4.1 (<see cref="TorchRuntime.OneDnnIsaCapped"/>) channels-last was slower than NCHW for every
+    /// CamVid model measured (U-Net/ResNet-18 287 against 138 ms, DeepLabV3+ 282 against 215, HRNet equal;
+    /// docs/BENCHMARKS.md), so folding alone is used there.</summary>
+    public static bool ChannelsLastPays(Device device) =>
+        device.type == DeviceType.CPU && TorchRuntime.OneDnnInUse && TorchRuntime.OneDnnIsaCapped is null;
 
     /// <summary>The module that runs.</summary>
     public nn.Module<Tensor, Tensor> Model => _model;

@@ -43,17 +43,23 @@ public static class EncoderWeights
 
     /// <summary>The normalisation the weights were trained with, which <c>normalize: imagenet</c> resolves to: the
     /// ImageNet ResNet-18's own mean (<see cref="ImageNetResNet18.Normalization"/>), a SharpSeg checkpoint's recorded
-    /// one, else (torchvision and SMP weights) ImageNet's mean/std.</summary>
-    public static Normalization ExpectedNormalization(string spec, int channels)
+    /// one, else (torchvision and SMP weights) ImageNet's mean/std. Also serves <c>model.init_weights</c> (a whole model
+    /// from a training checkpoint keeps that checkpoint's normalisation); <paramref name="key"/> names the recipe key in
+    /// errors.</summary>
+    public static Normalization ExpectedNormalization(string spec, int channels, string key = "model.encoder_weights")
     {
         if (IsImageNet(spec)) return ImageNetResNet18.Normalization(channels);
         if (Checkpoints.EncoderCheckpoint.IsEncoderCheckpoint(spec)) return Checkpoints.EncoderCheckpoint.Load(spec).Normalization;
-        if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
+        if (IsCheckpoint(spec))
         {
-            return TrainingCheckpointInfo(spec).Normalization;
+            try { return Checkpoint.ReadInfo(spec).Normalization; } // the recorded description only, not the weights
+            catch (SharpSegException e) { throw NotACheckpoint(spec, e, key); }
         }
         return Normalization.ImageNet.ForChannels(channels);
     }
+
+    /// <summary>True for a SharpSeg checkpoint path (<c>.ckpt</c>), whose recorded normalisation the weights expect.</summary>
+    public static bool IsCheckpoint(string spec) => Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Loads the encoder weights <paramref name="spec"/> names into <paramref name="model"/>'s encoder, for images that
@@ -77,7 +83,7 @@ public static class EncoderWeights
                 Notes = [$"{spec}: encoder pretrained by 'sharpseg pretrain' ({info.Method}, {info.Iterations} iterations)"],
             };
         }
-        if (Path.GetExtension(spec).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
+        if (IsCheckpoint(spec))
         {
             StateDict weights;
             try { weights = StateDict.FromTrainingCheckpoint(spec); }
@@ -121,12 +127,7 @@ public static class EncoderWeights
 
     private static bool IsImageNet(string spec) => spec.Trim().Equals(ImageNet, StringComparison.OrdinalIgnoreCase);
 
-    private static CheckpointInfo TrainingCheckpointInfo(string path)
-    {
-        try { return Checkpoint.ReadInfo(path); }
-        catch (SharpSegException e) { throw NotACheckpoint(path, e); }
-    }
-
-    private static SharpSegException NotACheckpoint(string path, SharpSegException e) =>
-        new($"model.encoder_weights: {path}: neither a training checkpoint (sharpseg train) nor an encoder checkpoint (sharpseg pretrain) ({e.Message})");
+    private static SharpSegException NotACheckpoint(string path, SharpSegException e, string key = "model.encoder_weights") => key == "model.encoder_weights"
+        ? new($"{key}: {path}: neither a training checkpoint (sharpseg train) nor an encoder checkpoint (sharpseg pretrain) ({e.Message})")
+        : new($"{key}: {path}: not a training checkpoint of 'sharpseg train' ({e.Message})");
 }

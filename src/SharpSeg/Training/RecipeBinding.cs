@@ -209,8 +209,8 @@ public static class RecipeBinding
         if (!Data.Normalization.Modes.Contains(kind))
             throw new SharpSegException($"{r.Tree.Source}: normalize must be imagenet, dataset or none, got '{kind}'.");
         // The whole model from a training checkpoint (loaded last) was trained with that checkpoint's normalisation.
-        if (kind == "imagenet" && initWeights != null && Path.GetExtension(initWeights).Equals(".ckpt", StringComparison.OrdinalIgnoreCase))
-            return Checkpoints.Checkpoint.ReadInfo(initWeights).Normalization;
+        if (kind == "imagenet" && initWeights != null && Pretrained.EncoderWeights.IsCheckpoint(initWeights))
+            return Pretrained.EncoderWeights.ExpectedNormalization(initWeights, ch, "model.init_weights");
         if (kind == "imagenet" && encoderWeights != null) return Pretrained.EncoderWeights.ExpectedNormalization(encoderWeights, ch);
         return Data.Normalization.Resolve(kind, ch, train, p => decode(p).Image);
     }

@@ -96,10 +96,16 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
         string path = Path.Combine(TestPaths.NewTempDir("onnx-parity"), "model.onnx");
         OnnxExporter.Export(model, ExportFixture.Info(config), path, new OnnxExportOptions());
         using (var session = OnnxRuntimeBackend.Load(path)) Check("ONNX Runtime", session);
-        using (var fused = TorchInferenceBackend.Fused(model))
+        // Both fused layouts, whichever this CPU picks by default: folded NCHW, then (on the same folded model) channels-last.
+        using (var folded = TorchInferenceBackend.Fused(model, channelsLast: false))
         {
             Assert.DoesNotContain(model.modules(), m => m is TorchSharp.Modules.BatchNorm2d);
-            Check("fused", fused);
+            Check("folded", folded);
+        }
+        using (var fused = TorchInferenceBackend.Fused(model, channelsLast: true))
+        {
+            Assert.True(fused.ChannelsLast);
+            Check("folded, channels-last", fused);
         }
 
         void Check(string what, IInferenceBackend backend)
