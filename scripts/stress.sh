@@ -8,8 +8,10 @@
 # --demo-runs, only those recipes run; with --demo-runs and no recipes, only the demo.
 #
 #   scripts/stress.sh [--runs K] [--iterations M] [--workers "0 2"] [--threads T] [--gc-stress MS] [--demo-runs N]
-#                     [--cli PATH] [--out DIR] [recipe.yaml ...]
+#                     [--cli PATH] [--out DIR] [--set KEY=VALUE ...] [recipe.yaml ...]
 #
+# --set is passed to every recipe run (e.g. --set model.init_weights=runs/stage1/best.ckpt to stress the second stage
+# of a staged recipe such as configs/camvid-best.yaml).
 # --gc-stress MS sets SHARPSEG_GC_STRESS (a forced gen-0 garbage collection every MS ms, which turns the rare
 # use-after-free of TorchSharp 0.107 into an immediate one when the keep-alive fix is missing).
 # --cli defaults to the Release build in src/SharpSeg.Cli/bin; copy that folder elsewhere first if you will rebuild
@@ -17,7 +19,7 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
-runs=5 iterations=12 workers="0 2" threads="" gc_stress="" demo_runs=0 out="runs/stress" recipes=()
+runs=5 iterations=12 workers="0 2" threads="" gc_stress="" demo_runs=0 out="runs/stress" recipes=() sets=()
 cli="src/SharpSeg.Cli/bin/Release/net10.0/linux-x64/SharpSeg.Cli"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -29,7 +31,8 @@ while [ $# -gt 0 ]; do
     --demo-runs) demo_runs=$2; shift 2 ;;
     --cli) cli=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --set) sets+=(--set "$2"); shift 2 ;;
+    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
     -*) echo "stress.sh: unknown option $1 (see --help)" >&2; exit 1 ;;
     *) recipes+=("$1"); shift ;;
   esac
@@ -45,7 +48,7 @@ isa=$(grep -o -m1 -wE 'avx512f' /proc/cpuinfo || echo avx2)
   echo "# Stress run $(date -u '+%Y-%m-%d %H:%M UTC')"
   echo
   echo "CPU: $cpu ($isa), $(nproc) cores; commit $(git rev-parse --short HEAD 2>/dev/null || echo '?'); $iterations iterations per run," \
-       "workers: $workers; threads: ${threads:-recipe default}; GC stress: ${gc_stress:-off}"
+       "workers: $workers; threads: ${threads:-recipe default}; GC stress: ${gc_stress:-off}${sets[*]:+; ${sets[*]}}"
   echo
   echo "| recipe | runs | finished | NaN | crashes | other errors | losses identical | median wall (s) |"
   echo "| --- | --- | --- | --- | --- | --- | --- | --- |"
@@ -100,6 +103,7 @@ for recipe in "${recipes[@]}"; do
       set -- train "$recipe" --out "$dir" --set train.iterations="$iterations" --set train.val_every=$(( (iterations + 1) / 2 )) \
         --set train.log_every=1 --set train.workers="$w"
       [ -n "$threads" ] && set -- "$@" --set train.threads="$threads"
+      set -- "$@" "${sets[@]}"
       run_one "$dir" "$dir/metrics.jsonl" "$name workers=$w run=$k" "$@"
     done
   done
