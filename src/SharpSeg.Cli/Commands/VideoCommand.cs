@@ -38,6 +38,9 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+        // Decoding, rendering and encoding run beside the model: ONNX Runtime's idle threads should not spin on the cores
+        // (docs/BENCHMARKS.md, "A CamVid model at 30 frames/s").
+        OnnxRuntimeBackend.PreferSleepingThreads();
         using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
         IReadOnlyList<int>? foreground = null;
         if (s.Foreground != null)

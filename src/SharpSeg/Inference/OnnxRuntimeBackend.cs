@@ -40,11 +40,11 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     /// Whether the intra-op threads of sessions opened from now on spin while waiting for work (ONNX Runtime's default:
     /// lowest latency when the model has the cores to itself) or sleep, leaving the cores to work beside the model.
     /// Process-wide, like the OpenMP wait policy (<see cref="Engine.TorchRuntime"/>). Measured on 2 cores
-    /// (docs/BENCHMARKS.md, "Portrait and TFLite models", three alternating rounds): spinning makes a CamVid model's video
-    /// 1.17× faster (the model is most of the work), but a 720p portrait video, where composing the frame costs about as
-    /// much as the small selfie model, 1.17× slower; <c>sharpseg portrait</c> turns it off for videos
-    /// (<see cref="PreferSleepingThreads"/>). The
-    /// environment variable <c>SHARPSEG_ORT_SPIN</c> (1 or 0) overrides both.
+    /// (docs/BENCHMARKS.md, "Portrait and TFLite models"): a 720p portrait video, where composing the frame costs about as
+    /// much as the small selfie model, runs 1.17× slower with spinning threads, and a CamVid model's video at 480×360,
+    /// once the class map no longer went through libtorch, 1.04–1.16× slower (three rounds); one image at a time
+    /// (<c>bench</c>) shows no consistent difference. <c>sharpseg portrait</c> and <c>sharpseg video</c> turn it off (<see cref="PreferSleepingThreads"/>).
+    /// The environment variable <c>SHARPSEG_ORT_SPIN</c> (1 or 0) overrides both.
     /// </summary>
     public static bool SpinWhileIdle
     {

@@ -75,6 +75,74 @@ public static class Preprocessing
         return label.MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The class per pixel of <paramref name="logits"/> (one image's <c>[K, h, w]</c> scores, planar) resized bilinearly
+    /// to <paramref name="width"/> × <paramref name="height"/> (<c>align_corners: false</c>): what
+    /// <c>ArgMaxClasses(RestoreLogits(…))</c> gives, in one pass without the full-size score planes. An output pixel whose
+    /// four source pixels all have the same class gets that class without interpolating: its scores are a convex
+    /// combination of theirs, so the same class stays highest (a class below it by more than rounding at every source
+    /// pixel stays below). Only pixels near a class boundary interpolate the K scores. Ties go to the first class and NaN
+    /// counts as the highest, as in <see cref="ArgMaxClasses"/>. Where two classes are within float rounding of each
+    /// other the pick can differ from libtorch's (its interpolation sums in another order); nowhere else.
+    /// </summary>
+    public static void ResizedArgMax(ReadOnlySpan<float> logits, int classes, int sourceWidth, int sourceHeight, int width, int height, Span<byte> labels)
+    {
+        int m = sourceWidth * sourceHeight;
+        if (classes < 1 || classes > 256) throw new ArgumentOutOfRangeException(nameof(classes), $"{classes} classes do not fit a byte mask");
+        if (logits.Length != (long)classes * m) throw new ArgumentException($"{logits.Length} scores for {classes} classes of {sourceWidth}x{sourceHeight}", nameof(logits));
+        if (labels.Length != (long)width * height) throw new ArgumentException($"{labels.Length} labels for {width}x{height}", nameof(labels));
+        var small = new byte[m];
+        for (int i = 0; i < m; i++) small[i] = BestClass(logits, classes, m, i);
+        if (sourceWidth == width && sourceHeight == height) { small.CopyTo(labels); return; }
+        var (x0s, x1s, fxs) = Imaging.Planes.BilinearTaps(sourceWidth, width);
+        var (y0s, y1s, fys) = Imaging.Planes.BilinearTaps(sourceHeight, height);
+        for (int y = 0; y < height; y++)
+        {
+            int r0 = y0s[y] * sourceWidth, r1 = y1s[y] * sourceWidth, o = y * width;
+            float ly1 = fys[y], ly0 = 1 - ly1;
+            for (int x = 0; x < width; x++)
+            {
+                int a = r0 + x0s[x], b = r0 + x1s[x], c = r1 + x0s[x], d = r1 + x1s[x];
+                byte k = small[a];
+                if (small[b] == k && small[c] == k && small[d] == k) { labels[o + x] = k; continue; }
+                float lx1 = fxs[x], lx0 = 1 - lx1;
+                labels[o + x] = BestClass(logits, classes, m, a, b, c, d, ly0, ly1, lx0, lx1);
+            }
+        }
+    }
+
+    /// <summary>The highest of <paramref name="classes"/> scores of source pixel <paramref name="i"/> (first on ties, NaN
+    /// highest).</summary>
+    static byte BestClass(ReadOnlySpan<float> logits, int classes, int plane, int i)
+    {
+        int best = 0;
+        float bv = logits[i];
+        if (float.IsNaN(bv)) return 0;
+        for (int k = 1, o = plane + i; k < classes; k++, o += plane)
+        {
+            float v = logits[o];
+            if (float.IsNaN(v)) return (byte)k;
+            if (v > bv) { bv = v; best = k; }
+        }
+        return (byte)best;
+    }
+
+    /// <summary>The highest of <paramref name="classes"/> scores bilinearly interpolated between source pixels
+    /// <paramref name="a"/>, <paramref name="b"/> (one row) and <paramref name="c"/>, <paramref name="d"/> (the next),
+    /// summed in libtorch's order (first on ties, NaN highest).</summary>
+    static byte BestClass(ReadOnlySpan<float> logits, int classes, int plane, int a, int b, int c, int d, float ly0, float ly1, float lx0, float lx1)
+    {
+        int best = 0;
+        float bv = 0;
+        for (int k = 0, o = 0; k < classes; k++, o += plane)
+        {
+            float v = ly0 * (lx0 * logits[o + a] + lx1 * logits[o + b]) + ly1 * (lx0 * logits[o + c] + lx1 * logits[o + d]);
+            if (float.IsNaN(v)) return (byte)k;
+            if (k == 0 || v > bv) { bv = v; best = k; }
+        }
+        return (byte)best;
+    }
+
     /// <summary>Logits <c>[N, K, h, w]</c> back to <paramref name="height"/> × <paramref name="width"/> (bilinear,
     /// <c>align_corners: false</c>); the same tensor when already that size.</summary>
     public static Tensor RestoreLogits(Tensor logits, long height, long width)

@@ -32,12 +32,23 @@ public static class WholeImagePredictor
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         Tensor input = Preprocessing.Input(image, normalization, inferenceScale, backend.Device);
+        var mask = new LabelMask(image.Width, image.Height);
         Tensor labels;
         if (backend is Inference.OnnxRuntimeBackend { Metadata.OutputsLabels: true } labelled)
             labels = Preprocessing.RestoreLabels(labelled.Labels(input), image.Height, image.Width).squeeze(0).to(ScalarType.Byte).cpu().contiguous();
         else
-            labels = Preprocessing.ArgMaxClasses(Preprocessing.RestoreLogits(backend.Logits(input), image.Height, image.Width)).squeeze(0).cpu();
-        var mask = new LabelMask(image.Width, image.Height);
+        {
+            var logits = backend.Logits(input);
+            if (logits.device_type == DeviceType.CPU && logits.shape[1] <= 256)
+            {
+                // On the CPU the class map is made at the image's size in one pass, interpolating only near class
+                // boundaries; libtorch's interpolate + arg-max over full-size planes cost more than a small network.
+                var scores = logits.to(ScalarType.Float32).contiguous();
+                Preprocessing.ResizedArgMax(ImageTensors.FloatSpan(scores), (int)scores.shape[1], (int)scores.shape[3], (int)scores.shape[2], image.Width, image.Height, mask.Labels);
+                return mask;
+            }
+            labels = Preprocessing.ArgMaxClasses(Preprocessing.RestoreLogits(logits, image.Height, image.Width)).squeeze(0).cpu();
+        }
         labels.contiguous().bytes.CopyTo(mask.Labels); // TensorAccessor.CopyTo goes element by element: 100 ms at 720p
         return mask;
     }

@@ -213,4 +213,53 @@ public sealed class PreprocessingTests
         Assert.Equal(ScalarType.Byte, actual.dtype);
         Assert.Equal(0L, expected.ne(actual).sum().item<long>());
     }
+
+    [Theory]
+    [InlineData(11, 24, 18, 48, 36)]   // the CamVid case: twice the network's size
+    [InlineData(5, 17, 13, 50, 31)]    // a scale that is not whole, different per axis
+    [InlineData(3, 20, 16, 13, 11)]    // smaller than the scores
+    [InlineData(2, 9, 7, 9, 7)]        // the same size: only the arg-max
+    public void ResizedArgMax_equals_the_argmax_of_the_bilinearly_resized_scores(int classes, int w, int h, int width, int height)
+    {
+        using var scope = NewDisposeScope();
+        var g = new Generator((ulong)(classes * 1000 + width));
+        // Smooth scores (a coarse random field resized up), so that there are regions and boundaries, as in a network's
+        // output; the shortcut (four equal source classes) and the interpolation both run.
+        var coarse = randn(new long[] { 1, classes, 3, 4 }, generator: g) * 3;
+        var scores = nn.functional.interpolate(coarse, size: new long[] { h, w }, mode: InterpolationMode.Bilinear, align_corners: false)
+            + randn(new long[] { 1, classes, h, w }, generator: g) * 0.3;
+        var resized = Preprocessing.RestoreLogits(scores, height, width);
+        var expected = Preprocessing.ArgMaxClasses(resized).squeeze(0).contiguous().data<byte>().ToArray();
+        var labels = new byte[width * height];
+        Preprocessing.ResizedArgMax(ImageTensors.FloatSpan(scores.contiguous()), classes, w, h, width, height, labels);
+        // Where libtorch's two best classes are within rounding of each other, either is right.
+        var top2 = resized.squeeze(0).topk(2, dim: 0).values;
+        var margin = (top2[0] - top2[1]).contiguous().data<float>().ToArray();
+        int differ = 0, boundary = 0;
+        var small = Preprocessing.ArgMaxClasses(scores).squeeze(0).contiguous().data<byte>().ToArray();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] != expected[i]) { differ++; Assert.True(margin[i] < 1e-5f, $"pixel {i}: {labels[i]} against libtorch's {expected[i]}, margin {margin[i]}"); }
+        }
+        for (int i = 0; i < small.Length; i++) if (i % w + 1 < w && small[i] != small[i + 1]) boundary++;
+        Assert.True(boundary > 0, "the scores should have class boundaries");
+        Assert.True(differ <= labels.Length / 1000, $"{differ} of {labels.Length} pixels differ");
+    }
+
+    [Fact]
+    public void ResizedArgMax_takes_the_first_class_on_ties_and_NaN_as_the_highest()
+    {
+        // Two classes, 2x1 scores resized to 4x1: equal scores everywhere → class 0; a NaN at class 1 of the right pixel
+        // → class 1 wherever that pixel contributes.
+        var labels = new byte[4];
+        Preprocessing.ResizedArgMax(new float[] { 1, 1, 1, 1 }, 2, 2, 1, 4, 1, labels);
+        Assert.Equal(new byte[] { 0, 0, 0, 0 }, labels);
+        Preprocessing.ResizedArgMax(new float[] { 1, 1, 0, float.NaN }, 2, 2, 1, 4, 1, labels);
+        using var scope = NewDisposeScope();
+        var t = tensor(new float[] { 1, 1, 0, float.NaN }).reshape(1, 2, 1, 2);
+        var expected = Preprocessing.ArgMaxClasses(Preprocessing.RestoreLogits(t, 1, 4)).flatten().data<byte>().ToArray();
+        Assert.Equal(expected, labels);
+        Assert.Equal(1, labels[3]);
+        Assert.Throws<ArgumentException>(() => Preprocessing.ResizedArgMax(new float[3], 2, 2, 1, 4, 1, labels));
+    }
 }

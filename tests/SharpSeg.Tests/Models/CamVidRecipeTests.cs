@@ -52,6 +52,23 @@ public sealed class CamVidRecipeTests
         using var built = ModelZoo.Create(m2 with { NumClasses = 11 });
     }
 
+    [Fact]
+    public void TheRealTimeRecipeIsTheMeasuredRun()
+    {
+        // docs/BENCHMARKS.md measured camvid-unet-resnet18-imagenet.yaml with four --set overrides; the shipped recipe must
+        // be exactly that run, so that its numbers hold for it.
+        string configs = Path.Combine(TestPaths.RepoRoot, "configs");
+        var measured = TrainingRecipe.Load(Path.Combine(configs, "camvid-unet-resnet18-imagenet.yaml"),
+            ["model.architecture=fpn", "model.dropout=0", "train.iterations=600", "schedule.warmup_iters=50"]);
+        var recipe = TrainingRecipe.Load(Path.Combine(configs, "camvid-fpn-realtime.yaml"));
+        var keys = FlatKeys(new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(RecipeDefaults.Yaml), "").ToList();
+        foreach (var key in keys)
+            Assert.True(Text(measured.Tree.GetRaw(key)) == Text(recipe.Tree.GetRaw(key)), $"{key} is {Text(recipe.Tree.GetRaw(key))}, the measured run had {Text(measured.Tree.GetRaw(key))}");
+        var config = RecipeBinding.Model(recipe) with { NumClasses = 11 };
+        Assert.Equal("fpn/resnet18_imagenet", $"{config.Architecture}/{config.Encoder}");
+        using var built = ModelZoo.Create(config);
+    }
+
     private static IEnumerable<string> FlatKeys(Dictionary<string, object> node, string prefix) =>
         node.SelectMany(kv => kv.Value is Dictionary<object, object> child
             ? FlatKeys(child.ToDictionary(c => c.Key.ToString()!, c => c.Value), prefix + kv.Key + ".")
