@@ -1,6 +1,7 @@
 // oneDNN probe (docs/TRAINING.md, "A CPU whose kernels are wrong"): which convolutions libtorch's oneDNN computes right
 // on this CPU, which crash it, and how fast it is against libtorch's native kernels. Run through scripts/onednn-probe.sh;
-// set ONEDNN_MAX_CPU_ISA (e.g. SSE41, AVX, AVX2) in the environment to probe one instruction-set level.
+// set ONEDNN_MAX_CPU_ISA (e.g. SSE41, AVX, AVX2) in the environment to probe one instruction-set level, and
+// PROBE_CACHE_FIX=1 to give oneDNN SharpSeg's cache sizes first (SharpSeg.Engine.OneDnnCacheSizes).
 //   check nchw|cl [1x1|transposed]   float32 forward and both gradients against float64 (native kernels), 5 repeats each
 //   crash nchw|cl N CIN COUT H W K STRIDE GROUPS [DILATION]   one forward+backward; prints "ok" (a crash kills the process)
 //   speed                            fwd+bwd ms of training-sized convolutions: native, oneDNN NCHW, oneDNN channels-last
@@ -11,6 +12,12 @@ using static TorchSharp.torch;
 
 torch.set_num_threads(2);
 Ctx.NNPACK(false);
+// PROBE_CACHE_FIX=1: SharpSeg's fix for CPUs that do not report their caches (SharpSeg.Engine.OneDnnCacheSizes).
+if (Environment.GetEnvironmentVariable("PROBE_CACHE_FIX") == "1")
+{
+    SharpSeg.Engine.OneDnnCacheSizes.Apply();
+    Console.Error.WriteLine($"oneDNN cache sizes: {SharpSeg.Engine.OneDnnCacheSizes.Outcome}");
+}
 static Tensor CL(Tensor x) => x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2);
 string mode = args.Length > 0 ? args[0] : "check";
 bool cl = args.Length > 1 && args[1] == "cl";
@@ -118,3 +125,4 @@ static class Ctx
     public static void OneDnn(bool on) => M(G(), on);
     public static void NNPACK(bool on) => N(G(), on);
 }
+

@@ -102,6 +102,55 @@ public sealed class EngineConfigurationTests
     }
 
     [Fact]
+    public void ElfSymbolsFindsLibtorchsLocalAndExportedSymbols()
+    {
+        if (!OperatingSystem.IsLinux()) return; // ELF and /proc/self/maps
+        _ = torch.get_num_threads();
+        var (path, baseAddress) = OneDnnCacheSizes.MappedLibrary("libtorch_cpu.so");
+        Assert.NotNull(path);
+        var names = new[] { "CAXPY", OneDnnCacheSizes.CpuFunction, OneDnnCacheSizes.CpuObject, OneDnnCacheSizes.PerCoreCacheSize, "no_such_symbol_in_libtorch" };
+        var found = ElfSymbols.Find(path!, names);
+        // An exported function: the symbol table's value plus the mapped base is where the dynamic linker finds it.
+        Assert.Equal(System.Runtime.InteropServices.NativeLibrary.GetExport(System.Runtime.InteropServices.NativeLibrary.Load(path!), "CAXPY"), baseAddress + (nint)found["CAXPY"]);
+        // Local symbols (not exported; only the full symbol table has them), and a name that is not there.
+        Assert.True(found.ContainsKey(OneDnnCacheSizes.CpuFunction) && found.ContainsKey(OneDnnCacheSizes.CpuObject) && found.ContainsKey(OneDnnCacheSizes.PerCoreCacheSize));
+        Assert.False(found.ContainsKey("no_such_symbol_in_libtorch"));
+        string notElf = Path.Combine(Path.GetTempPath(), $"sharpseg-not-elf-{Guid.NewGuid():N}.so");
+        File.WriteAllBytes(notElf, new byte[128]);
+        try { Assert.Throws<InvalidDataException>(() => ElfSymbols.Find(notElf, names)); }
+        finally { File.Delete(notElf); }
+    }
+
+    [Fact]
+    public void OneDnnGetsCacheSizesOnACpuThatDoesNotReportThem()
+    {
+        // ProcessSetup ran PrepareProcess, as the CLI does. On the Zen 5 VM (no cache topology) oneDNN saw 1-byte caches
+        // and computed wrong gradients at full width; SharpSeg writes plausible sizes and leaves oneDNN uncapped.
+        var (l1, l2, l3) = OneDnnCacheSizes.Plausible();
+        Assert.InRange(l1, 16u * 1024, 1024u * 1024);
+        Assert.InRange(l2, 128u * 1024, 16u * 1024 * 1024);
+        Assert.Equal(2u * 1024 * 1024, l3);
+        bool userChose = !string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")) || Environment.GetEnvironmentVariable("SHARPSEG_ONEDNN_CACHE_FIX")?.Trim() == "0";
+        if (CpuInfo.Current.CacheTopology == false && RuntimeInformationIsX64() && !userChose)
+        {
+            Assert.True(OneDnnCacheSizes.Applied, OneDnnCacheSizes.Outcome);
+            Assert.Equal((l1, l2, l3), OneDnnCacheSizes.Sizes);
+            Assert.Null(TorchRuntime.OneDnnIsaCapped);
+            Assert.Null(NativeEnvironment.Get("ONEDNN_MAX_CPU_ISA"));
+            Assert.Contains("cache sizes set by SharpSeg", TorchRuntime.DescribeConvolutions());
+            Assert.True(KernelCheck.Run().Passed);
+            Assert.True(OneDnnCacheSizes.Apply()); // once per process; again is a no-op
+        }
+        else if (CpuInfo.Current.CacheTopology != false)
+        {
+            Assert.False(OneDnnCacheSizes.Applied);
+            Assert.DoesNotContain("cache sizes set", TorchRuntime.DescribeConvolutions());
+        }
+    }
+
+    static bool RuntimeInformationIsX64() => System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64;
+
+    [Fact]
     public void OneDnnIsCappedAtSse41OnACpuThatDoesNotReportItsCaches()
     {
         // The Zen 5 virtual machine: CPUID leaves 4 and 0x8000001D empty, oneDNN's AVX-512 kernels wrong or crashing.
@@ -112,15 +161,16 @@ public sealed class EngineConfigurationTests
         Assert.Null(TorchRuntime.OneDnnIsaCap(noCaches with { VectorIsa = "Arm64" })); // oneDNN's x86 levels mean nothing there
         Assert.EndsWith(", no cache topology", noCaches.ToString());
         Assert.DoesNotContain("cache", (Zen5 with { CacheTopology = true }).ToString());
-        // This process: ProcessSetup ran PrepareProcess before libtorch loaded; the cap is in the C library's
-        // environment (what oneDNN reads) unless the user chose ONEDNN_MAX_CPU_ISA.
+        // This process: ProcessSetup ran PrepareProcess before libtorch loaded; the cap (the fallback where oneDNN's
+        // cache sizes could not be set) is in the C library's environment (what oneDNN reads) unless the user chose
+        // ONEDNN_MAX_CPU_ISA.
         if (TorchRuntime.OneDnnIsaCapped is { } cap)
         {
             Assert.Equal(TorchRuntime.OneDnnIsaCap(CpuInfo.Current), cap);
             Assert.Equal(cap, NativeEnvironment.Get("ONEDNN_MAX_CPU_ISA"));
             Assert.Contains($"ONEDNN_MAX_CPU_ISA={cap}", TorchRuntime.DescribeConvolutions());
         }
-        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")))
+        else if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("ONEDNN_MAX_CPU_ISA")) && !OneDnnCacheSizes.Applied)
             Assert.Null(TorchRuntime.OneDnnIsaCap(CpuInfo.Current));
         if (OperatingSystem.IsLinux())
             Assert.Equal(Directory.Exists("/sys/devices/system/cpu/cpu0/cache"), CpuInfo.Current.CacheTopology);

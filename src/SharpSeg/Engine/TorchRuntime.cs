@@ -18,33 +18,39 @@ public static class TorchRuntime
     /// </summary>
     /// <remarks>
     /// Also, on a CPU that does not report its cache hierarchy (<see cref="CpuInfo.CacheTopology"/> false: virtual
-    /// machines whose CPUID leaves it empty), caps oneDNN at its SSE4.1 kernels (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>) unless
-    /// the user set that variable: on such a machine (AMD Zen 5, AVX-512) oneDNN's AVX, AVX2 and AVX-512 kernels computed
-    /// wrong convolution gradients and crashed the process on some 1×1 convolutions (SIGFPE), while its SSE4.1 kernels
-    /// were right on every shape tried and still 1.4–2× faster than libtorch's native kernels on U-Net training steps
-    /// (docs/TRAINING.md, "A CPU whose kernels are wrong"). <see cref="EnsureConfigured"/> checks the kernels either way.
+    /// machines whose CPUID leaves it empty), gives oneDNN plausible cache sizes (<see cref="OneDnnCacheSizes"/>): there
+    /// it saw 1-byte caches, and its AVX, AVX2 and AVX-512 kernels computed wrong convolution gradients and crashed the
+    /// process on some 1×1 convolutions (SIGFPE). With the sizes set, every probed shape is right at full width. Where
+    /// the sizes cannot be set (another libtorch build), caps oneDNN at its SSE4.1 kernels
+    /// (<c>ONEDNN_MAX_CPU_ISA=SSE41</c>, right on every shape tried, unless the user set that variable), as before
+    /// (docs/TRAINING.md, "A CPU whose kernels are wrong"). This loads libtorch on such CPUs.
+    /// <see cref="EnsureConfigured"/> checks the kernels either way.
     /// </remarks>
     public static void PrepareProcess()
     {
         if (string.IsNullOrEmpty(Environment.GetEnvironmentVariable("OMP_WAIT_POLICY")))
             NativeEnvironment.SetDefault("GOMP_SPINCOUNT", OpenMpSpinCount);
-        ApplyOneDnnIsaCap();
+        ApplyOneDnnCacheFix();
     }
 
-    // oneDNN reads ONEDNN_MAX_CPU_ISA when it first dispatches a kernel, so EnsureConfigured applies the cap too, for a
-    // library user whose process did not call PrepareProcess.
-    static void ApplyOneDnnIsaCap()
+    // Before oneDNN's first kernel. EnsureConfigured applies it too, for a library user whose process did not call
+    // PrepareProcess (oneDNN reads ONEDNN_MAX_CPU_ISA when it first dispatches a kernel, and the cache sizes whenever it
+    // plans one).
+    static void ApplyOneDnnCacheFix()
     {
-        if (OneDnnIsaCapped == null && OneDnnIsaCap(CpuInfo.Current) is { } cap && NativeEnvironment.SetDefault("ONEDNN_MAX_CPU_ISA", cap))
+        if (CpuInfo.Current.CacheTopology != false || OneDnnIsaCapped != null) return;
+        if (Environment.GetEnvironmentVariable("SHARPSEG_ONEDNN_CACHE_FIX")?.Trim() != "0" && OneDnnCacheSizes.Apply()) return;
+        if (OneDnnIsaCap(CpuInfo.Current) is { } cap && NativeEnvironment.SetDefault("ONEDNN_MAX_CPU_ISA", cap))
             OneDnnIsaCapped = cap;
     }
 
-    /// <summary>The oneDNN instruction-set cap <see cref="PrepareProcess"/> applies on <paramref name="cpu"/>: "SSE41"
-    /// where an x86-64 CPU does not report its caches, else null (no cap).</summary>
+    /// <summary>The oneDNN instruction-set cap <see cref="PrepareProcess"/> falls back to on <paramref name="cpu"/> when
+    /// it cannot set oneDNN's cache sizes: "SSE41" where an x86-64 CPU does not report its caches, else null (no cap).</summary>
     public static string? OneDnnIsaCap(CpuInfo cpu) => cpu.CacheTopology == false && cpu.VectorIsa is "AVX-512" or "AVX2" or "AVX" or "SSE" ? "SSE41" : null;
 
-    /// <summary>The cap <see cref="PrepareProcess"/> set in this process (null when none: the CPU reports its caches, or
-    /// the user chose <c>ONEDNN_MAX_CPU_ISA</c>).</summary>
+    /// <summary>The cap <see cref="PrepareProcess"/> set in this process (null when none: the CPU reports its caches,
+    /// SharpSeg set oneDNN's cache sizes (<see cref="OneDnnCacheSizes.Applied"/>), or the user chose
+    /// <c>ONEDNN_MAX_CPU_ISA</c>). <c>SHARPSEG_ONEDNN_CACHE_FIX=0</c> skips the cache sizes and takes the cap.</summary>
     public static string? OneDnnIsaCapped { get; private set; }
 
     /// <summary>The spin count <see cref="PrepareProcess"/> gives libgomp when the user chose none.</summary>
@@ -134,7 +140,7 @@ public static class TorchRuntime
         lock (configureLock)
         {
             if (configured != null) return configured;
-            ApplyOneDnnIsaCap();
+            ApplyOneDnnCacheFix();
             LibTorchContext.SetNNPACK(false);
             string? notice = null;
             configured = Configure(KernelCheck.Run, LibTorchContext.SetOneDnn, CpuInfo.Current, out notice);
@@ -191,8 +197,11 @@ public static class TorchRuntime
         EnsureConfigured();
         if (!OneDnnInUse) return "libtorch's native kernels (oneDNN is off: its kernels failed the check on this CPU)";
         string? isa = NativeEnvironment.Get("ONEDNN_MAX_CPU_ISA");
+        string sizes = OneDnnCacheSizes.Sizes is { } c
+            ? $", with cache sizes set by SharpSeg because this CPU does not report its caches (L1 {c.L1 / 1024} KB, L2 {c.L2 / 1024} KB, L3 {c.L3 / 1024} KB per core)"
+            : "";
         return OneDnnIsaCapped != null
-            ? $"oneDNN, capped at ONEDNN_MAX_CPU_ISA={OneDnnIsaCapped} because this CPU does not report its caches (set ONEDNN_MAX_CPU_ISA yourself to override)"
-            : "oneDNN" + (string.IsNullOrEmpty(isa) ? "" : $", ONEDNN_MAX_CPU_ISA={isa}");
+            ? $"oneDNN, capped at ONEDNN_MAX_CPU_ISA={OneDnnIsaCapped} because this CPU does not report its caches ({OneDnnCacheSizes.Outcome ?? "cache sizes not set"}; set ONEDNN_MAX_CPU_ISA yourself to override)"
+            : "oneDNN" + (string.IsNullOrEmpty(isa) ? "" : $", ONEDNN_MAX_CPU_ISA={isa}") + sizes;
     }
 }
