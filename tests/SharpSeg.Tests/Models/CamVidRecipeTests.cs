@@ -1,5 +1,6 @@
 using SharpSeg.Models;
 using SharpSeg.Training;
+using SharpSeg.Tests.Training;
 using Xunit;
 
 namespace SharpSeg.Tests.Models;
@@ -24,10 +25,9 @@ public sealed class CamVidRecipeTests
         string configs = Path.Combine(TestPaths.RepoRoot, "configs");
         var unet = TrainingRecipe.Load(Path.Combine(configs, "camvid-unet.yaml"));
         var recipe = TrainingRecipe.Load(Path.Combine(configs, file));
-        var keys = FlatKeys(new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(RecipeDefaults.Yaml), "").ToList();
-        Assert.Contains("optimizer.lr", keys);
-        foreach (var key in keys.Where(k => !k.StartsWith("model.", StringComparison.Ordinal)))
-            Assert.True(Text(unet.Tree.GetRaw(key)) == Text(recipe.Tree.GetRaw(key)), $"{file}: {key} is {Text(recipe.Tree.GetRaw(key))}, camvid-unet.yaml has {Text(unet.Tree.GetRaw(key))}");
+        Assert.Contains("optimizer.lr", RecipeKeys.All());
+        var differ = RecipeKeys.Differences(unet, recipe).Where(d => !d.StartsWith("model.", StringComparison.Ordinal)).ToList();
+        Assert.True(differ.Count == 0, $"{file} differs from camvid-unet.yaml in {string.Join("; ", differ)}");
 
         var config = RecipeBinding.Model(recipe) with { NumClasses = 11 };
         Assert.Equal(model, $"{config.Architecture}/{config.Encoder}");
@@ -61,19 +61,10 @@ public sealed class CamVidRecipeTests
         var measured = TrainingRecipe.Load(Path.Combine(configs, "camvid-unet-resnet18-imagenet.yaml"),
             ["model.architecture=fpn", "model.dropout=0", "train.iterations=600", "schedule.warmup_iters=50"]);
         var recipe = TrainingRecipe.Load(Path.Combine(configs, "camvid-fpn-realtime.yaml"));
-        var keys = FlatKeys(new YamlDotNet.Serialization.Deserializer().Deserialize<Dictionary<string, object>>(RecipeDefaults.Yaml), "").ToList();
-        foreach (var key in keys)
-            Assert.True(Text(measured.Tree.GetRaw(key)) == Text(recipe.Tree.GetRaw(key)), $"{key} is {Text(recipe.Tree.GetRaw(key))}, the measured run had {Text(measured.Tree.GetRaw(key))}");
+        var differ = RecipeKeys.Differences(measured, recipe).ToList();
+        Assert.True(differ.Count == 0, $"the measured run / camvid-fpn-realtime.yaml differ in {string.Join("; ", differ)}");
         var config = RecipeBinding.Model(recipe) with { NumClasses = 11 };
         Assert.Equal("fpn/resnet18_imagenet", $"{config.Architecture}/{config.Encoder}");
         using var built = ModelZoo.Create(config);
     }
-
-    private static IEnumerable<string> FlatKeys(Dictionary<string, object> node, string prefix) =>
-        node.SelectMany(kv => kv.Value is Dictionary<object, object> child
-            ? FlatKeys(child.ToDictionary(c => c.Key.ToString()!, c => c.Value), prefix + kv.Key + ".")
-            : [prefix + kv.Key]);
-
-    private static string Text(object? value) =>
-        value is System.Collections.IEnumerable list and not string ? "[" + string.Join(", ", list.Cast<object?>().Select(Text)) + "]" : value?.ToString() ?? "null";
 }
