@@ -45,7 +45,7 @@ public static class OneDnnCacheSizes
     public static string? Outcome { get { lock (gate) return outcome; } }
 
     /// <summary>True when <see cref="Apply"/> set the sizes in this process.</summary>
-    public static bool Applied { get; private set; }
+    public static bool Applied => Sizes != null;
 
     /// <summary>The per-core sizes written (L1 data, L2, L3 share), in bytes; null unless <see cref="Applied"/>.</summary>
     public static (uint L1, uint L2, uint L3)? Sizes { get; private set; }
@@ -98,7 +98,6 @@ public static class OneDnnCacheSizes
         var perCore = (delegate* unmanaged<int, uint>)(baseAddress + (nint)symbols[PerCoreCacheSize]);
         if (perCore(1) != l1 || perCore(2) != l2 || perCore(3) != l3)
             return $"not set: oneDNN reads back {perCore(1)}/{perCore(2)}/{perCore(3)} bytes after writing {l1}/{l2}/{l3}";
-        Applied = true;
         Sizes = (l1, l2, l3);
         return $"set: oneDNN saw 1-byte caches (this CPU does not report its caches); it now uses L1 {l1 / 1024} KB, L2 {l2 / 1024} KB, L3 {l3 / 1024} KB per core";
     }
