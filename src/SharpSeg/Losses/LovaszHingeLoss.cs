@@ -69,7 +69,6 @@ public sealed class LovaszHingeLoss : ISegmentationLoss
         if (index.shape[0] == 0) return x.sum() * 0;
         Tensor xs = x.flatten().index_select(0, index), gs = g.flatten().index_select(0, index);
         Tensor errors = 1 - xs * (2 * gs - 1);
-        var (sorted, perm) = errors.sort(0, descending: true);
-        return dot(nn.functional.relu(sorted), LovaszExtension.Gradient(gs.index_select(0, perm)));
+        return LovaszExtension.Loss(errors, gs, e => nn.functional.relu(e));
     }
 }
