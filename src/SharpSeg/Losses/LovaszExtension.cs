@@ -32,12 +32,9 @@ internal static class LovaszExtension
         return jaccard;
     }
 
-    /// <summary><c>⟨sort(errors)↓, Gradient(gt in that order)⟩</c>, the Lovász extension at <paramref name="errors"/> <c>[P]</c>.</summary>
-    public static Tensor Loss(Tensor errors, Tensor gt) => Loss(errors, gt, null);
-
-    /// <summary>As <see cref="Loss(Tensor, Tensor)"/>, with <paramref name="transform"/> applied to the sorted errors
-    /// before the product (the hinge loss's ReLU).</summary>
-    public static Tensor Loss(Tensor errors, Tensor gt, Func<Tensor, Tensor>? transform)
+    /// <summary><c>⟨f(sort(errors)↓), Gradient(gt in that order)⟩</c>, the Lovász extension at <paramref name="errors"/>
+    /// <c>[P]</c>; f is <paramref name="transform"/> (the hinge loss's ReLU), or the identity when null.</summary>
+    public static Tensor Loss(Tensor errors, Tensor gt, Func<Tensor, Tensor>? transform = null)
     {
         Tensor perm = DescendingOrder(errors);
         Tensor sorted = errors.index_select(0, perm);
