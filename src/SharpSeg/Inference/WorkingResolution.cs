@@ -43,11 +43,18 @@ public sealed record ReducedInference(RgbImage Image, InferenceResult Result, in
     public bool IsFullSize => Image.Width == Width && Image.Height == Height;
 
     /// <summary>The result at full size: the probabilities resized back bilinearly (kept when
-    /// <paramref name="keepProbabilities"/>), the mask their arg-max.</summary>
+    /// <paramref name="keepProbabilities"/>), the mask their arg-max. Without probabilities the arg-max is resized in
+    /// one pass (<see cref="Preprocessing.ResizedArgMax"/>), so no full-size plane is made.</summary>
     public InferenceResult ToFullSize(bool keepProbabilities)
     {
         if (IsFullSize) return keepProbabilities || Result.Probabilities is null ? Result : Result with { Probabilities = null };
         int n = Width * Height, m = Image.Width * Image.Height, classes = Result.Classes;
+        if (!keepProbabilities)
+        {
+            var labels = new LabelMask(Width, Height);
+            Preprocessing.ResizedArgMax(Result.Probabilities!, classes, Image.Width, Image.Height, Width, Height, labels.Labels);
+            return new InferenceResult(labels, null, classes, Result.Tiles, Result.AccumulatorBytes);
+        }
         var probabilities = new float[(long)classes * n];
         var plane = new float[m];
         for (int c = 0; c < classes; c++)
@@ -55,7 +62,6 @@ public sealed record ReducedInference(RgbImage Image, InferenceResult Result, in
             Array.Copy(Result.Probabilities!, (long)c * m, plane, 0, m);
             Array.Copy(Planes.ResizeBilinear(plane, Image.Width, Image.Height, Width, Height), 0, probabilities, (long)c * n, n);
         }
-        var mask = LabelMask.ArgMax(probabilities, classes, Width, Height);
-        return new InferenceResult(mask, keepProbabilities ? probabilities : null, classes, Result.Tiles, Result.AccumulatorBytes);
+        return new InferenceResult(LabelMask.ArgMax(probabilities, classes, Width, Height), probabilities, classes, Result.Tiles, Result.AccumulatorBytes);
     }
 }

@@ -116,6 +116,33 @@ public sealed class PortraitTests
     }
 
     [Fact]
+    public void A_reduced_result_resized_without_probabilities_has_the_mask_of_the_resized_probabilities()
+    {
+        // Smooth random probabilities of 4 classes on 23x17, brought back to 100x70 (a non-whole factor, so every
+        // output pixel interpolates) with and without the full-size planes.
+        int w = 23, h = 17, classes = 4, m = w * h;
+        var rng = new Random(5);
+        var p = new float[classes * m];
+        for (int c = 0; c < classes; c++)
+            for (int i = 0; i < m; i++) p[c * m + i] = (float)(Math.Sin(0.4 * (i % w) * (c + 1) + c) * Math.Cos(0.3 * (i / w) + 2 * c) + 0.3 * rng.NextDouble());
+        var small = LabelMask.ArgMax(p, classes, w, h);
+        var reduced = new ReducedInference(new RgbImage(w, h, 3), new InferenceResult(small, p, classes, 1, 0), 100, 70);
+        var withPlanes = reduced.ToFullSize(keepProbabilities: true);
+        var direct = reduced.ToFullSize(keepProbabilities: false);
+        Assert.Null(direct.Probabilities);
+        Assert.Equal((100, 70), (direct.Mask.Width, direct.Mask.Height));
+        int differ = 0, n = 100 * 70;
+        for (int i = 0; i < n; i++)
+        {
+            if (direct.Mask.Labels[i] == withPlanes.Mask.Labels[i]) continue;
+            differ++;   // only where two classes are within rounding of each other (the two sum in another order)
+            Assert.Equal(withPlanes.Probabilities![withPlanes.Mask.Labels[i] * n + i], withPlanes.Probabilities[direct.Mask.Labels[i] * n + i], 5);
+        }
+        Assert.True(differ <= 3, $"{differ} pixels differ");
+        Assert.Contains(direct.Mask.Labels, l => l != direct.Mask.Labels[0]);   // the planes are not one class
+    }
+
+    [Fact]
     public void Guided_filter_moves_a_misplaced_soft_edge_onto_the_image_edge()
     {
         // The picture: dark left of x = 20, bright from x = 20. The mask: a soft ramp 10 pixels wide, centred one pixel off, at x = 21
