@@ -26,6 +26,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         [CommandOption("--working-size <PX>")][Description("Run the model on a copy reduced to at most this many pixels on the longer side (default 512; 0: full resolution); edges are refined at full resolution")] public int WorkingSize { get; init; } = PortraitOptions.DefaultWorkingSize;
         [CommandOption("--smooth <S>")][Description("Videos: temporal smoothing of the mask against flicker, 0 (off) to <1 (default 0.5)")] public double Smooth { get; init; } = 0.5;
         [CommandOption("--every <N>")][Description("Videos: run the model on every Nth frame (default 1)")] public int Every { get; init; } = 1;
+        [CommandOption("--preset <X264>")][Description("Videos: x264 preset of the written video, ultrafast | superfast | veryfast (default) | ... | slow; superfast leaves more of the cores to the effect (real time on 2 cores), the file grows")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -75,7 +76,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
     {
         _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
         var info = Ffmpeg.Probe(s.Input!);
-        var video = options.ToVideo(new VideoOptions { Smooth = s.Smooth, Every = s.Every });
+        var video = options.ToVideo(new VideoOptions { Smooth = s.Smooth, Every = s.Every, EncoderPreset = s.Preset });
         // Composing a frame costs about as much as the selfie model: ONNX Runtime's idle threads should not spin on the cores.
         OnnxRuntimeBackend.PreferSleepingThreads();
         using var predictor = SelfieSegmentation.OpenPredictor(s.Model, info.Width, info.Height, s.Device);

@@ -27,6 +27,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--refine")][Description("Refine the foreground's edges with a guided filter on the frame (blur-background, replace-background)")] public bool Refine { get; init; }
         [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius with --refine (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
         [CommandOption("--blur-radius <PX>")][Description("Background blur radius of blur-background (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
+        [CommandOption("--preset <X264>")][Description("x264 preset of the written video: ultrafast | superfast | veryfast (default) | faster | fast | medium | slow | ...; faster presets leave the cores to the model, the file grows")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
 
@@ -51,7 +52,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
             }).ToList();
         var options = new VideoOptions
         {
-            Render = render, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, MasksFolder = s.Masks, Inference = s.ToInferenceOptions(),
+            Render = render, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), EncoderPreset = s.Preset,
             Background = new()
             {
                 BackgroundImage = backgroundImage, Foreground = foreground, Refine = s.Refine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius,

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SharpSeg.Imaging;
 
@@ -16,8 +17,7 @@ public sealed class AlphaField
 {
     readonly float[]? _a;
     readonly float[] _b;
-    readonly int _planeWidth;
-    readonly (int[] I0, int[] I1, float[] F) _tapsX, _tapsY;
+    readonly int _planeWidth, _planeHeight;
 
     /// <summary>The full size the field covers.</summary>
     public int Width { get; }
@@ -27,10 +27,8 @@ public sealed class AlphaField
     {
         if (b.Length != planeWidth * planeHeight || (a is not null && a.Length != b.Length))
             throw new ArgumentException($"the planes have {b.Length} values for {planeWidth}×{planeHeight}");
-        _a = a; _b = b; _planeWidth = planeWidth;
+        _a = a; _b = b; _planeWidth = planeWidth; _planeHeight = planeHeight;
         Width = width; Height = height;
-        _tapsX = Planes.BilinearTaps(planeWidth, width);
-        _tapsY = Planes.BilinearTaps(planeHeight, height);
     }
 
     /// <summary>The mask <paramref name="mask"/> (<paramref name="maskWidth"/>×<paramref name="maskHeight"/>, values
@@ -57,8 +55,14 @@ public sealed class AlphaField
         var (gs, ws, hs) = Planes.DownsampleArea(Luminance(reduced), w, h, s);
         var (ps, _, _) = Planes.DownsampleArea(mask, w, h, s);
         var (a, b) = GuidedFilter.Coefficients(gs, ps, ws, hs, Math.Max(1, (int)Math.Round(r / s)), eps);
-        return new AlphaField(a, b, ws, hs, width, height);
+        return Linear(a, b, ws, hs, width, height);
     }
+
+    /// <summary>The field <c>clamp(A↑ · I + B↑, 0, 1)</c> of coefficient planes <paramref name="a"/> and
+    /// <paramref name="b"/> (<paramref name="planeWidth"/>×<paramref name="planeHeight"/>) over a
+    /// <paramref name="width"/>×<paramref name="height"/> image.</summary>
+    internal static AlphaField Linear(float[] a, float[] b, int planeWidth, int planeHeight, int width, int height) =>
+        new(a, b, planeWidth, planeHeight, width, height);
 
     /// <summary>The image's luminance in [0, 1] per pixel (BT.601 weights; the value itself for one channel).</summary>
     public static float[] Luminance(RgbImage image)
@@ -91,41 +95,75 @@ public sealed class AlphaField
             throw new ArgumentException($"the image is {image.Width}×{image.Height}; this alpha field covers {Width}×{Height}");
     }
 
-    /// <summary>Working rows for <see cref="EvaluateRow"/>: the A and B planes interpolated to one row.</summary>
-    internal float[] NewScratch() => new float[2 * _planeWidth];
+    /// <summary>The working state of <see cref="EvaluateRow"/> for one thread: the A and B planes stretched a row at a
+    /// time (<see cref="StretchedRows"/>), and their rows at full width.</summary>
+    internal sealed class Scratch(AlphaField field)
+    {
+        internal readonly StretchedRows B = new(field._b, field._planeWidth, field._planeHeight, 1, field.Width, field.Height);
+        internal readonly StretchedRows? A = field._a is null ? null : new(field._a, field._planeWidth, field._planeHeight, 1, field.Width, field.Height);
+        internal readonly float[] RowB = new float[field.Width], RowA = new float[field._a is null ? 0 : field.Width];
+    }
+
+    internal Scratch NewScratch() => new(this);
 
     /// <summary>Row <paramref name="y"/> of the field into <paramref name="alpha"/> (<see cref="Width"/> values).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop
-    internal void EvaluateRow(RgbImage image, int y, Span<float> alpha, float[] scratch)
+    internal void EvaluateRow(RgbImage image, int y, Span<float> alpha, Scratch scratch)
     {
-        var rowB = scratch.AsSpan(0, _planeWidth);
-        Planes.LerpRows(_b, _planeWidth, 1, _tapsY, y, rowB);
-        // Without bounds checks: the taps index the plane rows (clamped to their width), x < Width.
         if (alpha.Length != Width) throw new ArgumentException("one row of the field", nameof(alpha));
-        ref int x0 = ref MemoryMarshal.GetArrayDataReference(_tapsX.I0), x1 = ref MemoryMarshal.GetArrayDataReference(_tapsX.I1);
-        ref float fx = ref MemoryMarshal.GetArrayDataReference(_tapsX.F), b = ref MemoryMarshal.GetReference(rowB), q = ref MemoryMarshal.GetReference(alpha);
-        if (_a is null)
+        scratch.B.Row(y, scratch.RowB);
+        if (scratch.A is null)
         {
-            for (int x = 0; x < Width; x++)
-            {
-                float b0 = Unsafe.Add(ref b, Unsafe.Add(ref x0, x));
-                Unsafe.Add(ref q, x) = Math.Clamp(b0 + (Unsafe.Add(ref b, Unsafe.Add(ref x1, x)) - b0) * Unsafe.Add(ref fx, x), 0f, 1f);
-            }
+            Clamp01(scratch.RowB, alpha);
             return;
         }
-        var rowA = scratch.AsSpan(_planeWidth, _planeWidth);
-        Planes.LerpRows(_a, _planeWidth, 1, _tapsY, y, rowA);
-        ref float a = ref MemoryMarshal.GetReference(rowA);
+        scratch.A.Row(y, scratch.RowA);
+        // Without bounds checks: the rows hold Width values, the image row Width × channels bytes.
+        ref float a = ref MemoryMarshal.GetArrayDataReference(scratch.RowA), b = ref MemoryMarshal.GetArrayDataReference(scratch.RowB);
+        ref float q = ref MemoryMarshal.GetReference(alpha);
         int c = image.Channels;
         ref byte px = ref image.Pixels[y * Width * c];
-        for (int x = 0; x < Width; x++)
+        if (c == 1)
+            for (int x = 0; x < Width; x++)
+                Unsafe.Add(ref q, x) = Math.Clamp(Unsafe.Add(ref a, x) * (Unsafe.Add(ref px, x) / 255f) + Unsafe.Add(ref b, x), 0f, 1f);
+        else
         {
-            int i0 = Unsafe.Add(ref x0, x), i1 = Unsafe.Add(ref x1, x);
-            float f = Unsafe.Add(ref fx, x);
-            float lum = c == 1 ? Unsafe.Add(ref px, x) / 255f : Luma(Unsafe.Add(ref px, 3 * x), Unsafe.Add(ref px, 3 * x + 1), Unsafe.Add(ref px, 3 * x + 2));
-            float a0 = Unsafe.Add(ref a, i0), b0 = Unsafe.Add(ref b, i0);
-            float av = a0 + (Unsafe.Add(ref a, i1) - a0) * f, bv = b0 + (Unsafe.Add(ref b, i1) - b0) * f;
-            Unsafe.Add(ref q, x) = Math.Clamp(av * lum + bv, 0f, 1f);
+            int x = 0;
+            if (Vector128.IsHardwareAccelerated)
+            {
+                // Four pixels at a time: their 12 bytes (of 16 loaded; the row's last 6 pixels are left to the scalar loop
+                // below, so the load stays inside the row) shuffled into R, G and B lanes. The same arithmetic as Luma.
+                var ir = Vector128.Create((byte)0, 255, 255, 255, 3, 255, 255, 255, 6, 255, 255, 255, 9, 255, 255, 255);
+                var ig = Vector128.Create((byte)1, 255, 255, 255, 4, 255, 255, 255, 7, 255, 255, 255, 10, 255, 255, 255);
+                var ib = Vector128.Create((byte)2, 255, 255, 255, 5, 255, 255, 255, 8, 255, 255, 255, 11, 255, 255, 255);
+                Vector128<float> wr = Vector128.Create(0.299f), wg = Vector128.Create(0.587f), wb = Vector128.Create(0.114f), scale = Vector128.Create(255f);
+                for (; x + 6 <= Width; x += 4)
+                {
+                    var v = Vector128.LoadUnsafe(ref px, (nuint)(3 * x));
+                    var lum = (wr * Vector128.ConvertToSingle(Vector128.Shuffle(v, ir).AsInt32()) + wg * Vector128.ConvertToSingle(Vector128.Shuffle(v, ig).AsInt32())
+                        + wb * Vector128.ConvertToSingle(Vector128.Shuffle(v, ib).AsInt32())) / scale;
+                    var value = Vector128.LoadUnsafe(ref a, (nuint)x) * lum + Vector128.LoadUnsafe(ref b, (nuint)x);
+                    Vector128.Clamp(value, Vector128<float>.Zero, Vector128<float>.One).StoreUnsafe(ref q, (nuint)x);
+                }
+            }
+            for (; x < Width; x++)
+            {
+                float lum = Luma(Unsafe.Add(ref px, 3 * x), Unsafe.Add(ref px, 3 * x + 1), Unsafe.Add(ref px, 3 * x + 2));
+                Unsafe.Add(ref q, x) = Math.Clamp(Unsafe.Add(ref a, x) * lum + Unsafe.Add(ref b, x), 0f, 1f);
+            }
         }
+    }
+
+    static void Clamp01(ReadOnlySpan<float> values, Span<float> into)
+    {
+        int i = 0;
+        if (System.Numerics.Vector.IsHardwareAccelerated && into.Length >= System.Numerics.Vector<float>.Count)
+        {
+            var v = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(values[..into.Length]);
+            var d = MemoryMarshal.Cast<float, System.Numerics.Vector<float>>(into);
+            for (int k = 0; k < d.Length; k++) d[k] = System.Numerics.Vector.Clamp(v[k], System.Numerics.Vector<float>.Zero, System.Numerics.Vector<float>.One);
+            i = d.Length * System.Numerics.Vector<float>.Count;
+        }
+        for (; i < into.Length; i++) into[i] = Math.Clamp(values[i], 0f, 1f);
     }
 }

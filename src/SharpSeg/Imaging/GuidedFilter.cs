@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace SharpSeg.Imaging;
 
@@ -55,36 +57,53 @@ public static class GuidedFilter
         var tmp = new float[src.Length];
         var dst = new float[src.Length];
         var inverseX = InverseCounts(w, r);
+        int head = Math.Min(r, w - 1);
         for (int y = 0; y < h; y++)
         {
             var row = src.AsSpan(y * w, w);
             var o = tmp.AsSpan(y * w, w);
             double sum = 0;
-            for (int x = 0; x <= Math.Min(r, w - 1); x++) sum += row[x];
-            for (int x = 0; x < w; x++)
-            {
-                o[x] = (float)(sum * inverseX[x]);
-                if (x + r + 1 < w) sum += row[x + r + 1];
-                if (x - r >= 0) sum -= row[x - r];
-            }
+            for (int x = 0; x <= head; x++) sum += row[x];
+            // The window [x − r, x + r] slides right: in the middle one value enters and one leaves; at the left edge
+            // (x < r) only one enters, at the right edge (x + r ≥ w − 1) only one leaves.
+            int x1 = Math.Min(w, r), x2 = Math.Max(x1, w - r - 1);
+            int xx = 0;
+            for (; xx < x1; xx++) { o[xx] = (float)(sum * inverseX[xx]); if (xx + r + 1 < w) sum += row[xx + r + 1]; }
+            for (; xx < x2; xx++) { o[xx] = (float)(sum * inverseX[xx]); sum += (double)row[xx + r + 1] - row[xx - r]; }
+            for (; xx < w; xx++) { o[xx] = (float)(sum * inverseX[xx]); if (xx + r + 1 < w) sum += row[xx + r + 1]; if (xx - r >= 0) sum -= row[xx - r]; }
         }
         // The vertical pass runs along rows too (a running sum per column), which keeps memory access sequential.
         var sums = new double[w];
-        for (int y = 0; y <= Math.Min(r, h - 1); y++)
-        {
-            var row = tmp.AsSpan(y * w, w);
-            for (int x = 0; x < w; x++) sums[x] += row[x];
-        }
+        for (int y = 0; y <= Math.Min(r, h - 1); y++) AddRow(tmp.AsSpan(y * w, w), sums, 1);
         var inverseY = InverseCounts(h, r);
         for (int y = 0; y < h; y++)
         {
             var o = dst.AsSpan(y * w, w);
             double inv = inverseY[y];
             for (int x = 0; x < w; x++) o[x] = (float)(sums[x] * inv);
-            if (y + r + 1 < h) { var add = tmp.AsSpan((y + r + 1) * w, w); for (int x = 0; x < w; x++) sums[x] += add[x]; }
-            if (y - r >= 0) { var sub = tmp.AsSpan((y - r) * w, w); for (int x = 0; x < w; x++) sums[x] -= sub[x]; }
+            if (y + r + 1 < h) AddRow(tmp.AsSpan((y + r + 1) * w, w), sums, 1);
+            if (y - r >= 0) AddRow(tmp.AsSpan((y - r) * w, w), sums, -1);
         }
         return dst;
+    }
+
+    /// <summary><c>sums[x] += sign·row[x]</c> in double precision.</summary>
+    static void AddRow(ReadOnlySpan<float> row, Span<double> sums, double sign)
+    {
+        int n = row.Length, x = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            ref float r = ref MemoryMarshal.GetReference(row);
+            ref double s = ref MemoryMarshal.GetReference(sums[..n]);
+            var vs = Vector256.Create(sign);
+            for (; x + 8 <= n; x += 8)
+            {
+                var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)x));
+                (Vector256.LoadUnsafe(ref s, (nuint)x) + lo * vs).StoreUnsafe(ref s, (nuint)x);
+                (Vector256.LoadUnsafe(ref s, (nuint)(x + 4)) + hi * vs).StoreUnsafe(ref s, (nuint)(x + 4));
+            }
+        }
+        for (; x < n; x++) sums[x] += sign * row[x];
     }
 
     /// <summary>1 / (pixels inside the window) at each position of a line of <paramref name="n"/>, window radius <paramref name="r"/>.</summary>

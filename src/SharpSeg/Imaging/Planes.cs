@@ -1,3 +1,7 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace SharpSeg.Imaging;
 
 /// <summary>
@@ -58,52 +62,60 @@ public static class Planes
         return dst;
     }
 
-    /// <summary>Row <paramref name="row"/> of <paramref name="src"/> (a <paramref name="width"/> × any plane of
-    /// <paramref name="channels"/> interleaved values) interpolated vertically between the two rows that
-    /// <paramref name="taps"/> gives for it, into <paramref name="dst"/> (width × channels values).</summary>
-    public static void LerpRows(ReadOnlySpan<float> src, int width, int channels, (int[] I0, int[] I1, float[] F) taps, int row, Span<float> dst)
-    {
-        int n = width * channels;
-        var a = src.Slice(taps.I0[row] * n, n); var b = src.Slice(taps.I1[row] * n, n);
-        float f = taps.F[row];
-        for (int i = 0; i < n; i++) dst[i] = a[i] + (b[i] - a[i]) * f;
-    }
-
     /// <summary>Means over <paramref name="factor"/>² blocks (partial blocks at the right and bottom edges).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop
     public static RgbImage DownsampleArea(RgbImage image, int factor)
     {
-        int w = image.Width, h = image.Height, c = image.Channels, ws = (w + factor - 1) / factor, hs = (h + factor - 1) / factor;
-        var sum = new int[ws * c];
+        int w = image.Width, h = image.Height, c = image.Channels, ws = (w + factor - 1) / factor, hs = (h + factor - 1) / factor, n = w * c;
+        var columns = new int[n]; // per value of a row, its sum over the block's rows
         var small = new RgbImage(ws, hs, c);
         var px = image.Pixels; var dst = small.Pixels;
         for (int ys = 0; ys < hs; ys++)
         {
-            Array.Clear(sum);
+            Array.Clear(columns);
             int y0 = ys * factor, y1 = Math.Min(h, y0 + factor);
-            for (int y = y0; y < y1; y++)
+            for (int y = y0; y < y1; y++) AddTo(px.AsSpan(y * n, n), columns);
+            ref int col = ref MemoryMarshal.GetArrayDataReference(columns);
+            for (int xs = 0, p = 0; xs < ws; xs++)
             {
-                var row = px.AsSpan(y * w * c, w * c);
-                for (int xs = 0, p = 0; xs < ws; xs++)
+                int end = Math.Min(w, (xs + 1) * factor) * c, count = (y1 - y0) * (Math.Min(w, (xs + 1) * factor) - xs * factor), o = (ys * ws + xs) * c;
+                if (c == 3)
                 {
-                    int end = Math.Min(w, (xs + 1) * factor) * c, cell = xs * c;
-                    if (c == 3)
-                    {
-                        int s0 = 0, s1 = 0, s2 = 0;
-                        for (; p < end; p += 3) { s0 += row[p]; s1 += row[p + 1]; s2 += row[p + 2]; }
-                        sum[cell] += s0; sum[cell + 1] += s1; sum[cell + 2] += s2;
-                    }
-                    else
-                        for (; p < end; p += c)
-                            for (int k = 0; k < c; k++) sum[cell + k] += row[p + k];
+                    int s0 = 0, s1 = 0, s2 = 0;
+                    for (; p < end; p += 3) { s0 += Unsafe.Add(ref col, p); s1 += Unsafe.Add(ref col, p + 1); s2 += Unsafe.Add(ref col, p + 2); }
+                    dst[o] = (byte)((s0 + count / 2) / count); dst[o + 1] = (byte)((s1 + count / 2) / count); dst[o + 2] = (byte)((s2 + count / 2) / count);
                 }
-            }
-            for (int xs = 0; xs < ws; xs++)
-            {
-                int count = (y1 - y0) * (Math.Min(w, (xs + 1) * factor) - xs * factor);
-                for (int k = 0; k < c; k++) dst[(ys * ws + xs) * c + k] = (byte)((sum[xs * c + k] + count / 2) / count);
+                else
+                    for (int k = 0; k < c; k++)
+                    {
+                        int sum = 0;
+                        for (int q = p + k; q < end; q += c) sum += Unsafe.Add(ref col, q);
+                        dst[o + k] = (byte)((sum + count / 2) / count);
+                    }
+                p = end;
             }
         }
         return small;
+    }
+
+    /// <summary><c>sums[i] += row[i]</c>.</summary>
+    static void AddTo(ReadOnlySpan<byte> row, Span<int> sums)
+    {
+        int n = row.Length, i = 0;
+        ref byte r = ref MemoryMarshal.GetReference(row);
+        ref int s = ref MemoryMarshal.GetReference(sums);
+        if (sums.Length < n) throw new ArgumentException("fewer sums than values", nameof(sums));
+        if (Vector256.IsHardwareAccelerated)
+            for (; i + 32 <= n; i += 32)
+            {
+                var (u0, u1) = Vector256.Widen(Vector256.LoadUnsafe(ref r, (nuint)i));
+                var (q0, q1) = Vector256.Widen(u0);
+                var (q2, q3) = Vector256.Widen(u1);
+                (Vector256.LoadUnsafe(ref s, (nuint)i) + q0.AsInt32()).StoreUnsafe(ref s, (nuint)i);
+                (Vector256.LoadUnsafe(ref s, (nuint)(i + 8)) + q1.AsInt32()).StoreUnsafe(ref s, (nuint)(i + 8));
+                (Vector256.LoadUnsafe(ref s, (nuint)(i + 16)) + q2.AsInt32()).StoreUnsafe(ref s, (nuint)(i + 16));
+                (Vector256.LoadUnsafe(ref s, (nuint)(i + 24)) + q3.AsInt32()).StoreUnsafe(ref s, (nuint)(i + 24));
+            }
+        for (; i < n; i++) Unsafe.Add(ref s, i) += Unsafe.Add(ref r, i);
     }
 }

@@ -47,6 +47,10 @@ public sealed record VideoOptions
     /// default), blur; and the working size, which every render uses (default: full resolution).</summary>
     public BackgroundEffect Background { get; init; } = new();
 
+    /// <summary>The x264 preset of the written video (<see cref="VideoWriter.Presets"/>): faster presets leave more of the
+    /// cores to the model at the cost of a larger file.</summary>
+    public string EncoderPreset { get; init; } = VideoWriter.DefaultPreset;
+
     /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>
     public int Queue { get; init; } = 4;
 
@@ -72,6 +76,7 @@ public sealed record VideoOptions
         if (!(Smooth >= 0 && Smooth < 1)) throw new SharpSegException($"--smooth {Smooth}: must be in [0, 1) (0 = off).");
         if (!(Opacity >= 0 && Opacity <= 1)) throw new SharpSegException($"--opacity {Opacity}: must be between 0 and 1.");
         if (Queue < 1) throw new ArgumentOutOfRangeException(nameof(Queue));
+        VideoWriter.CheckPreset(EncoderPreset);
         Background.Validate(classes, Render == VideoRender.ReplaceBackground, "--render replace-background=IMAGE");
         Inference.Validate();
     }
@@ -192,7 +197,7 @@ public static class VideoSegmentation
         var clock = Stopwatch.StartNew();
         long frames = 0, inferred = 0;
         bool cancelled = false;
-        using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask);
+        using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask, preset: options.EncoderPreset);
         // Rendering runs with encoding, beside the model working on the next frames.
         var encode = Channel.CreateBounded<SegmentedFrame>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
         var buffers = new FrameBuffers(info.Width * info.Height * 3);

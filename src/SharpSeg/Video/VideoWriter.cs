@@ -8,7 +8,8 @@ namespace SharpSeg.Video;
 /// <summary>
 /// Encodes RGB frames into a video through an <c>ffmpeg</c> pipe: H.264 (yuv420p, CRF 20) in the container the file
 /// extension names (.mp4, .mkv, .mov, …), or lossless RGB H.264 when <c>lossless</c> (class-index mask
-/// videos, whose values must survive). <see cref="Dispose"/> closes the pipe and waits for ffmpeg to write the trailer,
+/// videos, whose values must survive). The x264 preset trades encoding time for file size at the same quality
+/// (<see cref="DefaultPreset"/>; <c>superfast</c> and <c>ultrafast</c> for real time on few cores). <see cref="Dispose"/> closes the pipe and waits for ffmpeg to write the trailer,
 /// so whatever was written is a playable file, also after a cancelled run.
 /// </summary>
 public sealed class VideoWriter : IDisposable
@@ -19,16 +20,31 @@ public sealed class VideoWriter : IDisposable
     readonly string _path;
     bool _closed;
 
-    public VideoWriter(string path, int width, int height, double framesPerSecond, bool lossless = false)
+    /// <summary>x264's presets, fastest first.</summary>
+    public static readonly IReadOnlyList<string> Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
+
+    /// <summary>The preset when none is given: a fair file size at a fraction of <c>medium</c>'s time.</summary>
+    public const string DefaultPreset = "veryfast";
+
+    /// <summary>Checks an x264 preset name (<paramref name="option"/> names the setting in the message).</summary>
+    public static string CheckPreset(string preset, string option = "--preset")
+    {
+        string p = (preset ?? "").Trim().ToLowerInvariant();
+        if (!Presets.Contains(p)) throw new SharpSegException($"{option} '{preset}' is not an x264 preset: use one of {string.Join(", ", Presets)}.");
+        return p;
+    }
+
+    public VideoWriter(string path, int width, int height, double framesPerSecond, bool lossless = false, string preset = DefaultPreset)
     {
         _path = path; Width = width; Height = height;
+        preset = CheckPreset(preset);
         if (width % 2 != 0 || height % 2 != 0)
             if (!lossless) throw new SharpSegException($"{path}: H.264 in yuv420p needs an even width and height, the video is {width}x{height}.");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
             "-r", framesPerSecond.ToString("0.######", CultureInfo.InvariantCulture), "-i", "pipe:0" };
-        args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0", "-preset", "veryfast"] : ["-c:v", "libx264", "-preset", "veryfast", "-crf", "20", "-pix_fmt", "yuv420p"]);
+        args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0", "-preset", preset] : ["-c:v", "libx264", "-preset", preset, "-crf", "20", "-pix_fmt", "yuv420p"]);
         if (Path.GetExtension(path).Equals(".mp4", StringComparison.OrdinalIgnoreCase)) args.AddRange(["-movflags", "+faststart"]);
         args.Add(path);
         _process = Ffmpeg.Start(args, redirectInput: true, redirectOutput: false, _stderr);

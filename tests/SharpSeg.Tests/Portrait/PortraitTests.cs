@@ -210,6 +210,11 @@ public sealed class PortraitTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains("6 frames", r.StdOut);
         Assert.Equal(6, Ffmpeg.Probe(Path.Combine(dir, "out.mp4")).Frames);
+        // A faster encoder preset writes the same frames (the real-time setting on few cores).
+        r = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "fast.mp4"), "--preset", "ultrafast");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(6, Ffmpeg.Probe(Path.Combine(dir, "fast.mp4")).Frames);
+        CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "x.mp4"), "--preset", "warp").AssertOneLineError("--preset 'warp' is not an x264 preset");
         var cut = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "cut.mp4"), "--effect", "cutout");
         cut.AssertOneLineError("images only");
     }
