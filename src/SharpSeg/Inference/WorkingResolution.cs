@@ -48,13 +48,14 @@ public sealed record ReducedInference(RgbImage Image, InferenceResult Result, in
     public InferenceResult ToFullSize(bool keepProbabilities)
     {
         if (IsFullSize) return keepProbabilities || Result.Probabilities is null ? Result : Result with { Probabilities = null };
-        int n = Width * Height, m = Image.Width * Image.Height, classes = Result.Classes;
+        int classes = Result.Classes;
         if (!keepProbabilities)
         {
             var labels = new LabelMask(Width, Height);
             Preprocessing.ResizedArgMax(Result.Probabilities!, classes, Image.Width, Image.Height, Width, Height, labels.Labels);
             return new InferenceResult(labels, null, classes, Result.Tiles, Result.AccumulatorBytes);
         }
+        int n = Width * Height, m = Image.Width * Image.Height;
         var probabilities = new float[(long)classes * n];
         var plane = new float[m];
         for (int c = 0; c < classes; c++)

@@ -84,6 +84,11 @@ public sealed record ModelConfig
     /// <summary>Mask2Former only: transformer decoder layers, taking the 1/32, 1/16 and 1/8 maps in turn; null: 9.</summary>
     [JsonPropertyName("decoder_layers")] public int? DecoderLayers { get; init; }
 
+    /// <summary>FPN only: the decoder's output stride, 4 (null: the default, as in segmentation_models.pytorch) or 2, which
+    /// adds a refinement at stride 2 with the encoder's stride-2 features (DeepLabV3+'s low-level fusion one level
+    /// finer), for structures a few pixels wide.</summary>
+    [JsonPropertyName("decoder_stride")] public int? DecoderStride { get; init; }
+
     /// <summary>Mask2Former only: masked cross-attention (each query attends where its previous mask is foreground);
     /// false: plain cross-attention.</summary>
     [JsonPropertyName("masked_attention")] public bool MaskedAttention { get; init; } = true;
@@ -95,7 +100,7 @@ public sealed record ModelConfig
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
         && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight) && DropPath.Equals(other.DropPath)
-        && NumQueries == other.NumQueries && HiddenDim == other.HiddenDim && DecoderLayers == other.DecoderLayers && MaskedAttention == other.MaskedAttention
+        && NumQueries == other.NumQueries && HiddenDim == other.HiddenDim && DecoderLayers == other.DecoderLayers && MaskedAttention == other.MaskedAttention && DecoderStride == other.DecoderStride
         && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
@@ -134,6 +139,7 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.aspp_rates must be up to 16 rates of at most 1024, got [{string.Join(", ", AsppRates)}].");
         if (NumQueries is { } nq && nq is < 1 or > 1000) throw new SharpSegException($"model.num_queries must be 1..1000, got {nq}.");
         if (HiddenDim is { } hd && (hd is < 8 or > 1024 || hd % 8 != 0)) throw new SharpSegException($"model.hidden_dim must be a multiple of 8 (the attention heads) in 8..1024, got {hd}.");
+        if (DecoderStride is { } ds && ds is not (2 or 4)) throw new SharpSegException($"model.decoder_stride must be 4 or 2 (or left out for 4), got {ds}.");
         if (DecoderLayers is { } dl && dl is < 0 or > 32) throw new SharpSegException($"model.decoder_layers must be 0..32, got {dl}.");
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
         if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
@@ -173,6 +179,8 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: {(architecture == "lraspp" ? "LR-ASPP" : "Mask2Former")} outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
         if (architecture != "mask2former" && (NumQueries is not null || HiddenDim is not null || DecoderLayers is not null || MaskedAttention != defaults.MaskedAttention))
             throw new SharpSegException($"model.num_queries, hidden_dim, decoder_layers and masked_attention have no effect on {model}: only the mask2former decoder has them; remove them.");
+        if (architecture != "fpn" && DecoderStride is not null)
+            throw new SharpSegException($"model.decoder_stride has no effect on {model}: only the fpn decoder has a configurable output stride; remove model.decoder_stride.");
         if (architecture == "mask2former" && AuxHead)
             throw new SharpSegException($"model.aux_head has no effect on {model}: mask2former is deeply supervised through every decoder layer by its set criterion; remove model.aux_head.");
         if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))

@@ -60,7 +60,7 @@ public static class ModelZoo
             ["deeplabv3"] = (c, e) => new DeepLabV3Decoder(e.OutChannels, e.Strides, c.AsppRates),
             ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides, c.AsppRates),
             ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
-            ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides),
+            ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides, outputStride: c.DecoderStride ?? 4),
             ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
             ["unetplusplus"] = (c, e) => new UNetPlusPlusDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.BatchNorm),
             ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),

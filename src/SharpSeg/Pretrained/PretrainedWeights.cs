@@ -22,20 +22,24 @@ namespace SharpSeg.Pretrained;
 public static partial class PretrainedWeights
 {
     /// <summary>Reads <paramref name="path"/> (<see cref="StateDict.Load"/>) and loads all of <paramref name="model"/> from it.</summary>
-    public static StateDictLoadReport LoadModel(SegmentationModel model, string path, StateDictLayout? layout = null)
+    public static StateDictLoadReport LoadModel(SegmentationModel model, string path, StateDictLayout? layout = null, bool strict = true)
     {
         using var weights = StateDict.Load(path);
-        return LoadModel(model, weights, layout);
+        return LoadModel(model, weights, layout, strict);
     }
 
     /// <summary>Loads every tensor of <paramref name="model"/> (encoder, decoder, head, aux head) from
-    /// <paramref name="weights"/>, read in <paramref name="layout"/> (null: <see cref="StateDictKeyMap.Detect"/>).</summary>
-    public static StateDictLoadReport LoadModel(SegmentationModel model, StateDict weights, StateDictLayout? layout = null)
+    /// <paramref name="weights"/>, read in <paramref name="layout"/> (null: <see cref="StateDictKeyMap.Detect"/>). Unless
+    /// <paramref name="strict"/>, tensors the file lacks or has in another shape keep their fresh initialisation (a
+    /// checkpoint continued with another number of classes or an added decoder part), as PyTorch's
+    /// <c>load_state_dict(strict=False)</c>, and the report's notes say which; a file that fits less than half of the model
+    /// is still refused (it is another model).</summary>
+    public static StateDictLoadReport LoadModel(SegmentationModel model, StateDict weights, StateDictLayout? layout = null, bool strict = true)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(weights);
         return Apply(model, "", weights, layout ?? StateDictKeyMap.Detect(weights.Keys), Architecture(model), encoderOnly: false, model.InChannels,
-            $"model {Name(model)}");
+            $"model {Name(model)}", strict);
     }
 
     /// <summary>Loads only <paramref name="model"/>'s encoder from <paramref name="weights"/> (a classifier, a bare backbone or
@@ -59,7 +63,7 @@ public static partial class PretrainedWeights
     }
 
     private static StateDictLoadReport Apply(nn.Module target, string prefix, StateDict weights, StateDictLayout layout, string architecture,
-        bool encoderOnly, int inChannels, string targetName)
+        bool encoderOnly, int inChannels, string targetName, bool strict = true)
     {
         var missing = new List<(string, string?)>();
         var mismatched = new List<(string, string, long[], long[])>();
@@ -109,7 +113,15 @@ public static partial class PretrainedWeights
             Source = weights.Source, Layout = layout, Target = targetName, Missing = missing, Unexpected = unexpected,
             ShapeMismatched = mismatched, Ignored = ignored, Notes = notes,
         };
-        report.ThrowIfIncomplete();
+        if (strict) report.ThrowIfIncomplete();
+        else if (plan.Count * 2 < plan.Count + missing.Count + mismatched.Count)
+            throw new SharpSegException($"{weights.Source}: only {plan.Count} of {plan.Count + missing.Count + mismatched.Count} tensors of {targetName} fit ({missing.Count} missing, {mismatched.Count} shape-mismatched, read as {layout} layout); even without strict loading at least half must come from the file: check it is a model of this kind.") { Details = report.ToTable() };
+        else if (!report.IsComplete)
+        {
+            var fresh = mismatched.Select(m => m.Item1).Concat(missing.Select(m => m.Item1)).ToList();
+            notes.Add($"not strict: {fresh.Count} tensors keep their fresh initialisation ({mismatched.Count} of another shape in the file, {missing.Count} not in it: "
+                + string.Join(", ", fresh.Take(8)) + (fresh.Count > 8 ? ", …" : "") + $"); {unexpected.Count} file tensors unused.");
+        }
         using (torch.no_grad())
         {
             foreach (var (t, value) in plan)

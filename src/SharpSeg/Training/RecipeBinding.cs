@@ -39,6 +39,7 @@ public static class RecipeBinding
             HiddenDim = t.Has("model.hidden_dim") ? t.GetInt("model.hidden_dim") : null,
             DecoderLayers = t.Has("model.decoder_layers") ? t.GetInt("model.decoder_layers") : null,
             MaskedAttention = t.GetBool("model.masked_attention"),
+            DecoderStride = t.Has("model.decoder_stride") ? t.GetInt("model.decoder_stride") : null,
         };
         return config;
     }
@@ -188,6 +189,9 @@ public static class RecipeBinding
     /// resolved against the recipe's folder (a <c>--set</c> value against the current directory), or null.</summary>
     public static string? InitWeights(TrainingRecipe r) =>
         Pretrained.EncoderWeights.IsNone(r.Tree.GetString("model.init_weights")) ? null : r.ResolvePath("model.init_weights");
+
+    /// <summary><c>model.init_strict</c>: whether every tensor of the model must come from <see cref="InitWeights"/>.</summary>
+    public static bool InitStrict(TrainingRecipe r) => r.Tree.GetBool("model.init_strict");
 
     /// <summary><c>model.encoder_weights</c>: null for none, "imagenet", or a path resolved against the recipe's folder.</summary>
     public static string? EncoderWeights(TrainingRecipe r)

@@ -31,11 +31,13 @@ public static class RecipeDefaults
           encoder_weights: null # null | imagenet (encoder resnet18_imagenet, offline) | path to .safetensors/.pth/.pt (torchvision, SMP or SharpSeg keys) or a SharpSeg .ckpt (training checkpoint, or encoder checkpoint from 'sharpseg pretrain')
           freeze_encoder: false # keep encoder weights and BatchNorm statistics fixed for the whole run
           init_weights: null    # initial weights for the whole model: .safetensors/.pth/.pt (SMP, torchvision segmentation or SharpSeg keys), or a training checkpoint (.ckpt) to continue from with a new recipe
+          init_strict: true     # false: load what fits from init_weights; tensors it lacks or has in another shape (another num_classes, an added decoder part) start fresh, and the log lists them; at least half must fit
           drop_path: 0.1        # MiT encoders only: stochastic depth: last block's drop probability, rising from 0
           num_queries: null     # mask2former only: learned queries (masks predicted per image); null = 100
           hidden_dim: null      # mask2former only: pixel/transformer decoder width (8 heads, FFN 8x); null = 256
           decoder_layers: null  # mask2former only: transformer decoder layers over the 1/32, 1/16, 1/8 maps in turn; null = 9
           masked_attention: true  # mask2former only: masked cross-attention (false: plain cross-attention)
+          decoder_stride: null  # fpn only: output stride 4 (null) or 2 (a refinement with the encoder's stride-2 features, for thin structures)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

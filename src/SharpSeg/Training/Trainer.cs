@@ -117,7 +117,7 @@ public sealed class Trainer
         if (initWeights != null)
         {
             // After the encoder weights, so a whole-model file wins where both are given.
-            initReport = Pretrained.PretrainedWeights.LoadModel(model, initWeights);
+            initReport = Pretrained.PretrainedWeights.LoadModel(model, initWeights, strict: RecipeBinding.InitStrict(r));
             foreach (var note in initReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
             progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: initReport.Summary));
         }

@@ -3,6 +3,7 @@ using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 using SharpSeg.Models.Encoders;
+using SharpSeg.Models.Decoders.Fpn;
 
 namespace SharpSeg.Tests.Models;
 
@@ -115,6 +116,40 @@ public sealed class ArchitectureTests
         Assert.False(string.IsNullOrWhiteSpace(row.Description));
         Assert.Contains(ModelZoo.Combinations, c => c.Architecture == "deeplabv3" && c.Encoder == "resnet50");
         Assert.DoesNotContain(ModelZoo.Combinations, c => c.Architecture == "lraspp" && c.Encoder != "mobilenet_v3_large");
+    }
+
+    [Theory]
+    [InlineData(65, 33)]
+    [InlineData(64, 96)]
+    public void FpnAtDecoderStride2FusesTheStride2FeaturesAndGivesInputSizedLogits(int h, int w)
+    {
+        torch.manual_seed(2);
+        using var model = ModelZoo.Create(new ModelConfig { Architecture = "fpn", Encoder = "resnet18", NumClasses = 3, DecoderStride = 2 });
+        using var plain = Build("fpn", "resnet18", classes: 3);
+        Assert.Equal(2, model.Decoder.OutputStride);
+        Assert.Equal(4, plain.Decoder.OutputStride);
+        Assert.Equal(FpnDecoder.FineChannels, model.Decoder.OutChannels);
+        // The refinement's parameters: a 1×1 projection 64 → 48 and a 3×3 fusion (128 + 48) → 64, each with BatchNorm,
+        // and a head over 64 channels instead of 128.
+        long extra = 64 * 48 + 2 * 48 + 176 * 9 * 64 + 2 * 64 - (128 * 3 - 64 * 3);
+        Assert.Equal(ModelZoo.CountParameters(plain) + extra, ModelZoo.CountParameters(model));
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Assert.Equal(new long[] { 2, 3, h, w }, model.forward(randn(2, 3, h, w)).shape);
+        // The decoder's map is at half the input's resolution (a quarter for the plain FPN).
+        var x = randn(1, 3, 64, 64);
+        Assert.Equal(new long[] { 1, FpnDecoder.FineChannels, 32, 32 }, model.Decoder.forward(model.Encoder.forward(x)).shape);
+        Assert.Equal(new long[] { 1, 128, 16, 16 }, plain.Decoder.forward(plain.Encoder.forward(x)).shape);
+    }
+
+    [Fact]
+    public void DecoderStrideIsCheckedWhereTheModelIsBuilt()
+    {
+        var e = Assert.Throws<SharpSegException>(() => ModelZoo.Create(new ModelConfig { Architecture = "fpn", Encoder = "mit_b0", NumClasses = 3, DecoderStride = 2 }));
+        Assert.Contains("model.decoder_stride 2", e.Message);
+        Assert.Contains("no stage at stride 2", e.Message);
+        Assert.Contains("decoder_stride must be 4 or 2", Assert.Throws<SharpSegException>(() => new ModelConfig { Architecture = "fpn", DecoderStride = 8 }.Validate()).Message);
     }
 
     [Fact]

@@ -32,6 +32,8 @@ public sealed class IgnoredOptionTests
     {
         OneLine(Refused("model.architecture=fpn", "model.encoder=resnet18", "model.dropout=0.2"), "model.dropout", "fpn");
         OneLine(Refused("model.architecture=unetplusplus", "model.encoder=resnet18", "model.dropout=0.2"), "model.dropout", "unetplusplus");
+        OneLine(Refused("model.architecture=unet", "model.encoder=resnet18", "model.decoder_stride=2"), "model.decoder_stride", "only the fpn decoder");
+        Assert.Equal(2, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.architecture=fpn", "model.encoder=resnet18", "model.decoder_stride=2"])).DecoderStride);
         Assert.Equal(0.2, RecipeBinding.Model(TrainingRecipe.Load(null, ["model.dropout=0.2"])).Dropout);
     }
 

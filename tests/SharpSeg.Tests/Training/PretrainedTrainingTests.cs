@@ -117,6 +117,35 @@ public sealed class PretrainedTrainingTests
     }
 
     [Fact]
+    public void InitStrictFalseLoadsWhatFitsAndStartsTheRestFresh()
+    {
+        // A checkpoint of the plain FPN continued at decoder stride 2: the refinement is not in it, and the head takes 64
+        // channels instead of 128. Strict (the default) refuses; init_strict: false loads the rest and says what started fresh.
+        string[] fpn = ["model.encoder=resnet18", "model.architecture=fpn"];
+        string first = TestPaths.NewTempDir("strict-source");
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, fpn)), first).Run();
+        string ckpt = Path.Combine(first, "last.ckpt");
+        string[] fine = [.. fpn, "model.decoder_stride=2", $"model.init_weights={ckpt}", "optimizer.lr=1e-12", "optimizer.weight_decay=0"];
+        var strict = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, Recipe(1, fine)), TestPaths.NewTempDir("strict")).Run());
+        Assert.Contains("weights do not fit", strict.Message);
+        string second = TestPaths.NewTempDir("not-strict");
+        var messages = new List<string>();
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, [.. fine, "model.init_strict=false"])), second).Run(new Progress(messages));
+        Assert.Contains(messages, m => m.Contains("not strict:", StringComparison.Ordinal) && m.Contains("fineProjection", StringComparison.Ordinal) && m.Contains("head.weight", StringComparison.Ordinal));
+        using var pa = Predictor.FromCheckpoint(ckpt, fused: false);
+        using var pb = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"), fused: false);
+        var sb = pb.Model.state_dict();
+        foreach (var (key, t) in pa.Model.state_dict().Where(kv => kv.Key.StartsWith("encoder.", StringComparison.Ordinal) && kv.Key.EndsWith("weight", StringComparison.Ordinal)))
+            Assert.True(t.allclose(sb[key], 1e-6, 1e-6), $"{key} was not initialised from the checkpoint");
+        // A file of another model altogether (a plain U-Net: only the head's bias fits) is refused even when not strict.
+        string unet = TestPaths.NewTempDir("strict-unet");
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1)), unet).Run();
+        var none = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, Recipe(1, [.. fpn, $"model.init_weights={Path.Combine(unet, "last.ckpt")}", "model.init_strict=false"])), TestPaths.NewTempDir("strict-none")).Run());
+        Assert.Contains("tensors of model fpn/resnet18 fit", none.Message);
+        Assert.Contains("at least half", none.Message);
+    }
+
+    [Fact]
     public void ImageNetWeightsOnAnotherEncoderIsOneClearLine()
     {
         var recipe = TrainingRecipe.Load(null, Recipe(1, "model.encoder=resnet18", "model.encoder_weights=imagenet"));

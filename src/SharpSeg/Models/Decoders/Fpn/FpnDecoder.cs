@@ -9,11 +9,16 @@ namespace SharpSeg.Models.Decoders.Fpn;
 /// 256 channels on the stride-4..deepest maps, a top-down pathway (nearest upsampling + sum), per level a segmentation
 /// block (3×3 conv 128 → GroupNorm → ReLU, ×2 upsampling until stride 4), merged by sum, then dropout 0.2.
 /// <c>→ [N, 128, H/4, W/4]</c>; the model upsamples the logits ×4. Uses the last four encoder stages.
+/// With output stride 2 (SharpSeg's addition, <c>model.decoder_stride: 2</c>), the merged map is upsampled ×2 and fused
+/// with the encoder's stride-2 map as DeepLabV3+ fuses its low-level features one level coarser: a 1×1 projection of
+/// those features to 48 channels (BatchNorm, ReLU), concatenation, a 3×3 conv to 64 (BatchNorm, ReLU)
+/// <c>→ [N, 64, H/2, W/2]</c>, so a structure a few pixels wide is not averaged into a 4×4 cell.
 /// </summary>
 public sealed class FpnDecoder : Decoder
 {
     private readonly TorchSharp.Modules.ModuleList<nn.Module<Tensor, Tensor>> laterals, segBlocks;
     private readonly nn.Module<Tensor, Tensor> dropout;
+    private readonly nn.Module<Tensor, Tensor>? fineProjection, fineFusion;
     private readonly int firstStage;
     private readonly int[] strides;
 
@@ -22,8 +27,10 @@ public sealed class FpnDecoder : Decoder
     /// <param name="pyramidChannels">Width of the top-down pyramid (256).</param>
     /// <param name="segmentationChannels">Width of the segmentation blocks and of the output (128).</param>
     /// <param name="dropout">Dropout on the merged map (0.2).</param>
+    /// <param name="outputStride">4, or 2 for the refinement with the stage before the first used one (stride 2 on
+    /// ResNet).</param>
     public FpnDecoder(IReadOnlyList<int> encoderChannels, IReadOnlyList<int> encoderStrides, int pyramidChannels = 256,
-        int segmentationChannels = 128, double dropout = 0.2) : base(nameof(FpnDecoder))
+        int segmentationChannels = 128, double dropout = 0.2, int outputStride = 4) : base(nameof(FpnDecoder))
     {
         if (encoderChannels.Count < 4) throw new ArgumentException("FPN needs an encoder with at least 3 downsampling stages", nameof(encoderChannels));
         firstStage = encoderChannels.Count - 4;
@@ -40,8 +47,21 @@ public sealed class FpnDecoder : Decoder
         segBlocks = nn.ModuleList(seg.ToArray());
         this.dropout = nn.Dropout2d(dropout);
         OutChannels = segmentationChannels;
+        if (outputStride != OutputStride)
+        {
+            int fine = firstStage - 1;
+            if (outputStride >= OutputStride || fine < 0 || encoderStrides[fine] != outputStride || encoderChannels[fine] < 1)
+                throw new SharpSegException($"model.decoder_stride {outputStride}: this encoder has no stage at stride {outputStride} before its stride-{OutputStride} stage (strides {string.Join(", ", encoderStrides)}); use a ResNet or MobileNet encoder, or remove model.decoder_stride.");
+            fineProjection = Conv2dNormActivation.Create(encoderChannels[fine], FineProjectionChannels, kernelSize: 1);
+            fineFusion = Conv2dNormActivation.Create(segmentationChannels + FineProjectionChannels, FineChannels, kernelSize: 3);
+            OutputStride = outputStride;
+            OutChannels = FineChannels;
+        }
         RegisterComponents();
     }
+
+    /// <summary>Channels of the projected stride-2 features (DeepLabV3+'s 48) and of the stride-2 output.</summary>
+    public const int FineProjectionChannels = 48, FineChannels = 64;
 
     public override int OutChannels { get; }
     public override int OutputStride { get; }
@@ -68,7 +88,11 @@ public sealed class FpnDecoder : Decoder
                 y = nn.functional.interpolate(y, size: [merged.shape[2], merged.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
             merged = merged + y;
         }
-        return dropout.call(merged);
+        merged = dropout.call(merged);
+        if (fineProjection is null || fineFusion is null) return merged;
+        var low = fineProjection.call(features[firstStage - 1]);
+        var up = nn.functional.interpolate(merged, size: [low.shape[2], low.shape[3]], mode: InterpolationMode.Bilinear, align_corners: false);
+        return fineFusion.call(torch.cat([up, low], 1));
     }
 
     public override OnnxValue ExportOnnx(OnnxGraphBuilder graph, OnnxValue[] features)
@@ -86,6 +110,9 @@ public sealed class FpnDecoder : Decoder
         OnnxValue merged = graph.Module(segBlocks[0], pyramid[0]);
         for (int k = 1; k < levels; k++)
             merged = graph.Add(merged, graph.ResizeLike(graph.Module(segBlocks[k], pyramid[k]), merged));
-        return graph.Module(dropout, merged);
+        merged = graph.Module(dropout, merged);
+        if (fineProjection is null || fineFusion is null) return merged;
+        var low = graph.Module(fineProjection, features[firstStage - 1]);
+        return graph.Module(fineFusion, graph.Concat([graph.ResizeLike(merged, low), low]));
     }
 }
