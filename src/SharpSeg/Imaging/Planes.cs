@@ -42,23 +42,13 @@ public static class Planes
         return (i0, i1, f);
     }
 
-    /// <summary>Bilinear resize of a plane, pixel centres at +0.5 (as torch's align_corners=false), edges clamped.</summary>
+    /// <summary>Bilinear resize of a plane, pixel centres at +0.5 (as torch's align_corners=false), edges clamped: the rows
+    /// of <see cref="StretchedRows"/>, one after the other.</summary>
     public static float[] ResizeBilinear(float[] src, int ws, int hs, int w, int h)
     {
         var dst = new float[w * h];
-        var (x0s, x1s, fxs) = BilinearTaps(ws, w);
-        var (y0s, y1s, fys) = BilinearTaps(hs, h);
-        for (int y = 0; y < h; y++)
-        {
-            int r0 = y0s[y] * ws, r1 = y1s[y] * ws, o = y * w;
-            float ly = fys[y];
-            for (int x = 0; x < w; x++)
-            {
-                float top = src[r0 + x0s[x]] + (src[r0 + x1s[x]] - src[r0 + x0s[x]]) * fxs[x];
-                float bottom = src[r1 + x0s[x]] + (src[r1 + x1s[x]] - src[r1 + x0s[x]]) * fxs[x];
-                dst[o + x] = top + (bottom - top) * ly;
-            }
-        }
+        var rows = new StretchedRows(src, ws, hs, 1, w, h);
+        for (int y = 0; y < h; y++) rows.Row(y, dst.AsSpan(y * w, w));
         return dst;
     }
 
