@@ -2,7 +2,8 @@ using SkiaSharp;
 
 namespace SharpSeg.Imaging;
 
-/// <summary>Reads and writes image files (PNG, JPEG, BMP, WebP, … through SkiaSharp) as <see cref="RgbImage"/>.</summary>
+/// <summary>Reads and writes image files (PNG, JPEG, BMP, WebP, GIF through SkiaSharp; TIFF through <see cref="TiffCodec"/>)
+/// as <see cref="RgbImage"/>.</summary>
 public static class ImageFile
 {
     /// <summary>
@@ -13,23 +14,78 @@ public static class ImageFile
     /// </summary>
     public static RgbImage Load(string path, int channels = 3)
     {
+        if (TiffCodec.IsTiff(path)) return FromRaster(TiffCodec.Decode(path), channels);
         using var codec = OpenCodec(path);
         return Decode(codec, path, channels);
     }
 
     /// <summary>
-    /// Decodes an encoded image held in memory (the bytes of a PNG, JPEG, BMP, WebP or GIF file) exactly as
+    /// The raw samples of a PNG or TIFF file (exact 16-bit values, palette indices: what masks need), or null for the
+    /// formats SkiaSharp decodes to 8-bit colour (JPEG, BMP, WebP, GIF). Damaged files and the
+    /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>.
+    /// </summary>
+    public static PngRaster? ReadRaw(string path) =>
+        PngCodec.IsPng(path) ? PngCodec.Decode(path) : TiffCodec.IsTiff(path) ? TiffCodec.Decode(path) : null;
+
+    /// <summary>Width and height from the file's header, without decoding pixels.</summary>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        if (PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
+        if (TiffCodec.IsTiff(path)) return TiffCodec.ReadSize(path);
+        using var codec = OpenCodec(path);
+        return (codec.Info.Width, codec.Info.Height);
+    }
+
+    /// <summary>
+    /// Raw samples as 8-bit RGB or gray, the way SkiaSharp reads a PNG: 16-bit values scaled to 0..255 (rounded),
+    /// gray below 8 bits stretched to 0..255, palette indices looked up, alpha dropped.
+    /// </summary>
+    public static RgbImage FromRaster(PngRaster raster, int channels = 3)
+    {
+        ArgumentNullException.ThrowIfNull(raster);
+        int n = raster.Width * raster.Height, ch = raster.Channels;
+        var s = raster.Samples;
+        int max = (1 << raster.BitDepth) - 1;
+        var rgb = new byte[3 * n];
+        if (raster.ColorType == PngColorType.Palette)
+        {
+            var pal = raster.Palette!;
+            for (int i = 0; i < n; i++)
+            {
+                var c = s[i] < pal.Count ? pal[s[i]] : default;
+                rgb[3 * i] = c.R; rgb[3 * i + 1] = c.G; rgb[3 * i + 2] = c.B;
+            }
+        }
+        else
+        {
+            bool gray = raster.ColorType is PngColorType.Gray or PngColorType.GrayAlpha;
+            for (int i = 0; i < n; i++)
+                for (int k = 0; k < 3; k++)
+                    rgb[3 * i + k] = (byte)((s[ch * i + (gray ? 0 : k)] * 255 + max / 2) / max);
+        }
+        var image = new RgbImage(raster.Width, raster.Height, channels);
+        var px = image.Pixels;
+        if (channels == 3) rgb.CopyTo(px, 0);
+        else
+            for (int i = 0; i < n; i++)
+                px[i] = (byte)((299 * rgb[3 * i] + 587 * rgb[3 * i + 1] + 114 * rgb[3 * i + 2] + 500) / 1000);
+        return image;
+    }
+
+    /// <summary>
+    /// Decodes an encoded image held in memory (the bytes of a PNG, JPEG, BMP, WebP, GIF or TIFF file) exactly as
     /// <see cref="Load"/> decodes a file, with the same checks (PNG structure and CRCs, the <see cref="PixelLimit"/>
     /// before pixels are allocated). <paramref name="name"/> names the image in error messages (a file name, "upload").
     /// </summary>
     public static RgbImage Decode(byte[] data, string name, int channels = 3)
     {
         ArgumentNullException.ThrowIfNull(data);
-        if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP or GIF file.");
+        if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP, GIF or TIFF file.");
+        if (TiffCodec.IsTiff(data)) return FromRaster(TiffCodec.Decode(data, name), channels);
         if (PngCodec.IsPng(data)) PngCodec.Verify(data, name);
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData)
-            ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF).");
+            ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");
         PixelLimit.Check(name, codec.Info.Width, codec.Info.Height);
         return Decode(codec, name, channels);
     }
@@ -77,7 +133,7 @@ public static class ImageFile
         if (!File.Exists(path)) throw new SharpSegException($"{path}: image file not found.");
         if (PngCodec.IsPng(path)) PngCodec.Verify(path);
         var codec = SKCodec.Create(path, out SKCodecResult createResult)
-            ?? throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF).");
+            ?? throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");
         try { PixelLimit.Check(path, codec.Info.Width, codec.Info.Height); }
         catch { codec.Dispose(); throw; }
         return codec;

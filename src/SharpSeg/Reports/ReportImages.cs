@@ -43,7 +43,7 @@ static class ReportImages
         return (data.ToArray(), w, h);
     }
 
-    static SKBitmap ToBitmap(RgbImage image)
+    internal static SKBitmap ToBitmap(RgbImage image)
     {
         var bitmap = new SKBitmap(new SKImageInfo(image.Width, image.Height, SKColorType.Rgba8888, SKAlphaType.Opaque));
         Span<byte> dst = bitmap.GetPixelSpan();

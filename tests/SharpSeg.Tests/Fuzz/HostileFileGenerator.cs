@@ -126,6 +126,89 @@ public static class HostileFileGenerator
         return Mutations("jpeg", ".jpg", seed, _ => false, _ => true, [("sof-20000x20000", huge)]);
     }
 
+    // ---- TIFF ----
+
+    /// <summary>Seeds written by LibTiff.NET: 8-bit gray in LZW strips, 16-bit gray in Deflate tiles, a 4-bit palette,
+    /// RGB in separate planes (16 × 12).</summary>
+    public static IEnumerable<(string Name, byte[] Bytes)> TiffSeeds()
+    {
+        using var temp = new TempFile(".tif");
+        byte[] Make(Imaging.TestTiff.Page page) { Imaging.TestTiff.Write(temp.Path, page); return File.ReadAllBytes(temp.Path); }
+        var gray = Imaging.TestTiff.Samples(16, 12, 1, (x, y, _) => (x + y) % 3);
+        ushort[] r = new ushort[16], g = new ushort[16], b = new ushort[16];
+        (r[1], g[1], b[1]) = (128 * 257, 64 * 257, 128 * 257);
+        yield return ("tiff-gray8", Make(new(16, 12, 1, 8, BitMiracle.LibTiff.Classic.Photometric.MINISBLACK, gray)));
+        yield return ("tiff-gray16-tiles", Make(new(16, 12, 1, 16, BitMiracle.LibTiff.Classic.Photometric.MINISBLACK, gray)
+            { TileSize = 16, Compression = BitMiracle.LibTiff.Classic.Compression.ADOBE_DEFLATE }));
+        yield return ("tiff-palette4", Make(new(16, 12, 1, 4, BitMiracle.LibTiff.Classic.Photometric.PALETTE, gray) { ColorMap = (r, g, b) }));
+        yield return ("tiff-rgb-planar", Make(new(16, 12, 3, 8, BitMiracle.LibTiff.Classic.Photometric.RGB,
+            Imaging.TestTiff.Samples(16, 12, 3, (x, y, c) => c == 0 ? x * 16 : c == 1 ? y * 20 : 128)) { Planar = true }));
+    }
+
+    public static IEnumerable<HostileCase> TiffCases()
+    {
+        foreach (var (name, seed) in TiffSeeds())
+        {
+            // TIFF has no checksums: a flipped bit in the pixel data is another valid image, so flips may pass.
+            // The directory is written after the pixel data, so every cut loses it and must be refused.
+            var attacks = name != "tiff-gray8" ? [] : new List<(string, byte[])>
+            {
+                ("ifd-100000x100000", PatchTiffTag(seed, 256, 100_000, 257, 100_000)),
+                ("ifd-0x0", PatchTiffTag(seed, 256, 0, 257, 0)),
+                ("strip-bytes-huge", PatchTiffTag(seed, 279, 0x7FFF_FFF0)),
+                ("rows-per-strip-huge", PatchTiffTag(seed, 278, 0x7FFF_FFF0)),
+                ("ifd-offset-past-end", PatchUInt32LittleEndian(seed, 4, 0x7FFF_FFF0)),
+                ("ifd-entries-65535", PatchUInt16LittleEndianAt(seed, BinaryPrimitives.ReadInt32LittleEndian(seed.AsSpan(4)), 0xFFFF)),
+                ("bits-per-sample-13", PatchTiffTag(seed, 258, 13)),
+                ("samples-per-pixel-200", PatchTiffTag(seed, 277, 200)),
+            };
+            foreach (var c in Mutations(name, ".tif", seed, _ => false, _ => true, attacks, flips: 6)) yield return c;
+        }
+    }
+
+    /// <summary>Rewrites the values of single-value entries of the first IFD (little-endian classic TIFF): tag, value, ….</summary>
+    static byte[] PatchTiffTag(byte[] tiff, params int[] tagValues)
+    {
+        var copy = (byte[])tiff.Clone();
+        int ifd = BinaryPrimitives.ReadInt32LittleEndian(copy.AsSpan(4)), entries = BinaryPrimitives.ReadUInt16LittleEndian(copy.AsSpan(ifd));
+        for (int t = 0; t < tagValues.Length; t += 2)
+        {
+            bool found = false;
+            for (int k = 0; k < entries; k++)
+            {
+                int e = ifd + 2 + 12 * k;
+                if (BinaryPrimitives.ReadUInt16LittleEndian(copy.AsSpan(e)) != tagValues[t]) continue;
+                int type = BinaryPrimitives.ReadUInt16LittleEndian(copy.AsSpan(e + 2));
+                BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(e + 4), 1);   // one value, held in the entry
+                if (type == 3) { BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(e + 8), (ushort)Math.Min(tagValues[t + 1], 65535)); BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(e + 10), 0); }
+                else BinaryPrimitives.WriteInt32LittleEndian(copy.AsSpan(e + 8), tagValues[t + 1]);
+                found = true;
+            }
+            if (!found) throw new ArgumentException($"no tag {tagValues[t]} in the seed's first directory");
+        }
+        return copy;
+    }
+
+    static byte[] PatchUInt32LittleEndian(byte[] bytes, int at, uint value)
+    {
+        var copy = (byte[])bytes.Clone();
+        BinaryPrimitives.WriteUInt32LittleEndian(copy.AsSpan(at), value);
+        return copy;
+    }
+
+    static byte[] PatchUInt16LittleEndianAt(byte[] bytes, int at, ushort value)
+    {
+        var copy = (byte[])bytes.Clone();
+        BinaryPrimitives.WriteUInt16LittleEndian(copy.AsSpan(at), value);
+        return copy;
+    }
+
+    sealed class TempFile(string extension) : IDisposable
+    {
+        public string Path { get; } = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"sharpseg-seed-{Guid.NewGuid():N}{extension}");
+        public void Dispose() { try { File.Delete(Path); } catch (IOException) { } }
+    }
+
     static int IndexOf(byte[] bytes, byte[] pattern)
     {
         for (int i = 0; i + pattern.Length <= bytes.Length; i++)

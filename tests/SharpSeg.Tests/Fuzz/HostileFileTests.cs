@@ -94,13 +94,13 @@ public sealed class HostileFileTests(HostileFileFixture fixture, ITestOutputHelp
     public void BrokenImagesThroughPredictAndBrokenMasksThroughDataInitAndInstances()
     {
         var failures = new List<string>();
-        var cases = HostileFileGenerator.PngCases().Concat(HostileFileGenerator.JpegCases()).ToList();
+        var cases = HostileFileGenerator.PngCases().Concat(HostileFileGenerator.JpegCases()).Concat(HostileFileGenerator.TiffCases()).ToList();
         string outDir = Path.Combine(fixture.Root, "predict-out");
         foreach (var c in cases)
         {
             string image = fixture.Write(c);
             Check(c, image, failures, "predict", "--checkpoint", fixture.Checkpoint, "--input", image, "--out", outDir);
-            if (c.Extension != ".png") continue;
+            if (c.Extension is not (".png" or ".tif")) continue;
             // The same bytes as a mask, paired with a good image.
             string folder = Path.Combine(fixture.Root, "init", c.Name);
             Directory.CreateDirectory(Path.Combine(folder, "images"));

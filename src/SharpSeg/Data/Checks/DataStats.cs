@@ -91,7 +91,7 @@ public static class DataStats
     static void AddMask(MaskDecoder decoder, SamplePair pair, Tally t)
     {
         var mask = decoder.Decode(pair.MaskPath!);
-        var (w, h) = ImageSize(pair.ImagePath);
+        var (w, h) = ImageFile.ReadSize(pair.ImagePath);
         if (w != mask.Width || h != mask.Height) throw new SharpSegException(SampleDecoder.SizeMismatchMessage(pair, mask.Width, mask.Height, w, h));
         var counts = new long[256];
         foreach (var b in mask.Labels) counts[b]++;
@@ -108,11 +108,4 @@ public static class DataStats
         t.Sizes[(w, h)] = t.Sizes.GetValueOrDefault((w, h)) + 1;
     }
 
-    /// <summary>Image width and height from the file header, without decoding pixels.</summary>
-    static (int Width, int Height) ImageSize(string path)
-    {
-        if (PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
-        using var codec = SKCodec.Create(path) ?? throw new SharpSegException($"{path}: cannot decode image; the file is corrupt or not an image format SharpSeg reads.");
-        return (codec.Info.Width, codec.Info.Height);
-    }
 }

@@ -261,9 +261,9 @@ public sealed class DatasetDraft
     static MaskFileLabels ReadLabels(string path)
     {
         var counts = new Dictionary<int, long>();
-        if (PngCodec.IsPng(path))
+        if (ImageFile.ReadRaw(path) is { } r)
         {
-            var r = PngCodec.Decode(path);
+            string fileFormat = PngCodec.IsPng(path) ? "PNG" : "TIFF";
             var s = r.Samples;
             int n = r.Width * r.Height;
             switch (r.ColorType)
@@ -272,12 +272,12 @@ public sealed class DatasetDraft
                     for (int i = 0; i < n; i++) counts[s[i]] = counts.GetValueOrDefault(s[i]) + 1;
                     var pal = new Dictionary<int, Rgb>();
                     foreach (var v in counts.Keys) pal[v] = r.Palette![v];
-                    return new(path, DraftMaskKind.PaletteIndex, counts, pal, r.BitDepth, $"{r.BitDepth}-bit palette PNG");
+                    return new(path, DraftMaskKind.PaletteIndex, counts, pal, r.BitDepth, $"{r.BitDepth}-bit palette {fileFormat}");
                 case PngColorType.Gray:
                 case PngColorType.GrayAlpha:
                     int step = r.Channels;
                     for (int i = 0; i < n; i++) counts[s[step * i]] = counts.GetValueOrDefault(s[step * i]) + 1;
-                    return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit gray PNG");
+                    return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit gray {fileFormat}");
                 default:
                     int ch = r.Channels, shift = r.BitDepth == 16 ? 8 : 0;
                     bool gray = true;
@@ -285,14 +285,14 @@ public sealed class DatasetDraft
                     if (gray)
                     {
                         for (int i = 0; i < n; i++) counts[s[ch * i]] = counts.GetValueOrDefault(s[ch * i]) + 1;
-                        return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit RGB PNG with gray pixels");
+                        return new(path, DraftMaskKind.GrayIndex, counts, null, r.BitDepth, $"{r.BitDepth}-bit RGB {fileFormat} with gray pixels");
                     }
                     for (int i = 0; i < n; i++)
                     {
                         int c = ((s[ch * i] >> shift) << 16) | ((s[ch * i + 1] >> shift) << 8) | (s[ch * i + 2] >> shift);
                         counts[c] = counts.GetValueOrDefault(c) + 1;
                     }
-                    return new(path, DraftMaskKind.RgbColors, counts, null, 8, $"{r.BitDepth}-bit RGB colour PNG");
+                    return new(path, DraftMaskKind.RgbColors, counts, null, 8, $"{r.BitDepth}-bit RGB colour {fileFormat}");
             }
         }
         var img = ImageFile.Load(path, 3);

@@ -5,7 +5,7 @@ namespace SharpSeg.Data.Masks;
 
 /// <summary>
 /// Turns mask files into class-index masks (<see cref="LabelMask"/>) through a dataset's class table and mask encoding.
-/// Index encoding reads 8/16-bit gray and palette PNGs with their raw values (palette index = value), other formats
+/// Index encoding reads 8/16-bit gray and palette PNGs and TIFFs with their raw values (palette index = value), other formats
 /// (BMP, JPEG, ...) as 8-bit gray; threshold encoding reads values the same way and splits them at the threshold;
 /// rgb encoding matches each pixel's colour to class colours within the tolerance.
 /// Ignore values/colours become <see cref="LabelMask.Ignore"/>. Thread-safe: one decoder can serve parallel readers.
@@ -89,9 +89,8 @@ public sealed class MaskDecoder
     {
         int width, height;
         int[] values;
-        if (PngCodec.IsPng(path))
+        if (ImageFile.ReadRaw(path) is { } r)
         {
-            var r = PngCodec.Decode(path);
             width = r.Width; height = r.Height;
             values = new int[width * height];
             var s = r.Samples;
@@ -154,9 +153,8 @@ public sealed class MaskDecoder
     {
         int width, height;
         int[] packed;
-        if (PngCodec.IsPng(path))
+        if (ImageFile.ReadRaw(path) is { } r)
         {
-            var r = PngCodec.Decode(path);
             width = r.Width; height = r.Height;
             packed = new int[width * height];
             var s = r.Samples;
