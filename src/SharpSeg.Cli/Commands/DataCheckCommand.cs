@@ -22,6 +22,8 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         foreach (var p in report.Problems) stdout.WriteLine(TerminalText.Clean($"[{p.Split}] {p.Message}"));
         string what = $"{report.PairsChecked} pairs" + (report.UnlabelledImagesChecked > 0 ? $" and {report.UnlabelledImagesChecked} unlabelled images" : "")
             + $" in {report.Splits.Count} split{(report.Splits.Count == 1 ? "" : "s")} ({string.Join(", ", report.Splits)})";
+        if (report.FilesNotMatched > 0)
+            stdout.WriteLine($"note: {report.FilesNotMatched} file{(report.FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(report.FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(report.FilesNotMatched == 1 ? "it" : "them")}.");
         if (report.ImagesWithAlpha > 0)
             stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
         if (report.IsClean)

@@ -14,6 +14,9 @@ public sealed record DataCheckReport(
 {
     public bool IsClean => Problems.Count == 0;
 
+    /// <summary>Files in the splits' folders left out by the pairing's prefixes/suffixes or an ids file (<see cref="Dataset.SplitListing.Unmatched"/>).</summary>
+    public int FilesNotMatched { get; init; }
+
     /// <summary>Problem counts by kind (only kinds that occurred).</summary>
     public IReadOnlyDictionary<DataProblemKind, int> CountsByKind =>
         Problems.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Count());

@@ -30,7 +30,7 @@ public sealed class DataChecker
     {
         var splits = split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name];
         var problems = new List<DataProblem>();
-        int pairsChecked = 0, unlabelled = 0, withAlpha = 0;
+        int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0;
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -40,6 +40,7 @@ public sealed class DataChecker
                 problems.Add(new DataProblem(DataProblemKind.SplitUnreadable, s, _spec.SourcePath, e.Message));
                 continue;
             }
+            unmatched += listing.Unmatched;
             foreach (var p in listing.Problems)
                 problems.Add(new DataProblem(p.Kind switch
                 {
@@ -70,7 +71,7 @@ public sealed class DataChecker
             foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
             withAlpha += alpha.Count(a => a);
         }
-        return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha);
+        return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha) { FilesNotMatched = unmatched };
     }
 
     List<DataProblem>? CheckPair(string split, SamplePair pair, out bool hasAlpha)

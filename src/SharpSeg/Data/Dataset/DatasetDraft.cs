@@ -31,6 +31,17 @@ public sealed class DatasetDraft
     /// <summary>In soft-edged binary masks, the two peaks (±2 values) hold at least this share of the pixels.</summary>
     const double SoftBinaryPeakShare = 0.9;
 
+    /// <summary>Whether the images and masks were found in subfolders (the draft says <c>recursive: true</c>).</summary>
+    public bool Recursive { get; private init; }
+
+    /// <summary>Other mask kinds found beside each image's mask (e.g. Cityscapes' <c>_gtFine_color</c> and
+    /// <c>_gtFine_instanceIds</c> beside <c>_gtFine_labelIds</c>), as mask suffixes or prefixes, best first; the draft
+    /// names them so that the user can pick another.</summary>
+    public IReadOnlyList<PairingRule> OtherMaskKinds { get; private init; } = [];
+
+    /// <summary>Images and masks left out because their names do not match the detected pairing's prefixes/suffixes.</summary>
+    public int FilesOfOtherKinds { get; private init; }
+
     DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
         int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels,
         IReadOnlyList<DraftMaskNote> differing, MaskEncoding? threshold, long bandPixels, int distinctValues)
@@ -90,19 +101,25 @@ public sealed class DatasetDraft
     {
         if (maxMasks < 1) throw new SharpSegException($"the number of masks to inspect must be at least 1, got {maxMasks}.");
         imagesDir = Path.GetFullPath(imagesDir); masksDir = Path.GetFullPath(masksDir);
-        var images = FilesIn(imagesDir, "images");
-        var masks = FilesIn(masksDir, "masks");
-        var imageByStem = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var i in images) imageByStem.TryAdd(Path.GetFileNameWithoutExtension(i), i);
-        var maskByStem = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var m in masks) maskByStem.TryAdd(Path.GetFileNameWithoutExtension(m), m);
+        // Images or masks only in subfolders (Cityscapes' one folder per city): read the folders recursively and pair
+        // within the same relative subfolder.
+        bool recursive = InSubfoldersOnly(imagesDir) || InSubfoldersOnly(masksDir);
+        var images = FilesIn(imagesDir, "images", recursive);
+        var masks = FilesIn(masksDir, "masks", recursive);
+        var imageByKey = KeyedByRelativeStem(imagesDir, images);
+        var maskByKey = KeyedByRelativeStem(masksDir, masks);
 
-        var pairing = DetectPairing(imageByStem.Keys, maskByStem.Keys);
+        var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys);
         var pairs = new List<(string Image, string Mask)>();
-        foreach (var (stem, img) in imageByStem.OrderBy(kv => kv.Key, StringComparer.Ordinal))
-            if (maskByStem.TryGetValue(pairing.MaskStemFor(stem), out var m)) pairs.Add((img, m));
+        foreach (var (key, img) in imageByKey.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+        {
+            var (sub, stem) = SplitKey(key);
+            if (pairing.KeyOfImage(stem) is { } k && maskByKey.TryGetValue(sub + pairing.MaskStemFor(k), out var m)) pairs.Add((img, m));
+        }
         if (pairs.Count == 0)
-            throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ mask_prefix, mask_suffix }}.");
+            throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ image_prefix, image_suffix, mask_prefix, mask_suffix }}.");
+        int masksOfOtherKinds = pairing.FiltersMasks ? maskByKey.Keys.Count(k => pairing.KeyOfMask(SplitKey(k).Stem) == null) : 0;
+        int imagesOfOtherKinds = pairing.FiltersImages ? imageByKey.Keys.Count(k => pairing.KeyOfImage(SplitKey(k).Stem) == null) : 0;
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
@@ -139,9 +156,9 @@ public sealed class DatasetDraft
                     f.Kind == DraftMaskKind.PaletteIndex ? "read as its palette colours, as 'data check' decodes it" : "its colours are drafted with the palette colours")));
                 differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
                     $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
-                return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
+                return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
                     sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, ordered.Skip(keep).Sum(kv => kv.Value), ordered.Length - keep,
-                    differing, null, 0, 0);
+                    differing, null, 0, 0) { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
             }
             // Index masks are the majority: the colour masks are the odd ones, left out of the draft.
             differing.AddRange(colourFiles.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
@@ -170,14 +187,16 @@ public sealed class DatasetDraft
                 new(low, null, below, below / (double)totalPixels, Masks(v => v < encoding.Threshold && !InBand(v, encoding))),
                 new(high, null, above, above / (double)totalPixels, Masks(v => v >= encoding.Threshold && !InBand(v, encoding))),
             };
-            return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
-                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length);
+            return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length)
+                { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
         }
         if (values.Length > MaxListedLabels)
             throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
         var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
-        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - pairs.Count, masks.Length - pairs.Count,
-            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length);
+        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length)
+            { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
     }
 
     static bool InBand(int v, MaskEncoding e) => e.IgnoreBand is var (lo, hi) && v >= lo && v <= hi;
@@ -206,31 +225,129 @@ public sealed class DatasetDraft
         return string.Join(", ", list.Take(8)) + (list.Count > 8 ? $" and {list.Count - 8} more" : "");
     }
 
-    static string[] FilesIn(string dir, string what)
+    static string[] FilesIn(string dir, string what, bool recursive)
     {
         if (!Directory.Exists(dir)) throw new SharpSegException($"{what} folder '{dir}' does not exist; check --{what}.");
-        var files = ImageFolder.List(dir).ToArray();
-        if (files.Length == 0) throw new SharpSegException($"{what} folder '{dir}' holds no image files ({ImageFolder.ExtensionList}); check --{what}.");
+        var files = ImageFolder.List(dir, recursive).ToArray();
+        if (files.Length == 0) throw new SharpSegException($"{what} folder '{dir}' holds no image files ({ImageFolder.ExtensionList}){(recursive ? " in it or its subfolders" : "")}; check --{what}.");
         return files;
     }
 
-    static PairingRule DetectPairing(ICollection<string> imageStems, ICollection<string> maskStems)
+    static bool InSubfoldersOnly(string dir) =>
+        Directory.Exists(dir) && ImageFolder.List(dir).Count == 0 && ImageFolder.List(dir, recursive: true).Count > 0;
+
+    /// <summary>Files by "subfolder/stem" (just the stem at the top), the key <see cref="DatasetSpec"/> pairs by.</summary>
+    static Dictionary<string, string> KeyedByRelativeStem(string dir, string[] files)
     {
-        int same = maskStems.Count(imageStems.Contains);
-        if (same * 2 >= Math.Min(imageStems.Count, maskStems.Count)) return PairingRule.SameStem;
-        // Most common (prefix, suffix) that turns an image stem into a mask stem.
-        var votes = new Dictionary<(string, string), int>();
-        foreach (var m in maskStems.Take(500))
-            foreach (var i in imageStems)
+        var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var f in files)
+        {
+            string sub = Path.GetRelativePath(dir, Path.GetDirectoryName(f)!);
+            byKey.TryAdd((sub == "." ? "" : sub.Replace('\\', '/') + "/") + Path.GetFileNameWithoutExtension(f), f);
+        }
+        return byKey;
+    }
+
+    /// <summary>"city/stem" → ("city/", "stem").</summary>
+    static (string Sub, string Stem) SplitKey(string key)
+    {
+        int slash = key.LastIndexOf('/');
+        return (key[..(slash + 1)], key[(slash + 1)..]);
+    }
+
+    /// <summary>
+    /// The pairing rule that pairs most images with a mask: the same stem; a mask stem that contains the image stem
+    /// (<c>foo</c> ↔ <c>foo_L</c>, <c>mask_foo</c>); or image and mask stems that share a key and differ in prefix or
+    /// suffix (<c>x_leftImg8bit</c> ↔ <c>x_gtFine_labelIds</c>, <c>img_001</c> ↔ <c>mask_001</c>). Where several mask
+    /// kinds sit beside each image, the one whose name says label/class/mask/gt is taken over colour renderings and
+    /// instance maps; the others are returned for the draft to name.
+    /// </summary>
+    static (PairingRule Rule, IReadOnlyList<PairingRule> Others) DetectPairing(ICollection<string> imageKeys, ICollection<string> maskKeys)
+    {
+        var imageSet = imageKeys.ToHashSet(StringComparer.Ordinal);
+        int same = maskKeys.Count(imageSet.Contains);
+        if (same * 2 >= Math.Min(imageKeys.Count, maskKeys.Count)) return (PairingRule.SameStem, []);
+        var votes = new Dictionary<PairingRule, int>();
+        var masksBySub = maskKeys.Select(SplitKey).GroupBy(k => k.Sub)
+            .ToDictionary(g => g.Key, g => (Stems: g.Select(k => k.Stem).Order(StringComparer.Ordinal).ToArray(),
+                                           Reversed: g.Select(k => Reverse(k.Stem)).Order(StringComparer.Ordinal).ToArray()));
+        foreach (var (sub, stem) in imageKeys.Take(300).Select(SplitKey))
+        {
+            if (!masksBySub.TryGetValue(sub, out var m)) continue;
+            var rules = new HashSet<PairingRule>();
+            // A mask stem that contains the image stem.
+            foreach (var ms in NearestByPrefix(m.Stems, stem, out _).Concat(NearestByPrefix(m.Reversed, Reverse(stem), out _).Select(Reverse)))
             {
-                int at = m.IndexOf(i, StringComparison.Ordinal);
-                if (at < 0 || i.Length == 0) continue;
-                var key = (m[..at], m[(at + i.Length)..]);
-                votes[key] = votes.GetValueOrDefault(key) + 1;
+                int at = ms.IndexOf(stem, StringComparison.Ordinal);
+                if (at >= 0 && stem.Length > 0) rules.Add(new PairingRule(ms[..at], ms[(at + stem.Length)..]));
             }
-        if (votes.Count == 0) return PairingRule.SameStem;
-        var best = votes.OrderByDescending(kv => kv.Value).First();
-        return best.Value > same ? new PairingRule(best.Key.Item1, best.Key.Item2) : PairingRule.SameStem;
+            // A shared key with different suffixes (longest common prefix) or prefixes (longest common suffix).
+            foreach (var ms in NearestByPrefix(m.Stems, stem, out int lcp))
+                if (CommonKey(stem[..lcp], trimEnd: true) is { } key && key.Length * 10 >= stem.Length * 3)
+                    rules.Add(new PairingRule("", ms[key.Length..], "", stem[key.Length..]));
+            foreach (var rs in NearestByPrefix(m.Reversed, Reverse(stem), out int lcs))
+            {
+                string ms = Reverse(rs);
+                if (CommonKey(stem[^lcs..], trimEnd: false) is { } key && key.Length * 10 >= stem.Length * 3)
+                    rules.Add(new PairingRule(ms[..^key.Length], "", stem[..^key.Length], ""));
+            }
+            foreach (var r in rules) votes[r] = votes.GetValueOrDefault(r) + 1;
+        }
+        var ranked = votes.Where(kv => kv.Key != PairingRule.SameStem && kv.Value > same)
+            .OrderByDescending(kv => kv.Value).ThenByDescending(kv => Preference(kv.Key)).ThenBy(kv => kv.Key.MaskPrefix + kv.Key.MaskSuffix, StringComparer.Ordinal).ToList();
+        if (ranked.Count == 0) return (PairingRule.SameStem, []);
+        var best = ranked[0].Key;
+        int top = ranked[0].Value;
+        // Several mask kinds per image tie in votes: take the one whose name says it is the label map.
+        var tied = ranked.TakeWhile(kv => kv.Value == top).Select(kv => kv.Key)
+            .Where(r => r.ImagePrefix == best.ImagePrefix && r.ImageSuffix == best.ImageSuffix).OrderByDescending(Preference).ToList();
+        best = tied[0];
+        var others = ranked.Select(kv => kv.Key).Where(r => r != best && r.ImagePrefix == best.ImagePrefix && r.ImageSuffix == best.ImageSuffix
+            && votes[r] * 2 >= top).ToList();
+        return (best, others);
+    }
+
+    static string Reverse(string s) { var a = s.ToCharArray(); Array.Reverse(a); return new string(a); }
+
+    /// <summary>The entries of sorted <paramref name="sorted"/> that share the longest prefix with <paramref name="s"/>
+    /// (at least one character), found around its insertion point; <paramref name="length"/> is that prefix's length.</summary>
+    static List<string> NearestByPrefix(string[] sorted, string s, out int length)
+    {
+        int pos = Array.BinarySearch(sorted, s, StringComparer.Ordinal);
+        if (pos < 0) pos = ~pos;
+        length = 0;
+        var best = new List<string>();
+        for (int j = Math.Max(0, pos - 16); j < Math.Min(sorted.Length, pos + 16); j++)
+        {
+            if (sorted[j] == s) continue;
+            int n = 0, max = Math.Min(s.Length, sorted[j].Length);
+            while (n < max && s[n] == sorted[j][n]) n++;
+            if (n == 0 || n < length) continue;
+            if (n > length) { best.Clear(); length = n; }
+            best.Add(sorted[j]);
+        }
+        return best;
+    }
+
+    /// <summary>A shared part of two stems cut back to a word boundary ('_', '-', '.', ' '), so that the prefix or
+    /// suffix starts with its separator (<c>x_leftImg8bit</c> ↔ <c>x_gtFine_labelIds</c> share <c>x</c>); null when
+    /// nothing is left.</summary>
+    static string? CommonKey(string shared, bool trimEnd)
+    {
+        const string separators = "_-. ";
+        string key = trimEnd ? shared.TrimEnd(separators.ToCharArray()) : shared.TrimStart(separators.ToCharArray());
+        return key.Length == 0 ? null : key;
+    }
+
+    /// <summary>How much a mask affix looks like the class-label map rather than a rendering or another annotation.</summary>
+    static int Preference(PairingRule r)
+    {
+        string a = (r.MaskPrefix + r.MaskSuffix).ToLowerInvariant();
+        int score = 0;
+        if (new[] { "label", "class", "mask", "seg", "gt", "anno" }.Any(a.Contains)) score += 2;
+        if (a.Contains("trainid")) score += 1;
+        if (new[] { "color", "colour", "instance", "inst", "vis", "overlay", "viz", "polygon", "edge", "boundary", "depth", "disparity" }.Any(a.Contains)) score -= 3;
+        return score;
     }
 
     /// <summary>
@@ -321,7 +438,8 @@ public sealed class DatasetDraft
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"# Draft written by 'sharpseg data init' on {DateTime.UtcNow:yyyy-MM-dd}. Edit it, then run 'sharpseg data check {Path.GetFileName(yamlPath)}'.");
-        sb.AppendLine($"# Pairs: {Pairs} image/mask pairs found by file stem" + (ImagesWithoutMask > 0 ? $"; {ImagesWithoutMask} images have no mask" : "") + (MasksWithoutImage > 0 ? $"; {MasksWithoutImage} masks have no image" : "") + ((ImagesWithoutMask | MasksWithoutImage) > 0 ? " ('data check' lists them)." : "."));
+        sb.AppendLine($"# Pairs: {Pairs} image/mask pairs found by file stem" + (ImagesWithoutMask > 0 ? $"; {ImagesWithoutMask} images have no mask" : "") + (MasksWithoutImage > 0 ? $"; {MasksWithoutImage} masks have no image" : "") + ((ImagesWithoutMask | MasksWithoutImage) > 0 ? " ('data check' lists them)." : ".")
+            + (FilesOfOtherKinds > 0 ? $" {FilesOfOtherKinds} files named otherwise (other mask kinds) are left out by 'pairing'." : ""));
         sb.AppendLine(MasksInspected < Pairs
             ? $"# Inspected {MasksInspected} of {Pairs} masks (evenly spaced) for speed: values that appear only in other masks are not listed; 'data check' finds them."
             : $"# Inspected all {MasksInspected} masks.");
@@ -344,12 +462,20 @@ public sealed class DatasetDraft
         sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
-        sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))} }}");
+        sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
+            + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
         if (Pairing != PairingRule.SameStem)
         {
-            sb.AppendLine("pairing:   # image foo.png <-> mask {mask_prefix}foo{mask_suffix}.png");
+            sb.AppendLine("pairing:   # image {image_prefix}foo{image_suffix}.png <-> mask {mask_prefix}foo{mask_suffix}.png");
+            if (Pairing.FiltersImages)
+            {
+                sb.AppendLine($"  image_prefix: {Quote(Pairing.ImagePrefix)}");
+                sb.AppendLine($"  image_suffix: {Quote(Pairing.ImageSuffix)}");
+            }
             sb.AppendLine($"  mask_prefix: {Quote(Pairing.MaskPrefix)}");
             sb.AppendLine($"  mask_suffix: {Quote(Pairing.MaskSuffix)}");
+            if (OtherMaskKinds.Count > 0)
+                sb.AppendLine($"  # other mask files beside each image: {string.Join(", ", OtherMaskKinds.Select(r => $"mask_prefix {Quote(r.MaskPrefix)}, mask_suffix {Quote(r.MaskSuffix)}"))}; the draft took the one named like a label map");
         }
         sb.AppendLine("image_channels: 3");
         sb.AppendLine("mask:");

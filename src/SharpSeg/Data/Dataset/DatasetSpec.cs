@@ -91,88 +91,150 @@ public sealed class DatasetSpec
         return dir;
     }
 
-    static string[] ImageFilesIn(string dir) => ImageFolder.List(dir).ToArray();
+    /// <summary>The files of a folder (and its subfolders when <paramref name="recursive"/>) by key: the file's stem
+    /// with the pairing's prefix and suffix removed (<paramref name="keyOf"/>), preceded by its subfolder
+    /// ("aachen/aachen_000000_000019") when recursive. Files whose stem does not match are counted, not listed.</summary>
+    static (List<(string Key, string Stem, string Path)> Files, int Unmatched) KeyedFiles(string dir, bool recursive, Func<string, string?> keyOf)
+    {
+        var files = new List<(string, string, string)>();
+        int unmatched = 0;
+        foreach (var path in ImageFolder.List(dir, recursive))
+        {
+            string stem = Path.GetFileNameWithoutExtension(path);
+            if (keyOf(stem) is not { } key) { unmatched++; continue; }
+            string sub = Path.GetRelativePath(dir, Path.GetDirectoryName(path)!);
+            files.Add((sub == "." ? key : sub.Replace('\\', '/') + "/" + key, stem, path));
+        }
+        return (files, unmatched);
+    }
 
     SplitListing ListFromFolders(SplitSource s)
     {
         string imagesDir = FolderOf(s, s.Images!, "images");
         string? masksDir = s.Masks == null ? null : FolderOf(s, s.Masks, "masks");
-        var images = ImageFilesIn(imagesDir);
+        var (images, unmatched) = KeyedFiles(imagesDir, s.Recursive, Pairing.KeyOfImage);
         var problems = new List<PairingProblem>();
         var pairs = new List<SamplePair>();
+        bool sameFolder = masksDir != null && string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
 
-        Dictionary<string, List<string>>? masksByStem = null;
+        Dictionary<string, List<string>>? masksByKey = null;
         if (masksDir != null)
         {
-            masksByStem = new Dictionary<string, List<string>>(StringComparer.Ordinal);
-            foreach (var m in ImageFilesIn(masksDir))
+            masksByKey = new Dictionary<string, List<string>>(StringComparer.Ordinal);
+            var (masks, unmatchedMasks) = KeyedFiles(masksDir, s.Recursive, Pairing.KeyOfMask);
+            if (!sameFolder) unmatched += unmatchedMasks;
+            foreach (var (key, _, path) in masks)
             {
-                string stem = Path.GetFileNameWithoutExtension(m);
-                if (!masksByStem.TryGetValue(stem, out var l)) masksByStem[stem] = l = [];
-                l.Add(m);
+                if (!masksByKey.TryGetValue(key, out var l)) masksByKey[key] = l = [];
+                l.Add(path);
             }
             // Images and masks in one folder (told apart by prefix/suffix): the masks are not images.
-            if (string.Equals(imagesDir, masksDir, StringComparison.Ordinal) && Pairing != PairingRule.SameStem)
+            if (sameFolder && Pairing.MaskPrefix + Pairing.MaskSuffix != Pairing.ImagePrefix + Pairing.ImageSuffix)
             {
-                var stems = images.Select(p => Path.GetFileNameWithoutExtension(p)).ToHashSet(StringComparer.Ordinal);
-                images = images.Where(p =>
-                {
-                    string stem = Path.GetFileNameWithoutExtension(p);
-                    return !(stem.StartsWith(Pairing.MaskPrefix, StringComparison.Ordinal) && stem.EndsWith(Pairing.MaskSuffix, StringComparison.Ordinal)
-                        && stem.Length >= Pairing.MaskPrefix.Length + Pairing.MaskSuffix.Length
-                        && stems.Contains(stem[Pairing.MaskPrefix.Length..^Pairing.MaskSuffix.Length]));
-                }).ToArray();
+                var imagePathByKey = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var i in images) imagePathByKey.TryAdd(i.Key, i.Path);
+                var maskPaths = masks.Where(m => imagePathByKey.TryGetValue(m.Key, out var p) && p != m.Path).Select(m => m.Path).ToHashSet(StringComparer.Ordinal);
+                images = images.Where(i => !maskPaths.Contains(i.Path)).ToList();
             }
         }
-        if (images.Length == 0)
-            throw new SharpSegException($"{SourcePath}: split '{s.Name}': no images ({string.Join(", ", ImageExtensions)}) in folder '{imagesDir}'; check splits.{s.Name}.images and the root.");
+
+        HashSet<string>? selected = null;
+        if (s.Ids != null)
+        {
+            var (ids, idsPath) = ReadIds(s);
+            var imageKeys = images.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
+            foreach (var (id, line) in ids)
+                if (!imageKeys.Contains(id))
+                    problems.Add(new PairingProblem(PairingProblemKind.MissingImage, idsPath,
+                        $"{idsPath}:{line}: '{id}' has no image '{Pairing.ImageStemFor(id)}.*' in '{imagesDir}'; add the image or remove the line."));
+            selected = ids.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
+            int before = images.Count;
+            images = images.Where(i => selected.Contains(i.Key)).ToList();
+            unmatched += before - images.Count;
+        }
+        if (images.Count == 0 && problems.Count == 0)
+            throw new SharpSegException($"{SourcePath}: split '{s.Name}': no images ({string.Join(", ", ImageExtensions)}) in folder '{imagesDir}'{NoImagesHint(s, imagesDir)}; check splits.{s.Name}.images and the root.");
 
         var usedMasks = new HashSet<string>(StringComparer.Ordinal);
-        var imageStems = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var img in images)
+        var imageKeysSeen = new Dictionary<string, string>(StringComparer.Ordinal);
+        var imagePaths = images.Select(i => i.Path).ToHashSet(StringComparer.Ordinal);
+        foreach (var (key, stem, img) in images)
         {
-            string stem = Path.GetFileNameWithoutExtension(img);
-            if (imageStems.TryGetValue(stem, out var other))
+            if (imageKeysSeen.TryGetValue(key, out var other))
             {
                 problems.Add(new PairingProblem(PairingProblemKind.DuplicateStem, img,
                     $"{img}: two images with stem '{stem}' ({Path.GetFileName(other)} and {Path.GetFileName(img)}); pairing is by stem, so remove or rename one."));
                 continue;
             }
-            imageStems[stem] = img;
-            if (masksByStem == null) { pairs.Add(new SamplePair(stem, img, null)); continue; }
-            string maskStem = Pairing.MaskStemFor(stem);
-            if (!masksByStem.TryGetValue(maskStem, out var masks))
+            imageKeysSeen[key] = img;
+            if (masksByKey == null) { pairs.Add(new SamplePair(key, img, null)); continue; }
+            if (!masksByKey.TryGetValue(key, out var masks))
             {
+                string maskStem = Pairing.MaskStemFor(key[(key.LastIndexOf('/') + 1)..]);
+                string where = key.Contains('/') ? Path.Combine(masksDir!, key[..key.LastIndexOf('/')]) : masksDir!;
                 problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img,
-                    $"{img}: no mask '{maskStem}.*' in '{masksDir}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix)."));
+                    $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")})."));
                 continue;
             }
-            usedMasks.Add(maskStem);
+            usedMasks.Add(key);
             if (masks.Count > 1)
             {
                 problems.Add(new PairingProblem(PairingProblemKind.DuplicateStem, masks[1],
                     $"{masks[1]}: two masks for image {Path.GetFileName(img)} ({string.Join(", ", masks.Select(Path.GetFileName))}); remove one."));
                 continue;
             }
-            pairs.Add(new SamplePair(stem, img, masks[0]));
+            pairs.Add(new SamplePair(key, img, masks[0]));
         }
-        if (masksByStem != null)
-            foreach (var (stem, masks) in masksByStem)
+        // A mask without an image is a problem, except where an ids file chose a subset of the images (the other
+        // masks belong to other splits, as in VOC's one SegmentationClass folder).
+        if (masksByKey != null && selected == null)
+            foreach (var (key, masks) in masksByKey)
             {
-                if (usedMasks.Contains(stem)) continue;
-                if (string.Equals(imagesDir, masksDir, StringComparison.Ordinal) && imageStems.ContainsKey(stem)) continue;
+                if (usedMasks.Contains(key)) continue;
                 foreach (var m in masks)
+                {
+                    if (sameFolder && imagePaths.Contains(m)) continue;
                     problems.Add(new PairingProblem(PairingProblemKind.MissingImage, m,
-                        $"{m}: mask has no image (expected an image with stem '{ImageStemFor(stem) ?? stem}' in '{imagesDir}'); add the image or remove the mask."));
+                        $"{m}: mask has no image (expected an image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}' in '{imagesDir}'); add the image or remove the mask."));
+                }
             }
         problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
-        return new SplitListing(s.Name, pairs, problems);
+        return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched };
     }
 
-    string? ImageStemFor(string maskStem) =>
-        maskStem.StartsWith(Pairing.MaskPrefix, StringComparison.Ordinal) && maskStem.EndsWith(Pairing.MaskSuffix, StringComparison.Ordinal)
-        && maskStem.Length >= Pairing.MaskPrefix.Length + Pairing.MaskSuffix.Length
-            ? maskStem[Pairing.MaskPrefix.Length..^Pairing.MaskSuffix.Length] : null;
+    /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
+    string NoImagesHint(SplitSource s, string imagesDir)
+    {
+        if (!s.Recursive && ImageFolder.List(imagesDir, recursive: true).Count > 0)
+            return $" (its subfolders hold images: add 'recursive: true' to splits.{s.Name})";
+        if (Pairing.FiltersImages && ImageFolder.List(imagesDir, s.Recursive).Count > 0)
+            return $" whose stem has the form '{Pairing.ImageStemFor("…")}' (pairing.image_prefix/image_suffix)";
+        return "";
+    }
+
+    /// <summary>The keys of a split's ids file with their line numbers: the first word of each line, '#' comments and
+    /// blank lines skipped.</summary>
+    (List<(string Id, int Line)> Ids, string Path) ReadIds(SplitSource s)
+    {
+        string inRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, s.Ids!));
+        string inYamlFolder = System.IO.Path.GetFullPath(System.IO.Path.Combine(YamlFolder, s.Ids!));
+        string path = File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
+            : throw new SharpSegException($"{SourcePath}: split '{s.Name}': ids file '{s.Ids}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.ids.");
+        var ids = new List<(string, int)>();
+        int lineNo = 0;
+        foreach (var raw in File.ReadLines(path))
+        {
+            lineNo++;
+            string line = raw.Trim();
+            if (line.Length == 0 || line.StartsWith('#')) continue;
+            string id = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].Replace('\\', '/');
+            // A line may name the file ("2007_000032.jpg"): the key is its stem.
+            if (ImageFolder.IsImage(id)) id = id[..^System.IO.Path.GetExtension(id).Length];
+            ids.Add((id, lineNo));
+        }
+        if (ids.Count == 0) throw new SharpSegException($"{path}: ids file of split '{s.Name}' names no images; add one image key (file stem) per line.");
+        return (ids, path);
+    }
 
     SplitListing ListFromFile(SplitSource s)
     {

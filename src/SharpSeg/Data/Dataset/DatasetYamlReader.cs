@@ -12,8 +12,8 @@ namespace SharpSeg.Data.Dataset;
 internal sealed class DatasetYamlReader
 {
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "mask", "classes"];
-    static readonly string[] SplitKeys = ["images", "masks", "list"];
-    static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix"];
+    static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids"];
+    static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix"];
     static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "threshold", "ignore_band"];
     static readonly string[] ClassKeys = ["name", "color", "value"];
 
@@ -64,7 +64,8 @@ internal sealed class DatasetYamlReader
         {
             var pm = Mapping(pairNode, "pairing");
             CheckKeys(pm, PairingKeys, "pairing.");
-            pairing = new PairingRule(OptionalString(pm, "mask_prefix") ?? "", OptionalString(pm, "mask_suffix") ?? "");
+            pairing = new PairingRule(OptionalString(pm, "mask_prefix") ?? "", OptionalString(pm, "mask_suffix") ?? "",
+                OptionalString(pm, "image_prefix") ?? "", OptionalString(pm, "image_suffix") ?? "");
         }
 
         var mask = ReadMask(Find(top, "mask"));
@@ -198,7 +199,16 @@ internal sealed class DatasetYamlReader
                 throw Error(valueNode, $"split '{split}' has both 'list' and 'images'/'masks'; use one or the other.");
             if (list == null && images == null)
                 throw Error(valueNode, $"split '{split}' needs 'images' (a folder, with 'masks' for labelled data) or 'list' (a file of 'image mask' lines).");
-            result.Add(new SplitSource(split, images, masks, list));
+            string? ids = OptionalString(sm, "ids");
+            bool recursive = false;
+            if (Find(sm, "recursive") is { } recNode)
+            {
+                string r = Scalar(recNode, $"splits.{split}.recursive").Trim().ToLowerInvariant();
+                recursive = r switch { "true" or "yes" => true, "false" or "no" => false, _ => throw Error(recNode, $"splits.{split}.recursive must be true or false, got '{r}'.") };
+            }
+            if (list != null && (ids != null || recursive))
+                throw Error(valueNode, $"split '{split}' has 'list' with '{(ids != null ? "ids" : "recursive")}', which only applies to 'images'/'masks' folders; a list file already names every file.");
+            result.Add(new SplitSource(split, images, masks, list) { Recursive = recursive, Ids = ids });
         }
         return result;
     }

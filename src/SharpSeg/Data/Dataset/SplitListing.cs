@@ -4,4 +4,8 @@ namespace SharpSeg.Data.Dataset;
 public sealed record SplitListing(string Split, IReadOnlyList<SamplePair> Pairs, IReadOnlyList<PairingProblem> Problems)
 {
     public bool IsClean => Problems.Count == 0;
+
+    /// <summary>Files in the split's folders left out because they do not match the pairing's image or mask prefix and
+    /// suffix, or (images) are not named in the split's ids file: not problems, but worth a line in <c>data check</c>.</summary>
+    public int Unmatched { get; init; }
 }
