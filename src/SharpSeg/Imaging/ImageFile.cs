@@ -8,7 +8,7 @@ public static class ImageFile
 {
     /// <summary>
     /// Decodes an image to 8-bit RGB (channels 3; grayscale replicated) or grayscale (channels 1; RGB converted with
-    /// ITU-R BT.601 luma). Alpha is dropped. A missing, undecodable, truncated or damaged file (for PNG: any chunk whose
+    /// ITU-R BT.601 luma), turned as its EXIF orientation says (<see cref="Orient"/>). Alpha is dropped. A missing, undecodable, truncated or damaged file (for PNG: any chunk whose
     /// CRC does not match, a missing IEND) and one whose header claims more pixels than <see cref="PixelLimit"/> are a
     /// <see cref="SharpSegException"/> naming the file; the limit is checked before pixels are allocated.
     /// </summary>
@@ -33,7 +33,7 @@ public static class ImageFile
         if (PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
         if (TiffCodec.IsTiff(path)) return TiffCodec.ReadSize(path);
         using var codec = OpenCodec(path);
-        return (codec.Info.Width, codec.Info.Height);
+        return (int)codec.EncodedOrigin >= 5 ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
 
     /// <summary>
@@ -120,7 +120,41 @@ public static class ImageFile
             for (int i = 0; i < n; i++)
                 px[i] = (byte)((299 * rgba[4 * i] + 587 * rgba[4 * i + 1] + 114 * rgba[4 * i + 2] + 500) / 1000);
         }
-        return image;
+        return Orient(image, codec.EncodedOrigin);
+    }
+
+    /// <summary>
+    /// The image as it is meant to be shown: a camera's JPEG stores the sensor's rows and records the rotation in its
+    /// EXIF Orientation tag, which viewers, browsers, annotation tools and OpenCV's <c>imread</c> apply. Masks are drawn on
+    /// the shown image, so SharpSeg applies it too (a portrait phone photo is read portrait, matching its mask).
+    /// </summary>
+    public static RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
+    {
+        if (origin is SKEncodedOrigin.TopLeft || (int)origin is < 1 or > 8) return image;
+        int w = image.Width, h = image.Height, c = image.Channels;
+        bool swap = (int)origin >= 5;
+        int ow = swap ? h : w, oh = swap ? w : h;
+        var result = new RgbImage(ow, oh, c);
+        var src = image.Pixels;
+        var dst = result.Pixels;
+        for (int y = 0; y < oh; y++)
+            for (int x = 0; x < ow; x++)
+            {
+                // The stored pixel that the shown pixel (x, y) comes from.
+                var (sx, sy) = origin switch
+                {
+                    SKEncodedOrigin.TopRight => (w - 1 - x, y),           // mirrored
+                    SKEncodedOrigin.BottomRight => (w - 1 - x, h - 1 - y), // rotated 180°
+                    SKEncodedOrigin.BottomLeft => (x, h - 1 - y),         // flipped
+                    SKEncodedOrigin.LeftTop => (y, x),                    // transposed
+                    SKEncodedOrigin.RightTop => (y, h - 1 - x),           // shown rotated 90° clockwise
+                    SKEncodedOrigin.RightBottom => (w - 1 - y, h - 1 - x), // transverse
+                    _ => (w - 1 - y, x),                                  // LeftBottom: shown rotated 90° counter-clockwise
+                };
+                int from = (sy * w + sx) * c, to = (y * ow + x) * c;
+                for (int k = 0; k < c; k++) dst[to + k] = src[from + k];
+            }
+        return result;
     }
 
     /// <summary>

@@ -40,7 +40,8 @@ public sealed record ModelConfig
     [JsonPropertyName("upsampling")] public string Upsampling { get; init; } = "bilinear";
 
     /// <summary>U-Net/UNet++ decoder output channels, one per encoder stage (depth + 1 for the plain U-Net encoder, 6 for
-    /// ResNet/MobileNet), full resolution first; null: mirror the plain U-Net encoder, or SMP's 16, 32, 64, 128, 256 on a backbone.</summary>
+    /// ResNet/MobileNet), full resolution first; null: mirror the plain U-Net encoder, or SMP's 16, 32, 64, 128, 256 on a backbone.
+    /// For FPN: [pyramid, segmentation] widths (null: SMP's [256, 128]).</summary>
     [JsonPropertyName("decoder_channels")] public int[]? DecoderChannels { get; init; }
 
     /// <summary>Padding to a multiple of the output stride: "reflect", "replicate" or "zeros".</summary>
@@ -142,7 +143,7 @@ public sealed record ModelConfig
         if (DecoderStride is { } ds && ds is not (2 or 4)) throw new SharpSegException($"model.decoder_stride must be 4 or 2 (or left out for 4), got {ds}.");
         if (DecoderLayers is { } dl && dl is < 0 or > 32) throw new SharpSegException($"model.decoder_layers must be 0..32, got {dl}.");
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
-        if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && DecoderChannels.Length != Depth + 1)
+        if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && Architecture.Trim().ToLowerInvariant() != "fpn" && DecoderChannels.Length != Depth + 1)
             throw new SharpSegException($"model.decoder_channels needs depth + 1 = {Depth + 1} positive entries, got [{string.Join(", ", DecoderChannels)}].");
     }
 
@@ -179,6 +180,8 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.head_kernel {HeadKernel} has no effect on {model}: {(architecture == "lraspp" ? "LR-ASPP" : "Mask2Former")} outputs logits itself, with no separate segmentation head; remove model.head_kernel.");
         if (architecture != "mask2former" && (NumQueries is not null || HiddenDim is not null || DecoderLayers is not null || MaskedAttention != defaults.MaskedAttention))
             throw new SharpSegException($"model.num_queries, hidden_dim, decoder_layers and masked_attention have no effect on {model}: only the mask2former decoder has them; remove them.");
+        if (DecoderChannels != null && architecture is not ("unet" or "unetplusplus" or "fpn"))
+            throw new SharpSegException($"model.decoder_channels has no effect on {model}: only the unet, unetplusplus and fpn decoders have configurable widths; remove model.decoder_channels.");
         if (architecture != "fpn" && DecoderStride is not null)
             throw new SharpSegException($"model.decoder_stride has no effect on {model}: only the fpn decoder has a configurable output stride; remove model.decoder_stride.");
         if (architecture == "mask2former" && AuxHead)

@@ -60,7 +60,8 @@ public static class ModelZoo
             ["deeplabv3"] = (c, e) => new DeepLabV3Decoder(e.OutChannels, e.Strides, c.AsppRates),
             ["deeplabv3plus"] = (c, e) => new DeepLabV3PlusDecoder(e.OutChannels, e.Strides, c.AsppRates),
             ["pspnet"] = (c, e) => new PspNetDecoder(e.OutChannels, e.Strides),
-            ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides, outputStride: c.DecoderStride ?? 4),
+            ["fpn"] = (c, e) => new FpnDecoder(e.OutChannels, e.Strides, pyramidChannels: c.DecoderChannels?[0] ?? 256,
+                segmentationChannels: c.DecoderChannels?[1] ?? 128, outputStride: c.DecoderStride ?? 4),
             ["lraspp"] = (c, e) => new LrAsppDecoder(e.OutChannels, e.Strides, c.NumClasses),
             ["unetplusplus"] = (c, e) => new UNetPlusPlusDecoder(e.OutChannels, e.Strides, c.DecoderChannels, c.BatchNorm),
             ["upernet"] = (c, e) => new UPerNetDecoder(e.OutChannels, e.Strides),
@@ -148,7 +149,9 @@ public static class ModelZoo
             throw new SharpSegException($"encoder {encoderName} has no dilated variant: its output stride is always 32, not {fixedOs}; leave model.output_stride out.");
         var resolved = config with { OutputStride = config.OutputStride ?? DefaultOutputStride(architecture, encoderName) };
         Encoder encoder = encoderBuilder(resolved);
-        if (config.DecoderChannels is { } dc && dc.Length != encoder.OutChannels.Count)
+        if (config.DecoderChannels is { } fc && architecture == "fpn" && fc.Length != 2)
+            throw new SharpSegException($"model.decoder_channels for fpn is [pyramid, segmentation] (default [256, 128]), got {fc.Length} entries.");
+        if (config.DecoderChannels is { } dc && architecture != "fpn" && dc.Length != encoder.OutChannels.Count)
             throw new SharpSegException($"model.decoder_channels needs {encoder.OutChannels.Count} entries for encoder {encoderName} (one per stage, full resolution first), got {dc.Length}.");
         Decoder decoder = decoderBuilder(resolved, encoder);
         var aux = config.AuxHead ? FcnHead.Create(encoder.OutChannels[encoder.AuxStage], config.NumClasses) : null;

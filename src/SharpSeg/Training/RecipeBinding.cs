@@ -40,9 +40,14 @@ public static class RecipeBinding
             DecoderLayers = t.Has("model.decoder_layers") ? t.GetInt("model.decoder_layers") : null,
             MaskedAttention = t.GetBool("model.masked_attention"),
             DecoderStride = t.Has("model.decoder_stride") ? t.GetInt("model.decoder_stride") : null,
+            DecoderChannels = t.GetDoubleList("model.decoder_channels") is { } widths ? Widths(widths) : null,
         };
         return config;
     }
+
+    static int[] Widths(IReadOnlyList<double> values) =>
+        values.Select(v => v == Math.Floor(v) && v is >= 1 and <= int.MaxValue ? (int)v
+            : throw new SharpSegException($"model.decoder_channels must be whole channel counts such as [128, 64], got {v}.")).ToArray();
 
     /// <summary><c>loss.effective_beta</c>'s default, read from <see cref="RecipeDefaults"/> (its one source).</summary>
     static readonly Lazy<double> DefaultEffectiveBeta =

@@ -37,6 +37,7 @@ public static class RecipeDefaults
           hidden_dim: null      # mask2former only: pixel/transformer decoder width (8 heads, FFN 8x); null = 256
           decoder_layers: null  # mask2former only: transformer decoder layers over the 1/32, 1/16, 1/8 maps in turn; null = 9
           masked_attention: true  # mask2former only: masked cross-attention (false: plain cross-attention)
+          decoder_channels: null  # decoder widths: unet one per stage, full resolution first; unetplusplus its node widths; fpn [pyramid, segmentation] (null = [256, 128]); others have fixed widths
           decoder_stride: null  # fpn only: output stride 4 (null) or 2 (a refinement with the encoder's stride-2 features, for thin structures)
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:

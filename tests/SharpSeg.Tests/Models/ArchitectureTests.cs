@@ -153,6 +153,40 @@ public sealed class ArchitectureTests
     }
 
     [Fact]
+    public void FpnWidthsComeFromDecoderChannelsAndSetItsCost()
+    {
+        torch.manual_seed(3);
+        using var full = ModelZoo.Create(new ModelConfig { Architecture = "fpn", Encoder = "resnet18_imagenet", NumClasses = 11 });
+        using var narrow = ModelZoo.Create(new ModelConfig { Architecture = "fpn", Encoder = "resnet18_imagenet", NumClasses = 11, DecoderChannels = [128, 64] });
+        Assert.Equal(128, full.Decoder.OutChannels);
+        Assert.Equal(64, narrow.Decoder.OutChannels);
+        // Laterals: 1×1 convs from 64/128/256/512 to the pyramid width (with bias). Segmentation blocks: 3×3 convs (no
+        // bias) pyramid → segmentation once per level, then segmentation → segmentation for the upsampling steps (1 + 2
+        // + 3 = 6 at 1/8, 1/16, 1/32 after the first), each with a GroupNorm (2 × width). Head: 1×1 width → 11 with bias.
+        static long Decoder(int p, int s) => (64 + 128 + 256 + 512) * p + 4 * p + 4 * (9 * p * s + 2 * s) + 3 * (9 * s * s + 2 * s) + 11 * s + 11;
+        Assert.Equal(ModelZoo.CountParameters(full) - Decoder(256, 128) + Decoder(128, 64), ModelZoo.CountParameters(narrow));
+        full.eval(); narrow.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, 3, 192, 256);
+        Assert.Equal(new long[] { 1, 11, 192, 256 }, narrow.forward(x).shape);
+        long fullMacs = FlopCounter.CountMacs(full, x), narrowMacs = FlopCounter.CountMacs(narrow, x);
+        Assert.True(narrowMacs < 0.7 * fullMacs, $"narrow FPN {narrowMacs / 1e9:F2} GMACs against {fullMacs / 1e9:F2}");
+    }
+
+    [Fact]
+    public void DecoderChannelsAreRefusedWhereTheyDoNothingOrDoNotFit()
+    {
+        Assert.Contains("model.decoder_channels for fpn is [pyramid, segmentation]", Assert.Throws<SharpSegException>(() =>
+            ModelZoo.Create(new ModelConfig { Architecture = "fpn", Encoder = "resnet18", NumClasses = 3, DecoderChannels = [64, 32, 16] })).Message);
+        Assert.Contains("model.decoder_channels has no effect on architecture deeplabv3", Assert.Throws<SharpSegException>(() =>
+            new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet18", DecoderChannels = [1, 2, 3, 4, 5, 6] }.RefuseOptionsTheModelIgnores()).Message);
+        var recipe = Assert.Throws<SharpSegException>(() => SharpSeg.Training.RecipeBinding.Model(SharpSeg.Training.TrainingRecipe.Load(null,
+            ["model.architecture=fpn", "model.encoder=resnet18", "model.decoder_channels=[128, 64.5]"])));
+        Assert.Contains("whole channel counts", recipe.Message);
+    }
+
+    [Fact]
     public void FpnGroupNormsStartAsIdentityAffine()
     {
         // Regression: TorchSharp's nn.GroupNorm left weight/bias uninitialised, so FPN logits reached 1e34.
