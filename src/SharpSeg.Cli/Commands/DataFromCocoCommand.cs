@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using SharpSeg.Data.Import;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace SharpSeg.Cli.Commands;
@@ -36,11 +35,11 @@ public sealed class DataFromCocoCommand : Command<DataFromCocoCommand.Settings>
         if (string.IsNullOrWhiteSpace(settings.Images)) throw new SharpSegException("data from-coco needs --images DIR, the folder the annotation file's image file names are relative to.");
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new SharpSegException("data from-coco needs --out DIR, the dataset folder to write masks and dataset.yaml to.");
         var r = ProgressRunner.Run("masks", p => CocoImport.Run(settings.Annotations, settings.Images, settings.Out, settings.Split, settings.Force, p, cancellationToken));
-        AnsiConsole.WriteLine(TerminalText.Clean($"split '{r.Split}': wrote {r.Masks} masks to {r.MasksDir} from {r.Annotations} annotations"
+        Console.Out.WriteLine(TerminalText.Clean($"split '{r.Split}': wrote {r.Masks} masks to {r.MasksDir} from {r.Annotations} annotations"
             + (r.CrowdAnnotations > 0 ? $" ({r.CrowdAnnotations} crowd, painted as their class)" : "")
             + (r.ImagesWithoutAnnotations > 0 ? $"; {r.ImagesWithoutAnnotations} images have no annotation: all background" : "") + "."));
-        AnsiConsole.WriteLine(TerminalText.Clean($"classes: {string.Join(", ", r.Classes.Select((c, i) => $"{i} {c}"))}"));
-        AnsiConsole.WriteLine(TerminalText.Clean($"dataset: {r.YamlPath}; next: sharpseg data check {r.YamlPath}"));
+        Console.Out.WriteLine(TerminalText.Clean($"classes: {string.Join(", ", r.Classes.Select((c, i) => $"{i} {c}"))}"));
+        Console.Out.WriteLine(TerminalText.Clean($"dataset: {r.YamlPath}; next: sharpseg data check {r.YamlPath}"));
         return 0;
     }
 }

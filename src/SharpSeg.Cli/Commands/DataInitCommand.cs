@@ -50,11 +50,11 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks!, settings.MaxMasks);
         draft.Write(outPath);
         var inv = CultureInfo.InvariantCulture;
-        if (draft.Recursive) AnsiConsole.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
+        if (draft.Recursive) Console.Out.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
         if (draft.Pairing != PairingRule.SameStem)
         {
             var p = draft.Pairing;
-            AnsiConsole.WriteLine(TerminalText.Clean($"pairing: image {p.ImageStemFor("<key>")} <-> mask {p.MaskStemFor("<key>")}"
+            Console.Out.WriteLine(TerminalText.Clean($"pairing: image {p.ImageStemFor("<key>")} <-> mask {p.MaskStemFor("<key>")}"
                 + (draft.OtherMaskKinds.Count > 0 ? $"; other mask files beside each image: {string.Join(", ", draft.OtherMaskKinds.Select(r => r.MaskStemFor("<key>")))} (edit pairing to use one)" : "")));
         }
         if (draft.MaskKind == DraftMaskKind.GrayThreshold)

@@ -1,6 +1,5 @@
 using System.ComponentModel;
 using SharpSeg.Imaging;
-using Spectre.Console;
 using Spectre.Console.Cli;
 
 namespace SharpSeg.Cli.Commands;
@@ -31,7 +30,7 @@ public sealed class DataUnstackCommand : Command<DataUnstackCommand.Settings>
     {
         if (string.IsNullOrWhiteSpace(settings.Out)) throw new SharpSegException("data unstack needs --out DIR, the folder to write one PNG per page to.");
         var written = TiffStack.Unstack(settings.Tiff, settings.Out, settings.Force, settings.Stem);
-        AnsiConsole.WriteLine($"wrote {written.Count} page{(written.Count == 1 ? "" : "s")} of {TerminalText.Clean(settings.Tiff)} to {TerminalText.Clean(settings.Out)} ({TerminalText.Clean(Path.GetFileName(written[0]))} … {TerminalText.Clean(Path.GetFileName(written[^1]))})");
+        Console.Out.WriteLine($"wrote {written.Count} page{(written.Count == 1 ? "" : "s")} of {TerminalText.Clean(settings.Tiff)} to {TerminalText.Clean(settings.Out)} ({TerminalText.Clean(Path.GetFileName(written[0]))} … {TerminalText.Clean(Path.GetFileName(written[^1]))})");
         return 0;
     }
 }

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using SharpSeg.Imaging;
 using SharpSeg.Instances;
@@ -29,8 +27,6 @@ public sealed record CocoImportResult(string Split, int Masks, int ImagesWithout
 /// </summary>
 public static class CocoImport
 {
-    const string Sidecar = "coco-import.json";
-
     public static CocoImportResult Run(string annotationsPath, string imagesDir, string outDir, string split, bool overwrite = false,
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -42,10 +38,7 @@ public static class CocoImport
         outDir = Path.GetFullPath(outDir);
         var coco = Read(annotationsPath);
 
-        string splitDir = Path.Combine(outDir, split), masksDir = Path.Combine(splitDir, "masks");
-        if (Directory.Exists(masksDir) && Directory.EnumerateFileSystemEntries(masksDir).Any() && !overwrite)
-            throw new SharpSegException($"{masksDir}: already holds masks; pass --force to replace split '{split}', or choose another --out or --split.");
-        CheckAgainstOtherSplits(outDir, split, coco.Categories);
+        var target = new ImportedDataset(outDir, split, coco.Categories.Select(c => c.Name).ToArray(), overwrite);
 
         // Check every image before writing anything: present, and the size the file says.
         foreach (var image in coco.Images)
@@ -58,11 +51,9 @@ public static class CocoImport
                 throw new SharpSegException($"{path}: image is {w}x{h} but {annotationsPath} says {image.Width}x{image.Height} (image id {image.Id}); the annotations were made on another version of the image.");
         }
 
-        if (Directory.Exists(masksDir) && overwrite) Directory.Delete(masksDir, recursive: true);
-        Directory.CreateDirectory(masksDir);
+        target.Begin();
         var byImage = coco.Annotations.GroupBy(a => a.ImageId).ToDictionary(g => g.Key, g => g.OrderByDescending(a => a.Area).ToList());
         int done = 0, empty = 0;
-        var ids = new StringBuilder();
         foreach (var image in coco.Images)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -70,27 +61,18 @@ public static class CocoImport
             if (byImage.TryGetValue(image.Id, out var annotations))
                 foreach (var a in annotations) Paint(labels, image, a, annotationsPath);
             else empty++;
-            string key = Path.ChangeExtension(image.FileName, null).Replace('\\', '/');
-            string maskPath = Path.Combine(masksDir, key + ".png");
-            Directory.CreateDirectory(Path.GetDirectoryName(maskPath)!);
-            PngCodec.SaveGray8(maskPath, image.Width, image.Height, labels);
-            ids.Append(key).Append('\n');
+            target.WriteMask(image.FileName, image.Width, image.Height, labels);
             progress?.Report((++done, coco.Images.Count));
         }
-        IO.AtomicFile.WriteAllText(Path.Combine(splitDir, "ids.txt"), ids.ToString());
-        bool recursive = coco.Images.Any(i => i.FileName.Contains('/') || i.FileName.Contains('\\'));
-        IO.AtomicFile.WriteAllText(Path.Combine(splitDir, Sidecar), JsonSerializer.Serialize(new SplitRecord(imagesDir, recursive, coco.Categories.Select(c => c.Name).ToArray(),
-            Path.GetFullPath(annotationsPath)), new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        string yaml = WriteYaml(outDir);
+        string yaml = target.Finish(imagesDir, annotationsPath, "data from-coco", "category k (by COCO id) is k + 1; where annotations overlap the smaller one wins");
         return new CocoImportResult(split, done, empty, coco.Annotations.Count, coco.Annotations.Count(a => a.Crowd),
-            ["background", .. coco.Categories.Select(c => c.Name)], masksDir, yaml);
+            target.ClassNames, target.MasksDir, yaml);
     }
 
     sealed record Category(long Id, string Name);
     sealed record ImageEntry(long Id, string FileName, int Width, int Height);
     sealed record Annotation(long ImageId, int ClassValue, double Area, bool Crowd, JsonElement Segmentation, long Id);
     sealed record CocoFile(IReadOnlyList<Category> Categories, IReadOnlyList<ImageEntry> Images, IReadOnlyList<Annotation> Annotations);
-    sealed record SplitRecord(string Images, bool Recursive, string[] Categories, string Annotations);
 
     static CocoFile Read(string path)
     {
@@ -184,55 +166,4 @@ public static class CocoImport
         for (int i = 0; i < mask.Length; i++) if (mask[i]) labels[i] = value;
     }
 
-    static void CheckAgainstOtherSplits(string outDir, string split, IReadOnlyList<Category> categories)
-    {
-        foreach (var (name, record) in Splits(outDir))
-            if (name != split && !record.Categories.SequenceEqual(categories.Select(c => c.Name)))
-                throw new SharpSegException($"{outDir}: split '{name}' was imported with categories [{string.Join(", ", record.Categories)}], this file has [{string.Join(", ", categories.Select(c => c.Name))}]; one dataset needs one class list: import into another --out.");
-    }
-
-    static IEnumerable<(string Name, SplitRecord Record)> Splits(string outDir)
-    {
-        if (!Directory.Exists(outDir)) yield break;
-        foreach (var dir in Directory.GetDirectories(outDir).Order(StringComparer.Ordinal))
-        {
-            string sidecar = Path.Combine(dir, Sidecar);
-            if (!File.Exists(sidecar)) continue;
-            SplitRecord? record;
-            try { record = JsonSerializer.Deserialize<SplitRecord>(File.ReadAllText(sidecar)); }
-            catch (JsonException e) { throw new SharpSegException($"{sidecar}: cannot be read ({e.Message}); delete the folder {dir} and import that split again."); }
-            if (record is { Categories: not null, Images: not null }) yield return (Path.GetFileName(dir), record);
-        }
-    }
-
-    /// <summary>Writes {out}/dataset.yaml naming every split imported into {out}.</summary>
-    static string WriteYaml(string outDir)
-    {
-        var splits = Splits(outDir).ToList();
-        var sb = new StringBuilder();
-        sb.AppendLine($"# Written by 'sharpseg data from-coco' on {DateTime.UtcNow:yyyy-MM-dd}. Masks: value 0 is background, category k (by COCO id) is k + 1;");
-        sb.AppendLine("# where annotations overlap the smaller one wins. Check it with 'sharpseg data check dataset.yaml'.");
-        sb.AppendLine($"name: {Q(Path.GetFileName(outDir))}");
-        sb.AppendLine("root: \".\"");
-        sb.AppendLine("splits:");
-        foreach (var (name, r) in splits)
-        {
-            string images = Path.GetRelativePath(outDir, r.Images).Replace('\\', '/');
-            sb.AppendLine($"  {Q(name)}: {{ images: {Q(images)}, masks: {Q(name + "/masks")}, ids: {Q(name + "/ids.txt")}{(r.Recursive ? ", recursive: true" : "")} }}   # from {Q(r.Annotations)}");
-        }
-        sb.AppendLine("mask: { encoding: index, ignore_values: [255] }");
-        sb.AppendLine("classes:");
-        var categories = splits[0].Record.Categories;
-        // A category may itself be called background; value 0 (no annotation) then gets another name.
-        string none = categories.Any(c => c.Equals("background", StringComparison.OrdinalIgnoreCase)) ? "unannotated" : "background";
-        sb.AppendLine($"  - {{ name: {none}, value: 0 }}");
-        for (int i = 0; i < categories.Length; i++)
-            sb.AppendLine($"  - {{ name: {Q(categories[i])}, value: {(i + 1).ToString(CultureInfo.InvariantCulture)} }}");
-        string yaml = Path.Combine(outDir, "dataset.yaml");
-        IO.AtomicFile.WriteAllText(yaml, sb.ToString());
-        return yaml;
-    }
-
-    /// <summary>A YAML double-quoted scalar (JSON string syntax is valid YAML).</summary>
-    static string Q(string s) => JsonSerializer.Serialize(s);
 }
