@@ -76,10 +76,7 @@ public static class CocoImport
 
     static CocoFile Read(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e) { throw new SharpSegException($"{path}: not valid JSON ({e.Message}); give a COCO annotation file."); }
-        using (doc)
+        using (var doc = ImportedDataset.ParseJson(path, "give a COCO annotation file"))
         {
             var root = doc.RootElement;
             SharpSegException Bad(string what) => new($"{path}: {what}; a COCO annotation file has 'images', 'annotations' and 'categories' lists.");

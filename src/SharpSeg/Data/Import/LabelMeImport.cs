@@ -99,10 +99,7 @@ public static class LabelMeImport
 
     static Entry Read(string path)
     {
-        JsonDocument doc;
-        try { doc = JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e) { throw new SharpSegException($"{path}: not valid JSON ({e.Message}); give a folder of LabelMe annotation files."); }
-        using (doc)
+        using (var doc = ImportedDataset.ParseJson(path, "give a folder of LabelMe annotation files"))
         {
             var root = doc.RootElement;
             SharpSegException Bad(string what) => new($"{path}: {what}; a LabelMe file has 'shapes', 'imagePath', 'imageWidth' and 'imageHeight'.");
