@@ -87,10 +87,68 @@ public sealed class DatasetDraftTests
         d.ColorMask("lbl/a.png", 50, 40, colors);
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
         Assert.Equal([new Rgb(0, 0, 142), new Rgb(128, 64, 128)], draft.Labels.Select(l => l.Color!.Value));
-        Assert.Equal((100, 100L), (draft.OtherLabels, draft.OtherPixels));
+        // The 100 noise colours are within 40 of (128, 64, 128): counted with it, not left over.
+        Assert.Equal((100, 0L), (draft.OtherLabels, draft.OtherPixels));
+        Assert.Equal(950 + 100, draft.Labels.Single(l => l.Color == new Rgb(128, 64, 128)).Pixels);
         draft.Write(d.PathOf("j.yaml"));
-        Assert.Contains("color_tolerance: 12", File.ReadAllText(d.PathOf("j.yaml")));
-        Assert.Equal(12, DatasetSpec.Load(d.PathOf("j.yaml")).Mask.ColorTolerance);
+        // Half the gap between the two class colours (128 in red), less one.
+        Assert.Contains("color_tolerance: 63", File.ReadAllText(d.PathOf("j.yaml")));
+        Assert.Equal(63, DatasetSpec.Load(d.PathOf("j.yaml")).Mask.ColorTolerance);
+    }
+
+    /// <summary>A mask saved as a colour JPEG (Kvasir-SEG, ISIC and many industrial sets ship them): one colour per
+    /// pixel region, plus chroma and block noise at every edge.</summary>
+    static void JpegMask(TinyDataset d, string relative, Func<int, int, SkiaSharp.SKColor> colour)
+    {
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(64, 48, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
+        for (int y = 0; y < 48; y++)
+            for (int x = 0; x < 64; x++) bitmap.SetPixel(x, y, colour(x, y));
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
+        Directory.CreateDirectory(Path.GetDirectoryName(d.PathOf(relative))!);
+        File.WriteAllBytes(d.PathOf(relative), data.ToArray());
+    }
+
+    [Fact]
+    public void BlackAndWhiteColourJpegMasksBecomeThresholdMasksReadByLuma()
+    {
+        var d = new TinyDataset("draft-bw-jpeg");
+        for (int n = 0; n < 3; n++)
+        {
+            d.Image($"img/m{n}.png", 64, 48);
+            // White with a faint tint (as a lossy export leaves it) on black.
+            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => (x - 20 - 5 * n) * (x - 20 - 5 * n) + (y - 24) * (y - 24) < 196 ? new SkiaSharp.SKColor(255, 246, 252) : SkiaSharp.SKColors.Black);
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.GrayThreshold, draft.MaskKind);
+        draft.Write(d.PathOf("t.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("t.yaml"));
+        var check = new DataChecker(spec).Check();
+        Assert.True(check.IsClean, string.Join("\n", check.Problems.Select(p => p.Message)));
+        var mask = new MaskDecoder(spec).Decode(d.PathOf("lbl/m0.jpg"));
+        Assert.Equal(1, mask.Labels[24 * 64 + 20]);
+        Assert.Equal(0, mask.Labels[5 * 64 + 60]);
+    }
+
+    [Fact]
+    public void ColourJpegMasksDraftTheirColoursNotTheNoiseAroundThem()
+    {
+        var d = new TinyDataset("draft-colour-jpeg");
+        for (int n = 0; n < 3; n++)
+        {
+            d.Image($"img/m{n}.png", 64, 48);
+            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x < 20 + 4 * n ? new SkiaSharp.SKColor(200, 30, 30) : y < 24 ? new SkiaSharp.SKColor(30, 160, 40) : SkiaSharp.SKColors.Black);
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        Assert.Equal(3, draft.Labels.Count);
+        Assert.InRange(draft.ColorTolerance, 40, 64);
+        draft.Write(d.PathOf("c.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("c.yaml"));
+        var mask = new MaskDecoder(spec).Read(d.PathOf("lbl/m0.jpg"));
+        // Each region reads as the class drafted from its colour; the edges' noise is within the tolerance or ignored.
+        int red = mask.Mask.Labels[24 * 64 + 5], green = mask.Mask.Labels[10 * 64 + 50], black = mask.Mask.Labels[40 * 64 + 50];
+        Assert.Equal(3, new[] { red, green, black }.Distinct().Count());
+        Assert.DoesNotContain(LabelMask.Ignore, new[] { (byte)red, (byte)green, (byte)black });
     }
 
     [Fact]

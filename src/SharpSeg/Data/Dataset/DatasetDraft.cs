@@ -22,6 +22,14 @@ public sealed class DatasetDraft
     /// <summary>Colour masks with more distinct colours than this are treated as noisy (lossy compression).</summary>
     const int NoisyColorCount = 64;
 
+    /// <summary>In noisy colour masks, colours this close (largest channel difference) to a more frequent one are its
+    /// compression noise, not a class.</summary>
+    const int NoiseRadius = 40;
+
+    static bool Grayish(Rgb c) => Math.Max(c.R, Math.Max(c.G, c.B)) - Math.Min(c.R, Math.Min(c.G, c.B)) <= 24;
+
+    static int Luma(int packed) { var c = Rgb.FromPacked(packed); return MaskDecoder.Luma(c.R, c.G, c.B); }
+
     /// <summary>In noisy colour masks, a colour must cover this fraction of inspected pixels to be drafted as a class.</summary>
     const double MinClassColorShare = 0.002;
 
@@ -30,6 +38,9 @@ public sealed class DatasetDraft
 
     /// <summary>In soft-edged binary masks, the two peaks (±2 values) hold at least this share of the pixels.</summary>
     const double SoftBinaryPeakShare = 0.9;
+
+    /// <summary>The drafted <c>mask.color_tolerance</c> for noisy colour masks (0: exact colours).</summary>
+    public int ColorTolerance { get; private init; }
 
     /// <summary>Whether the images and masks were found in subfolders (the draft says <c>recursive: true</c>).</summary>
     public bool Recursive { get; private init; }
@@ -123,6 +134,7 @@ public sealed class DatasetDraft
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
+
         int maxDepth = Math.Max(8, files.Max(f => f.Depth));
         long totalPixels = files.Sum(f => f.Pixels);
         var colourFiles = files.Where(f => f.Kind == DraftMaskKind.RgbColors).ToList();
@@ -145,11 +157,38 @@ public sealed class DatasetDraft
                 long counted = colourCounts.Values.Sum();
                 var ordered = colourCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
                 // Many distinct colours means compression noise (JPEG masks): keep the colours that cover a real share
-                // of pixels as class candidates and count the rest as noise, for color_tolerance to absorb.
-                int keep = ordered.Length <= NoisyColorCount ? ordered.Length
-                    : Math.Min(MaxListedLabels, Math.Max(1, ordered.Count(kv => kv.Value >= MinClassColorShare * counted)));
-                keep = Math.Min(keep, MaxListedLabels);
-                var colourLabels = ordered.Take(keep).Select(kv => new DraftLabel(null, Rgb.FromPacked(kv.Key), kv.Value, kv.Value / (double)totalPixels, colourMasks[kv.Key])).ToList();
+                // of pixels as class candidates, folding each into a more frequent one within the drafted tolerance (a
+                // noisy copy of black is not a class), and count the rest as noise, for color_tolerance to absorb.
+                var kept = new List<(int Colour, long Pixels, int Masks)>();
+                bool noisy = ordered.Length > NoisyColorCount;
+                foreach (var (colour, pixels) in ordered)
+                {
+                    int near = noisy ? kept.FindIndex(k => Rgb.FromPacked(k.Colour).MaxChannelDistance(Rgb.FromPacked(colour)) <= NoiseRadius) : -1;
+                    if (near >= 0) kept[near] = (kept[near].Colour, kept[near].Pixels + pixels, kept[near].Masks);
+                    else if ((!noisy || pixels >= MinClassColorShare * counted || kept.Count == 0) && kept.Count < MaxListedLabels) kept.Add((colour, pixels, colourMasks[colour]));
+                }
+                long keptPixels = kept.Sum(k => k.Pixels);
+                // Two gray-looking colours far apart in brightness: a black-and-white mask saved as a colour JPEG
+                // (Kvasir-SEG, ISIC): split it by brightness, as soft-edged gray masks are.
+                if (noisy && kept.Count == 2 && kept.All(k => Grayish(Rgb.FromPacked(k.Colour))) && strayGray.Count == 0 && paletteFiles.Count == 0)
+                {
+                    var (dark, bright) = Luma(kept[0].Colour) < Luma(kept[1].Colour) ? (kept[0], kept[1]) : (kept[1], kept[0]);
+                    int low = Luma(dark.Colour), high = Luma(bright.Colour), quarter = (high - low + 2) / 4;
+                    if (high - low >= 96)
+                    {
+                        var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
+                        long below = ordered.Where(kv => Luma(kv.Key) < low + quarter).Sum(kv => kv.Value), above = ordered.Where(kv => Luma(kv.Key) > high - quarter).Sum(kv => kv.Value);
+                        var bw = new List<DraftLabel> { new(low, null, below, below / (double)totalPixels, dark.Masks), new(high, null, above, above / (double)totalPixels, bright.Masks) };
+                        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                            sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Length)
+                            { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
+                    }
+                }
+                // The tolerance that reads each noisy pixel as the nearest class colour: half the distance between the two
+                // closest class colours, within 12..64.
+                int minGap = kept.SelectMany((a, i) => kept.Skip(i + 1).Select(b => Rgb.FromPacked(a.Colour).MaxChannelDistance(Rgb.FromPacked(b.Colour)))).DefaultIfEmpty(255).Min();
+                int tolerance = Math.Clamp(minGap / 2 - 1, 12, 64);
+                var colourLabels = kept.Select(k => new DraftLabel(null, Rgb.FromPacked(k.Colour), k.Pixels, k.Pixels / (double)totalPixels, k.Masks)).ToList();
                 // The minority of colour and palette files differs from the rest, but decodes to the same colours.
                 var minority = paletteFiles.Count <= colourFiles.Count ? paletteFiles : colourFiles;
                 differing.AddRange(minority.Select(f => new DraftMaskNote(f.Path, f.Encoding, true,
@@ -157,8 +196,8 @@ public sealed class DatasetDraft
                 differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
                     $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
                 return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
-                    sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, ordered.Skip(keep).Sum(kv => kv.Value), ordered.Length - keep,
-                    differing, null, 0, 0) { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
+                    sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, counted - keptPixels, ordered.Length - kept.Count,
+                    differing, null, 0, 0) { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds, ColorTolerance = noisy ? tolerance : 0 };
             }
             // Index masks are the majority: the colour masks are the odd ones, left out of the draft.
             differing.AddRange(colourFiles.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
@@ -356,6 +395,7 @@ public sealed class DatasetDraft
     /// </summary>
     sealed record MaskFileLabels(string Path, DraftMaskKind Kind, Dictionary<int, long> Counts, Dictionary<int, Rgb>? Palette, int Depth, string Encoding)
     {
+
         public long Pixels => Counts.Values.Sum();
 
         /// <summary>The counts by packed colour, as 'data check' decodes the file with encoding: rgb (palette index to its
@@ -492,8 +532,8 @@ public sealed class DatasetDraft
         {
             sb.AppendLine("  encoding: rgb");
             sb.AppendLine("  ignore_colors: []");
-            if (OtherLabels > 0)
-                sb.AppendLine($"  color_tolerance: 12   # {OtherLabels} more rare colours ({100.0 * OtherPixels / (OtherPixels + Labels.Sum(l => l.Pixels)):0.###} % of pixels) look like JPEG noise; keep only the real class colours below");
+            if (ColorTolerance > 0)
+                sb.AppendLine($"  color_tolerance: {ColorTolerance}   # {OtherLabels} more colours look like JPEG noise: each pixel is read as the nearest class colour within this distance (half the gap between the two closest class colours); {100.0 * OtherPixels / Math.Max(1, OtherPixels + Labels.Sum(l => l.Pixels)):0.###} % of pixels are far from every class colour");
             else
                 sb.AppendLine("  color_tolerance: 0   # raise (e.g. 10) if masks were saved as JPEG");
         }

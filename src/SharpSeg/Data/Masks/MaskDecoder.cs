@@ -108,7 +108,11 @@ public sealed class MaskDecoder
                     for (int i = 0; i < values.Length; i++)
                     {
                         ushort red = s[ch * i], green = s[ch * i + 1], blue = s[ch * i + 2];
-                        if (red != green || green != blue) throw ColorInIndexMask(path, i % width, i / width, red, green, blue);
+                        if (red != green || green != blue)
+                        {
+                            if (Encoding.Kind == MaskEncodingKind.Threshold) { values[i] = Luma(red, green, blue); continue; }
+                            throw ColorInIndexMask(path, i % width, i / width, red, green, blue);
+                        }
                         values[i] = red;
                     }
                     break;
@@ -120,10 +124,16 @@ public sealed class MaskDecoder
             width = img.Width; height = img.Height;
             values = new int[width * height];
             var p = img.Pixels;
+            bool luma = Encoding.Kind == MaskEncodingKind.Threshold;
             for (int i = 0; i < values.Length; i++)
             {
                 byte red = p[3 * i], green = p[3 * i + 1], blue = p[3 * i + 2];
-                if (red != green || green != blue) throw ColorInIndexMask(path, i % width, i / width, red, green, blue);
+                if (red != green || green != blue)
+                {
+                    // A threshold mask is split by brightness: a colour pixel (JPEG chroma noise) counts by its luma.
+                    if (luma) { values[i] = Luma(red, green, blue); continue; }
+                    throw ColorInIndexMask(path, i % width, i / width, red, green, blue);
+                }
                 values[i] = red;
             }
         }
@@ -145,6 +155,9 @@ public sealed class MaskDecoder
             .Select(kv => new UndefinedLabel(kv.Key, null, kv.Value)).ToArray();
         return new MaskReading(new LabelMask(width, height, labels), list);
     }
+
+    /// <summary>ITU-R BT.601 luma, rounded: how a threshold-encoded mask reads a colour pixel.</summary>
+    public static int Luma(int r, int g, int b) => (299 * r + 587 * g + 114 * b + 500) / 1000;
 
     SharpSegException ColorInIndexMask(string path, int x, int y, int r, int g, int b) =>
         new($"{path}: mask has colours (pixel ({x}, {y}) is ({r}, {g}, {b})) but {DatasetName} says mask.encoding: {Encoding.KindName}; for colour-coded masks set mask.encoding: rgb and give each class its color.");
