@@ -18,9 +18,14 @@ internal static class TestTiff
     }
 
     /// <summary>Samples are interleaved (HWC) whatever the layout written.</summary>
-    public static void Write(string path, params Page[] pages)
+    public static void Write(string path, params Page[] pages) => Write(path, "w", pages);
+
+    /// <summary>As <see cref="Write(string, Page[])"/>, in Motorola (big-endian) byte order.</summary>
+    public static void WriteBigEndian(string path, params Page[] pages) => Write(path, "wb", pages);
+
+    static void Write(string path, string mode, Page[] pages)
     {
-        using var tif = Tiff.Open(path, "w") ?? throw new InvalidOperationException($"cannot create {path}");
+        using var tif = Tiff.Open(path, mode) ?? throw new InvalidOperationException($"cannot create {path}");
         foreach (var p in pages)
         {
             tif.SetField(TiffTag.IMAGEWIDTH, p.Width);

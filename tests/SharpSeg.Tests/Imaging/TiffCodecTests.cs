@@ -71,6 +71,17 @@ public sealed class TiffCodecTests
     }
 
     [Fact]
+    public void BigEndianSixteenBitSamplesAreReadInHostOrder()
+    {
+        int w = 23, h = 9;
+        var s = Samples(w, h, 1, (x, y, c) => 257 * x + 1000 * y + 3);   // high and low bytes differ
+        string path = Temp("motorola.tif");
+        WriteBigEndian(path, new Page(w, h, 1, 16, Photometric.MINISBLACK, s) { Compression = Compression.NONE });
+        Assert.Equal((byte)'M', File.ReadAllBytes(path)[0]);
+        AssertSamples(s, TiffCodec.Decode(path));
+    }
+
+    [Fact]
     public void PaletteMasksKeepTheirIndicesAndColours()
     {
         int w = 12, h = 9;
