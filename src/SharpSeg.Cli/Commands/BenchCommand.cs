@@ -43,7 +43,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))))
             .Concat(s.TfLite.SelectMany(f => new[] { false, true }.Select(ort =>
                 (Name: f, Open: (Func<Predictor>)(() => Portrait.SelfieSegmentation.OpenPredictor(f, 0, 0, onnxRuntime: ort))))));
-        var gmacs = new Dictionary<(int, int), double?>();
+        // Counted once per model and size: the backends of one checkpoint share it, different models (several --onnx) do not.
+        var gmacs = new Dictionary<(Models.ModelConfig, double, int, int), double?>();
         foreach (var (name, open) in runs)
         {
             using var predictor = open();
@@ -52,7 +53,8 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
                 cancellationToken.ThrowIfCancellationRequested();
                 // MACs come from the zoo model a checkpoint or SharpSeg export describes; an imported TFLite graph has none.
                 bool zooModel = predictor.Info.Config.Architecture != "tflite";
-                if (!gmacs.TryGetValue((w, h), out var g) || (g is null && zooModel)) gmacs[(w, h)] = g = s.NoFlops || !zooModel ? null : InferenceBenchmark.CountGMacs(predictor, w, h);
+                var key = (predictor.Info.Config, predictor.Info.InferenceScale, w, h);
+                if (!gmacs.TryGetValue(key, out var g) || (g is null && zooModel)) gmacs[key] = g = s.NoFlops || !zooModel ? null : InferenceBenchmark.CountGMacs(predictor, w, h);
                 if (!zooModel) g = null;
                 var t = InferenceBenchmark.Run(predictor, w, h, s.Runs, s.Warmup, g);
                 rows.Add(t);
