@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using SharpSeg.Data.Import;
+using SharpSeg.Import;
 using Spectre.Console.Cli;
 
 namespace SharpSeg.Cli.Commands;

@@ -40,7 +40,7 @@ public static class ImageFile
     /// Raw samples as 8-bit RGB or gray, the way SkiaSharp reads a PNG: 16-bit values scaled to 0..255 (rounded),
     /// gray below 8 bits stretched to 0..255, palette indices looked up, alpha dropped.
     /// </summary>
-    public static RgbImage FromRaster(PngRaster raster, int channels = 3)
+    internal static RgbImage FromRaster(PngRaster raster, int channels = 3)
     {
         ArgumentNullException.ThrowIfNull(raster);
         int n = raster.Width * raster.Height, ch = raster.Channels;
@@ -128,7 +128,7 @@ public static class ImageFile
     /// EXIF Orientation tag, which viewers, browsers, annotation tools and OpenCV's <c>imread</c> apply. Masks are drawn on
     /// the shown image, so SharpSeg applies it too (a portrait phone photo is read portrait, matching its mask).
     /// </summary>
-    public static RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
+    internal static RgbImage Orient(RgbImage image, SKEncodedOrigin origin)
     {
         if (origin is SKEncodedOrigin.TopLeft || (int)origin is < 1 or > 8) return image;
         int w = image.Width, h = image.Height, c = image.Channels;

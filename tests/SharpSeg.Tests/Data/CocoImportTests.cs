@@ -1,6 +1,6 @@
 using System.Text.Json;
 using SharpSeg.Data.Dataset;
-using SharpSeg.Data.Import;
+using SharpSeg.Import;
 using SharpSeg.Imaging;
 using SharpSeg.Instances;
 using Xunit;

@@ -2,7 +2,7 @@ using System.Text.Json;
 using SharpSeg.Imaging;
 using SharpSeg.Instances;
 
-namespace SharpSeg.Data.Import;
+namespace SharpSeg.Import;
 
 /// <summary>What <see cref="CocoImport.Run"/> wrote for one split.</summary>
 public sealed record CocoImportResult(string Split, int Masks, int ImagesWithoutAnnotations, int Annotations, int CrowdAnnotations,

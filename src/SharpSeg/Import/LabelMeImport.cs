@@ -1,7 +1,7 @@
 using System.Text.Json;
 using SharpSeg.Imaging;
 
-namespace SharpSeg.Data.Import;
+namespace SharpSeg.Import;
 
 /// <summary>What <see cref="LabelMeImport.Run"/> wrote for one split.</summary>
 public sealed record LabelMeImportResult(string Split, int Masks, int Shapes, int ShapesWithoutArea, IReadOnlyList<string> Classes,

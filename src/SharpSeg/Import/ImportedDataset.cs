@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using SharpSeg.Imaging;
 
-namespace SharpSeg.Data.Import;
+namespace SharpSeg.Import;
 
 /// <summary>
 /// The dataset folder an annotation import writes (<c>data from-coco</c>, <c>data from-labelme</c>): per split

@@ -1,4 +1,4 @@
-namespace SharpSeg.Data.Import;
+namespace SharpSeg.Import;
 
 /// <summary>
 /// Fills polygons into a label map: a pixel is inside when its centre (x + 0.5, y + 0.5) is inside the polygon by the
