@@ -115,6 +115,8 @@ public static class LabelMeImport
             {
                 string label = s.TryGetProperty("label", out var l) && l.ValueKind == JsonValueKind.String && l.GetString() is { Length: > 0 } ls ? ls : throw Bad("a shape without a 'label'");
                 string type = s.TryGetProperty("shape_type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString()! : "polygon";
+                if (type is not ("polygon" or "rectangle" or "circle" or "line" or "linestrip" or "point" or "points"))
+                    throw new SharpSegException($"{path}: shape '{label}' is a '{type}', which data from-labelme does not read (it fills polygons, rectangles and circles); redraw it as a polygon.");
                 if (!s.TryGetProperty("points", out var pts) || pts.ValueKind != JsonValueKind.Array) throw Bad($"shape '{label}' has no 'points'");
                 var points = new List<double>();
                 foreach (var pt in pts.EnumerateArray())

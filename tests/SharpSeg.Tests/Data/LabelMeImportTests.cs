@@ -77,5 +77,12 @@ public sealed class LabelMeImportTests
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("a.json: its image", missing.All);
         Assert.False(Directory.Exists(d.PathOf("ds/train/masks")));
+
+        // A shape kind it cannot fill is refused, not skipped.
+        var m = new TinyDataset("labelme-mask-shape");
+        LabelMe(m, "ann/a.json", "ann/a.png", Shape("cat", "mask", [2, 3], [22, 18]));
+        var refused = CliRunner.Run(["data", "from-labelme", m.PathOf("ann"), "--out", m.PathOf("ds")]);
+        Assert.Equal(1, refused.ExitCode);
+        Assert.Contains("shape 'cat' is a 'mask', which data from-labelme does not read", refused.All);
     }
 }
