@@ -120,6 +120,7 @@ public sealed class DatasetDraftTests
         }
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
         Assert.Equal(DraftMaskKind.GrayThreshold, draft.MaskKind);
+        Assert.InRange(draft.DistinctValues, 3, 256);   // gray (luma) values, not the colours they came from
         draft.Write(d.PathOf("t.yaml"));
         var spec = DatasetSpec.Load(d.PathOf("t.yaml"));
         var check = new DataChecker(spec).Check();

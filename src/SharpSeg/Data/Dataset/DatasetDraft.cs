@@ -180,7 +180,7 @@ public sealed class DatasetDraft
                         long below = ordered.Where(kv => Luma(kv.Key) < low + quarter).Sum(kv => kv.Value), above = ordered.Where(kv => Luma(kv.Key) > high - quarter).Sum(kv => kv.Value);
                         var bw = new List<DraftLabel> { new(low, null, below, below / (double)totalPixels, dark.Masks), new(high, null, above, above / (double)totalPixels, bright.Masks) };
                         return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
-                            sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Length)
+                            sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Select(kv => Luma(kv.Key)).Distinct().Count())
                             { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
                     }
                 }
