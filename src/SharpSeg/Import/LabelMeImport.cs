@@ -48,7 +48,7 @@ public static class LabelMeImport
         if (classes.Length == 0) throw new SharpSegException($"'{jsonDir}': no labelled shapes in {files.Count} LabelMe files; nothing to make masks of.");
 
         // Every image must sit in one folder tree, the split's images folder: the JSON folder or a folder all images share.
-        string imagesDir = CommonFolder(entries.Select(e => Path.GetDirectoryName(e.ImagePath)!));
+        string imagesDir = entries.Select(e => Path.GetDirectoryName(e.ImagePath)!).Aggregate(IO.FolderPaths.CommonParent);
         var target = new ImportedDataset(outDir, split, classes, overwrite);
         foreach (var e in entries)
         {
@@ -129,17 +129,5 @@ public static class LabelMeImport
             }
             return new Entry(path, Path.GetFullPath(Path.Combine(Path.GetDirectoryName(path)!, imagePath)), width, height, shapes);
         }
-    }
-
-    static string CommonFolder(IEnumerable<string> folders)
-    {
-        string? common = null;
-        foreach (var f in folders)
-        {
-            if (common == null) { common = f; continue; }
-            while (!(f + Path.DirectorySeparatorChar).StartsWith(common + Path.DirectorySeparatorChar, StringComparison.Ordinal))
-                common = Path.GetDirectoryName(common) ?? throw new SharpSegException("the annotated images share no folder.");
-        }
-        return common!;
     }
 }

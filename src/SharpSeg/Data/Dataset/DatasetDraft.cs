@@ -279,11 +279,7 @@ public sealed class DatasetDraft
     static Dictionary<string, string> KeyedByRelativeStem(string dir, string[] files)
     {
         var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var f in files)
-        {
-            string sub = Path.GetRelativePath(dir, Path.GetDirectoryName(f)!);
-            byKey.TryAdd((sub == "." ? "" : sub.Replace('\\', '/') + "/") + Path.GetFileNameWithoutExtension(f), f);
-        }
+        foreach (var f in files) byKey.TryAdd(DatasetSpec.RelativeKey(dir, f, Path.GetFileNameWithoutExtension(f)), f);
         return byKey;
     }
 
@@ -473,7 +469,7 @@ public sealed class DatasetDraft
     public string ToYaml(string yamlPath)
     {
         string yamlFolder = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
-        string common = CommonParent(ImagesDir, MasksDir);
+        string common = IO.FolderPaths.CommonParent(ImagesDir, MasksDir);
         string root = RelativeOrAbsolute(yamlFolder, common);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -586,20 +582,10 @@ public sealed class DatasetDraft
         return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
     }
 
-    static string CommonParent(string a, string b)
-    {
-        var pa = a.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
-        var pb = b.TrimEnd(Path.DirectorySeparatorChar).Split(Path.DirectorySeparatorChar);
-        int n = 0;
-        while (n < pa.Length && n < pb.Length && pa[n] == pb[n]) n++;
-        string joined = string.Join(Path.DirectorySeparatorChar, pa.Take(n));
-        return joined.Length == 0 ? Path.GetPathRoot(a)! : joined;
-    }
-
     // Relative when the two paths share more than the filesystem root; absolute otherwise (a relative path through / is fragile).
     static string RelativeOrAbsolute(string from, string to)
     {
-        string common = CommonParent(from, to);
+        string common = IO.FolderPaths.CommonParent(from, to);
         return common == Path.GetPathRoot(from) ? to : RelPath(from, to);
     }
 

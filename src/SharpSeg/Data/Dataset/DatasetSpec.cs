@@ -102,10 +102,17 @@ public sealed class DatasetSpec
         {
             string stem = Path.GetFileNameWithoutExtension(path);
             if (keyOf(stem) is not { } key) { unmatched++; continue; }
-            string sub = Path.GetRelativePath(dir, Path.GetDirectoryName(path)!);
-            files.Add((sub == "." ? key : sub.Replace('\\', '/') + "/" + key, stem, path));
+            files.Add((RelativeKey(dir, path, key), stem, path));
         }
         return (files, unmatched);
+    }
+
+    /// <summary>A file's key within a split folder: <paramref name="key"/> preceded by the file's subfolder of
+    /// <paramref name="dir"/>, '/'-separated ("aachen/aachen_000000_000019"); the key alone at the top.</summary>
+    internal static string RelativeKey(string dir, string path, string key)
+    {
+        string sub = Path.GetRelativePath(dir, Path.GetDirectoryName(path)!);
+        return sub == "." ? key : sub.Replace('\\', '/') + "/" + key;
     }
 
     SplitListing ListFromFolders(SplitSource s)
@@ -216,10 +223,7 @@ public sealed class DatasetSpec
     /// blank lines skipped.</summary>
     (List<(string Id, int Line)> Ids, string Path) ReadIds(SplitSource s)
     {
-        string inRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, s.Ids!));
-        string inYamlFolder = System.IO.Path.GetFullPath(System.IO.Path.Combine(YamlFolder, s.Ids!));
-        string path = File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
-            : throw new SharpSegException($"{SourcePath}: split '{s.Name}': ids file '{s.Ids}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.ids.");
+        string path = SplitFile(s, s.Ids!, "ids");
         var ids = new List<(string, int)>();
         int lineNo = 0;
         foreach (var raw in File.ReadLines(path))
@@ -236,12 +240,18 @@ public sealed class DatasetSpec
         return (ids, path);
     }
 
+    /// <summary>A file a split names (its list or ids file): looked up in the root, then beside the yaml.</summary>
+    string SplitFile(SplitSource s, string relative, string key)
+    {
+        string inRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, relative));
+        string inYamlFolder = System.IO.Path.GetFullPath(System.IO.Path.Combine(YamlFolder, relative));
+        return File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
+            : throw new SharpSegException($"{SourcePath}: split '{s.Name}': {key} file '{relative}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.{key}.");
+    }
+
     SplitListing ListFromFile(SplitSource s)
     {
-        string inRoot = Path.GetFullPath(Path.Combine(Root, s.List!));
-        string inYamlFolder = Path.GetFullPath(Path.Combine(YamlFolder, s.List!));
-        string listPath = File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
-            : throw new SharpSegException($"{SourcePath}: split '{s.Name}': list file '{s.List}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.list.");
+        string listPath = SplitFile(s, s.List!, "list");
         var pairs = new List<SamplePair>();
         var problems = new List<PairingProblem>();
         int lineNo = 0;
