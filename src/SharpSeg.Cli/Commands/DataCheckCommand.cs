@@ -26,6 +26,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
             stdout.WriteLine($"note: {report.FilesNotMatched} file{(report.FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(report.FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(report.FilesNotMatched == 1 ? "it" : "them")}.");
         if (report.ImagesWithAlpha > 0)
             stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
+        if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);
         if (report.IsClean)
         {
             stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");

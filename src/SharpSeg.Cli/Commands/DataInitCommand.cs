@@ -78,6 +78,10 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             foreach (var n in draft.DifferingMasks.Take(10)) AnsiConsole.WriteLine(TerminalText.Clean($"  {n.Path}: {n.Encoding}; {n.Note}"));
             if (draft.DifferingMasks.Count > 10) AnsiConsole.WriteLine($"  ... and {draft.DifferingMasks.Count - 10} more (listed in the file)");
         }
+        if (draft.IdLists.Count > 0)
+            Console.Out.WriteLine(TerminalText.Clean($"splits from the id lists in {Path.GetDirectoryName(draft.IdLists[0].Path)}: {string.Join(", ", draft.IdLists.Select(l => l.Split))} (ids: on each split)."));
+        if (draft.ImageRange is { IsNarrow: true } range)
+            Console.Out.WriteLine($"16-bit images use raw values {range.Low}..{range.High} of 0..65535 ({range.LevelsAtFullScale} gray levels at full scale): drafted image_range: {range}, stretched to 0..255.");
         AnsiConsole.WriteLine($"wrote {Path.GetFullPath(outPath)}: name the classes, then run 'sharpseg data check {outPath}'.");
         return 0;
     }

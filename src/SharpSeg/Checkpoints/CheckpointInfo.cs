@@ -29,6 +29,9 @@ public sealed record CheckpointInfo
     /// <summary>Per-channel mean and std applied to images scaled to [0, 1] before the network.</summary>
     [JsonPropertyName("mean")] public required double[] Mean { get; init; }
     [JsonPropertyName("std")] public required double[] Std { get; init; }
+    /// <summary>The dataset's <c>image_range</c> ([low, high] raw 16-bit values stretched to 0..255), or null when 16-bit
+    /// images were read at full scale (<see cref="Imaging.IntensityRange"/>).</summary>
+    [JsonPropertyName("image_range")] public int[]? ImageRange { get; init; }
     /// <summary>Images are resized by this factor for inference and the logits resized back (1 = native size).</summary>
     [JsonPropertyName("inference_scale")] public double InferenceScale { get; init; } = 1.0;
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
@@ -49,6 +52,9 @@ public sealed record CheckpointInfo
 
     /// <summary>The normalisation the model was trained with, typed (from <see cref="Mean"/> and <see cref="Std"/>).</summary>
     [JsonIgnore] public Data.Normalization Normalization => Data.Normalization.FromStored(Mean, Std);
+
+    /// <summary>The range 16-bit images are read with, typed (from <see cref="ImageRange"/>); null for full scale.</summary>
+    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => ImageRange is [var low, var high] ? new Imaging.IntensityRange(low, high) : null;
 
     /// <summary>The most <see cref="InferenceScale"/> may be (as <c>eval.scale</c> in a recipe).</summary>
     public const double MaxInferenceScale = 4;
@@ -72,6 +78,8 @@ public sealed record CheckpointInfo
         if (ImageChannels is not (1 or 3) || ImageChannels != config.InChannels)
             throw Bad($"image_channels {ImageChannels} for a model of {config.InChannels} input channels");
         if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
+        if (ImageRange != null && (ImageRange.Length != 2 || Imaging.IntensityRange.Problem(ImageRange[0], ImageRange[1]) is not null))
+            throw Bad($"image_range [{string.Join(", ", ImageRange)}] is not [low, high] with 0 <= low < high <= 65535");
         if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
         if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");
         if (Iteration < 0 || Epoch < 0) throw Bad("negative progress");

@@ -34,6 +34,8 @@ public static class EvaluationRunner
             throw new SharpSegException($"{request.DatasetYaml}: classes [{string.Join(", ", datasetNames)}] differ from the checkpoint's [{string.Join(", ", predictor.ClassNames)}]; evaluate on a dataset with the same class table.");
         if (spec.ImageChannels != predictor.Info.ImageChannels)
             throw new SharpSegException($"{request.DatasetYaml}: image_channels is {spec.ImageChannels} but the checkpoint was trained on {predictor.Info.ImageChannels}-channel images.");
+        if (spec.ImageRange != predictor.Info.IntensityRange)
+            throw new SharpSegException($"{request.DatasetYaml}: image_range is {spec.ImageRange?.ToString() ?? "not set (16-bit images at full scale)"} but the checkpoint was trained with {predictor.Info.IntensityRange?.ToString() ?? "none (16-bit images at full scale)"}; set the dataset's image_range to the checkpoint's.");
         var pairs = spec.ResolvePairs(request.Split);
         if (pairs.Any(p => p.MaskPath == null))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");

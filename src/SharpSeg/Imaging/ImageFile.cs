@@ -12,9 +12,15 @@ public static class ImageFile
     /// CRC does not match, a missing IEND) and one whose header claims more pixels than <see cref="PixelLimit"/> are a
     /// <see cref="SharpSegException"/> naming the file; the limit is checked before pixels are allocated.
     /// </summary>
-    public static RgbImage Load(string path, int channels = 3)
+    /// <param name="path">The image file.</param>
+    /// <param name="channels">3 for RGB, 1 for gray.</param>
+    /// <param name="range">Stretches the samples of a 16-bit PNG or TIFF from this range (a dataset's or a checkpoint's
+    /// <c>image_range</c>) instead of the full 16 bits; null reads them at full scale. Files with 8 or fewer bits per
+    /// sample are read unchanged.</param>
+    public static RgbImage Load(string path, int channels = 3, IntensityRange? range = null)
     {
-        if (TiffCodec.IsTiff(path)) return FromRaster(TiffCodec.Decode(path), channels);
+        if (TiffCodec.IsTiff(path)) return FromRaster(TiffCodec.Decode(path), channels, range);
+        if (range != null && PngCodec.ReadHeader(path) is { BitDepth: > 8 }) return FromRaster(PngCodec.Decode(path), channels, range);
         using var codec = OpenCodec(path);
         return Decode(codec, path, channels);
     }
@@ -37,15 +43,17 @@ public static class ImageFile
     }
 
     /// <summary>
-    /// Raw samples as 8-bit RGB or gray, the way SkiaSharp reads a PNG: 16-bit values scaled to 0..255 (rounded),
-    /// gray below 8 bits stretched to 0..255, palette indices looked up, alpha dropped.
+    /// Raw samples as 8-bit RGB or gray, the way SkiaSharp reads a PNG: 16-bit values scaled to 0..255 (rounded), or
+    /// stretched from <paramref name="range"/> when given; gray below 8 bits stretched to 0..255, palette indices looked
+    /// up, alpha dropped.
     /// </summary>
-    internal static RgbImage FromRaster(PngRaster raster, int channels = 3)
+    internal static RgbImage FromRaster(PngRaster raster, int channels = 3, IntensityRange? range = null)
     {
         ArgumentNullException.ThrowIfNull(raster);
         int n = raster.Width * raster.Height, ch = raster.Channels;
         var s = raster.Samples;
         int max = (1 << raster.BitDepth) - 1;
+        if (raster.BitDepth <= 8) range = null;
         var rgb = new byte[3 * n];
         if (raster.ColorType == PngColorType.Palette)
         {
@@ -61,7 +69,10 @@ public static class ImageFile
             bool gray = raster.ColorType is PngColorType.Gray or PngColorType.GrayAlpha;
             for (int i = 0; i < n; i++)
                 for (int k = 0; k < 3; k++)
-                    rgb[3 * i + k] = (byte)((s[ch * i + (gray ? 0 : k)] * 255 + max / 2) / max);
+                {
+                    int v = s[ch * i + (gray ? 0 : k)];
+                    rgb[3 * i + k] = range != null ? range.Map(v) : (byte)((v * 255 + max / 2) / max);
+                }
         }
         var image = new RgbImage(raster.Width, raster.Height, channels);
         var px = image.Pixels;
@@ -77,12 +88,13 @@ public static class ImageFile
     /// <see cref="Load"/> decodes a file, with the same checks (PNG structure and CRCs, the <see cref="PixelLimit"/>
     /// before pixels are allocated). <paramref name="name"/> names the image in error messages (a file name, "upload").
     /// </summary>
-    public static RgbImage Decode(byte[] data, string name, int channels = 3)
+    public static RgbImage Decode(byte[] data, string name, int channels = 3, IntensityRange? range = null)
     {
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP, GIF or TIFF file.");
-        if (TiffCodec.IsTiff(data)) return FromRaster(TiffCodec.Decode(data, name), channels);
+        if (TiffCodec.IsTiff(data)) return FromRaster(TiffCodec.Decode(data, name), channels, range);
         if (PngCodec.IsPng(data)) PngCodec.Verify(data, name);
+        if (range != null && PngCodec.IsPng(data) && data.Length > 24 && data[24] == 16) return FromRaster(PngCodec.Decode(data, name), channels, range);
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData)
             ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");

@@ -39,9 +39,10 @@ public sealed record OnnxMetadata
         Put("image_channels", Info.ImageChannels.ToString(CultureInfo.InvariantCulture));
         Put("mean", Json(Info.Mean));
         Put("std", Json(Info.Std));
+        if (Info.ImageRange != null) Put("image_range", Json(Info.ImageRange));
         Put("inference_scale", Info.InferenceScale.ToString("R", CultureInfo.InvariantCulture));
         Put("model_config", Info.Model.ToJsonString());
-        Put("input", $"image: float32 [batch, {Info.ImageChannels}, height, width], any height/width; pixels scaled to [0, 1], minus mean, divided by std (per channel); " +
+        Put("input", $"image: float32 [batch, {Info.ImageChannels}, height, width], any height/width; pixels scaled to [0, 1] (16-bit samples stretched from image_range when present), minus mean, divided by std (per channel); " +
             "resize the image by inference_scale first and the output back");
         Put("output", Output);
         Put("quantization", Quantization);
@@ -67,6 +68,7 @@ public sealed record OnnxMetadata
                 ImageChannels = int.Parse(Get("image_channels"), CultureInfo.InvariantCulture),
                 Mean = JsonSerializer.Deserialize<double[]>(Get("mean"))!,
                 Std = JsonSerializer.Deserialize<double[]>(Get("std"))!,
+                ImageRange = props.TryGetValue("image_range", out var range) ? JsonSerializer.Deserialize<int[]>(range) : null,
                 InferenceScale = double.Parse(Get("inference_scale"), CultureInfo.InvariantCulture),
             };
             info.Validate(path);

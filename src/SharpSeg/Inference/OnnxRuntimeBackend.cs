@@ -108,6 +108,11 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
         using var outputs = _session.Run(runOptions, [_input], [value], [_output]);
         var result = outputs[0];
         var shape = result.GetTensorTypeAndShape().Shape;
+        // A damaged graph can run and give an output of another shape (a flipped constant in a Resize or Slice): name
+        // the file rather than fail later on an empty or misshapen tensor.
+        bool logits = outputType == ScalarType.Float32;
+        if (shape.Length != (logits ? 4 : 3) || shape[0] != x.shape[0] || (logits && shape[1] != Classes) || shape[^1] < 1 || shape[^2] < 1)
+            throw new SharpSegException($"{Path}: the model's output has shape [{string.Join(", ", shape)}] for an input of [{string.Join(", ", x.shape)}], not {(logits ? $"[{x.shape[0]}, {Classes}, height, width]" : $"[{x.shape[0]}, height, width]")}; the file is damaged or was changed after export: export it again.");
         var t = torch.empty(shape, dtype: outputType);
         if (outputType == ScalarType.Float32) result.GetTensorDataAsSpan<float>().CopyTo(ImageTensors.FloatSpan(t));
         else result.GetTensorDataAsSpan<long>().CopyTo(ImageTensors.Int64Span(t));

@@ -82,7 +82,7 @@ public sealed class Predictor : IDisposable
     }
 
     /// <summary>Decodes an image file with the channel count the model was trained on.</summary>
-    public RgbImage LoadImage(string path) => ImageFile.Load(path, Info.ImageChannels);
+    public RgbImage LoadImage(string path) => ImageFile.Load(path, Info.ImageChannels, Info.IntensityRange);
 
     /// <summary>The arg-max class index per pixel, same size as <paramref name="image"/>.</summary>
     public LabelMask Predict(RgbImage image)

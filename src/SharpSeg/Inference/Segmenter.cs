@@ -209,7 +209,7 @@ public sealed class Segmenter : IDisposable
     /// <summary>Decodes encoded image bytes with the model's channel count and this segmenter's pixel limit.</summary>
     RgbImage Decode(byte[] data, string name)
     {
-        using (Limit()) return ImageFile.Decode(data, name, Info.ImageChannels);
+        using (Limit()) return ImageFile.Decode(data, name, Info.ImageChannels, Info.IntensityRange);
     }
 
     IDisposable? Limit() => _maxPixels is long max ? PixelLimit.Use(max) : null;

@@ -156,7 +156,7 @@ public static class OnnxExporter
     }
 
     /// <summary>Up to <paramref name="count"/> images of a dataset split for int8 calibration, spread evenly over the
-    /// split (deterministic), decoded with the dataset's image channels.</summary>
+    /// split (deterministic), decoded as training reads them (the dataset's image channels and image range).</summary>
     public static IReadOnlyList<RgbImage> LoadCalibrationImages(string datasetYaml, string split = "train", int count = 32, string? dataRoot = null)
     {
         if (count < 1) throw new SharpSegException($"--calibration-images {count}: give at least 1.");
@@ -164,6 +164,6 @@ public static class OnnxExporter
         var pairs = spec.ResolvePairs(split);
         if (pairs.Count == 0) throw new SharpSegException($"{datasetYaml}: split '{split}' has no images to calibrate on.");
         int n = Math.Min(count, pairs.Count);
-        return Enumerable.Range(0, n).Select(i => ImageFile.Load(pairs[(int)((long)i * pairs.Count / n)].ImagePath, spec.ImageChannels)).ToList();
+        return Enumerable.Range(0, n).Select(i => spec.LoadImage(pairs[(int)((long)i * pairs.Count / n)].ImagePath)).ToList();
     }
 }

@@ -57,7 +57,7 @@ public static class AgreementReport
                 var first = read.First(m => m != null)!;
                 sb.Append("<div class=\"case\"><p>").Append(HtmlReport.E($"{item.Image.Id} ({item.Image.Split}): {HtmlReport.Pct(Finite(item.DisputedShare), 1)} of the pixels disputed, mean pairwise IoU {HtmlReport.Pct(Finite(item.MeanPairwiseIoU), 1)}"))
                   .Append($"</p><div class=\"panels\" style=\"grid-template-columns: repeat({read.Count + 2}, 1fr)\">");
-                var photo = ImageFile.Load(item.Image.ImagePath, 3);
+                var photo = ImageFile.Load(item.Image.ImagePath, 3, spec.ImageRange);
                 var (pd, pw, ph) = ReportImages.Encode(photo, PanelWidth, smooth: true, jpeg: true);
                 sb.Append("<figure>").Append(HtmlReport.Img(pd, true, pw, ph, item.Image.Id)).Append("<figcaption>image</figcaption></figure>");
                 for (int j = 0; j < read.Count; j++)

@@ -194,6 +194,7 @@ public sealed class Trainer
             Model = JsonSerializer.SerializeToNode(modelConfig)!.AsObject(),
             Classes = spec.Classes,
             ImageChannels = spec.ImageChannels,
+            ImageRange = spec.ImageRange is { } range ? [range.Low, range.High] : null,
             InferenceScale = inferenceScale,
             Mean = normalization.Mean.Select(v => (double)v).ToArray(),
             Std = normalization.Std.Select(v => (double)v).ToArray(),

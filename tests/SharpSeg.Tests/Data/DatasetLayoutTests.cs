@@ -153,6 +153,35 @@ public sealed class DatasetLayoutTests
         Assert.Contains("val.txt:3: '2007_000009' has no image", check.StdOut);
     }
 
+    /// <summary>data init on VOC's JPEGImages and SegmentationClass finds ImageSets/Segmentation and drafts a split per
+    /// id list (trainval left out beside train and val; a list naming none of the images, such as an unrelated
+    /// notes.txt, is not a split); the draft checks clean although one image has no mask and not every mask is listed.</summary>
+    [Fact]
+    public void DataInitDraftsVocSplitsFromItsIdLists()
+    {
+        var d = Voc("layout-voc-init");
+        d.Yaml("2007_000001\n2007_000002\n2007_000003\n2007_000004\n2007_000005\n", "ImageSets/Segmentation/trainval.txt");
+        d.Yaml("some notes\n", "ImageSets/Segmentation/notes.txt");
+        string yaml = d.PathOf("draft.yaml");
+        var r = CliRunner.Run(["data", "init", "--images", d.PathOf("JPEGImages"), "--masks", d.PathOf("SegmentationClass"), "--out", yaml]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("splits from the id lists in " + d.PathOf("ImageSets/Segmentation") + ": train, val", r.StdOut);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal(["train", "val"], spec.SplitNames);
+        Assert.Equal(["2007_000001", "2007_000002", "2007_000003"], spec.ListSplit("train").Pairs.Select(p => p.Id));
+        Assert.Equal(["2007_000004", "2007_000005"], spec.ListSplit("val").Pairs.Select(p => p.Id));
+        Assert.Contains("only the images the id lists name form the splits", File.ReadAllText(yaml));
+        // The draft's class values are the masks' (0, 1, 255 as the VOC border): named and checked clean.
+        var check = CliRunner.Run(["data", "check", yaml]);
+        Assert.True(check.ExitCode == 0, check.ToString());
+
+        // Without ImageSets the draft is one train split of every pair, as before.
+        Directory.Delete(d.PathOf("ImageSets"), recursive: true);
+        var plain = CliRunner.Run(["data", "init", "--images", d.PathOf("JPEGImages"), "--masks", d.PathOf("SegmentationClass"), "--out", yaml, "--force"]);
+        Assert.True(plain.ExitCode == 0, plain.ToString());
+        Assert.Equal(["train"], DatasetSpec.Load(yaml).SplitNames);
+    }
+
     [Theory]
     [InlineData("train: { list: l.txt, ids: ids.txt }", "has 'list' with 'ids'")]
     [InlineData("train: { images: a, masks: b, recursive: maybe }", "splits.train.recursive must be true or false, got 'maybe'")]

@@ -21,6 +21,41 @@ public sealed record DataCheckReport(
     public IReadOnlyDictionary<DataProblemKind, int> CountsByKind =>
         Problems.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Count());
 
+    /// <summary>Images checked that store more than 8 bits per sample (16-bit PNG or TIFF).</summary>
+    public int DeepImages { get; init; }
+
+    /// <summary>The raw values those images use (0.01st to 99.99th percentile, pooled), or null when there were none.</summary>
+    public Imaging.IntensityRange? DeepRange { get; init; }
+
+    /// <summary>The dataset's <c>image_range</c>, or null.</summary>
+    public Imaging.IntensityRange? ImageRange { get; init; }
+
+    /// <summary>The fraction of their samples outside the dataset's <c>image_range</c> (read as 0 or 255); 0 without one.</summary>
+    public double DeepOutsideImageRange { get; init; }
+
+    /// <summary>
+    /// A one-line note on how 16-bit images are read, or null when there is nothing to say: they use a narrow range
+    /// (under <see cref="Imaging.IntensityRange.NarrowSpan"/>) and no <c>image_range</c> is set, so they would keep few
+    /// gray levels; the <c>image_range</c> clamps more than 1 % of their samples; or it is set but no image is 16-bit.
+    /// </summary>
+    public string? ImageRangeNote
+    {
+        get
+        {
+            if (ImageRange == null && DeepRange is { IsNarrow: true } used)
+            {
+                int levels = used.LevelsAtFullScale;
+                return $"warning: {DeepImages} 16-bit image{(DeepImages == 1 ? "" : "s")} use only raw values {used.Low}..{used.High} of 0..65535; read at full scale they keep about {levels} gray level{(levels == 1 ? "" : "s")}. " +
+                    $"Add 'image_range: {used}' to the dataset file to stretch that range to 0..255, then train.";
+            }
+            if (ImageRange != null && DeepImages == 0 && PairsChecked + UnlabelledImagesChecked > 0)
+                return $"note: image_range {ImageRange} has no effect: no image checked has more than 8 bits per sample.";
+            if (ImageRange != null && DeepOutsideImageRange > 0.01)
+                return $"note: {DeepOutsideImageRange:P1} of the 16-bit images' samples lie outside image_range {ImageRange} and are read as 0 or 255; the images use {DeepRange}.";
+            return null;
+        }
+    }
+
     /// <summary>Number of distinct files with at least one problem.</summary>
     public int FilesWithProblems => Problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
 }

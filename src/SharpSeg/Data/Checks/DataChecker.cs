@@ -7,7 +7,7 @@ namespace SharpSeg.Data.Checks;
 /// <summary>
 /// Validates a dataset's files: pairing (image without mask, mask without image), that every image and mask decodes
 /// (truncated or corrupt files), that masks match their images' sizes, and that every mask value/colour is in the
-/// class table. Streams pairs (one decoded pair per worker in memory) and reports all problems instead of stopping
+/// class table; and how 16-bit images use their range (<see cref="DataCheckReport.DeepImages"/>). Streams pairs (one decoded pair per worker in memory) and reports all problems instead of stopping
 /// at the first.
 /// </summary>
 public sealed class DataChecker
@@ -15,6 +15,7 @@ public sealed class DataChecker
     readonly DatasetSpec _spec;
     readonly MaskDecoder _masks;
     readonly int _parallelism;
+    readonly IntensityRange.Histogram _deep = new();
 
     /// <param name="spec">The dataset.</param>
     /// <param name="maxParallelism">Pairs decoded at once (threads).</param>
@@ -71,7 +72,15 @@ public sealed class DataChecker
             foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
             withAlpha += alpha.Count(a => a);
         }
-        return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha) { FilesNotMatched = unmatched };
+        var used = _deep.Range();
+        return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
+        {
+            FilesNotMatched = unmatched,
+            DeepImages = _deep.Images,
+            DeepRange = used,
+            ImageRange = _spec.ImageRange,
+            DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? _deep.FractionOutside(range) : 0,
+        };
     }
 
     List<DataProblem>? CheckPair(string split, SamplePair pair, out bool hasAlpha)
@@ -97,8 +106,16 @@ public sealed class DataChecker
         try
         {
             // ImageFile checks a PNG's chunks (CRCs, IEND) before SkiaSharp decodes it: a cut copy is still a bad copy.
-            image = ImageFile.Load(pair.ImagePath, _spec.ImageChannels);
-            if (PngCodec.ReadHeader(pair.ImagePath) is { } header) hasAlpha = header.HasAlpha;
+            var header = PngCodec.ReadHeader(pair.ImagePath);
+            if (header is { BitDepth: > 8 } || TiffCodec.IsTiff(pair.ImagePath))
+            {
+                // 16-bit images: how much of their range they use decides whether image_range is needed.
+                var raw = ImageFile.ReadRaw(pair.ImagePath)!;
+                _deep.Add(raw);
+                image = ImageFile.FromRaster(raw, _spec.ImageChannels, _spec.ImageRange);
+            }
+            else image = _spec.LoadImage(pair.ImagePath);
+            if (header != null) hasAlpha = header.HasAlpha;
         }
         catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
         {

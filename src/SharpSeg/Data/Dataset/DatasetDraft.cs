@@ -43,15 +43,35 @@ public sealed class DatasetDraft
     public int ColorTolerance { get; private init; }
 
     /// <summary>Whether the images and masks were found in subfolders (the draft says <c>recursive: true</c>).</summary>
-    public bool Recursive { get; private init; }
+    public bool Recursive { get; private set; }
 
     /// <summary>Other mask kinds found beside each image's mask (e.g. Cityscapes' <c>_gtFine_color</c> and
     /// <c>_gtFine_instanceIds</c> beside <c>_gtFine_labelIds</c>), as mask suffixes or prefixes, best first; the draft
     /// names them so that the user can pick another.</summary>
-    public IReadOnlyList<PairingRule> OtherMaskKinds { get; private init; } = [];
+    public IReadOnlyList<PairingRule> OtherMaskKinds { get; private set; } = [];
 
     /// <summary>Images and masks left out because their names do not match the detected pairing's prefixes/suffixes.</summary>
-    public int FilesOfOtherKinds { get; private init; }
+    public int FilesOfOtherKinds { get; private set; }
+
+    /// <summary>The raw values the inspected 16-bit images use (<see cref="IntensityRange.Measure"/>), or null when none
+    /// is 16-bit. The draft writes it as <c>image_range</c> when it is narrow (under <see cref="IntensityRange.NarrowSpan"/>).</summary>
+    public IntensityRange? ImageRange { get; private set; }
+
+    /// <summary>How many of the inspected images store more than 8 bits per sample.</summary>
+    public int DeepImages { get; private set; }
+
+    /// <summary>
+    /// Split id lists found beside the folders, Pascal VOC's way (<c>ImageSets/Segmentation/train.txt</c>, <c>val.txt</c>
+    /// under the folders' common parent): the split name and the file's absolute path. The draft writes one split per
+    /// list with <c>ids:</c> (trainval only when train and val are not both there); empty when there are none.
+    /// </summary>
+    public IReadOnlyList<(string Split, string Path)> IdLists { get; private set; } = [];
+
+    /// <summary>Folder, under the images' and masks' common parent, where Pascal VOC keeps its segmentation id lists.</summary>
+    public static readonly string IdListFolder = Path.Combine("ImageSets", "Segmentation");
+
+    /// <summary>Most images decoded to measure <see cref="ImageRange"/> (evenly spaced over the pairs).</summary>
+    public const int MaxRangeImages = 32;
 
     DatasetDraft(string imagesDir, string masksDir, PairingRule pairing, int pairs, int imagesWithoutMask, int masksWithoutImage,
         int masksInspected, DraftMaskKind kind, int maxBitDepth, IReadOnlyList<DraftLabel> labels, long otherPixels, int otherLabels,
@@ -134,6 +154,17 @@ public sealed class DatasetDraft
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
+        var depth = new IntensityRange.Histogram();
+        foreach (var (image, _) in sample.Count <= MaxRangeImages ? sample : Enumerable.Range(0, MaxRangeImages).Select(i => sample[i * sample.Count / MaxRangeImages]))
+            if (PngCodec.ReadHeader(image) is { BitDepth: > 8 } || TiffCodec.IsTiff(image)) depth.Add(ImageFile.ReadRaw(image)!);
+        var idLists = FindIdLists(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)));
+        DatasetDraft Finish(DatasetDraft draft)
+        {
+            draft.IdLists = idLists;
+            draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
+            draft.ImageRange = depth.Range(); draft.DeepImages = depth.Images;
+            return draft;
+        }
 
         int maxDepth = Math.Max(8, files.Max(f => f.Depth));
         long totalPixels = files.Sum(f => f.Pixels);
@@ -179,9 +210,8 @@ public sealed class DatasetDraft
                         var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
                         long below = ordered.Where(kv => Luma(kv.Key) < low + quarter).Sum(kv => kv.Value), above = ordered.Where(kv => Luma(kv.Key) > high - quarter).Sum(kv => kv.Value);
                         var bw = new List<DraftLabel> { new(low, null, below, below / (double)totalPixels, dark.Masks), new(high, null, above, above / (double)totalPixels, bright.Masks) };
-                        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
-                            sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Select(kv => Luma(kv.Key)).Distinct().Count())
-                            { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
+                        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                            sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Select(kv => Luma(kv.Key)).Distinct().Count()));
                     }
                 }
                 // The tolerance that reads each noisy pixel as the nearest class colour: half the distance between the two
@@ -195,9 +225,9 @@ public sealed class DatasetDraft
                     f.Kind == DraftMaskKind.PaletteIndex ? "read as its palette colours, as 'data check' decodes it" : "its colours are drafted with the palette colours")));
                 differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
                     $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
-                return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
                     sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, counted - keptPixels, ordered.Length - kept.Count,
-                    differing, null, 0, 0) { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds, ColorTolerance = noisy ? tolerance : 0 };
+                    differing, null, 0, 0) { ColorTolerance = noisy ? tolerance : 0 });
             }
             // Index masks are the majority: the colour masks are the odd ones, left out of the draft.
             differing.AddRange(colourFiles.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
@@ -226,16 +256,14 @@ public sealed class DatasetDraft
                 new(low, null, below, below / (double)totalPixels, Masks(v => v < encoding.Threshold && !InBand(v, encoding))),
                 new(high, null, above, above / (double)totalPixels, Masks(v => v >= encoding.Threshold && !InBand(v, encoding))),
             };
-            return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
-                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length)
-                { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
+            return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length));
         }
         if (values.Length > MaxListedLabels)
             throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
         var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
-        return new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
-            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length)
-            { Recursive = recursive, OtherMaskKinds = otherMaskKinds, FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds };
+        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+            sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length));
     }
 
     static bool InBand(int v, MaskEncoding e) => e.IgnoreBand is var (lo, hi) && v >= lo && v <= hi;
@@ -474,7 +502,7 @@ public sealed class DatasetDraft
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine($"# Draft written by 'sharpseg data init' on {DateTime.UtcNow:yyyy-MM-dd}. Edit it, then run 'sharpseg data check {Path.GetFileName(yamlPath)}'.");
-        sb.AppendLine($"# Pairs: {Pairs} image/mask pairs found by file stem" + (ImagesWithoutMask > 0 ? $"; {ImagesWithoutMask} images have no mask" : "") + (MasksWithoutImage > 0 ? $"; {MasksWithoutImage} masks have no image" : "") + ((ImagesWithoutMask | MasksWithoutImage) > 0 ? " ('data check' lists them)." : ".")
+        sb.AppendLine($"# Pairs: {Pairs} image/mask pairs found by file stem" + (ImagesWithoutMask > 0 ? $"; {ImagesWithoutMask} images have no mask" : "") + (MasksWithoutImage > 0 ? $"; {MasksWithoutImage} masks have no image" : "") + ((ImagesWithoutMask | MasksWithoutImage) > 0 ? (IdLists.Count > 0 ? " (only the images the id lists name form the splits)." : " ('data check' lists them).") : ".")
             + (FilesOfOtherKinds > 0 ? $" {FilesOfOtherKinds} files named otherwise (other mask kinds) are left out by 'pairing'." : ""));
         sb.AppendLine(MasksInspected < Pairs
             ? $"# Inspected {MasksInspected} of {Pairs} masks (evenly spaced) for speed: values that appear only in other masks are not listed; 'data check' finds them."
@@ -494,12 +522,18 @@ public sealed class DatasetDraft
         }
         sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
-        sb.AppendLine("#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
+        sb.AppendLine(IdLists.Any(l => l.Split != "train")
+            ? $"#   3) the splits are the id lists in {IdListFolder.Replace('\\', '/')} ({string.Join(", ", IdLists.Select(l => l.Split))}); 4) image_channels: 1 for grayscale-only models."
+            : "#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
         sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
-        sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
-            + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
+        if (IdLists.Count > 0)
+            foreach (var (split, list) in IdLists)
+                sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}, ids: {Quote(RelPath(common, list))} }}   # the images the list names");
+        else
+            sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
+                + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
         if (Pairing != PairingRule.SameStem)
         {
             sb.AppendLine("pairing:   # image {image_prefix}foo{image_suffix}.png <-> mask {mask_prefix}foo{mask_suffix}.png");
@@ -514,6 +548,8 @@ public sealed class DatasetDraft
                 sb.AppendLine($"  # other mask files beside each image: {string.Join(", ", OtherMaskKinds.Select(r => $"mask_prefix {Quote(r.MaskPrefix)}, mask_suffix {Quote(r.MaskSuffix)}"))}; the draft took the one named like a label map");
         }
         sb.AppendLine("image_channels: 3");
+        if (ImageRange is { IsNarrow: true } range)
+            sb.AppendLine($"image_range: {range}   # {DeepImages} inspected 16-bit image{(DeepImages == 1 ? "" : "s")} use raw values {range.Low}..{range.High} (0.01-99.99th percentile): stretched to 0..255; without it they keep about {range.LevelsAtFullScale} gray levels");
         sb.AppendLine("mask:");
         if (MaskKind == DraftMaskKind.GrayThreshold)
         {
@@ -583,6 +619,31 @@ public sealed class DatasetDraft
     }
 
     // Relative when the two paths share more than the filesystem root; absolute otherwise (a relative path through / is fragile).
+    /// <summary>
+    /// The split id lists in <see cref="IdListFolder"/> under the folders' common parent, in split order (train, val,
+    /// test, then others by name), that name at least one of the paired images (<paramref name="pairedStems"/>): a list
+    /// of other files is not this dataset's. trainval is left out when train and val are both there.
+    /// </summary>
+    static IReadOnlyList<(string Split, string Path)> FindIdLists(string imagesDir, string masksDir, IEnumerable<string> pairedStems)
+    {
+        string folder = Path.Combine(IO.FolderPaths.CommonParent(imagesDir, masksDir), IdListFolder);
+        if (!Directory.Exists(folder)) return [];
+        var stems = new HashSet<string>(pairedStems, StringComparer.Ordinal);
+        var found = new List<(string Split, string Path)>();
+        foreach (var file in Directory.EnumerateFiles(folder, "*.txt"))
+        {
+            string split = Path.GetFileNameWithoutExtension(file);
+            if (split.Length == 0 || !split.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '-')) continue;
+            bool names;
+            try { names = File.ReadLines(file).Take(10_000).Any(line => line.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries) is [var id, ..] && stems.Contains(Path.GetFileNameWithoutExtension(id))); }
+            catch (IOException) { continue; }
+            if (names) found.Add((split, file));
+        }
+        if (found.Any(f => f.Split == "train") && found.Any(f => f.Split == "val")) found.RemoveAll(f => f.Split == "trainval");
+        int Order(string s) => s switch { "train" => 0, "val" => 1, "test" => 2, _ => 3 };
+        return found.OrderBy(f => Order(f.Split)).ThenBy(f => f.Split, StringComparer.Ordinal).ToList();
+    }
+
     static string RelativeOrAbsolute(string from, string to)
     {
         string common = IO.FolderPaths.CommonParent(from, to);

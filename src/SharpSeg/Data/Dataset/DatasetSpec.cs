@@ -32,6 +32,11 @@ public sealed class DatasetSpec
     public ClassTable Classes { get; }
     /// <summary>3: images decoded to RGB (grayscale replicated); 1: decoded to grayscale (RGB converted to luma).</summary>
     public int ImageChannels { get; }
+    /// <summary>The <c>image_range</c> 16-bit images are stretched from (<see cref="IntensityRange"/>); null reads them at
+    /// full scale.</summary>
+    public IntensityRange? ImageRange { get; init; }
+    /// <summary>Decodes one of this dataset's images as training reads it: <see cref="ImageChannels"/>, <see cref="ImageRange"/>.</summary>
+    public RgbImage LoadImage(string path) => ImageFile.Load(path, ImageChannels, ImageRange);
     public MaskEncoding Mask { get; }
     public PairingRule Pairing { get; }
     public IReadOnlyList<SplitSource> Splits { get; }

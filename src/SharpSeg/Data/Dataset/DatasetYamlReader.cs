@@ -11,7 +11,7 @@ namespace SharpSeg.Data.Dataset;
 /// </summary>
 internal sealed class DatasetYamlReader
 {
-    static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "mask", "classes"];
+    static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes"];
     static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix"];
     static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "threshold", "ignore_band"];
@@ -59,6 +59,15 @@ internal sealed class DatasetYamlReader
             if (channels is not (1 or 3)) throw Error(chNode, $"image_channels must be 1 (grayscale) or 3 (RGB), got {channels}; fix it.");
         }
 
+        IntensityRange? range = null;
+        if (Find(top, "image_range") is { } rangeNode)
+        {
+            var values = Sequence(rangeNode, "image_range").Select(n => Int(n, "image_range")).ToArray();
+            if (values.Length != 2) throw Error(rangeNode, $"image_range is [low, high], two raw 16-bit sample values, got {values.Length} values; fix it.");
+            if (IntensityRange.Problem(values[0], values[1]) is { } problem) throw Error(rangeNode, problem + "; fix it ('sharpseg data init' drafts it from the images).");
+            range = new IntensityRange(values[0], values[1]);
+        }
+
         var pairing = PairingRule.SameStem;
         if (Find(top, "pairing") is { } pairNode)
         {
@@ -71,7 +80,7 @@ internal sealed class DatasetYamlReader
         var mask = ReadMask(Find(top, "mask"));
         var classes = ReadClasses(top, mask);
         var splits = ReadSplits(top);
-        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits);
+        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range };
     }
 
     MaskEncoding ReadMask(YamlNode? node)

@@ -6,7 +6,7 @@ namespace SharpSeg.Data.Masks;
 
 /// <summary>
 /// Decodes an image/mask pair of a dataset: the image through <see cref="ImageFile.Load"/> with the dataset's
-/// <see cref="DatasetSpec.ImageChannels"/> (alpha dropped), the mask through <see cref="MaskDecoder"/>. A size
+/// <see cref="DatasetSpec.ImageChannels"/> and <see cref="DatasetSpec.ImageRange"/> (alpha dropped), the mask through <see cref="MaskDecoder"/>. A size
 /// mismatch, an unreadable file or an undefined mask value is a one-line <see cref="SharpSegException"/>.
 /// Thread-safe.
 /// </summary>
@@ -27,7 +27,7 @@ public sealed class SampleDecoder
         if (pair.MaskPath == null)
             throw new SharpSegException($"{pair.ImagePath}: image has no mask (unlabelled split) but a labelled sample was asked for; use a split with masks.");
         var mask = Masks.Decode(pair.MaskPath);
-        var image = ImageFile.Load(pair.ImagePath, Spec.ImageChannels);
+        var image = Spec.LoadImage(pair.ImagePath);
         if (mask.Width != image.Width || mask.Height != image.Height)
             throw new SharpSegException(SizeMismatchMessage(pair, mask.Width, mask.Height, image.Width, image.Height));
         return new SegmentationSample(pair.Id, image, mask);
