@@ -27,6 +27,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         if (report.ImagesWithAlpha > 0)
             stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
         if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);
+        if (report.UnmatchedNote is { } unmatchedNote) stdout.WriteLine(unmatchedNote);
         if (report.IsClean)
         {
             stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");

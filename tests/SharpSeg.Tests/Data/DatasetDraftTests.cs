@@ -86,7 +86,7 @@ public sealed class DatasetDraftTests
         for (int i = 0; i < 100; i++) colors[i * 20] = new Rgb((byte)(120 + i % 9), (byte)(60 + i / 9), 130); // 100 one-pixel colours
         d.ColorMask("lbl/a.png", 50, 40, colors);
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
-        Assert.Equal([new Rgb(0, 0, 142), new Rgb(128, 64, 128)], draft.Labels.Select(l => l.Color!.Value));
+        Assert.Equal([new Rgb(128, 64, 128), new Rgb(0, 0, 142)], draft.Labels.Select(l => l.Color!.Value));   // by pixels, noise included
         // The 100 noise colours are within 40 of (128, 64, 128): counted with it, not left over.
         Assert.Equal((100, 0L), (draft.OtherLabels, draft.OtherPixels));
         Assert.Equal(950 + 100, draft.Labels.Single(l => l.Color == new Rgb(128, 64, 128)).Pixels);
@@ -98,11 +98,11 @@ public sealed class DatasetDraftTests
 
     /// <summary>A mask saved as a colour JPEG (Kvasir-SEG, ISIC and many industrial sets ship them): one colour per
     /// pixel region, plus chroma and block noise at every edge.</summary>
-    static void JpegMask(TinyDataset d, string relative, Func<int, int, SkiaSharp.SKColor> colour)
+    static void JpegMask(TinyDataset d, string relative, Func<int, int, SkiaSharp.SKColor> colour, int width = 64, int height = 48)
     {
-        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(64, 48, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
-        for (int y = 0; y < 48; y++)
-            for (int x = 0; x < 64; x++) bitmap.SetPixel(x, y, colour(x, y));
+        using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
+        for (int y = 0; y < height; y++)
+            for (int x = 0; x < width; x++) bitmap.SetPixel(x, y, colour(x, y));
         using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
         Directory.CreateDirectory(Path.GetDirectoryName(d.PathOf(relative))!);
         File.WriteAllBytes(d.PathOf(relative), data.ToArray());
@@ -141,7 +141,7 @@ public sealed class DatasetDraftTests
         }
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
         Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
-        Assert.Equal(3, draft.Labels.Count);
+        Assert.True(draft.Labels.Count == 3, string.Join("; ", draft.Labels.Select(l => $"{l.Color} {l.Pixels}")));
         Assert.InRange(draft.ColorTolerance, 40, 64);
         draft.Write(d.PathOf("c.yaml"));
         var spec = DatasetSpec.Load(d.PathOf("c.yaml"));
@@ -150,6 +150,60 @@ public sealed class DatasetDraftTests
         int red = mask.Mask.Labels[24 * 64 + 5], green = mask.Mask.Labels[10 * 64 + 50], black = mask.Mask.Labels[40 * 64 + 50];
         Assert.Equal(3, new[] { red, green, black }.Distinct().Count());
         Assert.DoesNotContain(LabelMask.Ignore, new[] { (byte)red, (byte)green, (byte)black });
+    }
+
+    /// <summary>A thin class (a 4-pixel pole) in JPEG colour masks: JPEG scatters its colour over many near colours, so its
+    /// exact colour is rare, but its cluster is a class; the edge pixels far from every class colour are ignored
+    /// (unmatched: ignore), so the draft checks clean and data check counts them.</summary>
+    [Fact]
+    public void AThinClassInColourJpegMasksIsDraftedAndEdgePixelsAreIgnored()
+    {
+        var d = new TinyDataset("draft-thin-jpeg");
+        var pole = new SkiaSharp.SKColor(192, 192, 128);
+        const int W = 192, H = 144;
+        for (int n = 0; n < 4; n++)
+        {
+            d.Image($"img/m{n}.png", W, H);
+            // Slanted edges (as drawn polygons are), a 4-pixel pole.
+            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x - 120 - n is >= 0 and < 4 ? pole : x < 50 + 9 * n + y / 3 ? new SkiaSharp.SKColor(128, 0, 0)
+                : y < 60 + x / 5 ? new SkiaSharp.SKColor(64, 0, 128) : new SkiaSharp.SKColor(128, 64, 128), W, H);
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        Assert.True(draft.Labels.Count == 4, string.Join("; ", draft.Labels.Select(l => $"{l.Color} {l.Pixels}")));
+        // JPEG's 4:2:0 chroma averages a thin region with its neighbours: the pole is drafted as the colour it became.
+        var drafted = draft.Labels.MinBy(l => l.Pixels)!;
+        Assert.True(drafted.Share < 0.03, $"the pole's share {drafted.Share}");
+        draft.Write(d.PathOf("p.yaml"));
+        Assert.Contains("unmatched: ignore", File.ReadAllText(d.PathOf("p.yaml")));
+        var spec = DatasetSpec.Load(d.PathOf("p.yaml"));
+        Assert.True(spec.Mask.IgnoreUnmatched);
+        var check = new DataChecker(spec).Check();
+        Assert.True(check.IsClean, string.Join("\n", check.Problems.Select(p => p.Message)));
+        int poleClass = spec.Classes.Colors.ToList().IndexOf(drafted.Color!.Value);
+        var mask = new MaskDecoder(spec).Decode(d.PathOf("lbl/m0.jpg"));
+        // JPEG (Skia, quality 80) smears a 4-pixel region's colour; its pixels read as the pole or, far from every class
+        // colour, as ignore, hardly ever as another class.
+        var polePixels = Enumerable.Range(0, H).SelectMany(y => Enumerable.Range(120, 4).Select(x => (int)mask.Labels[y * W + x])).ToList();
+        int asPole = polePixels.Count(v => v == poleClass), asOther = polePixels.Count(v => v != poleClass && v != LabelMask.Ignore);
+        Assert.True(asPole >= polePixels.Count * 3 / 10 && asOther <= polePixels.Count / 10, $"of {polePixels.Count} pole pixels {asPole} read as the pole, {asOther} as another class");
+
+        // With unmatched: error, a mask with a pixel far from every class colour is a problem naming it.
+        string strict = File.ReadAllText(d.PathOf("p.yaml")).Replace("unmatched: ignore", "unmatched: error").Replace("color_tolerance:", "color_tolerance: 2 #");
+        var strictSpec = DatasetSpec.Parse(strict, d.PathOf("s.yaml"));
+        Assert.False(new DataChecker(strictSpec).Check().IsClean);
+    }
+
+    [Theory]
+    [InlineData("encoding: index\n  unmatched: ignore", "mask.unmatched is for encoding: rgb")]
+    [InlineData("encoding: rgb\n  unmatched: drop", "mask.unmatched must be 'error'")]
+    public void UnmatchedIsCheckedWithOneLine(string mask, string expected)
+    {
+        var d = new TinyDataset("draft-unmatched-yaml");
+        Directory.CreateDirectory(d.PathOf("img"));
+        var e = Assert.Throws<SharpSegException>(() => DatasetSpec.Parse($"splits:\n  train: {{ images: img, masks: img }}\nmask:\n  {mask}\nclasses:\n  - {{ name: a, color: [0, 0, 0] }}\n", d.PathOf("u.yaml")));
+        Assert.Contains(expected, e.Message);
+        Assert.Contains("u.yaml:5:", e.Message);
     }
 
     [Fact]

@@ -33,6 +33,34 @@ public sealed record DataCheckReport(
     /// <summary>The fraction of their samples outside the dataset's <c>image_range</c> (read as 0 or 255); 0 without one.</summary>
     public double DeepOutsideImageRange { get; init; }
 
+    /// <summary>Pixels of the masks checked.</summary>
+    public long MaskPixels { get; init; }
+
+    /// <summary>With <c>mask.unmatched: ignore</c>: the colours that matched no class and were ignored, summed over the
+    /// masks checked, most pixels first.</summary>
+    public IReadOnlyList<Masks.UndefinedLabel> Unmatched { get; init; } = [];
+
+    /// <summary>Above this share of mask pixels, ignored unmatched colours are a warning: a class colour may be missing.</summary>
+    public const double UnmatchedWarningShare = 0.01;
+
+    /// <summary>
+    /// A one-line note on the pixels <c>mask.unmatched: ignore</c> ignored (their share and the most frequent colours), a
+    /// warning when they are more than <see cref="UnmatchedWarningShare"/> of the mask pixels; null when there were none.
+    /// </summary>
+    public string? UnmatchedNote
+    {
+        get
+        {
+            long pixels = Unmatched.Sum(u => u.Pixels);
+            if (pixels == 0) return null;
+            double share = (double)pixels / Math.Max(1, MaskPixels);
+            string top = string.Join(", ", Unmatched.Take(3).Select(u => u.Describe())) + (Unmatched.Count > 3 ? $" and {Unmatched.Count - 3} more" : "");
+            return share > UnmatchedWarningShare
+                ? $"warning: {pixels} mask pixels ({share:P2}) match no class colour and are ignored (mask.unmatched: ignore): {top}. So many suggest a missing class: add its colour to classes, or raise mask.color_tolerance."
+                : $"note: {pixels} mask pixels ({share:P3}) match no class colour within mask.color_tolerance and are ignored (mask.unmatched: ignore); the most frequent: {top}.";
+        }
+    }
+
     /// <summary>
     /// A one-line note on how 16-bit images are read, or null when there is nothing to say: they use a narrow range
     /// (under <see cref="Imaging.IntensityRange.NarrowSpan"/>) and no <c>image_range</c> is set, so they would keep few

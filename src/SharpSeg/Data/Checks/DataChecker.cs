@@ -16,6 +16,8 @@ public sealed class DataChecker
     readonly MaskDecoder _masks;
     readonly int _parallelism;
     readonly IntensityRange.Histogram _deep = new();
+    readonly Dictionary<int, long> _unmatched = [];   // mask.unmatched: ignore: packed colour -> pixels ignored
+    long _maskPixels;
 
     /// <param name="spec">The dataset.</param>
     /// <param name="maxParallelism">Pairs decoded at once (threads).</param>
@@ -79,6 +81,8 @@ public sealed class DataChecker
             DeepImages = _deep.Images,
             DeepRange = used,
             ImageRange = _spec.ImageRange,
+            MaskPixels = _maskPixels,
+            Unmatched = _unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? _deep.FractionOutside(range) : 0,
         };
     }
@@ -95,6 +99,11 @@ public sealed class DataChecker
             try
             {
                 mask = _masks.Read(pair.MaskPath);
+                lock (_unmatched)
+                {
+                    _maskPixels += mask.Mask.Labels.Length;
+                    foreach (var u in mask.Unmatched) _unmatched[u.Color!.Value.Packed] = _unmatched.GetValueOrDefault(u.Color.Value.Packed) + u.Pixels;
+                }
                 if (!mask.IsClean) Add(DataProblemKind.UndefinedLabel, pair.MaskPath, _masks.DescribeUndefined(pair.MaskPath, mask.Undefined));
             }
             catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)

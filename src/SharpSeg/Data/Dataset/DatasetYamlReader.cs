@@ -14,7 +14,7 @@ internal sealed class DatasetYamlReader
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes"];
     static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix"];
-    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "threshold", "ignore_band"];
+    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band"];
     static readonly string[] ClassKeys = ["name", "color", "value"];
 
     readonly string _source;
@@ -119,6 +119,18 @@ internal sealed class DatasetYamlReader
             tolerance = Int(tolNode, "mask.color_tolerance");
             if (tolerance is < 0 or > 255) throw Error(tolNode, $"mask.color_tolerance is a per-channel difference 0..255, got {tolerance}.");
         }
+        bool ignoreUnmatched = false;
+        if (Find(m, "unmatched") is { } unNode)
+        {
+            if (kind != MaskEncodingKind.Rgb) throw Error(unNode, "mask.unmatched is for encoding: rgb (colours that match no class); remove it.");
+            string policy = Scalar(unNode, "mask.unmatched");
+            ignoreUnmatched = policy switch
+            {
+                "ignore" => true,
+                "error" => false,
+                _ => throw Error(unNode, $"mask.unmatched must be 'error' (a colour that matches no class is a problem) or 'ignore' (its pixels are ignored, for JPEG masks), got '{policy}'."),
+            };
+        }
         int threshold = 128;
         if (Find(m, "threshold") is { } thNode)
         {
@@ -135,7 +147,7 @@ internal sealed class DatasetYamlReader
             band = (b[0], b[1]);
         }
         if (kind == MaskEncodingKind.Threshold) ignoreValues = [];
-        return new MaskEncoding(kind, ignoreValues, ignoreColors, tolerance) { Threshold = threshold, IgnoreBand = band };
+        return new MaskEncoding(kind, ignoreValues, ignoreColors, tolerance) { Threshold = threshold, IgnoreBand = band, IgnoreUnmatched = ignoreUnmatched };
     }
 
     ClassTable ReadClasses(YamlMappingNode top, MaskEncoding mask)

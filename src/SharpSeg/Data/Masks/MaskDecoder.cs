@@ -225,7 +225,9 @@ public sealed class MaskDecoder
         }
         var list = undefined == null ? [] : undefined.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
             .Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray();
-        return new MaskReading(new LabelMask(width, height, labels), list);
+        var mask = new LabelMask(width, height, labels);
+        // unmatched: ignore: the colours stay ignored in the mask and are reported as ignored, not as undefined.
+        return Encoding.IgnoreUnmatched ? new MaskReading(mask, []) { Unmatched = list } : new MaskReading(mask, list);
     }
 
     short Nearest(Rgb color)

@@ -20,6 +20,14 @@ public sealed record MaskEncoding(MaskEncodingKind Kind, IReadOnlyList<int> Igno
     /// anti-aliased edges of 0/255 masks; null ignores nothing.</summary>
     public (int Low, int High)? IgnoreBand { get; init; }
 
+    /// <summary>
+    /// Rgb encoding: a pixel that matches no class or ignore colour within <see cref="ColorTolerance"/> is ignored (in
+    /// loss and metrics) instead of being an error (<c>unmatched: ignore</c>; <c>data check</c> counts such pixels and
+    /// names the most frequent colours). For masks saved as JPEG, where an edge pixel between two class colours can lie
+    /// far from both; false (<c>unmatched: error</c>, the default) refuses every mask that has one.
+    /// </summary>
+    public bool IgnoreUnmatched { get; init; }
+
     /// <summary>The name of <see cref="Kind"/> as a dataset.yaml writes it (<c>index</c>, <c>rgb</c>, <c>threshold</c>).</summary>
     public string KindName => Kind.ToString().ToLowerInvariant();
 }

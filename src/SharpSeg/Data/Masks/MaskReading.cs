@@ -10,4 +10,8 @@ namespace SharpSeg.Data.Masks;
 public sealed record MaskReading(LabelMask Mask, IReadOnlyList<UndefinedLabel> Undefined)
 {
     public bool IsClean => Undefined.Count == 0;
+
+    /// <summary>With <c>mask.unmatched: ignore</c>: the colours that matched no class, set to ignore (not a problem), most
+    /// pixels first; empty otherwise.</summary>
+    public IReadOnlyList<UndefinedLabel> Unmatched { get; init; } = [];
 }
