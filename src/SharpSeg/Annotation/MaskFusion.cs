@@ -143,7 +143,7 @@ public static class MaskFusion
 
     static string WriteDataset(DatasetSpec spec, string outDir, Dictionary<string, List<string>> lines)
     {
-        static string Q(string s) => "'" + s.Replace("'", "''") + "'";
+        static string Q(string s) => Configuration.YamlText.Quote(s);
         var sb = new StringBuilder();
         sb.Append($"# Written by sharpseg masks fuse from {spec.SourcePath}: the original images with the fused masks\n");
         sb.Append("# (class indices, 255 = ignore: ties, unlabelled or low-confidence pixels).\n");
@@ -154,7 +154,9 @@ public static class MaskFusion
             AtomicFile.WriteAllText(Path.Combine(outDir, file), "# image_path mask_path\n" + string.Join("\n", list) + "\n");
             sb.Append($"  {Q(split)}: {{ list: {Q(file)} }}\n");
         }
-        sb.Append($"image_channels: {spec.ImageChannels}\nmask:\n  encoding: index\n  ignore_values: [255]\nclasses:\n");
+        sb.Append($"image_channels: {spec.ImageChannels}\n");
+        if (spec.ImageRange is { } range) sb.Append($"image_range: {range}\n");
+        sb.Append("mask:\n  encoding: index\n  ignore_values: [255]\nclasses:\n");
         foreach (var c in spec.Classes.Classes) sb.Append($"  - {{ name: {Q(c.Name)}, color: [{c.Color.R}, {c.Color.G}, {c.Color.B}] }}\n");
         string path = Path.Combine(outDir, "dataset.yaml");
         AtomicFile.WriteAllText(path, sb.ToString());

@@ -116,5 +116,5 @@ internal sealed class ImportedDataset
     }
 
     /// <summary>A YAML double-quoted scalar (JSON string syntax is valid YAML).</summary>
-    static string Q(string s) => JsonSerializer.Serialize(s);
+    static string Q(string s) => Configuration.YamlText.Quote(s);
 }

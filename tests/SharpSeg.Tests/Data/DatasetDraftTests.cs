@@ -206,6 +206,24 @@ public sealed class DatasetDraftTests
         Assert.Contains("u.yaml:5:", e.Message);
     }
 
+    /// <summary>Folder names with a quote, a backslash, a tab, a newline and non-ASCII letters are written so that the
+    /// draft reads back the same folders.</summary>
+    [Fact]
+    public void TheDraftQuotesAnyFolderNameSoThatItReadsBack()
+    {
+        var d = new TinyDataset("draft-names");
+        string images = "im\"a\\ges\tß\n", masks = "mä'sks #1";
+        d.Image($"{images}/a.png");
+        d.GrayMask($"{masks}/a.png", 6, 4, 0, 1);
+        var draft = DatasetDraft.Inspect(d.PathOf(images), d.PathOf(masks));
+        draft.Write(d.PathOf("n.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("n.yaml"));
+        var pair = Assert.Single(spec.ResolvePairs("train"));
+        Assert.Equal(d.PathOf($"{images}/a.png"), pair.ImagePath);
+        Assert.Equal(d.PathOf($"{masks}/a.png"), pair.MaskPath);
+        Assert.Contains("ß", File.ReadAllText(d.PathOf("n.yaml")));
+    }
+
     [Fact]
     public void NoPairsIsAClearError()
     {

@@ -733,5 +733,5 @@ public sealed class DatasetDraft
         return rel;
     }
 
-    static string Quote(string s) => "\"" + s.Replace("\\", "\\\\").Replace("\"", "\\\"") + "\"";
+    static string Quote(string s) => Configuration.YamlText.Quote(s);
 }
