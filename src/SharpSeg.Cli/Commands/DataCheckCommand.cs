@@ -24,6 +24,8 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
             + $" in {report.Splits.Count} split{(report.Splits.Count == 1 ? "" : "s")} ({string.Join(", ", report.Splits)})";
         if (report.FilesNotMatched > 0)
             stdout.WriteLine($"note: {report.FilesNotMatched} file{(report.FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(report.FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(report.FilesNotMatched == 1 ? "it" : "them")}.");
+        if (report.FilledMasks > 0)
+            stdout.WriteLine(TerminalText.Clean($"note: {report.FilledMasks} image{(report.FilledMasks == 1 ? " has" : "s have")} no mask file and {(report.FilledMasks == 1 ? "is" : "are")} read as all '{report.FillClassName}' (mask.missing)."));
         if (report.ImagesWithAlpha > 0)
             stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
         if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);

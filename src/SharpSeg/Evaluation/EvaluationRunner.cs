@@ -37,7 +37,7 @@ public static class EvaluationRunner
         if (spec.ImageRange != predictor.Info.IntensityRange)
             throw new SharpSegException($"{request.DatasetYaml}: image_range is {spec.ImageRange?.ToString() ?? "not set (16-bit images at full scale)"} but the checkpoint was trained with {predictor.Info.IntensityRange?.ToString() ?? "none (16-bit images at full scale)"}; set the dataset's image_range to the checkpoint's.");
         var pairs = spec.ResolvePairs(request.Split);
-        if (pairs.Any(p => p.MaskPath == null))
+        if (pairs.Any(p => !p.IsLabelled))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
         var decoder = new SampleDecoder(spec);
         if (request.WorstImages < 0) throw new SharpSegException($"--worst {request.WorstImages}: must be 0 or more.");

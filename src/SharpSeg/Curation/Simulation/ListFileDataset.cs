@@ -18,7 +18,9 @@ public static class ListFileDataset
         var lines = new List<string> { $"# {split} subset of {spec.SourcePath}" };
         foreach (var p in pairs)
         {
-            if (p.MaskPath == null) throw new SharpSegException($"{p.ImagePath}: has no mask; a training subset needs labelled images.");
+            if (p.MaskPath == null) throw new SharpSegException(p.FillClass != null
+                ? $"{p.ImagePath}: has no mask file (read through mask.missing); the simulation writes list files of image and mask files: save its mask as a file first."
+                : $"{p.ImagePath}: has no mask; a training subset needs labelled images.");
             if (p.ImagePath.Contains(' ') || p.MaskPath.Contains(' '))
                 throw new SharpSegException($"{p.ImagePath}: list files cannot hold paths with spaces; move the dataset to a path without spaces.");
             lines.Add($"{p.ImagePath} {p.MaskPath}");

@@ -21,6 +21,12 @@ public sealed record DataCheckReport(
     public IReadOnlyDictionary<DataProblemKind, int> CountsByKind =>
         Problems.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Count());
 
+    /// <summary>Images without a mask file read as all <see cref="FillClassName"/> (<c>mask.missing</c>).</summary>
+    public int FilledMasks { get; init; }
+
+    /// <summary>The class of <c>mask.missing</c>, or null.</summary>
+    public string? FillClassName { get; init; }
+
     /// <summary>Images checked that store more than 8 bits per sample (16-bit PNG or TIFF).</summary>
     public int DeepImages { get; init; }
 

@@ -33,7 +33,7 @@ public sealed class DataChecker
     {
         var splits = split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name];
         var problems = new List<DataProblem>();
-        int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0;
+        int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0, filled = 0;
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -71,13 +71,15 @@ public sealed class DataChecker
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
             foreach (var f in found) if (f != null) problems.AddRange(f);
-            foreach (var p in pairs) if (p.MaskPath == null) unlabelled++; else pairsChecked++;
+            foreach (var p in pairs) { if (p.IsLabelled) pairsChecked++; else unlabelled++; if (p.FillClass != null) filled++; }
             withAlpha += alpha.Count(a => a);
         }
         var used = _deep.Range();
         return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
         {
             FilesNotMatched = unmatched,
+            FilledMasks = filled,
+            FillClassName = _spec.MissingMaskClass is { } fill ? _spec.Classes[fill].Name : null,
             DeepImages = _deep.Images,
             DeepRange = used,
             ImageRange = _spec.ImageRange,

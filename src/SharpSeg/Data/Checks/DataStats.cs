@@ -90,8 +90,8 @@ public static class DataStats
 
     static void AddMask(MaskDecoder decoder, SamplePair pair, Tally t)
     {
-        var mask = decoder.Decode(pair.MaskPath!);
         var (w, h) = ImageFile.ReadSize(pair.ImagePath);
+        var mask = pair.FillClass is { } fill ? SampleDecoder.Filled(w, h, fill) : decoder.Decode(pair.MaskPath!);
         if (w != mask.Width || h != mask.Height) throw new SharpSegException(SampleDecoder.SizeMismatchMessage(pair, mask.Width, mask.Height, w, h));
         var counts = new long[256];
         foreach (var b in mask.Labels) counts[b]++;

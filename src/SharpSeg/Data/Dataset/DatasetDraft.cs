@@ -654,6 +654,12 @@ public sealed class DatasetDraft
                 : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes" : "";
             sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore)}]{why}");
         }
+        if (ImagesWithoutMask > 0 && IdLists.Count == 0 && Labels.Count > 0)
+        {
+            // Inspection sets often ship masks for the defective images only: offer the key that reads the others as background.
+            string background = MaskKind is DraftMaskKind.GrayIndex or DraftMaskKind.PaletteIndex ? $"class_{Labels.Where(l => l.Value is { } v && !SuggestedIgnoreValues.Contains(v)).Min(l => l.Value)}" : "class_0";
+            sb.AppendLine($"  # missing: {background}   # {ImagesWithoutMask} image{(ImagesWithoutMask == 1 ? " has" : "s have")} no mask file: uncomment to read each as entirely {background} (defect-free images in inspection sets), or add the masks");
+        }
         sb.AppendLine("classes:");
         int index = 0;
         foreach (var l in Labels)

@@ -38,6 +38,12 @@ public sealed class DatasetSpec
     /// <summary>Decodes one of this dataset's images as training reads it: <see cref="ImageChannels"/>, <see cref="ImageRange"/>.</summary>
     public RgbImage LoadImage(string path) => ImageFile.Load(path, ImageChannels, ImageRange);
     public MaskEncoding Mask { get; }
+    /// <summary>
+    /// <c>mask.missing</c>: the class an image without a mask file is entirely (inspection sets often ship masks for the
+    /// defective images only), so such images train and evaluate as that class instead of being a pairing problem;
+    /// null: an image without a mask in a split with masks is a problem.
+    /// </summary>
+    public int? MissingMaskClass { get; init; }
     public PairingRule Pairing { get; }
     public IReadOnlyList<SplitSource> Splits { get; }
     public IReadOnlyList<string> SplitNames => Splits.Select(s => s.Name).ToArray();
@@ -180,12 +186,17 @@ public sealed class DatasetSpec
             }
             imageKeysSeen[key] = img;
             if (masksByKey == null) { pairs.Add(new SamplePair(key, img, null)); continue; }
-            if (!masksByKey.TryGetValue(key, out var masks))
+            if (!masksByKey.TryGetValue(key, out var masks) && MissingMaskClass is { } fill)
+            {
+                pairs.Add(new SamplePair(key, img, null) { FillClass = fill });
+                continue;
+            }
+            if (masks == null)
             {
                 string maskStem = Pairing.MaskStemFor(key[(key.LastIndexOf('/') + 1)..]);
                 string where = key.Contains('/') ? Path.Combine(masksDir!, key[..key.LastIndexOf('/')]) : masksDir!;
                 problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img,
-                    $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")})."));
+                    $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
                 continue;
             }
             usedMasks.Add(key);

@@ -14,7 +14,7 @@ internal sealed class DatasetYamlReader
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes"];
     static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix"];
-    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band"];
+    static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band", "missing"];
     static readonly string[] ClassKeys = ["name", "color", "value"];
 
     readonly string _source;
@@ -79,8 +79,16 @@ internal sealed class DatasetYamlReader
 
         var mask = ReadMask(Find(top, "mask"));
         var classes = ReadClasses(top, mask);
+        int? missingClass = null;
+        if (Find(top, "mask") is YamlMappingNode maskNode && Find(maskNode, "missing") is { } missingNode)
+        {
+            string missing = Scalar(missingNode, "mask.missing");
+            int index = classes.Names.ToList().IndexOf(missing);
+            if (index < 0) throw Error(missingNode, $"mask.missing names class '{missing}', which is not in classes{Configuration.NearestName.Hint(missing, classes.Names)}; name the class that an image without a mask file is entirely (e.g. the background).");
+            missingClass = index;
+        }
         var splits = ReadSplits(top);
-        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range };
+        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range, MissingMaskClass = missingClass };
     }
 
     MaskEncoding ReadMask(YamlNode? node)

@@ -24,6 +24,11 @@ public sealed class SampleDecoder
     /// <summary>Decodes both files. An unlabelled pair (no mask) is an error: read unlabelled images with <see cref="ImageFile.Load"/>.</summary>
     public SegmentationSample Decode(SamplePair pair)
     {
+        if (pair.FillClass is { } fill)
+        {
+            var whole = Spec.LoadImage(pair.ImagePath);
+            return new SegmentationSample(pair.Id, whole, Filled(whole.Width, whole.Height, fill));
+        }
         if (pair.MaskPath == null)
             throw new SharpSegException($"{pair.ImagePath}: image has no mask (unlabelled split) but a labelled sample was asked for; use a split with masks.");
         var mask = Masks.Decode(pair.MaskPath);
@@ -31,6 +36,14 @@ public sealed class SampleDecoder
         if (mask.Width != image.Width || mask.Height != image.Height)
             throw new SharpSegException(SizeMismatchMessage(pair, mask.Width, mask.Height, image.Width, image.Height));
         return new SegmentationSample(pair.Id, image, mask);
+    }
+
+    /// <summary>The mask of an image without a mask file (<see cref="SamplePair.FillClass"/>): every pixel that class.</summary>
+    internal static LabelMask Filled(int width, int height, int fill)
+    {
+        var labels = new byte[width * height];
+        Array.Fill(labels, (byte)fill);
+        return new LabelMask(width, height, labels);
     }
 
     internal static string SizeMismatchMessage(SamplePair pair, int mw, int mh, int iw, int ih) =>
