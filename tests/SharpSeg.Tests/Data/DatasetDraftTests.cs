@@ -98,12 +98,12 @@ public sealed class DatasetDraftTests
 
     /// <summary>A mask saved as a colour JPEG (Kvasir-SEG, ISIC and many industrial sets ship them): one colour per
     /// pixel region, plus chroma and block noise at every edge.</summary>
-    static void JpegMask(TinyDataset d, string relative, Func<int, int, SkiaSharp.SKColor> colour, int width = 64, int height = 48)
+    static void JpegMask(TinyDataset d, string relative, Func<int, int, SkiaSharp.SKColor> colour, int width = 64, int height = 48, int quality = 80)
     {
         using var bitmap = new SkiaSharp.SKBitmap(new SkiaSharp.SKImageInfo(width, height, SkiaSharp.SKColorType.Rgba8888, SkiaSharp.SKAlphaType.Opaque));
         for (int y = 0; y < height; y++)
             for (int x = 0; x < width; x++) bitmap.SetPixel(x, y, colour(x, y));
-        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 80);
+        using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, quality);
         Directory.CreateDirectory(Path.GetDirectoryName(d.PathOf(relative))!);
         File.WriteAllBytes(d.PathOf(relative), data.ToArray());
     }
@@ -136,8 +136,9 @@ public sealed class DatasetDraftTests
         var d = new TinyDataset("draft-colour-jpeg");
         for (int n = 0; n < 3; n++)
         {
-            d.Image($"img/m{n}.png", 64, 48);
-            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x < 20 + 4 * n ? new SkiaSharp.SKColor(200, 30, 30) : y < 24 ? new SkiaSharp.SKColor(30, 160, 40) : SkiaSharp.SKColors.Black);
+            d.Image($"img/m{n}.png", 160, 120);
+            // Slanted region edges, as drawn polygons have (a straight edge on JPEG's 8-pixel block grid repeats one blend colour).
+            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x < 50 + 10 * n + y / 4 ? new SkiaSharp.SKColor(200, 30, 30) : y < 60 + x / 6 ? new SkiaSharp.SKColor(30, 160, 40) : SkiaSharp.SKColors.Black, 160, 120);
         }
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
         Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
@@ -147,12 +148,12 @@ public sealed class DatasetDraftTests
         var spec = DatasetSpec.Load(d.PathOf("c.yaml"));
         var mask = new MaskDecoder(spec).Read(d.PathOf("lbl/m0.jpg"));
         // Each region reads as the class drafted from its colour; the edges' noise is within the tolerance or ignored.
-        int red = mask.Mask.Labels[24 * 64 + 5], green = mask.Mask.Labels[10 * 64 + 50], black = mask.Mask.Labels[40 * 64 + 50];
+        int red = mask.Mask.Labels[24 * 160 + 5], green = mask.Mask.Labels[10 * 160 + 150], black = mask.Mask.Labels[110 * 160 + 150];
         Assert.Equal(3, new[] { red, green, black }.Distinct().Count());
         Assert.DoesNotContain(LabelMask.Ignore, new[] { (byte)red, (byte)green, (byte)black });
     }
 
-    /// <summary>A thin class (a 4-pixel pole) in JPEG colour masks: JPEG scatters its colour over many near colours, so its
+    /// <summary>A thin class (a 6-pixel pole) in JPEG colour masks: JPEG scatters its colour over many near colours, so its
     /// exact colour is rare, but its cluster is a class; the edge pixels far from every class colour are ignored
     /// (unmatched: ignore), so the draft checks clean and data check counts them.</summary>
     [Fact]
@@ -165,8 +166,8 @@ public sealed class DatasetDraftTests
         {
             d.Image($"img/m{n}.png", W, H);
             // Slanted edges (as drawn polygons are), a 4-pixel pole.
-            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x - 120 - n is >= 0 and < 4 ? pole : x < 50 + 9 * n + y / 3 ? new SkiaSharp.SKColor(128, 0, 0)
-                : y < 60 + x / 5 ? new SkiaSharp.SKColor(64, 0, 128) : new SkiaSharp.SKColor(128, 64, 128), W, H);
+            JpegMask(d, $"lbl/m{n}.jpg", (x, y) => x - 120 - n is >= 0 and < 6 ? pole : x < 50 + 9 * n + y / 3 ? new SkiaSharp.SKColor(128, 0, 0)
+                : y < 60 + x / 5 ? new SkiaSharp.SKColor(64, 0, 128) : new SkiaSharp.SKColor(128, 64, 128), W, H, quality: 90);
         }
         var draft = DatasetDraft.Inspect(d.PathOf("img"), d.PathOf("lbl"));
         Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
@@ -182,9 +183,9 @@ public sealed class DatasetDraftTests
         Assert.True(check.IsClean, string.Join("\n", check.Problems.Select(p => p.Message)));
         int poleClass = spec.Classes.Colors.ToList().IndexOf(drafted.Color!.Value);
         var mask = new MaskDecoder(spec).Decode(d.PathOf("lbl/m0.jpg"));
-        // JPEG (Skia, quality 80) smears a 4-pixel region's colour; its pixels read as the pole or, far from every class
+        // JPEG (Skia, quality 90) smears a 6-pixel region's colour; its pixels read as the pole or, far from every class
         // colour, as ignore, hardly ever as another class.
-        var polePixels = Enumerable.Range(0, H).SelectMany(y => Enumerable.Range(120, 4).Select(x => (int)mask.Labels[y * W + x])).ToList();
+        var polePixels = Enumerable.Range(0, H).SelectMany(y => Enumerable.Range(120, 6).Select(x => (int)mask.Labels[y * W + x])).ToList();
         int asPole = polePixels.Count(v => v == poleClass), asOther = polePixels.Count(v => v != poleClass && v != LabelMask.Ignore);
         Assert.True(asPole >= polePixels.Count * 3 / 10 && asOther <= polePixels.Count / 10, $"of {polePixels.Count} pole pixels {asPole} read as the pole, {asOther} as another class");
 

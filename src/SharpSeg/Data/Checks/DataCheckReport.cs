@@ -46,12 +46,14 @@ public sealed record DataCheckReport(
     /// masks checked, most pixels first.</summary>
     public IReadOnlyList<Masks.UndefinedLabel> Unmatched { get; init; } = [];
 
-    /// <summary>Above this share of mask pixels, ignored unmatched colours are a warning: a class colour may be missing.</summary>
-    public const double UnmatchedWarningShare = 0.01;
+    /// <summary>One unmatched colour with at least this share of the mask pixels is a warning: JPEG noise spreads over
+    /// many colours with a few pixels each, a class missing from <c>classes</c> keeps one colour with many.</summary>
+    public const double UnmatchedWarningShare = 0.0005;
 
     /// <summary>
-    /// A one-line note on the pixels <c>mask.unmatched: ignore</c> ignored (their share and the most frequent colours), a
-    /// warning when they are more than <see cref="UnmatchedWarningShare"/> of the mask pixels; null when there were none.
+    /// A one-line note on the pixels <c>mask.unmatched: ignore</c> ignored (their share and the most frequent colours); a
+    /// warning when one colour holds <see cref="UnmatchedWarningShare"/> of the mask pixels (probably a missing class);
+    /// null when there were none.
     /// </summary>
     public string? UnmatchedNote
     {
@@ -59,11 +61,11 @@ public sealed record DataCheckReport(
         {
             long pixels = Unmatched.Sum(u => u.Pixels);
             if (pixels == 0) return null;
-            double share = (double)pixels / Math.Max(1, MaskPixels);
-            string top = string.Join(", ", Unmatched.Take(3).Select(u => u.Describe())) + (Unmatched.Count > 3 ? $" and {Unmatched.Count - 3} more" : "");
-            return share > UnmatchedWarningShare
-                ? $"warning: {pixels} mask pixels ({share:P2}) match no class colour and are ignored (mask.unmatched: ignore): {top}. So many suggest a missing class: add its colour to classes, or raise mask.color_tolerance."
-                : $"note: {pixels} mask pixels ({share:P3}) match no class colour within mask.color_tolerance and are ignored (mask.unmatched: ignore); the most frequent: {top}.";
+            double share = (double)pixels / Math.Max(1, MaskPixels), top = (double)Unmatched[0].Pixels / Math.Max(1, MaskPixels);
+            string listed = string.Join(", ", Unmatched.Take(3).Select(u => u.Describe())) + (Unmatched.Count > 3 ? $" and {Unmatched.Count - 3} more" : "");
+            return top >= UnmatchedWarningShare
+                ? $"warning: {pixels} mask pixels ({share:P2}) match no class colour and are ignored (mask.unmatched: ignore); {Unmatched[0].Describe()} alone is {top:P2} of them all, which looks like a class missing from classes: add it, or list it in mask.ignore_colors. The most frequent: {listed}."
+                : $"note: {pixels} mask pixels ({share:P3}) match no class colour within mask.color_tolerance and are ignored (mask.unmatched: ignore), spread over {Unmatched.Count} colours (compression noise at edges); the most frequent: {listed}.";
         }
     }
 

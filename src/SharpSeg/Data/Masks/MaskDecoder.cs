@@ -162,7 +162,12 @@ public sealed class MaskDecoder
     SharpSegException ColorInIndexMask(string path, int x, int y, int r, int g, int b) =>
         new($"{path}: mask has colours (pixel ({x}, {y}) is ({r}, {g}, {b})) but {DatasetName} says mask.encoding: {Encoding.KindName}; for colour-coded masks set mask.encoding: rgb and give each class its color.");
 
-    MaskReading ReadColors(string path)
+    /// <summary>
+    /// A mask file's pixels as packed RGB colours (<c>r &lt;&lt; 16 | g &lt;&lt; 8 | b</c>), as rgb encoding reads them:
+    /// palette indices as their palette colours, gray as (v, v, v) (below 8 bits stretched to 0..255, 16 bits reduced to
+    /// 8), 16-bit colour reduced to 8 bits, other formats (JPEG, BMP) as decoded; alpha dropped.
+    /// </summary>
+    internal static (int Width, int Height, int[] Packed) ReadPackedColors(string path)
     {
         int width, height;
         int[] packed;
@@ -203,6 +208,12 @@ public sealed class MaskDecoder
             var p = img.Pixels;
             for (int i = 0; i < packed.Length; i++) packed[i] = (p[3 * i] << 16) | (p[3 * i + 1] << 8) | p[3 * i + 2];
         }
+        return (width, height, packed);
+    }
+
+    MaskReading ReadColors(string path)
+    {
+        var (width, height, packed) = ReadPackedColors(path);
         var labels = new byte[packed.Length];
         var cache = new Dictionary<int, short>(_exactColors!);
         Dictionary<int, long>? undefined = null;

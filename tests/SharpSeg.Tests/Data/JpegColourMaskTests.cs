@@ -1,0 +1,76 @@
+using SharpSeg.Data.Checks;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
+using SharpSeg.Imaging;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>
+/// Colour masks saved as JPEG, from real masks: CamVid val masks painted in CamVid's class colours and encoded as JPEG
+/// (SkiaSharp, quality 85). <c>data init</c> must find the 11 class colours and void's black, thin classes included,
+/// and the draft must read back the original classes.
+/// </summary>
+public sealed class JpegColourMaskTests(ITestOutputHelper output)
+{
+    [SharedDatasetFact("camvid/val")]
+    public void TheDraftOfJpegCamVidMasksReadsBackTheOriginalClasses()
+    {
+        var camvid = DatasetSpec.Load(Path.Combine(TestPaths.RepoRoot, "configs", "datasets", "camvid.yaml"), Path.Combine(TestPaths.SharedDatasets!, "camvid"));
+        var pairs = camvid.ResolvePairs("val").Take(24).ToList();
+        var decoder = new MaskDecoder(camvid);
+        var d = new TinyDataset("jpeg-camvid");
+        Directory.CreateDirectory(d.PathOf("images"));
+        Directory.CreateDirectory(d.PathOf("masks"));
+        var originals = new Dictionary<string, LabelMask>();
+        foreach (var p in pairs)
+        {
+            var truth = decoder.Decode(p.MaskPath!);
+            originals[p.Id] = truth;
+            File.Copy(p.ImagePath, d.PathOf($"images/{p.Id}.png"));
+            var colours = new RgbImage(truth.Width, truth.Height, 3);
+            for (int i = 0; i < truth.Labels.Length; i++)
+            {
+                var c = truth.Labels[i] == LabelMask.Ignore ? new Rgb(0, 0, 0) : camvid.Classes[truth.Labels[i]].Color;
+                colours.Pixels[3 * i] = c.R; colours.Pixels[3 * i + 1] = c.G; colours.Pixels[3 * i + 2] = c.B;
+            }
+            using var bitmap = SkiaSharp.SKBitmap.Decode(ImageFile.EncodePng(colours));
+            using var jpeg = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 85);
+            File.WriteAllBytes(d.PathOf($"masks/{p.Id}.jpg"), jpeg.ToArray());
+        }
+
+        var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks"));
+        output.WriteLine(string.Join("; ", draft.Labels.Select(l => $"{l.Color} {100 * l.Share:F3} %")));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        Assert.Equal(12, draft.Labels.Count);
+        draft.Write(d.PathOf("d.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("d.yaml"));
+        var check = new DataChecker(spec).Check();
+        Assert.True(check.IsClean, string.Join("\n", check.Problems.Select(p => p.Message)));
+        output.WriteLine(check.UnmatchedNote ?? "no unmatched pixels");
+
+        // Each drafted class is one CamVid class (or void): map by colour, then compare every pixel.
+        var byDrafted = spec.Classes.Colors.Select(c => Enumerable.Range(0, camvid.Classes.Count).Where(k => camvid.Classes[k].Color.MaxChannelDistance(c) <= 16)
+            .Select(k => (byte)k).DefaultIfEmpty(LabelMask.Ignore).First()).ToArray();
+        Assert.Equal(11, byDrafted.Where(v => v != LabelMask.Ignore).Distinct().Count());
+        long same = 0, other = 0, ignored = 0;
+        var drafted = new MaskDecoder(spec);
+        foreach (var p in pairs)
+        {
+            var read = drafted.Decode(d.PathOf($"masks/{p.Id}.jpg"));
+            var truth = originals[p.Id];
+            for (int i = 0; i < truth.Labels.Length; i++)
+            {
+                if (truth.Labels[i] == LabelMask.Ignore) continue;
+                if (read.Labels[i] == LabelMask.Ignore) ignored++;
+                else if (byDrafted[read.Labels[i]] == truth.Labels[i]) same++;
+                else other++;
+            }
+        }
+        long all = same + other + ignored;
+        output.WriteLine($"{same} of {all} labelled pixels read back as their class, {other} as another, {ignored} ignored");
+        // Measured (2026-12-06): 97.5 % read back, 0.25 % as another class, 2.3 % ignored (edge pixels of SkiaSharp's JPEG).
+        Assert.True(same >= 0.95 * all && other <= 0.005 * all, $"{same} same, {other} other, {ignored} ignored of {all}");
+    }
+}
