@@ -27,6 +27,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--epochs <N>")][Description("Budget in passes over the images (default 100 when --iterations is not given)")] public int? Epochs { get; init; }
         [CommandOption("-b|--batch-size <N>")][Description("Images per step, two views each (default 32)")] public int? BatchSize { get; init; }
         [CommandOption("--crop <SIZE>")][Description("View size: 128, or HEIGHTxWIDTH (height first, unlike --size elsewhere; as augment.crop), multiples of the encoder's output stride (default 128)")] public string? Crop { get; init; }
+        [CommandOption("--image-range <LOW,HIGH>")][Description("16-bit images: raw values LOW..HIGH stretched to 0..255, the fine-tuning dataset's image_range (default: full scale)")] public string? ImageRange { get; init; }
         [CommandOption("--image-scale <F>")][Description("Resize images by this factor when read, e.g. 0.5 to match a recipe's training scale (default 1)")] public double? ImageScale { get; init; }
         [CommandOption("--temperature <T>")][Description("NT-Xent / pixel-contrast temperature (default 0.2)")] public double? Temperature { get; init; }
         [CommandOption("--lr <LR>")][Description("AdamW learning rate, cosine schedule (default 0.001)")] public double? Lr { get; init; }
@@ -69,12 +70,21 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             Method = s.Method != null ? PretrainOptions.ParseMethod(s.Method) : d.Method,
             Iterations = iterations,
             Epochs = iterations > 0 ? 0 : s.Epochs is > 0 ? s.Epochs.Value : d.Epochs,
-            BatchSize = s.BatchSize ?? d.BatchSize, Crop = crop, ImageScale = s.ImageScale ?? d.ImageScale,
+            BatchSize = s.BatchSize ?? d.BatchSize, Crop = crop, ImageScale = s.ImageScale ?? d.ImageScale, ImageRange = s.ImageRange == null ? d.ImageRange : ParseRange(s.ImageRange),
             Temperature = s.Temperature ?? d.Temperature, Lr = s.Lr ?? d.Lr, WeightDecay = s.WeightDecay ?? d.WeightDecay,
             DenseWeight = s.DenseWeight ?? d.DenseWeight, InitWeights = s.EncoderWeights ?? d.InitWeights, Distill = s.Distill ?? d.Distill, Normalize = s.Normalize?.Trim().ToLowerInvariant() ?? d.Normalize,
             Seed = s.Seed ?? d.Seed, Threads = s.Threads ?? d.Threads, Workers = s.Workers ?? d.Workers,
             SaveEvery = s.SaveEvery ?? d.SaveEvery, LogEvery = s.LogEvery ?? d.LogEvery, Device = s.Device ?? d.Device,
         };
+    }
+
+    /// <summary>--image-range LOW,HIGH as two integers; the bounds are checked with the other options.</summary>
+    static int[] ParseRange(string text)
+    {
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int low) || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out int high))
+            throw new SharpSegException($"--image-range '{text}': give LOW,HIGH, two raw 16-bit values, e.g. 1000,4095 (the dataset's image_range).");
+        return [low, high];
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

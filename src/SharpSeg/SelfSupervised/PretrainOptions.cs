@@ -37,6 +37,14 @@ public sealed record PretrainOptions
     /// <summary>Images are resized by this factor when read (e.g. 0.5 to pretrain at the scale a recipe trains at).</summary>
     [JsonPropertyName("image_scale")] public double ImageScale { get; init; } = 1.0;
 
+    /// <summary>[low, high]: 16-bit images' raw values stretched to 0..255, as a dataset's <c>image_range</c>
+    /// (<see cref="Imaging.IntensityRange"/>); null reads them at full scale. Give the range of the dataset the encoder
+    /// will be fine-tuned on.</summary>
+    [JsonPropertyName("image_range")] public int[]? ImageRange { get; init; }
+
+    /// <summary><see cref="ImageRange"/>, typed; null for full scale.</summary>
+    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => ImageRange is [var low, var high] ? new Imaging.IntensityRange(low, high) : null;
+
     /// <summary>NT-Xent and pixel-contrast temperature τ.</summary>
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 0.2;
 
@@ -116,6 +124,8 @@ public sealed record PretrainOptions
         if (BatchSize < 2) throw new SharpSegException($"--batch-size {BatchSize}: contrastive learning needs at least 2 images per batch (other images are the negatives).");
         if (Crop is not { Length: 2 } || Crop[0] < 1 || Crop[1] < 1) throw new SharpSegException("--crop must be a positive size, e.g. 128 or 128x160.");
         if (!(ImageScale > 0 && ImageScale <= 4)) throw new SharpSegException($"--image-scale {ImageScale} must be in (0, 4].");
+        if (ImageRange != null && (ImageRange.Length != 2 || Imaging.IntensityRange.Problem(ImageRange[0], ImageRange[1]) is not null))
+            throw new SharpSegException($"--image-range {string.Join(",", ImageRange)}: give LOW,HIGH, raw 16-bit values with 0 <= LOW < HIGH <= 65535 (the dataset's image_range).");
         if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
         if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");

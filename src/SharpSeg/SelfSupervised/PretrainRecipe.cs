@@ -20,6 +20,7 @@ public static class PretrainRecipe
     [
         K("data.images", "folders of images, image files or .txt lists (relative to this recipe); labels are not used", o => o.Images, (o, t, k) => o with { Images = Strings(t, k) }),
         K("data.image_scale", "resize images by this factor when read, e.g. 0.5 to match a recipe's training scale", o => o.ImageScale, (o, t, k) => o with { ImageScale = t.GetDouble(k) }),
+        K("data.image_range", "16-bit images: [low, high] raw values stretched to 0..255, the fine-tuning dataset's image_range; null: full scale", o => o.ImageRange, (o, t, k) => o with { ImageRange = t.Has(k) ? Range(t, k) : null }),
         K("data.cache", "keep decoded images in memory: auto (up to 2000 images), true, false", o => o.Cache, (o, t, k) => o with { Cache = t.GetString(k)?.ToLowerInvariant() ?? "" }),
         K("data.normalize", "imagenet | dataset | none; recorded in the encoder checkpoint (fine-tune with the same)", o => o.Normalize, (o, t, k) => o with { Normalize = t.GetString(k)?.Trim().ToLowerInvariant() ?? "" }),
         K("model.encoder", "any encoder of `sharpseg models` (resnet18, mobilenet_v3_large, mit_b0, unet, ...)", o => o.Encoder.Encoder, (o, t, k) => o with { Encoder = o.Encoder with { Encoder = t.GetString(k) ?? "" } }),
@@ -95,6 +96,14 @@ public static class PretrainRecipe
         List<object?> list => list.Select((x, i) => x as string ?? throw new SharpSegException($"{tree.Source}: '{key}' must be a list of paths (item {i + 1} is not a path).")).ToList(),
         _ => throw new SharpSegException($"{tree.Source}: '{key}' must be a path or a list of paths."),
     };
+
+    static int[] Range(ConfigTree tree, string key)
+    {
+        var v = tree.GetDoubleList(key);
+        if (v is not { Length: 2 } || v.Any(x => x != Math.Floor(x)) || Imaging.IntensityRange.Problem((int)v[0], (int)v[1]) is not null)
+            throw new SharpSegException($"{tree.Source}: '{key}' must be [low, high], raw 16-bit values with 0 <= low < high <= 65535, e.g. [1000, 4095].");
+        return [(int)v[0], (int)v[1]];
+    }
 
     static int[] Crop(ConfigTree tree, string key)
     {

@@ -86,7 +86,7 @@ public sealed class Pretrainer
             ? resumeFrom!.Normalization
             : fromWeights && o.Normalize == "imagenet"
                 ? Pretrained.EncoderWeights.ExpectedNormalization(o.InitWeights!, channels) // what the starting weights were trained with
-                : Normalization.Resolve(o.Normalize, channels, paths, p => ViewPairLoader.Rescale(ImageFile.Load(p, channels), o.ImageScale));
+                : Normalization.Resolve(o.Normalize, channels, paths, p => ViewPairLoader.Rescale(ImageFile.Load(p, channels, o.IntensityRange), o.ImageScale));
         _ = normalization.LookupTable(channels); // mean/std that do not fit the channels fail here, not on a worker
 
         using var encoder = EncoderCheckpoint.BuildEncoder(o.Encoder);
@@ -121,7 +121,7 @@ public sealed class Pretrainer
         var loader = ViewPairLoader.FromFiles(paths, channels, o.ImageScale, transform, normalization, new LoaderOptions
         {
             BatchSize = batchSize, Shuffle = true, DropLast = true, Seed = unchecked((int)o.Seed), Workers = o.Workers, Cache = cache,
-        });
+        }, o.IntensityRange);
         long stepsPerEpoch = Math.Max(1, loader.BatchCount);
         long total = o.Iterations > 0 ? o.Iterations : o.Epochs * stepsPerEpoch;
         var schedule = new LrSchedule("cosine", o.Lr, total, o.WarmupIters ?? total / 20);

@@ -37,15 +37,15 @@ public sealed class ViewPairLoader
     }
 
     /// <summary>
-    /// A loader over image files, decoded with <paramref name="channels"/> channels and resized by
-    /// <paramref name="imageScale"/> (bilinear) as they are read.
+    /// A loader over image files, decoded with <paramref name="channels"/> channels (16-bit files stretched from
+    /// <paramref name="range"/> when given) and resized by <paramref name="imageScale"/> (bilinear) as they are read.
     /// </summary>
     public static ViewPairLoader FromFiles(IReadOnlyList<string> paths, int channels, double imageScale, TwoViewTransform transform,
-        Normalization normalization, LoaderOptions options)
+        Normalization normalization, LoaderOptions options, Imaging.IntensityRange? range = null)
     {
         if (!(imageScale > 0 && imageScale <= 4)) throw new SharpSegException($"image scale {imageScale} must be in (0, 4].");
         var names = paths.Select(p => Path.GetFileNameWithoutExtension(p)).ToList();
-        return new ViewPairLoader(names, i => Rescale(ImageFile.Load(paths[i], channels), imageScale), transform, normalization, options);
+        return new ViewPairLoader(names, i => Rescale(ImageFile.Load(paths[i], channels, range), imageScale), transform, normalization, options);
     }
 
     /// <summary>A loader over images already in memory (never modified).</summary>

@@ -44,6 +44,30 @@ public sealed class PretrainerTests
         Assert.Contains("nothing to resume", Assert.Throws<SharpSegException>(() => Pretrainer.Resume(half)).Message);
     }
 
+    /// <summary>16-bit images using raw values 1000..1255 (2 gray levels at full scale): with image_range the views are
+    /// read stretched, which the dataset normalisation recorded in the checkpoint shows.</summary>
+    [Fact]
+    public void Sixteen_bit_images_are_read_through_the_image_range()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-16bit");
+        string images = Path.Combine(dir, "images");
+        Directory.CreateDirectory(images);
+        for (int n = 0; n < 8; n++)
+        {
+            var s = new ushort[64 * 64];
+            for (int i = 0; i < s.Length; i++) s[i] = (ushort)(1000 + (i * 7 + n * 31) % 256);
+            SharpSeg.Imaging.PngCodec.Save(new SharpSeg.Imaging.PngRaster(64, 64, SharpSeg.Imaging.PngColorType.Gray, 16, s), Path.Combine(images, $"g{n}.png"));
+        }
+        var options = PretrainFixture.Options(PretrainMethod.SimClr, iterations: 1) with { Images = [images], BatchSize = 4, Crop = [32, 32], Normalize = "dataset" };
+        var full = EncoderCheckpoint.Load(Pretrainer.Create(options, Path.Combine(dir, "full.ckpt")).Run().CheckpointPath).Info;
+        var ranged = Pretrainer.Create(options with { ImageRange = [1000, 1255] }, Path.Combine(dir, "ranged.ckpt")).Run();
+        var info = EncoderCheckpoint.Load(ranged.CheckpointPath).Info;
+        Assert.InRange(full.Mean[0], 0.01, 0.025);   // about 4/255: two gray levels
+        Assert.InRange(info.Mean[0], 0.45, 0.55);    // the stretched values, 0..255
+        Assert.Equal("[1000,1255]", info.Options!["image_range"]!.ToJsonString());
+        Assert.Contains("--image-range", Assert.Throws<SharpSegException>(() => Pretrainer.Create(options with { ImageRange = [5, 5] }, Path.Combine(dir, "bad.ckpt"))).Message);
+    }
+
     [Fact]
     public void SimClr_runs_and_writes_a_loadable_encoder()
     {
