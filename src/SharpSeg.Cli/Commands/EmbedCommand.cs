@@ -25,6 +25,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
         [CommandOption("-b|--batch-size <N>")][Description("Images per forward pass (default 16)")] public int BatchSize { get; init; } = 16;
         [CommandOption("--overwrite")][Description("Start afresh instead of resuming an existing file")] public bool Overwrite { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("--image-range <LOW,HIGH>")][Description("16-bit images: raw values LOW..HIGH stretched to 0..255 (default: the checkpoint's image_range, else full scale)")] public string? ImageRange { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
@@ -42,7 +43,8 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
             AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --checkpoint or --encoder thumbnail.");
         AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {ConsoleOutput.Escape(images.Root)} with {ConsoleOutput.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
         using var ctrlC = new ConsoleCancellation(cancellationToken);
-        var result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite), p, ctrlC.Token));
+                var range = s.ImageRange != null ? SharpSeg.Imaging.IntensityRange.Parse(s.ImageRange, "--image-range") : s.Checkpoint != null ? Checkpoint.ReadInfo(s.Checkpoint).IntensityRange : null;
+        var result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite, ImageRange: range), p, ctrlC.Token));
         foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         string resumed = result.AlreadyDone > 0 ? $" ({result.AlreadyDone} were already there)" : "";
         AnsiConsole.MarkupLine($"{result.Embedded} images embedded in {result.Seconds:F1} s ({result.ImagesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} images/s){resumed}: {ConsoleOutput.Escape(result.Files.Data)} ({result.AlreadyDone + result.Embedded} x {result.Dim}), {ConsoleOutput.Escape(Path.GetFileName(result.Files.Paths))}, {ConsoleOutput.Escape(Path.GetFileName(result.Files.Header))}");

@@ -78,13 +78,11 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         };
     }
 
-    /// <summary>--image-range LOW,HIGH as two integers; the bounds are checked with the other options.</summary>
+    /// <summary>--image-range LOW,HIGH as the options record it.</summary>
     static int[] ParseRange(string text)
     {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        if (parts.Length != 2 || !int.TryParse(parts[0], System.Globalization.CultureInfo.InvariantCulture, out int low) || !int.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out int high))
-            throw new SharpSegException($"--image-range '{text}': give LOW,HIGH, two raw 16-bit values, e.g. 1000,4095 (the dataset's image_range).");
-        return [low, high];
+        var range = SharpSeg.Imaging.IntensityRange.Parse(text, "--image-range");
+        return [range.Low, range.High];
     }
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)

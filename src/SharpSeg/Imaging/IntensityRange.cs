@@ -32,6 +32,18 @@ public sealed record IntensityRange
         : low >= high ? $"image_range needs low < high, got [{low}, {high}]"
         : null;
 
+    /// <summary>A range written <c>LOW,HIGH</c> (a command-line option named <paramref name="what"/>); anything else is a
+    /// one-line <see cref="SharpSegException"/>.</summary>
+    public static IntensityRange Parse(string text, string what)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        if (parts.Length != 2 || !int.TryParse(parts[0], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int low)
+            || !int.TryParse(parts[1], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int high) || Problem(low, high) is not null)
+            throw new SharpSegException($"{what} '{text}': give LOW,HIGH, raw 16-bit values with 0 <= LOW < HIGH <= 65535, e.g. 1000,4095 (the dataset's image_range).");
+        return new IntensityRange(low, high);
+    }
+
     /// <summary>The 8-bit value of raw sample <paramref name="v"/> (rounded, clamped).</summary>
     public byte Map(int v) =>
         v <= Low ? (byte)0 : v >= High ? (byte)255 : (byte)(((long)(v - Low) * 255 + (High - Low) / 2) / (High - Low));

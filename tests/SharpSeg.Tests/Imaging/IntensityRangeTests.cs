@@ -167,6 +167,33 @@ public sealed class IntensityRangeTests
         Assert.True(EvaluationRunner.Run(new EvaluationRequest(result.BestCheckpoint, yaml, "train")).Metrics.PixelAccuracy is >= 0);
     }
 
+    /// <summary>Embeddings (curation) read 16-bit images through the range: raw = 1000 + v embeds as the 8-bit image of v;
+    /// at full scale (2 gray levels) it does not. A bad --image-range is one line.</summary>
+    [Fact]
+    public void EmbeddingsReadSixteenBitImagesThroughTheRange()
+    {
+        string dir = TestPaths.NewTempDir("range-embed");
+        string deep = Path.Combine(dir, "deep"), flat = Path.Combine(dir, "flat");
+        Directory.CreateDirectory(deep); Directory.CreateDirectory(flat);
+        int V(int x, int y) => (x * 5 + y * 3) % 256;
+        PngCodec.Save(Gray16(64, 48, (x, y) => 1000 + V(x, y)), Path.Combine(deep, "a.png"));
+        PngCodec.SaveGray8(Path.Combine(flat, "a.png"), 64, 48, Enumerable.Range(0, 64 * 48).Select(i => (byte)V(i % 64, i / 64)).ToArray());
+        float[] Embed(string folder, IntensityRange? range, string name)
+        {
+            string npy = Path.Combine(dir, name + ".npy");
+            using var t = new SharpSeg.Curation.Embedding.ThumbnailEmbedder();
+            SharpSeg.Curation.Embedding.EmbeddingRunner.Run(t, new SharpSeg.Curation.Embedding.EmbedOptions(SharpSeg.Curation.Embedding.ImageCollection.Find(folder), npy, ImageRange: range));
+            return SharpSeg.Curation.Embedding.EmbeddingSet.Read(npy).Vectors;
+        }
+        var eight = Embed(flat, null, "flat");
+        Assert.Equal(eight, Embed(deep, new IntensityRange(1000, 1255), "ranged"));
+        Assert.NotEqual(eight, Embed(deep, null, "full"));
+        var r = CliRunner.Run(["embed", "--images", deep, "--encoder", "thumbnail", "--out", Path.Combine(dir, "x.npy"), "--image-range", "1000"]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("--image-range '1000': give LOW,HIGH", r.All);
+        Assert.DoesNotContain("   at ", r.All);
+    }
+
     [Fact]
     public void ACheckpointWithADamagedImageRangeIsRefused()
     {

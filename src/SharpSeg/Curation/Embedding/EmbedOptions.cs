@@ -6,4 +6,7 @@ namespace SharpSeg.Curation.Embedding;
 /// <param name="BatchSize">Images per forward pass; memory holds about two batches of decoded images.</param>
 /// <param name="Overwrite">Replace an existing set instead of resuming it.</param>
 /// <param name="DecodeThreads">Threads decoding images (0: the processor count).</param>
-public sealed record EmbedOptions(ImageCollection Images, string Out, int BatchSize = 16, bool Overwrite = false, int DecodeThreads = 0);
+/// <param name="ImageRange">16-bit images' raw values stretched to 0..255 (a dataset's or checkpoint's <c>image_range</c>);
+/// null reads them at full scale.</param>
+public sealed record EmbedOptions(ImageCollection Images, string Out, int BatchSize = 16, bool Overwrite = false, int DecodeThreads = 0,
+    Imaging.IntensityRange? ImageRange = null);

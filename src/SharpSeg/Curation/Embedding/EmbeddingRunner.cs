@@ -53,7 +53,7 @@ public static class EmbeddingRunner
             Parallel.For(0, batch.Length, new ParallelOptions { MaxDegreeOfParallelism = threads }, k =>
             {
                 int i = batch[k];
-                try { result[k] = (i, embedder.Prepare(ImageFile.Load(images.FullPath(i), embedder.ImageChannels)), null); }
+                try { result[k] = (i, embedder.Prepare(ImageFile.Load(images.FullPath(i), embedder.ImageChannels, options.ImageRange)), null); }
                 catch (SharpSegException e) { result[k] = (i, null, e.Message); }
             });
             return result;

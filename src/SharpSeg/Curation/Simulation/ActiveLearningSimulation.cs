@@ -43,7 +43,7 @@ public static class ActiveLearningSimulation
         var results = IO.JsonLines.Read<SimulationRunResult>(resultsPath, Json);
         SimulationRunResult? Done(int seed, string strategy) => results.FirstOrDefault(r => r.Seed == seed && r.Strategy == strategy);
 
-        var (images, thumbnails) = PoolThumbnails(pool, outDir, cancellationToken);
+        var (images, thumbnails) = PoolThumbnails(pool, outDir, cancellationToken, spec.ImageRange);
 
         foreach (int seed in o.Seeds)
         {
@@ -60,7 +60,7 @@ public static class ActiveLearningSimulation
             {
                 string npy = Path.Combine(seedDir, "embeddings.npy");
                 using var e = EmbeddingEncoders.FromCheckpoint(initialCkpt, o.EmbedSize, o.EmbedSize);
-                EmbeddingRunner.Run(e, new EmbedOptions(images, npy), cancellationToken: cancellationToken);
+                EmbeddingRunner.Run(e, new EmbedOptions(images, npy, ImageRange: spec.ImageRange), cancellationToken: cancellationToken);
                 embeddings = EmbeddingSet.Read(npy);
             }
             else if (!o.Embedder.Equals("thumbnail", StringComparison.OrdinalIgnoreCase))
@@ -117,12 +117,12 @@ public static class ActiveLearningSimulation
 
     /// <summary>The pool as an image collection under its deepest common folder, and its thumbnail embeddings (for
     /// dedupe; <c>thumbnails.npy</c> in <paramref name="outDir"/>, resumed when there).</summary>
-    internal static (ImageCollection Images, EmbeddingSet Thumbnails) PoolThumbnails(IReadOnlyList<SamplePair> pool, string outDir, CancellationToken cancellationToken)
+    internal static (ImageCollection Images, EmbeddingSet Thumbnails) PoolThumbnails(IReadOnlyList<SamplePair> pool, string outDir, CancellationToken cancellationToken, Imaging.IntensityRange? range = null)
     {
         string root = CommonFolder(pool.Select(p => Path.GetFullPath(p.ImagePath)));
         var images = new ImageCollection(root, pool.Select(p => Path.GetRelativePath(root, Path.GetFullPath(p.ImagePath)).Replace('\\', '/')).ToList());
         string thumbs = Path.Combine(outDir, "thumbnails.npy");
-        using (var t = new ThumbnailEmbedder()) EmbeddingRunner.Run(t, new EmbedOptions(images, thumbs), cancellationToken: cancellationToken);
+        using (var t = new ThumbnailEmbedder()) EmbeddingRunner.Run(t, new EmbedOptions(images, thumbs, ImageRange: range), cancellationToken: cancellationToken);
         return (images, EmbeddingSet.Read(thumbs));
     }
 

@@ -80,7 +80,7 @@ public static class FrozenEncoderSimulation
             return results;
         }
 
-        var (images, thumbnails) = ActiveLearningSimulation.PoolThumbnails(pool, outDir, cancellationToken);
+        var (images, thumbnails) = ActiveLearningSimulation.PoolThumbnails(pool, outDir, cancellationToken, spec.ImageRange);
         using var model = EncoderWeights.CreateWithEncoder(EncoderWeights.EncoderFor(weights, encoderName), weights, spec.ImageChannels, out var normalization);
         using var features = FrozenEncoderFeatures.Compute(model.Encoder, normalization, spec, pool, valPairs, images.Root, scale,
             device: Engine.TorchRuntime.ResolveDevice(recipe.Device), log: log, cancellationToken: cancellationToken);
