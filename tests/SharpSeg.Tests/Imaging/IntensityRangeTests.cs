@@ -133,6 +133,11 @@ public sealed class IntensityRangeTests
         var full = ImageFile.Load(pair.ImagePath, 3).Pixels;
         Assert.InRange(full[3 * i1] - full[3 * i0], 0, 1);   // at full scale: one gray level apart at most
 
+        // One checker, two checks: each reports what it measured, not the sum.
+        var checker = new SharpSeg.Data.Checks.DataChecker(DatasetSpec.Load(yaml));
+        checker.Check();
+        Assert.Equal(4, checker.Check().DeepImages);
+
         // data check: quiet with the range, a one-line warning without it.
         var check = CliRunner.Run(["data", "check", yaml]);
         Assert.True(check.ExitCode == 0, check.ToString());

@@ -15,9 +15,14 @@ public sealed class DataChecker
     readonly DatasetSpec _spec;
     readonly MaskDecoder _masks;
     readonly int _parallelism;
-    readonly IntensityRange.Histogram _deep = new();
-    readonly Dictionary<int, long> _unmatched = [];   // mask.unmatched: ignore: packed colour -> pixels ignored
-    long _maskPixels;
+
+    /// <summary>What one <see cref="Check"/> call measures beside the problems, filled by parallel workers.</summary>
+    sealed class Measures
+    {
+        public readonly IntensityRange.Histogram Deep = new();
+        public readonly Dictionary<int, long> Unmatched = [];   // mask.unmatched: ignore: packed colour -> pixels ignored
+        public long MaskPixels;
+    }
 
     /// <param name="spec">The dataset.</param>
     /// <param name="maxParallelism">Pairs decoded at once (threads).</param>
@@ -34,6 +39,7 @@ public sealed class DataChecker
         var splits = split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name];
         var problems = new List<DataProblem>();
         int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0, filled = 0;
+        var measures = new Measures();
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -61,7 +67,7 @@ public sealed class DataChecker
             {
                 Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
                 {
-                    found[i] = CheckPair(s, pairs[i], out alpha[i]);
+                    found[i] = CheckPair(s, pairs[i], measures, out alpha[i]);
                     int n = Interlocked.Increment(ref done);
                     progress?.Report(new DataProgress(s, n, pairs.Count));
                 });
@@ -74,22 +80,22 @@ public sealed class DataChecker
             foreach (var p in pairs) { if (p.IsLabelled) pairsChecked++; else unlabelled++; if (p.FillClass != null) filled++; }
             withAlpha += alpha.Count(a => a);
         }
-        var used = _deep.Range();
+        var used = measures.Deep.Range();
         return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
         {
             FilesNotMatched = unmatched,
             FilledMasks = filled,
             FillClassName = _spec.MissingMaskClass is { } fill ? _spec.Classes[fill].Name : null,
-            DeepImages = _deep.Images,
+            DeepImages = measures.Deep.Images,
             DeepRange = used,
             ImageRange = _spec.ImageRange,
-            MaskPixels = _maskPixels,
-            Unmatched = _unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
-            DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? _deep.FractionOutside(range) : 0,
+            MaskPixels = measures.MaskPixels,
+            Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
+            DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,
         };
     }
 
-    List<DataProblem>? CheckPair(string split, SamplePair pair, out bool hasAlpha)
+    List<DataProblem>? CheckPair(string split, SamplePair pair, Measures measures, out bool hasAlpha)
     {
         List<DataProblem>? problems = null;
         void Add(DataProblemKind kind, string file, string message) => (problems ??= []).Add(new DataProblem(kind, split, file, message));
@@ -101,10 +107,10 @@ public sealed class DataChecker
             try
             {
                 mask = _masks.Read(pair.MaskPath);
-                lock (_unmatched)
+                lock (measures)
                 {
-                    _maskPixels += mask.Mask.Labels.Length;
-                    foreach (var u in mask.Unmatched) _unmatched[u.Color!.Value.Packed] = _unmatched.GetValueOrDefault(u.Color.Value.Packed) + u.Pixels;
+                    measures.MaskPixels += mask.Mask.Labels.Length;
+                    foreach (var u in mask.Unmatched) measures.Unmatched[u.Color!.Value.Packed] = measures.Unmatched.GetValueOrDefault(u.Color.Value.Packed) + u.Pixels;
                 }
                 if (!mask.IsClean) Add(DataProblemKind.UndefinedLabel, pair.MaskPath, _masks.DescribeUndefined(pair.MaskPath, mask.Undefined));
             }
@@ -122,7 +128,7 @@ public sealed class DataChecker
             {
                 // 16-bit images: how much of their range they use decides whether image_range is needed.
                 var raw = ImageFile.ReadRaw(pair.ImagePath)!;
-                _deep.Add(raw);
+                measures.Deep.Add(raw);
                 image = ImageFile.FromRaster(raw, _spec.ImageChannels, _spec.ImageRange);
             }
             else image = _spec.LoadImage(pair.ImagePath);
