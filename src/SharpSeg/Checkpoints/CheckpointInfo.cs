@@ -54,7 +54,7 @@ public sealed record CheckpointInfo
     [JsonIgnore] public Data.Normalization Normalization => Data.Normalization.FromStored(Mean, Std);
 
     /// <summary>The range 16-bit images are read with, typed (from <see cref="ImageRange"/>); null for full scale.</summary>
-    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => ImageRange is [var low, var high] ? new Imaging.IntensityRange(low, high) : null;
+    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => Imaging.IntensityRange.FromStored(ImageRange);
 
     /// <summary>The most <see cref="InferenceScale"/> may be (as <c>eval.scale</c> in a recipe).</summary>
     public const double MaxInferenceScale = 4;
@@ -78,7 +78,7 @@ public sealed record CheckpointInfo
         if (ImageChannels is not (1 or 3) || ImageChannels != config.InChannels)
             throw Bad($"image_channels {ImageChannels} for a model of {config.InChannels} input channels");
         if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
-        if (ImageRange != null && (ImageRange.Length != 2 || Imaging.IntensityRange.Problem(ImageRange[0], ImageRange[1]) is not null))
+        if (!Imaging.IntensityRange.IsValidStored(ImageRange))
             throw Bad($"image_range [{string.Join(", ", ImageRange)}] is not [low, high] with 0 <= low < high <= 65535");
         if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
         if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");

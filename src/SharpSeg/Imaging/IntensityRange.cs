@@ -32,6 +32,17 @@ public sealed record IntensityRange
         : low >= high ? $"image_range needs low < high, got [{low}, {high}]"
         : null;
 
+    /// <summary>Whether a recorded range (a checkpoint's or pretraining options' <c>image_range</c>: null or [low, high])
+    /// is usable: null, or two values that <see cref="Problem"/> accepts.</summary>
+    internal static bool IsValidStored([System.Diagnostics.CodeAnalysis.NotNullWhen(false)] int[]? stored) => stored is null || (stored.Length == 2 && Problem(stored[0], stored[1]) is null);
+
+    /// <summary>A recorded range as a range (null stays null); check it with <see cref="IsValidStored"/> first.</summary>
+    internal static IntensityRange? FromStored(int[]? stored) => stored is [var low, var high] ? new IntensityRange(low, high) : null;
+
+    /// <summary>Whether <paramref name="path"/> may hold more than 8 bits per sample, so that its raw samples are worth
+    /// reading: a PNG whose header says 16 bits, or any TIFF (its depth is known once decoded). Reads the header only.</summary>
+    internal static bool MayBeDeep(string path) => PngCodec.ReadHeader(path) is { BitDepth: > 8 } || TiffCodec.IsTiff(path);
+
     /// <summary>A range written <c>LOW,HIGH</c> (a command-line option named <paramref name="what"/>); anything else is a
     /// one-line <see cref="SharpSegException"/>.</summary>
     public static IntensityRange Parse(string text, string what)

@@ -43,7 +43,7 @@ public sealed record PretrainOptions
     [JsonPropertyName("image_range")] public int[]? ImageRange { get; init; }
 
     /// <summary><see cref="ImageRange"/>, typed; null for full scale.</summary>
-    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => ImageRange is [var low, var high] ? new Imaging.IntensityRange(low, high) : null;
+    [JsonIgnore] public Imaging.IntensityRange? IntensityRange => Imaging.IntensityRange.FromStored(ImageRange);
 
     /// <summary>NT-Xent and pixel-contrast temperature τ.</summary>
     [JsonPropertyName("temperature")] public double Temperature { get; init; } = 0.2;
@@ -124,7 +124,7 @@ public sealed record PretrainOptions
         if (BatchSize < 2) throw new SharpSegException($"--batch-size {BatchSize}: contrastive learning needs at least 2 images per batch (other images are the negatives).");
         if (Crop is not { Length: 2 } || Crop[0] < 1 || Crop[1] < 1) throw new SharpSegException("--crop must be a positive size, e.g. 128 or 128x160.");
         if (!(ImageScale > 0 && ImageScale <= 4)) throw new SharpSegException($"--image-scale {ImageScale} must be in (0, 4].");
-        if (ImageRange != null && (ImageRange.Length != 2 || Imaging.IntensityRange.Problem(ImageRange[0], ImageRange[1]) is not null))
+        if (!Imaging.IntensityRange.IsValidStored(ImageRange))
             throw new SharpSegException($"--image-range {string.Join(",", ImageRange)}: give LOW,HIGH, raw 16-bit values with 0 <= LOW < HIGH <= 65535 (the dataset's image_range).");
         if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");

@@ -219,7 +219,7 @@ public sealed class DatasetDraft
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
         var depth = new IntensityRange.Histogram();
         foreach (var (image, _) in sample.Count <= MaxRangeImages ? sample : Enumerable.Range(0, MaxRangeImages).Select(i => sample[i * sample.Count / MaxRangeImages]))
-            if (PngCodec.ReadHeader(image) is { BitDepth: > 8 } || TiffCodec.IsTiff(image)) depth.Add(ImageFile.ReadRaw(image)!);
+            if (IntensityRange.MayBeDeep(image)) depth.Add(ImageFile.ReadRaw(image)!);
         var idLists = FindIdLists(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)));
         DatasetDraft Finish(DatasetDraft draft)
         {
