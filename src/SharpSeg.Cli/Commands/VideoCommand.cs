@@ -28,6 +28,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius with --refine (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
         [CommandOption("--blur-radius <PX>")][Description("Background blur radius of blur-background (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
         [CommandOption("--preset <X264>")][Description("x264 preset of the written video: ultrafast | superfast | veryfast (default) | faster | fast | medium | slow | ...; faster presets leave the cores to the model, the file grows")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
+        [CommandOption("--instances <N>")][Description("Model copies, one frame in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU)")] public int? Instances { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
 
@@ -42,7 +43,15 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         // Decoding, rendering and encoding run beside the model: ONNX Runtime's idle threads should not spin on the cores
         // (docs/BENCHMARKS.md, "A CamVid model at 30 frames/s").
         OnnxRuntimeBackend.PreferSleepingThreads();
-        using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
+        if (s.Instances is < 1 or > 64) throw new SharpSegException($"--instances {s.Instances}: give between 1 and 64 model copies.");
+        var copies = Predictor.LoadCopies(model, s.Instances ?? VideoSegmentation.DefaultCopies(s.Device), s.Device, fused: !s.Eager);
+        try { return Segment(s, copies, render, backgroundImage, cancellationToken); }
+        finally { foreach (var p in copies) p.Dispose(); }
+    }
+
+    static int Segment(Settings s, Predictor[] copies, VideoRender render, string? backgroundImage, CancellationToken cancellationToken)
+    {
+        var predictor = copies[0];
         IReadOnlyList<int>? foreground = null;
         if (s.Foreground != null)
             foreground = s.Foreground.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(name =>
@@ -59,11 +68,11 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
                 WorkingSize = s.WorkingSize,
             },
         };
-        var info = Ffmpeg.Probe(s.Input);
+        var info = Ffmpeg.Probe(s.Input!);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));
         using var ctrlC = new ConsoleCancellation(cancellationToken);
         var inv = CultureInfo.InvariantCulture;
-        var result = ProgressRunner.Run("segmenting video", p => VideoSegmentation.Run(predictor, s.Input, s.Out, options,
+        var result = ProgressRunner.Run("segmenting video", p => VideoSegmentation.Run(copies, s.Input!, s.Out!, options,
             new Progress<VideoProgress>(v => p.Report(((int)Math.Min(int.MaxValue, v.Frames), (int)Math.Min(int.MaxValue, v.TotalFrames ?? v.Frames)))), ctrlC.Token));
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"{(result.Cancelled ? "Stopped: " : "")}{result.Frames} frames ({result.InferredFrames} through the model) in {result.Elapsed.TotalSeconds.ToString("0.0", inv)} s, "
             + $"{result.FramesPerSecond.ToString("0.00", inv)} frames/s -> {result.Output}{(result.MasksFolder != null ? $"; masks in {result.MasksFolder}" : "")}"));

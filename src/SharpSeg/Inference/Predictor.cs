@@ -46,6 +46,27 @@ public sealed class Predictor : IDisposable
         : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
         : FromCheckpoint(path, device, fused);
 
+    /// <summary>Loads <paramref name="count"/> independent copies of one model, to segment that many images at once (one
+    /// per copy). An ONNX model's copies share the CPU: each session gets <paramref name="onnxThreads"/> intra-op threads,
+    /// or with 0 the process's libtorch thread count divided between the copies (at least 1). If one copy fails to
+    /// load, those already loaded are disposed.</summary>
+    public static Predictor[] LoadCopies(string path, int count, string? device = "cpu", bool fused = true, int onnxThreads = 0)
+    {
+        if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "at least one copy");
+        var predictors = new Predictor[count];
+        try
+        {
+            for (int i = 0; i < count; i++)
+                predictors[i] = Load(path, device, fused, onnxThreads > 0 ? onnxThreads : Math.Max(1, torch.get_num_threads() / count));
+        }
+        catch
+        {
+            foreach (var p in predictors) p?.Dispose();
+            throw;
+        }
+        return predictors;
+    }
+
     /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").
     /// <paramref name="fused"/>: fold BatchNorms into convolutions (and run channels-last where that pays), which is faster
     /// and gives the same logits within float rounding; false runs the model exactly as trained.</summary>

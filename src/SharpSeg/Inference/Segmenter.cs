@@ -62,18 +62,7 @@ public sealed class Segmenter : IDisposable
         if (maxPixels is < 1) throw new SharpSegException($"the pixel limit must be at least 1, got {maxPixels}; give e.g. 500000000 (500M).");
         if (!File.Exists(path)) throw new SharpSegException($"{path}: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.");
         ModelFile.RefuseCheckpointOnlyOptions(path, options.Device, options.Eager);
-        var predictors = new Predictor[options.Instances];
-        try
-        {
-            for (int i = 0; i < predictors.Length; i++)
-                predictors[i] = Predictor.Load(path, options.Device, fused: !options.Eager,
-                    onnxThreads: options.OnnxThreads > 0 ? options.OnnxThreads : Math.Max(1, TorchSharp.torch.get_num_threads() / options.Instances));
-        }
-        catch
-        {
-            foreach (var p in predictors) p?.Dispose();
-            throw;
-        }
+        var predictors = Predictor.LoadCopies(path, options.Instances, options.Device, fused: !options.Eager, options.OnnxThreads);
         return new Segmenter(Path.GetFullPath(path), predictors, maxPixels);
     }
 

@@ -118,26 +118,61 @@ public sealed record VideoProgress(long Frames, long? TotalFrames, double Frames
     public TimeSpan? Remaining => TotalFrames is { } t && FramesPerSecond > 0 && t >= Frames ? TimeSpan.FromSeconds((t - Frames) / FramesPerSecond) : null;
 }
 
-/// <summary>The outcome of <see cref="VideoSegmentation.Run"/>.</summary>
+/// <summary>The outcome of <c>VideoSegmentation.Run</c>.</summary>
 public sealed record VideoResult(string Output, long Frames, long InferredFrames, bool Cancelled, TimeSpan Elapsed, VideoInfo Input, string? MasksFolder)
 {
     public double FramesPerSecond => Frames / Math.Max(1e-9, Elapsed.TotalSeconds);
 }
 
 /// <summary>
-/// Segments streams of frames with a <see cref="Predictor"/> (<c>sharpseg video</c>). <see cref="SegmentAsync"/> is the
-/// library form, frames in and masks out through bounded queues (decoding runs beside inference); <see cref="Run"/>
+/// Segments streams of frames with a <see cref="Predictor"/>, or several copies of one (<c>sharpseg video</c>). <c>SegmentAsync</c> is the
+/// library form, frames in and masks out through bounded queues (decoding runs beside inference); <c>Run</c>
 /// reads a video file with ffmpeg and writes the rendered video, decoding ∥ inference ∥ encoding, in memory bounded by
 /// the queues whatever the video's length. Cancelled, it stops reading and finishes the file with the frames done, so
 /// the output is always playable.
 /// </summary>
 public static class VideoSegmentation
 {
-    public static async IAsyncEnumerable<SegmentedFrame> SegmentAsync(Predictor predictor, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    /// <summary>The model copies <c>sharpseg video</c> loads unless told: two on a CPU with at least two threads, one
+    /// on a GPU. On the 2-core development machine two frames in flight, one thread each, ran a CamVid model's 480×360
+    /// video 1.19× faster than one frame on both threads, with the same output; more copies gave no steady gain
+    /// (docs/BENCHMARKS.md, "Two frames in flight").</summary>
+    public static int DefaultCopies(string? device) =>
+        Engine.TorchRuntime.ResolveDevice(device).type == TorchSharp.DeviceType.CUDA ? 1 : Math.Clamp(TorchSharp.torch.get_num_threads(), 1, 2);
+
+    public static IAsyncEnumerable<SegmentedFrame> SegmentAsync(Predictor predictor, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predictor);
-        options.Validate(predictor.ClassNames.Count);
+        return SegmentAsync([predictor], frames, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Segments frames with several copies of one model, one frame in flight per copy (<c>sharpseg video --instances</c>):
+    /// on a few cores, two frames each on one thread keep the cores busier than one frame on two threads, since parts of
+    /// a small network's graph run on one thread. Frames come out in order, and smoothing and <see cref="VideoOptions.Every"/>
+    /// give exactly what one copy gives. The copies must be distinct <see cref="Predictor"/>s of the same model.
+    /// </summary>
+    public static IAsyncEnumerable<SegmentedFrame> SegmentAsync(IReadOnlyList<Predictor> predictors, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
+        CancellationToken cancellationToken = default)
+    {
+        CheckCopies(predictors);
+        ArgumentNullException.ThrowIfNull(frames);
+        options.Validate(predictors[0].ClassNames.Count);
+        return Segment(predictors, frames, options, cancellationToken);
+    }
+
+    static void CheckCopies(IReadOnlyList<Predictor> predictors)
+    {
+        ArgumentNullException.ThrowIfNull(predictors);
+        if (predictors.Count == 0 || predictors.Any(p => p is null)) throw new ArgumentException("give at least one predictor", nameof(predictors));
+        if (predictors.Distinct().Count() != predictors.Count) throw new ArgumentException("each frame in flight needs its own predictor: load the model once per copy (Predictor.LoadCopies)", nameof(predictors));
+    }
+
+    static async IAsyncEnumerable<SegmentedFrame> Segment(IReadOnlyList<Predictor> predictors, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var predictor = predictors[0];
         var queue = Channel.CreateBounded<RgbImage>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
         var reader = Task.Run(async () =>
         {
@@ -153,40 +188,95 @@ public static class VideoSegmentation
         float[]? smoothed = null;
         ReducedInference? last = null;
         Lazy<InferenceResult>? lastFull = null;
-        long index = 0;
-        while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
-            while (queue.Reader.TryRead(out var frame))
+        // Frames in order, each with the inference started for it (null: it reuses the last result). The k-th inference
+        // runs on copy k mod n, and at most n run at once, so a copy is free again when its turn comes.
+        var pending = new Queue<(long Index, RgbImage Frame, Task<ReducedInference>? Inference)>();
+        long index = 0, started = 0;
+        int inFlight = 0, previousWidth = -1, previousHeight = -1;
+
+        SegmentedFrame Finish((long Index, RgbImage Frame, Task<ReducedInference>? Inference) item)
+        {
+            if (item.Inference is { } task)
             {
-                bool infer = last == null || index % options.Every == 0 || last.Width != frame.Width || last.Height != frame.Height;
-                if (infer)
+                inFlight--;
+                var reduced = task.GetAwaiter().GetResult();
+                if (reduced.Result.Probabilities is { } p && options.Smooth > 0)
                 {
-                    var input = frame.WithChannels(predictor.Info.ImageChannels);
-                    var reduced = WorkingResolution.InferReduced(predictor, input, inference, options.Background.ModelSize, cancellationToken);
-                    if (reduced.Result.Probabilities is { } p && options.Smooth > 0)
+                    // p is this frame's own array: blend into it, so arrays already handed out never change. The
+                    // average is taken at the working size: it is linear, so it commutes with resizing back.
+                    if (smoothed is not null && smoothed.Length == p.Length)
                     {
-                        // p is this frame's own array: blend into it, so arrays already handed out never change. The
-                        // average is taken at the working size: it is linear, so it commutes with resizing back.
-                        if (smoothed is not null && smoothed.Length == p.Length)
-                        {
-                            float s = (float)options.Smooth;
-                            for (int i = 0; i < p.Length; i++) p[i] = s * smoothed[i] + (1 - s) * p[i];
-                        }
-                        smoothed = p;
-                        var r = reduced.Result;
-                        reduced = reduced with { Result = r with { Mask = LabelMask.ArgMax(p, r.Classes, reduced.Image.Width, reduced.Image.Height) } };
+                        float s = (float)options.Smooth;
+                        for (int i = 0; i < p.Length; i++) p[i] = s * smoothed[i] + (1 - s) * p[i];
                     }
-                    last = reduced;
-                    lastFull = new Lazy<InferenceResult>(() => reduced.ToFullSize(needProbabilities));
+                    smoothed = p;
+                    var r = reduced.Result;
+                    reduced = reduced with { Result = r with { Mask = LabelMask.ArgMax(p, r.Classes, reduced.Image.Width, reduced.Image.Height) } };
                 }
-                yield return new SegmentedFrame(index, frame, last!, lastFull!, infer);
-                index++;
+                last = reduced;
+                lastFull = new Lazy<InferenceResult>(() => reduced.ToFullSize(needProbabilities));
             }
+            return new SegmentedFrame(item.Index, item.Frame, last!, lastFull!, item.Inference != null);
+        }
+
+        try
+        {
+            while (await queue.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+                while (queue.Reader.TryRead(out var frame))
+                {
+                    bool infer = index == 0 || index % options.Every == 0 || frame.Width != previousWidth || frame.Height != previousHeight;
+                    previousWidth = frame.Width; previousHeight = frame.Height;
+                    Task<ReducedInference>? task = null;
+                    if (infer)
+                    {
+                        while (inFlight == predictors.Count)
+                        {
+                            var item = pending.Dequeue();
+                            if (item.Inference != null) await item.Inference.ConfigureAwait(false);
+                            yield return Finish(item);
+                        }
+                        var copy = predictors[(int)(started++ % predictors.Count)];
+                        var input = frame.WithChannels(predictor.Info.ImageChannels);
+                        task = predictors.Count == 1
+                            ? Task.FromResult(WorkingResolution.InferReduced(copy, input, inference, options.Background.ModelSize, cancellationToken))
+                            : Task.Run(() => WorkingResolution.InferReduced(copy, input, inference, options.Background.ModelSize, cancellationToken), cancellationToken);
+                        inFlight++;
+                    }
+                    pending.Enqueue((index++, frame, task));
+                    // Frames go out as soon as their inference is done (at once with one copy, which runs it inline); a frame
+                    // that reuses a result is first in line only when every inference before it is done.
+                    while (pending.Count > 0 && pending.Peek().Inference is null or { IsCompleted: true })
+                        yield return Finish(pending.Dequeue());
+                }
+            while (pending.Count > 0)
+            {
+                var item = pending.Dequeue();
+                if (item.Inference != null) await item.Inference.ConfigureAwait(false);
+                yield return Finish(item);
+            }
+        }
+        finally
+        {
+            // A stopped enumeration still waits for the inferences it started: the caller may dispose the copies next.
+            foreach (var item in pending)
+                if (item.Inference != null) try { await item.Inference.ConfigureAwait(false); } catch { }
+        }
         await reader.ConfigureAwait(false);
     }
 
     /// <summary>Segments <paramref name="input"/> into <paramref name="output"/> (and per-frame masks when asked).</summary>
     public static VideoResult Run(Predictor predictor, string input, string output, VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        ArgumentNullException.ThrowIfNull(predictor);
+        return Run([predictor], input, output, options, progress, cancellationToken);
+    }
+
+    /// <summary>Segments <paramref name="input"/> into <paramref name="output"/> with one frame in flight per model copy
+    /// (see <see cref="SegmentAsync(IReadOnlyList{Predictor}, IAsyncEnumerable{RgbImage}, VideoOptions, CancellationToken)"/>).</summary>
+    public static VideoResult Run(IReadOnlyList<Predictor> predictors, string input, string output, VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        CheckCopies(predictors);
+        var predictor = predictors[0];
         options.Validate(predictor.ClassNames.Count);
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new SharpSegException($"{output}: the output would overwrite the input video; choose another --out.");
         using var reader = new VideoReader(input);
@@ -217,7 +307,7 @@ public static class VideoSegmentation
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         try
         {
-            var segmented = SegmentAsync(predictor, ToAsync(reader.Frames(stop.Token, buffers)), options, stop.Token);
+            var segmented = SegmentAsync(predictors, ToAsync(reader.Frames(stop.Token, buffers)), options, stop.Token);
             var e = segmented.GetAsyncEnumerator(stop.Token);
             try
             {

@@ -56,7 +56,7 @@ public sealed class VideoTests
     {
         var (checkpoint, video, frames) = Fixture.Value;
         string dir = TestPaths.NewTempDir("video-cli");
-        var r = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "mask.mkv"), "--render", "mask", "--masks", Path.Combine(dir, "masks"));
+        var r = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "mask.mkv"), "--render", "mask", "--masks", Path.Combine(dir, "masks"), "--instances", "3");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"{frames.Length} frames ({frames.Length} through the model)", r.StdOut);
         var decoded = Decode(Path.Combine(dir, "mask.mkv"));
@@ -106,6 +106,51 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
+    public async Task Several_model_copies_give_what_one_copy_gives_in_order()
+    {
+        // Frames in flight on several copies must come out in order, with the same smoothing, reuse (--every) and
+        // re-inference on a size change as with one copy, bit for bit.
+        var (checkpoint, _, frames) = Fixture.Value;
+        var half = SharpSeg.Data.Augmentation.Resampling.ResizeBilinear(frames[0], frames[0].Width / 2, frames[0].Height / 2);
+        var stream = Enumerable.Range(0, 9).Select(i => frames[i % frames.Length]).Append(half).Append(half).Append(frames[0]).Append(frames[1 % frames.Length]).ToArray();
+        var options = new VideoOptions { Smooth = 0.5, Every = 2 };
+        static async IAsyncEnumerable<RgbImage> Stream(IEnumerable<RgbImage> f, int delayEvery)
+        {
+            int i = 0;
+            foreach (var x in f) { if (++i % delayEvery == 0) await Task.Delay(5); else await Task.Yield(); yield return x; }
+        }
+        async Task<List<SegmentedFrame>> Segment(IReadOnlyList<Predictor> copies, int delayEvery)
+        {
+            var list = new List<SegmentedFrame>();
+            await foreach (var s in VideoSegmentation.SegmentAsync(copies, Stream(stream, delayEvery), options)) list.Add(s);
+            return list;
+        }
+        var one = Predictor.LoadCopies(checkpoint, 1);
+        var three = Predictor.LoadCopies(checkpoint, 3);
+        try
+        {
+            var expected = await Segment(one, 3);
+            var actual = await Segment(three, 4);
+            Assert.Equal(stream.Length, actual.Count);
+            Assert.Equal(Enumerable.Range(0, stream.Length).Select(i => (long)i), actual.Select(s => s.Index));
+            Assert.Equal(expected.Select(s => s.Inferred), actual.Select(s => s.Inferred));
+            Assert.True(actual[9].Inferred && actual[11].Inferred, "a change of frame size runs the model between --every's frames");
+            Assert.False(actual[1].Inferred || actual[7].Inferred);
+            for (int i = 0; i < stream.Length; i++)
+            {
+                Assert.Same(stream[i], actual[i].Frame);
+                Assert.Equal(expected[i].Mask.Labels, actual[i].Mask.Labels);
+                Assert.Equal(expected[i].Probabilities!, actual[i].Probabilities!);
+            }
+            Assert.Throws<ArgumentException>(() => VideoSegmentation.SegmentAsync([one[0], one[0]], Stream(stream, 2), options));
+        }
+        finally
+        {
+            foreach (var p in one.Concat(three)) p.Dispose();
+        }
+    }
+
+    [FfmpegFact]
     public void ACancelledRunLeavesAPlayableVideoOfTheFramesDone()
     {
         var (checkpoint, video, frames) = Fixture.Value;
@@ -137,6 +182,7 @@ public sealed class VideoTests
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "replace-background=" + Path.Combine(dir, "none.jpg")), "background picture not found");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "sepia"), "--render 'sepia' is not known");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--smooth", "1"), "--smooth 1");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--instances", "0"), "--instances 0");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", video), "would overwrite the input");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--foreground", "nobody"), "--foreground 'nobody' is not a class");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "blur-background", "--blur-radius", "0"), "--blur-radius 0");
