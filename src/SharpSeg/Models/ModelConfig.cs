@@ -90,6 +90,11 @@ public sealed record ModelConfig
     /// finer), for structures a few pixels wide.</summary>
     [JsonPropertyName("decoder_stride")] public int? DecoderStride { get; init; }
 
+    /// <summary>ResNet encoders with the fpn or unet decoder: downsampling stages kept (segmentation_models.pytorch's
+    /// <c>encoder_depth</c>), 5 (null: all), 4 (without layer4, features to stride 16) or 3; fewer stages cost fewer MACs
+    /// and see less context.</summary>
+    [JsonPropertyName("encoder_depth")] public int? EncoderDepth { get; init; }
+
     /// <summary>Mask2Former only: masked cross-attention (each query attends where its previous mask is foreground);
     /// false: plain cross-attention.</summary>
     [JsonPropertyName("masked_attention")] public bool MaskedAttention { get; init; } = true;
@@ -101,7 +106,7 @@ public sealed record ModelConfig
         && NumClasses == other.NumClasses && Depth == other.Depth && BaseWidth == other.BaseWidth && BatchNorm == other.BatchNorm
         && Dropout.Equals(other.Dropout) && Upsampling == other.Upsampling && Padding == other.Padding
         && OutputStride == other.OutputStride && HeadKernel == other.HeadKernel && AuxHead == other.AuxHead && AuxWeight.Equals(other.AuxWeight) && DropPath.Equals(other.DropPath)
-        && NumQueries == other.NumQueries && HiddenDim == other.HiddenDim && DecoderLayers == other.DecoderLayers && MaskedAttention == other.MaskedAttention && DecoderStride == other.DecoderStride
+        && NumQueries == other.NumQueries && HiddenDim == other.HiddenDim && DecoderLayers == other.DecoderLayers && MaskedAttention == other.MaskedAttention && DecoderStride == other.DecoderStride && EncoderDepth == other.EncoderDepth
         && (AsppRates ?? []).SequenceEqual(other.AsppRates ?? []) && (AsppRates is null) == (other.AsppRates is null)
         && (DecoderChannels ?? []).SequenceEqual(other.DecoderChannels ?? []) && (DecoderChannels is null) == (other.DecoderChannels is null);
 
@@ -141,6 +146,7 @@ public sealed record ModelConfig
         if (NumQueries is { } nq && nq is < 1 or > 1000) throw new SharpSegException($"model.num_queries must be 1..1000, got {nq}.");
         if (HiddenDim is { } hd && (hd is < 8 or > 1024 || hd % 8 != 0)) throw new SharpSegException($"model.hidden_dim must be a multiple of 8 (the attention heads) in 8..1024, got {hd}.");
         if (DecoderStride is { } ds && ds is not (2 or 4)) throw new SharpSegException($"model.decoder_stride must be 4 or 2 (or left out for 4), got {ds}.");
+        if (EncoderDepth is { } ed && ed is < 3 or > 5) throw new SharpSegException($"model.encoder_depth must be 3, 4 or 5 (or left out for 5), got {ed}.");
         if (DecoderLayers is { } dl && dl is < 0 or > 32) throw new SharpSegException($"model.decoder_layers must be 0..32, got {dl}.");
         // Other encoders have a fixed depth; ModelZoo.Create checks decoder_channels against the built encoder.
         if (DecoderChannels is not null && Encoder.Trim().ToLowerInvariant() == "unet" && Architecture.Trim().ToLowerInvariant() != "fpn" && DecoderChannels.Length != Depth + 1)
@@ -184,6 +190,8 @@ public sealed record ModelConfig
             throw new SharpSegException($"model.decoder_channels has no effect on {model}: only the unet, unetplusplus and fpn decoders have configurable widths; remove model.decoder_channels.");
         if (architecture != "fpn" && DecoderStride is not null)
             throw new SharpSegException($"model.decoder_stride has no effect on {model}: only the fpn decoder has a configurable output stride; remove model.decoder_stride.");
+        if (EncoderDepth is not null && (!encoder.StartsWith("resnet", StringComparison.Ordinal) || architecture is not ("fpn" or "unet")))
+            throw new SharpSegException($"model.encoder_depth has no effect on {model}: only resnet encoders under the fpn or unet decoder can be shortened; remove model.encoder_depth.");
         if (architecture == "mask2former" && AuxHead)
             throw new SharpSegException($"model.aux_head has no effect on {model}: mask2former is deeply supervised through every decoder layer by its set criterion; remove model.aux_head.");
         if (!AuxHead && !AuxWeight.Equals(DefaultAuxWeight))

@@ -43,7 +43,7 @@ public static class ModelZoo
         {
             ["unet"] = c => new UNetEncoder(c.InChannels, c.Depth, c.BaseWidth, c.BatchNorm),
         };
-        foreach (var name in ResNets) d[name] = c => new ResNetEncoder(name, c.InChannels, c.OutputStride ?? 32);
+        foreach (var name in ResNets) d[name] = c => new ResNetEncoder(name, c.InChannels, c.OutputStride ?? 32, depth: c.EncoderDepth ?? 5);
         d["mobilenet_v2"] = c => new MobileNetV2Encoder(c.InChannels, c.OutputStride ?? 32);
         d["mobilenet_v3_large"] = c => new MobileNetV3Encoder(c.InChannels, c.OutputStride ?? 16);
         foreach (var name in MixTransformers) d[name] = c => new MixTransformerEncoder(name, c.InChannels, c.DropPath);

@@ -196,12 +196,17 @@ public static class ImageNetResNet18
         var report = new StateDictLoadReport
         {
             Source = weights.Source, Layout = StateDictLayout.Torchvision, Target = $"encoder {encoder.Variant}",
-            Missing = missing, ShapeMismatched = mismatched, Unexpected = weights.Keys.Where(k => !used.Contains(k)).ToList(),
+            Missing = missing, ShapeMismatched = mismatched, Unexpected = weights.Keys.Where(k => !used.Contains(k) && !encoder.LeavesOut(k)).ToList(),
         };
         report.ThrowIfIncomplete();
         using (torch.no_grad())
             foreach (var (t, s) in plan) t.copy_(s.to(t.dtype, t.device));
-        return report with { Loaded = plan.Count };
+        int leftOut = weights.Keys.Count(encoder.LeavesOut);
+        return report with
+        {
+            Loaded = plan.Count,
+            Notes = leftOut == 0 ? report.Notes : [.. report.Notes, $"{leftOut} tensors of the layers a shortened encoder leaves out (model.encoder_depth) not used"],
+        };
     }
 
     internal static ModelProto ReadOnnx(string path)

@@ -105,7 +105,8 @@ public static partial class PretrainedWeights
         foreach (var k in weights.Keys)
         {
             if (used.Contains(k)) continue;
-            if (k.EndsWith("num_batches_tracked", StringComparison.Ordinal) || (encoderOnly && !StateDictKeyMap.IsEncoderFileKey(k, layout))) ignored++;
+            if (k.EndsWith("num_batches_tracked", StringComparison.Ordinal) || (encoderOnly && !StateDictKeyMap.IsEncoderFileKey(k, layout))
+                || (target is Encoder shortened && shortened.LeavesOut(k.StartsWith(prefix, StringComparison.Ordinal) ? k[prefix.Length..] : k))) ignored++;
             else unexpected.Add(k);
         }
         var report = new StateDictLoadReport

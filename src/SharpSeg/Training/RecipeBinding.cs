@@ -40,6 +40,7 @@ public static class RecipeBinding
             DecoderLayers = t.Has("model.decoder_layers") ? t.GetInt("model.decoder_layers") : null,
             MaskedAttention = t.GetBool("model.masked_attention"),
             DecoderStride = t.Has("model.decoder_stride") ? t.GetInt("model.decoder_stride") : null,
+            EncoderDepth = t.Has("model.encoder_depth") ? t.GetInt("model.encoder_depth") : null,
             DecoderChannels = t.GetDoubleList("model.decoder_channels") is { } widths ? Widths(widths) : null,
         };
         return config;

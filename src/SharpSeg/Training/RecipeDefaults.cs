@@ -39,6 +39,7 @@ public static class RecipeDefaults
           masked_attention: true  # mask2former only: masked cross-attention (false: plain cross-attention)
           decoder_channels: null  # decoder widths: unet one per stage, full resolution first; unetplusplus its node widths; fpn [pyramid, segmentation] (null = [256, 128]); others have fixed widths
           decoder_stride: null  # fpn only: output stride 4 (null) or 2 (a refinement with the encoder's stride-2 features, for thin structures)
+          encoder_depth: null   # resnet encoders under fpn or unet: stages kept, 5 (null: all), 4 (no layer4: stride 16, fewer MACs) or 3
         # Applied to image and mask together during training; evaluation sees whole, unaugmented images.
         augment:
           scale: [0.5, 2.0]     # random rescale range; [1, 1] disables

@@ -72,6 +72,33 @@ public sealed class ArchitectureTests
         Assert.True(torch.allclose(logits, model.forward(x), rtol: 1e-4, atol: 1e-4));
     }
 
+    [Theory]
+    [InlineData("fpn", 4, 36, 52)]
+    [InlineData("fpn", 3, 36, 52)]
+    [InlineData("unet", 4, 36, 52)]
+    public void Shortened_resnet_encoders_give_input_sized_logits(string architecture, int depth, int h, int w)
+    {
+        var config = new ModelConfig { Architecture = architecture, Encoder = "resnet18", NumClasses = 3, EncoderDepth = depth };
+        config.RefuseOptionsTheModelIgnores();
+        using var model = ModelZoo.Create(config);
+        Assert.Equal(1 << depth, model.Encoder.OutputStride);
+        if (model.Decoder is SharpSeg.Models.Decoders.Fpn.FpnDecoder fpn) Assert.Equal(4, fpn.OutputStride); // levels from stride 4, not 2
+        model.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        Assert.Equal(new long[] { 2, 3, h, w }, model.forward(randn(2, 3, h, w)).shape);
+    }
+
+    [Fact]
+    public void Encoder_depth_is_refused_where_it_has_no_meaning()
+    {
+        var onDeepLab = Assert.Throws<SharpSegException>(() => new ModelConfig { Architecture = "deeplabv3plus", Encoder = "resnet18", EncoderDepth = 4 }.RefuseOptionsTheModelIgnores());
+        Assert.Contains("model.encoder_depth has no effect", onDeepLab.Message);
+        Assert.Throws<SharpSegException>(() => new ModelConfig { Architecture = "fpn", Encoder = "mobilenet_v2", EncoderDepth = 4 }.RefuseOptionsTheModelIgnores());
+        Assert.Contains("3, 4 or 5", Assert.Throws<SharpSegException>(() => new ModelConfig { Architecture = "fpn", Encoder = "resnet18", EncoderDepth = 2 }.Validate()).Message);
+        Assert.NotEqual(new ModelConfig { Architecture = "fpn", Encoder = "resnet18" }, new ModelConfig { Architecture = "fpn", Encoder = "resnet18", EncoderDepth = 4 });
+    }
+
     [Fact]
     public void WithoutAuxHeadForwardWithAuxReturnsNull()
     {

@@ -39,6 +39,20 @@ public sealed class ImageNetResNet18Tests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void A_shortened_encoder_takes_the_weights_of_its_stages_and_skips_layer4()
+    {
+        var norm = ImageNetResNet18.Normalization();
+        using var full = new ResNetEncoder(ImageNetResNet18.EncoderName);
+        using var shortened = new ResNetEncoder(ImageNetResNet18.EncoderName, depth: 4);
+        ImageNetResNet18.LoadInto(full, norm);
+        var report = ImageNetResNet18.LoadInto(shortened, norm);
+        Assert.Equal(shortened.state_dict().Count(kv => !kv.Key.EndsWith("num_batches_tracked", StringComparison.Ordinal)), report.Loaded);
+        Assert.Empty(report.Unexpected);
+        var fullWeights = full.state_dict();
+        foreach (var (key, t) in shortened.state_dict()) Assert.True(t.eq(fullWeights[key]).all().item<bool>(), key);
+    }
+
+    [Fact]
     public void PooledFeaturesEqualOnnxRuntimeOnRealImages()
     {
         var norm = ImageNetResNet18.Normalization();

@@ -74,4 +74,32 @@ public sealed class ResNetEncoderTests
         long macs = FlopCounter.CountMacs(encoder, () => encoder.forward(x)) + 512 * 1000;
         Assert.InRange(macs / 1e9, 1.80, 1.84);
     }
+
+    [Theory]
+    [InlineData(4, new[] { 1, 2, 4, 8, 16 }, new[] { 3, 64, 64, 128, 256 })]
+    [InlineData(3, new[] { 1, 2, 4, 8 }, new[] { 3, 64, 64, 128 })]
+    public void A_shortened_encoder_stops_before_layer4(int depth, int[] strides, int[] channels)
+    {
+        torch.manual_seed(0);
+        using var full = new ResNetEncoder("resnet18");
+        using var shortened = new ResNetEncoder("resnet18", depth: depth);
+        Assert.Equal(strides, shortened.Strides);
+        Assert.Equal(channels, shortened.OutChannels);
+        Assert.DoesNotContain(shortened.state_dict().Keys, k => k.StartsWith("layer4.", StringComparison.Ordinal));
+        Assert.True(shortened.LeavesOut("layer4.0.conv1.weight") && !shortened.LeavesOut("layer2.0.conv1.weight"));
+        Assert.Equal(depth == 3, shortened.LeavesOut("layer3.1.bn2.weight"));
+        Assert.False(full.LeavesOut("layer4.0.conv1.weight"));
+        // The same weights give the same maps as the full encoder's first stages.
+        shortened.load_state_dict(full.state_dict().Where(kv => !shortened.LeavesOut(kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value));
+        full.eval(); shortened.eval();
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var x = randn(1, 3, 64, 96);
+        var a = full.forward(x); var b = shortened.forward(x);
+        Assert.Equal(depth + 1, b.Length);
+        for (int i = 0; i < b.Length; i++) Assert.True(a[i].eq(b[i]).all().item<bool>(), $"map {i}");
+        long fullMacs = FlopCounter.CountMacs(full, () => full.forward(x)), shortMacs = FlopCounter.CountMacs(shortened, () => shortened.forward(x));
+        Assert.True(shortMacs < (depth == 4 ? 0.8 : 0.6) * fullMacs, $"{shortMacs} MACs against {fullMacs}"); // layer4 is 23 % of ResNet-18's MACs, layer3 another 23 %
+        Assert.Throws<ArgumentOutOfRangeException>(() => new ResNetEncoder("resnet18", depth: 6));
+    }
 }

@@ -35,6 +35,7 @@ public sealed class OnnxExportParityTests(ITestOutputHelper output)
         ["deeplabv3/resnet18 OS 8", new ModelConfig { Architecture = "deeplabv3", Encoder = "resnet18", NumClasses = 3, OutputStride = 8, AsppRates = [12, 24, 36] }],
         ["segformer/mit_b1, drop path 0.1", new ModelConfig { Architecture = "segformer", Encoder = "mit_b1", NumClasses = 3, DropPath = 0.1 }],
         ["fpn/resnet18 at decoder stride 2", new ModelConfig { Architecture = "fpn", Encoder = "resnet18", NumClasses = 3, DecoderStride = 2 }],
+        ["fpn/resnet18 without layer4", new ModelConfig { Architecture = "fpn", Encoder = "resnet18", NumClasses = 3, EncoderDepth = 4, DecoderChannels = [32, 16] }],
     ];
 
     [Theory]

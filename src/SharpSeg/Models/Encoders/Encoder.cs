@@ -40,6 +40,10 @@ public abstract class Encoder : nn.Module<Tensor, Tensor[]>
     /// the stride-8 block). Default <c>Depth - 1</c>.</summary>
     public virtual int AuxStage => Depth - 1;
 
+    /// <summary>True for a state-dict key (without the <c>encoder.</c> prefix) of the published network that this encoder
+    /// deliberately leaves out, such as a truncated ResNet's <c>layer4.*</c>: pretrained weights for it are skipped.</summary>
+    public virtual bool LeavesOut(string key) => false;
+
     /// <summary>Writes this encoder into an ONNX graph, mirroring <c>forward</c>: the (padded) image → the feature maps,
     /// stage 0 first. An encoder without an override cannot be exported (a <see cref="SharpSegException"/> names it).</summary>
     public virtual OnnxValue[] ExportOnnx(OnnxGraphBuilder graph, OnnxValue x) => throw graph.Unsupported(this);

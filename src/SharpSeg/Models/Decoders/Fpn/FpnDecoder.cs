@@ -8,7 +8,7 @@ namespace SharpSeg.Models.Decoders.Fpn;
 /// FPN for segmentation as in segmentation_models.pytorch (Kirillov et al.'s panoptic FPN head): 1×1 lateral convs to
 /// 256 channels on the stride-4..deepest maps, a top-down pathway (nearest upsampling + sum), per level a segmentation
 /// block (3×3 conv 128 → GroupNorm → ReLU, ×2 upsampling until stride 4), merged by sum, then dropout 0.2.
-/// <c>→ [N, 128, H/4, W/4]</c>; the model upsamples the logits ×4. Uses the last four encoder stages.
+/// <c>→ [N, 128, H/4, W/4]</c>; the model upsamples the logits ×4. Uses the last four encoder stages from stride 4 on.
 /// With output stride 2 (SharpSeg's addition, <c>model.decoder_stride: 2</c>), the merged map is upsampled ×2 and fused
 /// with the encoder's stride-2 map as DeepLabV3+ fuses its low-level features one level coarser: a 1×1 projection of
 /// those features to 48 channels (BatchNorm, ReLU), concatenation, a 3×3 conv to 64 (BatchNorm, ReLU)
@@ -33,7 +33,10 @@ public sealed class FpnDecoder : Decoder
         int segmentationChannels = 128, double dropout = 0.2, int outputStride = 4) : base(nameof(FpnDecoder))
     {
         if (encoderChannels.Count < 4) throw new ArgumentException("FPN needs an encoder with at least 3 downsampling stages", nameof(encoderChannels));
+        // The maps from stride 4 on, at most the last four (P2..P5): a shortened encoder (model.encoder_depth 4) gives
+        // three levels at strides 4, 8 and 16, not a fourth at stride 2.
         firstStage = encoderChannels.Count - 4;
+        while (firstStage < encoderChannels.Count - 2 && encoderStrides[firstStage] < 4) firstStage++;
         strides = encoderStrides.ToArray();
         OutputStride = encoderStrides[firstStage];
         var lat = new List<nn.Module<Tensor, Tensor>>();

@@ -19,7 +19,8 @@ namespace SharpSeg.Models.Encoders.ResNet;
 /// </remarks>
 public sealed class ResNetEncoder : Encoder
 {
-    private readonly nn.Module<Tensor, Tensor> conv1, bn1, relu, maxpool, layer1, layer2, layer3, layer4;
+    private readonly nn.Module<Tensor, Tensor> conv1, bn1, relu, maxpool, layer1, layer2;
+    private readonly nn.Module<Tensor, Tensor>? layer3, layer4;
     private readonly int inChannels;
     private readonly int[] outChannels;
     private readonly int[] strides;
@@ -41,13 +42,16 @@ public sealed class ResNetEncoder : Encoder
     /// <param name="outputStride">8, 16 or 32: stride of layer4's output.</param>
     /// <param name="width">Channels of the stem and layer1 (64 in every published ResNet; layer2..4 double it). Smaller
     /// widths only serve tests with small weight fixtures.</param>
-    public ResNetEncoder(string variant = "resnet50", int inChannels = 3, int outputStride = 32, int width = 64) : base(nameof(ResNetEncoder))
+    /// <param name="depth">Downsampling stages kept (segmentation_models.pytorch's <c>encoder_depth</c>): 5 (all), 4 (no
+    /// layer4: features to stride 16, a third fewer MACs for ResNet-18 at the same input) or 3 (neither layer3 nor layer4).</param>
+    public ResNetEncoder(string variant = "resnet50", int inChannels = 3, int outputStride = 32, int width = 64, int depth = 5) : base(nameof(ResNetEncoder))
     {
         if (!Variants.TryGetValue(variant, out var spec))
             throw new ArgumentException($"unknown ResNet variant '{variant}': use one of {string.Join(", ", Variants.Keys)}", nameof(variant));
         if (inChannels < 1) throw new ArgumentOutOfRangeException(nameof(inChannels), $"in_channels must be at least 1, got {inChannels}");
         if (outputStride is not (8 or 16 or 32)) throw new ArgumentOutOfRangeException(nameof(outputStride), $"output stride must be 8, 16 or 32, got {outputStride}");
         if (width < 1) throw new ArgumentOutOfRangeException(nameof(width), $"width must be at least 1, got {width}");
+        if (depth is < 3 or > 5) throw new ArgumentOutOfRangeException(nameof(depth), $"depth must be 3, 4 or 5, got {depth}");
         Variant = variant;
         this.inChannels = inChannels;
         int expansion = spec.Bottleneck ? ResNetBottleneck.Expansion : ResNetBasicBlock.Expansion;
@@ -78,10 +82,10 @@ public sealed class ResNetEncoder : Encoder
         }
         layer1 = MakeLayer(width, spec.Layers[0], 1, false);
         layer2 = MakeLayer(2 * width, spec.Layers[1], 2, false);
-        layer3 = MakeLayer(4 * width, spec.Layers[2], 2, outputStride == 8);
-        layer4 = MakeLayer(8 * width, spec.Layers[3], 2, outputStride <= 16);
-        outChannels = [inChannels, width, width * expansion, 2 * width * expansion, 4 * width * expansion, 8 * width * expansion];
-        strides = [1, 2, 4, 8, Math.Min(16, outputStride), outputStride];
+        if (depth >= 4) layer3 = MakeLayer(4 * width, spec.Layers[2], 2, outputStride == 8);
+        if (depth == 5) layer4 = MakeLayer(8 * width, spec.Layers[3], 2, outputStride <= 16);
+        outChannels = [.. new[] { inChannels, width, width * expansion, 2 * width * expansion, 4 * width * expansion, 8 * width * expansion }.Take(depth + 1)];
+        strides = [.. new[] { 1, 2, 4, 8, Math.Min(16, outputStride), outputStride }.Take(depth + 1)];
         RegisterComponents();
     }
 
@@ -92,14 +96,21 @@ public sealed class ResNetEncoder : Encoder
     public override IReadOnlyList<int> OutChannels => outChannels;
     public override IReadOnlyList<int> Strides => strides;
 
+    /// <summary>Keys of the full network that this encoder leaves out with a depth below 5 (<c>layer4.*</c>, and
+    /// <c>layer3.*</c> at depth 3): pretrained weights for them are skipped, not an error.</summary>
+    public override bool LeavesOut(string key) =>
+        (layer4 is null && key.StartsWith("layer4.", StringComparison.Ordinal)) || (layer3 is null && key.StartsWith("layer3.", StringComparison.Ordinal));
+
     /// <summary><c>[N, InChannels, H, W]</c> (H, W multiples of <see cref="Encoder.OutputStride"/>, so every stride halves
-    /// exactly) → [input, stem, layer1, layer2, layer3, layer4].</summary>
+    /// exactly) → [input, stem, layer1, layer2, layer3, layer4] (without the layers a smaller depth leaves out).</summary>
     public override Tensor[] forward(Tensor x)
     {
         var stem = relu.call(bn1.call(conv1.call(x)));
         var f1 = layer1.call(maxpool.call(stem));
         var f2 = layer2.call(f1);
+        if (layer3 is null) return [x, stem, f1, f2];
         var f3 = layer3.call(f2);
+        if (layer4 is null) return [x, stem, f1, f2, f3];
         var f4 = layer4.call(f3);
         return [x, stem, f1, f2, f3, f4];
     }
@@ -109,7 +120,9 @@ public sealed class ResNetEncoder : Encoder
         var stem = graph.Relu(graph.Conv(conv1, bn1, x));
         var f1 = graph.Module(layer1, graph.Module(maxpool, stem));
         var f2 = graph.Module(layer2, f1);
+        if (layer3 is null) return [x, stem, f1, f2];
         var f3 = graph.Module(layer3, f2);
+        if (layer4 is null) return [x, stem, f1, f2, f3];
         var f4 = graph.Module(layer4, f3);
         return [x, stem, f1, f2, f3, f4];
     }
