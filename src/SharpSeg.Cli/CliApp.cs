@@ -18,6 +18,7 @@ public static class CliApp
         app.Configure(config =>
         {
             config.SetApplicationName("sharpseg");
+            config.UseStrictParsing(); // an unknown or mistyped option is an error, not silently ignored
             config.SetExceptionHandler((ex, _) => ErrorReporter.Report(ex));
             config.SetInterceptor(new PixelLimitInterceptor());
             config.AddCommand<InfoCommand>("info").WithDescription("Show engine versions, threads and devices.");

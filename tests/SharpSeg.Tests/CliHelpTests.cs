@@ -6,8 +6,7 @@ namespace SharpSeg.Tests;
 /// crashed <c>export --help</c>), in process, with exit code 0.</summary>
 public sealed class CliHelpTests
 {
-    [Fact]
-    public void EveryCommandsHelpRenders()
+    static List<string[]> Commands()
     {
         string source = File.ReadAllText(Path.Combine(TestPaths.RepoRoot, "src", "SharpSeg.Cli", "CliApp.cs"));
         var commands = new List<string[]>();
@@ -21,6 +20,13 @@ public sealed class CliHelpTests
             commands.Add(c.Groups[1].Value == "config" ? [c.Groups[2].Value] : [branch!, c.Groups[2].Value]);
         }
         Assert.True(commands.Count >= 25, $"found only {commands.Count} commands in CliApp.cs");
+        return commands;
+    }
+
+    [Fact]
+    public void EveryCommandsHelpRenders()
+    {
+        var commands = Commands();
         var failed = new List<string>();
         var stdout = Console.Out;
         try
@@ -32,5 +38,20 @@ public sealed class CliHelpTests
         }
         finally { Console.SetOut(stdout); }
         Assert.True(failed.Count == 0, "--help failed for: " + string.Join(", ", failed));
+    }
+
+    [Fact]
+    public void A_mistyped_option_is_a_one_line_error_in_every_command()
+    {
+        // Spectre.Console.Cli collects unknown options silently unless parsing is strict: "--tta-flp" would have run
+        // without flip TTA, and "--instancez 3" without its copies.
+        foreach (var command in Commands())
+        {
+            var r = CliRunner.Run([.. command, "--no-such-option", "3"]);
+            string name = string.Join(' ', command);
+            Assert.True(r.ExitCode == 1, $"{name}: exit {r.ExitCode}\n{r}");
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Contains("Unknown option 'no-such-option'", r.StdErr);
+        }
     }
 }

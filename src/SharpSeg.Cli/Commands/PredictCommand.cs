@@ -18,6 +18,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;
         [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
+        [CommandOption("--copies <N>")][Description("Model copies, one image in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU or for a single image)")] public int? Copies { get; init; }
         [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
         [CommandOption("--instances-from <queries|components>")][Description("With --instances: queries = a mask2former checkpoint's own segments (Mask2Former's panoptic inference; its default), components = connected components of the predicted mask (the default for other models and .onnx files)")] public string? InstancesFrom { get; init; }
     }
@@ -34,14 +35,22 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var files = ImageInputs.Resolve(s.Input);
-        using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
-        var writer = new PredictionWriter(s.Out, predictor.Colours, s.Opacity, predictor.ClassNames)
+        var copies = Predictor.LoadCopies(model, files.Count == 1 && s.Copies is null ? 1 : Predictor.CopiesFor(s.Copies, s.Device), s.Device, fused: !s.Eager);
+        try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, cancellationToken); }
+        finally { foreach (var p in copies) p.Dispose(); }
+    }
+
+    static int Predict(Settings s, string model, IReadOnlyList<string> files, Predictor[] copies, InferenceOptions options, SharpSeg.Instances.InstanceOptions? instanceOptions,
+        SharpSeg.Models.MaskClassification.PanopticInferenceOptions? queryInstances, CancellationToken cancellationToken)
+    {
+        var predictor = copies[0];
+        var writer = new PredictionWriter(s.Out!, predictor.Colours, s.Opacity, predictor.ClassNames)
         {
-            Instances = instanceOptions == null ? null : new Instances.InstanceWriter(s.Out, instanceOptions.Resolve(predictor.Info.Classes, model)),
+            Instances = instanceOptions == null ? null : new SharpSeg.Instances.InstanceWriter(s.Out!, instanceOptions.Resolve(predictor.Info.Classes, model)),
             QueryInstances = queryInstances,
             ProbabilityMaps = s.Probabilities,
         };
-        var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(predictor, files, writer, options, progress,
+        var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(copies, files, writer, options, progress,
             failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
         var failures = result.Skipped.Select(f => f.File).ToList();
         if (result.InstanceFiles is { } instanceFiles)
@@ -50,7 +59,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             AnsiConsole.MarkupLine(writer.QueryInstances != null ? "instances from queries (Mask2Former's panoptic inference)" : "instances: connected components of the predicted masks");
             AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv.");
         }
-        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
             string named = string.Join(", ", failures.Take(3).Select(Path.GetFileName)) + (failures.Count > 3 ? $" and {failures.Count - 3} more" : "");

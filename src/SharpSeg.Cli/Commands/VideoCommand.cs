@@ -28,7 +28,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius with --refine (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
         [CommandOption("--blur-radius <PX>")][Description("Background blur radius of blur-background (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
         [CommandOption("--preset <X264>")][Description("x264 preset of the written video: ultrafast | superfast | veryfast (default) | faster | fast | medium | slow | ...; faster presets leave the cores to the model, the file grows")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
-        [CommandOption("--instances <N>")][Description("Model copies, one frame in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU)")] public int? Instances { get; init; }
+        [CommandOption("--copies <N>")][Description("Model copies, one frame in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU)")] public int? Copies { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
     }
 
@@ -43,8 +43,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         // Decoding, rendering and encoding run beside the model: ONNX Runtime's idle threads should not spin on the cores
         // (docs/BENCHMARKS.md, "A CamVid model at 30 frames/s").
         OnnxRuntimeBackend.PreferSleepingThreads();
-        if (s.Instances is < 1 or > 64) throw new SharpSegException($"--instances {s.Instances}: give between 1 and 64 model copies.");
-        var copies = Predictor.LoadCopies(model, s.Instances ?? VideoSegmentation.DefaultCopies(s.Device), s.Device, fused: !s.Eager);
+        var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device), s.Device, fused: !s.Eager);
         try { return Segment(s, copies, render, backgroundImage, cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
     }

@@ -3,7 +3,7 @@ namespace SharpSeg.Inference;
 /// <summary>An image that could not be predicted and was skipped: the input path and the one-line reason.</summary>
 public sealed record PredictionFailure(string File, string Message);
 
-/// <summary>What <see cref="FolderPrediction.Run"/> did: the inputs whose outputs were written, in input order, and the
+/// <summary>What <c>FolderPrediction.Run</c> did: the inputs whose outputs were written, in input order, and the
 /// skipped ones with their reasons; with instances (<see cref="PredictionWriter.Instances"/>), the folder-wide instance files.</summary>
 public sealed record FolderPredictionResult(IReadOnlyList<string> Written, IReadOnlyList<PredictionFailure> Skipped, Instances.InstanceFolderFiles? InstanceFiles = null)
 {
@@ -30,43 +30,91 @@ public static class FolderPrediction
         IProgress<(int Done, int Total)>? progress = null, Action<PredictionFailure>? onSkipped = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(predictor);
+        return Run([predictor], files, writer, options, progress, onSkipped, cancellationToken);
+    }
+
+    /// <summary>Like <see cref="Run(Predictor, IReadOnlyList{string}, PredictionWriter, InferenceOptions, IProgress{ValueTuple{int, int}}?, Action{PredictionFailure}?, CancellationToken)"/>
+    /// with several copies of one model (<see cref="Predictor.LoadCopies"/>): image k is read and segmented on copy
+    /// k mod n, up to n at once, while the outputs are written in input order on the calling thread, so the files, the
+    /// skipped list and the folder-wide instance files are exactly what one copy gives.</summary>
+    public static FolderPredictionResult Run(IReadOnlyList<Predictor> predictors, IReadOnlyList<string> files, PredictionWriter writer, InferenceOptions options,
+        IProgress<(int Done, int Total)>? progress = null, Action<PredictionFailure>? onSkipped = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(predictors);
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(options);
+        if (predictors.Count == 0 || predictors.Any(p => p is null) || predictors.Distinct().Count() != predictors.Count)
+            throw new ArgumentException("give one or more distinct predictors (Predictor.LoadCopies)", nameof(predictors));
         var written = new List<string>();
         var skipped = new List<PredictionFailure>();
         int done = 0;
         bool tilesReported = false;
-        foreach (var file in files)
+        // One image: the progress follows its tiles; several: it follows the images.
+        var tileProgress = files.Count == 1 && progress != null ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
+        var pending = new Queue<(string File, Task<Outcome> Work)>();
+        int next = 0;
+        try
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            try
+            while (next < files.Count || pending.Count > 0)
             {
-                var image = predictor.LoadImage(file);
-                // One image: the progress follows its tiles; several: it follows the images.
-                var tileProgress = files.Count == 1 && progress != null ? new SyncProgress(p => { tilesReported = true; progress.Report(p); }) : null;
-                if (writer.Instances is { } instances && writer.QueryInstances is { } thresholds)
+                // With one copy the image is segmented inline, as before copies existed.
+                while (next < files.Count && pending.Count < predictors.Count)
                 {
-                    var (result, panoptic) = predictor.InferPanoptic(image, instances.Options.Things, thresholds, options.KeepProbabilities);
-                    writer.Write(file, image, result, panoptic);
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var copy = predictors[next % predictors.Count];
+                    string file = files[next++];
+                    pending.Enqueue((file, predictors.Count == 1
+                        ? Capture(() => Segment(copy, file, writer, options, tileProgress, cancellationToken))
+                        : Task.Run(() => Segment(copy, file, writer, options, null, cancellationToken), cancellationToken)));
                 }
-                else writer.Write(file, image, predictor.Infer(image, options, tileProgress, cancellationToken));
-                written.Add(file);
+                var (current, work) = pending.Dequeue();
+                try
+                {
+                    var o = work.GetAwaiter().GetResult();
+                    writer.Write(current, o.Image, o.Result, o.Panoptic);
+                    written.Add(current);
+                }
+                catch (SharpSegException) when (files.Count == 1)
+                {
+                    throw; // one input: its error is the whole run's error
+                }
+                catch (SharpSegException e)
+                {
+                    var failure = new PredictionFailure(current, e.Message);
+                    skipped.Add(failure);
+                    onSkipped?.Invoke(failure);
+                }
+                ++done;
+                if (files.Count > 1 || !tilesReported) progress?.Report((done, files.Count));
             }
-            catch (SharpSegException) when (files.Count == 1)
-            {
-                throw; // one input: its error is the whole run's error
-            }
-            catch (SharpSegException e)
-            {
-                var failure = new PredictionFailure(file, e.Message);
-                skipped.Add(failure);
-                onSkipped?.Invoke(failure);
-            }
-            ++done;
-            if (files.Count > 1 || !tilesReported) progress?.Report((done, files.Count));
+        }
+        finally
+        {
+            // Stopped (cancelled, or an unexpected error): the copies may be disposed next, so let their work end first.
+            foreach (var (_, work) in pending) try { work.GetAwaiter().GetResult(); } catch { }
         }
         return new FolderPredictionResult(written, skipped, writer.Instances?.Finish());
+    }
+
+    sealed record Outcome(Imaging.RgbImage Image, InferenceResult Result, Models.MaskClassification.PanopticResult? Panoptic);
+
+    static Outcome Segment(Predictor predictor, string file, PredictionWriter writer, InferenceOptions options, IProgress<(int Done, int Total)>? tileProgress, CancellationToken cancellationToken)
+    {
+        var image = predictor.LoadImage(file);
+        if (writer.Instances is { } instances && writer.QueryInstances is { } thresholds)
+        {
+            var (result, panoptic) = predictor.InferPanoptic(image, instances.Options.Things, thresholds, options.KeepProbabilities);
+            return new Outcome(image, result, panoptic);
+        }
+        return new Outcome(image, predictor.Infer(image, options, tileProgress, cancellationToken), null);
+    }
+
+    /// <summary>Runs <paramref name="work"/> now, its result or exception in a completed task.</summary>
+    static Task<T> Capture<T>(Func<T> work)
+    {
+        try { return Task.FromResult(work()); }
+        catch (Exception e) { return Task.FromException<T>(e); }
     }
 
     /// <summary>Reports synchronously (System.Progress posts to the thread pool and reorders).</summary>

@@ -133,13 +133,6 @@ public sealed record VideoResult(string Output, long Frames, long InferredFrames
 /// </summary>
 public static class VideoSegmentation
 {
-    /// <summary>The model copies <c>sharpseg video</c> loads unless told: two on a CPU with at least two threads, one
-    /// on a GPU. On the 2-core development machine two frames in flight, one thread each, ran a CamVid model's 480×360
-    /// video 1.19× faster than one frame on both threads, with the same output; more copies gave no steady gain
-    /// (docs/BENCHMARKS.md, "Two frames in flight").</summary>
-    public static int DefaultCopies(string? device) =>
-        Engine.TorchRuntime.ResolveDevice(device).type == TorchSharp.DeviceType.CUDA ? 1 : Math.Clamp(TorchSharp.torch.get_num_threads(), 1, 2);
-
     public static IAsyncEnumerable<SegmentedFrame> SegmentAsync(Predictor predictor, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
         CancellationToken cancellationToken = default)
     {

@@ -44,6 +44,52 @@ public sealed class FolderPredictionTests
         Assert.Throws<SharpSegException>(() => FolderPrediction.Run(predictor, [Path.Combine(inputs, "broken.png")], writer, new InferenceOptions()));
     }
 
+    [Fact]
+    public void Several_model_copies_write_what_one_copy_writes_in_input_order()
+    {
+        // Images in flight on three copies, a broken file among them: the same files, bytes, skipped list, progress and
+        // folder-wide instance files as one copy.
+        string run = TestPaths.NewTempDir("folder-copies-run");
+        var trained = Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2, valEvery: 2)), run).Run();
+        string inputs = TestPaths.NewTempDir("folder-copies-in");
+        var rng = new Random(5);
+        for (int i = 0; i < 7; i++)
+        {
+            var image = new RgbImage(30 + 4 * i, 24 + 2 * i, 3); rng.NextBytes(image.Pixels);
+            ImageFile.SavePng(image, Path.Combine(inputs, $"img{i}.png"));
+        }
+        File.WriteAllBytes(Path.Combine(inputs, "img3b.png"), [0x89, 0x50, 0x4E, 0x47, 1, 2, 3]);
+        var files = ImageInputs.Resolve(inputs);
+        Assert.Equal(8, files.Count);
+        (FolderPredictionResult Result, List<(int, int)> Progress, Dictionary<string, string> Files) Predict(int copies)
+        {
+            string outDir = TestPaths.NewTempDir($"folder-copies-out{copies}");
+            var predictors = Predictor.LoadCopies(trained.BestCheckpoint!, copies);
+            try
+            {
+                var instanceOptions = new SharpSeg.Instances.InstanceOptions().Resolve(predictors[0].Info.Classes, "tiny model");
+                var writer = new PredictionWriter(outDir, predictors[0].Colours, 0.5, predictors[0].ClassNames) { Instances = new SharpSeg.Instances.InstanceWriter(outDir, instanceOptions) };
+                var progress = new List<(int, int)>();
+                var result = FolderPrediction.Run(predictors, files, writer, new InferenceOptions { KeepProbabilities = true }, new Recorder(progress));
+                var written = Directory.GetFiles(outDir, "*", SearchOption.AllDirectories).ToDictionary(f => Path.GetRelativePath(outDir, f), f => Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(f))));
+                return (result, progress, written);
+            }
+            finally
+            {
+                foreach (var p in predictors) p.Dispose();
+            }
+        }
+        var one = Predict(1);
+        var three = Predict(3);
+        Assert.Equal(one.Result.Written, three.Result.Written);
+        Assert.Equal(7, three.Result.Written.Count);
+        Assert.Equal(one.Result.Skipped, three.Result.Skipped);
+        Assert.Equal("img3b.png", Path.GetFileName(Assert.Single(three.Result.Skipped).File));
+        Assert.Equal(one.Progress, three.Progress);
+        Assert.Equal(one.Files.OrderBy(kv => kv.Key), three.Files.OrderBy(kv => kv.Key));
+        Assert.Contains("instances_coco.json", three.Files.Keys);
+    }
+
     sealed class Recorder(List<(int Done, int Total)> into) : IProgress<(int Done, int Total)>
     {
         public void Report((int Done, int Total) value) => into.Add(value);

@@ -56,7 +56,7 @@ public sealed class VideoTests
     {
         var (checkpoint, video, frames) = Fixture.Value;
         string dir = TestPaths.NewTempDir("video-cli");
-        var r = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "mask.mkv"), "--render", "mask", "--masks", Path.Combine(dir, "masks"), "--instances", "3");
+        var r = CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "mask.mkv"), "--render", "mask", "--masks", Path.Combine(dir, "masks"), "--copies", "3");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Contains($"{frames.Length} frames ({frames.Length} through the model)", r.StdOut);
         var decoded = Decode(Path.Combine(dir, "mask.mkv"));
@@ -182,7 +182,7 @@ public sealed class VideoTests
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "replace-background=" + Path.Combine(dir, "none.jpg")), "background picture not found");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "sepia"), "--render 'sepia' is not known");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--smooth", "1"), "--smooth 1");
-        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--instances", "0"), "--instances 0");
+        OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--copies", "0"), "--copies 0");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", video), "would overwrite the input");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--foreground", "nobody"), "--foreground 'nobody' is not a class");
         OneLine(CliRunner.Run("video", "--checkpoint", checkpoint, "--input", video, "--out", Path.Combine(dir, "o.mp4"), "--render", "blur-background", "--blur-radius", "0"), "--blur-radius 0");
