@@ -105,7 +105,14 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
         ImageTensors.FloatSpan(x).CopyTo(data);
         using var value = OrtValue.CreateTensorValueFromMemory(data, x.shape);
         using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, [_input], [value], [_output]);
+        IDisposableReadOnlyCollection<OrtValue> outputs;
+        try { outputs = _session.Run(runOptions, [_input], [value], [_output]); }
+        catch (OnnxRuntimeException e)
+        {
+            // A graph that loads can still fail on its first run (a flipped constant that a Slice or Resize reads).
+            throw new SharpSegException($"{Path}: ONNX Runtime could not run the model on an input of [{string.Join(", ", x.shape)}] ({e.Message.Split('\n')[0]}); the file is damaged or was changed after export: export it again.");
+        }
+        using var _ = outputs;
         var result = outputs[0];
         var shape = result.GetTensorTypeAndShape().Shape;
         // A damaged graph can run and give an output of another shape (a flipped constant in a Resize or Slice): name

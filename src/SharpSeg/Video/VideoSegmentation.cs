@@ -141,7 +141,7 @@ public static class VideoSegmentation
     }
 
     /// <summary>
-    /// Segments frames with several copies of one model, one frame in flight per copy (<c>sharpseg video --instances</c>):
+    /// Segments frames with several copies of one model, one frame in flight per copy (<c>sharpseg video --copies</c>):
     /// on a few cores, two frames each on one thread keep the cores busier than one frame on two threads, since parts of
     /// a small network's graph run on one thread. Frames come out in order, and smoothing and <see cref="VideoOptions.Every"/>
     /// give exactly what one copy gives. The copies must be distinct <see cref="Predictor"/>s of the same model.
