@@ -38,7 +38,7 @@ public sealed record SegmentationServerOptions(
     {
         if (string.IsNullOrWhiteSpace(ModelPath)) throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx or a .tflite) is required.");
         if (Port is < 0 or > 65535) throw new SharpSegException($"--port {Port}: give a TCP port between 1 and 65535 (0 = any free port).");
-        if (Instances is < 1 or > 64) throw new SharpSegException($"--instances {Instances}: give between 1 and 64 model copies.");
+        if (Instances is < 1 or > 64) throw new SharpSegException($"--copies {Instances}: give between 1 and 64 model copies.");
         if (QueueLimit is < 0 or > 10_000) throw new SharpSegException($"--queue {QueueLimit}: give between 0 and 10000 waiting requests.");
         if (MaxBodyBytes is < 1024 or > (2L << 30)) throw new SharpSegException($"--max-body-mb: the body limit must be between 1 KiB and 2 GiB, got {MaxBodyBytes} bytes.");
         if (MaxPixels < 1) throw new SharpSegException($"--max-pixels {MaxPixels}: give a positive number of pixels such as 500M.");

@@ -15,7 +15,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--host <ADDRESS>")][Description("Address to listen on: localhost (default), 0.0.0.0 for every interface (containers), or an IP")] public string Host { get; init; } = "localhost";
         [CommandOption("-p|--port <PORT>")][Description("TCP port (default 8080; 0 = any free port)")] public int Port { get; init; } = 8080;
-        [CommandOption("--instances <N>")][Description("Model copies: requests segmented at once (default 1); the CPU threads are divided between them")] public int Instances { get; init; } = 1;
+        [CommandOption("--copies|--instances <N>")][Description("Model copies: requests segmented at once (default 1); the CPU threads are divided between them (--instances is the older name)")] public int Instances { get; init; } = 1;
         [CommandOption("--queue <N>")][Description("Requests that may wait for a free copy; more get 503 + Retry-After (default 16)")] public int Queue { get; init; } = 16;
         [CommandOption("--max-body-mb <MB>")][Description("Largest request body in MiB; larger is 413 (default 32)")] public double MaxBodyMb { get; init; } = SegmentationServerOptions.DefaultMaxBodyBytes / 1048576.0;
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }

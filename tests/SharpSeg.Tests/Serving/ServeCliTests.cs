@@ -88,5 +88,11 @@ public sealed class ServeCliTests
         var queue = CliRunner.Run("serve", "--model", SegmenterFixture.Onnx, "--queue", "-1");
         Assert.Equal(1, queue.ExitCode);
         Assert.Equal("error: --queue -1: give between 0 and 10000 waiting requests.", queue.StdErr.Trim());
+        foreach (var name in new[] { "--copies", "--instances" }) // the name video and predict use, and the older one
+        {
+            var copies = CliRunner.Run("serve", "--model", SegmenterFixture.Onnx, name, "0");
+            Assert.Equal(1, copies.ExitCode);
+            Assert.Equal("error: --copies 0: give between 1 and 64 model copies.", copies.StdErr.Trim());
+        }
     }
 }
