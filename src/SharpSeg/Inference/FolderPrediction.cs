@@ -40,12 +40,10 @@ public static class FolderPrediction
     public static FolderPredictionResult Run(IReadOnlyList<Predictor> predictors, IReadOnlyList<string> files, PredictionWriter writer, InferenceOptions options,
         IProgress<(int Done, int Total)>? progress = null, Action<PredictionFailure>? onSkipped = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(predictors);
+        Predictor.RequireDistinctCopies(predictors, nameof(predictors));
         ArgumentNullException.ThrowIfNull(files);
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(options);
-        if (predictors.Count == 0 || predictors.Any(p => p is null) || predictors.Distinct().Count() != predictors.Count)
-            throw new ArgumentException("give one or more distinct predictors (Predictor.LoadCopies)", nameof(predictors));
         var written = new List<string>();
         var skipped = new List<PredictionFailure>();
         int done = 0;

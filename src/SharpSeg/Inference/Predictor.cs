@@ -57,6 +57,15 @@ public sealed class Predictor : IDisposable
         return TorchRuntime.ResolveDevice(device).type == DeviceType.CUDA ? 1 : Math.Clamp(torch.get_num_threads(), 1, 2);
     }
 
+    /// <summary>Throws <see cref="ArgumentException"/> unless <paramref name="copies"/> holds one or more distinct
+    /// predictors: work in flight on several copies needs one copy each (<see cref="LoadCopies"/>).</summary>
+    internal static void RequireDistinctCopies(IReadOnlyList<Predictor> copies, string parameter)
+    {
+        ArgumentNullException.ThrowIfNull(copies, parameter);
+        if (copies.Count == 0 || copies.Any(p => p is null) || copies.Distinct().Count() != copies.Count)
+            throw new ArgumentException("give one or more distinct predictors: each image in flight needs its own copy (Predictor.LoadCopies)", parameter);
+    }
+
     /// <summary>Loads <paramref name="count"/> independent copies of one model, to segment that many images at once (one
     /// per copy). An ONNX model's copies share the CPU: each session gets <paramref name="onnxThreads"/> intra-op threads,
     /// or with 0 the process's libtorch thread count divided between the copies (at least 1). If one copy fails to

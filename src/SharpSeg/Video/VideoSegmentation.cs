@@ -149,17 +149,10 @@ public static class VideoSegmentation
     public static IAsyncEnumerable<SegmentedFrame> SegmentAsync(IReadOnlyList<Predictor> predictors, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
         CancellationToken cancellationToken = default)
     {
-        CheckCopies(predictors);
+        Predictor.RequireDistinctCopies(predictors, nameof(predictors));
         ArgumentNullException.ThrowIfNull(frames);
         options.Validate(predictors[0].ClassNames.Count);
         return Segment(predictors, frames, options, cancellationToken);
-    }
-
-    static void CheckCopies(IReadOnlyList<Predictor> predictors)
-    {
-        ArgumentNullException.ThrowIfNull(predictors);
-        if (predictors.Count == 0 || predictors.Any(p => p is null)) throw new ArgumentException("give at least one predictor", nameof(predictors));
-        if (predictors.Distinct().Count() != predictors.Count) throw new ArgumentException("each frame in flight needs its own predictor: load the model once per copy (Predictor.LoadCopies)", nameof(predictors));
     }
 
     static async IAsyncEnumerable<SegmentedFrame> Segment(IReadOnlyList<Predictor> predictors, IAsyncEnumerable<RgbImage> frames, VideoOptions options,
@@ -268,7 +261,7 @@ public static class VideoSegmentation
     /// (see <see cref="SegmentAsync(IReadOnlyList{Predictor}, IAsyncEnumerable{RgbImage}, VideoOptions, CancellationToken)"/>).</summary>
     public static VideoResult Run(IReadOnlyList<Predictor> predictors, string input, string output, VideoOptions options, IProgress<VideoProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        CheckCopies(predictors);
+        Predictor.RequireDistinctCopies(predictors, nameof(predictors));
         var predictor = predictors[0];
         options.Validate(predictor.ClassNames.Count);
         if (Path.GetFullPath(input) == Path.GetFullPath(output)) throw new SharpSegException($"{output}: the output would overwrite the input video; choose another --out.");
