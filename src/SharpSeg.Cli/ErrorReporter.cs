@@ -28,6 +28,11 @@ public static class ErrorReporter
             case CommandAppException cli:
                 err.MarkupLine($"[red]error:[/] {ConsoleOutput.Escape(OneLine(cli.Message))} (see 'sharpseg --help')");
                 return UserError;
+            case IOException io when IsDiskFull(io):
+                // Not a bug: the disk (or the user's quota) is full. The atomic writers have removed their temp files.
+                err.MarkupLine($"[red]error:[/] {ConsoleOutput.Escape(OneLine(io.Message))}: the disk is full; free some space, or write to a folder on another disk (--out), and run the command again.");
+                if (debug) err.WriteException(ex);
+                return UserError;
             case OperationCanceledException:
                 err.MarkupLine("[yellow]cancelled[/]");
                 return 130;
@@ -37,6 +42,14 @@ public static class ErrorReporter
                 return InternalError;
         }
     }
+
+    /// <summary>True for the errors of a full disk or quota (ENOSPC 28 and EDQUOT 122 on Linux; ERROR_DISK_FULL and
+    /// ERROR_HANDLE_DISK_FULL on Windows), by code or, where the runtime keeps only the text, by message.</summary>
+    public static bool IsDiskFull(IOException e) =>
+        (OperatingSystem.IsWindows() ? e.HResult is unchecked((int)0x80070070) or unchecked((int)0x80070027) : e.HResult is 28 or 122)
+        || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase)
+        || e.Message.Contains("not enough space on the disk", StringComparison.OrdinalIgnoreCase);
 
     // One line, and no terminal escapes from file names in it.
     static string OneLine(string s) => TerminalText.Clean(s).Trim();
