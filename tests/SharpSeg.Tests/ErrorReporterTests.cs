@@ -4,7 +4,7 @@ using Xunit;
 namespace SharpSeg.Tests;
 
 /// <summary>How the CLI turns exceptions into one line and an exit code.</summary>
-[Collection(nameof(SequentialCollection))]
+[Collection(SequentialCollection.Name)]
 public sealed class ErrorReporterTests
 {
     static (int Code, string StdErr) Report(Exception e)

@@ -55,6 +55,9 @@ public sealed class VideoWriter : IDisposable
     public int Height { get; }
     public long FramesWritten { get; private set; }
 
+    /// <summary>The size of the pipe into ffmpeg in bytes (<see cref="Ffmpeg.PipeBufferBytes"/> where Linux grants it; -1 where unknown).</summary>
+    internal int PipeBytes => Ffmpeg.PipeSize(_stdin);
+
     public void Write(RgbImage frame)
     {
         if (frame.Width != Width || frame.Height != Height || frame.Channels != 3)

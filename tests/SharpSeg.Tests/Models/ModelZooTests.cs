@@ -9,6 +9,9 @@ using SharpSeg.Models.Encoders;
 
 namespace SharpSeg.Tests.Models;
 
+/// <summary>Sequential: the learning check depends on the initial weights, which come from libtorch's one global generator;
+/// a test class beside it drawing from that generator would change them.</summary>
+[Collection(SequentialCollection.Name)]
 public sealed class ModelZooTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     public static IEnumerable<object[]> Entries => ModelZoo.Registered.Select(e => new object[] { e.Name });
@@ -24,8 +27,8 @@ public sealed class ModelZooTests(Xunit.Abstractions.ITestOutputHelper output)
         var config = entry.TinyConfig;
         torch.manual_seed(3);
         using var model = ModelZoo.Create(config);
-        // Inputs from a generator of their own: the global one is shared with tests running in parallel (the model's
-        // initial weights still vary from run to run for that reason, hence the margin of the learning check below).
+        // Inputs from a generator of their own; the model's initial weights come from the global one, seeded above (this
+        // class runs alone, so no other test draws from it in between).
         var generator = new Generator(3);
         var ce = new CrossEntropyLoss();
         foreach (var (h, w) in new[] { (97, 131), (256, 192) })

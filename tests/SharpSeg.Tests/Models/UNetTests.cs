@@ -7,6 +7,9 @@ using static TorchSharp.torch;
 
 namespace SharpSeg.Tests.Models;
 
+/// <summary>Sequential: <see cref="LossFallsOnAFixedTinyBatch"/> learns from weights drawn from libtorch's one global
+/// generator, which a test class beside it would also draw from.</summary>
+[Collection(SequentialCollection.Name)]
 public sealed class UNetTests
 {
     private static SegmentationModel Tiny(int depth = 3, int baseWidth = 4, int classes = 3, bool batchNorm = true, double dropout = 0,

@@ -19,6 +19,9 @@ using SharpSeg.Data.Dataset;
 namespace SharpSeg.Tests.Onnx;
 
 /// <summary>A trained tiny U-Net exported to ONNX: the CLI, ONNX Runtime inference, metadata and int8.</summary>
+/// <remarks>Sequential: the shared training run draws its weights from libtorch's one global generator, and the int8
+/// agreement check depends on them.</remarks>
+[Collection(SequentialCollection.Name)]
 public sealed class OnnxCliTests(ITestOutputHelper output)
 {
     /// <summary>One training run shared by the tests of this class (40 steps on the generated scenes: a model with real
