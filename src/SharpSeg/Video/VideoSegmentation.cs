@@ -47,8 +47,8 @@ public sealed record VideoOptions
     /// default), blur; and the working size, which every render uses (default: full resolution).</summary>
     public BackgroundEffect Background { get; init; } = new();
 
-    /// <summary>The x264 preset of the written video (<see cref="VideoWriter.Presets"/>): faster presets leave more of the
-    /// cores to the model at the cost of a larger file.</summary>
+    /// <summary>The encoder preset of the written video (<see cref="VideoWriter.Presets"/>; default
+    /// <see cref="VideoWriter.RealTimePreset"/>): faster presets leave more of the cores to the model.</summary>
     public string EncoderPreset { get; init; } = VideoWriter.DefaultPreset;
 
     /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>

@@ -8,8 +8,8 @@ namespace SharpSeg.Video;
 /// <summary>
 /// Encodes RGB frames into a video through an <c>ffmpeg</c> pipe: H.264 (yuv420p, CRF 20) in the container the file
 /// extension names (.mp4, .mkv, .mov, …), or lossless RGB H.264 when <c>lossless</c> (class-index mask
-/// videos, whose values must survive). The x264 preset trades encoding time for file size at the same quality
-/// (<see cref="DefaultPreset"/>; <c>superfast</c> and <c>ultrafast</c> for real time on few cores). <see cref="Dispose"/> closes the pipe and waits for ffmpeg to write the trailer,
+/// videos, whose values must survive). The preset trades encoding time for file size at the same quality: x264's own
+/// presets, or <see cref="DefaultPreset"/>, <c>realtime</c>, made for real time on few cores. <see cref="Dispose"/> closes the pipe and waits for ffmpeg to write the trailer,
 /// so whatever was written is a playable file, also after a cancelled run.
 /// </summary>
 public sealed class VideoWriter : IDisposable
@@ -20,17 +20,27 @@ public sealed class VideoWriter : IDisposable
     readonly string _path;
     bool _closed;
 
-    /// <summary>x264's presets, fastest first.</summary>
-    public static readonly IReadOnlyList<string> Presets = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
+    /// <summary>The presets: <see cref="DefaultPreset"/>, then x264's own, fastest first.</summary>
+    public static readonly IReadOnlyList<string> Presets = [RealTimePreset, "ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"];
 
-    /// <summary>The preset when none is given: a fair file size at a fraction of <c>medium</c>'s time.</summary>
-    public const string DefaultPreset = "veryfast";
+    /// <summary>SharpSeg's preset for real time: x264's <c>superfast</c> with macroblock-tree rate control kept on over a
+    /// 10-frame lookahead, as <c>veryfast</c> has it. superfast turns mbtree off, and that alone is what makes its files
+    /// larger: with it back, the files are within 2 % of veryfast's size and 0.3 dB of its PSNR at CRF 20, for about
+    /// 60 % of veryfast's encoding time (docs/BENCHMARKS.md, "An encoder preset for real time").</summary>
+    public const string RealTimePreset = "realtime";
 
-    /// <summary>Checks an x264 preset name (<paramref name="option"/> names the setting in the message).</summary>
+    /// <summary>The preset when none is given: <see cref="RealTimePreset"/>.</summary>
+    public const string DefaultPreset = RealTimePreset;
+
+    /// <summary>The x264 arguments of <paramref name="preset"/> (a checked name).</summary>
+    internal static IReadOnlyList<string> X264Arguments(string preset) =>
+        preset == RealTimePreset ? ["-preset", "superfast", "-x264-params", "mbtree=1:rc-lookahead=10"] : ["-preset", preset];
+
+    /// <summary>Checks a preset name (<see cref="Presets"/>) (<paramref name="option"/> names the setting in the message).</summary>
     public static string CheckPreset(string preset, string option = "--preset")
     {
         string p = (preset ?? "").Trim().ToLowerInvariant();
-        if (!Presets.Contains(p)) throw new SharpSegException($"{option} '{preset}' is not an x264 preset: use one of {string.Join(", ", Presets)}.");
+        if (!Presets.Contains(p)) throw new SharpSegException($"{option} '{preset}' is not an encoder preset: use one of {string.Join(", ", Presets)}.");
         return p;
     }
 
@@ -44,7 +54,8 @@ public sealed class VideoWriter : IDisposable
         Directory.CreateDirectory(dir);
         var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
             "-r", framesPerSecond.ToString("0.######", CultureInfo.InvariantCulture), "-i", "pipe:0" };
-        args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0", "-preset", preset] : ["-c:v", "libx264", "-preset", preset, "-crf", "20", "-pix_fmt", "yuv420p"]);
+        args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0"] : ["-c:v", "libx264", "-crf", "20", "-pix_fmt", "yuv420p"]);
+        args.AddRange(X264Arguments(preset));
         if (Path.GetExtension(path).Equals(".mp4", StringComparison.OrdinalIgnoreCase)) args.AddRange(["-movflags", "+faststart"]);
         args.Add(path);
         _process = Ffmpeg.Start(args, redirectInput: true, redirectOutput: false, _stderr);

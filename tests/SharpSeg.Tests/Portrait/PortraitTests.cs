@@ -214,7 +214,7 @@ public sealed class PortraitTests
         r = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "fast.mp4"), "--preset", "ultrafast");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(6, Ffmpeg.Probe(Path.Combine(dir, "fast.mp4")).Frames);
-        CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "x.mp4"), "--preset", "warp").AssertOneLineError("--preset 'warp' is not an x264 preset");
+        CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "x.mp4"), "--preset", "warp").AssertOneLineError("--preset 'warp' is not an encoder preset");
         var cut = CliRunner.Run("portrait", "--input", video, "--out", Path.Combine(dir, "cut.mp4"), "--effect", "cutout");
         cut.AssertOneLineError("images only");
     }

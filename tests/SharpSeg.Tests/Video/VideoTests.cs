@@ -101,6 +101,30 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
+    public void The_default_preset_is_superfast_with_mbtree_and_x264_presets_pass_through()
+    {
+        // x264 writes its options into the stream (an SEI text): read them back from the file.
+        static string Options(string preset)
+        {
+            string video = Path.Combine(TestPaths.NewTempDir("video-preset"), preset + ".mp4");
+            using (var writer = new VideoWriter(video, 64, 48, 5, preset: preset))
+                for (int i = 0; i < 3; i++) writer.Write(new RgbImage(64, 48, 3));
+            string text = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(video));
+            int at = text.IndexOf("options: ", StringComparison.Ordinal);
+            Assert.True(at >= 0, $"{video}: no x264 options in the stream");
+            return text[at..text.IndexOf('\0', at)];
+        }
+        string realtime = Options(VideoWriter.DefaultPreset);
+        Assert.Equal(VideoWriter.RealTimePreset, VideoWriter.DefaultPreset);
+        foreach (var o in new[] { " me=dia ", " subme=1 ", " mbtree=1 ", " rc_lookahead=10 ", " crf=20.0 " }) Assert.Contains(o, realtime);
+        string veryfast = Options("veryfast");
+        foreach (var o in new[] { " me=hex ", " subme=2 ", " mbtree=1 ", " rc_lookahead=10 " }) Assert.Contains(o, veryfast);
+        string superfast = Options("superfast");
+        foreach (var o in new[] { " me=dia ", " subme=1 ", " mbtree=0 " }) Assert.Contains(o, superfast);
+        Assert.Throws<SharpSegException>(() => VideoWriter.CheckPreset("warp"));
+    }
+
+    [FfmpegFact]
     public async Task SmoothingIsAnExponentialMovingAverageOfTheFramesProbabilities()
     {
         var (checkpoint, _, frames) = Fixture.Value;
