@@ -35,7 +35,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var files = ImageInputs.Resolve(s.Input);
-        var copies = Predictor.LoadCopies(model, files.Count == 1 && s.Copies is null ? 1 : Predictor.CopiesFor(s.Copies, s.Device), s.Device, fused: !s.Eager);
+        var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
     }

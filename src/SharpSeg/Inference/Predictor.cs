@@ -48,12 +48,14 @@ public sealed class Predictor : IDisposable
 
     /// <summary>The model copies <c>sharpseg video</c> and <c>sharpseg predict</c> load for <c>--copies N</c>
     /// (<paramref name="requested"/>, 1..64; a one-line <see cref="SharpSegException"/> otherwise), or unless told: two on
-    /// a CPU with at least two threads, one on a GPU. On the 2-core development machine two images in flight, one thread
+    /// a CPU with at least two threads, one on a GPU or for a single image (<paramref name="images"/> 1: one copy on all
+    /// threads, whose progress follows its tiles). On the 2-core development machine two images in flight, one thread
     /// each, ran a CamVid model's 480×360 video 1.19–1.27× faster than one image on both threads, with the same output;
     /// more copies gave no steady gain (docs/BENCHMARKS.md, "An FPN without layer4, two frames in flight").</summary>
-    public static int CopiesFor(int? requested, string? device)
+    public static int CopiesFor(int? requested, string? device, long? images = null)
     {
         if (requested is { } n) return n is >= 1 and <= 64 ? n : throw new SharpSegException($"--copies {n}: give between 1 and 64 model copies.");
+        if (images == 1) return 1;
         return TorchRuntime.ResolveDevice(device).type == DeviceType.CUDA ? 1 : Math.Clamp(torch.get_num_threads(), 1, 2);
     }
 

@@ -10,6 +10,18 @@ namespace SharpSeg.Tests.Inference;
 public sealed class FolderPredictionTests
 {
     [Fact]
+    public void Copies_default_to_two_on_a_cpu_and_one_for_a_single_image()
+    {
+        int cpu = Math.Clamp(TorchSharp.torch.get_num_threads(), 1, 2);
+        Assert.Equal(cpu, Predictor.CopiesFor(null, "cpu"));
+        Assert.Equal(cpu, Predictor.CopiesFor(null, "cpu", images: 101));
+        Assert.Equal(1, Predictor.CopiesFor(null, "cpu", images: 1));
+        Assert.Equal(3, Predictor.CopiesFor(3, "cpu", images: 1)); // asked for: kept
+        foreach (int bad in new[] { 0, 65 })
+            Assert.Contains("between 1 and 64", Assert.Throws<SharpSegException>(() => Predictor.CopiesFor(bad, "cpu")).Message);
+    }
+
+    [Fact]
     public void A_broken_file_is_skipped_with_its_message_and_the_good_image_is_written()
     {
         string run = TestPaths.NewTempDir("folder-predict-run");
