@@ -100,34 +100,6 @@ public static class Ffmpeg
         p.ErrorDataReceived += (_, e) => { if (e.Data != null) lock (stderr) { if (stderr.Length > 8000) stderr.Remove(0, 4000); stderr.AppendLine(e.Data); } };
         p.Start();
         p.BeginErrorReadLine();
-        if (redirectInput) WidenPipe(p.StandardInput.BaseStream);
-        if (redirectOutput) WidenPipe(p.StandardOutput.BaseStream);
         return p;
     }
-
-    /// <summary>The pipe buffer SharpSeg asks Linux for on each ffmpeg pipe: 1 MiB, the default limit for unprivileged
-    /// processes (/proc/sys/fs/pipe-max-size), against the 64 KiB a pipe starts with. A 720p rgb24 frame (2.6 MiB) then
-    /// crosses in 3 writes instead of 43, each of which would wake the other side.</summary>
-    public const int PipeBufferBytes = 1 << 20;
-
-    /// <summary>Asks for <see cref="PipeBufferBytes"/> on <paramref name="pipe"/>'s file descriptor (Linux
-    /// <c>F_SETPIPE_SZ</c>); best effort: where it is refused or not Linux, the pipe keeps its size.</summary>
-    static void WidenPipe(Stream pipe)
-    {
-        if (!OperatingSystem.IsLinux() || pipe is not System.IO.Pipes.PipeStream ps) return;
-        try { _ = SetPipeSize((int)ps.SafePipeHandle.DangerousGetHandle(), FSetPipeSize, PipeBufferBytes); }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
-    }
-
-    /// <summary>The pipe size of <paramref name="pipe"/> in bytes (Linux <c>F_GETPIPE_SZ</c>), or -1 where unknown.</summary>
-    internal static int PipeSize(Stream pipe) =>
-        OperatingSystem.IsLinux() && pipe is System.IO.Pipes.PipeStream ps ? GetPipeSize((int)ps.SafePipeHandle.DangerousGetHandle(), FGetPipeSize, 0) : -1;
-
-    const int FSetPipeSize = 1031, FGetPipeSize = 1032; // F_LINUX_SPECIFIC_BASE + 7, + 8
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    static extern int SetPipeSize(int fd, int command, int size);
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
-    static extern int GetPipeSize(int fd, int command, int unused);
 }

@@ -27,9 +27,6 @@ public sealed class VideoReader : IDisposable
 
     public VideoInfo Info { get; }
 
-    /// <summary>The size of the pipe from ffmpeg in bytes (<see cref="Ffmpeg.PipeBufferBytes"/> where Linux grants it; -1 where unknown).</summary>
-    internal int PipeBytes => Ffmpeg.PipeSize(_stdout);
-
     /// <summary>The frames in order; ends at the end of the stream (or when ffmpeg fails, with its message). Each frame's
     /// pixels come from <paramref name="buffers"/> when given (a pool of frame-size arrays a caller recycles), else new.</summary>
     public IEnumerable<RgbImage> Frames(CancellationToken cancellationToken = default, FrameBuffers? buffers = null)

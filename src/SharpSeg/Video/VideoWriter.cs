@@ -25,8 +25,9 @@ public sealed class VideoWriter : IDisposable
 
     /// <summary>SharpSeg's preset for real time: x264's <c>superfast</c> with macroblock-tree rate control kept on over a
     /// 10-frame lookahead, as <c>veryfast</c> has it. superfast turns mbtree off, and that alone is what makes its files
-    /// larger: with it back, the files are within 2 % of veryfast's size and 0.3 dB of its PSNR at CRF 20, for about
-    /// 60 % of veryfast's encoding time (docs/BENCHMARKS.md, "An encoder preset for real time").</summary>
+    /// larger: with it back, 720p files came within 2 % of veryfast's size and 0.3 dB of its PSNR at CRF 20 (480×360
+    /// files up to 10 % larger), for 58–64 % of veryfast's encoding time (docs/BENCHMARKS.md, "An encoder preset for
+    /// real time").</summary>
     public const string RealTimePreset = "realtime";
 
     /// <summary>The preset when none is given: <see cref="RealTimePreset"/>.</summary>
@@ -36,7 +37,7 @@ public sealed class VideoWriter : IDisposable
     internal static IReadOnlyList<string> X264Arguments(string preset) =>
         preset == RealTimePreset ? ["-preset", "superfast", "-x264-params", "mbtree=1:rc-lookahead=10"] : ["-preset", preset];
 
-    /// <summary>Checks a preset name (<see cref="Presets"/>) (<paramref name="option"/> names the setting in the message).</summary>
+    /// <summary>Checks a preset name against <see cref="Presets"/> (<paramref name="option"/> names the setting in the message).</summary>
     public static string CheckPreset(string preset, string option = "--preset")
     {
         string p = (preset ?? "").Trim().ToLowerInvariant();
@@ -65,9 +66,6 @@ public sealed class VideoWriter : IDisposable
     public int Width { get; }
     public int Height { get; }
     public long FramesWritten { get; private set; }
-
-    /// <summary>The size of the pipe into ffmpeg in bytes (<see cref="Ffmpeg.PipeBufferBytes"/> where Linux grants it; -1 where unknown).</summary>
-    internal int PipeBytes => Ffmpeg.PipeSize(_stdin);
 
     public void Write(RgbImage frame)
     {

@@ -84,23 +84,6 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
-    public void The_pipes_to_and_from_ffmpeg_are_widened_to_a_mebibyte_on_linux()
-    {
-        // 64 KiB pipes make a 720p frame cross in 43 writes, each waking the other side; SharpSeg asks for 1 MiB.
-        if (!OperatingSystem.IsLinux()) return;
-        int limit = int.Parse(File.ReadAllText("/proc/sys/fs/pipe-max-size").Trim());
-        string video = Path.Combine(TestPaths.NewTempDir("video-pipes"), "p.mp4");
-        using (var writer = new VideoWriter(video, 64, 48, 5))
-        {
-            Assert.Equal(limit >= Ffmpeg.PipeBufferBytes ? Ffmpeg.PipeBufferBytes : 65536, writer.PipeBytes);
-            writer.Write(new RgbImage(64, 48, 3));
-        }
-        using var reader = new VideoReader(video);
-        Assert.Equal(limit >= Ffmpeg.PipeBufferBytes ? Ffmpeg.PipeBufferBytes : 65536, reader.PipeBytes);
-        Assert.Single(reader.Frames());
-    }
-
-    [FfmpegFact]
     public void The_default_preset_is_superfast_with_mbtree_and_x264_presets_pass_through()
     {
         // x264 writes its options into the stream (an SEI text): read them back from the file.
