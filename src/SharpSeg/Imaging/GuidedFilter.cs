@@ -88,6 +88,7 @@ public static class GuidedFilter
     }
 
     /// <summary><c>sums[x] += sign·row[x]</c> in double precision.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop: optimised from the first call, not after tiering
     static void AddRow(ReadOnlySpan<float> row, Span<double> sums, double sign)
     {
         int n = row.Length, x = 0;

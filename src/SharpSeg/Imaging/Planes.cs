@@ -89,6 +89,7 @@ public static class Planes
     }
 
     /// <summary><c>sums[i] += row[i]</c>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // pixel loop: optimised from the first call, not after tiering
     static void AddTo(ReadOnlySpan<byte> row, Span<int> sums)
     {
         int n = row.Length, i = 0;

@@ -81,6 +81,7 @@ public sealed class StretchedRows
     }
 
     /// <summary><c>destination = a + (b − a)·f</c>, element-wise.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop: optimised from the first call, not after tiering
     public static void Lerp(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float f, Span<float> destination)
     {
         int n = destination.Length, i = 0;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SharpSeg.Inference;
 using SharpSeg.Imaging;
 
@@ -64,10 +65,34 @@ public static class Compositing
         {
             alpha.EvaluateRow(frame, y, a, scratch);
             rows.Row(y, row);
-            for (int x = 0; x < w; x++) a3[3 * x] = a3[3 * x + 1] = a3[3 * x + 2] = a[x];
+            Triple(a, a3);
             BlendRow(frame.Pixels.AsSpan(3 * y * w, 3 * w), row, a3, result.Pixels.AsSpan(3 * y * w, 3 * w));
         }
         return result;
+    }
+
+    /// <summary>Each value of <paramref name="values"/> three times over (one per colour channel): <c>tripled[3x + k] = values[x]</c>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // pixel loop
+    internal static void Triple(ReadOnlySpan<float> values, Span<float> tripled)
+    {
+        int n = values.Length, x = 0;
+        if (tripled.Length < 3 * n) throw new ArgumentException("the tripled row is shorter than three times the values", nameof(tripled));
+        if (Avx2.IsSupported)
+        {
+            // 8 values to 24: three cross-lane permutations of one load.
+            var i0 = Vector256.Create(0, 0, 0, 1, 1, 1, 2, 2);
+            var i1 = Vector256.Create(2, 3, 3, 3, 4, 4, 4, 5);
+            var i2 = Vector256.Create(5, 5, 6, 6, 6, 7, 7, 7);
+            ref float v = ref MemoryMarshal.GetReference(values), t = ref MemoryMarshal.GetReference(tripled);
+            for (; x + 8 <= n; x += 8)
+            {
+                var block = Vector256.LoadUnsafe(ref v, (nuint)x);
+                Avx2.PermuteVar8x32(block, i0).StoreUnsafe(ref t, (nuint)(3 * x));
+                Avx2.PermuteVar8x32(block, i1).StoreUnsafe(ref t, (nuint)(3 * x + 8));
+                Avx2.PermuteVar8x32(block, i2).StoreUnsafe(ref t, (nuint)(3 * x + 16));
+            }
+        }
+        for (; x < n; x++) tripled[3 * x] = tripled[3 * x + 1] = tripled[3 * x + 2] = values[x];
     }
 
     /// <summary><c>into = behind + alpha·(frame − behind)</c> per value, rounded to bytes (values in [0, 255], alpha in [0, 1]).</summary>

@@ -153,4 +153,21 @@ public sealed class PixelKernelTests
             }
         }
     }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(5)]
+    [InlineData(8)]
+    [InlineData(45)]
+    public void Tripling_repeats_each_value_for_the_three_channels(int n)
+    {
+        var values = Enumerable.Range(0, n).Select(i => i * 0.5f + 0.25f).ToArray();
+        var tripled = new float[3 * n + 2];
+        tripled[^1] = tripled[^2] = -7; // beyond 3n: untouched
+        Compositing.Triple(values, tripled);
+        for (int x = 0; x < n; x++)
+            for (int k = 0; k < 3; k++) Assert.Equal(values[x], tripled[3 * x + k]);
+        Assert.Equal(-7, tripled[^1]);
+        Assert.Equal(-7, tripled[^2]);
+    }
 }
