@@ -27,7 +27,7 @@ public sealed class VideoWriter : IDisposable
     /// 10-frame lookahead, as <c>veryfast</c> has it. superfast turns mbtree off, and that alone is what makes its files
     /// larger: with it back, 720p files came within 2 % of veryfast's size and 0.3 dB of its PSNR at CRF 20 (480×360
     /// files up to 10 % larger), for 58–64 % of veryfast's encoding time (docs/BENCHMARKS.md, "An encoder preset for
-    /// real time").</summary>
+    /// real time, and two pixel loops").</summary>
     public const string RealTimePreset = "realtime";
 
     /// <summary>The preset when none is given: <see cref="RealTimePreset"/>.</summary>
