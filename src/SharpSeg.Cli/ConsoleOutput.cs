@@ -46,5 +46,13 @@ public static class ConsoleOutput
     /// the user's data and could hold terminal escapes), then markup brackets escaped.</summary>
     public static string Escape(string text) => Markup.Escape(TerminalText.Clean(text));
 
+    /// <summary>Says so when a video of odd width or height is written one column or row larger (<see cref="Video.VideoWriter.EncodedSize"/>).</summary>
+    public static void NoteEncodedSize(Video.VideoInfo info, bool lossless)
+    {
+        var (w, h) = Video.VideoWriter.EncodedSize(info.Width, info.Height, lossless);
+        if ((w, h) != (info.Width, info.Height))
+            AnsiConsole.WriteLine($"note: H.264 (yuv420p) needs an even width and height; the video is written at {w}x{h}, its last {(w != info.Width && h != info.Height ? "column and row" : w != info.Width ? "column" : "row")} repeated.");
+    }
+
     public static string Pct(double? v) => v is double d ? (100 * d).ToString("F2") : "n/a";
 }

@@ -82,6 +82,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         using var predictor = SelfieSegmentation.OpenPredictor(s.Model, info.Width, info.Height, s.Device);
         options.Validate(predictor.ClassNames.Count);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Portrait {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Effect}, {predictor.Backend.Description})"));
+        ConsoleOutput.NoteEncodedSize(info, false);
         using var ctrlC = new ConsoleCancellation(cancellationToken);
         var inv = CultureInfo.InvariantCulture;
         var result = ProgressRunner.Run("portrait video", p => VideoSegmentation.Run(predictor, s.Input!, s.Out!, video,

@@ -69,6 +69,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         };
         var info = Ffmpeg.Probe(s.Input!);
         AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Segmenting {s.Input}: {info.Width}x{info.Height}, {info.FramesPerSecond:0.##} fps, {(info.Frames is { } n ? $"{n} frames" : "length unknown")} -> {s.Out} ({s.Render})"));
+        ConsoleOutput.NoteEncodedSize(info, render == VideoRender.Mask);
         using var ctrlC = new ConsoleCancellation(cancellationToken);
         var inv = CultureInfo.InvariantCulture;
         var result = ProgressRunner.Run("segmenting video", p => VideoSegmentation.Run(copies, s.Input!, s.Out!, options,

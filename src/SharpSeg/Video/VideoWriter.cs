@@ -49,12 +49,14 @@ public sealed class VideoWriter : IDisposable
     {
         _path = path; Width = width; Height = height;
         preset = CheckPreset(preset);
-        if (width % 2 != 0 || height % 2 != 0)
-            if (!lossless) throw new SharpSegException($"{path}: H.264 in yuv420p needs an even width and height, the video is {width}x{height}.");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
             "-r", framesPerSecond.ToString("0.######", CultureInfo.InvariantCulture), "-i", "pipe:0" };
+        (EncodedWidth, EncodedHeight) = EncodedSize(width, height, lossless);
+        if ((EncodedWidth, EncodedHeight) != (width, height))
+            // One more column or row, repeating the last (smear), so yuv420p's 2×2 chroma blocks cover the picture.
+            args.AddRange(["-vf", $"pad={EncodedWidth}:{EncodedHeight}:0:0,fillborders=right={EncodedWidth - width}:bottom={EncodedHeight - height}:mode=smear"]);
         args.AddRange(lossless ? ["-c:v", "libx264rgb", "-qp", "0"] : ["-c:v", "libx264", "-crf", "20", "-pix_fmt", "yuv420p"]);
         args.AddRange(X264Arguments(preset));
         if (Path.GetExtension(path).Equals(".mp4", StringComparison.OrdinalIgnoreCase)) args.AddRange(["-movflags", "+faststart"]);
@@ -65,6 +67,16 @@ public sealed class VideoWriter : IDisposable
 
     public int Width { get; }
     public int Height { get; }
+
+    /// <summary>The size of the encoded picture: <see cref="Width"/>×<see cref="Height"/>, or see <see cref="EncodedSize"/>.</summary>
+    public int EncodedWidth { get; }
+    public int EncodedHeight { get; }
+
+    /// <summary>The size a <paramref name="width"/>×<paramref name="height"/> video is encoded at. H.264 in yuv420p needs
+    /// an even width and height: an odd one gets one more column or row, a copy of the last. Lossless (RGB) videos keep
+    /// their size.</summary>
+    public static (int Width, int Height) EncodedSize(int width, int height, bool lossless = false) =>
+        lossless ? (width, height) : (width + (width & 1), height + (height & 1));
     public long FramesWritten { get; private set; }
 
     public void Write(RgbImage frame)

@@ -108,6 +108,32 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
+    public void An_odd_sized_video_is_written_one_column_and_row_larger_repeating_the_last()
+    {
+        // H.264 in yuv420p needs even sizes: 65×49 frames are encoded at 66×50, the extra column and row copies of the last.
+        const int w = 65, h = 49;
+        var frame = new RgbImage(w, h, 3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) { int i = 3 * (y * w + x); frame.Pixels[i] = (byte)(3 * x); frame.Pixels[i + 1] = (byte)(4 * y); frame.Pixels[i + 2] = 128; }
+        string video = Path.Combine(TestPaths.NewTempDir("video-odd"), "odd.mp4");
+        using (var writer = new VideoWriter(video, w, h, 5))
+        {
+            Assert.Equal((66, 50), (writer.EncodedWidth, writer.EncodedHeight));
+            for (int k = 0; k < 3; k++) writer.Write(frame);
+        }
+        var decoded = Decode(video);
+        Assert.Equal(3, decoded.Count);
+        var d = decoded[1];
+        Assert.Equal((66, 50), (d.Width, d.Height));
+        int At(int x, int y, int c) => d.Pixels[3 * (y * d.Width + x) + c];
+        for (int y = 0; y < h; y += 8) Assert.InRange(At(65, y, 0) - At(64, y, 0), -8, 8);   // the new column repeats the last, not black
+        for (int x = 0; x < w; x += 8) Assert.InRange(At(x, 49, 1) - At(x, 48, 1), -8, 8);   // and the new row
+        Assert.InRange(At(40, 20, 0), 120 - 8, 120 + 8);                                       // the picture itself is where it was
+        Assert.Equal((65, 49), VideoWriter.EncodedSize(65, 49, lossless: true));              // lossless RGB keeps any size
+        Assert.Equal((64, 48), VideoWriter.EncodedSize(64, 48));
+    }
+
+    [FfmpegFact]
     public async Task SmoothingIsAnExponentialMovingAverageOfTheFramesProbabilities()
     {
         var (checkpoint, _, frames) = Fixture.Value;
