@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace SharpSeg.Video;
 
-/// <summary>What <c>ffprobe</c> says about a video's first video stream.</summary>
+/// <summary>What <c>ffprobe</c> says about a video's first video stream. Width and height are those of the frames as
+/// decoded: a stream that asks for a rotation of 90° or 270° (a phone held upright) has them swapped.</summary>
 /// <param name="FramesPerSecond">The stream's average frame rate (r_frame_rate when that is unknown).</param>
 /// <param name="Frames">The frame count when the container states it, else an estimate from the duration, else null.</param>
 public sealed record VideoInfo(int Width, int Height, double FramesPerSecond, long? Frames, string Codec);
@@ -48,7 +49,7 @@ public static class Ffmpeg
     {
         if (!File.Exists(path)) throw new SharpSegException($"{path}: video file not found.");
         var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name:format=duration", "-of", "json", path })
+        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name:stream_side_data=rotation:stream_tags=rotate:format=duration", "-of", "json", path })
             psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
@@ -59,6 +60,9 @@ public static class Ffmpeg
             throw new SharpSegException($"{path}: has no video stream.");
         var s = streams[0];
         int width = s.GetProperty("width").GetInt32(), height = s.GetProperty("height").GetInt32();
+        // A phone's portrait video is stored landscape with a rotation to apply; ffmpeg applies it when decoding, so the
+        // frames come out with width and height swapped.
+        if (Math.Abs(Rotation(s)) % 180 == 90) (width, height) = (height, width);
         double fps = Rate(s, "avg_frame_rate") ?? Rate(s, "r_frame_rate") ?? 25;
         long? frames = s.TryGetProperty("nb_frames", out var nb) && long.TryParse(nb.GetString(), out long n) ? n : null;
         if (frames is null && doc.RootElement.TryGetProperty("format", out var format) && format.TryGetProperty("duration", out var d)
@@ -66,6 +70,18 @@ public static class Ffmpeg
             frames = (long)Math.Round(seconds * fps);
         string codec = s.TryGetProperty("codec_name", out var c) ? c.GetString() ?? "" : "";
         return new VideoInfo(width, height, fps, frames, codec);
+    }
+
+    /// <summary>The rotation in degrees a stream asks players to apply: its display matrix (side data), else the older
+    /// <c>rotate</c> tag; 0 when neither is there.</summary>
+    static int Rotation(JsonElement s)
+    {
+        if (s.TryGetProperty("side_data_list", out var list) && list.ValueKind == JsonValueKind.Array)
+            foreach (var item in list.EnumerateArray())
+                if (item.TryGetProperty("rotation", out var r) && r.ValueKind == JsonValueKind.Number) return (int)Math.Round(r.GetDouble());
+        if (s.TryGetProperty("tags", out var tags) && tags.ValueKind == JsonValueKind.Object && tags.TryGetProperty("rotate", out var t)
+            && int.TryParse(t.GetString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out int degrees)) return degrees;
+        return 0;
     }
 
     static double? Rate(JsonElement s, string key)

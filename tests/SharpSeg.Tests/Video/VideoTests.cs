@@ -134,6 +134,39 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
+    public void A_video_stored_rotated_is_read_upright_at_its_rotated_size()
+    {
+        // Phones store an upright video as landscape frames plus "rotate 90°"; ffmpeg applies it when decoding. Reading
+        // such a file at the stored size mixed the rows of the frames up (and counted one frame too many).
+        const int w = 64, h = 32;
+        var frame = new RgbImage(w, h, 3);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) frame.Pixels[3 * (y * w + x)] = (byte)(x < w / 2 ? 230 : 20); // left half bright
+        string dir = TestPaths.NewTempDir("video-rotated");
+        string stored = Path.Combine(dir, "stored.mp4"), rotated = Path.Combine(dir, "rotated.mp4");
+        using (var writer = new VideoWriter(stored, w, h, 5))
+            for (int k = 0; k < 4; k++) writer.Write(frame);
+        var psi = new ProcessStartInfo(Ffmpeg.FfmpegPath) { UseShellExecute = false, RedirectStandardError = true };
+        foreach (var a in new[] { "-v", "error", "-y", "-i", stored, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated }) psi.ArgumentList.Add(a);
+        using (var p = Process.Start(psi)!) { string err = p.StandardError.ReadToEnd(); p.WaitForExit(); Assert.True(p.ExitCode == 0, err); }
+
+        var info = Ffmpeg.Probe(rotated);
+        Assert.Equal((h, w), (info.Width, info.Height));
+        var frames = Decode(rotated);
+        Assert.Equal(4, frames.Count);
+        var f = frames[2];
+        Assert.Equal((h, w), (f.Width, f.Height));
+        // Turned by 90° the bright half is now the top or the bottom half, the same in every column.
+        int At(int x, int y) => f.Pixels[3 * (y * f.Width + x)];
+        bool topBright = At(h / 2, 4) > 128;
+        for (int x = 2; x < f.Width - 2; x += 5)
+        {
+            Assert.Equal(topBright, At(x, 4) > 128);
+            Assert.Equal(!topBright, At(x, w - 5) > 128);
+        }
+    }
+
+    [FfmpegFact]
     public async Task SmoothingIsAnExponentialMovingAverageOfTheFramesProbabilities()
     {
         var (checkpoint, _, frames) = Fixture.Value;
