@@ -279,15 +279,25 @@ public static class VideoSegmentation
         var buffers = new FrameBuffers(info.Width * info.Height * 3);
         var encoder = Task.Run(async () =>
         {
-            await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None))
+            try
             {
-                var rendered = Render(f, options, predictor, foreground, background, buffers);
-                writer.Write(rendered);
-                // The arrays go back unless something still reads them: a frame the model ran on at full size is its own
-                // reduced image, which the frames after it read with --every.
-                var kept = f.Reduced.Image.Pixels;
-                if (!ReferenceEquals(rendered.Pixels, kept)) buffers.Return(rendered.Pixels);
-                if (!ReferenceEquals(f.Frame.Pixels, kept) && !ReferenceEquals(f.Frame.Pixels, rendered.Pixels)) buffers.Return(f.Frame.Pixels);
+                await foreach (var f in encode.Reader.ReadAllAsync(CancellationToken.None))
+                {
+                    var rendered = Render(f, options, predictor, foreground, background, buffers);
+                    writer.Write(rendered);
+                    // The arrays go back unless something still reads them: a frame the model ran on at full size is its
+                    // own reduced image, which the frames after it read with --every.
+                    var kept = f.Reduced.Image.Pixels;
+                    if (!ReferenceEquals(rendered.Pixels, kept)) buffers.Return(rendered.Pixels);
+                    if (!ReferenceEquals(f.Frame.Pixels, kept) && !ReferenceEquals(f.Frame.Pixels, rendered.Pixels)) buffers.Return(f.Frame.Pixels);
+                }
+            }
+            catch (Exception failure)
+            {
+                // Close the queue too: the loop below would otherwise wait forever to hand a frame to an encoder that is
+                // gone (ffmpeg refusing the output, e.g. H.264 in .webm, left `sharpseg video` hanging).
+                encode.Writer.TryComplete(failure);
+                throw;
             }
         });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);

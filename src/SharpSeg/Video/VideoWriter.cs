@@ -49,6 +49,9 @@ public sealed class VideoWriter : IDisposable
     {
         _path = path; Width = width; Height = height;
         preset = CheckPreset(preset);
+        string extension = Path.GetExtension(path).ToLowerInvariant();
+        if (extension is ".webm" or ".ogv" or ".ogg" or ".gif")
+            throw new SharpSegException($"{path}: SharpSeg writes H.264, which a {extension} file cannot hold; write .mp4, .mkv or .mov instead.");
         string dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(dir);
         var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",

@@ -167,6 +167,35 @@ public sealed class VideoTests
     }
 
     [FfmpegFact]
+    public void An_encoder_that_dies_mid_run_is_one_error_not_a_hang()
+    {
+        // The output is a named pipe: ffmpeg waits to open it while frames pile up in the queue, then the pipe's reader
+        // goes away and ffmpeg dies. The run used to wait forever to hand the next frame to the dead encoder.
+        if (!OperatingSystem.IsLinux()) return;
+        var (checkpoint, _, _) = Fixture.Value;
+        string dir = TestPaths.NewTempDir("video-encoder-dies");
+        string input = Path.Combine(dir, "in.mp4"), output = Path.Combine(dir, "out.mkv");
+        using (var writer = new VideoWriter(input, 320, 240, 10))
+            for (int k = 0; k < 60; k++) writer.Write(new RgbImage(320, 240, 3));
+        using (var mkfifo = Process.Start("mkfifo", [output])) mkfifo.WaitForExit();
+        using var predictor = Predictor.FromCheckpoint(checkpoint);
+        var run = Task.Run(() => VideoSegmentation.Run(predictor, input, output, new VideoOptions { Queue = 1, Every = 1000 }));
+        Thread.Sleep(1500); // the queue fills behind ffmpeg, which waits for a reader of its output
+        using (var pipe = File.OpenRead(output)) pipe.ReadExactly(new byte[16]);
+        Assert.True(((IAsyncResult)run).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(60)), "the run did not end within a minute");
+        var error = Assert.IsType<SharpSegException>(run.Exception?.InnerException);
+        Assert.Contains("could not encode", error.Message);
+    }
+
+    [FfmpegFact]
+    public void A_container_that_cannot_hold_h264_is_refused_before_anything_runs()
+    {
+        string dir = TestPaths.NewTempDir("video-webm");
+        foreach (var ext in new[] { ".webm", ".gif", ".ogv" })
+            Assert.Contains("write .mp4, .mkv or .mov", Assert.Throws<SharpSegException>(() => new VideoWriter(Path.Combine(dir, "out" + ext), 64, 48, 10)).Message);
+    }
+
+    [FfmpegFact]
     public async Task SmoothingIsAnExponentialMovingAverageOfTheFramesProbabilities()
     {
         var (checkpoint, _, frames) = Fixture.Value;
