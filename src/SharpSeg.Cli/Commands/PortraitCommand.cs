@@ -26,6 +26,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
         [CommandOption("--working-size <PX>")][Description("Run the model on a copy reduced to at most this many pixels on the longer side (default 512; 0: full resolution); edges are refined at full resolution")] public int WorkingSize { get; init; } = PortraitOptions.DefaultWorkingSize;
         [CommandOption("--smooth <S>")][Description("Videos: temporal smoothing of the mask against flicker, 0 (off) to <1 (default 0.5)")] public double Smooth { get; init; } = 0.5;
         [CommandOption("--every <N>")][Description("Videos: run the model on every Nth frame (default 1)")] public int Every { get; init; } = 1;
+        [CommandOption("--no-audio")][Description("Videos: leave the input's sound out (by default it is copied into the written video as AAC)")] public bool NoAudio { get; init; }
         [CommandOption("--preset <PRESET>")][Description("Videos: encoder preset of the written video, realtime (default: x264 superfast with mbtree, veryfast's file size at about 60 % of its encoding time) or an x264 preset, ultrafast | superfast | veryfast | ... | slow")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
     }
 
@@ -76,7 +77,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
     {
         _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
         var info = Ffmpeg.Probe(s.Input!);
-        var video = options.ToVideo(new VideoOptions { Smooth = s.Smooth, Every = s.Every, EncoderPreset = s.Preset });
+        var video = options.ToVideo(new VideoOptions { Smooth = s.Smooth, Every = s.Every, EncoderPreset = s.Preset, Audio = !s.NoAudio });
         // Composing a frame costs about as much as the selfie model: ONNX Runtime's idle threads should not spin on the cores.
         OnnxRuntimeBackend.PreferSleepingThreads();
         using var predictor = SelfieSegmentation.OpenPredictor(s.Model, info.Width, info.Height, s.Device);

@@ -27,6 +27,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("--refine")][Description("Refine the foreground's edges with a guided filter on the frame (blur-background, replace-background)")] public bool Refine { get; init; }
         [CommandOption("--refine-radius <PX>")][Description("Guided-filter window radius with --refine (default: 1/80 of the shorter side)")] public int? RefineRadius { get; init; }
         [CommandOption("--blur-radius <PX>")][Description("Background blur radius of blur-background (default: 1/40 of the shorter side)")] public int? BlurRadius { get; init; }
+        [CommandOption("--no-audio")][Description("Leave the input's sound out (by default it is copied into the written video as AAC; mask videos never carry it)")] public bool NoAudio { get; init; }
         [CommandOption("--preset <PRESET>")][Description("encoder preset of the written video: realtime (default: x264 superfast with mbtree, veryfast's file size at about 60 % of its encoding time) or an x264 preset, ultrafast | superfast | veryfast | faster | fast | medium | slow | ...; faster presets leave the cores to the model")] public string Preset { get; init; } = VideoWriter.DefaultPreset;
         [CommandOption("--copies <N>")][Description("Model copies, one frame in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU)")] public int? Copies { get; init; }
         [CommandOption("--masks <DIR>")][Description("Also write each frame's class-index mask as DIR/frame_000001.png")] public string? Masks { get; init; }
@@ -60,7 +61,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
             }).ToList();
         var options = new VideoOptions
         {
-            Render = render, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), EncoderPreset = s.Preset,
+            Render = render, Opacity = s.Opacity, Every = s.Every, Smooth = s.Smooth, MasksFolder = s.Masks, Inference = s.ToInferenceOptions(), EncoderPreset = s.Preset, Audio = !s.NoAudio,
             Background = new()
             {
                 BackgroundImage = backgroundImage, Foreground = foreground, Refine = s.Refine, RefineRadius = s.RefineRadius, BlurRadius = s.BlurRadius,

@@ -51,6 +51,9 @@ public sealed record VideoOptions
     /// <see cref="VideoWriter.RealTimePreset"/>): faster presets leave more of the cores to the model.</summary>
     public string EncoderPreset { get; init; } = VideoWriter.DefaultPreset;
 
+    /// <summary>Copy the input's sound into the written video (AAC; not into mask videos, which hold class indices).</summary>
+    public bool Audio { get; init; } = true;
+
     /// <summary>Frames held in each queue between decoding, inference and encoding (memory bound: about 3 × this many frames).</summary>
     public int Queue { get; init; } = 4;
 
@@ -273,7 +276,8 @@ public static class VideoSegmentation
         var clock = Stopwatch.StartNew();
         long frames = 0, inferred = 0;
         bool cancelled = false;
-        using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask, preset: options.EncoderPreset);
+        using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask, preset: options.EncoderPreset,
+            audioFrom: options.Audio && options.Render != VideoRender.Mask ? input : null);
         // Rendering runs with encoding, beside the model working on the next frames.
         var encode = Channel.CreateBounded<SegmentedFrame>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
         var buffers = new FrameBuffers(info.Width * info.Height * 3);

@@ -45,7 +45,9 @@ public sealed class VideoWriter : IDisposable
         return p;
     }
 
-    public VideoWriter(string path, int width, int height, double framesPerSecond, bool lossless = false, string preset = DefaultPreset)
+    /// <param name="audioFrom">A video or audio file whose first audio stream, when it has one, goes into the output
+    /// beside the frames (AAC, cut to the frames' length); null: no audio.</param>
+    public VideoWriter(string path, int width, int height, double framesPerSecond, bool lossless = false, string preset = DefaultPreset, string? audioFrom = null)
     {
         _path = path; Width = width; Height = height;
         preset = CheckPreset(preset);
@@ -56,6 +58,7 @@ public sealed class VideoWriter : IDisposable
         Directory.CreateDirectory(dir);
         var args = new List<string> { "-y", "-v", "error", "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", $"{width}x{height}",
             "-r", framesPerSecond.ToString("0.######", CultureInfo.InvariantCulture), "-i", "pipe:0" };
+        if (audioFrom != null) args.AddRange(["-i", audioFrom, "-map", "0:v:0", "-map", "1:a:0?", "-c:a", "aac", "-b:a", "160k", "-shortest"]);
         (EncodedWidth, EncodedHeight) = EncodedSize(width, height, lossless);
         if ((EncodedWidth, EncodedHeight) != (width, height))
             // One more column or row, repeating the last (smear), so yuv420p's 2×2 chroma blocks cover the picture.

@@ -146,9 +146,7 @@ public sealed class VideoTests
         string stored = Path.Combine(dir, "stored.mp4"), rotated = Path.Combine(dir, "rotated.mp4");
         using (var writer = new VideoWriter(stored, w, h, 5))
             for (int k = 0; k < 4; k++) writer.Write(frame);
-        var psi = new ProcessStartInfo(Ffmpeg.FfmpegPath) { UseShellExecute = false, RedirectStandardError = true };
-        foreach (var a in new[] { "-v", "error", "-y", "-i", stored, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated }) psi.ArgumentList.Add(a);
-        using (var p = Process.Start(psi)!) { string err = p.StandardError.ReadToEnd(); p.WaitForExit(); Assert.True(p.ExitCode == 0, err); }
+        RunTool(Ffmpeg.FfmpegPath, "-v", "error", "-y", "-i", stored, "-c", "copy", "-metadata:s:v:0", "rotate=90", rotated);
 
         var info = Ffmpeg.Probe(rotated);
         Assert.Equal((h, w), (info.Width, info.Height));
@@ -193,6 +191,39 @@ public sealed class VideoTests
         string dir = TestPaths.NewTempDir("video-webm");
         foreach (var ext in new[] { ".webm", ".gif", ".ogv" })
             Assert.Contains("write .mp4, .mkv or .mov", Assert.Throws<SharpSegException>(() => new VideoWriter(Path.Combine(dir, "out" + ext), 64, 48, 10)).Message);
+    }
+
+    static string RunTool(string tool, params string[] args)
+    {
+        var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, stderr.Result);
+        return stdout;
+    }
+
+    static string[] StreamTypes(string video) =>
+        RunTool(Ffmpeg.FfprobePath, "-v", "error", "-show_entries", "stream=codec_type", "-of", "csv=p=0", video).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+
+    [FfmpegFact]
+    public void The_inputs_sound_is_copied_unless_asked_not_to_or_into_a_mask_video()
+    {
+        var (checkpoint, _, _) = Fixture.Value;
+        string dir = TestPaths.NewTempDir("video-audio");
+        string input = Path.Combine(dir, "av.mp4");
+        RunTool(Ffmpeg.FfmpegPath, "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=96x64:rate=10", "-f", "lavfi", "-i", "sine=frequency=440:sample_rate=44100",
+            "-t", "2", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", input);
+        Assert.Equal(["video", "audio"], StreamTypes(input));
+        using var predictor = Predictor.FromCheckpoint(checkpoint);
+        string With(VideoOptions o, string name) { string p = Path.Combine(dir, name); VideoSegmentation.Run(predictor, input, p, o); return p; }
+        var withSound = With(new VideoOptions(), "overlay.mp4");
+        Assert.Equal(["video", "audio"], StreamTypes(withSound));
+        Assert.Equal(20, CountFrames(withSound));
+        Assert.Equal(["video"], StreamTypes(With(new VideoOptions { Audio = false }, "silent.mp4")));
+        Assert.Equal(["video"], StreamTypes(With(new VideoOptions { Render = VideoRender.Mask }, "mask.mkv")));
     }
 
     [FfmpegFact]
