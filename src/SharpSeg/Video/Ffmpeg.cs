@@ -72,6 +72,20 @@ public static class Ffmpeg
         return new VideoInfo(width, height, fps, frames, codec);
     }
 
+    /// <summary>True when <paramref name="path"/> holds an audio stream (false also when ffprobe cannot tell).</summary>
+    public static bool HasAudio(string path)
+    {
+        var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=index", "-of", "csv=p=0", path })
+            psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        string stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        _ = stderr.Result;
+        return p.ExitCode == 0 && stdout.Trim().Length > 0;
+    }
+
     /// <summary>The rotation in degrees a stream asks players to apply: its display matrix (side data), else the older
     /// <c>rotate</c> tag; 0 when neither is there.</summary>
     static int Rotation(JsonElement s)

@@ -277,7 +277,7 @@ public static class VideoSegmentation
         long frames = 0, inferred = 0;
         bool cancelled = false;
         using var writer = new VideoWriter(output, info.Width, info.Height, info.FramesPerSecond, lossless: options.Render == VideoRender.Mask, preset: options.EncoderPreset,
-            audioFrom: options.Audio && options.Render != VideoRender.Mask ? input : null);
+            audioFrom: options.Audio && options.Render != VideoRender.Mask && Ffmpeg.HasAudio(input) ? input : null);
         // Rendering runs with encoding, beside the model working on the next frames.
         var encode = Channel.CreateBounded<SegmentedFrame>(new BoundedChannelOptions(options.Queue) { SingleReader = true, SingleWriter = true });
         var buffers = new FrameBuffers(info.Width * info.Height * 3);
