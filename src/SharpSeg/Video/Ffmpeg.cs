@@ -48,13 +48,9 @@ public static class Ffmpeg
     public static VideoInfo Probe(string path)
     {
         if (!File.Exists(path)) throw new SharpSegException($"{path}: video file not found.");
-        var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-select_streams", "v:0", "-show_entries", "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name:stream_side_data=rotation:stream_tags=rotate:format=duration", "-of", "json", path })
-            psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string stdout = p.StandardOutput.ReadToEnd(), stderr = p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) throw new SharpSegException($"{path}: not a video ffprobe can read ({FirstLine(stderr)}).");
+        var (exitCode, stdout, stderr) = RunFfprobe("-v", "error", "-select_streams", "v:0", "-show_entries",
+            "stream=width,height,avg_frame_rate,r_frame_rate,nb_frames,codec_name:stream_side_data=rotation:stream_tags=rotate:format=duration", "-of", "json", path);
+        if (exitCode != 0) throw new SharpSegException($"{path}: not a video ffprobe can read ({FirstLine(stderr)}).");
         using var doc = JsonDocument.Parse(stdout);
         if (!doc.RootElement.TryGetProperty("streams", out var streams) || streams.GetArrayLength() == 0)
             throw new SharpSegException($"{path}: has no video stream.");
@@ -75,15 +71,21 @@ public static class Ffmpeg
     /// <summary>True when <paramref name="path"/> holds an audio stream (false also when ffprobe cannot tell).</summary>
     public static bool HasAudio(string path)
     {
+        var (exitCode, stdout, _) = RunFfprobe("-v", "error", "-select_streams", "a:0", "-show_entries", "stream=index", "-of", "csv=p=0", path);
+        return exitCode == 0 && stdout.Trim().Length > 0;
+    }
+
+    /// <summary>Runs ffprobe to the end: its exit code, standard output and standard error (read side by side, so
+    /// neither pipe can fill up and stall it).</summary>
+    static (int ExitCode, string Stdout, string Stderr) RunFfprobe(params string[] args)
+    {
         var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-select_streams", "a:0", "-show_entries", "stream=index", "-of", "csv=p=0", path })
-            psi.ArgumentList.Add(a);
+        foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();
         string stdout = p.StandardOutput.ReadToEnd();
         p.WaitForExit();
-        _ = stderr.Result;
-        return p.ExitCode == 0 && stdout.Trim().Length > 0;
+        return (p.ExitCode, stdout, stderr.Result);
     }
 
     /// <summary>The rotation in degrees a stream asks players to apply: its display matrix (side data), else the older

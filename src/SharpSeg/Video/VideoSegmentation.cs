@@ -299,7 +299,7 @@ public static class VideoSegmentation
             catch (Exception failure)
             {
                 // Close the queue too: the loop below would otherwise wait forever to hand a frame to an encoder that is
-                // gone (ffmpeg refusing the output, e.g. H.264 in .webm, left `sharpseg video` hanging).
+                // gone (ffmpeg refusing or losing its output once left `sharpseg portrait` hanging).
                 encode.Writer.TryComplete(failure);
                 throw;
             }
