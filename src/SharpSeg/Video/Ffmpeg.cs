@@ -75,11 +75,13 @@ public static class Ffmpeg
         return exitCode == 0 && stdout.Trim().Length > 0;
     }
 
-    /// <summary>Runs ffprobe to the end: its exit code, standard output and standard error (read side by side, so
-    /// neither pipe can fill up and stall it).</summary>
-    static (int ExitCode, string Stdout, string Stderr) RunFfprobe(params string[] args)
+    static (int ExitCode, string Stdout, string Stderr) RunFfprobe(params string[] args) => RunToEnd(FfprobePath, args);
+
+    /// <summary>Runs <paramref name="tool"/> (ffmpeg or ffprobe) to the end: its exit code, standard output and standard
+    /// error (read side by side, so neither pipe can fill up and stall it).</summary>
+    internal static (int ExitCode, string Stdout, string Stderr) RunToEnd(string tool, params string[] args)
     {
-        var psi = new ProcessStartInfo(FfprobePath) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var psi = new ProcessStartInfo(tool) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var a in args) psi.ArgumentList.Add(a);
         using var p = Process.Start(psi)!;
         var stderr = p.StandardError.ReadToEndAsync();

@@ -195,13 +195,8 @@ public sealed class VideoTests
 
     static string RunTool(string tool, params string[] args)
     {
-        var psi = new ProcessStartInfo(tool) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true };
-        foreach (var a in args) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        string stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, stderr.Result);
+        var (exitCode, stdout, stderr) = Ffmpeg.RunToEnd(tool, args);
+        Assert.True(exitCode == 0, stderr);
         return stdout;
     }
 
