@@ -35,15 +35,8 @@ public sealed class VideoTests
         return (trained.BestCheckpoint!, video, frames);
     });
 
-    static long CountFrames(string video)
-    {
-        var psi = new ProcessStartInfo(Ffmpeg.FfprobePath) { RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video }) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
-        string s = p.StandardOutput.ReadToEnd().Trim();
-        p.WaitForExit();
-        return long.Parse(s);
-    }
+    static long CountFrames(string video) =>
+        long.Parse(RunTool(Ffmpeg.FfprobePath, "-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries", "stream=nb_read_frames", "-of", "csv=p=0", video).Trim());
 
     static List<RgbImage> Decode(string video)
     {
