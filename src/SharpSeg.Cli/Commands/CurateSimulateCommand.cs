@@ -19,7 +19,7 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         [CommandOption("--embedder <E>")][Description("Embeddings for diversity/typicality: checkpoint (the initial model's encoder, default) | thumbnail")] public string Embedder { get; init; } = "checkpoint";
         [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the strategies that name dedupe, e.g. dedupe,diversity (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
         [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates, even for a strategy that names dedupe")] public bool NoDedupe { get; init; }
-        [CommandOption("--evaluator <E>")][Description("train (every labelled set trains the recipe from scratch, default) | frozen (the recipe's pretrained encoder frozen, features cached once, a light head per set: minutes for a whole study)")] public string Evaluator { get; init; } = "train";
+        [CommandOption("--evaluator <E>")][Description("train (every labelled set trains the recipe from scratch, default) | frozen (the recipe's pretrained encoder frozen, features cached once, a light head per set: minutes for a whole study) | finetune (the sets frozen chooses, each measured by training the recipe, e.g. fine-tuning the whole ImageNet U-Net)")] public string Evaluator { get; init; } = "train";
         [CommandOption("--head-iterations <N>")][Description("Steps of the light head per labelled set (--evaluator frozen; default 300)")] public int HeadIterations { get; init; } = 300;
         [CommandOption("--scale <F>")][Description("Image scale for the frozen features (--evaluator frozen; default 0.5)")] public double Scale { get; init; } = 0.5;
         [CommandOption("--set <KEY=VALUE>")][Description("Recipe override for every training run (repeatable)")] public string[] Set { get; init; } = [];
@@ -32,19 +32,17 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         if (s.Out == null) throw new SharpSegException("--out is required (the simulation folder; rerunning with it resumes).");
         var seeds = s.Seeds.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
             .Select(t => int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new SharpSegException($"--seeds '{s.Seeds}': give whole numbers like 1,2,3.")).ToList();
-        bool frozen = s.Evaluator.Trim().ToLowerInvariant() switch
-        {
-            "train" => false,
-            "frozen" => true,
-            _ => throw new SharpSegException($"--evaluator '{s.Evaluator}': use train or frozen."),
-        };
+        string evaluator = s.Evaluator.Trim().ToLowerInvariant();
+        if (evaluator is not ("train" or "frozen" or "finetune"))
+            throw new SharpSegException($"--evaluator '{s.Evaluator}': use train, frozen or finetune.");
+        bool frozen = evaluator != "train"; // finetune chooses the sets as frozen does
         var strategies = new List<StrategyMix> { StrategyMix.Of(SelectionStrategy.Random) };
         var extras = new List<string>();
         foreach (var text in s.Strategy)
         {
             if (FrozenEncoderSimulation.ExtraStrategies.Contains(text.Trim().ToLowerInvariant()))
             {
-                if (!frozen) throw new SharpSegException($"--strategy {text} is offered with --evaluator frozen only.");
+                if (!frozen) throw new SharpSegException($"--strategy {text} is offered with --evaluator frozen or finetune only.");
                 extras.Add(text.Trim().ToLowerInvariant());
                 continue;
             }
@@ -61,7 +59,7 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         using var ctrlC = new ConsoleCancellation(cancellationToken);
         var results = frozen
             ? FrozenEncoderSimulation.Run(options, new SharpSeg.Curation.Simulation.FrozenHeadOptions { Iterations = s.HeadIterations }, s.Scale,
-                line => AnsiConsole.WriteLine(line), ctrlC.Token)
+                line => AnsiConsole.WriteLine(line), ctrlC.Token, fineTune: evaluator == "finetune")
             : ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, ctrlC.Token);
         Console.Write(ActiveLearningSimulation.Table(results));
         AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");

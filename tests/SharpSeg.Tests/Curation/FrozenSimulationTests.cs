@@ -128,4 +128,44 @@ public sealed class FrozenSimulationTests
         var ex = Assert.Throws<SharpSegException>(() => FrozenEncoderSimulation.Run(Options(dir, 0, ["badge"], [3]), head, scale: 1));
         Assert.Contains("--initial", ex.Message);
     }
+
+    /// <summary><c>--evaluator finetune</c>: the same sets as the frozen evaluator for the same seed, each measured by
+    /// training the recipe (here a few steps of the ImageNet U-Net), recorded run by run and resumed after a stop.</summary>
+    [Fact]
+    public void FineTuneEvaluatorTrainsTheRecipeOnTheSetsTheFrozenEvaluatorChooses()
+    {
+        string dir = TestPaths.NewTempDir("finetune-sim");
+        File.WriteAllText(Path.Combine(dir, "recipe.yaml"), "train:\n  seed: 1\n");
+        var head = new FrozenHeadOptions { Iterations = 10, BatchSize = 4 };
+        var options = Options(dir, 0, [], [3]) with { Strategies = [StrategyMix.Parse("random"), StrategyMix.Parse("diversity")] };
+        var frozen = FrozenEncoderSimulation.Run(options, head, scale: 1);
+        var tuned = options with
+        {
+            Out = Path.Combine(dir, "finetune"),
+            Overrides = [.. options.Overrides, "train.iterations=2", "train.val_every=2", "train.batch_size=2", "train.workers=0"],
+        };
+        var lines = new List<string>();
+        var ft = FrozenEncoderSimulation.Run(tuned, head, scale: 1, log: lines.Add, fineTune: true);
+        Assert.Equal(new[] { "random", "diversity" }, ft.Select(r => r.Strategy));
+        for (int i = 0; i < ft.Count; i++)
+        {
+            // The same images, in the same order, as the frozen evaluator chose; the recipe trained on exactly them.
+            Assert.Equal(File.ReadAllText(frozen[i].List), File.ReadAllText(Path.Combine(tuned.Out, "seed3", ft[i].Strategy + ".txt")));
+            var trained = File.ReadAllLines(ft[i].List).Where(l => !l.StartsWith('#')).Select(l => Path.GetFileName(l.Split(' ')[0]));
+            Assert.Equal(File.ReadAllLines(frozen[i].List).Select(Path.GetFileName), trained);
+            Assert.True(File.Exists(Path.Combine(ft[i].Run, "best.ckpt")), ft[i].Run);
+            Assert.NotNull(ft[i].ValMIoU);
+            Assert.Equal(6, ft[i].Labelled);
+        }
+        Assert.Equal(2, lines.Count(l => l.Contains("training the recipe on 6 images")));
+
+        // Stopped after the first run: a rerun trains only the second again and repeats its number.
+        string jsonl = Path.Combine(tuned.Out, "results.jsonl");
+        File.WriteAllLines(jsonl, File.ReadAllLines(jsonl).Take(1));
+        lines.Clear();
+        var resumed = FrozenEncoderSimulation.Run(tuned, head, scale: 1, log: lines.Add, fineTune: true);
+        Assert.Single(lines, l => l.Contains("training the recipe on"));
+        Assert.Contains(lines, l => l.Contains("seed 3, random: done earlier"));
+        Assert.Equal(ft.Select(r => r.ValMIoU), resumed.Select(r => r.ValMIoU));
+    }
 }

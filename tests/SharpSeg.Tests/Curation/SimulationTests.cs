@@ -58,5 +58,8 @@ public sealed class SimulationTests
         Assert.DoesNotContain(lines, l => l.Contains("training on"));
         Assert.Equal(3, File.ReadAllLines(Path.Combine(options.Out, "results.jsonl")).Length);
         Assert.Equal(7, JsonSerializer.Deserialize<SimulationRunResult>(File.ReadAllLines(Path.Combine(options.Out, "results.jsonl"))[1])!.Seed);
+        // A cold start needs a model-free embedding: this evaluator says which ones have it.
+        var cold = Assert.Throws<SharpSegException>(() => ActiveLearningSimulation.Run(options with { InitialFraction = 0 }));
+        Assert.Contains("--evaluator frozen or finetune", cold.Message);
     }
 }

@@ -28,6 +28,8 @@ public static class ActiveLearningSimulation
     {
         log ??= _ => { };
         if (o.Strategies.Count == 0) throw new SharpSegException("give at least one --strategy to compare with random.");
+        if (o.InitialFraction == 0)
+            throw new SharpSegException("--initial 0 (cold start) needs --evaluator frozen or finetune: this evaluator embeds and scores the pool with a model trained on the initial set.");
         if (!(o.InitialFraction > 0 && o.StepFraction > 0 && o.InitialFraction + o.StepFraction <= 1))
             throw new SharpSegException($"--initial {o.InitialFraction} and --step {o.StepFraction} must be positive and add up to at most 1.");
         string outDir = Path.GetFullPath(o.Out);
@@ -93,27 +95,38 @@ public static class ActiveLearningSimulation
 
         SimulationRunResult Train(int seed, string strategy, List<int> rows, string? folder)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            string dir = Path.Combine(outDir, $"seed{seed}", folder ?? "initial");
-            string yaml = ListFileDataset.Write(spec, recipe.TrainSplit, rows.Select(i => pool[i]), dir);
-            var overrides = o.Overrides.Concat([$"data.dataset={yaml}", "data.data_root=null", $"train.seed={seed}"]).ToList();
-            string run = Path.Combine(dir, "run");
-            if (Directory.Exists(run)) Directory.Delete(run, recursive: true); // an interrupted run: start it again
-            log($"seed {seed}, {strategy}: training on {rows.Count} images → {run}");
-            var result = Trainer.Create(TrainingRecipe.Load(o.Recipe, overrides), run).Run(training, cancellationToken);
-            var v = result.LastValidation;
-            var r = new SimulationRunResult
-            {
-                Seed = seed, Strategy = strategy, Labelled = rows.Count, ValMIoU = v?.MeanIoU, ValPixelAccuracy = v?.PixelAccuracy,
-                PerClassIoU = v?.PerClass.Select(c => c.IoU).ToArray() ?? [], ClassNames = v?.PerClass.Select(c => c.Name ?? "").ToArray() ?? [],
-                TrainSeconds = result.Elapsed.TotalSeconds, Run = run, List = Path.Combine(dir, "list.txt"),
-            };
+            log($"seed {seed}, {strategy}: training on {rows.Count} images → {Path.Combine(outDir, $"seed{seed}", folder ?? "initial", "run")}");
+            var r = TrainRecipe(o, spec, recipe.TrainSplit, pool, rows, Path.Combine(outDir, $"seed{seed}", folder ?? "initial"), seed, strategy, training, cancellationToken);
             IO.JsonLines.Append(resultsPath, JsonSerializer.Serialize(r, Json));
             results.Add(r);
-            log($"seed {seed}, {strategy}: val mIoU {(r.ValMIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a")} % ({r.TrainSeconds:F0} s)");
+            log($"seed {seed}, {strategy}: val mIoU {Percent(r.ValMIoU)} % ({r.TrainSeconds:F0} s)");
             return r;
         }
     }
+
+    /// <summary>Trains the recipe (<see cref="SimulationOptions.Recipe"/> with its overrides) from its own start on the
+    /// pool images <paramref name="rows"/>, written as a list-file split into <paramref name="dir"/> (the run in
+    /// <c>dir/run</c>, seed <paramref name="seed"/>), and returns its last validation as one simulation result.</summary>
+    internal static SimulationRunResult TrainRecipe(SimulationOptions o, DatasetSpec spec, string split, IReadOnlyList<SamplePair> pool,
+        IReadOnlyList<int> rows, string dir, int seed, string strategy, IProgress<TrainingProgress>? training, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        string yaml = ListFileDataset.Write(spec, split, rows.Select(i => pool[i]), dir);
+        var overrides = o.Overrides.Concat([$"data.dataset={yaml}", "data.data_root=null", $"train.seed={seed}"]).ToList();
+        string run = Path.Combine(dir, "run");
+        if (Directory.Exists(run)) Directory.Delete(run, recursive: true); // an interrupted run: start it again
+        var result = Trainer.Create(TrainingRecipe.Load(o.Recipe, overrides), run).Run(training, cancellationToken);
+        var v = result.LastValidation;
+        return new SimulationRunResult
+        {
+            Seed = seed, Strategy = strategy, Labelled = rows.Count, ValMIoU = v?.MeanIoU, ValPixelAccuracy = v?.PixelAccuracy,
+            PerClassIoU = v?.PerClass.Select(c => c.IoU).ToArray() ?? [], ClassNames = v?.PerClass.Select(c => c.Name ?? "").ToArray() ?? [],
+            TrainSeconds = result.Elapsed.TotalSeconds, Run = run, List = Path.Combine(dir, "list.txt"),
+        };
+    }
+
+    /// <summary>A validation mIoU in percent with two decimals, or n/a.</summary>
+    internal static string Percent(double? mIoU) => mIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a";
 
     /// <summary>The pool as an image collection under its deepest common folder, and its thumbnail embeddings (for
     /// dedupe; <c>thumbnails.npy</c> in <paramref name="outDir"/>, resumed when there).</summary>

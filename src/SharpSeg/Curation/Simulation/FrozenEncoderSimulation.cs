@@ -41,8 +41,12 @@ public static class FrozenEncoderSimulation
         return ExtraStrategies.Contains(t) ? t : StrategyMix.Parse(text).Text;
     }
 
+    /// <param name="fineTune">Measure each labelled set by training the recipe on it (e.g. fine-tuning the whole ImageNet
+    /// U-Net) instead of a head on the frozen features: <c>--evaluator finetune</c>. The sets are the ones the frozen
+    /// evaluator chooses for the same seeds (selection always runs on the frozen features; at a warm start a head on the
+    /// initial set still gives the uncertainty, class shares and gradients), so the two evaluators' tables pair up.</param>
     public static IReadOnlyList<SimulationRunResult> Run(SimulationOptions o, FrozenHeadOptions head, double scale = 0.5, Action<string>? log = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, bool fineTune = false, IProgress<TrainingProgress>? training = null)
     {
         log ??= _ => { };
         if (o.Strategies.Count == 0) throw new SharpSegException("give at least one --strategy to compare with random.");
@@ -69,7 +73,7 @@ public static class FrozenEncoderSimulation
             throw new SharpSegException($"{o.Recipe}: model.encoder_weights is not set; the frozen evaluator needs a pretrained encoder (e.g. model.encoder_weights: imagenet).");
         log($"pool: {pool.Count} images of split '{recipe.TrainSplit}', val: {valPairs.Count} of '{valSplit}'; " +
             (warm ? $"initial {initial} at random, each strategy adds {step}" : $"cold start, each strategy picks {step}") +
-            $"; encoder {encoderName} ({weights}) frozen, head {head.Iterations} steps; seeds {string.Join(", ", o.Seeds)}");
+            (fineTune ? $"; sets chosen on the frozen {encoderName} ({weights}) features, each measured by training the recipe" : $"; encoder {encoderName} ({weights}) frozen, head {head.Iterations} steps") + $"; seeds {string.Join(", ", o.Seeds)}");
 
         string resultsPath = Path.Combine(outDir, "results.jsonl");
         var results = IO.JsonLines.Read<SimulationRunResult>(resultsPath, Json);
@@ -98,8 +102,7 @@ public static class FrozenEncoderSimulation
             Tensor? gradients = null;
             if (warm)
             {
-                var (initialHead, _) = TrainAndRecord(seed, "initial", start);
-                using (initialHead)
+                using (var initialHead = TrainAndRecord(seed, "initial", start, keepHead: true)!)
                 {
                     var (rows, g) = features.ScorePool(initialHead, cancellationToken);
                     scores = ImageScoreFile.FromRows(images.Root, features.ClassNames, rows);
@@ -111,8 +114,7 @@ public static class FrozenEncoderSimulation
             {
                 if (Done(seed, strategy)) { log($"seed {seed}, {strategy}: done earlier"); continue; }
                 var added = Select(strategy, seed, start, scores, gradients);
-                var (h, _) = TrainAndRecord(seed, strategy, start.Concat(added).ToList());
-                h.Dispose();
+                TrainAndRecord(seed, strategy, start.Concat(added).ToList(), keepHead: false);
             }
         }
         File.WriteAllText(Path.Combine(outDir, "results.md"), ActiveLearningSimulation.Table(results));
@@ -154,26 +156,47 @@ public static class FrozenEncoderSimulation
             return result.Selected.Select(s => s.Row).ToList();
         }
 
-        (FrozenHead Head, SimulationRunResult Result) TrainAndRecord(int seed, string strategy, List<int> rows)
+        // Measures one labelled set (a head on the cached features, or the recipe trained on it with fineTune) and
+        // records it unless done earlier; returns the head when asked (a warm start's initial set scores the pool with it).
+        FrozenHead? TrainAndRecord(int seed, string strategy, List<int> rows, bool keepHead)
         {
             cancellationToken.ThrowIfCancellationRequested();
             // The labelled set (initial images first, then the strategy's picks in pick order), one image per line.
             string list = Path.Combine(outDir, $"seed{seed}", Safe(strategy) + ".txt");
             File.WriteAllLines(list, rows.Select(i => embeddings.Paths[i]));
-            var (val, trained, elapsed) = features.Train(rows, head, seed, cancellationToken);
-            var r = new SimulationRunResult
+            FrozenHead? trained = null;
+            if (!fineTune || keepHead)
             {
-                Seed = seed, Strategy = strategy, Labelled = rows.Count, ValMIoU = val.MeanIoU, ValPixelAccuracy = val.PixelAccuracy,
-                PerClassIoU = val.PerClass.Select(c => c.IoU).ToArray(), ClassNames = val.PerClass.Select(c => c.Name ?? "").ToArray(),
-                TrainSeconds = elapsed.TotalSeconds, Run = "frozen", List = list,
-            };
-            if (!Done(seed, strategy))
+                var (val, h, elapsed) = features.Train(rows, head, seed, cancellationToken);
+                trained = h;
+                if (!fineTune)
+                    Record(new SimulationRunResult
+                    {
+                        Seed = seed, Strategy = strategy, Labelled = rows.Count, ValMIoU = val.MeanIoU, ValPixelAccuracy = val.PixelAccuracy,
+                        PerClassIoU = val.PerClass.Select(c => c.IoU).ToArray(), ClassNames = val.PerClass.Select(c => c.Name ?? "").ToArray(),
+                        TrainSeconds = elapsed.TotalSeconds, Run = "frozen", List = list,
+                    }, $"{rows.Count} images");
+            }
+            if (fineTune && !Done(seed, strategy))
+            {
+                string dir = Path.Combine(outDir, $"seed{seed}", Safe(strategy));
+                log($"seed {seed}, {strategy}: training the recipe on {rows.Count} images → {Path.Combine(dir, "run")}");
+                Record(ActiveLearningSimulation.TrainRecipe(o, spec, recipe.TrainSplit, pool, rows, dir, seed, strategy, training, cancellationToken),
+                    $"{rows.Count} images, trained");
+            }
+            if (keepHead) return trained;
+            trained?.Dispose();
+            return null;
+        }
+
+        void Record(SimulationRunResult r, string what)
+        {
+            if (!Done(r.Seed, r.Strategy))
             {
                 IO.JsonLines.Append(resultsPath, JsonSerializer.Serialize(r, Json));
                 results.Add(r);
             }
-            log($"seed {seed}, {strategy}: {rows.Count} images, val mIoU {(r.ValMIoU is double m ? (100 * m).ToString("F2", CultureInfo.InvariantCulture) : "n/a")} % ({elapsed.TotalSeconds:F1} s)");
-            return (trained, r);
+            log($"seed {r.Seed}, {r.Strategy}: {what}, val mIoU {ActiveLearningSimulation.Percent(r.ValMIoU)} % ({r.TrainSeconds:F1} s)");
         }
     }
 
