@@ -20,8 +20,8 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         [CommandOption("--dedupe-threshold <COS>")][Description("Thumbnail near-duplicate threshold for the strategies that name dedupe, e.g. dedupe,diversity (default 0.95)")] public double DedupeThreshold { get; init; } = CurationOptions.DefaultDedupeThreshold;
         [CommandOption("--no-dedupe")][Description("Do not remove near-duplicates, even for a strategy that names dedupe")] public bool NoDedupe { get; init; }
         [CommandOption("--evaluator <E>")][Description("train (every labelled set trains the recipe from scratch, default) | frozen (the recipe's pretrained encoder frozen, features cached once, a light head per set: minutes for a whole study) | finetune (the sets frozen chooses, each measured by training the recipe, e.g. fine-tuning the whole ImageNet U-Net)")] public string Evaluator { get; init; } = "train";
-        [CommandOption("--head-iterations <N>")][Description("Steps of the light head per labelled set (--evaluator frozen; default 300)")] public int HeadIterations { get; init; } = 300;
-        [CommandOption("--scale <F>")][Description("Image scale for the frozen features (--evaluator frozen; default 0.5)")] public double Scale { get; init; } = 0.5;
+        [CommandOption("--head-iterations <N>")][Description("Steps of the light head per labelled set (--evaluator frozen; with finetune, of the warm start's scoring head; default 300)")] public int HeadIterations { get; init; } = 300;
+        [CommandOption("--scale <F>")][Description("Image scale for the frozen features (--evaluator frozen or finetune; default 0.5)")] public double Scale { get; init; } = 0.5;
         [CommandOption("--set <KEY=VALUE>")][Description("Recipe override for every training run (repeatable)")] public string[] Set { get; init; } = [];
         [CommandOption("-o|--out <DIR>")][Description("Output folder (results.jsonl, results.md, one folder per seed); rerun to resume")] public string? Out { get; init; }
     }
