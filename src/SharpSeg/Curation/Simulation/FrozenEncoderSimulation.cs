@@ -70,7 +70,7 @@ public static class FrozenEncoderSimulation
         string encoderName = recipe.Tree.GetString("model.encoder") ?? "resnet18";
         string weights = recipe.Tree.GetString("model.encoder_weights") ?? "";
         if (EncoderWeights.IsNone(weights))
-            throw new SharpSegException($"{o.Recipe}: model.encoder_weights is not set; the frozen evaluator needs a pretrained encoder (e.g. model.encoder_weights: imagenet).");
+            throw new SharpSegException($"{o.Recipe}: model.encoder_weights is not set; --evaluator frozen and finetune choose on a pretrained encoder's frozen features: set one (e.g. model.encoder_weights: imagenet).");
         log($"pool: {pool.Count} images of split '{recipe.TrainSplit}', val: {valPairs.Count} of '{valSplit}'; " +
             (warm ? $"initial {initial} at random, each strategy adds {step}" : $"cold start, each strategy picks {step}") +
             (fineTune ? $"; sets chosen on the frozen {encoderName} ({weights}) features, each measured by training the recipe" : $"; encoder {encoderName} ({weights}) frozen, head {head.Iterations} steps") + $"; seeds {string.Join(", ", o.Seeds)}");
