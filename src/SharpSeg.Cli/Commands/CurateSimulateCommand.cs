@@ -57,10 +57,14 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
             ExtraStrategies = extras,
         };
         using var ctrlC = new ConsoleCancellation(cancellationToken);
-        var results = frozen
-            ? FrozenEncoderSimulation.Run(options, new SharpSeg.Curation.Simulation.FrozenHeadOptions { Iterations = s.HeadIterations }, s.Scale,
-                line => AnsiConsole.WriteLine(line), ctrlC.Token, fineTune: evaluator == "finetune")
-            : ActiveLearningSimulation.Run(options, line => AnsiConsole.WriteLine(line), null, ctrlC.Token);
+        var head = new SharpSeg.Curation.Simulation.FrozenHeadOptions { Iterations = s.HeadIterations };
+        Action<string> log = line => AnsiConsole.WriteLine(line);
+        // The evaluators that train the recipe show its progress (minutes per run); the frozen one logs each head.
+        var results = evaluator == "frozen"
+            ? FrozenEncoderSimulation.Run(options, head, s.Scale, log, ctrlC.Token)
+            : TrainingReporter.Run("training", p => evaluator == "finetune"
+                ? FrozenEncoderSimulation.Run(options, head, s.Scale, log, ctrlC.Token, fineTune: true, training: p)
+                : ActiveLearningSimulation.Run(options, log, p, ctrlC.Token));
         Console.Write(ActiveLearningSimulation.Table(results));
         AnsiConsole.MarkupLine($"Results: {ConsoleOutput.Escape(Path.Combine(Path.GetFullPath(s.Out), "results.md"))} and results.jsonl");
         return 0;
