@@ -17,7 +17,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
         [CommandOption("-r|--recursive")][Description("Also embed images in subfolders")] public bool Recursive { get; init; }
         [CommandOption("-c|--checkpoint <FILE>")][Description("Embed with the encoder of a trained checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-e|--encoder <NAME>")][Description("thumbnail (training-free, for dedupe) or a zoo encoder such as resnet18")] public string? Encoder { get; init; }
-        [CommandOption("--encoder-weights <W>")][Description("Weights for --encoder: a SharpSeg checkpoint (.ckpt); default: random")] public string? EncoderWeights { get; init; }
+        [CommandOption("--encoder-weights <W>")][Description("Weights for --encoder: imagenet (with resnet18_imagenet: the embedding curation was measured on) or a SharpSeg checkpoint (.ckpt); default: random")] public string? EncoderWeights { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Embeddings file (.npy); FILE.paths.txt and FILE.json are written beside it")] public string? Out { get; init; }
         [CommandOption("--size <PX|WxH>")][Description("Network input size, one number or WIDTHxHEIGHT (default 224): every image is resized to it")] public string Size { get; init; } = "224";
         [CommandOption("--grid <G>")][Description("Also keep a GxG grid of patch features (default 0: global vector only)")] public int Grid { get; init; }
@@ -40,10 +40,10 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
             ? EmbeddingEncoders.FromCheckpoint(s.Checkpoint, h, w, s.Grid, s.Device)
             : EmbeddingEncoders.FromName(s.Encoder!, s.EncoderWeights, h, w, s.Grid, s.Device, s.ThumbnailSide);
         if (s.Encoder != null && s.EncoderWeights == null && !s.Encoder.Equals(EmbeddingEncoders.Thumbnail, StringComparison.OrdinalIgnoreCase))
-            AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --checkpoint or --encoder thumbnail.");
+            AnsiConsole.MarkupLine("[yellow]warning:[/] no --encoder-weights: the encoder has random weights, so its embeddings mean little; use --encoder resnet18_imagenet --encoder-weights imagenet (what diversity selection was measured on), --checkpoint, or --encoder thumbnail.");
         AnsiConsole.MarkupLine($"Embedding {images.RelativePaths.Count} images from {ConsoleOutput.Escape(images.Root)} with {ConsoleOutput.Escape(embedder.Identity)} ({embedder.Dim} floats per image)");
         using var ctrlC = new ConsoleCancellation(cancellationToken);
-                var range = s.ImageRange != null ? SharpSeg.Imaging.IntensityRange.Parse(s.ImageRange, "--image-range") : s.Checkpoint != null ? Checkpoint.ReadInfo(s.Checkpoint).IntensityRange : null;
+        var range = s.ImageRange != null ? SharpSeg.Imaging.IntensityRange.Parse(s.ImageRange, "--image-range") : s.Checkpoint != null ? Checkpoint.ReadInfo(s.Checkpoint).IntensityRange : null;
         var result = ProgressRunner.Run("embedding", p => EmbeddingRunner.Run(embedder, new EmbedOptions(images, s.Out, s.BatchSize, s.Overwrite, ImageRange: range), p, ctrlC.Token));
         foreach (var f in result.Failures) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         string resumed = result.AlreadyDone > 0 ? $" ({result.AlreadyDone} were already there)" : "";
