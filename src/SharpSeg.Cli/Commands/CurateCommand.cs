@@ -11,6 +11,8 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     public sealed class Settings : ImageReadingSettings
     {
         [CommandOption("-e|--embeddings <FILE>")][Description("Embeddings (.npy from 'sharpseg embed')")] public string? Embeddings { get; init; }
+        [CommandOption("-i|--images <PATH>")][Description("Or a folder of images (or a glob): embedded first with the ImageNet ResNet-18 into OUT.embeddings.npy (and as thumbnails for near-duplicates into OUT.thumbnails.npy); both resume")] public string? Images { get; init; }
+        [CommandOption("-r|--recursive")][Description("With --images: also take images in subfolders")] public bool Recursive { get; init; }
         [CommandOption("-n|--budget <N>")][Description("How many images to select")] public int? Budget { get; init; }
         [CommandOption("-s|--strategy <MIX>")][Description("random | dedupe | diversity | typicality | uncertainty | class-balance, or weighted: uncertainty:0.5,diversity:0.5; or alone (dedupe allowed): typiclust | cluster-uncertainty (default diversity)")] public string? Strategy { get; init; }
         [CommandOption("-o|--out <FILE>")][Description("Selection CSV (rank, path, scores, reasons); the report and contact sheet go beside it")] public string? Out { get; init; }
@@ -31,18 +33,21 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
 
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
-        if (s.Embeddings == null) throw new SharpSegException("--embeddings is required (the .npy file from 'sharpseg embed').");
         if (s.Out == null) throw new SharpSegException("--out is required (the selection CSV to write, e.g. selection.csv).");
         var options = new CurationRunOptions
         {
-            Embeddings = s.Embeddings, Out = s.Out, Budget = s.Budget, Strategy = s.Strategy ?? StrategyMix.DefaultText,
+            Embeddings = s.Embeddings, Images = s.Images, Recursive = s.Recursive, Out = s.Out, Budget = s.Budget, Strategy = s.Strategy ?? StrategyMix.DefaultText,
             Labelled = s.Labelled, Checkpoint = s.Checkpoint, Scores = s.Scores,
             Measure = CurationRunOptions.ParseMeasure(s.Uncertainty), TopShare = CurationRunOptions.ParseAggregate(s.Aggregate),
             ClassTarget = s.ClassTarget, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold, DedupeEmbeddings = s.DedupeEmbeddings,
             TypicalityK = s.TypicalityK, Seed = s.Seed, ContactSheet = !s.NoContactSheet, Device = s.Device,
         };
-        var run = ProgressRunner.Run("scoring", p => CurationRun.Run(options, p, cancellationToken));
+        var run = ProgressRunner.Run(s.Images != null ? "embedding" : "scoring", p => CurationRun.Run(options, p, cancellationToken));
 
+        var failed = run.Embedded?.SelectMany(e => e.Failures).Distinct().ToList() ?? [];
+        foreach (var e in run.Embedded ?? [])
+            AnsiConsole.MarkupLine($"embedded {e.Embedded} images ({e.AlreadyDone} already there): {ConsoleOutput.Escape(e.Files.Data)} ({e.Dim} floats per image)");
+        foreach (var f in failed) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         var embeddings = run.Embeddings;
         AnsiConsole.MarkupLine($"{embeddings.Count} embeddings of {embeddings.Dim} floats ({ConsoleOutput.Escape(embeddings.Header.Embedder)})");
         if (run.Scoring is { } r)
@@ -56,6 +61,11 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         var files = run.Files;
         AnsiConsole.MarkupLine($"Selection: {ConsoleOutput.Escape(files.Selection)}; report: {ConsoleOutput.Escape(files.Report)}{(files.ContactSheet != null ? $"; contact sheet: {ConsoleOutput.Escape(files.ContactSheet)}" : "")}");
         AnsiConsole.MarkupLine($"took {string.Join(", ", run.Selection.Seconds.Select(p => $"{p.Key} {p.Value.ToString("F1", CultureInfo.InvariantCulture)} s"))}");
+        if (failed.Count > 0)
+        {
+            Console.Error.WriteLine($"error: {failed.Count} images could not be read (listed above) and were not candidates; fix or remove them and rerun (the embeddings resume).");
+            return ErrorReporter.UserError;
+        }
         return 0;
     }
 }

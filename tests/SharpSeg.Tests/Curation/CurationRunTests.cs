@@ -43,6 +43,43 @@ public sealed class CurationRunTests
         Assert.True(File.Exists(run.Files.ContactSheet));
     }
 
+    /// <summary><c>sharpseg curate --images DIR</c>: the images are embedded first with the ImageNet ResNet-18 (what diversity
+    /// selection was measured on) and, for near-duplicates, as thumbnails; both files resume on a rerun.</summary>
+    [Fact]
+    public void Images_are_embedded_with_the_imagenet_encoder_and_thumbnails_find_the_copies()
+    {
+        string dir = TestPaths.NewTempDir("curation-images");
+        string images = Path.Combine(dir, "images");
+        Directory.CreateDirectory(images);
+        var scenes = CurationTestData.WriteScenes(images, 8);
+        File.Copy(scenes[3], Path.Combine(images, "scene03-copy.png"));
+        var options = new CurationRunOptions { Images = images, Out = Path.Combine(dir, "sel.csv"), Budget = 3, Seed = 1 };
+
+        var run = CurationRun.Run(options);
+        Assert.Equal(9, run.Embeddings.Count);
+        Assert.Equal(512, run.Embeddings.Dim);
+        Assert.Contains("resnet18_imagenet", run.Embeddings.Header.Embedder);
+        Assert.Contains("weights=imagenet", run.Embeddings.Header.Embedder);
+        Assert.Equal(Path.Combine(dir, "sel.embeddings.npy"), run.Files.Embeddings);
+        Assert.Equal(Path.Combine(dir, "sel.thumbnails.npy"), run.Files.Thumbnails);
+        Assert.True(File.Exists(run.Files.Thumbnails));
+        Assert.Equal(new[] { 9, 9 }, run.Embedded!.Select(e => e.Embedded));
+        Assert.Equal(1, run.Selection.Dedupe!.Removed); // the copy, found on the thumbnails
+        Assert.Equal(3, run.Selection.Selected.Count);
+
+        // A rerun embeds nothing again and selects the same images.
+        var again = CurationRun.Run(options);
+        Assert.Equal(new[] { 9, 9 }, again.Embedded!.Select(e => e.AlreadyDone));
+        Assert.Equal(run.Selection.Selected.Select(p => p.Path), again.Selection.Selected.Select(p => p.Path));
+
+        // Without dedupe no thumbnails are made; images and embeddings together, or neither, are refused in one line.
+        var kept = CurationRun.Run(options with { Out = Path.Combine(dir, "kept.csv"), DedupeThreshold = null });
+        Assert.Null(kept.Files.Thumbnails);
+        Assert.Single(kept.Embedded!);
+        Assert.Contains("not both or neither", Assert.Throws<SharpSegException>(() => CurationRun.Run(options with { Embeddings = kept.Files.Embeddings })).Message);
+        Assert.Contains("--images DIR", Assert.Throws<SharpSegException>(() => CurationRun.Run(options with { Images = null })).Message);
+    }
+
     [Fact]
     public void File_names_follow_the_selection_csv()
     {

@@ -8,8 +8,24 @@ namespace SharpSeg.Curation.Selection;
 /// <summary>Everything <c>sharpseg curate</c> takes (<see cref="CurationRun.Run"/>).</summary>
 public sealed record CurationRunOptions
 {
-    /// <summary>Embeddings (.npy from <c>sharpseg embed</c>).</summary>
-    public required string Embeddings { get; init; }
+    /// <summary>Embeddings (.npy from <c>sharpseg embed</c>); or give <see cref="Images"/>.</summary>
+    public string? Embeddings { get; init; }
+
+    /// <summary>Images to embed first, instead of <see cref="Embeddings"/>: a folder or a glob (<see cref="ImageCollection.Find"/>).
+    /// They are embedded with <see cref="DefaultEncoder"/> and its <see cref="DefaultEncoderWeights"/> (what diversity
+    /// selection was measured on) into <c>{stem}.embeddings.npy</c>, and, when near-duplicates are removed and no
+    /// <see cref="DedupeEmbeddings"/> are given, as thumbnails (whose threshold is calibrated) into
+    /// <c>{stem}.thumbnails.npy</c>; both files resume.</summary>
+    public string? Images { get; init; }
+
+    /// <summary>Also take images in subfolders of <see cref="Images"/>.</summary>
+    public bool Recursive { get; init; }
+
+    /// <summary>The encoder <see cref="Images"/> are embedded with: the ImageNet ResNet-18.</summary>
+    public const string DefaultEncoder = "resnet18_imagenet";
+
+    /// <summary>The weights of <see cref="DefaultEncoder"/>.</summary>
+    public const string DefaultEncoderWeights = "imagenet";
 
     /// <summary>The selection CSV to write; the scores, report and contact sheet are named after it (<see cref="CurationRun.FilesFor"/>).</summary>
     public required string Out { get; init; }
@@ -79,7 +95,9 @@ public sealed record CurationRunOptions
 /// <param name="Report">{stem}.report.json.</param>
 /// <param name="ContactSheet">{stem}.contact.png, or null when not drawn.</param>
 /// <param name="Scores">{stem}.scores.csv when a checkpoint scores the images, else null.</param>
-public sealed record CurationRunFiles(string Selection, string Report, string? ContactSheet, string? Scores);
+/// <param name="Embeddings">{stem}.embeddings.npy when the run embeds images itself (<see cref="CurationRunOptions.Images"/>), else null.</param>
+/// <param name="Thumbnails">{stem}.thumbnails.npy when the run embeds images itself and finds near-duplicates on thumbnails, else null.</param>
+public sealed record CurationRunFiles(string Selection, string Report, string? ContactSheet, string? Scores, string? Embeddings = null, string? Thumbnails = null);
 
 /// <summary>What scoring with a checkpoint did: images scored now, already in the scores file, and the ones that failed.</summary>
 public sealed record CurationScoring(int Scored, int AlreadyDone, IReadOnlyList<string> Failures);
@@ -88,7 +106,10 @@ public sealed record CurationScoring(int Scored, int AlreadyDone, IReadOnlyList<
 public sealed record LabelledLookup(int Found, IReadOnlyList<string> NotFound);
 
 /// <summary>What <see cref="CurationRun.Run"/> did.</summary>
-public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Embeddings, CurationRunFiles Files, CurationScoring? Scoring, LabelledLookup? Labelled);
+/// <param name="Embedded">The embedding runs when the run embedded <see cref="CurationRunOptions.Images"/> itself (the
+/// encoder's, then the thumbnails' when made), else empty.</param>
+public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Embeddings, CurationRunFiles Files, CurationScoring? Scoring, LabelledLookup? Labelled,
+    IReadOnlyList<EmbedResult>? Embedded = null);
 
 /// <summary>
 /// <c>sharpseg curate</c> as one call: reads the embeddings, scores them with a checkpoint (or reads a scores file),
@@ -98,24 +119,40 @@ public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Em
 public static class CurationRun
 {
     /// <summary>The files a run writing <paramref name="selectionCsv"/> uses: all in its folder, named after its stem.</summary>
-    public static CurationRunFiles FilesFor(string selectionCsv, bool contactSheet, bool scores)
+    public static CurationRunFiles FilesFor(string selectionCsv, bool contactSheet, bool scores, bool embeddings = false, bool thumbnails = false)
     {
         string full = Path.GetFullPath(selectionCsv);
         string stem = Path.Combine(Path.GetDirectoryName(full)!, Path.GetFileNameWithoutExtension(full));
-        return new CurationRunFiles(full, stem + ".report.json", contactSheet ? stem + ".contact.png" : null, scores ? stem + ".scores.csv" : null);
+        return new CurationRunFiles(full, stem + ".report.json", contactSheet ? stem + ".contact.png" : null, scores ? stem + ".scores.csv" : null,
+            embeddings ? stem + ".embeddings.npy" : null, thumbnails ? stem + ".thumbnails.npy" : null);
     }
 
     /// <param name="options">The run.</param>
-    /// <param name="scoringProgress">Images scored, when <see cref="CurationRunOptions.Checkpoint"/> is given.</param>
-    /// <param name="cancellationToken">Checked while scoring and selecting.</param>
+    /// <param name="scoringProgress">Images embedded (with <see cref="CurationRunOptions.Images"/>), then images scored
+    /// (with <see cref="CurationRunOptions.Checkpoint"/>).</param>
+    /// <param name="cancellationToken">Checked while embedding, scoring and selecting.</param>
     public static CurationRunResult Run(CurationRunOptions options, IProgress<(int Done, int Total)>? scoringProgress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.Checkpoint != null && options.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
+        if ((options.Embeddings == null) == (options.Images == null))
+            throw new SharpSegException("give --images DIR (embedded with the ImageNet ResNet-18 first) or --embeddings X.npy (from 'sharpseg embed'), not both or neither.");
         var mix = StrategyMix.Parse(options.Strategy);
         ClassTargets.RefuseUnused(options.ClassTarget, hasScores: options.Checkpoint != null || options.Scores != null, mix);
-        var embeddings = EmbeddingSet.Read(options.Embeddings);
-        var files = FilesFor(options.Out, options.ContactSheet, scores: options.Checkpoint != null);
+        bool embedHere = options.Images != null;
+        bool thumbnailsHere = embedHere && options.DedupeThreshold != null && options.DedupeEmbeddings == null;
+        var files = FilesFor(options.Out, options.ContactSheet, scores: options.Checkpoint != null, embeddings: embedHere, thumbnails: thumbnailsHere);
+        var embedded = new List<EmbedResult>();
+        if (embedHere)
+        {
+            var images = ImageCollection.Find(options.Images!, options.Recursive);
+            using (var encoder = EmbeddingEncoders.FromName(CurationRunOptions.DefaultEncoder, CurationRunOptions.DefaultEncoderWeights, device: options.Device))
+                embedded.Add(EmbeddingRunner.Run(encoder, new EmbedOptions(images, files.Embeddings!), scoringProgress, cancellationToken));
+            if (thumbnailsHere)
+                using (var thumbnails = new ThumbnailEmbedder())
+                    embedded.Add(EmbeddingRunner.Run(thumbnails, new EmbedOptions(images, files.Thumbnails!), scoringProgress, cancellationToken));
+        }
+        var embeddings = EmbeddingSet.Read(options.Embeddings ?? files.Embeddings!);
 
         ImageScoreFile? scores = null;
         CurationScoring? scoring = null;
@@ -143,7 +180,7 @@ public static class CurationRun
             Budget = options.Budget,
             Strategy = mix,
             DedupeThreshold = options.DedupeThreshold,
-            DedupeWith = options.DedupeEmbeddings != null ? EmbeddingSet.Read(options.DedupeEmbeddings) : null,
+            DedupeWith = (options.DedupeEmbeddings ?? files.Thumbnails) is { } dedupeWith ? EmbeddingSet.Read(dedupeWith) : null,
             Seed = options.Seed,
             Labelled = labelled,
             Scores = scores,
@@ -156,6 +193,6 @@ public static class CurationRun
         SelectionCsv.Write(files.Selection, result);
         CurationReport.Write(files.Report, result, embeddings, selectionOptions);
         if (files.ContactSheet != null) ContactSheet.Write(files.ContactSheet, result, embeddings, seed: options.Seed);
-        return new CurationRunResult(result, embeddings, files, scoring, lookup);
+        return new CurationRunResult(result, embeddings, files, scoring, lookup, embedded);
     }
 }
