@@ -14,10 +14,7 @@ public sealed class CurationCliTests
     public void EmbedThenCurateWritesASelectionWithReasonsAReportAndAContactSheet()
     {
         string dir = TestPaths.NewTempDir("curate-cli");
-        string images = Path.Combine(dir, "images");
-        Directory.CreateDirectory(images);
-        var scenes = CurationTestData.WriteScenes(images, 10);
-        File.Copy(scenes[4], Path.Combine(images, "scene04-copy.png"));
+        string images = CurationTestData.WriteScenesWithCopy(dir, 10, 4);
         string npy = Path.Combine(dir, "emb.npy");
         var e = CliRunner.Run("embed", "--images", images, "--encoder", "thumbnail", "--out", npy);
         Assert.True(e.ExitCode == 0, e.ToString());

@@ -13,10 +13,7 @@ public sealed class CurationRunTests
     public void One_call_selects_and_writes_the_csv_report_and_contact_sheet_beside_each_other()
     {
         string dir = TestPaths.NewTempDir("curation-run");
-        string images = Path.Combine(dir, "images");
-        Directory.CreateDirectory(images);
-        var scenes = CurationTestData.WriteScenes(images, 8);
-        File.Copy(scenes[3], Path.Combine(images, "scene03-copy.png"));
+        string images = CurationTestData.WriteScenesWithCopy(dir, 8, 3);
         string npy = Path.Combine(dir, "emb.npy");
         using (var embedder = new ThumbnailEmbedder()) EmbeddingRunner.Run(embedder, new EmbedOptions(ImageCollection.Find(images), npy, BatchSize: 4));
         File.WriteAllText(Path.Combine(dir, "labelled.txt"), "scene00.png\nnot-embedded.png\n");
@@ -49,10 +46,7 @@ public sealed class CurationRunTests
     public void Images_are_embedded_with_the_imagenet_encoder_and_thumbnails_find_the_copies()
     {
         string dir = TestPaths.NewTempDir("curation-images");
-        string images = Path.Combine(dir, "images");
-        Directory.CreateDirectory(images);
-        var scenes = CurationTestData.WriteScenes(images, 8);
-        File.Copy(scenes[3], Path.Combine(images, "scene03-copy.png"));
+        string images = CurationTestData.WriteScenesWithCopy(dir, 8, 3);
         var options = new CurationRunOptions { Images = images, Out = Path.Combine(dir, "sel.csv"), Budget = 3, Seed = 1 };
 
         var run = CurationRun.Run(options);

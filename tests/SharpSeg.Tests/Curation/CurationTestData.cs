@@ -36,4 +36,15 @@ public static class CurationTestData
         }
         return paths;
     }
+
+    /// <summary>A folder <c>images</c> in <paramref name="dir"/> with <paramref name="count"/> scenes (<see cref="WriteScenes"/>)
+    /// and a byte copy of scene <paramref name="copied"/> (<c>sceneNN-copy.png</c>): a pool with one exact near-duplicate.</summary>
+    public static string WriteScenesWithCopy(string dir, int count, int copied)
+    {
+        string images = Path.Combine(dir, "images");
+        Directory.CreateDirectory(images);
+        var scenes = WriteScenes(images, count);
+        File.Copy(scenes[copied], Path.Combine(images, $"scene{copied:00}-copy.png"));
+        return images;
+    }
 }
