@@ -73,7 +73,7 @@ public sealed class FrozenSimulationTests
         Assert.Equal("-4.70", ActiveLearningSimulation.Signed(-4.7, 2));
     }
 
-    static SimulationOptions Options(string dir, double initial, string[] extra, int[] seeds) => new()
+    internal static SimulationOptions Options(string dir, double initial, string[] extra, int[] seeds) => new()
     {
         Recipe = Path.Combine(dir, "recipe.yaml"),
         Overrides = ["data.dataset=" + TrainingFixture.DatasetYaml, "model.encoder=resnet18_imagenet", "model.encoder_weights=imagenet", "model.architecture=unet"],
@@ -128,7 +128,13 @@ public sealed class FrozenSimulationTests
         var ex = Assert.Throws<SharpSegException>(() => FrozenEncoderSimulation.Run(Options(dir, 0, ["badge"], [3]), head, scale: 1));
         Assert.Contains("--initial", ex.Message);
     }
+}
 
+/// <summary>The fine-tune evaluator trains real models, whose initialisation draws on libtorch's one global generator:
+/// sequential, so that a resumed run repeats its number.</summary>
+[Collection(SequentialCollection.Name)]
+public sealed class FineTuneSimulationTests
+{
     /// <summary><c>--evaluator finetune</c>: the same sets as the frozen evaluator for the same seed, each measured by
     /// training the recipe (here a few steps of the ImageNet U-Net), recorded run by run and resumed after a stop.</summary>
     [Fact]
@@ -137,7 +143,7 @@ public sealed class FrozenSimulationTests
         string dir = TestPaths.NewTempDir("finetune-sim");
         File.WriteAllText(Path.Combine(dir, "recipe.yaml"), "train:\n  seed: 1\n");
         var head = new FrozenHeadOptions { Iterations = 10, BatchSize = 4 };
-        var options = Options(dir, 0, [], [3]) with { Strategies = [StrategyMix.Parse("random"), StrategyMix.Parse("diversity")] };
+        var options = FrozenSimulationTests.Options(dir, 0, [], [3]) with { Strategies = [StrategyMix.Parse("random"), StrategyMix.Parse("diversity")] };
         var frozen = FrozenEncoderSimulation.Run(options, head, scale: 1);
         var tuned = options with
         {
