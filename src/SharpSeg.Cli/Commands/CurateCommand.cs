@@ -44,8 +44,8 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
         };
         var run = ProgressRunner.Run(s.Images != null ? "embedding" : "scoring", p => CurationRun.Run(options, p, cancellationToken));
 
-        var failed = run.Embedded?.SelectMany(e => e.Failures).Distinct().ToList() ?? [];
-        foreach (var e in run.Embedded ?? [])
+        var failed = run.Embedded.SelectMany(e => e.Failures).Distinct().ToList();
+        foreach (var e in run.Embedded)
             AnsiConsole.MarkupLine($"embedded {e.Embedded} images ({e.AlreadyDone} already there): {ConsoleOutput.Escape(e.Files.Data)} ({e.Dim} floats per image)");
         foreach (var f in failed) AnsiConsole.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(f)}");
         var embeddings = run.Embeddings;

@@ -35,14 +35,14 @@ public sealed class CurateSimulateCommand : Command<CurateSimulateCommand.Settin
         string evaluator = s.Evaluator.Trim().ToLowerInvariant();
         if (evaluator is not ("train" or "frozen" or "finetune"))
             throw new SharpSegException($"--evaluator '{s.Evaluator}': use train, frozen or finetune.");
-        bool frozen = evaluator != "train"; // finetune chooses the sets as frozen does
+        bool choosesOnFrozenFeatures = evaluator != "train"; // finetune chooses the sets as frozen does
         var strategies = new List<StrategyMix> { StrategyMix.Of(SelectionStrategy.Random) };
         var extras = new List<string>();
         foreach (var text in s.Strategy)
         {
             if (FrozenEncoderSimulation.ExtraStrategies.Contains(text.Trim().ToLowerInvariant()))
             {
-                if (!frozen) throw new SharpSegException($"--strategy {text} is offered with --evaluator frozen or finetune only.");
+                if (!choosesOnFrozenFeatures) throw new SharpSegException($"--strategy {text} is offered with --evaluator frozen or finetune only.");
                 extras.Add(text.Trim().ToLowerInvariant());
                 continue;
             }

@@ -109,7 +109,7 @@ public sealed record LabelledLookup(int Found, IReadOnlyList<string> NotFound);
 /// <param name="Embedded">The embedding runs when the run embedded <see cref="CurationRunOptions.Images"/> itself (the
 /// encoder's, then the thumbnails' when made), else empty.</param>
 public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Embeddings, CurationRunFiles Files, CurationScoring? Scoring, LabelledLookup? Labelled,
-    IReadOnlyList<EmbedResult>? Embedded = null);
+    IReadOnlyList<EmbedResult> Embedded);
 
 /// <summary>
 /// <c>sharpseg curate</c> as one call: reads the embeddings, scores them with a checkpoint (or reads a scores file),

@@ -95,8 +95,9 @@ public static class ActiveLearningSimulation
 
         SimulationRunResult Train(int seed, string strategy, List<int> rows, string? folder)
         {
-            log($"seed {seed}, {strategy}: training on {rows.Count} images → {Path.Combine(outDir, $"seed{seed}", folder ?? "initial", "run")}");
-            var r = TrainRecipe(o, spec, recipe.TrainSplit, pool, rows, Path.Combine(outDir, $"seed{seed}", folder ?? "initial"), seed, strategy, training, cancellationToken);
+            string dir = Path.Combine(outDir, $"seed{seed}", folder ?? "initial");
+            log($"seed {seed}, {strategy}: training on {rows.Count} images → {Path.Combine(dir, "run")}");
+            var r = TrainRecipe(o, spec, recipe.TrainSplit, pool, rows, dir, seed, strategy, training, cancellationToken);
             IO.JsonLines.Append(resultsPath, JsonSerializer.Serialize(r, Json));
             results.Add(r);
             log($"seed {seed}, {strategy}: val mIoU {Percent(r.ValMIoU)} % ({r.TrainSeconds:F0} s)");
