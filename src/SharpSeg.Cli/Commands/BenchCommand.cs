@@ -15,7 +15,7 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to time (backends eager and fused)")] public string? Checkpoint { get; init; }
         [CommandOption("--onnx <FILE>")][Description("Exported ONNX model to time with ONNX Runtime (repeat for several, e.g. fp32 and int8)")] public string[] Onnx { get; init; } = [];
         [CommandOption("--tflite <MODEL>")][Description("A TFLite model to time, rebuilt in TorchSharp and exported to ONNX Runtime (both timed): a .tflite file, or the built-in general / landscape selfie model (repeatable)")] public string[] TfLite { get; init; } = [];
-        [CommandOption("--backends <LIST>")][Description("Checkpoint backends: eager, fused (BatchNorm folded + channels-last); default both")] public string Backends { get; init; } = "eager,fused";
+        [CommandOption("--backends <LIST>")][Description("Checkpoint backends: eager, fused (BatchNorm folded + channels-last), fused-bf16 (fused, under bfloat16 autocast); default eager,fused")] public string Backends { get; init; } = "eager,fused";
         [CommandOption("--size <WxH>")][Description("Image size, WIDTHxHEIGHT, repeatable (default 480x360)")] public string[] Size { get; init; } = [];
         [CommandOption("--runs <N>")][Description("Timed runs (default 20; the median is reported)")] public int Runs { get; init; } = 20;
         [CommandOption("--warmup <N>")][Description("Untimed runs first (default 3)")] public int Warmup { get; init; } = 3;
@@ -32,14 +32,14 @@ public sealed class BenchCommand : Command<BenchCommand.Settings>
             throw new SharpSegException($"--device {s.Device} applies to --checkpoint backends; ONNX models run on the CPU with ONNX Runtime: drop --device or add --checkpoint.");
         var sizes = (s.Size.Length == 0 ? ["480x360"] : s.Size).Select(t => SharpSeg.Imaging.SizeSpec.Parse(t, "--size", allowSquare: false)).Select(z => (z.Width, z.Height)).ToList();
         var backends = s.Checkpoint == null ? [] : s.Backends.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)
-            .Select(b => b.ToLowerInvariant() is "eager" or "fused" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager or fused.")).ToList();
+            .Select(b => b.ToLowerInvariant() is "eager" or "fused" or "fused-bf16" ? b.ToLowerInvariant() : throw new SharpSegException($"--backends: '{b}' is not eager, fused or fused-bf16.")).ToList();
         TorchRuntime.SetThreads(s.Threads);
         AnsiConsole.WriteLine(TorchRuntime.Describe());
         if (s.PeakGflops is double given && !(given > 0)) throw new SharpSegException($"--peak-gflops must be positive, got {given}.");
         PeakEstimate? peak = s.PeakGflops is double p ? new PeakEstimate(p, "given with --peak-gflops")
             : InferenceBenchmark.EstimatePeak(TorchThreads(), CpuInfo.Current);
         var rows = new List<InferenceTiming>();
-        var runs = backends.Select(b => (Name: b, Open: (Func<Predictor>)(() => Predictor.FromCheckpoint(s.Checkpoint!, s.Device, fused: b == "fused"))))
+        var runs = backends.Select(b => (Name: b, Open: (Func<Predictor>)(() => Predictor.FromCheckpoint(s.Checkpoint!, s.Device, fused: b != "eager", bf16: b == "fused-bf16"))))
             .Concat(s.Onnx.Select(f => (Name: f, Open: (Func<Predictor>)(() => Predictor.FromOnnx(f, s.Threads)))))
             .Concat(s.TfLite.SelectMany(f => new[] { false, true }.Select(ort =>
                 (Name: f, Open: (Func<Predictor>)(() => Portrait.SelfieSegmentation.OpenPredictor(f, 0, 0, onnxRuntime: ort))))));

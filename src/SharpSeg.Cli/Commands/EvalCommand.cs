@@ -13,6 +13,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
+        [CommandOption("--bf16")][Description("Run a checkpoint under bfloat16 autocast: about 1.5× faster on CPUs with avx512_bf16 or amx_bf16 (sharpseg info says), masks within bfloat16 rounding of fp32's")] public bool Bf16 { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }
@@ -31,7 +32,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.Worst != null && s.Report == null) throw new SharpSegException("--worst needs --report DIR (the worst images are shown in the HTML report).");
         if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
         var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Eager, s.Report, s.Worst ?? 8,
-            s.Instances ? s.ToInstanceOptions() : null);
+            s.Instances ? s.ToInstanceOptions() : null, s.Bf16);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         if (result.Metrics.Instances is { } instances) ConsoleOutput.WriteInstanceScores(instances);

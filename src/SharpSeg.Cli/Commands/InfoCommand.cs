@@ -16,6 +16,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         var check = TorchRuntime.EnsureConfigured();
         AnsiConsole.WriteLine($"kernel check (convolutions, matmul, BatchNorm against double-precision references): {(check.Passed ? "passed" : check.Failure)}");
         AnsiConsole.WriteLine("convolutions: " + TorchRuntime.DescribeConvolutions());
+        AnsiConsole.WriteLine("mixed precision: " + TorchRuntime.DescribeMixedPrecision());
         return 0;
     }
 }

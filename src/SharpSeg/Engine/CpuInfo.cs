@@ -29,6 +29,11 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         _ => 8,
     };
 
+    /// <summary>Whether the CPU computes bfloat16 products natively (the Linux CPU flags avx512_bf16 or amx_bf16), so that
+    /// <c>train.precision: bf16</c> can pay; null where unknown (not Linux). Elsewhere libtorch emulates bfloat16, slower
+    /// than fp32.</summary>
+    public bool? NativeBf16 { get; init; }
+
     /// <summary>Estimated fp32 peak of one core in GFLOP/s (clock × <see cref="FlopsPerCycle"/>), or null when the clock is unknown.</summary>
     public double? PeakGflopsPerCore => ClockGHz is double ghz ? ghz * FlopsPerCycle : null;
 
@@ -42,6 +47,7 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         string isa = Avx512F.IsSupported ? "AVX-512" : Avx2.IsSupported ? "AVX2" : Avx.IsSupported ? "AVX" : X86Base.IsSupported ? "SSE" : System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture.ToString();
         string model = "unknown CPU";
         double? mhz = null;
+        bool? bf16 = null;
         try
         {
             if (File.Exists("/proc/cpuinfo"))
@@ -51,6 +57,7 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
                     if (colon < 0) continue;
                     string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
                     if (key == "model name" && model == "unknown CPU") model = value;
+                    else if (key == "flags" && bf16 == null) bf16 = value.Split(' ').Any(f => f is "avx512_bf16" or "amx_bf16");
                     else if (key == "cpu MHz" && mhz == null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double m)) mhz = m;
                 }
             // The rated maximum where the kernel exposes it (bare metal); a VM usually has only the current clock above.
@@ -63,6 +70,6 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         bool? caches = OperatingSystem.IsLinux() && Directory.Exists("/sys/devices/system/cpu/cpu0")
             ? Directory.Exists("/sys/devices/system/cpu/cpu0/cache") && Directory.EnumerateDirectories("/sys/devices/system/cpu/cpu0/cache", "index*").Any()
             : null;
-        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null, caches);
+        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null, caches) { NativeBf16 = bf16 };
     }
 }

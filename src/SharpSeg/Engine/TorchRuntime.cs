@@ -204,4 +204,20 @@ public static class TorchRuntime
             ? $"oneDNN, capped at ONEDNN_MAX_CPU_ISA={OneDnnIsaCapped} because this CPU does not report its caches ({OneDnnCacheSizes.Outcome ?? "cache sizes not set"}; set ONEDNN_MAX_CPU_ISA yourself to override)"
             : "oneDNN" + (string.IsNullOrEmpty(isa) ? "" : $", ONEDNN_MAX_CPU_ISA={isa}") + sizes;
     }
+
+    /// <summary>Whether <c>train.precision: bf16</c> (libtorch's CPU autocast) can pay here, for <c>sharpseg info</c>.</summary>
+    public static string DescribeMixedPrecision() =>
+        !Autocast.Available ? "not available (this libtorch does not export autocast)"
+        : CpuInfo.Current.NativeBf16 switch
+        {
+            true => "bf16 native on this CPU (avx512_bf16 or amx_bf16): train.precision: bf16 runs the forward pass in bfloat16",
+            false => "bf16 emulated on this CPU (no avx512_bf16 or amx_bf16): train.precision: bf16 would be slower than fp32",
+            null => "bf16 available; whether this CPU computes it natively is unknown",
+        };
+
+    /// <summary>A warning for <c>train.precision: bf16</c> on a CPU that emulates bfloat16, else null.</summary>
+    public static string? MixedPrecisionWarning(Device device) =>
+        device.type == DeviceType.CPU && CpuInfo.Current.NativeBf16 == false
+            ? "warning: train.precision: bf16 on a CPU without avx512_bf16 or amx_bf16: libtorch emulates bfloat16 there, which is slower than fp32; set train.precision: fp32."
+            : null;
 }

@@ -13,9 +13,10 @@ namespace SharpSeg.Evaluation;
 /// (<see cref="EvaluationReport"/>) showing the <paramref name="WorstImages"/> lowest-mIoU images is written there.
 /// </summary>
 /// <param name="Eager">Run a checkpoint exactly as trained instead of BatchNorm-folded and channels-last.</param>
+/// <param name="Bf16">Run a checkpoint under bfloat16 autocast (<see cref="TorchInferenceBackend.Bf16"/>).</param>
 /// <param name="Instances">Also score instances (<see cref="InstanceMatching"/>) cut with these options; null = pixel metrics only.</param>
 public sealed record EvaluationRequest(string Checkpoint, string DatasetYaml, string Split, string? DataRoot = null, string Device = "cpu", InferenceOptions? Inference = null,
-    bool Eager = false, string? ReportDirectory = null, int WorstImages = 8, InstanceOptions? Instances = null);
+    bool Eager = false, string? ReportDirectory = null, int WorstImages = 8, InstanceOptions? Instances = null, bool Bf16 = false);
 
 /// <summary>Metrics over a split, how many images they cover, and the HTML report's path when one was asked for.</summary>
 public sealed record EvaluationResult(SegmentationMetrics Metrics, int Images, string? ReportPath = null);
@@ -26,8 +27,8 @@ public static class EvaluationRunner
     /// <param name="progress">Receives (images done, images total).</param>
     public static EvaluationResult Run(EvaluationRequest request, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        ModelFile.RefuseCheckpointOnlyOptions(request.Checkpoint, request.Device, request.Eager);
-        using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager);
+        ModelFile.RefuseCheckpointOnlyOptions(request.Checkpoint, request.Device, request.Eager, request.Bf16);
+        using var predictor = Predictor.Load(request.Checkpoint, request.Device, fused: !request.Eager, bf16: request.Bf16);
         var spec = DatasetSpec.Load(request.DatasetYaml, request.DataRoot);
         var datasetNames = spec.Classes.Names.ToList();
         if (!datasetNames.SequenceEqual(predictor.ClassNames))

@@ -15,8 +15,10 @@ public static class ModelFile
     /// on the CPU as exported, so a <paramref name="device"/> other than cpu and <paramref name="eager"/> (run unfused)
     /// would change nothing.
     /// </summary>
-    public static void RefuseCheckpointOnlyOptions(string path, string? device, bool eager)
+    public static void RefuseCheckpointOnlyOptions(string path, string? device, bool eager, bool bf16 = false)
     {
+        if (bf16 && (IsTfLite(path) || IsOnnx(path)))
+            throw new SharpSegException($"--bf16: {Path.GetFileName(path)} is {(IsOnnx(path) ? "an ONNX" : "a TFLite")} model, which runs in fp32 (--bf16 chooses how a .ckpt checkpoint runs); drop --bf16 or use the .ckpt checkpoint.");
         if (IsTfLite(path) && eager)
             throw new SharpSegException($"--eager: {Path.GetFileName(path)} is a TFLite model, which SharpSeg rebuilds and runs one way (--eager chooses how a .ckpt checkpoint runs); drop --eager.");
         if (!IsOnnx(path)) return;

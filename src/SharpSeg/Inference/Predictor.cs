@@ -41,10 +41,10 @@ public sealed class Predictor : IDisposable
 
     /// <summary>Loads a checkpoint (<c>.ckpt</c>), an exported ONNX model (<c>.onnx</c>, run by ONNX Runtime with
     /// <paramref name="onnxThreads"/>) or a TFLite model (<c>.tflite</c>, rebuilt in TorchSharp), chosen by the extension.</summary>
-    public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0) =>
+    public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0, bool bf16 = false) =>
         ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
         : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
-        : FromCheckpoint(path, device, fused);
+        : FromCheckpoint(path, device, fused, bf16);
 
     /// <summary>The model copies <c>sharpseg video</c> and <c>sharpseg predict</c> load for <c>--copies N</c>
     /// (<paramref name="requested"/>, 1..64; a one-line <see cref="SharpSegException"/> otherwise), or unless told: two on
@@ -72,14 +72,14 @@ public sealed class Predictor : IDisposable
     /// per copy). An ONNX model's copies share the CPU: each session gets <paramref name="onnxThreads"/> intra-op threads,
     /// or with 0 the process's libtorch thread count divided between the copies (at least 1). If one copy fails to
     /// load, those already loaded are disposed.</summary>
-    public static Predictor[] LoadCopies(string path, int count, string? device = "cpu", bool fused = true, int onnxThreads = 0)
+    public static Predictor[] LoadCopies(string path, int count, string? device = "cpu", bool fused = true, int onnxThreads = 0, bool bf16 = false)
     {
         if (count < 1) throw new ArgumentOutOfRangeException(nameof(count), "at least one copy");
         var predictors = new Predictor[count];
         try
         {
             for (int i = 0; i < count; i++)
-                predictors[i] = Load(path, device, fused, onnxThreads > 0 ? onnxThreads : Math.Max(1, torch.get_num_threads() / count));
+                predictors[i] = Load(path, device, fused, onnxThreads > 0 ? onnxThreads : Math.Max(1, torch.get_num_threads() / count), bf16);
         }
         catch
         {
@@ -92,7 +92,9 @@ public sealed class Predictor : IDisposable
     /// <summary>Loads a checkpoint and builds its model in eval mode on <paramref name="device"/> ("cpu", "cuda", "auto").
     /// <paramref name="fused"/>: fold BatchNorms into convolutions (and run channels-last where that pays), which is faster
     /// and gives the same logits within float rounding; false runs the model exactly as trained.</summary>
-    public static Predictor FromCheckpoint(string path, string? device = "cpu", bool fused = true)
+    /// <param name="bf16">Run under libtorch's bfloat16 autocast (fast on CPUs with avx512_bf16 or amx_bf16; logits
+    /// within bfloat16 rounding of fp32's).</param>
+    public static Predictor FromCheckpoint(string path, string? device = "cpu", bool fused = true, bool bf16 = false)
     {
         var ckpt = Checkpoint.Load(path);
         var config = ckpt.Info.Config;
@@ -102,8 +104,8 @@ public sealed class Predictor : IDisposable
         model.to(dev);
         model.eval();
         var backend = fused
-            ? TorchInferenceBackend.Fused(model, dev)
-            : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager");
+            ? TorchInferenceBackend.Fused(model, dev, bf16: bf16)
+            : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager", bf16: bf16);
         return new Predictor(backend, ckpt.Info, model);
     }
 

@@ -18,13 +18,15 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// <param name="channelsLast">Convert inputs to channels-last (<see cref="ChannelsLast"/>) before the model.</param>
     /// <param name="ownsModel">Dispose the model with the backend.</param>
     /// <param name="description">What runs (for reports).</param>
+    /// <param name="bf16">Run the model under libtorch's autocast to bfloat16 (<see cref="Engine.Autocast"/>); the logits
+    /// come back as float32.</param>
     public TorchInferenceBackend(nn.Module<Tensor, Tensor> model, int classes, Device? device = null, bool channelsLast = false, bool ownsModel = false,
-        string? description = null)
+        string? description = null, bool bf16 = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         Engine.TorchRuntime.EnsureConfigured();
-        _model = model; Classes = classes; Device = device ?? CPU; ChannelsLast = channelsLast; _ownsModel = ownsModel;
-        Description = description ?? (channelsLast ? "TorchSharp, channels-last" : "TorchSharp");
+        _model = model; Classes = classes; Device = device ?? CPU; ChannelsLast = channelsLast; _ownsModel = ownsModel; Bf16 = bf16;
+        Description = (description ?? (channelsLast ? "TorchSharp, channels-last" : "TorchSharp")) + (bf16 ? ", bf16 autocast" : "");
     }
 
     /// <summary>
@@ -33,14 +35,14 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// (<paramref name="channelsLast"/>: null = <see cref="ChannelsLastPays"/>). The model can no longer be trained or
     /// saved. Logits equal the eager model's within float rounding (1e-4, tested for both layouts).
     /// </summary>
-    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool? channelsLast = null)
+    public static TorchInferenceBackend Fused(SegmentationModel model, Device? device = null, bool ownsModel = false, bool? channelsLast = null, bool bf16 = false)
     {
         ArgumentNullException.ThrowIfNull(model);
         bool cl = channelsLast ?? ChannelsLastPays(device ?? CPU);
         int folded = BatchNormFolding.FoldInPlace(model);
         if (cl) Models.Fusion.ChannelsLast.ConvertWeights(model);
         return new TorchInferenceBackend(model, model.NumClasses, device, cl, ownsModel,
-            $"TorchSharp, {folded} BatchNorms folded{(cl ? ", channels-last" : "")}");
+            $"TorchSharp, {folded} BatchNorms folded{(cl ? ", channels-last" : "")}", bf16);
     }
 
     /// <summary>Whether fused inference stores activations channels-last: on the CPU with oneDNN at its full width. With
@@ -60,7 +62,16 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// <summary>True when inputs are converted to channels-last.</summary>
     public bool ChannelsLast { get; }
 
-    public Tensor Logits(Tensor input) => _model.call(ChannelsLast ? Models.Fusion.ChannelsLast.Convert(input) : input);
+    /// <summary>True when the model runs under bfloat16 autocast.</summary>
+    public bool Bf16 { get; }
+
+    public Tensor Logits(Tensor input)
+    {
+        var x = ChannelsLast ? Models.Fusion.ChannelsLast.Convert(input) : input;
+        if (!Bf16) return _model.call(x);
+        using var half = Engine.Autocast.Run(Device.type, ScalarType.BFloat16, () => _model.call(x));
+        return half.to_type(ScalarType.Float32);
+    }
 
     public void Dispose()
     {

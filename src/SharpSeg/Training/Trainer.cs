@@ -123,6 +123,13 @@ public sealed class Trainer
         }
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
+        // train.precision: bf16 runs the forward pass under libtorch's CPU autocast; the losses always see fp32 outputs.
+        var precision = RecipeBinding.Precision(r);
+        if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
+            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
+        T Forward<T>(Func<T> forward, Func<T, T> toFp32) => precision is { } dtype ? toFp32(Autocast.Run(device.type, dtype, forward)) : forward();
+        static Tensor Fp32(Tensor t) => t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
+
         var setCriterion = model.IsMaskClassification ? new Models.MaskClassification.MaskClassificationCriterion(modelConfig.NumClasses) : null;
         bool[]? thingClasses = setCriterion is null ? null : RecipeBinding.ThingClasses(r, classNames);
         using var optimizer = RecipeBinding.Optimizer(r, model);
@@ -173,7 +180,7 @@ public sealed class Trainer
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
-            ["encoder_weights"] = weightsReport?.Summary, ["init_weights"] = initReport?.Summary,
+            ["encoder_weights"] = weightsReport?.Summary, ["precision"] = precision is null ? "fp32" : "bf16", ["init_weights"] = initReport?.Summary,
         });
 
         var clock = new Stopwatch();
@@ -228,12 +235,12 @@ public sealed class Trainer
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
                             if (setCriterion is not null)
                             {
-                                var output = steps.Phases.TimeForward(() => model.ForwardMaskClassification(images));
+                                var output = steps.Phases.TimeForward(() => Forward(() => model.ForwardMaskClassification(images), o => o with { Layers = o.Layers.Select(l => (Fp32(l.ClassLogits), Fp32(l.MaskLogits))).ToList() }));
                                 return thingClasses is null ? setCriterion.Compute(output, masks).Total
                                     : setCriterion.Compute(output, InstanceMaskTargets.Build(masks, thingClasses, dtype: output.Layers[0].ClassLogits.dtype)).Total;
                             }
-                            if (!model.HasAuxHead) return loss.Compute(steps.Phases.TimeForward(() => model.forward(images)), masks);
-                            var (logits, aux) = steps.Phases.TimeForward(() => model.ForwardWithAux(images));
+                            if (!model.HasAuxHead) return loss.Compute(steps.Phases.TimeForward(() => Forward(() => model.forward(images), Fp32)), masks);
+                            var (logits, aux) = steps.Phases.TimeForward(() => Forward(() => model.ForwardWithAux(images), o => (Fp32(o.Item1), o.Item2 is null ? null : Fp32(o.Item2))));
                             var l = loss.Compute(logits, masks);
                             if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
                             return l;

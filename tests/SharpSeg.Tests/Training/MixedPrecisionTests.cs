@@ -1,0 +1,99 @@
+using SharpSeg.Engine;
+using SharpSeg.Metrics;
+using SharpSeg.Training;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace SharpSeg.Tests.Training;
+
+/// <summary><c>train.precision: bf16</c>: the forward pass under libtorch's CPU autocast, fp32 master weights.</summary>
+[Collection(SequentialCollection.Name)]
+public sealed class MixedPrecisionTests
+{
+    [Fact]
+    public void Autocast_runs_convolutions_in_bfloat16_inside_the_region_only()
+    {
+        Assert.True(Autocast.Available);
+        using var scope = NewDisposeScope();
+        var conv = nn.Conv2d(3, 4, 3, padding: 1);
+        var x = randn(1, 3, 8, 8);
+        var inside = Autocast.Run(DeviceType.CPU, ScalarType.BFloat16, () => conv.call(x));
+        Assert.Equal(ScalarType.BFloat16, inside.dtype);
+        // Nested regions keep autocast on until the outermost one ends, and the state is put back after it.
+        var nested = Autocast.Run(DeviceType.CPU, ScalarType.BFloat16, () => Autocast.Run(DeviceType.CPU, ScalarType.BFloat16, () => conv.call(x)).add(conv.call(x)));
+        Assert.Equal(ScalarType.BFloat16, nested.dtype);
+        var outside = conv.call(x);
+        Assert.Equal(ScalarType.Float32, outside.dtype);
+        Assert.Equal(ScalarType.Float32, conv.weight!.dtype);
+        // The same numbers within bfloat16's rounding (8 bits of mantissa).
+        double err = (inside.to_type(ScalarType.Float32) - outside).abs().max().ToDouble();
+        Assert.True(err > 0 && err < 0.05 * outside.abs().max().ToDouble(), $"bf16 against fp32: max difference {err}");
+    }
+
+    [Fact]
+    public void Bf16_training_tracks_fp32_repeats_itself_and_keeps_fp32_weights()
+    {
+        string[] Recipe(string precision) => TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 6, valEvery: 6, seed: 7)
+            .Append("train.precision=" + precision).ToArray();
+        List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
+            .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+
+        string fp32 = TestPaths.NewTempDir("precision-fp32"), bf16a = TestPaths.NewTempDir("precision-bf16a"), bf16b = TestPaths.NewTempDir("precision-bf16b");
+        var r32 = Trainer.Create(TrainingRecipe.Load(null, Recipe("fp32")), fp32).Run();
+        var r16 = Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16a).Run();
+        Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16b).Run();
+
+        var l32 = Losses(fp32); var l16 = Losses(bf16a);
+        Assert.Equal(6, l16.Count);
+        // bf16 changes the rounding, so the losses differ (autocast is really on) ...
+        Assert.NotEqual(l32, l16);
+        // ... but only by rounding: the same data, the same initial weights, the same steps.
+        for (int i = 0; i < l32.Count; i++)
+            Assert.True(Math.Abs(l32[i] - l16[i]) < 0.03 * l32[i], $"iteration {i + 1}: fp32 loss {l32[i]}, bf16 {l16[i]}");
+        // The same seed gives the same bf16 run, bit for bit.
+        Assert.Equal(l16, Losses(bf16b));
+        Assert.NotNull(r16.BestMIoU);
+        var start = MetricsLog.Read(Path.Combine(bf16a, "metrics.jsonl")).First(o => (string?)o["kind"] == "start");
+        Assert.Equal("bf16", (string?)start["precision"]);
+        // The checkpoint holds the fp32 master weights.
+        using var predictor = SharpSeg.Inference.Predictor.FromCheckpoint(r16.BestCheckpoint);
+        Assert.All(predictor.Model.parameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
+        Assert.NotNull(r32.BestMIoU);
+    }
+
+    [Fact]
+    public void Bf16_inference_gives_the_fp32_masks_within_rounding()
+    {
+        string run = TestPaths.NewTempDir("precision-infer");
+        var result = Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 40, valEvery: 40, seed: 3)), run).Run();
+        using var fp32 = SharpSeg.Inference.Predictor.FromCheckpoint(result.BestCheckpoint);
+        using var bf16 = SharpSeg.Inference.Predictor.FromCheckpoint(result.BestCheckpoint, bf16: true);
+        Assert.Contains("bf16 autocast", bf16.Backend.Description);
+        var spec = SharpSeg.Data.Dataset.DatasetSpec.Load(TrainingFixture.DatasetYaml);
+        long same = 0, total = 0;
+        foreach (var pair in spec.ResolvePairs("val"))
+        {
+            var image = fp32.LoadImage(pair.ImagePath);
+            var a = fp32.Predict(image); var b = bf16.Predict(image);
+            for (int i = 0; i < a.Labels.Length; i++) same += a.Labels[i] == b.Labels[i] ? 1 : 0;
+            total += a.Labels.Length;
+        }
+        // The masks may differ only where two classes' scores lie within bfloat16 rounding of each other.
+        Assert.True(same >= 0.98 * total, $"bf16 and fp32 masks agree on {100.0 * same / total:F2} % of pixels");
+        // The CLI's flag reaches the backend, and an exported model refuses it in one line.
+        var eval = CliRunner.Run("eval", "--checkpoint", result.BestCheckpoint, "--data", TrainingFixture.DatasetYaml, "--bf16", "--out", Path.Combine(run, "m.json"));
+        Assert.True(eval.ExitCode == 0, eval.ToString());
+        var onnx = CliRunner.Run("predict", "--model", "m.onnx", "--input", "x.png", "--out", "o", "--bf16");
+        Assert.Equal(1, onnx.ExitCode);
+        Assert.Contains("--bf16: m.onnx is an ONNX model", onnx.StdErr);
+    }
+
+    [Fact]
+    public void An_unknown_precision_is_one_clear_line()
+    {
+        var recipe = TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 1, valEvery: 1).Append("train.precision=fp8").ToArray());
+        var e = Assert.Throws<SharpSegException>(() => RecipeBinding.Precision(recipe));
+        Assert.Contains("train.precision must be fp32 or bf16, got 'fp8'", e.Message);
+    }
+}
