@@ -36,6 +36,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--distill <W>")][Description("Weight of feature distillation from the frozen starting weights, keeping in-domain pretraining close to them (needs --encoder-weights; default 0)")] public double? Distill { get; init; }
         [CommandOption("--dense-weight <W>")][Description("dense: weight of the pixel term, global term gets 1 - W (default 0.5)")] public double? DenseWeight { get; init; }
         [CommandOption("--normalize <MODE>")][Description("imagenet | dataset | none (default imagenet; fine-tune with the same)")] public string? Normalize { get; init; }
+        [CommandOption("--precision <P>")][Description("fp32 | bf16: forward passes in bfloat16, 1.5-1.9x faster on CPUs with avx512_bf16 or amx_bf16 (default fp32)")] public string? Precision { get; init; }
         [CommandOption("--seed <N>")][Description("Seed of initialisation, order and augmentation (default 0)")] public long? Seed { get; init; }
         [CommandOption("--threads <N>")][Description("libtorch CPU threads (default: libtorch's)")] public int? Threads { get; init; }
         [CommandOption("--workers <N>")][Description("Batches prepared ahead on background threads (default 2)")] public int? Workers { get; init; }
@@ -75,6 +76,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             DenseWeight = s.DenseWeight ?? d.DenseWeight, InitWeights = s.EncoderWeights ?? d.InitWeights, Distill = s.Distill ?? d.Distill, Normalize = s.Normalize?.Trim().ToLowerInvariant() ?? d.Normalize,
             Seed = s.Seed ?? d.Seed, Threads = s.Threads ?? d.Threads, Workers = s.Workers ?? d.Workers,
             SaveEvery = s.SaveEvery ?? d.SaveEvery, LogEvery = s.LogEvery ?? d.LogEvery, Device = s.Device ?? d.Device,
+            Precision = s.Precision ?? d.Precision,
         };
     }
 

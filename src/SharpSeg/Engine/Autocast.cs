@@ -49,6 +49,27 @@ internal static class Autocast
     /// <summary>Whether this libtorch exports the autocast switches.</summary>
     public static bool Available => available.Value;
 
+    /// <summary>Parses a precision setting: <c>fp32</c> (null) or <c>bf16</c> (bfloat16); <paramref name="setting"/> names
+    /// where it came from for the one-line error (e.g. "recipe.yaml: train.precision", "--precision").</summary>
+    public static ScalarType? ParsePrecision(string? value, string setting) =>
+        (value ?? "fp32").Trim().ToLowerInvariant() switch
+        {
+            "fp32" or "float32" => null,
+            "bf16" or "bfloat16" => ScalarType.BFloat16,
+            var v => throw new SharpSegException($"{setting} must be fp32 or bf16, got '{v}'."),
+        };
+
+    /// <summary>The name of a precision (<see cref="ParsePrecision"/>'s inverse), for logs.</summary>
+    public static string PrecisionName(ScalarType? dtype) => dtype is null ? "fp32" : "bf16";
+
+    /// <summary>A forward pass at <paramref name="dtype"/> (null: plain fp32): run under autocast, then its outputs cast
+    /// back to fp32 by <paramref name="toFp32"/> (e.g. <see cref="Fp32"/>), so that losses and metrics stay in fp32.</summary>
+    public static T Forward<T>(Device device, ScalarType? dtype, Func<T> forward, Func<T, T> toFp32) =>
+        dtype is { } d ? toFp32(Run(device.type, d, forward)) : forward();
+
+    /// <summary><paramref name="t"/> as float32 (itself when it already is).</summary>
+    public static Tensor Fp32(Tensor t) => t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
+
     /// <summary>
     /// Runs <paramref name="forward"/> with autocast to <paramref name="dtype"/> (bfloat16 or float16) for tensors on
     /// <paramref name="device"/>'s type (CPU or CUDA) on this thread, then restores the previous state (and, leaving the

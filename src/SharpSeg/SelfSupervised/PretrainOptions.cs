@@ -106,6 +106,10 @@ public sealed record PretrainOptions
     /// <summary><c>cpu</c>, <c>cuda</c>, <c>auto</c>.</summary>
     [JsonPropertyName("device")] public string Device { get; init; } = "cpu";
 
+    /// <summary><c>fp32</c>, or <c>bf16</c>: forward passes under libtorch's bfloat16 autocast, losses in fp32, fp32
+    /// weights (as <c>train.precision</c>, docs/TRAINING.md "Mixed precision").</summary>
+    [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
+
     /// <summary>The method's command-line name: <c>simclr</c> or <c>dense</c>.</summary>
     public static string MethodName(PretrainMethod method) => method == PretrainMethod.Dense ? "dense" : "simclr";
 
@@ -128,6 +132,7 @@ public sealed record PretrainOptions
             throw new SharpSegException($"--image-range {string.Join(",", ImageRange)}: give LOW,HIGH, raw 16-bit values with 0 <= LOW < HIGH <= 65535 (the dataset's image_range).");
         if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
+        Engine.Autocast.ParsePrecision(Precision, "--precision");
         if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");
         if (ProjectionDim < 1 || HiddenDim < 1) throw new SharpSegException("projection and hidden widths must be at least 1.");
         if (!(Distill >= 0) || double.IsInfinity(Distill)) throw new SharpSegException($"--distill {Distill} must be a number ≥ 0.");

@@ -73,6 +73,7 @@ public sealed class Pretrainer
     {
         var o = options;
         Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
+        var precision = Autocast.ParsePrecision(o.Precision, "--precision");
         bool resuming = resumeFrom != null;
 
         var paths = UnlabelledImages.Find(o.Images);
@@ -140,7 +141,7 @@ public sealed class Pretrainer
         using var log = new MetricsLog(LogPath, append: true);
         log.Write(new JsonObject
         {
-            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = total, ["images"] = paths.Count,
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = total, ["images"] = paths.Count, ["precision"] = Autocast.PrecisionName(precision),
             ["batch_size"] = batchSize, ["method"] = PretrainOptions.MethodName(o.Method), ["encoder"] = modelConfig.Encoder,
             ["crop"] = new JsonArray(o.Crop[0], o.Crop[1]), ["parameters"] = Models.ModelZoo.CountParameters(encoder),
             ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
@@ -187,7 +188,8 @@ public sealed class Pretrainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
-                            var (global, denseMaps, deepest) = steps.Phases.TimeForward(() => network.Forward(x));
+                            var (global, denseMaps, deepest) = steps.Phases.TimeForward(() => Autocast.Forward(device, precision, () => network.Forward(x),
+                                f => (Autocast.Fp32(f.Global), f.Dense is null ? null : Autocast.Fp32(f.Dense), Autocast.Fp32(f.Deepest))));
                             var z = global.chunk(2, 0);
                             var lossGlobal = ntXent.Compute(z[0], z[1]);
                             globalValue = lossGlobal.item<float>();
@@ -195,7 +197,7 @@ public sealed class Pretrainer
                             if (teacher != null)
                             {
                                 Tensor target;
-                                using (torch.no_grad()) target = teacher.call(x)[^1];
+                                using (torch.no_grad()) target = Autocast.Forward(device, precision, () => teacher.call(x)[^1], Autocast.Fp32);
                                 lossDistill = nn.functional.cosine_similarity(deepest, target, dim: 1).neg().add(1).mean();
                                 distillValue = lossDistill.item<float>();
                             }

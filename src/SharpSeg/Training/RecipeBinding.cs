@@ -181,12 +181,7 @@ public static class RecipeBinding
 
     /// <summary><c>train.precision</c>: null for fp32, or the dtype the forward pass is autocast to (bf16).</summary>
     public static TorchSharp.torch.ScalarType? Precision(TrainingRecipe r) =>
-        (r.Tree.GetString("train.precision") ?? "fp32").Trim().ToLowerInvariant() switch
-        {
-            "fp32" or "float32" => null,
-            "bf16" or "bfloat16" => TorchSharp.torch.ScalarType.BFloat16,
-            var v => throw new SharpSegException($"{r.Tree.Source}: train.precision must be fp32 or bf16, got '{v}'."),
-        };
+        Engine.Autocast.ParsePrecision(r.Tree.GetString("train.precision"), $"{r.Tree.Source}: train.precision");
 
     public static bool Cache(TrainingRecipe r, int images)
     {

@@ -127,8 +127,8 @@ public sealed class Trainer
         var precision = RecipeBinding.Precision(r);
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
             progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
-        T Forward<T>(Func<T> forward, Func<T, T> toFp32) => precision is { } dtype ? toFp32(Autocast.Run(device.type, dtype, forward)) : forward();
-        static Tensor Fp32(Tensor t) => t.dtype == ScalarType.Float32 ? t : t.to_type(ScalarType.Float32);
+        T Forward<T>(Func<T> forward, Func<T, T> toFp32) => Autocast.Forward(device, precision, forward, toFp32);
+        static Tensor Fp32(Tensor t) => Autocast.Fp32(t);
 
         var setCriterion = model.IsMaskClassification ? new Models.MaskClassification.MaskClassificationCriterion(modelConfig.NumClasses) : null;
         bool[]? thingClasses = setCriterion is null ? null : RecipeBinding.ThingClasses(r, classNames);
@@ -180,7 +180,7 @@ public sealed class Trainer
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
-            ["encoder_weights"] = weightsReport?.Summary, ["precision"] = precision is null ? "fp32" : "bf16", ["init_weights"] = initReport?.Summary,
+            ["encoder_weights"] = weightsReport?.Summary, ["precision"] = Autocast.PrecisionName(precision), ["init_weights"] = initReport?.Summary,
         });
 
         var clock = new Stopwatch();

@@ -12,6 +12,23 @@ namespace SharpSeg.Tests.SelfSupervised;
 public sealed class PretrainerTests
 {
     [Fact]
+    public void Bf16_pretraining_tracks_fp32_and_records_its_precision()
+    {
+        string dir = TestPaths.NewTempDir("pretrain-bf16");
+        var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 3) with { BatchSize = 8, Crop = [32, 32] };
+        string fp32 = Path.Combine(dir, "fp32.ckpt"), bf16 = Path.Combine(dir, "bf16.ckpt");
+        Pretrainer.Create(options, fp32).Run();
+        Pretrainer.Create(options with { Precision = "bf16" }, bf16).Run();
+        List<System.Text.Json.Nodes.JsonObject> Log(string ckpt) => MetricsLog.Read(Path.ChangeExtension(ckpt, ".jsonl")).ToList();
+        var l32 = Log(fp32).Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+        var l16 = Log(bf16).Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+        Assert.Equal("bf16", (string?)Log(bf16).First(o => (string?)o["kind"] == "start")["precision"]);
+        Assert.NotEqual(l32, l16);
+        Assert.True(Math.Abs(l32[0] - l16[0]) < 0.03 * l32[0], $"first contrastive loss: fp32 {l32[0]}, bf16 {l16[0]}");
+        Assert.Contains("--precision must be fp32 or bf16", Assert.Throws<SharpSegException>(() => (options with { Precision = "half" }).Validate()).Message);
+    }
+
+    [Fact]
     public void A_stopped_run_resumes_exactly_and_ends_with_the_encoder_only()
     {
         string dir = TestPaths.NewTempDir("pretrain-resume");
