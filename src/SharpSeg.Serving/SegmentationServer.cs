@@ -117,7 +117,7 @@ public sealed class SegmentationServer : IAsyncDisposable
         {
             var watch = Stopwatch.StartNew();
             if (_options.TorchThreads > 0) Engine.TorchRuntime.SetThreads(_options.TorchThreads);
-            var segmenter = Segmenter.Load(_options.ModelPath, new SegmenterOptions(_options.Device, _options.Eager, _options.Instances), _options.MaxPixels);
+            var segmenter = Segmenter.Load(_options.ModelPath, new SegmenterOptions(_options.Device, _options.Eager, _options.Instances) { Bf16 = _options.Bf16 }, _options.MaxPixels);
             _modelDescription = Describe(segmenter);
             Metrics.ModelLoadSeconds = watch.Elapsed.TotalSeconds;
             Metrics.Ready = true;

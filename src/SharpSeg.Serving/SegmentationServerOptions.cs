@@ -17,6 +17,7 @@ namespace SharpSeg.Serving;
 /// <param name="TorchThreads">libtorch intra-op threads for the process (0 = leave as is); <c>serve</c> divides the
 /// cores between the model copies.</param>
 /// <param name="ShutdownSeconds">On Ctrl+C / SIGTERM, how long requests in flight may take to finish.</param>
+/// <param name="Bf16">For a checkpoint: run under bfloat16 autocast (<see cref="SharpSeg.Inference.SegmenterOptions.Bf16"/>).</param>
 public sealed record SegmentationServerOptions(
     string ModelPath,
     string Host = "localhost",
@@ -28,7 +29,8 @@ public sealed record SegmentationServerOptions(
     string Device = "cpu",
     bool Eager = false,
     int TorchThreads = 0,
-    int ShutdownSeconds = 30)
+    int ShutdownSeconds = 30,
+    bool Bf16 = false)
 {
     /// <summary>32 MiB.</summary>
     public const long DefaultMaxBodyBytes = 32L << 20;

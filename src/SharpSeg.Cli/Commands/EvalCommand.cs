@@ -13,7 +13,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
     {
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt) to evaluate")] public string? Checkpoint { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
-        [CommandOption("--bf16")][Description("Run a checkpoint under bfloat16 autocast: about 1.5× faster on CPUs with avx512_bf16 or amx_bf16 (sharpseg info says), masks within bfloat16 rounding of fp32's")] public bool Bf16 { get; init; }
+        [CommandOption("--bf16")][Description(ModelArgument.Bf16Description)] public bool Bf16 { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("-d|--data <DATASET_YAML>")][Description("dataset.yaml to evaluate on")] public string? Data { get; init; }
         [CommandOption("--data-root <DIR>")][Description("Override the dataset's root folder")] public string? DataRoot { get; init; }

@@ -13,7 +13,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last; same masks, faster)")] public bool Eager { get; init; }
-        [CommandOption("--bf16")][Description("Run a checkpoint under bfloat16 autocast: about 1.5× faster on CPUs with avx512_bf16 or amx_bf16 (sharpseg info says), masks within bfloat16 rounding of fp32's")] public bool Bf16 { get; init; }
+        [CommandOption("--bf16")][Description(ModelArgument.Bf16Description)] public bool Bf16 { get; init; }
         [CommandOption("-i|--input <PATH>")][Description("An image, a folder of images, or a glob like photos/*.jpg")] public string? Input { get; init; }
         [CommandOption("-o|--out <DIR>")][Description("Output folder for <name>_mask.png, _color.png, _overlay.png, _summary.json")] public string? Out { get; init; }
         [CommandOption("--opacity <0..1>")][Description("Colour weight in the overlay (default 0.5)")] public double Opacity { get; init; } = 0.5;

@@ -19,6 +19,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
         [CommandOption("--queue <N>")][Description("Requests that may wait for a free copy; more get 503 + Retry-After (default 16)")] public int Queue { get; init; } = 16;
         [CommandOption("--max-body-mb <MB>")][Description("Largest request body in MiB; larger is 413 (default 32)")] public double MaxBodyMb { get; init; } = SegmentationServerOptions.DefaultMaxBodyBytes / 1048576.0;
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
+        [CommandOption("--bf16")][Description(ModelArgument.Bf16Description)] public bool Bf16 { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("--shutdown-seconds <S>")][Description("On Ctrl+C or SIGTERM, how long requests in flight may take to finish (default 30)")] public int ShutdownSeconds { get; init; } = 30;
     }
@@ -27,11 +28,11 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
     {
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.");
-        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
         if (!(s.MaxBodyMb > 0) || s.MaxBodyMb > 2048) throw new SharpSegException($"--max-body-mb {s.MaxBodyMb}: give a size in MiB between 0.001 and 2048.");
         int instances = Math.Max(1, s.Instances);
         var options = new SegmentationServerOptions(model, s.Host, s.Port, s.Instances, s.Queue, (long)(s.MaxBodyMb * 1048576), Imaging.PixelLimit.MaxPixels,
-            s.Device, s.Eager, TorchThreads: Math.Max(1, Environment.ProcessorCount / instances), ShutdownSeconds: s.ShutdownSeconds);
+            s.Device, s.Eager, TorchThreads: Math.Max(1, Environment.ProcessorCount / instances), ShutdownSeconds: s.ShutdownSeconds, Bf16: s.Bf16);
         var server = SegmentationServer.Create(options);
         try
         {

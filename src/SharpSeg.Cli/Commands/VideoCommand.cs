@@ -15,7 +15,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         [CommandOption("-c|--checkpoint <FILE>")][Description("Checkpoint (.ckpt)")] public string? Checkpoint { get; init; }
         [CommandOption("-m|--model <FILE>")][Description("Exported ONNX model (.onnx, run by ONNX Runtime), a TFLite model (.tflite) or a checkpoint")] public string? Model { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
-        [CommandOption("--bf16")][Description("Run a checkpoint under bfloat16 autocast: about 1.5× faster on CPUs with avx512_bf16 or amx_bf16 (sharpseg info says), masks within bfloat16 rounding of fp32's")] public bool Bf16 { get; init; }
+        [CommandOption("--bf16")][Description(ModelArgument.Bf16Description)] public bool Bf16 { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("-i|--input <VIDEO>")][Description("Video to segment (anything ffmpeg reads: .mp4, .mkv, .mov, .avi, ...)")] public string? Input { get; init; }
         [CommandOption("-o|--out <VIDEO>")][Description("Video to write (.mp4: H.264; the container follows the extension)")] public string? Out { get; init; }

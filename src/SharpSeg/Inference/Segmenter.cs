@@ -61,8 +61,8 @@ public sealed class Segmenter : IDisposable
         options.Validate();
         if (maxPixels is < 1) throw new SharpSegException($"the pixel limit must be at least 1, got {maxPixels}; give e.g. 500000000 (500M).");
         if (!File.Exists(path)) throw new SharpSegException($"{path}: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.");
-        ModelFile.RefuseCheckpointOnlyOptions(path, options.Device, options.Eager);
-        var predictors = Predictor.LoadCopies(path, options.Instances, options.Device, fused: !options.Eager, options.OnnxThreads);
+        ModelFile.RefuseCheckpointOnlyOptions(path, options.Device, options.Eager, options.Bf16);
+        var predictors = Predictor.LoadCopies(path, options.Instances, options.Device, fused: !options.Eager, options.OnnxThreads, options.Bf16);
         return new Segmenter(Path.GetFullPath(path), predictors, maxPixels);
     }
 

@@ -61,6 +61,21 @@ public sealed class SegmenterTests
     static string? Flag(string[] flags, string name) => Array.IndexOf(flags, name) is int i and >= 0 ? flags[i + 1] : null;
 
     [Fact]
+    public void Bf16_segments_like_fp32_within_rounding_and_is_refused_for_onnx()
+    {
+        using var fp32 = Segmenter.Load(SegmenterFixture.Checkpoint);
+        using var bf16 = Segmenter.Load(SegmenterFixture.Checkpoint, new SegmenterOptions { Bf16 = true });
+        string image = Path.Combine(SegmenterFixture.Images, "scene.png");
+        var a = fp32.Segment(image, new InferenceOptions(KeepProbabilities: true));
+        var b = bf16.Segment(image, new InferenceOptions(KeepProbabilities: true));
+        double maxDiff = a.Probabilities!.Zip(b.Probabilities!, (x, y) => Math.Abs(x - y)).Max();
+        Assert.True(maxDiff > 0 && maxDiff < 0.1, $"bf16 probabilities differ from fp32's by up to {maxDiff}");
+        Assert.True(a.ClassMap.Labels.Zip(b.ClassMap.Labels).Count(p => p.First == p.Second) >= 0.98 * a.ClassMap.Labels.Length);
+        var e = Assert.Throws<SharpSegException>(() => Segmenter.Load(SegmenterFixture.Onnx, new SegmenterOptions { Bf16 = true }));
+        Assert.Contains("--bf16", e.Message);
+    }
+
+    [Fact]
     public void Probabilities_are_returned_on_request_and_their_argmax_is_the_class_map()
     {
         using var segmenter = Segmenter.Load(SegmenterFixture.Checkpoint);
