@@ -181,6 +181,9 @@ public sealed class EngineConfigurationTests
     {
         Assert.Equal(64, Zen5.FlopsPerCycle);
         Assert.Equal(32, (Zen5 with { VectorIsa = "AVX2" }).FlopsPerCycle);
+        // Zen 4 (AMD family 25) runs AVX-512 on 256-bit halves; Zen 5 (family 26) at full width.
+        Assert.Equal(32, (Zen5 with { Vendor = "AuthenticAMD", Family = 25 }).FlopsPerCycle);
+        Assert.Equal(64, (Zen5 with { Vendor = "AuthenticAMD", Family = 26 }).FlopsPerCycle);
         var peak = SharpSeg.Inference.InferenceBenchmark.EstimatePeak(2, Zen5)!;
         Assert.Equal(2 * 2.1 * 64, peak.Gflops, 6);
         Assert.Contains("an estimate", peak.Basis);
@@ -188,6 +191,12 @@ public sealed class EngineConfigurationTests
         Assert.Null(SharpSeg.Inference.InferenceBenchmark.EstimatePeak(2, Zen5 with { ClockGHz = null }));
         var here = CpuInfo.Current;
         Assert.True(here.LogicalCores >= 1);
+        if (OperatingSystem.IsLinux() && System.Runtime.Intrinsics.X86.X86Base.IsSupported)
+        {
+            Assert.NotNull(here.Family);
+            Assert.NotNull(here.Vendor);
+            Assert.Equal(File.ReadAllText("/proc/cpuinfo").Contains("avx512_bf16") || File.ReadAllText("/proc/cpuinfo").Contains("amx_bf16"), here.NativeBf16);
+        }
         Assert.False(string.IsNullOrWhiteSpace(here.Model));
     }
 }

@@ -17,12 +17,24 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
     /// <summary>This machine.</summary>
     public static CpuInfo Current => current.Value;
 
+    /// <summary>The x86 CPU family number (<c>cpu family</c> in /proc/cpuinfo: 25 for AMD Zen 3 and Zen 4, 26 for Zen
+    /// 5), or null where unknown.</summary>
+    public int? Family { get; init; }
+
+    /// <summary>The CPU vendor (<c>vendor_id</c>: AuthenticAMD, GenuineIntel), or null where unknown.</summary>
+    public string? Vendor { get; init; }
+
+    /// <summary>AMD Zen 4 (family 25 with AVX-512): it runs AVX-512 on 256-bit halves, two per cycle.</summary>
+    bool Avx512OnHalves => Vendor == "AuthenticAMD" && Family == 25;
+
     /// <summary>
-    /// fp32 FLOP per cycle per core assumed for the peak: two FMA pipes of the widest vectors (AVX-512: 64, AVX2 with
-    /// FMA: 32, AVX: 16, else 8). An estimate: some cores run AVX-512 on 256-bit halves (AMD Zen 4) or have one FMA pipe.
+    /// fp32 FLOP per cycle per core assumed for the peak: two FMA pipes of the widest vectors (AVX-512: 64, but 32 on
+    /// AMD Zen 4, whose AVX-512 runs on 256-bit halves; AVX2 with FMA: 32, AVX: 16, else 8). An estimate: some cores
+    /// have one FMA pipe.
     /// </summary>
     public int FlopsPerCycle => VectorIsa switch
     {
+        "AVX-512" when Fma && Avx512OnHalves => 32,
         "AVX-512" when Fma => 64,
         "AVX2" when Fma => 32,
         "AVX2" or "AVX" => 16,
@@ -48,6 +60,8 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         string model = "unknown CPU";
         double? mhz = null;
         bool? bf16 = null;
+        int? family = null;
+        string? vendor = null;
         try
         {
             if (File.Exists("/proc/cpuinfo"))
@@ -57,6 +71,8 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
                     if (colon < 0) continue;
                     string key = line[..colon].Trim(), value = line[(colon + 1)..].Trim();
                     if (key == "model name" && model == "unknown CPU") model = value;
+                    else if (key == "cpu family" && family == null && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int fam)) family = fam;
+                    else if (key == "vendor_id" && vendor == null) vendor = value;
                     else if (key == "flags" && bf16 == null) bf16 = value.Split(' ').Any(f => f is "avx512_bf16" or "amx_bf16");
                     else if (key == "cpu MHz" && mhz == null && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double m)) mhz = m;
                 }
@@ -70,6 +86,6 @@ public sealed record CpuInfo(string Model, string VectorIsa, bool Fma, int Logic
         bool? caches = OperatingSystem.IsLinux() && Directory.Exists("/sys/devices/system/cpu/cpu0")
             ? Directory.Exists("/sys/devices/system/cpu/cpu0/cache") && Directory.EnumerateDirectories("/sys/devices/system/cpu/cpu0/cache", "index*").Any()
             : null;
-        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null, caches) { NativeBf16 = bf16 };
+        return new CpuInfo(model, isa, System.Runtime.Intrinsics.X86.Fma.IsSupported, Environment.ProcessorCount, mhz is double f && f > 0 ? f / 1000 : null, caches) { NativeBf16 = bf16, Family = family, Vendor = vendor };
     }
 }
