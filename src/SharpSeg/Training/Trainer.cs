@@ -72,6 +72,10 @@ public sealed class Trainer
     {
         var r = _recipe;
         Device device = TorchRuntime.StartRun(r.Threads, r.Seed, r.Device);
+        // Checked before the data and the model are loaded: a bad value is told at once.
+        var precision = RecipeBinding.Precision(r);
+        if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
+            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
 
         bool resuming = _resumeFrom != null;
         if (resuming) IO.AtomicFile.RemoveLeftovers(_runDirectory); // a killed run may have died mid-write
@@ -124,9 +128,6 @@ public sealed class Trainer
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
         // train.precision: bf16 runs the forward pass under libtorch's CPU autocast; the losses always see fp32 outputs.
-        var precision = RecipeBinding.Precision(r);
-        if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
-            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
         T Forward<T>(Func<T> forward, Func<T, T> toFp32) => Autocast.Forward(device, precision, forward, toFp32);
         static Tensor Fp32(Tensor t) => Autocast.Fp32(t);
 

@@ -11,6 +11,10 @@ namespace SharpSeg.Tests.Training;
 [Collection(SequentialCollection.Name)]
 public sealed class MixedPrecisionTests
 {
+    /// <summary>The loss of every train record of a run folder's metrics log.</summary>
+    static List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
+        .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+
     [Fact]
     public void Autocast_runs_convolutions_in_bfloat16_inside_the_region_only()
     {
@@ -36,8 +40,6 @@ public sealed class MixedPrecisionTests
     {
         string[] Recipe(string precision) => TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 6, valEvery: 6, seed: 7)
             .Append("train.precision=" + precision).ToArray();
-        List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
-            .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
 
         string fp32 = TestPaths.NewTempDir("precision-fp32"), bf16a = TestPaths.NewTempDir("precision-bf16a"), bf16b = TestPaths.NewTempDir("precision-bf16b");
         var r32 = Trainer.Create(TrainingRecipe.Load(null, Recipe("fp32")), fp32).Run();
@@ -68,8 +70,6 @@ public sealed class MixedPrecisionTests
         string[] Recipe(string precision) => TrainingFixture.ForEncoder([.. TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 4, valEvery: 4, seed: 2),
             "model.architecture=mask2former", "model.encoder=resnet18", "model.num_queries=8", "model.hidden_dim=16", "model.decoder_layers=2",
             "optimizer.lr=0.001", "train.precision=" + precision]);
-        List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
-            .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
         string fp32 = TestPaths.NewTempDir("precision-m2f-fp32"), bf16 = TestPaths.NewTempDir("precision-m2f-bf16");
         Trainer.Create(TrainingRecipe.Load(null, Recipe("fp32")), fp32).Run();
         Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16).Run();
