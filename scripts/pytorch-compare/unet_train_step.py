@@ -7,7 +7,10 @@ segmentation_models.pytorch-style U-Net (decoder 256-128-64-32-16, 3x3 head, 11 
 reports (forward, criterion, backward, optimizer); the input padded to 192x256 and the logits cropped, as SharpSeg does. Random inputs: the data phase is not part of the comparison
 (SharpSeg's is 2-3 ms). Debian's python3-torch (PyTorch 1.13), CPU; no other package.
 
-    /usr/bin/python3 scripts/pytorch-compare/unet_train_step.py [--threads 2] [--steps 6] [--channels-last]
+    /usr/bin/python3 scripts/pytorch-compare/unet_train_step.py [--threads 2] [--steps 6] [--channels-last] [--bf16]
+
+--bf16 runs the forward pass under torch.autocast("cpu", torch.bfloat16) with fp32 weights and an fp32 loss, as
+SharpSeg's train.precision: bf16 does.
 """
 import argparse
 import importlib.util
@@ -39,6 +42,7 @@ def main():
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--steps", type=int, default=6)
     p.add_argument("--channels-last", action="store_true")
+    p.add_argument("--bf16", action="store_true")
     a = p.parse_args()
     torch.set_num_threads(a.threads)
     torch.manual_seed(42)
@@ -55,7 +59,9 @@ def main():
         t0 = time.perf_counter()
         # As SharpSeg: the input is padded (reflect) to a multiple of the output stride (32: 176x240 -> 192x256) and the
         # logits cropped back.
-        logits = model(F.pad(x, (0, 16, 0, 16), mode="reflect"))[:, :, :176, :240]
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=a.bf16):
+            logits = model(F.pad(x, (0, 16, 0, 16), mode="reflect"))[:, :, :176, :240]
+        logits = logits.float()
         t1 = time.perf_counter()
         loss = F.cross_entropy(logits, y)
         t2 = time.perf_counter()
@@ -71,7 +77,7 @@ def main():
     mean = {k: sum(v) / len(v) for k, v in phases.items()}
     total = sum(mean.values())
     print(f"PyTorch {torch.__version__}, {a.threads} threads, mkldnn {torch.backends.mkldnn.is_available()}, "
-          f"{'channels-last' if a.channels_last else 'NCHW'}, {params:,} parameters")
+          f"{'channels-last' if a.channels_last else 'NCHW'}, {'bf16 autocast' if a.bf16 else 'fp32'}, {params:,} parameters")
     print("per step (mean of steps 2..%d): " % a.steps + ", ".join(f"{k} {v:.0f} ms" for k, v in mean.items())
           + f"; total {total:.0f} ms, {8000 / total:.2f} images/s")
 

@@ -1,3 +1,6 @@
+using SharpSeg.Engine;
+using Spectre.Console;
+
 namespace SharpSeg.Cli.Commands;
 
 /// <summary>The model file of <c>predict</c> and <c>eval</c>: <c>--checkpoint</c> or <c>--model</c> (one of them).</summary>
@@ -10,6 +13,13 @@ internal static class ModelArgument
     {
         if (checkpoint != null && model != null) throw new SharpSegException("give either --checkpoint or --model, not both.");
         return checkpoint ?? model ?? throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx or a .tflite) is required.");
+    }
+
+    /// <summary>Warns (one yellow line) when <c>--bf16</c> runs on a CPU that only emulates bfloat16, where it is slower.</summary>
+    public static void WarnIfBf16Slow(bool bf16, string? device)
+    {
+        if (bf16 && TorchRuntime.MixedPrecisionWarning(TorchRuntime.ResolveDevice(device), "--bf16", "leave out --bf16") is { } slow)
+            AnsiConsole.MarkupLine($"[yellow]{ConsoleOutput.Escape(slow)}[/]");
     }
 
     public static bool IsOnnx(string path) => Inference.ModelFile.IsOnnx(path);

@@ -42,6 +42,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
+        ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
         // Decoding, rendering and encoding run beside the model: ONNX Runtime's idle threads should not spin on the cores
         // (docs/BENCHMARKS.md, "A CamVid model at 30 frames/s").
         OnnxRuntimeBackend.PreferSleepingThreads();

@@ -215,9 +215,13 @@ public static class TorchRuntime
             null => "bf16 available; whether this CPU computes it natively is unknown",
         };
 
-    /// <summary>A warning for <c>train.precision: bf16</c> on a CPU that emulates bfloat16, else null.</summary>
-    public static string? MixedPrecisionWarning(Device device) =>
-        device.type == DeviceType.CPU && CpuInfo.Current.NativeBf16 == false
-            ? "warning: train.precision: bf16 on a CPU without avx512_bf16 or amx_bf16: libtorch emulates bfloat16 there, which is slower than fp32; set train.precision: fp32."
+    /// <summary>
+    /// A warning for bf16 on a CPU that emulates bfloat16, else null. <paramref name="setting"/> names what asked for it
+    /// (<c>train.precision: bf16</c>, <c>--bf16</c>) and <paramref name="fix"/> how to go back to fp32; <paramref name="cpu"/>
+    /// is this machine's unless given.
+    /// </summary>
+    public static string? MixedPrecisionWarning(Device device, string setting = "train.precision: bf16", string fix = "set train.precision: fp32", CpuInfo? cpu = null) =>
+        device.type == DeviceType.CPU && (cpu ?? CpuInfo.Current).NativeBf16 == false
+            ? $"warning: {setting} on a CPU without avx512_bf16 or amx_bf16: libtorch emulates bfloat16 there, which is slower than fp32; {fix}."
             : null;
 }

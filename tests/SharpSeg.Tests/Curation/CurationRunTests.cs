@@ -91,5 +91,8 @@ public sealed class CurationRunTests
         Assert.Throws<SharpSegException>(() => CurationRunOptions.ParseMeasure("variance"));
         Assert.False(CurationRunOptions.ParseAggregate("MEAN"));
         Assert.Throws<SharpSegException>(() => CurationRunOptions.ParseAggregate("max"));
+        // --bf16 with nothing to run: embeddings and scores are already computed.
+        Assert.Contains("--bf16 runs a network", Assert.Throws<SharpSegException>(() => CurationRun.Run(new CurationRunOptions
+            { Embeddings = "e.npy", Out = "s.csv", Scores = "s.scores.csv", Bf16 = true })).Message);
     }
 }

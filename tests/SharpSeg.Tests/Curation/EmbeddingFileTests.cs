@@ -127,4 +127,34 @@ public sealed class EmbeddingFileTests
         for (int k = 0; k < c; k++) Assert.Equal(rows[k] / Math.Sqrt(5), g[k], 1e-4);
         Assert.Contains("multiple of the encoder's output stride 4", Assert.Throws<SharpSegException>(() => new EncoderEmbedder(encoder, Normalization.ImageNet, "x", 30, 32)).Message);
     }
+
+    [Fact]
+    public void A_bf16_embedder_gives_the_fp32_vectors_within_rounding_and_never_resumes_an_fp32_set()
+    {
+        var encoder = new UNetEncoder(3, depth: 2, baseWidth: 8, batchNorm: true);
+        var images = Enumerable.Range(0, 3).Select(i => { var im = new RgbImage(40, 30, 3); new Random(10 + i).NextBytes(im.Pixels); return im; }).ToList();
+        using var fp32 = new EncoderEmbedder(encoder, Normalization.ImageNet, "unet test", 32, 32, grid: 2);
+        using var bf16 = new EncoderEmbedder(encoder, Normalization.ImageNet, "unet test", 32, 32, grid: 2, bf16: true);
+        Assert.EndsWith(" bf16", bf16.Identity);
+        Assert.NotEqual(fp32.Identity, bf16.Identity);
+        var a = new float[3 * fp32.Dim]; var b = new float[3 * bf16.Dim];
+        fp32.Embed(images, a);
+        bf16.Embed(images, b);
+        Assert.NotEqual(a, b); // autocast really ran
+        for (int i = 0; i < 3; i++)
+        {
+            var ra = a.AsSpan(i * fp32.Dim, fp32.Dim).ToArray(); var rb = b.AsSpan(i * bf16.Dim, bf16.Dim).ToArray();
+            double cos = ra.Zip(rb, (x, y) => (double)x * y).Sum();
+            Assert.True(cos > 0.99, $"image {i}: cosine between the fp32 and bf16 rows {cos}");
+            Assert.Equal(1, Math.Sqrt(rb.Sum(v => (double)v * v)), 1e-4); // pooled and normalised in fp32
+        }
+        // A set embedded in fp32 is not continued in bf16: its header names the other embedder.
+        string dir = TestPaths.NewTempDir("emb-bf16");
+        CurationTestData.WriteScenes(dir, 3);
+        var collection = ImageCollection.Find(dir);
+        string npy = Path.Combine(dir, "out", "e.npy");
+        EmbeddingRunner.Run(fp32, new EmbedOptions(collection, npy));
+        Assert.Contains("--overwrite", Assert.Throws<SharpSegException>(() => EmbeddingRunner.Run(bf16, new EmbedOptions(collection, npy))).Message);
+        Assert.Contains("--bf16 applies to network encoders", Assert.Throws<SharpSegException>(() => EmbeddingEncoders.FromName("thumbnail", bf16: true)).Message);
+    }
 }

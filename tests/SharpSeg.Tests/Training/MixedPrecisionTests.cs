@@ -79,6 +79,21 @@ public sealed class MixedPrecisionTests
         // The Hungarian matching sees the same costs up to rounding, so the set loss starts where fp32's does.
         Assert.True(Math.Abs(l32[0] - l16[0]) < 0.03 * l32[0], $"first set-criterion loss: fp32 {l32[0]}, bf16 {l16[0]}");
         Assert.All(l16, l => Assert.True(double.IsFinite(l)));
+
+        // Panoptic inference from the queries runs under the same autocast with --bf16: other rounding, the same masks
+        // within it, and fp32 outputs.
+        string ckpt = Path.Combine(bf16, Trainer.BestCheckpointName);
+        using var p32 = SharpSeg.Inference.Predictor.FromCheckpoint(ckpt);
+        using var p16 = SharpSeg.Inference.Predictor.FromCheckpoint(ckpt, bf16: true);
+        var spec = SharpSeg.Data.Dataset.DatasetSpec.Load(TrainingFixture.DatasetYaml);
+        var image = p32.LoadImage(spec.ResolvePairs("val")[0].ImagePath);
+        bool[] things = Enumerable.Repeat(true, p32.Backend.Classes).ToArray();
+        var (r32, _) = p32.InferPanoptic(image, things);
+        var (r16, _) = p16.InferPanoptic(image, things);
+        Assert.NotEqual(r32.Probabilities, r16.Probabilities);
+        int same = Enumerable.Range(0, r32.Mask.Labels.Length).Count(i => r32.Mask.Labels[i] == r16.Mask.Labels[i]);
+        Assert.True(same >= 0.98 * r32.Mask.Labels.Length, $"panoptic path: bf16 and fp32 masks agree on {100.0 * same / r32.Mask.Labels.Length:F2} % of pixels");
+        Assert.All(r16.Probabilities!, v => Assert.True(float.IsFinite(v)));
     }
 
     [Fact]
@@ -114,5 +129,20 @@ public sealed class MixedPrecisionTests
         var recipe = TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 1, valEvery: 1).Append("train.precision=fp8").ToArray());
         var e = Assert.Throws<SharpSegException>(() => RecipeBinding.Precision(recipe));
         Assert.Contains("train.precision must be fp32 or bf16, got 'fp8'", e.Message);
+    }
+
+    [Fact]
+    public void Bf16_on_a_cpu_that_emulates_it_warns_naming_the_setting_and_the_way_back()
+    {
+        var emulating = CpuInfo.Current with { NativeBf16 = false };
+        string? train = TorchRuntime.MixedPrecisionWarning(CPU, cpu: emulating);
+        Assert.Contains("train.precision: bf16 on a CPU without avx512_bf16 or amx_bf16", train);
+        Assert.EndsWith("set train.precision: fp32.", train);
+        string? cli = TorchRuntime.MixedPrecisionWarning(CPU, "--bf16", "leave out --bf16", emulating);
+        Assert.StartsWith("warning: --bf16 on a CPU without", cli);
+        Assert.EndsWith("leave out --bf16.", cli);
+        // Native bf16, or a CPU whose flags are unknown: nothing to warn about.
+        Assert.Null(TorchRuntime.MixedPrecisionWarning(CPU, cpu: CpuInfo.Current with { NativeBf16 = true }));
+        Assert.Null(TorchRuntime.MixedPrecisionWarning(CPU, cpu: CpuInfo.Current with { NativeBf16 = null }));
     }
 }

@@ -72,6 +72,10 @@ public sealed record CurationRunOptions
     /// <summary>Device for <see cref="Checkpoint"/>: cpu, cuda, auto.</summary>
     public string Device { get; init; } = "cpu";
 
+    /// <summary>Embed <see cref="Images"/> and score with <see cref="Checkpoint"/> under bfloat16 autocast (faster on CPUs
+    /// with avx512_bf16 or amx_bf16).</summary>
+    public bool Bf16 { get; init; }
+
     /// <summary>Parses <c>entropy</c>, <c>margin</c> or <c>least-confidence</c>.</summary>
     public static UncertaintyMeasure ParseMeasure(string text) => text.ToLowerInvariant().Replace('_', '-') switch
     {
@@ -137,6 +141,8 @@ public static class CurationRun
         if (options.Checkpoint != null && options.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
         if ((options.Embeddings == null) == (options.Images == null))
             throw new SharpSegException("give --images DIR (embedded with the ImageNet ResNet-18 first) or --embeddings X.npy (from 'sharpseg embed'), not both or neither.");
+        if (options.Bf16 && options.Images == null && options.Checkpoint == null)
+            throw new SharpSegException("--bf16 runs a network: the encoder that embeds --images, or the model of --checkpoint; with --embeddings and --scores there is none to run, so leave it out.");
         var mix = StrategyMix.Parse(options.Strategy);
         ClassTargets.RefuseUnused(options.ClassTarget, hasScores: options.Checkpoint != null || options.Scores != null, mix);
         bool embedHere = options.Images != null;
@@ -146,7 +152,7 @@ public static class CurationRun
         if (embedHere)
         {
             var images = ImageCollection.Find(options.Images!, options.Recursive);
-            using (var encoder = EmbeddingEncoders.FromName(CurationRunOptions.DefaultEncoder, CurationRunOptions.DefaultEncoderWeights, device: options.Device))
+            using (var encoder = EmbeddingEncoders.FromName(CurationRunOptions.DefaultEncoder, CurationRunOptions.DefaultEncoderWeights, device: options.Device, bf16: options.Bf16))
                 embedded.Add(EmbeddingRunner.Run(encoder, new EmbedOptions(images, files.Embeddings!), scoringProgress, cancellationToken));
             if (thumbnailsHere)
                 using (var thumbnails = new ThumbnailEmbedder())
@@ -159,7 +165,7 @@ public static class CurationRun
         if (options.Checkpoint != null)
         {
             var images = new ImageCollection(Path.GetFullPath(embeddings.ImageRoot), embeddings.Paths);
-            using var predictor = Predictor.FromCheckpoint(options.Checkpoint, options.Device);
+            using var predictor = Predictor.FromCheckpoint(options.Checkpoint, options.Device, bf16: options.Bf16);
             var r = ImageScorer.Run(predictor, images, files.Scores!, overwrite: false, progress: scoringProgress, cancellationToken: cancellationToken);
             scoring = new CurationScoring(r.Scored, r.AlreadyDone, r.Failures);
             scores = ImageScoreFile.Read(files.Scores!);

@@ -35,6 +35,8 @@ public static class ActiveLearningSimulation
         string outDir = Path.GetFullPath(o.Out);
         Directory.CreateDirectory(outDir);
         var recipe = TrainingRecipe.Load(o.Recipe, o.Overrides);
+        // The initial model embeds and scores the pool in the precision it was trained in (train.precision).
+        bool bf16 = RecipeBinding.Precision(recipe) != null;
         var spec = DatasetSpec.Load(recipe.DatasetPath, recipe.DataRoot);
         var pool = spec.ResolvePairs(recipe.TrainSplit).OrderBy(p => p.ImagePath, StringComparer.Ordinal).ToList();
         int initial = Math.Max(1, (int)Math.Round(pool.Count * o.InitialFraction)), step = Math.Max(1, (int)Math.Round(pool.Count * o.StepFraction));
@@ -61,7 +63,7 @@ public static class ActiveLearningSimulation
             if (o.Embedder.Equals("checkpoint", StringComparison.OrdinalIgnoreCase))
             {
                 string npy = Path.Combine(seedDir, "embeddings.npy");
-                using var e = EmbeddingEncoders.FromCheckpoint(initialCkpt, o.EmbedSize, o.EmbedSize);
+                using var e = EmbeddingEncoders.FromCheckpoint(initialCkpt, o.EmbedSize, o.EmbedSize, bf16: bf16);
                 EmbeddingRunner.Run(e, new EmbedOptions(images, npy, ImageRange: spec.ImageRange), cancellationToken: cancellationToken);
                 embeddings = EmbeddingSet.Read(npy);
             }
@@ -71,7 +73,7 @@ public static class ActiveLearningSimulation
             if (o.Strategies.Any(s => s.NeedsScores))
             {
                 string csv = Path.Combine(seedDir, "scores.csv");
-                using var predictor = Predictor.FromCheckpoint(initialCkpt);
+                using var predictor = Predictor.FromCheckpoint(initialCkpt, bf16: bf16);
                 ImageScorer.Run(predictor, images, csv, cancellationToken: cancellationToken);
                 scores = ImageScoreFile.Read(csv);
             }
