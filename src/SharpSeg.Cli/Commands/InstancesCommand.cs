@@ -20,6 +20,7 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
         [CommandOption("--images <PATH>")][Description("Images to predict (with --checkpoint or --model): a file, a folder or a glob")] public string? Images { get; init; }
         [CommandOption("-o|--out <DIR>")][Description("Output folder")] public string? Out { get; init; }
         [CommandOption("--eager")][Description("Run a checkpoint exactly as trained (default: BatchNorm folded, channels-last)")] public bool Eager { get; init; }
+        [CommandOption("--bf16")][Description(ModelArgument.Bf16Description)] public bool Bf16 { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
     }
 
@@ -38,9 +39,10 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
             if (s.Images == null) throw new SharpSegException("--images is required with --checkpoint/--model (the images to predict).");
             if (s.Data != null || s.DataRoot != null) throw new SharpSegException("--data decodes --input masks; with --checkpoint the classes are the checkpoint's, leave --data out.");
             string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
-            ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager);
+            ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
+            ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
             var inputs = ImageInputs.Resolve(s.Images);
-            using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager);
+            using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager, bf16: s.Bf16);
             var resolved = options.Resolve(predictor.Info.Classes, model);
             var writer = new PredictionWriter(s.Out, predictor.Colours, classNames: predictor.ClassNames)
             {

@@ -72,6 +72,14 @@ public sealed class CurationRunTests
         Assert.Single(kept.Embedded!);
         Assert.Contains("not both or neither", Assert.Throws<SharpSegException>(() => CurationRun.Run(options with { Embeddings = kept.Files.Embeddings })).Message);
         Assert.Contains("--images DIR", Assert.Throws<SharpSegException>(() => CurationRun.Run(options with { Images = null })).Message);
+
+        // --bf16 reaches the encoder (its header says so); a rerun in the other precision is told what to delete, since
+        // curate has no --overwrite.
+        var half = CurationRun.Run(options with { Out = Path.Combine(dir, "half.csv"), DedupeThreshold = null, Bf16 = true });
+        Assert.EndsWith(" bf16", half.Embeddings.Header.Embedder);
+        var flipped = Assert.Throws<SharpSegException>(() => CurationRun.Run(options with { Out = Path.Combine(dir, "half.csv"), DedupeThreshold = null })).Message;
+        Assert.Contains("delete half.embeddings.* beside --out", flipped);
+        Assert.DoesNotContain("--overwrite", flipped);
     }
 
     [Fact]

@@ -20,7 +20,7 @@ public static class EmbeddingRunner
         var images = options.Images;
         var header = new EmbeddingHeader { Embedder = embedder.Identity, Dim = embedder.Dim, Grid = embedder.Grid, ImageRoot = images.Root };
         var clock = Stopwatch.StartNew();
-        using var writer = EmbeddingWriter.Open(options.Out, header, options.Overwrite);
+        using var writer = EmbeddingWriter.Open(options.Out, header, options.Overwrite, options.Remedy);
         var done = new HashSet<string>(writer.Done, StringComparer.Ordinal);
         var todo = Enumerable.Range(0, images.RelativePaths.Count).Where(i => !done.Contains(images.RelativePaths[i])).ToList();
         int alreadyDone = images.RelativePaths.Count - todo.Count, total = images.RelativePaths.Count;

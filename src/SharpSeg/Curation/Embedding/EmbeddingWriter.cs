@@ -39,14 +39,14 @@ public sealed class EmbeddingWriter : IDisposable
     /// Opens <paramref name="npyPath"/> for appending. An existing set made by the same embedder over the same root is
     /// resumed; a different one is an error unless <paramref name="overwrite"/> (which starts afresh).
     /// </summary>
-    public static EmbeddingWriter Open(string npyPath, EmbeddingHeader header, bool overwrite = false)
+    public static EmbeddingWriter Open(string npyPath, EmbeddingHeader header, bool overwrite = false, string remedy = EmbedOptions.DefaultRemedy)
     {
         var files = EmbeddingFiles.For(npyPath);
         header = header with { DataFile = Path.GetFileName(files.Data), PathsFile = Path.GetFileName(files.Paths) };
         if (header.Dim < 1) throw new ArgumentException("embedding dimension must be positive", nameof(header));
         Directory.CreateDirectory(Path.GetDirectoryName(files.Data)!);
         bool exists = File.Exists(files.Data) || File.Exists(files.Paths) || File.Exists(files.Header);
-        if (exists && !overwrite) return Resume(files, header);
+        if (exists && !overwrite) return Resume(files, header, remedy);
         foreach (var f in new[] { files.Data, files.Paths, files.Header }) if (File.Exists(f)) File.Delete(f);
         WriteHeader(files, header with { Rows = 0 });
         var data = new FileStream(files.Data, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.Read);
@@ -56,15 +56,15 @@ public sealed class EmbeddingWriter : IDisposable
         return new EmbeddingWriter(files, header, data, paths, []);
     }
 
-    static EmbeddingWriter Resume(EmbeddingFiles files, EmbeddingHeader header)
+    static EmbeddingWriter Resume(EmbeddingFiles files, EmbeddingHeader header, string remedy)
     {
         if (!File.Exists(files.Header) || !File.Exists(files.Data) || !File.Exists(files.Paths))
-            throw new SharpSegException($"{files.Data}: an incomplete embeddings set is there ({Path.GetFileName(files.Data)}, {Path.GetFileName(files.Paths)} and {Path.GetFileName(files.Header)} belong together); pass --overwrite to start afresh or use another --out.");
+            throw new SharpSegException($"{files.Data}: an incomplete embeddings set is there ({Path.GetFileName(files.Data)}, {Path.GetFileName(files.Paths)} and {Path.GetFileName(files.Header)} belong together); {remedy}.");
         var old = EmbeddingSet.ReadHeader(files.Header);
         if (old.Embedder != header.Embedder || old.Dim != header.Dim || old.Grid != header.Grid)
-            throw new SharpSegException($"{files.Data}: was made by '{old.Embedder}' (dim {old.Dim}), this run is '{header.Embedder}' (dim {header.Dim}); use another --out, or --overwrite to replace it.");
+            throw new SharpSegException($"{files.Data}: was made by '{old.Embedder}' (dim {old.Dim}), this run is '{header.Embedder}' (dim {header.Dim}); {remedy}.");
         if (!string.Equals(Path.GetFullPath(old.ImageRoot), Path.GetFullPath(header.ImageRoot), StringComparison.Ordinal))
-            throw new SharpSegException($"{files.Data}: holds images of '{old.ImageRoot}', this run embeds '{header.ImageRoot}'; use another --out, or --overwrite to replace it.");
+            throw new SharpSegException($"{files.Data}: holds images of '{old.ImageRoot}', this run embeds '{header.ImageRoot}'; {remedy}.");
         var data = new FileStream(files.Data, FileMode.Open, FileAccess.ReadWrite, FileShare.Read);
         try
         {

@@ -122,6 +122,10 @@ public sealed record CurationRunResult(CurationResult Selection, EmbeddingSet Em
 /// </summary>
 public static class CurationRun
 {
+    /// <summary>What to do when a rerun finds <paramref name="npy"/> made another way (another embedder, precision or
+    /// folder): curate has no --overwrite, it embeds again once the set is gone.</summary>
+    static string Rebuild(string npy) => $"delete {Path.GetFileNameWithoutExtension(npy)}.* beside --out (curate embeds the images again), or use another --out";
+
     /// <summary>The files a run writing <paramref name="selectionCsv"/> uses: all in its folder, named after its stem.</summary>
     public static CurationRunFiles FilesFor(string selectionCsv, bool contactSheet, bool scores, bool embeddings = false, bool thumbnails = false)
     {
@@ -142,7 +146,7 @@ public static class CurationRun
         if ((options.Embeddings == null) == (options.Images == null))
             throw new SharpSegException("give --images DIR (embedded with the ImageNet ResNet-18 first) or --embeddings X.npy (from 'sharpseg embed'), not both or neither.");
         if (options.Bf16 && options.Images == null && options.Checkpoint == null)
-            throw new SharpSegException("--bf16 runs a network: the encoder that embeds --images, or the model of --checkpoint; with --embeddings and --scores there is none to run, so leave it out.");
+            throw new SharpSegException("--bf16 runs a network: the encoder that embeds --images, or the model of --checkpoint; with --embeddings and no --checkpoint there is none to run, so leave it out.");
         var mix = StrategyMix.Parse(options.Strategy);
         ClassTargets.RefuseUnused(options.ClassTarget, hasScores: options.Checkpoint != null || options.Scores != null, mix);
         bool embedHere = options.Images != null;
@@ -153,10 +157,10 @@ public static class CurationRun
         {
             var images = ImageCollection.Find(options.Images!, options.Recursive);
             using (var encoder = EmbeddingEncoders.FromName(CurationRunOptions.DefaultEncoder, CurationRunOptions.DefaultEncoderWeights, device: options.Device, bf16: options.Bf16))
-                embedded.Add(EmbeddingRunner.Run(encoder, new EmbedOptions(images, files.Embeddings!), scoringProgress, cancellationToken));
+                embedded.Add(EmbeddingRunner.Run(encoder, new EmbedOptions(images, files.Embeddings!, Remedy: Rebuild(files.Embeddings!)), scoringProgress, cancellationToken));
             if (thumbnailsHere)
                 using (var thumbnails = new ThumbnailEmbedder())
-                    embedded.Add(EmbeddingRunner.Run(thumbnails, new EmbedOptions(images, files.Thumbnails!), scoringProgress, cancellationToken));
+                    embedded.Add(EmbeddingRunner.Run(thumbnails, new EmbedOptions(images, files.Thumbnails!, Remedy: Rebuild(files.Thumbnails!)), scoringProgress, cancellationToken));
         }
         var embeddings = EmbeddingSet.Read(options.Embeddings ?? files.Embeddings!);
 

@@ -64,7 +64,8 @@ public static class ActiveLearningSimulation
             {
                 string npy = Path.Combine(seedDir, "embeddings.npy");
                 using var e = EmbeddingEncoders.FromCheckpoint(initialCkpt, o.EmbedSize, o.EmbedSize, bf16: bf16);
-                EmbeddingRunner.Run(e, new EmbedOptions(images, npy, ImageRange: spec.ImageRange), cancellationToken: cancellationToken);
+                EmbeddingRunner.Run(e, new EmbedOptions(images, npy, ImageRange: spec.ImageRange,
+                    Remedy: "delete it (the simulation embeds the pool again with the initial model), or use another --out"), cancellationToken: cancellationToken);
                 embeddings = EmbeddingSet.Read(npy);
             }
             else if (!o.Embedder.Equals("thumbnail", StringComparison.OrdinalIgnoreCase))
