@@ -43,7 +43,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
             ClassTarget = s.ClassTarget, DedupeThreshold = s.NoDedupe ? null : s.DedupeThreshold, DedupeEmbeddings = s.DedupeEmbeddings,
             TypicalityK = s.TypicalityK, Seed = s.Seed, ContactSheet = !s.NoContactSheet, Device = s.Device, Bf16 = s.Bf16,
         };
-        ModelArgument.WarnIfBf16Slow(s.Bf16 && (s.Images != null || s.Checkpoint != null), s.Device);
+        ModelArgument.WarnIfBf16Slow(s.Bf16 && options.RunsNetwork, s.Device);
         var run = ProgressRunner.Run(s.Images != null ? "embedding" : "scoring", p => CurationRun.Run(options, p, cancellationToken));
 
         var failed = run.Embedded.SelectMany(e => e.Failures).Distinct().ToList();

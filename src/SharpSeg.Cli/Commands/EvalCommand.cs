@@ -34,8 +34,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
         var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Eager, s.Report, s.Worst ?? 8,
             s.Instances ? s.ToInstanceOptions() : null, s.Bf16);
-        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
-        ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
+        ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         if (result.Metrics.Instances is { } instances) ConsoleOutput.WriteInstanceScores(instances);

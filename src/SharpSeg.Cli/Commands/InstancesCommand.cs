@@ -39,8 +39,7 @@ public sealed class InstancesCommand : Command<InstancesCommand.Settings>
             if (s.Images == null) throw new SharpSegException("--images is required with --checkpoint/--model (the images to predict).");
             if (s.Data != null || s.DataRoot != null) throw new SharpSegException("--data decodes --input masks; with --checkpoint the classes are the checkpoint's, leave --data out.");
             string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
-            ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
-            ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
+            ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
             var inputs = ImageInputs.Resolve(s.Images);
             using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager, bf16: s.Bf16);
             var resolved = options.Resolve(predictor.Info.Classes, model);

@@ -15,6 +15,16 @@ internal static class ModelArgument
         return checkpoint ?? model ?? throw new SharpSegException("--checkpoint (a .ckpt) or --model (an exported .onnx or a .tflite) is required.");
     }
 
+    /// <summary>
+    /// Refuses the checkpoint-only options for an ONNX or TFLite <paramref name="model"/> (one line), then warns when
+    /// <c>--bf16</c> would run on a CPU that emulates bfloat16: the checks every command that runs a model makes first.
+    /// </summary>
+    public static void CheckRunOptions(string model, string? device, bool eager, bool bf16)
+    {
+        Inference.ModelFile.RefuseCheckpointOnlyOptions(model, device, eager, bf16);
+        WarnIfBf16Slow(bf16, device);
+    }
+
     /// <summary>Warns (one yellow line) when <c>--bf16</c> runs on a CPU that only emulates bfloat16, where it is slower.</summary>
     public static void WarnIfBf16Slow(bool bf16, string? device)
     {

@@ -33,8 +33,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.InstancesFrom != null && !s.Instances) throw new SharpSegException("--instances-from chooses how --instances are found; add --instances.");
         var instanceOptions = s.Instances ? s.ToInstanceOptions() : null;
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
-        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
-        ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
+        ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var files = ImageInputs.Resolve(s.Input);
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);

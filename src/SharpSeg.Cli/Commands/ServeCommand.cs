@@ -28,8 +28,7 @@ public sealed class ServeCommand : Command<ServeCommand.Settings>
     {
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
         if (!File.Exists(model)) throw new SharpSegException($"{model}: model file not found; give a .ckpt checkpoint, an exported .onnx model or a .tflite model.");
-        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
-        ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
+        ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         if (!(s.MaxBodyMb > 0) || s.MaxBodyMb > 2048) throw new SharpSegException($"--max-body-mb {s.MaxBodyMb}: give a size in MiB between 0.001 and 2048.");
         int instances = Math.Max(1, s.Instances);
         var options = new SegmentationServerOptions(model, s.Host, s.Port, s.Instances, s.Queue, (long)(s.MaxBodyMb * 1048576), Imaging.PixelLimit.MaxPixels,

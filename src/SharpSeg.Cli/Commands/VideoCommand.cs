@@ -41,8 +41,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
         _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
         var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);
-        ModelFile.RefuseCheckpointOnlyOptions(model, s.Device, s.Eager, s.Bf16);
-        ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
+        ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         // Decoding, rendering and encoding run beside the model: ONNX Runtime's idle threads should not spin on the cores
         // (docs/BENCHMARKS.md, "A CamVid model at 30 frames/s").
         OnnxRuntimeBackend.PreferSleepingThreads();

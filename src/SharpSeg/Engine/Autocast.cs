@@ -59,6 +59,9 @@ internal static class Autocast
             var v => throw new SharpSegException($"{setting} must be fp32 or bf16, got '{v}'."),
         };
 
+    /// <summary>The precision of a <c>--bf16</c> switch: bfloat16 when on, null (plain fp32) when off.</summary>
+    public static ScalarType? Precision(bool bf16) => bf16 ? ScalarType.BFloat16 : null;
+
     /// <summary>The name of a precision (<see cref="ParsePrecision"/>'s inverse), for logs.</summary>
     public static string PrecisionName(ScalarType? dtype) => dtype is null ? "fp32" : "bf16";
 

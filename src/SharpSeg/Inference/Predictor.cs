@@ -185,9 +185,8 @@ public sealed class Predictor : IDisposable
         using var scope = NewDisposeScope();
         using var noGrad = torch.no_grad();
         var input = Preprocessing.Input(image, Normalization, Info.InferenceScale, Device);
-        if (Backend is TorchInferenceBackend { ChannelsLast: true }) input = Models.Fusion.ChannelsLast.Convert(input);
-        // Under bf16 autocast when the backend runs that way (--bf16); the panoptic step and the softmax work in fp32.
-        var prediction = Autocast.Forward(Device, Backend is TorchInferenceBackend { Bf16: true } ? ScalarType.BFloat16 : null, () => model.ForwardQueries(input),
+        // As the backend runs the model (channels-last, bf16 autocast); the panoptic step and the softmax work in fp32.
+        var prediction = ((TorchInferenceBackend)Backend).Forward(input, model.ForwardQueries,
             p => new MaskClassificationPrediction(Autocast.Fp32(p.SemanticLogits), Autocast.Fp32(p.ClassLogits), Autocast.Fp32(p.MaskLogits)));
         var probabilities = Preprocessing.RestoreLogits(prediction.SemanticLogits, image.Height, image.Width).softmax(1).squeeze(0);
         var labels = Preprocessing.ArgMaxClasses(probabilities.unsqueeze(0)).squeeze(0).cpu().contiguous();

@@ -65,12 +65,19 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// <summary>True when the model runs under bfloat16 autocast.</summary>
     public bool Bf16 { get; }
 
-    public Tensor Logits(Tensor input)
+    // The bf16 logits are disposed as soon as their fp32 copy exists, so tiles hold one set of logits, not two.
+    public Tensor Logits(Tensor input) => Forward(input, _model.call, half => { using (half) return half.to_type(ScalarType.Float32); });
+
+    /// <summary>
+    /// Runs <paramref name="forward"/> on <paramref name="input"/> as this backend runs its model: the input
+    /// channels-last when <see cref="ChannelsLast"/>, the pass under bfloat16 autocast when <see cref="Bf16"/> with its
+    /// outputs brought back to fp32 by <paramref name="toFp32"/>. For other forward passes of the same model (e.g. a
+    /// mask-classification model's queries).
+    /// </summary>
+    public T Forward<T>(Tensor input, Func<Tensor, T> forward, Func<T, T> toFp32)
     {
         var x = ChannelsLast ? Models.Fusion.ChannelsLast.Convert(input) : input;
-        if (!Bf16) return _model.call(x);
-        using var half = Engine.Autocast.Run(Device.type, ScalarType.BFloat16, () => _model.call(x));
-        return half.to_type(ScalarType.Float32);
+        return Engine.Autocast.Forward(Device, Engine.Autocast.Precision(Bf16), () => forward(x), toFp32);
     }
 
     public void Dispose()

@@ -75,7 +75,7 @@ public sealed class Pretrainer
         Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
         var precision = Autocast.ParsePrecision(o.Precision, "--precision");
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device, "bf16 pretraining", "leave out --precision bf16 (train.precision: fp32)") is { } slow)
-            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
+            progress?.Report(TrainingProgress.Note(slow));
         bool resuming = resumeFrom != null;
 
         var paths = UnlabelledImages.Find(o.Images);

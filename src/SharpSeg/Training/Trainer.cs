@@ -75,7 +75,7 @@ public sealed class Trainer
         // Checked before the data and the model are loaded: a bad value is told at once.
         var precision = RecipeBinding.Precision(r);
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
-            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: slow));
+            progress?.Report(TrainingProgress.Note(slow));
 
         bool resuming = _resumeFrom != null;
         if (resuming) IO.AtomicFile.RemoveLeftovers(_runDirectory); // a killed run may have died mid-write
@@ -115,15 +115,15 @@ public sealed class Trainer
         if (encoderWeights != null)
         {
             weightsReport = Pretrained.EncoderWeights.Load(model, encoderWeights, normalization);
-            foreach (var note in weightsReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
-            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: weightsReport.Summary));
+            foreach (var note in weightsReport.Notes) progress?.Report(TrainingProgress.Note(note));
+            progress?.Report(TrainingProgress.Note(weightsReport.Summary));
         }
         if (initWeights != null)
         {
             // After the encoder weights, so a whole-model file wins where both are given.
             initReport = Pretrained.PretrainedWeights.LoadModel(model, initWeights, strict: RecipeBinding.InitStrict(r));
-            foreach (var note in initReport.Notes) progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: note));
-            progress?.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: initReport.Summary));
+            foreach (var note in initReport.Notes) progress?.Report(TrainingProgress.Note(note));
+            progress?.Report(TrainingProgress.Note(initReport.Summary));
         }
         model.to(device);
         var loss = RecipeBinding.Loss(r, classWeights);
@@ -171,7 +171,7 @@ public sealed class Trainer
         // A drawing failure does not stop training, but is told once: on the progress reporter, or on stderr without one.
         var visuals = new TrainingVisuals(_runDirectory, r.Tree.GetBool("train.tensorboard"), classNames, warning =>
         {
-            if (progress != null) progress.Report(new TrainingProgress(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: warning));
+            if (progress != null) progress.Report(TrainingProgress.Note(warning));
             else Console.Error.WriteLine(warning);
         });
         using var log = new MetricsLog(Path.Combine(_runDirectory, MetricsFileName), append: true);

@@ -14,4 +14,8 @@ public sealed record TrainingProgress(
     TimeSpan Remaining,
     SegmentationMetrics? Validation = null,
     bool IsBest = false,
-    string? Message = null);
+    string? Message = null)
+{
+    /// <summary>A message alone (a warning or a note before the first step).</summary>
+    public static TrainingProgress Note(string message) => new(0, 0, 0, 0, 0, 0, TimeSpan.Zero, TimeSpan.Zero, Message: message);
+}

@@ -83,7 +83,7 @@ public sealed class EncoderEmbedder : IImageEmbedder
             ImageTensors.WriteChw(Prepare(image), lut, span.Slice((int)(i * plane), (int)plane));
         }
         var input = batch.to(_device);
-        Tensor deep = Autocast.Forward(_device, _bf16 ? ScalarType.BFloat16 : null, () => _encoder.call(input)[_stage], Autocast.Fp32);
+        Tensor deep = Autocast.Forward(_device, Autocast.Precision(_bf16), () => _encoder.call(input)[_stage], Autocast.Fp32);
         Tensor global = nn.functional.normalize(deep.mean(new long[] { 2, 3 }), p: 2, dim: 1);
         Tensor rows = global;
         if (Grid > 0)

@@ -76,6 +76,10 @@ public sealed record CurationRunOptions
     /// with avx512_bf16 or amx_bf16).</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>True when the run runs a network: the encoder that embeds <see cref="Images"/>, or the model of
+    /// <see cref="Checkpoint"/>.</summary>
+    public bool RunsNetwork => Images != null || Checkpoint != null;
+
     /// <summary>Parses <c>entropy</c>, <c>margin</c> or <c>least-confidence</c>.</summary>
     public static UncertaintyMeasure ParseMeasure(string text) => text.ToLowerInvariant().Replace('_', '-') switch
     {
@@ -145,7 +149,7 @@ public static class CurationRun
         if (options.Checkpoint != null && options.Scores != null) throw new SharpSegException("give --checkpoint or --scores, not both.");
         if ((options.Embeddings == null) == (options.Images == null))
             throw new SharpSegException("give --images DIR (embedded with the ImageNet ResNet-18 first) or --embeddings X.npy (from 'sharpseg embed'), not both or neither.");
-        if (options.Bf16 && options.Images == null && options.Checkpoint == null)
+        if (options.Bf16 && !options.RunsNetwork)
             throw new SharpSegException("--bf16 runs a network: the encoder that embeds --images, or the model of --checkpoint; with --embeddings and no --checkpoint there is none to run, so leave it out.");
         var mix = StrategyMix.Parse(options.Strategy);
         ClassTargets.RefuseUnused(options.ClassTarget, hasScores: options.Checkpoint != null || options.Scores != null, mix);
