@@ -27,9 +27,11 @@ public sealed class Evaluator
     /// <param name="inferenceScale">Images are resized by this factor before the network and the logits resized back
     /// (bilinear), so metrics are always computed at the ground truth's full size. 1 = native resolution.</param>
     /// <param name="options">Tiling and test-time augmentation (null = whole image, no TTA), so TTA and tiling can be measured.</param>
+    /// <param name="channelsLast">Feed the model channels-last images (<see cref="Models.Fusion.ChannelsLast"/>), as a run
+    /// with <c>train.channels_last</c> trains it.</param>
     public Evaluator(SegmentationModel model, Normalization normalization, IReadOnlyList<string> classNames, Device? device = null, double inferenceScale = 1.0,
-        InferenceOptions? options = null)
-        : this(new TorchInferenceBackend(model, model.NumClasses, device), normalization, classNames, inferenceScale, options)
+        InferenceOptions? options = null, bool channelsLast = false)
+        : this(new TorchInferenceBackend(model, model.NumClasses, device, channelsLast), normalization, classNames, inferenceScale, options)
     {
         _model = model;
     }

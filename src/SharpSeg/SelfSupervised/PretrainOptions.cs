@@ -110,6 +110,10 @@ public sealed record PretrainOptions
     /// weights (as <c>train.precision</c>, docs/TRAINING.md "Mixed precision").</summary>
     [JsonPropertyName("precision")] public string Precision { get; init; } = "fp32";
 
+    /// <summary><c>auto</c>, <c>true</c>, <c>false</c>: views go to the encoder channels-last (as <c>train.channels_last</c>,
+    /// <see cref="Models.Fusion.ChannelsLast.ForTraining"/>).</summary>
+    [JsonPropertyName("channels_last")] public string ChannelsLast { get; init; } = "auto";
+
     /// <summary>The method's command-line name: <c>simclr</c> or <c>dense</c>.</summary>
     public static string MethodName(PretrainMethod method) => method == PretrainMethod.Dense ? "dense" : "simclr";
 
@@ -133,6 +137,7 @@ public sealed record PretrainOptions
         if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
         Engine.Autocast.ParsePrecision(Precision, "--precision");
+        Models.Fusion.ChannelsLast.ParseSetting(ChannelsLast, "train.channels_last");
         if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");
         if (ProjectionDim < 1 || HiddenDim < 1) throw new SharpSegException("projection and hidden widths must be at least 1.");
         if (!(Distill >= 0) || double.IsInfinity(Distill)) throw new SharpSegException($"--distill {Distill} must be a number ≥ 0.");

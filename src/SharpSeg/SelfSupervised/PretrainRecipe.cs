@@ -50,6 +50,7 @@ public static class PretrainRecipe
         K("train.save_every", "a resumable checkpoint every N steps (0: only when stopped and at the end)", o => o.SaveEvery, (o, t, k) => o with { SaveEvery = t.GetInt(k) }),
         K("train.device", "cpu | cuda | auto", o => o.Device, (o, t, k) => o with { Device = t.GetString(k) ?? "cpu" }),
         K("train.precision", "fp32 | bf16 (forward passes in bfloat16, for CPUs with avx512_bf16 or amx_bf16)", o => o.Precision, (o, t, k) => o with { Precision = t.GetString(k) ?? "fp32" }),
+        K("train.channels_last", "auto | true | false: views go to the encoder channels-last (auto: on for the CPU with AVX-512 and oneDNN)", o => o.ChannelsLast, (o, t, k) => o with { ChannelsLast = t.GetString(k) ?? "auto" }),
     ];
 
     /// <summary>Every key a pretraining recipe may hold, with <see cref="PretrainOptions"/>' defaults and a comment each

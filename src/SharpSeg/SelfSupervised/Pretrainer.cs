@@ -74,6 +74,7 @@ public sealed class Pretrainer
         var o = options;
         Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
         var precision = Autocast.ParsePrecision(o.Precision, "--precision");
+        bool channelsLast = Models.Fusion.ChannelsLast.ForTraining(o.ChannelsLast, device, "unet", o.Encoder.Encoder, "train.channels_last");
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device, "bf16 pretraining", "leave out --precision bf16 (train.precision: fp32)") is { } slow)
             progress?.Report(TrainingProgress.Note(slow));
         bool resuming = resumeFrom != null;
@@ -143,7 +144,7 @@ public sealed class Pretrainer
         using var log = new MetricsLog(LogPath, append: true);
         log.Write(new JsonObject
         {
-            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = total, ["images"] = paths.Count, ["precision"] = Autocast.PrecisionName(precision),
+            ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = total, ["images"] = paths.Count, ["precision"] = Autocast.PrecisionName(precision), ["channels_last"] = channelsLast,
             ["batch_size"] = batchSize, ["method"] = PretrainOptions.MethodName(o.Method), ["encoder"] = modelConfig.Encoder,
             ["crop"] = new JsonArray(o.Crop[0], o.Crop[1]), ["parameters"] = Models.ModelZoo.CountParameters(encoder),
             ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
@@ -190,6 +191,7 @@ public sealed class Pretrainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             var x = torch.cat([batch.First, batch.Second], 0).to(device);
+                            if (channelsLast) x = Models.Fusion.ChannelsLast.Convert(x);
                             var (global, denseMaps, deepest) = steps.Phases.TimeForward(() => Autocast.Forward(device, precision, () => network.Forward(x),
                                 f => (Autocast.Fp32(f.Global), f.Dense is null ? null : Autocast.Fp32(f.Dense), Autocast.Fp32(f.Deepest))));
                             var z = global.chunk(2, 0);

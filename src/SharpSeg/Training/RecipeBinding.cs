@@ -183,6 +183,11 @@ public static class RecipeBinding
     public static TorchSharp.torch.ScalarType? Precision(TrainingRecipe r) =>
         Engine.Autocast.ParsePrecision(r.Tree.GetString("train.precision"), $"{r.Tree.Source}: train.precision");
 
+    /// <summary><c>train.channels_last</c>: whether training batches of <paramref name="model"/> go to it channels-last
+    /// (<see cref="Models.Fusion.ChannelsLast.ForTraining"/>).</summary>
+    public static bool ChannelsLast(TrainingRecipe r, TorchSharp.torch.Device device, ModelConfig model) =>
+        Models.Fusion.ChannelsLast.ForTraining(r.Tree.GetString("train.channels_last"), device, model.Architecture, model.Encoder, $"{r.Tree.Source}: train.channels_last");
+
     public static bool Cache(TrainingRecipe r, int images)
     {
         string v = (r.Tree.GetString("data.cache") ?? "auto").ToLowerInvariant();

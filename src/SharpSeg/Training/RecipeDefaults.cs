@@ -113,6 +113,7 @@ public static class RecipeDefaults
           tensorboard: false    # also write TensorBoard event files into RUN/tensorboard (curves are always drawn into RUN/curves)
           freeze_encoder_iters: 0 # keep the encoder fixed for the first N iterations (decoder warm-up), then train it
           precision: fp32       # fp32 | bf16 (the forward pass in bfloat16 by libtorch's autocast, fp32 master weights; for CPUs with AVX512_BF16 or AMX)
+          channels_last: auto   # auto | true | false: convolutions on NHWC batches (auto: on for the CPU with AVX-512 and oneDNN, where it is faster)
           skip_nonfinite: 0     # batches with a NaN/inf loss or gradient that may be skipped (with a warning) before the run stops; 0 = stop at the first
         """;
 }

@@ -74,6 +74,7 @@ public sealed class Trainer
         Device device = TorchRuntime.StartRun(r.Threads, r.Seed, r.Device);
         // Checked before the data and the model are loaded: a bad value is told at once.
         var precision = RecipeBinding.Precision(r);
+        Models.Fusion.ChannelsLast.ParseSetting(r.Tree.GetString("train.channels_last"), $"{r.Tree.Source}: train.channels_last");
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
             progress?.Report(TrainingProgress.Note(slow));
 
@@ -111,6 +112,7 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
+        bool channelsLast = RecipeBinding.ChannelsLast(r, device, modelConfig);
         Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
         if (encoderWeights != null)
         {
@@ -181,7 +183,7 @@ public sealed class Trainer
             ["kind"] = resuming ? "resume" : "start", ["iteration"] = startIteration, ["total_iterations"] = totalIterations,
             ["train_images"] = trainPairs.Count, ["val_images"] = valPairs?.Count ?? 0, ["batch_size"] = batchSize,
             ["parameters"] = ModelZoo.CountParameters(model), ["engine"] = TorchRuntime.Describe(), ["time_utc"] = DateTime.UtcNow,
-            ["encoder_weights"] = weightsReport?.Summary, ["precision"] = Autocast.PrecisionName(precision), ["init_weights"] = initReport?.Summary,
+            ["encoder_weights"] = weightsReport?.Summary, ["precision"] = Autocast.PrecisionName(precision), ["channels_last"] = channelsLast, ["init_weights"] = initReport?.Summary,
         });
 
         var clock = new Stopwatch();
@@ -215,7 +217,7 @@ public sealed class Trainer
             Metrics = metrics == null ? null : JsonNode.Parse(metrics.ToJson()),
         };
 
-        var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device, inferenceScale);
+        var evaluator = valPairs == null ? null : new Evaluator(model, normalization, classNames, device, inferenceScale, channelsLast: channelsLast);
         clock.Start();
         bool stoppedEarly = false;
         model.train();
@@ -234,6 +236,7 @@ public sealed class Trainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
+                            if (channelsLast) images = Models.Fusion.ChannelsLast.Convert(images);
                             if (setCriterion is not null)
                             {
                                 var output = steps.Phases.TimeForward(() => Forward(() => model.ForwardMaskClassification(images), o => o with { Layers = o.Layers.Select(l => (Fp32(l.ClassLogits), Fp32(l.MaskLogits))).ToList() }));

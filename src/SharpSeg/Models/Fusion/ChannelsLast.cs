@@ -5,8 +5,12 @@ using static TorchSharp.torch;
 namespace SharpSeg.Models.Fusion;
 
 /// <summary>
-/// Channels-last (NHWC in memory, still indexed <c>[N, C, H, W]</c>) tensors and convolution weights for CPU inference:
-/// libtorch's oneDNN convolutions run faster on them and keep their outputs channels-last. TorchSharp 0.107 has no
+/// Channels-last (NHWC in memory, still indexed <c>[N, C, H, W]</c>) tensors and convolution weights for CPU inference
+/// and training: libtorch's oneDNN convolutions run faster on them and keep their outputs channels-last. For training
+/// only the input batch is converted (<see cref="Convert"/>): a convolution whose input is channels-last runs
+/// channels-last and hands its output on in that layout, while the weights, their gradients, the optimiser's state and
+/// so the checkpoints stay in the default layout (TorchSharp's <c>Module.save</c>/<c>load</c> refuse non-contiguous
+/// tensors). TorchSharp 0.107 has no
 /// <c>memory_format</c> argument on <c>contiguous</c>/<c>to</c>, so the layout is made by
 /// <c>permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2)</c>: same shape and values, NHWC strides.
 /// </summary>
@@ -18,6 +22,39 @@ public static class ChannelsLast
         ArgumentNullException.ThrowIfNull(x);
         return x.dim() == 4 ? x.permute(0, 2, 3, 1).contiguous().permute(0, 3, 1, 2) : x;
     }
+
+    /// <summary><c>train.channels_last</c> (auto, true or false; <paramref name="source"/> names the setting in the error):
+    /// whether a training run of <paramref name="architecture"/> on <paramref name="encoder"/> on
+    /// <paramref name="device"/> feeds its batches channels-last; auto is <see cref="PaysForTraining"/>.</summary>
+    public static bool ForTraining(string? setting, Device device, string architecture, string encoder, string source) =>
+        ParseSetting(setting, source) ?? PaysForTraining(device, architecture, encoder);
+
+    /// <summary>Parses <c>train.channels_last</c>: true, false, or null for auto; anything else is a one-line
+    /// <see cref="SharpSegException"/>.</summary>
+    public static bool? ParseSetting(string? setting, string source) => (setting ?? "auto").Trim().ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "true" or "yes" => true,
+        "false" or "no" => false,
+        _ => throw new SharpSegException($"{source} must be auto, true or false, got '{setting}'."),
+    };
+
+    /// <summary>Architectures whose training steps were not faster channels-last on Zen 4 in fp32 or bf16
+    /// (docs/BENCHMARKS.md, "Channels-last training"): DeepLabV3+ (0.93–1.02×), SegFormer (0.90–0.99×), Mask2Former
+    /// (0.98× in bf16).</summary>
+    static readonly string[] SlowerChannelsLast = ["deeplabv3plus", "segformer", "mask2former"];
+
+    /// <summary>
+    /// Whether <c>train.channels_last: auto</c> turns channels-last training on: on the CPU with oneDNN at its full
+    /// width (<see cref="Inference.TorchInferenceBackend.ChannelsLastPays"/>) and AVX-512, for the architectures and
+    /// encoders where it was measured to win on such a CPU (Zen 4: U-Net 1.16–1.31×, HRNet 1.17–1.31×, UNet++
+    /// 1.11–1.32×, LR-ASPP, PSPNet, UPerNet, FPN, DeepLabV3 and FCN 1.0–1.35×; docs/BENCHMARKS.md, "Channels-last
+    /// training"). Off for <see cref="SlowerChannelsLast"/> and the Mix Transformer encoders, on AVX2-only CPUs (PyTorch's
+    /// channels-last training was not faster on the one measured, Zen 3) and on a GPU (not measured).
+    /// </summary>
+    public static bool PaysForTraining(Device device, string architecture, string encoder, Engine.CpuInfo? cpu = null) =>
+        Inference.TorchInferenceBackend.ChannelsLastPays(device) && (cpu ?? Engine.CpuInfo.Current).VectorIsa == "AVX-512"
+        && !SlowerChannelsLast.Contains(architecture.Trim().ToLowerInvariant()) && !encoder.Trim().StartsWith("mit_", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True when a 4-D tensor's strides are NHWC.</summary>
     public static bool IsChannelsLast(Tensor x)
