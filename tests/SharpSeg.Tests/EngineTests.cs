@@ -31,6 +31,7 @@ public sealed class EngineTests
         Assert.True(ok.ExitCode == 0, ok.ToString());
         Assert.Contains("libtorch 2.10", ok.StdOut);
         Assert.Contains("convolutions: ", ok.StdOut);
+        Assert.Contains("channels-last training: " + (SharpSeg.Models.Fusion.ChannelsLast.PaysForTraining(torch.CPU, "unet", "unet") ? "on" : "off"), ok.StdOut);
         var bad = CliRunner.Run("no-such-command");
         Assert.NotEqual(0, bad.ExitCode);
         Assert.DoesNotContain("   at ", bad.All);

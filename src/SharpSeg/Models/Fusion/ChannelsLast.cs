@@ -56,6 +56,17 @@ public static class ChannelsLast
         Inference.TorchInferenceBackend.ChannelsLastPays(device) && (cpu ?? Engine.CpuInfo.Current).VectorIsa == "AVX-512"
         && !SlowerChannelsLast.Contains(architecture.Trim().ToLowerInvariant()) && !encoder.Trim().StartsWith("mit_", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>What <c>train.channels_last: auto</c> does on this machine's CPU, for <c>sharpseg info</c>.</summary>
+    public static string DescribeTraining()
+    {
+        string why = !Inference.TorchInferenceBackend.ChannelsLastPays(CPU) ? "oneDNN is not at its full width here"
+            : Engine.CpuInfo.Current.VectorIsa != "AVX-512" ? $"measured to win on AVX-512 CPUs only, this one has {Engine.CpuInfo.Current.VectorIsa}"
+            : "";
+        return why.Length == 0
+            ? "on (train.channels_last: auto) for every architecture but " + string.Join(", ", SlowerChannelsLast) + " and the MiT encoders"
+            : $"off (train.channels_last: auto; {why}); train.channels_last: true forces it";
+    }
+
     /// <summary>True when a 4-D tensor's strides are NHWC.</summary>
     public static bool IsChannelsLast(Tensor x)
     {
