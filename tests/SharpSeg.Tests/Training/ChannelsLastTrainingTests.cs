@@ -14,9 +14,6 @@ namespace SharpSeg.Tests.Training;
 [Collection(SequentialCollection.Name)]
 public sealed class ChannelsLastTrainingTests
 {
-    static List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
-        .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
-
     /// <summary>The architectures <c>train.channels_last: auto</c> turns on for (and DeepLabV3+, which it leaves off but a
     /// user may force), at the registry's tiny sizes.</summary>
     public static TheoryData<string, string> Models() => new()
@@ -97,11 +94,11 @@ public sealed class ChannelsLastTrainingTests
         Assert.ThrowsAny<OperationCanceledException>(() => Trainer.Create(TrainingRecipe.Load(null, Recipe("true")), cl2).Run(new StopAt(4)));
         Trainer.Resume(cl2).Run();
 
-        var off = Losses(nchw); var on = Losses(cl1);
+        var off = TrainingFixture.Losses(nchw); var on = TrainingFixture.Losses(cl1);
         Assert.Equal(8, on.Count);
         for (int i = 0; i < on.Count; i++)
             Assert.True(Math.Abs(off[i] - on[i]) < 0.01 * off[i], $"iteration {i + 1}: NCHW loss {off[i]}, channels-last {on[i]}");
-        Assert.Equal(on, Losses(cl2));
+        Assert.Equal(on, TrainingFixture.Losses(cl2));
         var start = MetricsLog.Read(Path.Combine(cl1, "metrics.jsonl")).First(o => (string?)o["kind"] == "start");
         Assert.True((bool)start["channels_last"]!);
         Assert.False((bool)MetricsLog.Read(Path.Combine(nchw, "metrics.jsonl")).First(o => (string?)o["kind"] == "start")["channels_last"]!);

@@ -57,7 +57,7 @@ public sealed class InstanceMaskTargetsTests
             .. model, "loss.thing_classes=[disc, box, triangle]"]));
         var result = Trainer.Create(recipe, run).Run();
         Assert.Equal(3, result.Iterations);
-        var losses = MetricsLog.Read(Path.Combine(run, "metrics.jsonl")).Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+        var losses = TrainingFixture.Losses(run);
         Assert.All(losses, l => Assert.True(double.IsFinite(l) && l > 0, $"loss {l}"));
 
         var wrongName = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.ForEncoder([.. TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, 1, 1),

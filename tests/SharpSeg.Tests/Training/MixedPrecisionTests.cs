@@ -12,10 +12,6 @@ namespace SharpSeg.Tests.Training;
 [Collection(SequentialCollection.Name)]
 public sealed class MixedPrecisionTests
 {
-    /// <summary>The loss of every train record of a run folder's metrics log.</summary>
-    static List<double> Losses(string run) => MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
-        .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
-
     [Fact]
     public void Autocast_runs_convolutions_in_bfloat16_inside_the_region_only()
     {
@@ -49,7 +45,7 @@ public sealed class MixedPrecisionTests
         var r16 = Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16a).Run();
         Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16b).Run();
 
-        var l32 = Losses(fp32); var l16 = Losses(bf16a);
+        var l32 = TrainingFixture.Losses(fp32); var l16 = TrainingFixture.Losses(bf16a);
         Assert.Equal(6, l16.Count);
         // bf16 changes the rounding, so the losses differ (autocast is really on) ...
         Assert.NotEqual(l32, l16);
@@ -60,7 +56,7 @@ public sealed class MixedPrecisionTests
         for (int i = 0; i < l32.Count; i++)
             Assert.True(Math.Abs(l32[i] - l16[i]) < 0.06 * l32[i], $"iteration {i + 1}: fp32 loss {l32[i]}, bf16 {l16[i]}");
         // The same seed gives the same bf16 run, bit for bit.
-        Assert.Equal(l16, Losses(bf16b));
+        Assert.Equal(l16, TrainingFixture.Losses(bf16b));
         Assert.NotNull(r16.BestMIoU);
         var start = MetricsLog.Read(Path.Combine(bf16a, "metrics.jsonl")).First(o => (string?)o["kind"] == "start");
         Assert.Equal("bf16", (string?)start["precision"]);
@@ -79,7 +75,7 @@ public sealed class MixedPrecisionTests
         string fp32 = TestPaths.NewTempDir("precision-m2f-fp32"), bf16 = TestPaths.NewTempDir("precision-m2f-bf16");
         Trainer.Create(TrainingRecipe.Load(null, Recipe("fp32")), fp32).Run();
         Trainer.Create(TrainingRecipe.Load(null, Recipe("bf16")), bf16).Run();
-        var l32 = Losses(fp32); var l16 = Losses(bf16);
+        var l32 = TrainingFixture.Losses(fp32); var l16 = TrainingFixture.Losses(bf16);
         Assert.Equal(4, l16.Count);
         Assert.NotEqual(l32, l16);
         // The Hungarian matching sees the same costs up to rounding, so the set loss starts where fp32's does.

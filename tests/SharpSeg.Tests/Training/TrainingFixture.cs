@@ -11,6 +11,10 @@ public static class TrainingFixture
         return SyntheticSceneGenerator.WriteDataset(new SyntheticSceneOptions { Train = 48, Val = 12, Width = 64, Height = 64, Seed = 3 }, dir);
     });
 
+    /// <summary>The loss of every train record of a run folder's metrics log, in order.</summary>
+    public static List<double> Losses(string run) => SharpSeg.Metrics.MetricsLog.Read(Path.Combine(run, "metrics.jsonl"))
+        .Where(o => (string?)o["kind"] == "train").Select(o => (double)o["loss"]!).ToList();
+
     /// <summary>Path of the generated dataset.yaml (48 train / 12 val images of 64×64, 6 classes).</summary>
     public static string DatasetYaml => _dataset.Value;
 
