@@ -39,15 +39,15 @@ public static class ChannelsLast
         _ => throw new SharpSegException($"{source} must be auto, true or false, got '{setting}'."),
     };
 
-    /// <summary>Architectures whose training steps were not faster channels-last on Zen 4 in fp32 or bf16
-    /// (docs/BENCHMARKS.md, "Channels-last training"): DeepLabV3+ (0.93–1.02×), SegFormer (0.90–0.99×), Mask2Former
-    /// (0.98× in bf16).</summary>
+    /// <summary>Architectures whose training steps were not consistently faster channels-last on Zen 4
+    /// (docs/BENCHMARKS.md, "Channels-last training"): DeepLabV3+ (0.93–1.18× over three rounds), SegFormer
+    /// (0.90–0.99×), Mask2Former (0.98× in bf16).</summary>
     static readonly string[] SlowerChannelsLast = ["deeplabv3plus", "segformer", "mask2former"];
 
     /// <summary>
     /// Whether <c>train.channels_last: auto</c> turns channels-last training on: on the CPU with oneDNN at its full
     /// width (<see cref="Inference.TorchInferenceBackend.ChannelsLastPays"/>) and AVX-512, for the architectures and
-    /// encoders where it was measured to win on such a CPU (Zen 4: U-Net 1.16–1.31×, HRNet 1.17–1.31×, UNet++
+    /// encoders where it was measured to win on such a CPU (Zen 4: U-Net 1.09–1.33×, HRNet 1.12–1.31×, UNet++
     /// 1.11–1.32×, LR-ASPP, PSPNet, UPerNet, FPN, DeepLabV3 and FCN 1.0–1.35×; docs/BENCHMARKS.md, "Channels-last
     /// training"). Off for <see cref="SlowerChannelsLast"/> and the Mix Transformer encoders, on AVX2-only CPUs (PyTorch's
     /// channels-last training was not faster on the one measured, Zen 3) and on a GPU (not measured).
