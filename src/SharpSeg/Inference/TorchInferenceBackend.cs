@@ -49,8 +49,7 @@ public sealed class TorchInferenceBackend : IInferenceBackend
     /// oneDNN capped at SSE4.1 (<see cref="TorchRuntime.OneDnnIsaCapped"/>) channels-last was slower than NCHW for every
     /// CamVid model measured (U-Net/ResNet-18 287 against 138 ms, DeepLabV3+ 282 against 215, HRNet equal;
     /// docs/BENCHMARKS.md), so folding alone is used there.</summary>
-    public static bool ChannelsLastPays(Device device) =>
-        device.type == DeviceType.CPU && TorchRuntime.OneDnnInUse && TorchRuntime.OneDnnIsaCapped is null;
+    public static bool ChannelsLastPays(Device device) => Models.Fusion.ChannelsLast.OneDnnAtFullWidth(device);
 
     /// <summary>The module that runs.</summary>
     public nn.Module<Tensor, Tensor> Model => _model;

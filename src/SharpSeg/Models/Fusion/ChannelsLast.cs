@@ -46,20 +46,26 @@ public static class ChannelsLast
 
     /// <summary>
     /// Whether <c>train.channels_last: auto</c> turns channels-last training on: on the CPU with oneDNN at its full
-    /// width (<see cref="Inference.TorchInferenceBackend.ChannelsLastPays"/>) and AVX-512, for the architectures and
+    /// width (<see cref="OneDnnAtFullWidth"/>) and AVX-512, for the architectures and
     /// encoders where it was measured to win on such a CPU (Zen 4: U-Net 1.09–1.33×, HRNet 1.12–1.31×, UNet++
     /// 1.11–1.32×, LR-ASPP, PSPNet, UPerNet, FPN, DeepLabV3 and FCN 1.0–1.35×; docs/BENCHMARKS.md, "Channels-last
     /// training"). Off for <see cref="SlowerChannelsLast"/> and the Mix Transformer encoders, on AVX2-only CPUs (PyTorch's
     /// channels-last training was not faster on the one measured, Zen 3) and on a GPU (not measured).
     /// </summary>
     public static bool PaysForTraining(Device device, string architecture, string encoder, Engine.CpuInfo? cpu = null) =>
-        Inference.TorchInferenceBackend.ChannelsLastPays(device) && (cpu ?? Engine.CpuInfo.Current).VectorIsa == "AVX-512"
+        OneDnnAtFullWidth(device) && (cpu ?? Engine.CpuInfo.Current).VectorIsa == "AVX-512"
         && !SlowerChannelsLast.Contains(architecture.Trim().ToLowerInvariant()) && !encoder.Trim().StartsWith("mit_", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Whether <paramref name="device"/> is the CPU with oneDNN on at its full width (not capped at SSE4.1,
+    /// <see cref="Engine.TorchRuntime.OneDnnIsaCapped"/>): where channels-last can pay at all, for inference
+    /// (<see cref="Inference.TorchInferenceBackend.ChannelsLastPays"/>) and training (<see cref="PaysForTraining"/>).</summary>
+    public static bool OneDnnAtFullWidth(Device device) =>
+        device.type == DeviceType.CPU && Engine.TorchRuntime.OneDnnInUse && Engine.TorchRuntime.OneDnnIsaCapped is null;
 
     /// <summary>What <c>train.channels_last: auto</c> does on this machine's CPU, for <c>sharpseg info</c>.</summary>
     public static string DescribeTraining()
     {
-        string why = !Inference.TorchInferenceBackend.ChannelsLastPays(CPU) ? "oneDNN is not at its full width here"
+        string why = !OneDnnAtFullWidth(CPU) ? "oneDNN is not at its full width here"
             : Engine.CpuInfo.Current.VectorIsa != "AVX-512" ? $"measured to win on AVX-512 CPUs only, this one has {Engine.CpuInfo.Current.VectorIsa}"
             : "";
         return why.Length == 0
