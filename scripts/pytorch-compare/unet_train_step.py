@@ -1,8 +1,10 @@
 #!/usr/bin/python3
 """The PyTorch side of the training-speed comparison (docs/BENCHMARKS.md, "SharpSeg against PyTorch").
 
-Times training steps of the same network SharpSeg's configs/camvid-unet-resnet18-imagenet.yaml trains: a
-segmentation_models.pytorch-style U-Net (decoder 256-128-64-32-16, 3x3 head, 11 classes) on a ResNet-18 encoder with
+Times training steps of the network SharpSeg's configs/camvid-unet-resnet18-imagenet.yaml trains with
+--set model.upsampling=nearest --set model.dropout=0 --set model.head_kernel=3 (the recipe itself upsamples bilinearly,
+with a 1x1 head and dropout 0.1): a segmentation_models.pytorch-style U-Net (decoder 256-128-64-32-16, nearest
+upsampling, 3x3 head, 11 classes) on a ResNet-18 encoder with
 [2, 2, 2, 3] blocks, batch 8 of 176x240 crops, cross-entropy, AdamW with gradient clipping, in the same phases SharpSeg
 reports (forward, criterion, backward, optimizer); the input padded to 192x256 and the logits cropped, as SharpSeg does. Random inputs: the data phase is not part of the comparison
 (SharpSeg's is 2-3 ms). Debian's python3-torch (PyTorch 1.13), CPU; no other package.
