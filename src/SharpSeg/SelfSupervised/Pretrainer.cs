@@ -74,6 +74,7 @@ public sealed class Pretrainer
         var o = options;
         Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
         var precision = Autocast.ParsePrecision(o.Precision, "--precision");
+        // Only the encoder trains here, so auto decides on the encoder alone ("unet" stands for any convolutional head).
         bool channelsLast = Models.Fusion.ChannelsLast.ForTraining(o.ChannelsLast, device, "unet", o.Encoder.Encoder, "train.channels_last");
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device, "bf16 pretraining", "leave out --precision bf16 (train.precision: fp32)") is { } slow)
             progress?.Report(TrainingProgress.Note(slow));
