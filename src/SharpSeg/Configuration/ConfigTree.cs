@@ -147,6 +147,21 @@ public sealed class ConfigTree
         };
     }
 
+    /// <summary>An <c>auto | true | false</c> key (<see cref="ParseAuto"/>): null for auto (also when the key is absent).</summary>
+    public bool? GetAuto(string path) => ParseAuto(GetString(path), $"{_source}: {path}");
+
+    /// <summary>
+    /// Parses an <c>auto | true | false</c> setting (also yes/no; case and surrounding spaces ignored): null for auto or
+    /// null. Anything else is a one-line <see cref="SharpSegException"/> that starts with <paramref name="setting"/>.
+    /// </summary>
+    public static bool? ParseAuto(string? value, string setting) => (value ?? "auto").Trim().ToLowerInvariant() switch
+    {
+        "auto" => null,
+        "true" or "yes" => true,
+        "false" or "no" => false,
+        _ => throw new SharpSegException($"{setting} must be auto, true or false, got '{value}'."),
+    };
+
     /// <summary>A list of numbers; a single number is read as a one-element list; null gives null.</summary>
     public double[]? GetDoubleList(string path)
     {

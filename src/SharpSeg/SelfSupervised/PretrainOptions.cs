@@ -137,7 +137,7 @@ public sealed record PretrainOptions
         if (!(Temperature > 0)) throw new SharpSegException($"--temperature {Temperature} must be positive (e.g. 0.2).");
         if (!(Lr > 0)) throw new SharpSegException($"--lr {Lr} must be positive.");
         Engine.Autocast.ParsePrecision(Precision, "--precision");
-        Models.Fusion.ChannelsLast.ParseSetting(ChannelsLast, "train.channels_last");
+        Configuration.ConfigTree.ParseAuto(ChannelsLast, "train.channels_last");
         if (WeightDecay < 0) throw new SharpSegException($"weight decay {WeightDecay} must be at least 0.");
         if (ProjectionDim < 1 || HiddenDim < 1) throw new SharpSegException("projection and hidden widths must be at least 1.");
         if (!(Distill >= 0) || double.IsInfinity(Distill)) throw new SharpSegException($"--distill {Distill} must be a number ≥ 0.");

@@ -183,22 +183,12 @@ public static class RecipeBinding
     public static TorchSharp.torch.ScalarType? Precision(TrainingRecipe r) =>
         Engine.Autocast.ParsePrecision(r.Tree.GetString("train.precision"), $"{r.Tree.Source}: train.precision");
 
-    /// <summary><c>train.channels_last</c>: whether training batches of <paramref name="model"/> go to it channels-last
-    /// (<see cref="Models.Fusion.ChannelsLast.ForTraining"/>).</summary>
-    public static bool ChannelsLast(TrainingRecipe r, TorchSharp.torch.Device device, ModelConfig model) =>
-        Models.Fusion.ChannelsLast.ForTraining(r.Tree.GetString("train.channels_last"), device, model.Architecture, model.Encoder, $"{r.Tree.Source}: train.channels_last");
+    /// <summary><c>train.channels_last</c>: true or false when the recipe forces it, null for auto (decided per model by
+    /// <see cref="Models.Fusion.ChannelsLast.PaysForTraining"/>).</summary>
+    public static bool? ChannelsLast(TrainingRecipe r) => r.Tree.GetAuto("train.channels_last");
 
-    public static bool Cache(TrainingRecipe r, int images)
-    {
-        string v = (r.Tree.GetString("data.cache") ?? "auto").ToLowerInvariant();
-        return v switch
-        {
-            "auto" => images <= 2000,
-            "true" or "yes" => true,
-            "false" or "no" => false,
-            _ => throw new SharpSegException($"{r.Tree.Source}: data.cache must be auto, true or false, got '{v}'."),
-        };
-    }
+    /// <summary><c>data.cache</c>: decoded samples kept in memory; auto caches up to 2000 images.</summary>
+    public static bool Cache(TrainingRecipe r, int images) => r.Tree.GetAuto("data.cache") ?? images <= 2000;
 
     /// <summary><c>model.init_weights</c>: a whole-model weights file (.safetensors/.pth/.pt, or a training checkpoint .ckpt)
     /// resolved against the recipe's folder (a <c>--set</c> value against the current directory), or null.</summary>

@@ -74,7 +74,7 @@ public sealed class Trainer
         Device device = TorchRuntime.StartRun(r.Threads, r.Seed, r.Device);
         // Checked before the data and the model are loaded: a bad value is told at once.
         var precision = RecipeBinding.Precision(r);
-        Models.Fusion.ChannelsLast.ParseSetting(r.Tree.GetString("train.channels_last"), $"{r.Tree.Source}: train.channels_last");
+        bool? forceChannelsLast = RecipeBinding.ChannelsLast(r);
         if (precision != null && TorchRuntime.MixedPrecisionWarning(device) is { } slow)
             progress?.Report(TrainingProgress.Note(slow));
 
@@ -112,7 +112,7 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has {classNames.Count} classes but the run being resumed was trained with {modelConfig.NumClasses}.");
 
         using var model = ModelZoo.Create(modelConfig);
-        bool channelsLast = RecipeBinding.ChannelsLast(r, device, modelConfig);
+        bool channelsLast = forceChannelsLast ?? Models.Fusion.ChannelsLast.PaysForTraining(device, modelConfig.Architecture, modelConfig.Encoder);
         Pretrained.StateDictLoadReport? weightsReport = null, initReport = null;
         if (encoderWeights != null)
         {

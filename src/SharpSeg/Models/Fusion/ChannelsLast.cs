@@ -27,17 +27,7 @@ public static class ChannelsLast
     /// whether a training run of <paramref name="architecture"/> on <paramref name="encoder"/> on
     /// <paramref name="device"/> feeds its batches channels-last; auto is <see cref="PaysForTraining"/>.</summary>
     public static bool ForTraining(string? setting, Device device, string architecture, string encoder, string source) =>
-        ParseSetting(setting, source) ?? PaysForTraining(device, architecture, encoder);
-
-    /// <summary>Parses <c>train.channels_last</c>: true, false, or null for auto; anything else is a one-line
-    /// <see cref="SharpSegException"/>.</summary>
-    public static bool? ParseSetting(string? setting, string source) => (setting ?? "auto").Trim().ToLowerInvariant() switch
-    {
-        "auto" => null,
-        "true" or "yes" => true,
-        "false" or "no" => false,
-        _ => throw new SharpSegException($"{source} must be auto, true or false, got '{setting}'."),
-    };
+        Configuration.ConfigTree.ParseAuto(setting, source) ?? PaysForTraining(device, architecture, encoder);
 
     /// <summary>Architectures whose training steps were not consistently faster channels-last on Zen 4
     /// (docs/BENCHMARKS.md, "Channels-last training"): DeepLabV3+ (0.93–1.18× over three rounds), SegFormer
