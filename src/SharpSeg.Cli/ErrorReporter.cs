@@ -18,6 +18,8 @@ public static class ErrorReporter
         var err = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
         // One line means one line: never wrap the message at the terminal width (80 columns when redirected).
         err.Profile.Width = int.MaxValue / 4;
+        // Parallel work (the data generator, the loaders) wraps what went wrong: report the cause, not the wrapper.
+        if (ex is AggregateException aggregate) ex = Cause(aggregate);
         switch (ex)
         {
             case SharpSegException user:
@@ -41,6 +43,15 @@ public static class ErrorReporter
                 if (debug) err.WriteException(ex);
                 return InternalError;
         }
+    }
+
+    /// <summary>The one exception an <see cref="AggregateException"/> stands for: the first user error among its inner
+    /// ones (a <see cref="SharpSegException"/> or a full disk), or else its first inner exception.</summary>
+    public static Exception Cause(AggregateException aggregate)
+    {
+        var inner = aggregate.Flatten().InnerExceptions;
+        if (inner.Count == 0) return aggregate;
+        return inner.FirstOrDefault(e => e is SharpSegException || e is OperationCanceledException || (e is IOException io && IsDiskFull(io))) ?? inner[0];
     }
 
     /// <summary>True for the errors of a full disk or quota (ENOSPC 28 and EDQUOT 122 on Linux; ERROR_DISK_FULL and

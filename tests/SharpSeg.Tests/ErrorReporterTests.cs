@@ -33,4 +33,28 @@ public sealed class ErrorReporterTests
         Assert.False(ErrorReporter.IsDiskFull(new IOException("Directory not empty", 39)));
         Assert.Equal(ErrorReporter.InternalError, Report(new IOException("Directory not empty", 39)).Code);
     }
+
+    [Fact]
+    public void Parallel_work_that_fails_reports_its_cause_not_the_wrapper()
+    {
+        // What the demo's data generator threw on a full disk in CI: two writers failed inside Parallel.For.
+        var full = new AggregateException(
+            new IOException("No space left on device : '/tmp/demo/data/train/masks/scene_0120.png.tmp-737-ECE7'", 28),
+            new IOException("No space left on device : '/tmp/demo/data/train/images/scene_0041.png.tmp-737-0D20'", 28));
+        var (code, text) = Report(full);
+        Assert.Equal(ErrorReporter.UserError, code);
+        Assert.Single(text.Trim().Split('\n'));
+        Assert.Contains("scene_0120.png", text);
+        Assert.Contains("the disk is full", text);
+        Assert.DoesNotContain("AggregateException", text);
+        // A user error anywhere inside wins over a bug-looking sibling, and nested wrappers are flattened.
+        var mixed = new AggregateException(new InvalidOperationException("a task was cancelled oddly"),
+            new AggregateException(new SharpSegException("data/x.png: not a PNG; re-export it")));
+        Assert.Contains("data/x.png: not a PNG", Report(mixed).StdErr);
+        Assert.Equal(ErrorReporter.UserError, Report(mixed).Code);
+        // A wrapped bug stays a bug, named by its own type.
+        var bug = Report(new AggregateException(new NullReferenceException("boom")));
+        Assert.Equal(ErrorReporter.InternalError, bug.Code);
+        Assert.Contains("NullReferenceException: boom", bug.StdErr);
+    }
 }

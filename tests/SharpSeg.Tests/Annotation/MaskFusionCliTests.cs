@@ -11,7 +11,7 @@ namespace SharpSeg.Tests.Annotation;
 /// <summary><c>sharpseg masks simulate</c>, <c>fuse</c> and <c>agreement</c> as a user runs them, on the generated dataset.</summary>
 public sealed class MaskFusionCliTests
 {
-    static readonly Lazy<(string Dir, string[] Annotators)> Simulated = new(() =>
+    static readonly Lazy<(string Dir, string[] Annotators)> Simulated = TestPaths.SharedLazy<(string Dir, string[] Annotators)>(() =>
     {
         string dir = TestPaths.NewTempDir("masks-simulate");
         var r = CliRunner.Run("masks", "simulate", "--dataset", TrainingFixture.DatasetYaml, "--split", "val", "--seed", "3", "--out", dir,

@@ -26,7 +26,7 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
 {
     /// <summary>One training run shared by the tests of this class (40 steps on the generated scenes: a model with real
     /// BatchNorm statistics and confident, non-trivial masks).</summary>
-    static readonly Lazy<string> Trained = new(() =>
+    static readonly Lazy<string> Trained = TestPaths.SharedLazy(() =>
     {
         string run = TestPaths.NewTempDir("onnx-run");
         return Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 40, valEvery: 40)), run).Run().BestCheckpoint;

@@ -13,7 +13,7 @@ public sealed class ReportEndToEndTests(ITestOutputHelper output)
 {
     sealed record Made(string Run, string EvalReport, string DataReport, CliRunner.Result Eval, CliRunner.Result Stats);
 
-    static readonly Lazy<Made> Reports = new(() =>
+    static readonly Lazy<Made> Reports = TestPaths.SharedLazy(() =>
     {
         string run = TestPaths.NewTempDir("report-run");
         var recipe = TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 4, valEvery: 2).Append("train.tensorboard=true"));

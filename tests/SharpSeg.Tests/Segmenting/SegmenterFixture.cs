@@ -10,7 +10,7 @@ namespace SharpSeg.Tests.Segmenting;
 /// exported to ONNX, and two small images; made once per test run (about a second).</summary>
 public static class SegmenterFixture
 {
-    static readonly Lazy<(string Checkpoint, string Onnx, string Images)> Files = new(() =>
+    static readonly Lazy<(string Checkpoint, string Onnx, string Images)> Files = TestPaths.SharedLazy(() =>
     {
         string dir = TestPaths.NewTempDir("segmenter-model");
         var (ckpt, onnx) = (Path.Combine(dir, "tiny.ckpt"), Path.Combine(dir, "tiny.onnx"));

@@ -18,7 +18,7 @@ public static class PretrainFixture
     public static IReadOnlyList<SharpSeg.Data.Loading.SegmentationSample> Train => train.Value;
     public static IReadOnlyList<SharpSeg.Data.Loading.SegmentationSample> Val => val.Value;
 
-    static readonly Lazy<string> folder = new(() =>
+    static readonly Lazy<string> folder = TestPaths.SharedLazy(() =>
     {
         string dir = Path.Combine(TestPaths.NewTempDir("pretrain-images"), "images");
         Directory.CreateDirectory(dir);

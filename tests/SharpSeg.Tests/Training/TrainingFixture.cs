@@ -5,7 +5,7 @@ namespace SharpSeg.Tests.Training;
 /// <summary>A small generated dataset shared by the training tests (written once per test run).</summary>
 public static class TrainingFixture
 {
-    static readonly Lazy<string> _dataset = new(() =>
+    static readonly Lazy<string> _dataset = TestPaths.SharedLazy(() =>
     {
         string dir = TestPaths.NewTempDir("synthetic-train");
         return SyntheticSceneGenerator.WriteDataset(new SyntheticSceneOptions { Train = 48, Val = 12, Width = 64, Height = 64, Seed = 3 }, dir);

@@ -21,7 +21,7 @@ public sealed class FfmpegFactAttribute : FactAttribute
 /// <summary><c>sharpseg video</c> and <see cref="VideoSegmentation"/> on a short video made from the generated dataset.</summary>
 public sealed class VideoTests
 {
-    static readonly Lazy<(string Checkpoint, string Video, RgbImage[] Frames)> Fixture = new(() =>
+    static readonly Lazy<(string Checkpoint, string Video, RgbImage[] Frames)> Fixture = TestPaths.SharedLazy(() =>
     {
         string run = TestPaths.NewTempDir("video-model");
         var trained = Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2, valEvery: 2)), run).Run();
