@@ -39,12 +39,22 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<string> ClassNames => Info.Classes.Names;
     public IReadOnlyList<Rgb> Colours { get; }
 
+    /// <summary>The full path of the model file this predictor was loaded from; null for one built over a backend in memory.</summary>
+    public string? Source { get; private set; }
+
+    /// <summary>True when the network runs under bfloat16 autocast (<c>--bf16</c>).</summary>
+    public bool Bf16 => Backend is TorchInferenceBackend { Bf16: true };
+
     /// <summary>Loads a checkpoint (<c>.ckpt</c>), an exported ONNX model (<c>.onnx</c>, run by ONNX Runtime with
     /// <paramref name="onnxThreads"/>) or a TFLite model (<c>.tflite</c>, rebuilt in TorchSharp), chosen by the extension.</summary>
-    public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0, bool bf16 = false) =>
-        ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
-        : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
-        : FromCheckpoint(path, device, fused, bf16);
+    public static Predictor Load(string path, string? device = "cpu", bool fused = true, int onnxThreads = 0, bool bf16 = false)
+    {
+        var predictor = ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
+            : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
+            : FromCheckpoint(path, device, fused, bf16);
+        predictor.Source = Path.GetFullPath(path);
+        return predictor;
+    }
 
     /// <summary>The model copies <c>sharpseg video</c> and <c>sharpseg predict</c> load for <c>--copies N</c>
     /// (<paramref name="requested"/>, 1..64; a one-line <see cref="SharpSegException"/> otherwise), or unless told: two on
@@ -106,7 +116,7 @@ public sealed class Predictor : IDisposable
         var backend = fused
             ? TorchInferenceBackend.Fused(model, dev, bf16: bf16)
             : new TorchInferenceBackend(model, model.NumClasses, dev, description: "TorchSharp eager", bf16: bf16);
-        return new Predictor(backend, ckpt.Info, model);
+        return new Predictor(backend, ckpt.Info, model) { Source = Path.GetFullPath(path) };
     }
 
     /// <summary>Loads an ONNX model exported by SharpSeg and runs it with ONNX Runtime on the CPU
@@ -114,7 +124,7 @@ public sealed class Predictor : IDisposable
     public static Predictor FromOnnx(string path, int threads = 0)
     {
         var backend = Inference.OnnxRuntimeBackend.Load(path, threads);
-        return new Predictor(backend, backend.Metadata.Info, null);
+        return new Predictor(backend, backend.Metadata.Info, null) { Source = Path.GetFullPath(path) };
     }
 
     /// <summary>A predictor over any <paramref name="backend"/> described by <paramref name="info"/> (classes,

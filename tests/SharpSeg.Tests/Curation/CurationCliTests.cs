@@ -95,5 +95,26 @@ public sealed class CurationCliTests
         var s2 = CliRunner.Run("score", "--checkpoint", trained.BestCheckpoint, "--images", images, "--out", alone);
         Assert.Contains("12 were already there", s2.StdOut);
         Assert.Equal(12, ImageScoreFile.Read(alone).Rows.Count);
+        // The same model moved elsewhere resumes; another model, precision or top share is one line, and nothing is appended.
+        string moved = Path.Combine(dir, "moved.ckpt");
+        File.Copy(trained.BestCheckpoint!, moved);
+        Assert.Contains("12 were already there", CliRunner.Run("score", "--checkpoint", moved, "--images", images, "--out", alone).StdOut);
+        string before = File.ReadAllText(alone);
+        Assert.Contains("# precision: fp32", before);
+        Assert.Contains("# model: sha256:", before);
+        foreach (var (args, what) in new[]
+        {
+            (new[] { "--checkpoint", Path.Combine(run, "last.ckpt") }, "made with model sha256:"),
+            (["--checkpoint", trained.BestCheckpoint!, "--bf16"], "made with precision fp32, not bf16"),
+            (["--checkpoint", trained.BestCheckpoint!, "--top-share", "0.5"], "made with top share 0.1, not 0.5"),
+        })
+        {
+            var r = CliRunner.Run(["score", .. args, "--images", images, "--out", alone]);
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Contains(what, r.StdErr);
+            Assert.Contains("--overwrite", r.StdErr);
+            Assert.Single(r.StdErr.Trim().Split('\n'));
+            Assert.Equal(before, File.ReadAllText(alone));
+        }
     }
 }

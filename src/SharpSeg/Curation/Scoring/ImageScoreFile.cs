@@ -13,10 +13,15 @@ public sealed class ImageScoreFile
     static readonly string[] Fixed = ["path", "entropy_mean", "entropy_top", "margin_mean", "margin_top", "least_confidence_mean", "least_confidence_top"];
     const string SharePrefix = "share:";
 
-    ImageScoreFile(string root, IReadOnlyList<string> classNames, IReadOnlyList<ImageScores> rows)
+    ImageScoreFile(string root, IReadOnlyList<string> classNames, IReadOnlyList<ImageScores> rows, IReadOnlyDictionary<string, string>? comments = null)
     {
         Root = root; ClassNames = classNames; Rows = rows;
+        Comments = comments ?? new Dictionary<string, string>();
     }
+
+    /// <summary>The <c># key: value</c> lines above the header (<c>root</c>, <c>top share</c>, <c>model</c>,
+    /// <c>precision</c>): what the scores were made with, checked when a run resumes.</summary>
+    public IReadOnlyDictionary<string, string> Comments { get; }
 
     /// <summary>Folder the paths are relative to (the CSV's folder when read from a file without one).</summary>
     public string Root { get; }
@@ -45,12 +50,13 @@ public sealed class ImageScoreFile
         if (!File.Exists(path)) throw new SharpSegException($"{path}: scores file not found; make it with 'sharpseg score --checkpoint C --images DIR --out {Path.GetFileName(path)}'.");
         var lines = File.ReadAllLines(path);
         int li = 0;
-        string? fileRoot = null;
-        while (li < lines.Length && lines[li].StartsWith('#'))
+        var comments = new Dictionary<string, string>(StringComparer.Ordinal);
+        for (; li < lines.Length && lines[li].StartsWith('#'); li++)
         {
-            if (lines[li].StartsWith("# root:", StringComparison.Ordinal)) fileRoot = lines[li]["# root:".Length..].Trim();
-            li++;
+            int colon = lines[li].IndexOf(':');
+            if (colon > 1) comments.TryAdd(lines[li][1..colon].Trim(), lines[li][(colon + 1)..].Trim());
         }
+        string? fileRoot = comments.GetValueOrDefault("root");
         if (li >= lines.Length) throw new SharpSegException($"{path}: empty scores file (no header line).");
         var header = lines[li++].Split(',');
         if (header.Length < Fixed.Length || !header.Take(Fixed.Length).SequenceEqual(Fixed))
@@ -68,7 +74,7 @@ public sealed class ImageScoreFile
                     throw new SharpSegException($"{path}:{li + 1}: '{f[k]}' in column {header[k]} is not a number.");
             rows.Add(new ImageScores(f[0], new UncertaintyScores(v[0], v[1], v[2], v[3], v[4], v[5]), v.Skip(6).Select(x => (float)x).ToArray()));
         }
-        return new ImageScoreFile(root ?? fileRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!, classes, rows);
+        return new ImageScoreFile(root ?? fileRoot ?? Path.GetDirectoryName(Path.GetFullPath(path))!, classes, rows, comments);
     }
 
     /// <summary>Scores in memory (tests, simulations).</summary>

@@ -45,18 +45,33 @@ public static class ImageScorer
         var classNames = predictor.ClassNames;
         var done = new HashSet<string>(StringComparer.Ordinal);
         string full = Path.GetFullPath(csvPath);
+        // What the scores are made with: a run resumes only with the same model, precision and top share, so one file
+        // never mixes two models' scores (a retrained best.ckpt at the same path included) or two roundings.
+        var made = new Dictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["top share"] = topShare.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["precision"] = predictor.Bf16 ? "bf16" : "fp32",
+        };
+        if (predictor.Source is { } source && File.Exists(source)) made["model"] = ModelIdentity(source);
         if (File.Exists(full) && !overwrite)
         {
             TrimPartialLastLine(full);
             var existing = ImageScoreFile.Read(full);
             if (!string.Equals(existing.Root, images.Root, StringComparison.Ordinal) || !existing.ClassNames.SequenceEqual(classNames.Select(n => n.Replace(',', ' ').Replace('"', ' '))))
                 throw new SharpSegException($"{csvPath}: holds scores for other images or classes (root {existing.Root}); use another --out, or --overwrite to replace it.");
+            foreach (var (key, value) in made)
+                // A file from before a key was recorded says nothing about it: resumed as it always was.
+                if (existing.Comments.TryGetValue(key, out var was) && !Same(key, was, value))
+                    throw new SharpSegException($"{csvPath}: holds scores made with {key} {was}, not {value}; use another --out, or --overwrite to score every image again.");
             foreach (var r in existing.Rows) done.Add(r.Path);
         }
         else
         {
             Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-            File.WriteAllText(full, $"# root: {images.Root}\n# top share: {topShare.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n{ImageScoreFile.HeaderLine(classNames)}\n");
+            var header = new StringBuilder($"# root: {images.Root}\n");
+            foreach (var key in new[] { "top share", "model", "precision" })
+                if (made.TryGetValue(key, out var value)) header.Append($"# {key}: {value}\n");
+            File.WriteAllText(full, header + ImageScoreFile.HeaderLine(classNames) + "\n");
         }
         var todo = Enumerable.Range(0, images.RelativePaths.Count).Where(i => !done.Contains(images.RelativePaths[i])).ToList();
         int already = images.RelativePaths.Count - todo.Count, total = images.RelativePaths.Count, scored = 0;
@@ -88,6 +103,18 @@ public static class ImageScorer
             catch (SharpSegException e) { return (null, e.Message); }
         });
     }
+
+    /// <summary>A model file as the scores header records it: <c>sha256:HEX16 PATH</c>. The content decides whether
+    /// two are the same model (a moved file is; a retrained one at the same path is not).</summary>
+    static string ModelIdentity(string path)
+    {
+        using var stream = File.OpenRead(path);
+        return $"sha256:{Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(stream))[..16].ToLowerInvariant()} {path}";
+    }
+
+    static bool Same(string key, string was, string now) => key == "model"
+        ? was.Split(' ', 2)[0] == now.Split(' ', 2)[0]
+        : was == now;
 
     /// <summary>Drops a last line without its '\n' (a run killed mid-write).</summary>
     static void TrimPartialLastLine(string path)
