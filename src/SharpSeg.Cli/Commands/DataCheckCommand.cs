@@ -30,6 +30,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
             stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
         if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);
         if (report.UnmatchedNote is { } unmatchedNote) stdout.WriteLine(unmatchedNote);
+        if (report.EmptyClassesNote is { } emptyNote) stdout.WriteLine(TerminalText.Clean(emptyNote));
         if (report.IsClean)
         {
             stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");

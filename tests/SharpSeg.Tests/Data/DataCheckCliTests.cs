@@ -165,6 +165,39 @@ public sealed class DataCheckCliTests
     }
 
     [Fact]
+    public void A_class_without_pixels_is_a_warning_that_names_the_likely_cause()
+    {
+        // 0/255 binary masks described the obvious way: the default ignore_values [255] swallows the whole foreground.
+        var d = new TinyDataset("cli-0-255");
+        foreach (var id in new[] { "a", "b" })
+        {
+            d.Image($"train/images/{id}.png");
+            d.GrayMask($"train/masks/{id}.png", 6, 4, 0, 0, 0, 255);
+        }
+        d.Yaml("name: bin\nsplits:\n  train: { images: train/images, masks: train/masks }\nclasses:\n  - { name: background }\n  - { name: defect }\n");
+        var r = Check(d);
+        Assert.True(r.ExitCode == 0, r.ToString());   // every file is valid; the warning says what the files cannot
+        string line = LineWith(r, "warning: class 'defect' has no pixel in the 2 masks checked (train)");
+        Assert.Contains("12 mask pixels (25.0 %) are ignored (mask.ignore_values: [255])", line);
+        Assert.Contains("give that class 'value: 255' and set 'ignore_values: []'", line);
+        // Following the hint makes the warning go away.
+        d.Yaml("name: bin\nsplits:\n  train: { images: train/images, masks: train/masks }\nmask: { ignore_values: [] }\nclasses:\n  - { name: background }\n  - { name: defect, value: 255 }\n");
+        var fixedRun = Check(d);
+        Assert.True(fixedRun.ExitCode == 0, fixedRun.ToString());
+        Assert.DoesNotContain("warning", fixedRun.All);
+
+        // 0/1 masks read with encoding: threshold (default 128): every pixel is background.
+        var t = new TinyDataset("cli-0-1-threshold");
+        t.Image("train/images/a.png");
+        t.GrayMask("train/masks/a.png", 6, 4, 0, 1);
+        t.Yaml("name: bin01\nsplits:\n  train: { images: train/images, masks: train/masks }\nmask: { encoding: threshold }\nclasses:\n  - { name: background }\n  - { name: defect }\n");
+        Assert.Contains("no pixel reached the threshold 128: masks that store 0 and 1 need 'threshold: 1'", LineWith(Check(t), "warning: class 'defect'"));
+
+        // The clean dataset (every class present) says nothing of the kind.
+        Assert.DoesNotContain("no pixel in", Check(TinyDataset.Clean("cli-all-present")).All);
+    }
+
+    [Fact]
     public void UnknownSplitAndMissingArgument()
     {
         var r = Check(TinyDataset.Clean("cli-split"), "--split", "vall");

@@ -29,6 +29,35 @@ public sealed class DatasetDraftTests
     }
 
     [Fact]
+    public void ImagesAndMasksInOneFolderArePairedByTheMaskSuffixNotEachFileWithItself()
+    {
+        // The layout of Kaggle's LGG MRI set: img_000.png beside img_000_mask.png.
+        var d = new TinyDataset("draft-one-folder");
+        for (int i = 0; i < 4; i++) { d.Image($"all/img_00{i}.png"); d.GrayMask($"all/img_00{i}_mask.png", 6, 4, 0, 255, 255, 255); }
+        var draft = DatasetDraft.Inspect(d.PathOf("all"), d.PathOf("all"));
+        Assert.Equal(DraftMaskKind.GrayIndex, draft.MaskKind);
+        Assert.Equal([0, 255], draft.Labels.Select(l => l.Value!.Value));
+        string yaml = d.PathOf("cfg/draft.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        var pairs = spec.ResolvePairs("train");
+        Assert.Equal(4, pairs.Count);
+        Assert.All(pairs, p => Assert.Equal(p.ImagePath.Replace(".png", "_mask.png"), p.MaskPath));
+
+        // Hand-written without a pairing rule: one line that says so and names the suffix to set.
+        d.Yaml("name: one\nsplits:\n  train: { images: all, masks: all }\nclasses:\n  - { name: background, value: 0 }\n  - { name: tumour, value: 255 }\nmask: { ignore_values: [] }\n", "plain.yaml");
+        var e = Assert.Throws<SharpSegException>(() => DatasetSpec.Load(d.PathOf("plain.yaml")).ResolvePairs("train"));
+        Assert.Contains("images and masks are the same folder", e.Message);
+        Assert.Contains("set pairing: { mask_suffix: '_mask' }", e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+
+        // One folder with nothing to tell images from masks: data init refuses rather than pairing each file with itself.
+        var flat = new TinyDataset("draft-one-folder-flat");
+        for (int i = 0; i < 3; i++) flat.Image($"all/{i}.png");
+        Assert.Contains("both the images and the masks folder", Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(flat.PathOf("all"), flat.PathOf("all"))).Message);
+    }
+
+    [Fact]
     public void PaletteMasksWithBorderSuggestIgnore255AndKeepPaletteColours()
     {
         var d = new TinyDataset("draft-voc");

@@ -92,6 +92,50 @@ public sealed record DataCheckReport(
         }
     }
 
+    /// <summary>The dataset's class names, in label order.</summary>
+    public IReadOnlyList<string> ClassNames { get; init; } = [];
+
+    /// <summary>Pixels of each class in the masks checked (decoded labels; images filled by <c>mask.missing</c> not
+    /// counted).</summary>
+    public IReadOnlyList<long> ClassPixels { get; init; } = [];
+
+    /// <summary>Mask pixels read as ignore (an ignore value or colour, a threshold's ignore band, or unmatched colours).</summary>
+    public long IgnoredPixels { get; init; }
+
+    /// <summary>How the masks are encoded, for the hints of <see cref="EmptyClassesNote"/>.</summary>
+    public Masks.MaskEncoding? MaskEncoding { get; init; }
+
+    /// <summary>
+    /// A warning when a class has no pixel in any mask checked, with the likely cause where one is plain: 0/255 masks
+    /// read with the default <c>ignore_values: [255]</c> (the foreground is ignored), or a threshold no pixel reaches
+    /// (0/1 masks). The files are all valid, so nothing else would say it; training would then never see the class.
+    /// Null when every class occurs (or no mask was read).
+    /// </summary>
+    public string? EmptyClassesNote
+    {
+        get
+        {
+            if (MaskPixels == 0 || ClassPixels.Count != ClassNames.Count) return null;
+            var empty = Enumerable.Range(0, ClassNames.Count).Where(c => ClassPixels[c] == 0 && ClassNames[c] != FillClassName).ToArray();
+            if (empty.Length == 0) return null;
+            string names = string.Join(", ", empty.Select(c => $"'{ClassNames[c]}'"));
+            string where = $"the {PairsChecked} mask{(PairsChecked == 1 ? "" : "s")} checked ({string.Join(", ", Splits)})";
+            var text = new System.Text.StringBuilder(empty.Length == 1
+                ? $"warning: class {names} has no pixel in {where}, so a model cannot learn it."
+                : $"warning: classes {names} have no pixel in {where}, so a model cannot learn them.");
+            double ignored = (double)IgnoredPixels / MaskPixels;
+            if (MaskEncoding is { Kind: Masks.MaskEncodingKind.Index } index && index.IgnoreValues.Contains(LabelMaskIgnoreValue) && IgnoredPixels > 0)
+                text.Append($" {IgnoredPixels:N0} mask pixels ({ignored:P1}) are ignored (mask.ignore_values: [{string.Join(", ", index.IgnoreValues)}]): if {LabelMaskIgnoreValue} marks {(empty.Length == 1 ? names : "a class")} (0/255 masks), give that class 'value: {LabelMaskIgnoreValue}' and set 'ignore_values: []' under mask ('sharpseg data init' drafts this).");
+            else if (MaskEncoding is { Kind: Masks.MaskEncodingKind.Threshold } threshold && empty.Contains(1))
+                text.Append($" With mask.encoding: threshold, no pixel reached the threshold {threshold.Threshold}: masks that store 0 and 1 need 'threshold: 1'.");
+            else
+                text.Append(" If it should be there, check the class's value or colour against the masks ('sharpseg data stats' counts each value).");
+            return text.ToString();
+        }
+    }
+
+    const int LabelMaskIgnoreValue = 255;
+
     /// <summary>Number of distinct files with at least one problem.</summary>
     public int FilesWithProblems => Problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
 }

@@ -22,6 +22,7 @@ public sealed class DataChecker
         public readonly IntensityRange.Histogram Deep = new();
         public readonly Dictionary<int, long> Unmatched = [];   // mask.unmatched: ignore: packed colour -> pixels ignored
         public long MaskPixels;
+        public readonly long[] Labels = new long[256];         // pixels per decoded label (LabelMask.Ignore = 255 included)
     }
 
     /// <param name="spec">The dataset.</param>
@@ -90,6 +91,10 @@ public sealed class DataChecker
             DeepRange = used,
             ImageRange = _spec.ImageRange,
             MaskPixels = measures.MaskPixels,
+            ClassNames = _spec.Classes.Names,
+            ClassPixels = measures.Labels.Take(_spec.Classes.Count).ToArray(),
+            IgnoredPixels = measures.Labels[Imaging.LabelMask.Ignore],
+            MaskEncoding = _spec.Mask,
             Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,
         };
@@ -107,9 +112,12 @@ public sealed class DataChecker
             try
             {
                 mask = _masks.Read(pair.MaskPath);
+                var labels = new long[256];
+                foreach (byte b in mask.Mask.Labels) labels[b]++;
                 lock (measures)
                 {
                     measures.MaskPixels += mask.Mask.Labels.Length;
+                    for (int k = 0; k < labels.Length; k++) measures.Labels[k] += labels[k];
                     foreach (var u in mask.Unmatched) measures.Unmatched[u.Color!.Value.Packed] = measures.Unmatched.GetValueOrDefault(u.Color.Value.Packed) + u.Pixels;
                 }
                 if (!mask.IsClean) Add(DataProblemKind.UndefinedLabel, pair.MaskPath, _masks.DescribeUndefined(pair.MaskPath, mask.Undefined));

@@ -203,7 +203,12 @@ public sealed class DatasetDraft
         var imageByKey = KeyedByRelativeStem(imagesDir, images);
         var maskByKey = KeyedByRelativeStem(masksDir, masks);
 
-        var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys);
+        // Images and masks in one folder (img_001.png beside img_001_mask.png): every file pairs with itself by stem, so
+        // the rule must tell them apart.
+        bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
+        var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys, sameFolder);
+        if (sameFolder && pairing == PairingRule.SameStem)
+            throw new SharpSegException($"'{imagesDir}' is both the images and the masks folder, and no file name rule tells a mask from its image (such as img_001.png and img_001_mask.png); put the masks in their own folder, or write dataset.yaml by hand with pairing: {{ mask_suffix: ... }}.");
         var pairs = new List<(string Image, string Mask)>();
         foreach (var (key, img) in imageByKey.OrderBy(kv => kv.Key, StringComparer.Ordinal))
         {
@@ -382,11 +387,12 @@ public sealed class DatasetDraft
     /// kinds sit beside each image, the one whose name says label/class/mask/gt is taken over colour renderings and
     /// instance maps; the others are returned for the draft to name.
     /// </summary>
-    static (PairingRule Rule, IReadOnlyList<PairingRule> Others) DetectPairing(ICollection<string> imageKeys, ICollection<string> maskKeys)
+    static (PairingRule Rule, IReadOnlyList<PairingRule> Others) DetectPairing(ICollection<string> imageKeys, ICollection<string> maskKeys, bool sameFolder = false)
     {
         var imageSet = imageKeys.ToHashSet(StringComparer.Ordinal);
-        int same = maskKeys.Count(imageSet.Contains);
-        if (same * 2 >= Math.Min(imageKeys.Count, maskKeys.Count)) return (PairingRule.SameStem, []);
+        // In one folder every stem is "shared" with itself: only a rule with an affix can pair anything.
+        int same = sameFolder ? 0 : maskKeys.Count(imageSet.Contains);
+        if (!sameFolder && same * 2 >= Math.Min(imageKeys.Count, maskKeys.Count)) return (PairingRule.SameStem, []);
         var votes = new Dictionary<PairingRule, int>();
         var masksBySub = maskKeys.Select(SplitKey).GroupBy(k => k.Sub)
             .ToDictionary(g => g.Key, g => (Stems: g.Select(k => k.Stem).Order(StringComparer.Ordinal).ToArray(),

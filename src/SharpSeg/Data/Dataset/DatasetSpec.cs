@@ -134,6 +134,8 @@ public sealed class DatasetSpec
         var problems = new List<PairingProblem>();
         var pairs = new List<SamplePair>();
         bool sameFolder = masksDir != null && string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
+        if (sameFolder && Pairing.MaskPrefix + Pairing.MaskSuffix == Pairing.ImagePrefix + Pairing.ImageSuffix)
+            throw new SharpSegException($"{SourcePath}: split '{s.Name}': images and masks are the same folder '{imagesDir}' and 'pairing' does not tell them apart, so every image would be its own mask; set pairing: {{ mask_suffix: '{SuggestedMaskSuffix(images.Select(i => i.Stem)) ?? "_mask"}' }} (the part a mask's name adds to its image's), or put the masks in their own folder.");
 
         Dictionary<string, List<string>>? masksByKey = null;
         if (masksDir != null)
@@ -226,6 +228,21 @@ public sealed class DatasetSpec
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
+    /// <summary>The affix that most often turns one stem of a folder into another (<c>img_001</c> → <c>img_001_mask</c>:
+    /// <c>_mask</c>), starting at a separator; null when none does.</summary>
+    internal static string? SuggestedMaskSuffix(IEnumerable<string> stems)
+    {
+        var sorted = stems.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();
+        var votes = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i + 1 < sorted.Length; i++)
+            for (int j = i + 1; j < sorted.Length && j <= i + 4 && sorted[j].StartsWith(sorted[i], StringComparison.Ordinal); j++)
+            {
+                string tail = sorted[j][sorted[i].Length..];
+                if ("_-. ".Contains(tail[0])) votes[tail] = votes.GetValueOrDefault(tail) + 1;
+            }
+        return votes.Count == 0 ? null : votes.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key, StringComparer.Ordinal).First().Key;
+    }
+
     string NoImagesHint(SplitSource s, string imagesDir)
     {
         if (!s.Recursive && ImageFolder.List(imagesDir, recursive: true).Count > 0)
