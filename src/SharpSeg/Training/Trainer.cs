@@ -39,11 +39,19 @@ public sealed class Trainer
         _recipe = recipe; _runDirectory = Path.GetFullPath(runDirectory); _resumeFrom = resumeFrom;
     }
 
-    /// <summary>Starts a new run in <paramref name="runDirectory"/> (refuses a folder that already holds a run).</summary>
+    /// <summary>The name a run's metrics log is moved to when a run that stopped before its first checkpoint is started
+    /// again in the same folder (kept for a look, not appended to).</summary>
+    public const string StoppedMetricsFileName = "metrics.stopped.jsonl";
+
+    /// <summary>Starts a new run in <paramref name="runDirectory"/>. Refuses a folder that holds a run with a checkpoint
+    /// (resume it instead); a run that stopped before its first checkpoint (bad data found at its first batch) has nothing
+    /// to resume, so it is started again there, its metrics log moved to <see cref="StoppedMetricsFileName"/>.</summary>
     public static Trainer Create(TrainingRecipe recipe, string runDirectory)
     {
-        if (File.Exists(Path.Combine(runDirectory, LastCheckpointName)) || File.Exists(Path.Combine(runDirectory, MetricsFileName)))
+        if (File.Exists(Path.Combine(runDirectory, LastCheckpointName)) || File.Exists(Path.Combine(runDirectory, BestCheckpointName)))
             throw new SharpSegException($"{runDirectory}: already holds a training run; use --resume {runDirectory} to continue it, or choose another --out folder.");
+        string metrics = Path.Combine(runDirectory, MetricsFileName);
+        if (File.Exists(metrics)) File.Move(metrics, Path.Combine(runDirectory, StoppedMetricsFileName), overwrite: true);
         // Make the recipe's paths absolute so the saved recipe works from anywhere (and on resume).
         recipe.Tree.Set("data.dataset=" + Quote(recipe.DatasetPath));
         if (recipe.DataRoot != null) recipe.Tree.Set("data.data_root=" + Quote(recipe.DataRoot));
@@ -55,7 +63,7 @@ public sealed class Trainer
     {
         string ckptPath = Directory.Exists(runDirectoryOrCheckpoint) ? Path.Combine(runDirectoryOrCheckpoint, LastCheckpointName) : runDirectoryOrCheckpoint;
         if (!File.Exists(ckptPath))
-            throw new SharpSegException($"{runDirectoryOrCheckpoint}: no {LastCheckpointName} to resume from (the run saved no checkpoint yet; start it again).");
+            throw new SharpSegException($"{runDirectoryOrCheckpoint}: no {LastCheckpointName} to resume from (the run stopped before its first checkpoint; start it again with the same --out).");
         var ckpt = Checkpoint.Load(ckptPath);
         if (!ckpt.CanResume) throw new SharpSegException($"{ckptPath}: holds weights only and cannot resume training.");
         TrainingRecipe.RefuseModelOverridesOnResume(overrides, ckptPath);

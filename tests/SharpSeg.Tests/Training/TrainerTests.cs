@@ -177,6 +177,36 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void A_run_that_stopped_before_its_first_checkpoint_starts_again_in_the_same_folder()
+    {
+        // Bad data found at the first batch: nothing to resume, so the same --out must take a fresh start.
+        var d = new SharpSeg.Tests.Data.TinyDataset("restart-data");
+        foreach (var id in new[] { "a", "b" })
+        {
+            d.Image($"train/images/{id}.png", 24, 24);
+            d.GrayMask($"train/masks/{id}.png", 24, 24, 0, 1);
+        }
+        string good = File.ReadAllText(d.PathOf("train/images/b.png"), System.Text.Encoding.Latin1);
+        File.WriteAllBytes(d.PathOf("train/images/b.png"), File.ReadAllBytes(d.PathOf("train/images/b.png"))[..60]);
+        string yaml = d.Yaml("name: restart\nsplits:\n  train: { images: train/images, masks: train/masks }\nclasses:\n  - { name: background }\n  - { name: thing }\n");
+        string[] recipe = [.. TrainingFixture.TinyRecipe(yaml, iterations: 2, valEvery: 2), "data.cache=false", "augment.crop=[16, 16]", "data.val_split=train"];
+        string run = TestPaths.NewTempDir("restart-run");
+        var e = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run());
+        Assert.Contains("b.png", e.Message);
+        Assert.True(File.Exists(Path.Combine(run, Trainer.MetricsFileName)));
+        Assert.Contains("no last.ckpt to resume from (the run stopped before its first checkpoint; start it again with the same --out)",
+            Assert.Throws<SharpSegException>(() => Trainer.Resume(run)).Message);
+
+        File.WriteAllText(d.PathOf("train/images/b.png"), good, System.Text.Encoding.Latin1);
+        var result = Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run();
+        Assert.True(File.Exists(result.BestCheckpoint));
+        Assert.True(File.Exists(Path.Combine(run, Trainer.StoppedMetricsFileName)), "the stopped run's log was not kept");
+        Assert.Equal(1, File.ReadLines(Path.Combine(run, Trainer.MetricsFileName)).Count(l => l.Contains("\"kind\":\"start\"")));
+        // Once it has a checkpoint, the folder is a run to resume, not to overwrite.
+        Assert.Contains("already holds a training run", Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, recipe), run)).Message);
+    }
+
+    [Fact]
     public void EarlyStoppingEndsARunThatStopsImproving()
     {
         // A learning rate of 1e-12 leaves the weights (and so val mIoU) unchanged: the second validation does not
