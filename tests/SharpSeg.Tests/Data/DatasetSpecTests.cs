@@ -198,7 +198,7 @@ public sealed class DatasetSpecTests
         Assert.Contains("image_channels must be 1 (grayscale) or 3", Fails("splits: { t: { images: i } }\nimage_channels: 4\nclasses: [{ name: a }]").Message);
         Assert.Contains("mask.encoding must be 'index'", Fails("splits: { t: { images: i } }\nmask: { encoding: rbg }\nclasses: [{ name: a }]").Message);
         Assert.Contains("did you mean 'rgb'", Fails("splits: { t: { images: i } }\nmask: { encoding: rbg }\nclasses: [{ name: a }]").Message);
-        Assert.Contains("needs its own", Fails("splits: { t: { images: i } }\nclasses: [{ name: a, value: 1 }, { name: b }]").Message);
+        Assert.Contains("each value belongs to one class", Fails("splits: { t: { images: i } }\nclasses: [{ name: a, value: 1 }, { name: b }]").Message);
         Assert.Contains("[r, g, b]", Fails("splits: { t: { images: i } }\nclasses: [{ name: a, color: [1, 2] }]").Message);
         Assert.Contains("'classes' is missing", Fails("splits: { t: { images: i } }").Message);
         Assert.Contains("'splits' is missing", Fails("classes: [{ name: a }]").Message);

@@ -44,6 +44,44 @@ public sealed class MaskDecoderTests
     }
 
     [Fact]
+    public void SeveralValuesCanBeOneClass()
+    {
+        // Cityscapes' labelIds merged into categories: road 7 and sidewalk 8 are 'flat', building 11 'construction'.
+        var d = new TinyDataset("mask-many-to-one");
+        string mask = d.GrayMask("m.png", 6, 1, 0, 7, 8, 11, 26, 9);
+        var spec = Spec(d, """
+            splits: { t: { images: . } }
+            mask: { ignore_values: [0, 255] }
+            classes: [{ name: flat, value: [7, 8] }, { name: construction, value: 11 }, { name: vehicle, value: [26] }]
+            """);
+        Assert.Equal([8], spec.Classes[0].MoreValues);
+        Assert.Equal(7, spec.Classes[0].Value);
+        var reading = new MaskDecoder(spec).Read(mask);
+        Assert.Equal(new byte[] { LabelMask.Ignore, 0, 0, 1, 2, LabelMask.Ignore }, reading.Mask.Labels);
+        Assert.Equal(new UndefinedLabel(9, null, 1), Assert.Single(reading.Undefined));
+        // Masks SharpSeg writes use each class's first value.
+        Assert.Equal(new[] { 7, 11, 26 }, spec.Classes.Classes.Select(c => c.Value!.Value));
+
+        static string Fails(TinyDataset d, string yaml) => Assert.Throws<SharpSegException>(() => DatasetSpec.Load(d.Yaml(yaml, "bad.yaml"))).Message;
+        Assert.Contains("value 8 is listed twice (classes 'flat' and 'construction'); each value belongs to one class", Fails(d, """
+            splits: { t: { images: . } }
+            classes: [{ name: flat, value: [7, 8] }, { name: construction, value: [11, 8] }]
+            """));
+        Assert.Contains("value 7 is listed twice for class 'flat'", Fails(d, """
+            splits: { t: { images: . } }
+            classes: [{ name: flat, value: [7, 7] }]
+            """));
+        Assert.Contains("value 255 is both class 'flat' and an ignore value", Fails(d, """
+            splits: { t: { images: . } }
+            classes: [{ name: flat, value: [7, 255] }]
+            """));
+        Assert.Contains("is an empty list", Fails(d, """
+            splits: { t: { images: . } }
+            classes: [{ name: flat, value: [] }]
+            """));
+    }
+
+    [Fact]
     public void PaletteIndexIsTheValueWhateverThePaletteColours()
     {
         var d = new TinyDataset("mask-palette");

@@ -184,14 +184,26 @@ internal sealed class DatasetYamlReader
             Rgb? color = colorNode == null ? null : Color(colorNode, $"color of class '{name}'");
             var valueNode = Find(cm, "value");
             int? value = null;
+            int[] moreValues = [];
             if (mask.Kind == MaskEncodingKind.Index)
             {
-                value = valueNode == null ? i : Value(valueNode, $"value of class '{name}'");
-                if (byValue.TryGetValue(value.Value, out int other))
-                    throw Error(valueNode ?? cm, $"value {value} is listed twice (classes '{list[other].Name}' and '{name}'); each class needs its own value.");
-                byValue[value.Value] = i;
-                if (mask.IgnoreValues.Contains(value.Value))
-                    throw Error(valueNode ?? cm, $"value {value} is both class '{name}' and an ignore value; fix mask.ignore_values (the default is [255]; write ignore_values: [] for none).");
+                // One value, or a list: several mask values read as one class (Cityscapes' ids 7 and 8 as 'flat').
+                int[] values = valueNode is YamlSequenceNode several
+                    ? several.Children.Count > 0 ? several.Children.Select(n => Value(n, $"value of class '{name}'")).ToArray()
+                      : throw Error(valueNode, $"value of class '{name}' is an empty list; give one value or several, e.g. value: [7, 8].")
+                    : [valueNode == null ? i : Value(valueNode, $"value of class '{name}'")];
+                foreach (int v in values)
+                {
+                    if (byValue.TryGetValue(v, out int other))
+                        throw Error(valueNode ?? cm, other == i
+                            ? $"value {v} is listed twice for class '{name}'; list it once."
+                            : $"value {v} is listed twice (classes '{list[other].Name}' and '{name}'); each value belongs to one class.");
+                    byValue[v] = i;
+                    if (mask.IgnoreValues.Contains(v))
+                        throw Error(valueNode ?? cm, $"value {v} is both class '{name}' and an ignore value; fix mask.ignore_values (the default is [255]; write ignore_values: [] for none).");
+                }
+                value = values[0];
+                moreValues = values[1..];
             }
             else if (mask.Kind == MaskEncodingKind.Threshold)
             {
@@ -207,7 +219,7 @@ internal sealed class DatasetYamlReader
                 if (mask.IgnoreColors.Contains(color.Value))
                     throw Error(colorNode!, $"colour {color} is both class '{name}' and an ignore colour; fix mask.ignore_colors.");
             }
-            list.Add(new ClassInfo(name, color ?? ClassTable.DefaultColor(i), value));
+            list.Add(new ClassInfo(name, color ?? ClassTable.DefaultColor(i), value) { MoreValues = moreValues });
         }
         return new ClassTable(list);
     }

@@ -42,6 +42,7 @@ public sealed class MaskDecoder
                 int v = classes[i].Value ?? i;
                 if (v is < 0 or > 65535) throw new ArgumentException($"class '{classes[i].Name}' value {v} is outside 0..65535");
                 _valueToClass[v] = (short)i;
+                foreach (int more in classes[i].MoreValues) _valueToClass[more] = (short)i;
             }
         }
         else
