@@ -20,6 +20,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("--copies <N>")][Description("Model copies, one image in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU or for a single image)")] public int? Copies { get; init; }
+        [CommandOption("--masks-like <DATASET>")][Description("Write *_mask.png in this dataset.yaml's mask encoding (its class values, colours or 0/255) instead of class indices, so that the dataset's own tools read them back; its classes must be the model's")] public string? MasksLike { get; init; }
         [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
         [CommandOption("--instances-from <queries|components>")][Description("With --instances: queries = a mask2former checkpoint's own segments (Mask2Former's panoptic inference; its default), components = connected components of the predicted mask (the default for other models and .onnx files)")] public string? InstancesFrom { get; init; }
     }
@@ -35,14 +36,24 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
+        var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
         var files = ImageInputs.Resolve(s.Input);
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
-        try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, cancellationToken); }
+        try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
     }
 
+    /// <summary>The writer of <c>--masks-like</c>: the dataset's mask encoding, checked before any image is read to
+    /// have the model's classes in the model's order.</summary>
+    static SharpSeg.Data.Masks.MaskEncoder MaskEncoderFor(SharpSeg.Data.Dataset.DatasetSpec spec, IReadOnlyList<string> modelClasses)
+    {
+        if (!spec.Classes.Names.SequenceEqual(modelClasses))
+            throw new SharpSegException($"--masks-like {spec.SourcePath}: its classes ({string.Join(", ", spec.Classes.Names)}) are not the model's ({string.Join(", ", modelClasses)}); give the dataset the model was trained on.");
+        return new SharpSeg.Data.Masks.MaskEncoder(spec);
+    }
+
     static int Predict(Settings s, string model, IReadOnlyList<string> files, Predictor[] copies, InferenceOptions options, SharpSeg.Instances.InstanceOptions? instanceOptions,
-        SharpSeg.Models.MaskClassification.PanopticInferenceOptions? queryInstances, CancellationToken cancellationToken)
+        SharpSeg.Models.MaskClassification.PanopticInferenceOptions? queryInstances, SharpSeg.Data.Masks.MaskEncoder? maskEncoder, CancellationToken cancellationToken)
     {
         var predictor = copies[0];
         var writer = new PredictionWriter(s.Out!, predictor.Colours, s.Opacity, predictor.ClassNames)
@@ -50,6 +61,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             Instances = instanceOptions == null ? null : new SharpSeg.Instances.InstanceWriter(s.Out!, instanceOptions.Resolve(predictor.Info.Classes, model)),
             QueryInstances = queryInstances,
             ProbabilityMaps = s.Probabilities,
+            MaskEncoder = maskEncoder,
         };
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(copies, files, writer, options, progress,
             failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
@@ -60,7 +72,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             AnsiConsole.MarkupLine(writer.QueryInstances != null ? "instances from queries (Mask2Former's panoptic inference)" : "instances: connected components of the predicted masks");
             AnsiConsole.MarkupLine($"{instanceFiles.Instances} instances: *_instances.json, *_instances.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv.");
         }
-        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.png class indices, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{files.Count - failures.Count} of {files.Count} images written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.png {(maskEncoder == null ? "class indices" : "in the mask encoding of " + ConsoleOutput.Escape(s.MasksLike!))}, *_color.png, *_overlay.png, *_summary.json{(s.Probabilities ? ", *_prob/" : "")}); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         if (failures.Count > 0)
         {
             string named = string.Join(", ", failures.Take(3).Select(Path.GetFileName)) + (failures.Count > 3 ? $" and {failures.Count - 3} more" : "");

@@ -40,6 +40,10 @@ public sealed class PredictionWriter
     /// predicted mask into connected components; null = connected components.</summary>
     public Models.MaskClassification.PanopticInferenceOptions? QueryInstances { get; init; }
 
+    /// <summary>Writes <c>{stem}_mask.png</c> in a dataset's own mask encoding (its class values, colours or 0/255:
+    /// <c>predict --masks-like DATASET.yaml</c>) instead of class indices; null = class indices.</summary>
+    public Data.Masks.MaskEncoder? MaskEncoder { get; init; }
+
     /// <summary>Write the per-class probability maps when a result carries probabilities (false when they were kept
     /// only for the instances' mean confidences).</summary>
     public bool ProbabilityMaps { get; init; } = true;
@@ -61,7 +65,8 @@ public sealed class PredictionWriter
     public (string Mask, string Colour, string Overlay) Write(string imagePath, RgbImage image, LabelMask prediction)
     {
         var paths = PathsFor(imagePath);
-        ImageFile.SaveMaskPng(prediction, paths.Mask);
+        if (MaskEncoder is { } encoder) encoder.Save(prediction, paths.Mask);
+        else ImageFile.SaveMaskPng(prediction, paths.Mask);
         ImageFile.SavePng(MaskRenderer.ColourMask(prediction, _colours), paths.Colour);
         ImageFile.SavePng(MaskRenderer.Overlay(image, prediction, _colours, _opacity), paths.Overlay);
         return paths;
