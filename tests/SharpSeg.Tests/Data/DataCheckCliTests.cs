@@ -35,6 +35,12 @@ public sealed class DataCheckCliTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("no mask 'c.*'", LineWith(r, "c.png"));
         Assert.Contains("1 problem in 1 file (1 missing mask)", r.StdOut);
+
+        // A mask that is there in a format SharpSeg does not read is named as such, not as missing.
+        File.WriteAllBytes(d.PathOf("train/masks/c.npy"), [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']);
+        var npy = Check(d);
+        Assert.Equal(1, npy.ExitCode);
+        Assert.Contains("its mask 'c.npy' is in a format SharpSeg does not read (.npy); save the masks as PNG", LineWith(npy, "c.png"));
     }
 
     [Fact]

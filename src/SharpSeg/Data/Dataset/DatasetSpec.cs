@@ -197,8 +197,9 @@ public sealed class DatasetSpec
             {
                 string maskStem = Pairing.MaskStemFor(key[(key.LastIndexOf('/') + 1)..]);
                 string where = key.Contains('/') ? Path.Combine(masksDir!, key[..key.LastIndexOf('/')]) : masksDir!;
-                problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img,
-                    $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
+                problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img, UnreadableMaskFile(where, maskStem) is { } wrongFormat
+                    ? $"{img}: its mask '{Path.GetFileName(wrongFormat)}' is in a format SharpSeg does not read ({Path.GetExtension(wrongFormat)}); save the masks as PNG (or TIFF), one class value or colour per pixel."
+                    : $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
                 continue;
             }
             usedMasks.Add(key);
@@ -228,6 +229,19 @@ public sealed class DatasetSpec
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
+    /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.npy</c>, <c>.mat</c>,
+    /// <c>.json</c>), or null: the mask is there, in the wrong format, rather than missing.</summary>
+    static string? UnreadableMaskFile(string folder, string maskStem)
+    {
+        try
+        {
+            return Directory.Exists(folder)
+                ? Directory.EnumerateFiles(folder, maskStem + ".*").FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == maskStem && !ImageFolder.IsImage(f))
+                : null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
     /// <summary>The affix that most often turns one stem of a folder into another (<c>img_001</c> → <c>img_001_mask</c>:
     /// <c>_mask</c>), starting at a separator; null when none does.</summary>
     internal static string? SuggestedMaskSuffix(IEnumerable<string> stems)
