@@ -36,10 +36,12 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
             stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");
             return 0;
         }
-        string kinds = string.Join(", ", report.CountsByKind.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {Label(kv.Key)}"));
+        string kinds = string.Join(", ", report.CountsByKind.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {Plural(Label(kv.Key), kv.Value)}"));
         stdout.WriteLine($"{spec.Name}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} ({kinds}); checked {what}. Fix them and run 'sharpseg data check' again.");
         return ErrorReporter.UserError;
     }
+
+    static string Plural(string label, int count) => count == 1 ? label : label.EndsWith("ch", StringComparison.Ordinal) ? label + "es" : label + "s";
 
     static string Label(DataProblemKind kind) => kind switch
     {

@@ -177,6 +177,7 @@ public static class ImageFile
     public static SKCodec OpenCodec(string path)
     {
         if (!File.Exists(path)) throw new SharpSegException($"{path}: image file not found.");
+        if (new FileInfo(path).Length == 0) throw new SharpSegException($"{path}: the file is empty (0 bytes); re-export or re-copy it.");
         if (PngCodec.IsPng(path)) PngCodec.Verify(path);
         var codec = SKCodec.Create(path, out SKCodecResult createResult)
             ?? throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");

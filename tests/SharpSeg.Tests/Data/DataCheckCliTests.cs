@@ -105,6 +105,22 @@ public sealed class DataCheckCliTests
         Assert.Equal(1, r.ExitCode);
         Assert.Contains("mask value 9 (12 pixels) not defined", LineWith(r, "masks/a.png"));
         Assert.Contains("mask has no image", LineWith(r, "orphan.png"));
+        // Counts are in plain English, and an empty file says so rather than "cannot decode".
+        d.GrayMask("train/masks/b.png", 6, 4, 0, 9);
+        File.WriteAllBytes(d.PathOf("train/images/b.png"), []);
+        var more = Check(d);
+        Assert.Contains("2 undefined mask values", more.StdOut);
+        Assert.Contains("the file is empty (0 bytes)", LineWith(more, "images/b.png"));
+    }
+
+    [Fact]
+    public void A_class_written_as_a_bare_name_gets_an_example()
+    {
+        var d = TinyDataset.Clean("cli-bare-class");
+        d.Yaml("name: tiny\nsplits:\n  train: { images: train/images, masks: train/masks }\nclasses: [background, cat, dog]\n");
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("classes[0] is 'background': write each class as a mapping, e.g. '- { name: background }'", LineWith(r, "classes[0]"));
     }
 
     [Fact]

@@ -172,6 +172,8 @@ internal sealed class DatasetYamlReader
         var byColor = new Dictionary<Rgb, int>();
         for (int i = 0; i < items.Count; i++)
         {
+            if (items[i] is YamlScalarNode bare)
+                throw Error(bare, $"classes[{i}] is '{bare.Value}': write each class as a mapping, e.g. '- {{ name: {(string.IsNullOrEmpty(bare.Value) ? "background" : bare.Value)} }}' (with value: or color: where the masks need them).");
             var cm = Mapping(items[i], $"classes[{i}]");
             CheckKeys(cm, ClassKeys, "classes[].");
             var nameNode = Find(cm, "name") ?? throw Error(cm, $"class #{i} has no 'name'; add name: ...");
