@@ -16,7 +16,7 @@ public static class ImageInputs
         if (Directory.Exists(input))
         {
             var files = ImageFolder.List(input);
-            if (files.Count == 0) throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", Extensions)}).");
+            if (files.Count == 0) throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", Extensions)}){InSubfolders(input)}.");
             return files;
         }
         if (input.IndexOfAny(new[] { '*', '?' }) >= 0)
@@ -30,5 +30,18 @@ public static class ImageInputs
             return files;
         }
         throw new SharpSegException($"{input}: no such file or folder.");
+    }
+
+    /// <summary>Where a folder's images are in its subfolders only (Cityscapes' one folder per city), how to give them.</summary>
+    static string InSubfolders(string folder)
+    {
+        try
+        {
+            var withImages = Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).Where(d => ImageFolder.List(d, recursive: true).Count > 0).ToList();
+            if (withImages.Count == 0) return "";
+            string first = Path.Combine(folder, Path.GetFileName(withImages[0]));
+            return $"; its images are in {withImages.Count} subfolder{(withImages.Count == 1 ? "" : "s")} (e.g. {first}): run predict on each, e.g. --input {first}";
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
     }
 }

@@ -107,3 +107,25 @@ public sealed class FolderPredictionTests
         public void Report((int Done, int Total) value) => into.Add(value);
     }
 }
+
+/// <summary>What <c>--input</c> accepts, and the one-line errors for what it does not.</summary>
+public sealed class ImageInputsTests
+{
+    [Fact]
+    public void A_folder_whose_images_are_in_subfolders_says_where_they_are()
+    {
+        string root = TestPaths.NewTempDir("inputs-subfolders");
+        foreach (var city in new[] { "bonn", "aachen" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, city));
+            ImageFile.SavePng(new RgbImage(4, 4, 3), Path.Combine(root, city, city + "_000.png"));
+        }
+        var e = Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(root));
+        Assert.Contains("folder has no image files", e.Message);
+        Assert.Contains($"its images are in 2 subfolders (e.g. {Path.Combine(root, "aachen")}): run predict on each", e.Message);
+        Assert.Single(ImageInputs.Resolve(Path.Combine(root, "aachen")));
+        string empty = TestPaths.NewTempDir("inputs-empty");
+        Assert.DoesNotContain("subfolder", Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(empty)).Message);
+        Assert.Contains("wildcards are supported in the file name only", Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(Path.Combine(root, "*", "*.png"))).Message);
+    }
+}
