@@ -27,7 +27,8 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         if (report.FilledMasks > 0)
             stdout.WriteLine(TerminalText.Clean($"note: {report.FilledMasks} image{(report.FilledMasks == 1 ? " has" : "s have")} no mask file and {(report.FilledMasks == 1 ? "is" : "are")} read as all '{report.FillClassName}' (mask.missing)."));
         if (report.ImagesWithAlpha > 0)
-            stdout.WriteLine($"note: {report.ImagesWithAlpha} images have an alpha channel; SharpSeg drops it when decoding.");
+            stdout.WriteLine(TerminalText.Clean($"note: {report.ImagesWithAlpha} image{(report.ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {report.FirstImageWithAlpha}); SharpSeg drops it when decoding."));
+        if (report.MaskAlphaNote is { } maskAlpha) stdout.WriteLine(TerminalText.Clean(maskAlpha));
         if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);
         if (report.UnmatchedNote is { } unmatchedNote) stdout.WriteLine(unmatchedNote);
         if (report.EmptyClassesNote is { } emptyNote) stdout.WriteLine(TerminalText.Clean(emptyNote));

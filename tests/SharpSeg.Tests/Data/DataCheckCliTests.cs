@@ -183,7 +183,16 @@ public sealed class DataCheckCliTests
             PngCodec.Save(new PngRaster(6, 4, PngColorType.Rgba, 8, Enumerable.Range(0, 96).Select(i => (ushort)(i * 2)).ToArray()), d.PathOf($"train/images/{id}.png"));
         var r = Check(d);
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("note: 2 images have an alpha channel", LineWith(r, "alpha"));
+        Assert.Contains("note: 2 images have an alpha channel (e.g. ", LineWith(r, "images have an alpha"));
+        Assert.DoesNotContain("mask has an alpha", r.All);
+
+        // A mask with alpha (gray + alpha, values 0/1/2): read by its values, and the note says transparency is not read.
+        PngCodec.Save(new PngRaster(6, 4, PngColorType.GrayAlpha, 8, Enumerable.Range(0, 48).Select(i => (ushort)(i % 2 == 0 ? i / 2 % 3 : 0)).ToArray()), d.PathOf("train/masks/a.png"));
+        var m = Check(d);
+        Assert.True(m.ExitCode == 0, m.ToString());
+        string note = LineWith(m, "mask has an alpha channel");
+        Assert.Contains("note: 1 mask has an alpha channel (e.g. ", note);
+        Assert.Contains("a transparent pixel counts as the class of its colour", note);
     }
 
     [Fact]

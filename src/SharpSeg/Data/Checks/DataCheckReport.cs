@@ -92,6 +92,16 @@ public sealed record DataCheckReport(
         }
     }
 
+    /// <summary>The first image (by path) with an alpha channel, named in the note; null when none has one.</summary>
+    public string? FirstImageWithAlpha { get; init; }
+
+    /// <summary>PNG masks with an alpha channel, sorted. Their alpha is not read: a transparent pixel counts by its colour.</summary>
+    public IReadOnlyList<string> MasksWithAlpha { get; init; } = [];
+
+    /// <summary>A note on masks with an alpha channel (annotation tools that leave unlabelled pixels transparent); null when none has one.</summary>
+    public string? MaskAlphaNote => MasksWithAlpha.Count == 0 ? null
+        : $"note: {MasksWithAlpha.Count} mask{(MasksWithAlpha.Count == 1 ? " has" : "s have")} an alpha channel (e.g. {MasksWithAlpha[0]}), which SharpSeg does not read: a transparent pixel counts as the class of its colour. If transparent means unlabelled, give those pixels an ignore value or colour (mask.ignore_values or mask.ignore_colors).";
+
     /// <summary>The dataset's class names, in label order.</summary>
     public IReadOnlyList<string> ClassNames { get; init; } = [];
 

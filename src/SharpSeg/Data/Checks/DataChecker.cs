@@ -23,6 +23,8 @@ public sealed class DataChecker
         public readonly Dictionary<int, long> Unmatched = [];   // mask.unmatched: ignore: packed colour -> pixels ignored
         public long MaskPixels;
         public readonly long[] Labels = new long[256];         // pixels per decoded label (LabelMask.Ignore = 255 included)
+        public readonly List<string> MasksWithAlpha = [];
+        public readonly List<string> ImagesWithAlpha = [];
     }
 
     /// <param name="spec">The dataset.</param>
@@ -95,6 +97,8 @@ public sealed class DataChecker
             ClassPixels = measures.Labels.Take(_spec.Classes.Count).ToArray(),
             IgnoredPixels = measures.Labels[Imaging.LabelMask.Ignore],
             MaskEncoding = _spec.Mask,
+            MasksWithAlpha = measures.MasksWithAlpha.Order(StringComparer.Ordinal).ToArray(),
+            FirstImageWithAlpha = measures.ImagesWithAlpha.Order(StringComparer.Ordinal).FirstOrDefault(),
             Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,
         };
@@ -112,6 +116,7 @@ public sealed class DataChecker
             try
             {
                 mask = _masks.Read(pair.MaskPath);
+                if (PngCodec.ReadHeader(pair.MaskPath) is { HasAlpha: true }) lock (measures) measures.MasksWithAlpha.Add(pair.MaskPath);
                 var labels = new long[256];
                 foreach (byte b in mask.Mask.Labels) labels[b]++;
                 lock (measures)
@@ -141,6 +146,7 @@ public sealed class DataChecker
             }
             else image = _spec.LoadImage(pair.ImagePath);
             if (header != null) hasAlpha = header.HasAlpha;
+            if (hasAlpha) lock (measures) measures.ImagesWithAlpha.Add(pair.ImagePath);
         }
         catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)
         {
