@@ -141,8 +141,13 @@ public sealed class DatasetLayoutTests
         var train = spec.ListSplit("train");
         Assert.Empty(train.Problems);   // the val masks and the unsegmented image are not train's problems
         Assert.Equal(["2007_000001", "2007_000002", "2007_000003"], train.Pairs.Select(p => p.Id));
-        Assert.Equal(3, train.Unmatched);
+        Assert.Equal(0, train.Unmatched);
+        Assert.Equal(3, train.LeftOutByIds.Count);   // val's two images and the unsegmented one
         Assert.Equal(["2007_000004", "2007_000005"], spec.ListSplit("val").Pairs.Select(p => p.Id));
+        // Checked together, only the image no split lists is left out (not each split's view of the other's).
+        var clean = CliRunner.Run(["data", "check", d.PathOf("dataset.yaml")]);
+        Assert.True(clean.ExitCode == 0, clean.ToString());
+        Assert.Contains("note: 1 file in the split folders left out", clean.StdOut);
 
         File.AppendAllText(d.PathOf("ImageSets/Segmentation/val.txt"), "2007_000009\n");
         var val = spec.ListSplit("val");

@@ -43,6 +43,8 @@ public sealed class DataChecker
         var problems = new List<DataProblem>();
         int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0, filled = 0;
         var measures = new Measures();
+        var leftOutByIds = new HashSet<string>(StringComparer.Ordinal);
+        var usedImages = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -53,6 +55,8 @@ public sealed class DataChecker
                 continue;
             }
             unmatched += listing.Unmatched;
+            leftOutByIds.UnionWith(listing.LeftOutByIds);
+            usedImages.UnionWith(listing.Pairs.Select(p => p.ImagePath));
             foreach (var p in listing.Problems)
                 problems.Add(new DataProblem(p.Kind switch
                 {
@@ -86,7 +90,7 @@ public sealed class DataChecker
         var used = measures.Deep.Range();
         return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
         {
-            FilesNotMatched = unmatched,
+            FilesNotMatched = unmatched + leftOutByIds.Count(p => !usedImages.Contains(p)),
             FilledMasks = filled,
             FillClassName = _spec.MissingMaskClass is { } fill ? _spec.Classes[fill].Name : null,
             DeepImages = measures.Deep.Images,

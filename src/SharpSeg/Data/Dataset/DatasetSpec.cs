@@ -159,6 +159,7 @@ public sealed class DatasetSpec
         }
 
         HashSet<string>? selected = null;
+        List<string> leftOutByIds = [];
         if (s.Ids != null)
         {
             var (ids, idsPath) = ReadIds(s);
@@ -168,9 +169,8 @@ public sealed class DatasetSpec
                     problems.Add(new PairingProblem(PairingProblemKind.MissingImage, idsPath,
                         $"{idsPath}:{line}: '{id}' has no image '{Pairing.ImageStemFor(id)}.*' in '{imagesDir}'; add the image or remove the line."));
             selected = ids.Select(i => i.Id).ToHashSet(StringComparer.Ordinal);
-            int before = images.Count;
+            leftOutByIds = images.Where(i => !selected.Contains(i.Key)).Select(i => i.Path).ToList();
             images = images.Where(i => selected.Contains(i.Key)).ToList();
-            unmatched += before - images.Count;
         }
         if (images.Count == 0 && problems.Count == 0)
             throw new SharpSegException($"{SourcePath}: split '{s.Name}': no images ({string.Join(", ", ImageExtensions)}) in folder '{imagesDir}'{NoImagesHint(s, imagesDir)}; check splits.{s.Name}.images and the root.");
@@ -225,7 +225,7 @@ public sealed class DatasetSpec
                 }
             }
         problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
-        return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched };
+        return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched, LeftOutByIds = leftOutByIds };
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
