@@ -187,6 +187,12 @@ public static class RecipeBinding
     /// <see cref="Models.Fusion.ChannelsLast.PaysForTraining"/>).</summary>
     public static bool? ChannelsLast(TrainingRecipe r) => r.Tree.GetAuto("train.channels_last");
 
+    /// <summary><c>data.check</c>: whether training first checks every train and val file (<c>sharpseg data check</c>'s
+    /// checks), so that a damaged file or an undefined mask value stops the run before it starts, all of them named at
+    /// once, rather than when a batch first reaches it; auto checks up to 2000 pairs (a few seconds on 2 cores for
+    /// CamVid's 468).</summary>
+    public static bool Check(TrainingRecipe r, int pairs) => r.Tree.GetAuto("data.check") ?? pairs <= 2000;
+
     /// <summary><c>data.cache</c>: decoded samples kept in memory; auto caches up to 2000 images.</summary>
     public static bool Cache(TrainingRecipe r, int images) => r.Tree.GetAuto("data.cache") ?? images <= 2000;
 

@@ -14,6 +14,7 @@ public static class RecipeDefaults
           train_split: train
           val_split: val
           cache: auto           # keep decoded images in memory: auto (when the split is small), true, false
+          check: auto           # before training, decode every train and val file and stop on any problem: auto (up to 2000 pairs), true, false
           max_pixels: 256M      # refuse an image or mask whose header claims more pixels (width × height; K/M/G suffixes)
         model:
           architecture: unet

@@ -14,6 +14,8 @@ using SharpSeg.Data.Dataset;
 using SharpSeg.Data.Masks;
 using SharpSeg.Data.Loading;
 
+using SharpSeg.Data.Checks;
+
 namespace SharpSeg.Training;
 
 /// <summary>
@@ -102,6 +104,18 @@ public sealed class Trainer
         IReadOnlyList<SamplePair>? valPairs = r.ValSplit != null && spec.SplitNames.Contains(r.ValSplit) ? spec.ResolvePairs(r.ValSplit) : null;
         if (r.ValSplit != null && valPairs == null)
             throw new SharpSegException($"{spec.SourcePath}: has no split '{r.ValSplit}' to validate on (splits: {string.Join(", ", spec.SplitNames)}); set data.val_split to one of them, or to null to train without validation.");
+        // data.check: every problem of the files this run reads, told before it starts (not hours in, at the first batch
+        // that reaches a damaged file), and a class no mask has (0/255 masks under the default ignore value).
+        if (RecipeBinding.Check(r, trainPairs.Count + (valPairs?.Count ?? 0)))
+        {
+            var report = new DataChecker(spec, r.Threads > 0 ? r.Threads : Environment.ProcessorCount).Check([r.TrainSplit, .. valPairs != null ? new[] { r.ValSplit! } : []], cancellationToken: cancellationToken);
+            if (!report.IsClean)
+            {
+                var first = report.Problems[0];
+                throw new SharpSegException($"{spec.SourcePath}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} of the splits this run reads; the first: {first.Message} Run 'sharpseg data check {spec.SourcePath}' to list them all, fix them, and train again (data.check=false skips this check).");
+            }
+            if (report.EmptyClassesNote is { } empty) progress?.Report(TrainingProgress.Note(empty));
+        }
         var decoder = new SampleDecoder(spec);
         var classNames = spec.Classes.Names.ToList();
 

@@ -191,6 +191,14 @@ public sealed class TrainerTests
         string yaml = d.Yaml("name: restart\nsplits:\n  train: { images: train/images, masks: train/masks }\nclasses:\n  - { name: background }\n  - { name: thing }\n");
         string[] recipe = [.. TrainingFixture.TinyRecipe(yaml, iterations: 2, valEvery: 2), "data.cache=false", "augment.crop=[16, 16]", "data.val_split=train"];
         string run = TestPaths.NewTempDir("restart-run");
+        // data.check (on by default for small datasets) names every bad file before the run starts, and makes no run folder.
+        var checkedFirst = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run());
+        Assert.Contains("1 problem in 1 file of the splits this run reads; the first: ", checkedFirst.Message);
+        Assert.Contains("b.png: PNG file is truncated", checkedFirst.Message);
+        Assert.Contains("Run 'sharpseg data check " + yaml + "' to list them all", checkedFirst.Message);
+        Assert.False(File.Exists(Path.Combine(run, Trainer.MetricsFileName)));
+        // Without the check (a dataset too large for it), the first batch that reaches the file stops the run.
+        recipe = [.. recipe, "data.check=false"];
         var e = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run());
         Assert.Contains("b.png", e.Message);
         Assert.True(File.Exists(Path.Combine(run, Trainer.MetricsFileName)));

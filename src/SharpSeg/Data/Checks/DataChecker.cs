@@ -16,7 +16,7 @@ public sealed class DataChecker
     readonly MaskDecoder _masks;
     readonly int _parallelism;
 
-    /// <summary>What one <see cref="Check"/> call measures beside the problems, filled by parallel workers.</summary>
+    /// <summary>What one <see cref="Check(string, IProgress{DataProgress}, CancellationToken)"/> call measures beside the problems, filled by parallel workers.</summary>
     sealed class Measures
     {
         public readonly IntensityRange.Histogram Deep = new();
@@ -37,9 +37,13 @@ public sealed class DataChecker
     }
 
     /// <summary>Checks one split, or every split when <paramref name="split"/> is null. An unknown split name throws.</summary>
-    public DataCheckReport Check(string? split = null, IProgress<DataProgress>? progress = null, CancellationToken cancellationToken = default)
+    public DataCheckReport Check(string? split = null, IProgress<DataProgress>? progress = null, CancellationToken cancellationToken = default) =>
+        Check(split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name], progress, cancellationToken);
+
+    /// <summary>Checks these splits together (a training run's train and val splits). An unknown split name throws.</summary>
+    public DataCheckReport Check(IReadOnlyList<string> splitNames, IProgress<DataProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var splits = split == null ? _spec.SplitNames : [_spec.GetSplit(split).Name];
+        var splits = splitNames.Select(n => _spec.GetSplit(n).Name).Distinct(StringComparer.Ordinal).ToList();
         var problems = new List<DataProblem>();
         int pairsChecked = 0, unlabelled = 0, withAlpha = 0, unmatched = 0, filled = 0;
         var measures = new Measures();
