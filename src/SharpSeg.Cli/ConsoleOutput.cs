@@ -46,6 +46,14 @@ public static class ConsoleOutput
     /// the user's data and could hold terminal escapes), then markup brackets escaped.</summary>
     public static string Escape(string text) => Markup.Escape(TerminalText.Clean(text));
 
+    /// <summary>A note or warning in yellow, on one line whatever its length: Spectre wraps at 80 columns when the output
+    /// is redirected, which would cut a long warning across lines in a log.</summary>
+    public static void Note(string text)
+    {
+        if (Interactive) AnsiConsole.MarkupLine($"[yellow]{Escape(text)}[/]");
+        else Console.Out.WriteLine(TerminalText.Clean(text));
+    }
+
     /// <summary>Says so when a video of odd width or height is written one column or row larger (<see cref="Video.VideoWriter.EncodedSize"/>).</summary>
     public static void NoteEncodedSize(Video.VideoInfo info, bool lossless)
     {

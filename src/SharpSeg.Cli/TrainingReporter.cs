@@ -16,7 +16,7 @@ public sealed class TrainingReporter : IProgress<TrainingProgress>
 
     public void Report(TrainingProgress p)
     {
-        if (p.Message != null) { AnsiConsole.MarkupLine($"[yellow]{ConsoleOutput.Escape(p.Message)}[/]"); return; }
+        if (p.Message != null) { ConsoleOutput.Note(p.Message); return; }
         string status = $"iter {p.Iteration}/{p.TotalIterations}  epoch {p.Epoch + 1}  loss {p.Loss:F4}  lr {p.LearningRate:g3}  {p.ImagesPerSecond:F1} img/s  ETA {Format(p.Remaining)}";
         if (p.Validation != null)
         {
