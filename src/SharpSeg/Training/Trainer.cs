@@ -114,7 +114,9 @@ public sealed class Trainer
                 var first = report.Problems[0];
                 throw new SharpSegException($"{spec.SourcePath}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} of the splits this run reads; the first: {first.Message} Run 'sharpseg data check {spec.SourcePath}' to list them all, fix them, and train again (data.check=false skips this check).");
             }
-            if (report.EmptyClassesNote is { } empty) progress?.Report(TrainingProgress.Note(empty));
+            // The warnings data check prints (its notes stay there): the data is readable but probably not what was meant.
+            foreach (var note in new[] { report.EmptyClassesNote, report.ImageRangeNote, report.UnmatchedNote })
+                if (note != null && note.StartsWith("warning:", StringComparison.Ordinal)) progress?.Report(TrainingProgress.Note(note));
         }
         var decoder = new SampleDecoder(spec);
         var classNames = spec.Classes.Names.ToList();
