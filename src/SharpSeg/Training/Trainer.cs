@@ -106,7 +106,8 @@ public sealed class Trainer
             throw new SharpSegException($"{spec.SourcePath}: has no split '{r.ValSplit}' to validate on (splits: {string.Join(", ", spec.SplitNames)}); set data.val_split to one of them, or to null to train without validation.");
         // data.check: every problem of the files this run reads, told before it starts (not hours in, at the first batch
         // that reaches a damaged file), and a class no mask has (0/255 masks under the default ignore value).
-        if (RecipeBinding.Check(r, trainPairs.Count + (valPairs?.Count ?? 0)))
+        int pairsRead = trainPairs.Count + (valPairs?.Count ?? 0);
+        if (RecipeBinding.Check(r, pairsRead))
         {
             var report = new DataChecker(spec, r.Threads > 0 ? r.Threads : Environment.ProcessorCount).Check([r.TrainSplit, .. valPairs != null ? new[] { r.ValSplit! } : []], cancellationToken: cancellationToken);
             if (!report.IsClean)
@@ -118,6 +119,8 @@ public sealed class Trainer
             foreach (var note in new[] { report.EmptyClassesNote, report.ImageRangeNote, report.UnmatchedNote })
                 if (note != null && note.StartsWith("warning:", StringComparison.Ordinal)) progress?.Report(TrainingProgress.Note(note));
         }
+        else if (r.Tree.GetAuto("data.check") == null)
+            progress?.Report(TrainingProgress.Note($"note: the {pairsRead} pairs were not checked before training (data.check: auto checks up to 2000); a damaged file stops the run when a batch reaches it. 'sharpseg data check {spec.SourcePath}' checks them all, or set data.check=true."));
         var decoder = new SampleDecoder(spec);
         var classNames = spec.Classes.Names.ToList();
 

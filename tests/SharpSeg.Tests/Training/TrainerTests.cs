@@ -215,6 +215,17 @@ public sealed class TrainerTests
     }
 
     [Fact]
+    public void DataCheckAutoChecksUpTo2000PairsAndObeysTrueAndFalse()
+    {
+        TrainingRecipe Recipe(string value) => TrainingRecipe.Load(null, ["data.dataset=d.yaml", "data.check=" + value]);
+        Assert.True(RecipeBinding.Check(Recipe("auto"), 2000));
+        Assert.False(RecipeBinding.Check(Recipe("auto"), 2001));
+        Assert.True(RecipeBinding.Check(Recipe("true"), 50_000));
+        Assert.False(RecipeBinding.Check(Recipe("false"), 10));
+        Assert.Contains("data.check", Assert.Throws<SharpSegException>(() => RecipeBinding.Check(Recipe("sometimes"), 10)).Message);
+    }
+
+    [Fact]
     public void EarlyStoppingEndsARunThatStopsImproving()
     {
         // A learning rate of 1e-12 leaves the weights (and so val mIoU) unchanged: the second validation does not
