@@ -20,6 +20,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--probabilities")][Description("Also write one 8-bit probability map per class into <name>_prob/ (memory: 4 bytes × classes × pixels)")] public bool Probabilities { get; init; }
         [CommandOption("--device <DEVICE>")][Description("cpu | cuda | auto")] public string Device { get; init; } = "cpu";
         [CommandOption("--copies <N>")][Description("Model copies, one image in flight each; the CPU threads are divided between them (default: 2 on a CPU, 1 on a GPU or for a single image)")] public int? Copies { get; init; }
+        [CommandOption("--recursive")][Description("With a folder as --input: read its subfolders too (Cityscapes' one folder per city); the outputs keep the same subfolders under --out")] public bool Recursive { get; init; }
         [CommandOption("--masks-like <DATASET>")][Description("Write *_mask.png in this dataset.yaml's mask encoding (its class values, colours or 0/255) instead of class indices, so that the dataset's own tools read them back; its classes must be the model's")] public string? MasksLike { get; init; }
         [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
         [CommandOption("--instances-from <queries|components>")][Description("With --instances: queries = a mask2former checkpoint's own segments (Mask2Former's panoptic inference; its default), components = connected components of the predicted mask (the default for other models and .onnx files)")] public string? InstancesFrom { get; init; }
@@ -37,7 +38,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
-        var files = ImageInputs.Resolve(s.Input);
+        if (s.Recursive && s.Instances) throw new SharpSegException("--recursive with --instances is not supported (the instance files would not keep the subfolders); run --instances on each subfolder.");
+        var files = ImageInputs.Resolve(s.Input, s.Recursive);
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
@@ -62,7 +64,9 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             QueryInstances = queryInstances,
             ProbabilityMaps = s.Probabilities,
             MaskEncoder = maskEncoder,
+            InputRoot = s.Recursive ? Path.GetFullPath(s.Input!) : null,
         };
+        writer.RefuseCollisions(files);
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(copies, files, writer, options, progress,
             failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
         var failures = result.Skipped.Select(f => f.File).ToList();

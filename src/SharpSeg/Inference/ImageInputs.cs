@@ -9,13 +9,16 @@ public static class ImageInputs
     /// <summary>File extensions treated as images when a folder is given.</summary>
     public static IReadOnlyList<string> Extensions => ImageFolder.Extensions;
 
-    /// <summary>The image files <paramref name="input"/> names, sorted; an empty match is a one-line error.</summary>
-    public static IReadOnlyList<string> Resolve(string input)
+    /// <summary>The image files <paramref name="input"/> names, sorted; an empty match is a one-line error.
+    /// <paramref name="recursive"/>: a folder's subfolders too (only a folder can be read so).</summary>
+    public static IReadOnlyList<string> Resolve(string input, bool recursive = false)
     {
+        if (recursive && !Directory.Exists(input))
+            throw new SharpSegException($"{input}: --recursive reads a folder and its subfolders; give a folder, or leave --recursive out.");
         if (File.Exists(input)) return new[] { Path.GetFullPath(input) };
         if (Directory.Exists(input))
         {
-            var files = ImageFolder.List(input);
+            var files = ImageFolder.List(input, recursive);
             if (files.Count == 0) throw new SharpSegException($"{input}: folder has no image files ({string.Join(", ", Extensions)}){InSubfolders(input)}.");
             return files;
         }
@@ -40,7 +43,7 @@ public static class ImageInputs
             var withImages = Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).Where(d => ImageFolder.List(d, recursive: true).Count > 0).ToList();
             if (withImages.Count == 0) return "";
             string first = Path.Combine(folder, Path.GetFileName(withImages[0]));
-            return $"; its images are in {withImages.Count} subfolder{(withImages.Count == 1 ? "" : "s")} (e.g. {first}): run predict on each, e.g. --input {first}";
+            return $"; its images are in {withImages.Count} subfolder{(withImages.Count == 1 ? "" : "s")} (e.g. {first}): add --recursive to read them all (the outputs keep the subfolders), or give one, e.g. --input {first}";
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return ""; }
     }

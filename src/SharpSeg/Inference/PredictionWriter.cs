@@ -48,23 +48,54 @@ public sealed class PredictionWriter
     /// only for the instances' mean confidences).</summary>
     public bool ProbabilityMaps { get; init; } = true;
 
+    /// <summary>The folder the inputs were found in (<c>predict --recursive</c>): each image's outputs go into the same
+    /// subfolder of the output folder as the image is in this one. Null: every output in the output folder itself.</summary>
+    public string? InputRoot { get; init; }
+
+    /// <summary>The output folder and file stem of an input image: <c>OUT/[subfolder/]stem</c>.</summary>
+    string OutBase(string imagePath)
+    {
+        string stem = Path.GetFileNameWithoutExtension(imagePath);
+        if (InputRoot == null) return Path.Combine(_outDirectory, stem);
+        string sub = Path.GetRelativePath(InputRoot, Path.GetDirectoryName(Path.GetFullPath(imagePath))!);
+        return sub == "." || sub.StartsWith("..", StringComparison.Ordinal) ? Path.Combine(_outDirectory, stem) : Path.Combine(_outDirectory, sub, stem);
+    }
+
+    /// <summary>
+    /// Throws a one-line <see cref="SharpSegException"/> when two inputs would write the same output files (<c>a.png</c>
+    /// and <c>a.jpg</c>; the same name in two subfolders without <see cref="InputRoot"/>), before anything is written:
+    /// the second would overwrite the first's masks.
+    /// </summary>
+    public void RefuseCollisions(IReadOnlyList<string> imagePaths)
+    {
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in imagePaths)
+        {
+            string key = OutBase(path);
+            if (seen.TryGetValue(key, out var first))
+                throw new SharpSegException($"{first} and {path} would both write {Path.GetFileName(key)}_mask.png (and the other outputs) in {Path.GetDirectoryName(key)}; rename one, or predict them into different --out folders{(InputRoot == null && Path.GetDirectoryName(first) != Path.GetDirectoryName(path) ? " (or read their folder with --recursive)" : "")}.");
+            seen[key] = path;
+        }
+    }
+
     /// <summary>The files written for an input image path (the probability maps go into <c>{stem}_prob/</c>).</summary>
     public (string Mask, string Colour, string Overlay) PathsFor(string imagePath)
     {
-        string stem = Path.GetFileNameWithoutExtension(imagePath);
-        return (Path.Combine(_outDirectory, stem + "_mask.png"), Path.Combine(_outDirectory, stem + "_color.png"), Path.Combine(_outDirectory, stem + "_overlay.png"));
+        string b = OutBase(imagePath);
+        return (b + "_mask.png", b + "_color.png", b + "_overlay.png");
     }
 
     /// <summary>Path of the JSON summary for an input image path.</summary>
-    public string SummaryPathFor(string imagePath) => Path.Combine(_outDirectory, Path.GetFileNameWithoutExtension(imagePath) + "_summary.json");
+    public string SummaryPathFor(string imagePath) => OutBase(imagePath) + "_summary.json";
 
     /// <summary>Folder of the per-class probability maps for an input image path.</summary>
-    public string ProbabilityFolderFor(string imagePath) => Path.Combine(_outDirectory, Path.GetFileNameWithoutExtension(imagePath) + "_prob");
+    public string ProbabilityFolderFor(string imagePath) => OutBase(imagePath) + "_prob";
 
     /// <summary>Writes the mask, colour mask and overlay of a bare mask (no summary, no probabilities).</summary>
     public (string Mask, string Colour, string Overlay) Write(string imagePath, RgbImage image, LabelMask prediction)
     {
         var paths = PathsFor(imagePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(paths.Mask)!);
         if (MaskEncoder is { } encoder) encoder.Save(prediction, paths.Mask);
         else ImageFile.SaveMaskPng(prediction, paths.Mask);
         ImageFile.SavePng(MaskRenderer.ColourMask(prediction, _colours), paths.Colour);

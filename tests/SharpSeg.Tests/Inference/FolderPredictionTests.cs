@@ -122,10 +122,45 @@ public sealed class ImageInputsTests
         }
         var e = Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(root));
         Assert.Contains("folder has no image files", e.Message);
-        Assert.Contains($"its images are in 2 subfolders (e.g. {Path.Combine(root, "aachen")}): run predict on each", e.Message);
+        Assert.Contains($"its images are in 2 subfolders (e.g. {Path.Combine(root, "aachen")}): add --recursive", e.Message);
+        Assert.Equal(2, ImageInputs.Resolve(root, recursive: true).Count);
+        Assert.Contains("--recursive reads a folder", Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(Path.Combine(root, "aachen", "aachen_000.png"), recursive: true)).Message);
         Assert.Single(ImageInputs.Resolve(Path.Combine(root, "aachen")));
         string empty = TestPaths.NewTempDir("inputs-empty");
         Assert.DoesNotContain("subfolder", Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(empty)).Message);
         Assert.Contains("wildcards are supported in the file name only", Assert.Throws<SharpSegException>(() => ImageInputs.Resolve(Path.Combine(root, "*", "*.png"))).Message);
+    }
+
+    [Fact]
+    public void Predict_keeps_subfolders_with_recursive_and_refuses_two_inputs_that_would_write_the_same_files()
+    {
+        string root = TestPaths.NewTempDir("predict-tree");
+        var scene = ImageFile.Load(Path.Combine(SharpSeg.Tests.Segmenting.SegmenterFixture.Images, "scene.png"));
+        foreach (var city in new[] { "aachen", "bonn" })
+        {
+            Directory.CreateDirectory(Path.Combine(root, city));
+            ImageFile.SavePng(scene, Path.Combine(root, city, "frame.png"));   // the same name in both
+        }
+        string outDir = TestPaths.NewTempDir("predict-tree-out");
+        var r = CliRunner.Run("predict", "--checkpoint", SharpSeg.Tests.Segmenting.SegmenterFixture.Checkpoint, "--input", root, "--recursive", "--out", outDir);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        foreach (var city in new[] { "aachen", "bonn" })
+            foreach (var suffix in new[] { "_mask.png", "_color.png", "_overlay.png", "_summary.json" })
+                Assert.True(File.Exists(Path.Combine(outDir, city, "frame" + suffix)), $"{city}/frame{suffix} missing:\n{r}");
+
+        // Without subfolders to keep them apart, a.png and a.jpg would overwrite each other's masks: refused before any is written.
+        string flat = TestPaths.NewTempDir("predict-same-stem");
+        ImageFile.SavePng(scene, Path.Combine(flat, "a.png"));
+        using (var bitmap = SkiaSharp.SKBitmap.Decode(Path.Combine(flat, "a.png")))
+        using (var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90))
+            File.WriteAllBytes(Path.Combine(flat, "a.jpg"), data.ToArray());
+        string none = TestPaths.NewTempDir("predict-same-stem-out");
+        var e = CliRunner.Run("predict", "--checkpoint", SharpSeg.Tests.Segmenting.SegmenterFixture.Checkpoint, "--input", flat, "--out", none);
+        Assert.True(e.ExitCode == 1, e.ToString());
+        Assert.Single(e.StdErr.Trim().Split('\n'));
+        Assert.Contains("would both write a_mask.png", e.StdErr);
+        Assert.Empty(Directory.GetFiles(none));
+        Assert.Contains("--recursive with --instances is not supported",
+            CliRunner.Run("predict", "--checkpoint", SharpSeg.Tests.Segmenting.SegmenterFixture.Checkpoint, "--input", root, "--recursive", "--instances", "--out", none).StdErr);
     }
 }
