@@ -48,6 +48,20 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
     {
         var files = ImageInputs.Resolve(s.Input!);
         bool single = files.Count == 1 && File.Exists(s.Input);
+        string OutputOf(string file) => Path.GetFullPath(single ? s.Out! : Path.Combine(s.Out!, Path.GetFileNameWithoutExtension(file) + ".png"));
+        // Before anything is written: two photos that would write one file (a.png, a.jpg), or a result that would
+        // overwrite a photo (--out the input folder).
+        var inputs = files.Select(Path.GetFullPath).ToHashSet(StringComparer.Ordinal);
+        var outputs = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var file in files)
+        {
+            string output = OutputOf(file);
+            if (outputs.TryGetValue(output, out var other))
+                throw new SharpSegException($"{other} and {file} would both be written to {output}; rename one, or give them separate --out folders.");
+            if (inputs.Contains(output))
+                throw new SharpSegException($"{output}: the result would overwrite this input photo; choose another --out.");
+            outputs[output] = file;
+        }
         if (!single) Directory.CreateDirectory(s.Out!);
         var inv = CultureInfo.InvariantCulture;
         Predictor? predictor = null; string? predictorFor = null;
@@ -62,7 +76,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
                 options.Validate(predictor!.ClassNames.Count);
                 var clock = System.Diagnostics.Stopwatch.StartNew();
                 var result = PortraitEffects.Apply(predictor, image, options);
-                string output = single ? s.Out! : Path.Combine(s.Out!, Path.GetFileNameWithoutExtension(file) + ".png");
+                string output = OutputOf(file);
                 result.Save(output);
                 double person = result.Mask.Average();
                 AnsiConsole.MarkupLine(ConsoleOutput.Escape($"{Path.GetFileName(file)}: {image.Width}x{image.Height}, person {(person * 100).ToString("0.0", inv)} % of the picture, "

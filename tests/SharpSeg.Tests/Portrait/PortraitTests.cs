@@ -196,6 +196,15 @@ public sealed class PortraitTests
         OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.png"), "--effect", "sparkle"), "not known");
         OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.jpg")), "PNG");
         OneLine(CliRunner.Run("portrait", "--input", photo, "--out", Path.Combine(dir, "x.png"), "--model", Path.Combine(dir, "nope.tflite")), "not found");
+
+        // A folder: nothing that would overwrite a photo or another result is written.
+        string photos = TestPaths.NewTempDir("portrait-photos");
+        File.Copy(photo, Path.Combine(photos, "a.png"));
+        OneLine(CliRunner.Run("portrait", "--input", photos, "--out", photos), "would overwrite this input photo");
+        File.Copy(Path.Combine(dir, "blur.png"), Path.Combine(photos, "a.bmp"));   // checked by name, before any decoding
+        string results = TestPaths.NewTempDir("portrait-results");
+        OneLine(CliRunner.Run("portrait", "--input", photos, "--out", results), "would both be written to");
+        Assert.Empty(Directory.GetFiles(results));
     }
 
     [FfmpegFact]
