@@ -114,6 +114,26 @@ public sealed class DataCheckCliTests
     }
 
     [Fact]
+    public void An_index_mask_saved_as_jpeg_is_told_to_be_saved_as_png()
+    {
+        var d = TinyDataset.Clean("cli-jpeg-mask");
+        // A hard edge saved as JPEG: undefined values (200, and the ringing around the edge) in a JPEG get the PNG hint.
+        var mask = new RgbImage(16, 16, 1);
+        for (int i = 0; i < mask.Pixels.Length; i++) mask.Pixels[i] = (byte)(i % 16 < 8 ? 0 : 200);
+        File.Delete(d.PathOf("train/masks/a.png"));
+        using (var bitmap = new SkiaSharp.SKBitmap(16, 16, SkiaSharp.SKColorType.Gray8, SkiaSharp.SKAlphaType.Opaque))
+        {
+            System.Runtime.InteropServices.Marshal.Copy(mask.Pixels, 0, bitmap.GetPixels(), mask.Pixels.Length);
+            using var data = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 75);
+            File.WriteAllBytes(d.PathOf("train/masks/a.jpg"), data.ToArray());
+        }
+        d.Image("train/images/a.png", 16, 16);
+        var r = Check(d);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("this mask is a JPEG, whose lossy compression changes values near edges: save the masks as PNG", LineWith(r, "masks/a.jpg"));
+    }
+
+    [Fact]
     public void A_class_written_as_a_bare_name_gets_an_example()
     {
         var d = TinyDataset.Clean("cli-bare-class");

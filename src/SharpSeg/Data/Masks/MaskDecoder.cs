@@ -81,6 +81,10 @@ public sealed class MaskDecoder
     public string DescribeUndefined(string maskPath, IReadOnlyList<UndefinedLabel> undefined)
     {
         string listed = string.Join(", ", undefined.Take(5).Select(u => u.Describe())) + (undefined.Count > 5 ? $" and {undefined.Count - 5} more" : "");
+        // A JPEG index mask: its compression changes values near every edge, so "add a class" would be the wrong fix.
+        string ext = Path.GetExtension(maskPath).ToLowerInvariant();
+        if (Encoding.Kind == MaskEncodingKind.Index && ext is ".jpg" or ".jpeg")
+            return $"{maskPath}: mask {listed} not defined in {DatasetName}; this mask is a JPEG, whose lossy compression changes values near edges: save the masks as PNG, or for two classes use mask.encoding: threshold.";
         return Encoding.Kind == MaskEncodingKind.Index
             ? $"{maskPath}: mask {listed} not defined in {DatasetName}; add a class with that value, or list it in mask.ignore_values."
             : $"{maskPath}: mask {listed} not a class colour in {DatasetName}; add a class with that color, list it in mask.ignore_colors, or raise mask.color_tolerance (JPEG-damaged masks).";
