@@ -33,7 +33,7 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
         [CommandOption("--lr <LR>")][Description("AdamW learning rate, cosine schedule (default 0.001)")] public double? Lr { get; init; }
         [CommandOption("--weight-decay <WD>")][Description("AdamW weight decay (default 0.0001)")] public double? WeightDecay { get; init; }
         [CommandOption("--encoder-weights <W>")][Description("Start from these weights: imagenet (with --encoder resnet18_imagenet), a .safetensors/.pth file, or a checkpoint (default: random init)")] public string? EncoderWeights { get; init; }
-        [CommandOption("--distill <W>")][Description("Weight of feature distillation from the frozen starting weights, keeping in-domain pretraining close to them (needs --encoder-weights; default 0; 1 with about 1000 steps gained 3.4 points on CamVid, docs/SELF_SUPERVISED.md)")] public double? Distill { get; init; }
+        [CommandOption("--distill <W>")][Description("Weight of feature distillation from the frozen starting weights, keeping in-domain pretraining close to them (needs --encoder-weights; 0: off; default auto: 1 with --encoder-weights, which with about 1000 steps gained 3.4 points on CamVid, and 0 without; docs/SELF_SUPERVISED.md)")] public double? Distill { get; init; }
         [CommandOption("--dense-weight <W>")][Description("dense: weight of the pixel term, global term gets 1 - W (default 0.5)")] public double? DenseWeight { get; init; }
         [CommandOption("--normalize <MODE>")][Description("imagenet | dataset | none (default imagenet; fine-tune with the same)")] public string? Normalize { get; init; }
         [CommandOption("--precision <P>")][Description("fp32 | bf16: forward passes in bfloat16, 1.5-1.9x faster on CPUs with avx512_bf16 or amx_bf16 (default fp32)")] public string? Precision { get; init; }
@@ -106,7 +106,8 @@ public sealed class PretrainCommand : Command<PretrainCommand.Settings>
             pretrainer = Pretrainer.Create(options, s.Out);
             var o = pretrainer.Options;
             AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Pretraining {o.Encoder.Encoder} with {PretrainOptions.MethodName(o.Method)}: views {o.Crop[0]}x{o.Crop[1]}, batch {o.BatchSize}, " +
-                (o.Iterations > 0 ? $"{o.Iterations} iterations" : $"{o.Epochs} epochs") + $", lr {o.Lr:g3}, temperature {o.Temperature:g3}"));
+                (o.Iterations > 0 ? $"{o.Iterations} iterations" : $"{o.Epochs} epochs") + $", lr {o.Lr:g3}, temperature {o.Temperature:g3}"
+                + (o.DistillWeight > 0 ? $", distillation from the starting weights (weight {o.DistillWeight:g3})" : "")));
         }
         using var ctrlC = new ConsoleCancellation(cancellationToken);
         try

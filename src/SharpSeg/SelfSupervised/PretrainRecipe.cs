@@ -29,7 +29,7 @@ public static class PretrainRecipe
         K("model.base_width", "unet encoder only: channels of the first stage", o => o.Encoder.BaseWidth, (o, t, k) => o with { Encoder = o.Encoder with { BaseWidth = t.GetInt(k) } }),
         K("model.batch_norm", "unet encoder only: BatchNorm after each convolution", o => o.Encoder.BatchNorm, (o, t, k) => o with { Encoder = o.Encoder with { BatchNorm = t.GetBool(k) } }),
         K("model.encoder_weights", "start from these weights instead of random: imagenet (encoder resnet18_imagenet), a .safetensors/.pth file or a checkpoint", o => o.InitWeights, (o, t, k) => o with { InitWeights = t.GetString(k) }),
-        K("pretrain.distill", "weight of feature distillation from the frozen starting weights (needs model.encoder_weights); 0: off", o => o.Distill, (o, t, k) => o with { Distill = t.GetDouble(k) }),
+        K("pretrain.distill", "auto | weight of feature distillation from the frozen starting weights (needs model.encoder_weights); 0: off; auto: 1 with model.encoder_weights, else 0", o => (object?)o.Distill ?? "auto", (o, t, k) => o with { Distill = Distill(t, k) }),
         K("pretrain.method", "simclr | dense (SimCLR + pixel contrast between matching cells of the two views)", o => PretrainOptions.MethodName(o.Method), (o, t, k) => o with { Method = PretrainOptions.ParseMethod(t.GetString(k) ?? "") }),
         K("pretrain.crop", "view size [height, width], multiples of the encoder's output stride", o => o.Crop, (o, t, k) => o with { Crop = Crop(t, k) }),
         K("pretrain.temperature", "NT-Xent / pixel-contrast temperature", o => o.Temperature, (o, t, k) => o with { Temperature = t.GetDouble(k) }),
@@ -98,6 +98,10 @@ public static class PretrainRecipe
         List<object?> list => list.Select((x, i) => x as string ?? throw new SharpSegException($"{tree.Source}: '{key}' must be a list of paths (item {i + 1} is not a path).")).ToList(),
         _ => throw new SharpSegException($"{tree.Source}: '{key}' must be a path or a list of paths."),
     };
+
+    /// <summary><c>pretrain.distill</c>: <c>auto</c> (or null) gives null, otherwise a number.</summary>
+    static double? Distill(ConfigTree tree, string key) =>
+        tree.GetString(key)?.Trim().ToLowerInvariant() is null or "auto" ? null : tree.GetDouble(key);
 
     static int[] Range(ConfigTree tree, string key)
     {

@@ -98,7 +98,7 @@ public sealed class Pretrainer
         var modelConfig = o.Encoder with { Encoder = o.Encoder.Encoder.Trim().ToLowerInvariant() };
         // Continued pretraining: the encoder starts from the given weights (a resumed run restores its own below), and
         // with distillation a frozen copy of them is the teacher.
-        using var teacher = fromWeights && o.Distill > 0 ? EncoderCheckpoint.BuildEncoder(o.Encoder) : null;
+        using var teacher = fromWeights && o.DistillWeight > 0 ? EncoderCheckpoint.BuildEncoder(o.Encoder) : null;
         if (fromWeights)
         {
             using var start = Pretrained.EncoderWeights.CreateWithEncoder(modelConfig.Encoder, o.InitWeights!, channels, out _);
@@ -206,7 +206,7 @@ public sealed class Pretrainer
                                 lossDistill = nn.functional.cosine_similarity(deepest, target, dim: 1).neg().add(1).mean();
                                 distillValue = lossDistill.item<float>();
                             }
-                            if (!dense) return lossDistill is null ? lossGlobal : lossGlobal + lossDistill * o.Distill;
+                            if (!dense) return lossDistill is null ? lossGlobal : lossGlobal + lossDistill * o.DistillWeight;
                             var d = denseMaps!.chunk(2, 0);
                             int h = (int)d[0].shape[2], w = (int)d[0].shape[3];
                             var positives = PixelCorrespondence.PositiveMask(batch.FirstGeometry, batch.SecondGeometry, h, w, h, w, o.PositiveThreshold);
@@ -214,7 +214,7 @@ public sealed class Pretrainer
                             denseValue = lossDense.item<float>();
                             positiveShare = positives.any(2).to(ScalarType.Float32).mean().item<float>();
                             var contrast = lossGlobal * (1 - o.DenseWeight) + lossDense * o.DenseWeight;
-                            return lossDistill is null ? contrast : contrast + lossDistill * o.Distill;
+                            return lossDistill is null ? contrast : contrast + lossDistill * o.DistillWeight;
                         }, rec =>
                         {
                             rec["loss_global"] = globalValue;

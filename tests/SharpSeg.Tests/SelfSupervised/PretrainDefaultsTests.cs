@@ -93,4 +93,32 @@ public sealed class PretrainDefaultsTests
         Assert.Contains("'train.batch_size' must be a whole number", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["train.batch_size=many"])).Message);
         Assert.Contains("--batch-size 1", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["train.batch_size=1"])).Message);
     }
+
+    /// <summary><c>--distill</c> defaults to auto: distillation (weight 1, the measured winner) when the run starts from
+    /// weights, off from random initialisation; an explicit weight, 0 included, wins; the recipe key reads <c>auto</c> or a
+    /// number; auto survives the checkpoint's JSON.</summary>
+    [Fact]
+    public void Distillation_is_on_by_default_only_when_starting_from_weights()
+    {
+        Assert.Null(new PretrainOptions().Distill);
+        Assert.Equal(0, new PretrainOptions().DistillWeight);
+        Assert.Equal(PretrainOptions.AutoDistill, new PretrainOptions { InitWeights = "imagenet" }.DistillWeight);
+        Assert.Equal(1.0, PretrainOptions.AutoDistill);
+        Assert.Equal(0, new PretrainOptions { InitWeights = "imagenet", Distill = 0 }.DistillWeight);
+        Assert.Equal(0.5, new PretrainOptions { InitWeights = "imagenet", Distill = 0.5 }.DistillWeight);
+
+        var cli = PretrainCommand.ToOptions(new PretrainCommand.Settings { Encoder = "resnet18_imagenet", EncoderWeights = "imagenet" });
+        Assert.Equal((null, 1.0), (cli.Distill, cli.DistillWeight));
+        var off = PretrainCommand.ToOptions(new PretrainCommand.Settings { Encoder = "resnet18_imagenet", EncoderWeights = "imagenet", Distill = 0 });
+        Assert.Equal(0, off.DistillWeight);
+
+        Assert.Contains("distill: auto", PretrainRecipe.DefaultsYaml);
+        Assert.Null(PretrainRecipe.Load(null, ["pretrain.distill=auto"]).Distill);
+        Assert.Equal(0.25, PretrainRecipe.Load(null, ["model.encoder=resnet18_imagenet", "model.encoder_weights=imagenet", "pretrain.distill=0.25"]).Distill);
+        Assert.Contains("'pretrain.distill' must be a number", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["pretrain.distill=lots"])).Message);
+        Assert.Contains("--distill needs --encoder-weights", Assert.Throws<SharpSegException>(() => PretrainRecipe.Load(null, ["pretrain.distill=1"])).Message);
+
+        var back = JsonSerializer.Deserialize<PretrainOptions>(JsonSerializer.Serialize(cli))!;
+        Assert.Equal((null, 1.0), (back.Distill, back.DistillWeight));
+    }
 }

@@ -135,8 +135,8 @@ public sealed class PretrainerTests
         Assert.Equal(encoder, EncoderCheckpoint.LoadInto(model.Encoder, result.CheckpointPath, encoder).Encoder);
     }
 
-    /// <summary>In-domain pretraining continued from ImageNet weights, with distillation from a frozen copy of them: the
-    /// encoder starts at the ImageNet weights (the first distillation loss is below that of unrelated features, 1: only
+    /// <summary>In-domain pretraining continued from ImageNet weights, with distillation from a frozen copy of them (the
+    /// default when starting from weights; <c>--distill 0</c> turns it off): the encoder starts at the ImageNet weights (the first distillation loss is below that of unrelated features, 1: only
     /// BatchNorm's batch statistics, here of 8 tiny views, differ from the teacher's running ones; measured 0.61), the
     /// loss is logged, and the result moves away from the start.</summary>
     [Fact]
@@ -146,7 +146,7 @@ public sealed class PretrainerTests
         var options = PretrainFixture.Options(PretrainMethod.Dense, iterations: 2) with
         {
             Encoder = new SharpSeg.Models.ModelConfig { Encoder = "resnet18_imagenet", InChannels = 3 }, BatchSize = 4, Crop = [64, 64],
-            InitWeights = "imagenet", Distill = 1.0, Lr = 1e-3,
+            InitWeights = "imagenet", Lr = 1e-3, // Distill left at auto
         };
         var result = Pretrainer.Create(options, Path.Combine(dir, "continued.ckpt")).Run();
         var distill = File.ReadAllLines(result.LogPath).Where(l => l.Contains("\"loss_distill\"")).Select(l =>
@@ -160,7 +160,10 @@ public sealed class PretrainerTests
         string key = a.Keys.First(k => k.EndsWith("conv1.weight", StringComparison.Ordinal));
         Assert.True(torch.allclose(a[key], b[key], rtol: 0, atol: 0.05), "the encoder started from the ImageNet weights");
         Assert.False(a[key].eq(b[key]).all().item<bool>(), "and was trained");
-        Assert.Contains("--encoder-weights", Assert.Throws<SharpSegException>(() => Pretrainer.Create(options with { InitWeights = null }, Path.Combine(dir, "x.ckpt"))).Message);
+        Assert.Contains("--encoder-weights", Assert.Throws<SharpSegException>(() => Pretrainer.Create(options with { InitWeights = null, Distill = 1 }, Path.Combine(dir, "x.ckpt"))).Message);
+
+        var off = Pretrainer.Create(options with { Distill = 0, Iterations = 1 }, Path.Combine(dir, "off.ckpt")).Run();
+        Assert.DoesNotContain("loss_distill", File.ReadAllText(off.LogPath));
     }
 
     [Fact]
