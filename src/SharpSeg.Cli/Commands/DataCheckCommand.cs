@@ -22,16 +22,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         foreach (var p in report.Problems) stdout.WriteLine(TerminalText.Clean($"[{p.Split}] {p.Message}"));
         string what = $"{report.PairsChecked} pairs" + (report.UnlabelledImagesChecked > 0 ? $" and {report.UnlabelledImagesChecked} unlabelled images" : "")
             + $" in {report.Splits.Count} split{(report.Splits.Count == 1 ? "" : "s")} ({string.Join(", ", report.Splits)})";
-        if (report.FilesNotMatched > 0)
-            stdout.WriteLine($"note: {report.FilesNotMatched} file{(report.FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(report.FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(report.FilesNotMatched == 1 ? "it" : "them")}.");
-        if (report.FilledMasks > 0)
-            stdout.WriteLine(TerminalText.Clean($"note: {report.FilledMasks} image{(report.FilledMasks == 1 ? " has" : "s have")} no mask file and {(report.FilledMasks == 1 ? "is" : "are")} read as all '{report.FillClassName}' (mask.missing)."));
-        if (report.ImagesWithAlpha > 0)
-            stdout.WriteLine(TerminalText.Clean($"note: {report.ImagesWithAlpha} image{(report.ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {report.FirstImageWithAlpha}); SharpSeg drops it when decoding."));
-        if (report.MaskAlphaNote is { } maskAlpha) stdout.WriteLine(TerminalText.Clean(maskAlpha));
-        if (report.ImageRangeNote is { } rangeNote) stdout.WriteLine(rangeNote);
-        if (report.UnmatchedNote is { } unmatchedNote) stdout.WriteLine(unmatchedNote);
-        if (report.EmptyClassesNote is { } emptyNote) stdout.WriteLine(TerminalText.Clean(emptyNote));
+        foreach (var note in report.Notes) stdout.WriteLine(TerminalText.Clean(note));
         if (report.IsClean)
         {
             stdout.WriteLine($"{spec.Name}: checked {what}: no problems.");

@@ -52,7 +52,7 @@ public sealed class Predictor : IDisposable
         var predictor = ModelFile.IsOnnx(path) ? FromOnnx(path, onnxThreads)
             : ModelFile.IsTfLite(path) ? TfLiteModels.CreatePredictor(path, device)
             : FromCheckpoint(path, device, fused, bf16);
-        predictor.Source = Path.GetFullPath(path);
+        predictor.Source ??= Path.GetFullPath(path); // FromCheckpoint/FromOnnx set it; the TFLite importer builds over a backend
         return predictor;
     }
 

@@ -187,11 +187,17 @@ public static class RecipeBinding
     /// <see cref="Models.Fusion.ChannelsLast.PaysForTraining"/>).</summary>
     public static bool? ChannelsLast(TrainingRecipe r) => r.Tree.GetAuto("train.channels_last");
 
-    /// <summary><c>data.check</c>: whether training first checks every train and val file (<c>sharpseg data check</c>'s
+    /// <summary><c>data.check</c> (<paramref name="setting"/>, from <see cref="CheckSetting"/>): whether training first checks every train and val file (<c>sharpseg data check</c>'s
     /// checks), so that a damaged file or an undefined mask value stops the run before it starts, all of them named at
     /// once, rather than when a batch first reaches it; auto checks up to 2000 pairs (a few seconds on 2 cores for
     /// CamVid's 468).</summary>
-    public static bool Check(TrainingRecipe r, int pairs) => r.Tree.GetAuto("data.check") ?? pairs <= 2000;
+    public static bool Check(bool? setting, int pairs) => setting ?? pairs <= AutoCheckPairs;
+
+    /// <summary><c>data.check</c> as written: true or false, null for auto.</summary>
+    public static bool? CheckSetting(TrainingRecipe r) => r.Tree.GetAuto("data.check");
+
+    /// <summary>The most pairs <c>data.check: auto</c> checks.</summary>
+    public const int AutoCheckPairs = 2000;
 
     /// <summary><c>data.cache</c>: decoded samples kept in memory; auto caches up to 2000 images.</summary>
     public static bool Cache(TrainingRecipe r, int images) => r.Tree.GetAuto("data.cache") ?? images <= 2000;

@@ -107,7 +107,8 @@ public sealed class Trainer
         // data.check: every problem of the files this run reads, told before it starts (not hours in, at the first batch
         // that reaches a damaged file), and a class no mask has (0/255 masks under the default ignore value).
         int pairsRead = trainPairs.Count + (valPairs?.Count ?? 0);
-        if (RecipeBinding.Check(r, pairsRead))
+        bool? checkSetting = RecipeBinding.CheckSetting(r);
+        if (RecipeBinding.Check(checkSetting, pairsRead))
         {
             var report = new DataChecker(spec, r.Threads > 0 ? r.Threads : Environment.ProcessorCount).Check([r.TrainSplit, .. valPairs != null ? new[] { r.ValSplit! } : []], cancellationToken: cancellationToken);
             if (!report.IsClean)
@@ -116,11 +117,10 @@ public sealed class Trainer
                 throw new SharpSegException($"{spec.SourcePath}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} of the splits this run reads; the first: {first.Message} Run 'sharpseg data check {spec.SourcePath}' to list them all, fix them, and train again (data.check=false skips this check).");
             }
             // The warnings data check prints (its notes stay there): the data is readable but probably not what was meant.
-            foreach (var note in new[] { report.EmptyClassesNote, report.ImageRangeNote, report.UnmatchedNote })
-                if (note != null && note.StartsWith("warning:", StringComparison.Ordinal)) progress?.Report(TrainingProgress.Note(note));
+            foreach (var warning in report.Warnings) progress?.Report(TrainingProgress.Note(warning));
         }
-        else if (r.Tree.GetAuto("data.check") == null)
-            progress?.Report(TrainingProgress.Note($"note: the {pairsRead} pairs were not checked before training (data.check: auto checks up to 2000); a damaged file stops the run when a batch reaches it. 'sharpseg data check {spec.SourcePath}' checks them all, or set data.check=true."));
+        else if (checkSetting == null)
+            progress?.Report(TrainingProgress.Note($"note: the {pairsRead} pairs were not checked before training (data.check: auto checks up to {RecipeBinding.AutoCheckPairs}); a damaged file stops the run when a batch reaches it. 'sharpseg data check {spec.SourcePath}' checks them all, or set data.check=true."));
         var decoder = new SampleDecoder(spec);
         var classNames = spec.Classes.Names.ToList();
 

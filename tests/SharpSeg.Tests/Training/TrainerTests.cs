@@ -218,11 +218,11 @@ public sealed class TrainerTests
     public void DataCheckAutoChecksUpTo2000PairsAndObeysTrueAndFalse()
     {
         TrainingRecipe Recipe(string value) => TrainingRecipe.Load(null, ["data.dataset=d.yaml", "data.check=" + value]);
-        Assert.True(RecipeBinding.Check(Recipe("auto"), 2000));
-        Assert.False(RecipeBinding.Check(Recipe("auto"), 2001));
-        Assert.True(RecipeBinding.Check(Recipe("true"), 50_000));
-        Assert.False(RecipeBinding.Check(Recipe("false"), 10));
-        Assert.Contains("data.check", Assert.Throws<SharpSegException>(() => RecipeBinding.Check(Recipe("sometimes"), 10)).Message);
+        Assert.True(RecipeBinding.Check(RecipeBinding.CheckSetting(Recipe("auto")), 2000));
+        Assert.False(RecipeBinding.Check(RecipeBinding.CheckSetting(Recipe("auto")), 2001));
+        Assert.True(RecipeBinding.Check(RecipeBinding.CheckSetting(Recipe("true")), 50_000));
+        Assert.False(RecipeBinding.Check(RecipeBinding.CheckSetting(Recipe("false")), 10));
+        Assert.Contains("data.check", Assert.Throws<SharpSegException>(() => RecipeBinding.Check(RecipeBinding.CheckSetting(Recipe("sometimes")), 10)).Message);
     }
 
     [Fact]

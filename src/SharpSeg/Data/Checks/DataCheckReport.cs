@@ -146,6 +146,32 @@ public sealed record DataCheckReport(
 
     const int LabelMaskIgnoreValue = 255;
 
+    /// <summary>
+    /// Every note and warning on data that is readable but maybe not what was meant, one line each, in the order
+    /// <c>sharpseg data check</c> prints them: files left out by the pairing, images filled by <c>mask.missing</c>, alpha
+    /// channels, 16-bit ranges, ignored colours, classes no mask has. Warnings start with <c>warning:</c>
+    /// (<see cref="Warnings"/>), the rest with <c>note:</c>.
+    /// </summary>
+    public IReadOnlyList<string> Notes
+    {
+        get
+        {
+            var notes = new List<string>();
+            if (FilesNotMatched > 0)
+                notes.Add($"note: {FilesNotMatched} file{(FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(FilesNotMatched == 1 ? "it" : "them")}.");
+            if (FilledMasks > 0)
+                notes.Add($"note: {FilledMasks} image{(FilledMasks == 1 ? " has" : "s have")} no mask file and {(FilledMasks == 1 ? "is" : "are")} read as all '{FillClassName}' (mask.missing).");
+            if (ImagesWithAlpha > 0)
+                notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
+            foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote })
+                if (note != null) notes.Add(note);
+            return notes;
+        }
+    }
+
+    /// <summary>The <see cref="Notes"/> that are warnings: what training prints before it starts.</summary>
+    public IReadOnlyList<string> Warnings => Notes.Where(n => n.StartsWith("warning:", StringComparison.Ordinal)).ToList();
+
     /// <summary>Number of distinct files with at least one problem.</summary>
     public int FilesWithProblems => Problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
 }

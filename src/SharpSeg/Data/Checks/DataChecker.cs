@@ -124,7 +124,7 @@ public sealed class DataChecker
             try
             {
                 mask = _masks.Read(pair.MaskPath);
-                if (PngCodec.ReadHeader(pair.MaskPath) is { HasAlpha: true }) lock (measures) measures.MasksWithAlpha.Add(pair.MaskPath);
+                if (mask.HasAlpha) lock (measures) measures.MasksWithAlpha.Add(pair.MaskPath);
                 var labels = new long[256];
                 foreach (byte b in mask.Mask.Labels) labels[b]++;
                 lock (measures)

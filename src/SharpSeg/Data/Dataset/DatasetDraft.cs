@@ -78,7 +78,7 @@ public sealed class DatasetDraft
         var interior = new long[seeds.Count];
         foreach (var path in maskPaths)
         {
-            var (w, h, packed) = MaskDecoder.ReadPackedColors(path);
+            var (w, h, packed, _) = MaskDecoder.ReadPackedColors(path);
             var cluster = new int[packed.Length];
             for (int i = 0; i < packed.Length; i++) cluster[i] = clusterOf.GetValueOrDefault(packed[i], -1);
             for (int y = 1; y < h - 1; y++)

@@ -94,9 +94,10 @@ public sealed class MaskDecoder
     {
         int width, height;
         int[] values;
+        bool hasAlpha = false;
         if (ImageFile.ReadRaw(path) is { } r)
         {
-            width = r.Width; height = r.Height;
+            width = r.Width; height = r.Height; hasAlpha = r.HasAlpha;
             values = new int[width * height];
             var s = r.Samples;
             switch (r.ColorType)
@@ -158,7 +159,7 @@ public sealed class MaskDecoder
         }
         var list = undefined == null ? [] : undefined.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key)
             .Select(kv => new UndefinedLabel(kv.Key, null, kv.Value)).ToArray();
-        return new MaskReading(new LabelMask(width, height, labels), list);
+        return new MaskReading(new LabelMask(width, height, labels), list) { HasAlpha = hasAlpha };
     }
 
     /// <summary>ITU-R BT.601 luma, rounded: how a threshold-encoded mask reads a colour pixel.</summary>
@@ -170,15 +171,17 @@ public sealed class MaskDecoder
     /// <summary>
     /// A mask file's pixels as packed RGB colours (<c>r &lt;&lt; 16 | g &lt;&lt; 8 | b</c>), as rgb encoding reads them:
     /// palette indices as their palette colours, gray as (v, v, v) (below 8 bits stretched to 0..255, 16 bits reduced to
-    /// 8), 16-bit colour reduced to 8 bits, other formats (JPEG, BMP) as decoded; alpha dropped.
+    /// 8), 16-bit colour reduced to 8 bits, other formats (JPEG, BMP) as decoded; alpha dropped (<c>HasAlpha</c> says a
+    /// PNG had it).
     /// </summary>
-    internal static (int Width, int Height, int[] Packed) ReadPackedColors(string path)
+    internal static (int Width, int Height, int[] Packed, bool HasAlpha) ReadPackedColors(string path)
     {
         int width, height;
         int[] packed;
+        bool hasAlpha = false;
         if (ImageFile.ReadRaw(path) is { } r)
         {
-            width = r.Width; height = r.Height;
+            width = r.Width; height = r.Height; hasAlpha = r.HasAlpha;
             packed = new int[width * height];
             var s = r.Samples;
             int shift = r.BitDepth == 16 ? 8 : 0;
@@ -213,12 +216,12 @@ public sealed class MaskDecoder
             var p = img.Pixels;
             for (int i = 0; i < packed.Length; i++) packed[i] = (p[3 * i] << 16) | (p[3 * i + 1] << 8) | p[3 * i + 2];
         }
-        return (width, height, packed);
+        return (width, height, packed, hasAlpha);
     }
 
     MaskReading ReadColors(string path)
     {
-        var (width, height, packed) = ReadPackedColors(path);
+        var (width, height, packed, hasAlpha) = ReadPackedColors(path);
         var labels = new byte[packed.Length];
         var cache = new Dictionary<int, short>(_exactColors!);
         Dictionary<int, long>? undefined = null;
@@ -243,7 +246,7 @@ public sealed class MaskDecoder
             .Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray();
         var mask = new LabelMask(width, height, labels);
         // unmatched: ignore: the colours stay ignored in the mask and are reported as ignored, not as undefined.
-        return Encoding.IgnoreUnmatched ? new MaskReading(mask, []) { Unmatched = list } : new MaskReading(mask, list);
+        return Encoding.IgnoreUnmatched ? new MaskReading(mask, []) { Unmatched = list, HasAlpha = hasAlpha } : new MaskReading(mask, list) { HasAlpha = hasAlpha };
     }
 
     short Nearest(Rgb color)

@@ -14,4 +14,7 @@ public sealed record MaskReading(LabelMask Mask, IReadOnlyList<UndefinedLabel> U
     /// <summary>With <c>mask.unmatched: ignore</c>: the colours that matched no class, set to ignore (not a problem), most
     /// pixels first; empty otherwise.</summary>
     public IReadOnlyList<UndefinedLabel> Unmatched { get; init; } = [];
+
+    /// <summary>The file is a PNG with an alpha channel, which is not read (a transparent pixel counts by its colour).</summary>
+    public bool HasAlpha { get; init; }
 }
