@@ -35,11 +35,14 @@ public static class EvaluationRunner
             throw new SharpSegException($"{request.DatasetYaml}: classes [{string.Join(", ", datasetNames)}] differ from the checkpoint's [{string.Join(", ", predictor.ClassNames)}]; evaluate on a dataset with the same class table.");
         if (spec.ImageChannels != predictor.Info.ImageChannels)
             throw new SharpSegException($"{request.DatasetYaml}: image_channels is {spec.ImageChannels} but the checkpoint was trained on {predictor.Info.ImageChannels}-channel images.");
-        if (spec.ImageRange != predictor.Info.IntensityRange)
-            throw new SharpSegException($"{request.DatasetYaml}: image_range is {spec.ImageRange?.ToString() ?? "not set (16-bit images at full scale)"} but the checkpoint was trained with {predictor.Info.IntensityRange?.ToString() ?? "none (16-bit images at full scale)"}; set the dataset's image_range to the checkpoint's.");
         var pairs = spec.ResolvePairs(request.Split);
         if (pairs.Any(p => !p.IsLabelled))
             throw new SharpSegException($"{request.DatasetYaml}: split '{request.Split}' has no masks; evaluation needs labelled images (use sharpseg predict for unlabelled ones).");
+        // image_range changes only how 16-bit images are read: a different one matters when the split has any.
+        if (spec.ImageRange != predictor.Info.IntensityRange && pairs.Any(p => Imaging.IntensityRange.MayBeDeep(p.ImagePath)))
+            throw new SharpSegException($"{request.DatasetYaml}: " + (predictor.Info.IntensityRange is { } trained
+                ? $"the checkpoint was trained with image_range {trained}, but this dataset {(spec.ImageRange is { } other ? $"sets {other}" : "does not set one")}, so its 16-bit images would be read differently; set 'image_range: {trained}' in it."
+                : $"image_range is {spec.ImageRange}, but the checkpoint was trained without one (16-bit images at full scale), so its 16-bit images would be read differently; remove image_range from it, or train with it."));
         var decoder = new SampleDecoder(spec);
         if (request.WorstImages < 0) throw new SharpSegException($"--worst {request.WorstImages}: must be 0 or more.");
         var evaluator = new Evaluator(predictor.Backend, predictor.Normalization, predictor.ClassNames, predictor.Info.InferenceScale, request.Inference);

@@ -173,9 +173,23 @@ public sealed class IntensityRangeTests
 
         // Evaluating on the dataset without the range would read other pixels than training did: refused in one line.
         var e = Assert.Throws<SharpSegException>(() => EvaluationRunner.Run(new EvaluationRequest(result.BestCheckpoint, bare, "train")));
-        Assert.Contains("image_range", e.Message);
-        Assert.Contains("[2000, 2064]", e.Message);
+        Assert.Contains("the checkpoint was trained with image_range [2000, 2064], but this dataset does not set one", e.Message);
+        Assert.Contains("set 'image_range: [2000, 2064]'", e.Message);
         Assert.True(EvaluationRunner.Run(new EvaluationRequest(result.BestCheckpoint, yaml, "train")).Metrics.PixelAccuracy is >= 0);
+
+        // 8-bit images read the same with any image_range: the same dataset saved as 8-bit evaluates without it.
+        string eight = Path.Combine(root, "eight");
+        Directory.CreateDirectory(Path.Combine(eight, "images"));
+        foreach (var p in spec.ResolvePairs("train"))
+        {
+            var img = new SampleDecoder(spec).Decode(p).Image;
+            PngCodec.SaveGray8(Path.Combine(eight, "images", Path.GetFileName(p.ImagePath)), img.Width, img.Height, Enumerable.Range(0, img.Width * img.Height).Select(i => img.Pixels[3 * i]).ToArray());
+        }
+        string eightYaml = Path.Combine(root, "eight.yaml");
+        string eightText = File.ReadAllText(bare).Replace("{ images: \"images\",", "{ images: \"eight/images\",");
+        Assert.True(eightText.Contains("eight/images", StringComparison.Ordinal), eightText);
+        File.WriteAllText(eightYaml, eightText);
+        Assert.True(EvaluationRunner.Run(new EvaluationRequest(result.BestCheckpoint, eightYaml, "train")).Metrics.PixelAccuracy is >= 0);
     }
 
     /// <summary>Embeddings (curation) read 16-bit images through the range: raw = 1000 + v embeds as the 8-bit image of v;
