@@ -91,11 +91,16 @@ public sealed class DatasetSpecTests
     [Fact]
     public void ClassTableRoundTripsThroughJson()
     {
-        var table = new ClassTable([new ClassInfo("Sky", new Rgb(128, 128, 128), 0), new ClassInfo("cell", new Rgb(255, 255, 255), 255), new ClassInfo("road", new Rgb(1, 2, 3), null)]);
+        // A 16-bit value (past 255) and several values for one class (value: [7, 8]) survive too: a checkpoint trained on
+        // such masks must load again.
+        var table = new ClassTable([new ClassInfo("Sky", new Rgb(128, 128, 128), 0), new ClassInfo("cell", new Rgb(255, 255, 255), 255), new ClassInfo("road", new Rgb(1, 2, 3), null),
+            new ClassInfo("deep", new Rgb(4, 5, 6), 1000), new ClassInfo("flat", new Rgb(7, 8, 9), 7) { MoreValues = [8, 65535] }]);
         string json = System.Text.Json.JsonSerializer.Serialize(table);
         var back = System.Text.Json.JsonSerializer.Deserialize<ClassTable>(json)!;
         Assert.Equal(table.Classes, back.Classes);
+        Assert.Equal([8, 65535], back.Classes[4].MoreValues);
         Assert.Equal(2, back.IndexOf("road"));
+        Assert.Contains("\"more_values\":[8,65535]", json);
         Assert.DoesNotContain("Count", json);
         Assert.StartsWith("""[{"name":"Sky","color":[128,128,128],"value":0}""", json);
     }
@@ -112,7 +117,9 @@ public sealed class DatasetSpecTests
             ("""[{"name": "a", "color": [1, 2, 300]}]""", "class 0: color must be 3 values 0..255"),
             ("""[{"name": "a", "color": "gIA="}]""", "class 0: color must be 3 values 0..255"),
             ("""[{"name": "a", "color": [1, 2, 3]}, {"color": [1, 2, 3]}]""", "class 1 needs a name and a colour"),
-            ("""[{"name": "a", "color": [1, 2, 3], "value": 256}]""", "class 0: value must be a pixel value 0..255"),
+            ("""[{"name": "a", "color": [1, 2, 3], "value": 65536}]""", "class 0: value must be a mask file value 0..65535"),
+            ("""[{"name": "a", "color": [1, 2, 3], "value": 1, "more_values": [-1]}]""", "class 0: value must be a mask file value 0..65535"),
+            ("""[{"name": "a", "color": [1, 2, 3], "more_values": [2]}]""", "class 0: more_values without a value"),
             ("""{"classes": []}""", "classes must be an array"),
         })
             Assert.Contains(message, Assert.Throws<System.Text.Json.JsonException>(() => System.Text.Json.JsonSerializer.Deserialize<ClassTable>(bad)).Message);

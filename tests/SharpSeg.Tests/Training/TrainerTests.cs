@@ -12,6 +12,31 @@ namespace SharpSeg.Tests.Training;
 [Collection(SequentialCollection.Name)]
 public sealed class TrainerTests
 {
+    /// <summary>A dataset of 16-bit index masks (values past 255) whose class merges two values trains, and its checkpoint
+    /// loads again with the class table intact (the checkpoint's table once refused values past 255), so predict and
+    /// eval work on it.</summary>
+    [Fact]
+    public void A_checkpoint_trained_on_sixteen_bit_mask_values_loads_with_its_class_table()
+    {
+        var d = new SharpSeg.Tests.Data.TinyDataset("train-16bit-values");
+        Directory.CreateDirectory(d.PathOf("images"));
+        Directory.CreateDirectory(d.PathOf("masks"));
+        for (int n = 0; n < 3; n++)
+        {
+            d.Image($"images/s{n}.png", 48, 48);
+            var values = new ushort[48 * 48];
+            for (int i = 0; i < values.Length; i++) values[i] = (ushort)((i % 48) < 16 + 8 * n ? 1000 : i % 2 == 0 ? 2000 : 2001);
+            PngCodec.Save(new PngRaster(48, 48, PngColorType.Gray, 16, values), d.PathOf($"masks/s{n}.png"));
+        }
+        string yaml = d.Yaml("splits: { train: { images: images, masks: masks } }\nmask: { ignore_values: [] }\nclasses:\n  - { name: low, value: 1000 }\n  - { name: high, value: [2000, 2001] }\n");
+        string run = TestPaths.NewTempDir("train-16bit-values-run");
+        var result = Trainer.Create(TrainingRecipe.Load(null, [.. TrainingFixture.TinyRecipe(yaml, iterations: 1, valEvery: 1), "data.val_split=train"]), run).Run();
+        using var predictor = Predictor.Load(result.BestCheckpoint);
+        Assert.Equal([1000, 2000], predictor.Info.Classes.Classes.Select(c => c.Value!.Value));
+        Assert.Equal([2001], predictor.Info.Classes.Classes[1].MoreValues);
+        Assert.True(SharpSeg.Evaluation.EvaluationRunner.Run(new SharpSeg.Evaluation.EvaluationRequest(result.BestCheckpoint, yaml, "train")).Metrics.PixelAccuracy is >= 0 and <= 1);
+    }
+
     [Fact]
     public void TinyTrainingReachesAQualityFloorAndWritesARunFolder()
     {
