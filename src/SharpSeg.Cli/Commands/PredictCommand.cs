@@ -33,12 +33,12 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         if (s.Out == null) throw new SharpSegException("--out is required (the folder to write masks and overlays into).");
         if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
         if (s.InstancesFrom != null && !s.Instances) throw new SharpSegException("--instances-from chooses how --instances are found; add --instances.");
+        if (s.Recursive && s.Instances) throw new SharpSegException("--recursive with --instances is not supported (the instance files would not keep the subfolders); run --instances on each subfolder.");
         var instanceOptions = s.Instances ? s.ToInstanceOptions() : null;
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
-        if (s.Recursive && s.Instances) throw new SharpSegException("--recursive with --instances is not supported (the instance files would not keep the subfolders); run --instances on each subfolder.");
         var files = ImageInputs.Resolve(s.Input, s.Recursive);
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
