@@ -41,6 +41,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         DataProblemKind.MissingMask => "missing mask",
         DataProblemKind.MissingImage => "missing image",
         DataProblemKind.AmbiguousPairing => "ambiguous pairing",
+        DataProblemKind.BadListLine => "bad list line",
         DataProblemKind.UnreadableImage => "unreadable image",
         DataProblemKind.UnreadableMask => "unreadable mask",
         DataProblemKind.SizeMismatch => "size mismatch",

@@ -62,7 +62,7 @@ public sealed class PortraitCommand : Command<PortraitCommand.Settings>
                 throw new SharpSegException($"{output}: the result would overwrite this input photo; choose another --out.");
             outputs[output] = file;
         }
-        if (!single) Directory.CreateDirectory(s.Out!);
+        if (!single) SharpSeg.IO.OutputFolder.Create(s.Out!);
         var inv = CultureInfo.InvariantCulture;
         Predictor? predictor = null; string? predictorFor = null;
         try

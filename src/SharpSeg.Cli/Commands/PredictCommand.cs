@@ -40,6 +40,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
         var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
         var files = ImageInputs.Resolve(s.Input, s.Recursive);
+        if (ImageInputs.SubfoldersNotRead(s.Input, s.Recursive) is { Count: > 0 } notRead)
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"note: {notRead.Count} subfolder{(notRead.Count == 1 ? "" : "s")} of {s.Input} with images {(notRead.Count == 1 ? "is" : "are")} not read (e.g. {notRead[0]}); add --recursive to read {(notRead.Count == 1 ? "it" : "them")} too."));
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }

@@ -67,7 +67,7 @@ public static class AnnotatorAgreement
     /// <paramref name="directory"/>; returns their paths.</summary>
     public static (string Csv, string Json) Write(AgreementResult result, string directory)
     {
-        Directory.CreateDirectory(directory);
+        IO.OutputFolder.Create(directory);
         var inv = CultureInfo.InvariantCulture;
         string F(double v) => double.IsFinite(v) ? v.ToString("0.######", inv) : "";
         var csv = new StringBuilder("split,image,pixels,disputed_share,mean_pairwise_iou\n");

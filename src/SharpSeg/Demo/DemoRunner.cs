@@ -76,7 +76,7 @@ public static class DemoRunner
         string runDir = Path.Combine(outDir, "run");
         if (File.Exists(Path.Combine(runDir, Trainer.LastCheckpointName)))
             throw new SharpSegException($"{outDir}: already holds a demo run; delete that folder or pass --out to another one.");
-        Directory.CreateDirectory(outDir);
+        IO.OutputFolder.Create(outDir);
 
         say?.Invoke($"Generating the synthetic dataset into {Path.Combine(outDir, "data")}");
         string datasetYaml = SyntheticSceneGenerator.WriteDataset(new SyntheticSceneOptions { Seed = options.Seed }, Path.Combine(outDir, "data"));

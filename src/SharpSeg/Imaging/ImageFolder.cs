@@ -14,8 +14,21 @@ public static class ImageFolder
     public static bool IsImage(string path) => Extensions.Contains(Path.GetExtension(path).ToLowerInvariant());
 
     /// <summary>The image files in <paramref name="folder"/> (and its subfolders when <paramref name="recursive"/>), full
-    /// paths as enumerated, sorted ordinally so every platform lists them in the same order. Empty when there are none.</summary>
+    /// paths as enumerated, sorted ordinally so every platform lists them in the same order. Empty when there are none.
+    /// Hidden files and folders (names starting with '.') are not listed: macOS's <c>._a.png</c> resource forks and
+    /// Jupyter's <c>.ipynb_checkpoints</c> copies are not images of the dataset.</summary>
     public static IReadOnlyList<string> List(string folder, bool recursive = false) =>
         Directory.EnumerateFiles(folder, "*", recursive ? SearchOption.AllDirectories : SearchOption.TopDirectoryOnly)
-            .Where(IsImage).Order(StringComparer.Ordinal).ToList();
+            .Where(f => IsImage(f) && !IsHidden(Path.GetRelativePath(folder, f))).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>Whether a relative path names a hidden file or lies in a hidden folder (a part starting with '.', other
+    /// than '.' and '..').</summary>
+    public static bool IsHidden(string relativePath) =>
+        relativePath.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(part => part.Length > 0 && part[0] == '.' && part is not ("." or ".."));
+
+    /// <summary>The subfolders of <paramref name="folder"/> that hold images directly (hidden ones left out), sorted:
+    /// what a folder read without <c>recursive</c> leaves out.</summary>
+    public static IReadOnlyList<string> SubfoldersWithImages(string folder) =>
+        Directory.EnumerateDirectories(folder).Where(d => !IsHidden(Path.GetFileName(d)) && Directory.EnumerateFiles(d).Any(IsImage))
+            .Order(StringComparer.Ordinal).ToList();
 }

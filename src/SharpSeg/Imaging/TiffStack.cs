@@ -24,7 +24,7 @@ public static class TiffStack
         int count = TiffCodec.PageCount(tiffPath);
         int digits = Math.Max(3, count.ToString(CultureInfo.InvariantCulture).Length);
         stem ??= Path.GetFileNameWithoutExtension(tiffPath);
-        Directory.CreateDirectory(outDir);
+        IO.OutputFolder.Create(outDir);
         var paths = Enumerable.Range(0, count).Select(i => Path.Combine(outDir, $"{stem}_{i.ToString("D" + digits, CultureInfo.InvariantCulture)}.png")).ToArray();
         if (!overwrite && paths.FirstOrDefault(File.Exists) is { } existing)
             throw new SharpSegException($"{existing}: already exists; remove it, choose another --out folder, or pass --force to overwrite.");

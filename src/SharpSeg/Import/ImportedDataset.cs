@@ -46,7 +46,7 @@ internal sealed class ImportedDataset
     public void Begin()
     {
         if (Directory.Exists(MasksDir) && _overwrite) Directory.Delete(MasksDir, recursive: true);
-        Directory.CreateDirectory(MasksDir);
+        IO.OutputFolder.Create(MasksDir);
     }
 
     /// <summary>Writes the mask of the image at <paramref name="imageRelative"/> (relative to the split's images folder).</summary>

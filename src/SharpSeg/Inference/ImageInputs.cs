@@ -28,12 +28,19 @@ public static class ImageInputs
             if (dir.IndexOfAny(new[] { '*', '?' }) >= 0) throw new SharpSegException($"{input}: wildcards are supported in the file name only, not in folders.");
             if (!Directory.Exists(dir)) throw new SharpSegException($"{input}: folder '{dir}' does not exist.");
             var pattern = new Regex("^" + Regex.Escape(Path.GetFileName(input)).Replace("\\*", ".*").Replace("\\?", ".") + "$", RegexOptions.IgnoreCase);
-            var files = Directory.EnumerateFiles(dir).Where(f => pattern.IsMatch(Path.GetFileName(f))).OrderBy(f => f, StringComparer.Ordinal).ToList();
+            bool hiddenToo = Path.GetFileName(input).StartsWith('.'); // as a shell's glob: '*.png' leaves out '.a.png' and '._a.png'
+            var files = Directory.EnumerateFiles(dir).Where(f => pattern.IsMatch(Path.GetFileName(f)) && (hiddenToo || !ImageFolder.IsHidden(Path.GetFileName(f))))
+                .OrderBy(f => f, StringComparer.Ordinal).ToList();
             if (files.Count == 0) throw new SharpSegException($"{input}: no files match.");
             return files;
         }
         throw new SharpSegException($"{input}: no such file or folder.");
     }
+
+    /// <summary>The subfolders with images that <see cref="Resolve"/> left out: those of a folder input read without
+    /// <paramref name="recursive"/>; empty otherwise.</summary>
+    public static IReadOnlyList<string> SubfoldersNotRead(string input, bool recursive) =>
+        !recursive && Directory.Exists(input) ? ImageFolder.SubfoldersWithImages(input) : [];
 
     /// <summary>Where a folder's images are in its subfolders only (Cityscapes' one folder per city), how to give them.</summary>
     static string InSubfolders(string folder)

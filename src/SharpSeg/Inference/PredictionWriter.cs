@@ -27,7 +27,7 @@ public sealed class PredictionWriter
     public PredictionWriter(string outDirectory, IReadOnlyList<Rgb> colours, double opacity = 0.5, IReadOnlyList<string>? classNames = null)
     {
         if (opacity < 0 || opacity > 1) throw new SharpSegException($"--opacity {opacity}: must be between 0 and 1.");
-        Directory.CreateDirectory(outDirectory);
+        IO.OutputFolder.Create(outDirectory);
         _outDirectory = outDirectory; _colours = colours; _opacity = opacity;
         _classNames = classNames ?? Enumerable.Range(0, colours.Count).Select(i => $"class{i}").ToList();
     }

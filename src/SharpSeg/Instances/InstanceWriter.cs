@@ -33,7 +33,7 @@ public sealed class InstanceWriter
     public InstanceWriter(string outDirectory, ResolvedInstanceOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        Directory.CreateDirectory(outDirectory);
+        IO.OutputFolder.Create(outDirectory);
         _out = outDirectory; _options = options;
         _areas = Enumerable.Range(0, options.Classes.Count).Select(_ => new List<long>()).ToList();
         _imagesWith = new int[options.Classes.Count];

@@ -18,7 +18,7 @@ public static class AgreementReport
     public static string Write(AgreementResult result, string directory, int images = 8, CancellationToken cancellationToken = default)
     {
         if (images < 0) throw new SharpSegException($"--worst {images}: must be 0 or more.");
-        Directory.CreateDirectory(directory);
+        IO.OutputFolder.Create(directory);
         var inv = CultureInfo.InvariantCulture;
         var masks = result.Masks;
         var spec = masks.Spec;

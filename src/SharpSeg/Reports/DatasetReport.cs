@@ -27,7 +27,7 @@ public static class DatasetReport
     public static string Write(DatasetSpec spec, DataStatsReport stats, string directory, int samples = 12, CancellationToken cancellationToken = default)
     {
         if (samples < 0) throw new SharpSegException($"--samples {samples}: must be 0 or more.");
-        Directory.CreateDirectory(directory);
+        IO.OutputFolder.Create(directory);
         var inv = CultureInfo.InvariantCulture;
         var colours = spec.Classes.Classes.Select(c => c.Color).ToList();
         var decoder = new SampleDecoder(spec);

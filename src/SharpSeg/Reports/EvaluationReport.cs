@@ -57,7 +57,7 @@ public sealed class EvaluationReport
     /// <summary>Writes <c>report.html</c> (and the chart PNGs) into <paramref name="directory"/>; returns the page's path.</summary>
     public string Write(string directory, EvaluationReportInfo info)
     {
-        Directory.CreateDirectory(directory);
+        IO.OutputFolder.Create(directory);
         var names = _classes.Names;
         var colours = _classes.Classes.Select(c => c.Color).ToList();
         var metrics = SegmentationMetrics.From(Matrix, names);

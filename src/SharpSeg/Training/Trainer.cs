@@ -124,7 +124,7 @@ public sealed class Trainer
         var decoder = new SampleDecoder(spec);
         var classNames = spec.Classes.Names.ToList();
 
-        Directory.CreateDirectory(_runDirectory);
+        IO.OutputFolder.Create(_runDirectory);
         if (!resuming) File.WriteAllText(Path.Combine(_runDirectory, RecipeFileName), r.ToYaml());
 
         Normalization normalization = resuming

@@ -272,7 +272,7 @@ public static class VideoSegmentation
         var info = reader.Info;
         var background = options.Render == VideoRender.ReplaceBackground ? Backdrop.Of(Compositing.Cover(ImageFile.Load(options.Background.BackgroundImage!, 3), info.Width, info.Height)) : null;
         var foreground = options.Background.ForegroundOf(predictor.ClassNames.Count);
-        if (options.MasksFolder != null) Directory.CreateDirectory(options.MasksFolder);
+        if (options.MasksFolder != null) IO.OutputFolder.Create(options.MasksFolder);
         var clock = Stopwatch.StartNew();
         long frames = 0, inferred = 0;
         bool cancelled = false;

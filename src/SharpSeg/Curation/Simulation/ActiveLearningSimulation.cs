@@ -33,7 +33,7 @@ public static class ActiveLearningSimulation
         if (!(o.InitialFraction > 0 && o.StepFraction > 0 && o.InitialFraction + o.StepFraction <= 1))
             throw new SharpSegException($"--initial {o.InitialFraction} and --step {o.StepFraction} must be positive and add up to at most 1.");
         string outDir = Path.GetFullPath(o.Out);
-        Directory.CreateDirectory(outDir);
+        IO.OutputFolder.Create(outDir);
         var recipe = TrainingRecipe.Load(o.Recipe, o.Overrides);
         // The initial model embeds and scores the pool in the precision it was trained in (train.precision).
         bool bf16 = RecipeBinding.Precision(recipe) != null;

@@ -59,7 +59,7 @@ public static class FrozenEncoderSimulation
                 throw new SharpSegException($"strategy '{s}' needs a model's predictions: use it with --initial > 0 (warm start), not at cold start.");
 
         string outDir = Path.GetFullPath(o.Out);
-        Directory.CreateDirectory(outDir);
+        IO.OutputFolder.Create(outDir);
         var recipe = TrainingRecipe.Load(o.Recipe, o.Overrides);
         var spec = DatasetSpec.Load(recipe.DatasetPath, recipe.DataRoot);
         string valSplit = recipe.ValSplit ?? throw new SharpSegException($"{o.Recipe}: data.val_split is not set; the simulation measures on it.");

@@ -17,6 +17,10 @@ public sealed record DataCheckReport(
     /// <summary>Files in the splits' folders left out by the pairing's prefixes/suffixes or an ids file (<see cref="Dataset.SplitListing.Unmatched"/>).</summary>
     public int FilesNotMatched { get; init; }
 
+    /// <summary>Subfolders of a split's images folder that hold images but are not read (the split has images at its top
+    /// and no <c>recursive: true</c>), with their split.</summary>
+    public IReadOnlyList<(string Split, string Folder)> SubfoldersNotRead { get; init; } = [];
+
     /// <summary>Problem counts by kind (only kinds that occurred).</summary>
     public IReadOnlyDictionary<DataProblemKind, int> CountsByKind =>
         Problems.GroupBy(p => p.Kind).ToDictionary(g => g.Key, g => g.Count());
@@ -161,6 +165,11 @@ public sealed record DataCheckReport(
                 notes.Add($"note: {FilesNotMatched} file{(FilesNotMatched == 1 ? "" : "s")} in the split folders left out: {(FilesNotMatched == 1 ? "its name does" : "their names do")} not match pairing's image/mask prefix and suffix, or the split's ids file does not list {(FilesNotMatched == 1 ? "it" : "them")}.");
             if (FilledMasks > 0)
                 notes.Add($"note: {FilledMasks} image{(FilledMasks == 1 ? " has" : "s have")} no mask file and {(FilledMasks == 1 ? "is" : "are")} read as all '{FillClassName}' (mask.missing).");
+            foreach (var split in SubfoldersNotRead.Select(x => x.Split).Distinct())
+            {
+                var folders = SubfoldersNotRead.Where(x => x.Split == split).Select(x => x.Folder).ToList();
+                notes.Add($"warning: split '{split}': {folders.Count} subfolder{(folders.Count == 1 ? "" : "s")} of its images folder hold{(folders.Count == 1 ? "s" : "")} images that are not read (e.g. {folders[0]}); add 'recursive: true' to splits.{split} to read {(folders.Count == 1 ? "it" : "them")}, or move {(folders.Count == 1 ? "it" : "them")} out of the folder.");
+            }
             if (ImagesWithAlpha > 0)
                 notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
             foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote })

@@ -49,6 +49,7 @@ public sealed class DataChecker
         var measures = new Measures();
         var leftOutByIds = new HashSet<string>(StringComparer.Ordinal);
         var usedImages = new HashSet<string>(StringComparer.Ordinal);
+        var subfoldersNotRead = new List<(string Split, string Folder)>();
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -59,6 +60,7 @@ public sealed class DataChecker
                 continue;
             }
             unmatched += listing.Unmatched;
+            subfoldersNotRead.AddRange(listing.SubfoldersNotRead.Select(d => (s, d)));
             leftOutByIds.UnionWith(listing.LeftOutByIds);
             usedImages.UnionWith(listing.Pairs.Select(p => p.ImagePath));
             foreach (var p in listing.Problems)
@@ -66,6 +68,7 @@ public sealed class DataChecker
                 {
                     PairingProblemKind.MissingMask => DataProblemKind.MissingMask,
                     PairingProblemKind.MissingImage => DataProblemKind.MissingImage,
+                    PairingProblemKind.BadListLine => DataProblemKind.BadListLine,
                     _ => DataProblemKind.AmbiguousPairing,
                 }, s, p.File, p.Message));
 
@@ -95,6 +98,7 @@ public sealed class DataChecker
         return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
         {
             FilesNotMatched = unmatched + leftOutByIds.Count(p => !usedImages.Contains(p)),
+            SubfoldersNotRead = subfoldersNotRead,
             FilledMasks = filled,
             FillClassName = _spec.MissingMaskClass is { } fill ? _spec.Classes[fill].Name : null,
             DeepImages = measures.Deep.Images,

@@ -9,8 +9,10 @@ public enum DataProblemKind
     MissingMask,
     /// <summary>A mask has no image (or a list file names a missing image).</summary>
     MissingImage,
-    /// <summary>Two files share a stem, or a list-file line is malformed.</summary>
+    /// <summary>Two files share a stem.</summary>
     AmbiguousPairing,
+    /// <summary>A list-file line is malformed (not 'image_path mask_path').</summary>
+    BadListLine,
     /// <summary>An image file cannot be decoded (corrupt, truncated, unknown format).</summary>
     UnreadableImage,
     /// <summary>A mask file cannot be decoded, or its encoding does not match the dataset's (e.g. colours in an index dataset).</summary>

@@ -96,7 +96,7 @@ public sealed class DatasetSpec
 
     string FolderOf(SplitSource s, string relative, string key)
     {
-        string dir = Path.GetFullPath(Path.Combine(Root, relative));
+        string dir = Path.GetFullPath(Path.Combine(Root, Portable(relative, p => Directory.Exists(Path.Combine(Root, p)))));
         if (!Directory.Exists(dir))
             throw new SharpSegException($"{SourcePath}: split '{s.Name}': {key} folder '{dir}' does not exist; fix splits.{s.Name}.{key} (relative to the root {Root}) or pass --data-root.");
         return dir;
@@ -117,6 +117,25 @@ public sealed class DatasetSpec
         }
         return (files, unmatched);
     }
+
+    /// <summary>The key among <paramref name="keys"/> that equals <paramref name="key"/> but for letter case (IMG_001 and
+    /// img_001), or null: pairing is case-sensitive, and a name that differs only so deserves to be named;
+    /// <paramref name="index"/> is built from <paramref name="keys"/> on first use.</summary>
+    static string? CaseTwin(ref Dictionary<string, string>? index, IEnumerable<string> keys, string key)
+    {
+        if (index == null)
+        {
+            index = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var k in keys) index.TryAdd(k, k);
+        }
+        return index.TryGetValue(key, out var twin) && !string.Equals(twin, key, StringComparison.Ordinal) ? twin : null;
+    }
+
+    /// <summary>A path as a dataset file (yaml or list file) writes it, for this platform: a Windows-written
+    /// <c>images\a.png</c> reads as <c>images/a.png</c> on Linux when no file has the backslash in its name
+    /// (<paramref name="exists"/> says whether a path exists as written).</summary>
+    internal static string Portable(string path, Func<string, bool> exists) =>
+        Path.DirectorySeparatorChar == '/' && path.Contains('\\') && !exists(path) ? path.Replace('\\', '/') : path;
 
     /// <summary>A file's key within a split folder: <paramref name="key"/> preceded by the file's subfolder of
     /// <paramref name="dir"/>, '/'-separated ("aachen/aachen_000000_000019"); the key alone at the top.</summary>
@@ -175,6 +194,7 @@ public sealed class DatasetSpec
         if (images.Count == 0 && problems.Count == 0)
             throw new SharpSegException($"{SourcePath}: split '{s.Name}': no images ({string.Join(", ", ImageExtensions)}) in folder '{imagesDir}'{NoImagesHint(s, imagesDir)}; check splits.{s.Name}.images and the root.");
 
+        Dictionary<string, string>? maskKeysIgnoringCase = null, imageKeysIgnoringCase = null;
         var usedMasks = new HashSet<string>(StringComparer.Ordinal);
         var imageKeysSeen = new Dictionary<string, string>(StringComparer.Ordinal);
         var imagePaths = images.Select(i => i.Path).ToHashSet(StringComparer.Ordinal);
@@ -199,6 +219,8 @@ public sealed class DatasetSpec
                 string where = key.Contains('/') ? Path.Combine(masksDir!, key[..key.LastIndexOf('/')]) : masksDir!;
                 problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img, UnreadableMaskFile(where, maskStem) is { } wrongFormat
                     ? $"{img}: its mask '{Path.GetFileName(wrongFormat)}' is in a format SharpSeg does not read ({Path.GetExtension(wrongFormat)}); save the masks as PNG (or TIFF), one class value or colour per pixel."
+                    : CaseTwin(ref maskKeysIgnoringCase, masksByKey.Keys, key) is { } twin
+                    ? $"{img}: no mask '{maskStem}.*' in '{where}', but '{Path.GetFileName(masksByKey[twin][0])}' differs from it only in letter case; names are case-sensitive: rename the mask or the image so they match."
                     : $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
                 continue;
             }
@@ -220,12 +242,17 @@ public sealed class DatasetSpec
                 foreach (var m in masks)
                 {
                     if (sameFolder && imagePaths.Contains(m)) continue;
-                    problems.Add(new PairingProblem(PairingProblemKind.MissingImage, m,
-                        $"{m}: mask has no image (expected an image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}' in '{imagesDir}'); add the image or remove the mask."));
+                    problems.Add(new PairingProblem(PairingProblemKind.MissingImage, m, CaseTwin(ref imageKeysIgnoringCase, imageKeysSeen.Keys, key) is { } twin
+                        ? $"{m}: mask has no image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}', but '{Path.GetFileName(imageKeysSeen[twin])}' differs from it only in letter case; names are case-sensitive: rename one so they match."
+                        : $"{m}: mask has no image (expected an image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}' in '{imagesDir}'); add the image or remove the mask."));
                 }
             }
         problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
-        return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched, LeftOutByIds = leftOutByIds };
+        return new SplitListing(s.Name, pairs, problems)
+        {
+            Unmatched = unmatched, LeftOutByIds = leftOutByIds,
+            SubfoldersNotRead = s.Recursive ? [] : ImageFolder.SubfoldersWithImages(imagesDir).Where(d => !string.Equals(d, masksDir, StringComparison.Ordinal)).ToList(),
+        };
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
@@ -290,8 +317,8 @@ public sealed class DatasetSpec
     /// <summary>A file a split names (its list or ids file): looked up in the root, then beside the yaml.</summary>
     string SplitFile(SplitSource s, string relative, string key)
     {
-        string inRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, relative));
-        string inYamlFolder = System.IO.Path.GetFullPath(System.IO.Path.Combine(YamlFolder, relative));
+        string inRoot = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root, Portable(relative, p => File.Exists(System.IO.Path.Combine(Root, p)))));
+        string inYamlFolder = System.IO.Path.GetFullPath(System.IO.Path.Combine(YamlFolder, Portable(relative, p => File.Exists(System.IO.Path.Combine(YamlFolder, p)))));
         return File.Exists(inRoot) ? inRoot : File.Exists(inYamlFolder) ? inYamlFolder
             : throw new SharpSegException($"{SourcePath}: split '{s.Name}': {key} file '{relative}' not found (looked in the root {Root} and beside the yaml); fix splits.{s.Name}.{key}.");
     }
@@ -308,14 +335,20 @@ public sealed class DatasetSpec
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
+            if (parts.Length == 1 && (parts[0].Contains(',') || parts[0].Contains(';')))
+            {
+                problems.Add(new PairingProblem(PairingProblemKind.BadListLine, listPath,
+                    $"{listPath}:{lineNo}: '{line}' looks like a CSV line; a list file holds 'image_path mask_path' separated by spaces: replace the {(parts[0].Contains(',') ? "comma" : "semicolon")} by a space and remove any header line."));
+                continue;
+            }
             if (parts.Length > 2)
             {
                 problems.Add(new PairingProblem(PairingProblemKind.BadListLine, listPath,
                     $"{listPath}:{lineNo}: expected 'image_path mask_path', found {parts.Length} fields; paths with spaces are not supported in list files."));
                 continue;
             }
-            string img = Path.GetFullPath(Path.Combine(Root, parts[0]));
-            string? mask = parts.Length == 2 ? Path.GetFullPath(Path.Combine(Root, parts[1])) : null;
+            string img = Path.GetFullPath(Path.Combine(Root, Portable(parts[0], p => File.Exists(Path.Combine(Root, p)))));
+            string? mask = parts.Length == 2 ? Path.GetFullPath(Path.Combine(Root, Portable(parts[1], p => File.Exists(Path.Combine(Root, p))))) : null;
             bool ok = true;
             if (!File.Exists(img))
             {
