@@ -23,7 +23,7 @@ public sealed class ImageFileTests
 
     /// <summary>A JPEG of 4 × 2 blocks of 16 pixels (a distinct colour each) with an EXIF Orientation tag, as a phone
     /// writes a photo taken on its side.</summary>
-    static byte[] JpegWithOrientation(int orientation, out SKColor[,] blocks)
+    internal static byte[] JpegWithOrientation(int orientation, out SKColor[,] blocks)
     {
         blocks = new SKColor[2, 4];
         using var bitmap = new SKBitmap(new SKImageInfo(64, 32, SKColorType.Rgba8888, SKAlphaType.Opaque));

@@ -136,6 +136,36 @@ public static class ImageFile
     }
 
     /// <summary>
+    /// The EXIF orientation a file records (JPEG, WebP), read from its header only; <see cref="SKEncodedOrigin.TopLeft"/>
+    /// (shown as stored) for PNG and TIFF, for files without one, and for files that cannot be opened (their own error
+    /// comes from <see cref="Load"/>).
+    /// </summary>
+    public static SKEncodedOrigin ExifOrigin(string path)
+    {
+        try
+        {
+            if (!File.Exists(path) || PngCodec.IsPng(path) || TiffCodec.IsTiff(path)) return SKEncodedOrigin.TopLeft;
+            using var codec = SKCodec.Create(path);
+            return codec?.EncodedOrigin is { } o && (int)o is >= 1 and <= 8 ? o : SKEncodedOrigin.TopLeft;
+        }
+        catch (IOException) { return SKEncodedOrigin.TopLeft; }
+        catch (UnauthorizedAccessException) { return SKEncodedOrigin.TopLeft; }
+    }
+
+    /// <summary>How an EXIF orientation turns the stored pixels, in words ("turned 90° clockwise", "mirrored", ...).</summary>
+    public static string DescribeOrigin(SKEncodedOrigin origin) => origin switch
+    {
+        SKEncodedOrigin.TopRight => "mirrored",
+        SKEncodedOrigin.BottomRight => "turned 180°",
+        SKEncodedOrigin.BottomLeft => "flipped",
+        SKEncodedOrigin.LeftTop => "transposed",
+        SKEncodedOrigin.RightTop => "turned 90° clockwise",
+        SKEncodedOrigin.RightBottom => "transversed",
+        SKEncodedOrigin.LeftBottom => "turned 90° counter-clockwise",
+        _ => "as stored",
+    };
+
+    /// <summary>
     /// The image as it is meant to be shown: a camera's JPEG stores the sensor's rows and records the rotation in its
     /// EXIF Orientation tag, which viewers, browsers, annotation tools and OpenCV's <c>imread</c> apply. Masks are drawn on
     /// the shown image, so SharpSeg applies it too (a portrait phone photo is read portrait, matching its mask).

@@ -112,4 +112,31 @@ public sealed class DatasetFilesTests
         Assert.Contains("is a file, not a folder", r.StdErr);
         Assert.DoesNotContain("internal error", r.StdErr);
     }
+
+    /// <summary>A phone photo stored 64x32 with EXIF orientation 6 is read as shown, 32x64: a mask of the stored size is
+    /// told apart from any other size mismatch (the tool that drew it ignored the orientation), and a mask of the shown
+    /// size checks clean with a note that such images exist (a square one could not be told by size).</summary>
+    [Fact]
+    public void Exif_turned_images_are_named_in_the_size_check_and_noted()
+    {
+        var d = new TinyDataset("exif-turned");
+        Directory.CreateDirectory(d.PathOf("images"));
+        File.WriteAllBytes(d.PathOf("images/p.jpg"), ImageFileTests.JpegWithOrientation(6, out _));
+        Assert.Equal(SkiaSharp.SKEncodedOrigin.RightTop, ImageFile.ExifOrigin(d.PathOf("images/p.jpg")));
+        Assert.Equal(SkiaSharp.SKEncodedOrigin.TopLeft, ImageFile.ExifOrigin(d.Image("plain.png")));
+        string yaml = d.Yaml("splits: { train: { images: images, masks: masks } }\nclasses: [{ name: bg }, { name: fg }]\n");
+
+        d.GrayMask("masks/p.png", 64, 32, 0, 1);   // drawn on the stored pixels
+        var stored = new DataChecker(DatasetSpec.Load(yaml)).Check();
+        var problem = Assert.Single(stored.Problems);
+        Assert.Equal(DataProblemKind.SizeMismatch, problem.Kind);
+        Assert.Contains("mask 64x32 does not match image 32x64", problem.Message);
+        Assert.Contains("EXIF orientation shows it turned 90° clockwise (stored 64x32)", problem.Message);
+
+        d.GrayMask("masks/p.png", 32, 64, 0, 1);   // drawn on the shown image
+        var shown = new DataChecker(DatasetSpec.Load(yaml)).Check();
+        Assert.True(shown.IsClean);
+        Assert.Contains(shown.Notes, n => n.StartsWith("note: 1 image carries an EXIF orientation (e.g. ", StringComparison.Ordinal) && n.Contains("p.jpg: turned 90° clockwise", StringComparison.Ordinal));
+        Assert.Empty(shown.Warnings);
+    }
 }

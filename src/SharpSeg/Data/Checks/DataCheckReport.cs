@@ -99,6 +99,12 @@ public sealed record DataCheckReport(
     /// <summary>The first image (by path) with an alpha channel, named in the note; null when none has one.</summary>
     public string? FirstImageWithAlpha { get; init; }
 
+    /// <summary>Images whose EXIF orientation turns or mirrors them (JPEG, WebP): read as shown, like viewers do.</summary>
+    public int TurnedImages { get; init; }
+
+    /// <summary>The first of them by path, with its turn ("a.jpg: turned 90° clockwise"); null when none.</summary>
+    public string? FirstTurnedImage { get; init; }
+
     /// <summary>PNG masks with an alpha channel, sorted. Their alpha is not read: a transparent pixel counts by its colour.</summary>
     public IReadOnlyList<string> MasksWithAlpha { get; init; } = [];
 
@@ -172,6 +178,8 @@ public sealed record DataCheckReport(
             }
             if (ImagesWithAlpha > 0)
                 notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
+            if (TurnedImages > 0)
+                notes.Add($"note: {TurnedImages} image{(TurnedImages == 1 ? " carries" : "s carry")} an EXIF orientation (e.g. {FirstTurnedImage}); SharpSeg reads {(TurnedImages == 1 ? "it" : "them")} as shown, as viewers and annotation tools do, so {(TurnedImages == 1 ? "its mask" : "their masks")} must be drawn on the shown image. A size check cannot tell for a square image: look at its overlay ('sharpseg data stats --report DIR').");
             foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote })
                 if (note != null) notes.Add(note);
             return notes;

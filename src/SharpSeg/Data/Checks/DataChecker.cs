@@ -25,6 +25,7 @@ public sealed class DataChecker
         public readonly long[] Labels = new long[256];         // pixels per decoded label (LabelMask.Ignore = 255 included)
         public readonly List<string> MasksWithAlpha = [];
         public readonly List<string> ImagesWithAlpha = [];
+        public readonly List<(string Path, SkiaSharp.SKEncodedOrigin Origin)> TurnedImages = [];
     }
 
     /// <param name="spec">The dataset.</param>
@@ -111,6 +112,8 @@ public sealed class DataChecker
             MaskEncoding = _spec.Mask,
             MasksWithAlpha = measures.MasksWithAlpha.Order(StringComparer.Ordinal).ToArray(),
             FirstImageWithAlpha = measures.ImagesWithAlpha.Order(StringComparer.Ordinal).FirstOrDefault(),
+            TurnedImages = measures.TurnedImages.Count,
+            FirstTurnedImage = measures.TurnedImages.OrderBy(t => t.Path, StringComparer.Ordinal).Select(t => $"{t.Path}: {ImageFile.DescribeOrigin(t.Origin)}").FirstOrDefault(),
             Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,
         };
@@ -158,6 +161,8 @@ public sealed class DataChecker
             }
             else image = _spec.LoadImage(pair.ImagePath);
             if (header != null) hasAlpha = header.HasAlpha;
+            else if (ImageFile.ExifOrigin(pair.ImagePath) is var origin && origin != SkiaSharp.SKEncodedOrigin.TopLeft)
+                lock (measures) measures.TurnedImages.Add((pair.ImagePath, origin));
             if (hasAlpha) lock (measures) measures.ImagesWithAlpha.Add(pair.ImagePath);
         }
         catch (Exception e) when (e is SharpSegException or IOException or UnauthorizedAccessException)

@@ -46,6 +46,13 @@ public sealed class SampleDecoder
         return new LabelMask(width, height, labels);
     }
 
-    internal static string SizeMismatchMessage(SamplePair pair, int mw, int mh, int iw, int ih) =>
-        $"mask {mw}x{mh} does not match image {iw}x{ih}: {pair.MaskPath} (image {pair.ImagePath}); re-export the mask at the image's size.";
+    /// <summary>The one line for a mask whose size is not its image's; when the image's EXIF orientation turned it a
+    /// quarter and the mask has the stored size, it says so (the mask was drawn by a tool that ignores the orientation).</summary>
+    internal static string SizeMismatchMessage(SamplePair pair, int mw, int mh, int iw, int ih)
+    {
+        string head = $"mask {mw}x{mh} does not match image {iw}x{ih}: {pair.MaskPath} (image {pair.ImagePath})";
+        if (mw == ih && mh == iw && mw != mh && ImageFile.ExifOrigin(pair.ImagePath) is var origin && (int)origin >= 5)
+            return $"{head}; the image's EXIF orientation shows it {ImageFile.DescribeOrigin(origin)} (stored {ih}x{iw}), and SharpSeg reads it as shown, as viewers and annotation tools do, while the mask has the stored size: draw the mask on the shown image, or remove the orientation tag from the images (e.g. exiftool -Orientation=1 -n) if the masks match the stored pixels.";
+        return $"{head}; re-export the mask at the image's size.";
+    }
 }
