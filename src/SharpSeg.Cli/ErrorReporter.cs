@@ -35,6 +35,11 @@ public static class ErrorReporter
                 err.MarkupLine($"[red]error:[/] {ConsoleOutput.Escape(OneLine(io.Message))}: the disk is full; free some space, or write to a folder on another disk (--out), and run the command again.");
                 if (debug) err.WriteException(ex);
                 return UserError;
+            case Exception oom when IsOutOfMemory(oom):
+                // Not a bug: the machine ran out of memory (libtorch's allocator, or .NET's). Its native stack helps nobody.
+                err.MarkupLine($"[red]error:[/] out of memory{OomSize(oom)}: use less at once: a smaller --tile for large images (e.g. --tile 512), a smaller train.batch_size or crop, fewer --copies or workers, or a machine with more memory.");
+                if (debug) err.WriteException(ex);
+                return UserError;
             case OperationCanceledException:
                 err.MarkupLine("[yellow]cancelled[/]");
                 return 130;
@@ -61,6 +66,20 @@ public static class ErrorReporter
         || e.Message.Contains("No space left on device", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("Disk quota exceeded", StringComparison.OrdinalIgnoreCase)
         || e.Message.Contains("not enough space on the disk", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>True for running out of memory: .NET's <see cref="OutOfMemoryException"/>, or libtorch's CPU allocator
+    /// ("DefaultCPUAllocator: can't allocate memory") and CUDA's ("CUDA out of memory") through TorchSharp.</summary>
+    public static bool IsOutOfMemory(Exception e) =>
+        e is OutOfMemoryException
+        || e.Message.Contains("can't allocate memory", StringComparison.Ordinal)
+        || e.Message.Contains("CUDA out of memory", StringComparison.Ordinal);
+
+    /// <summary>" (N MB asked for)" when libtorch's message says how much, else "".</summary>
+    static string OomSize(Exception e)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(e.Message, @"allocate (\d+) bytes");
+        return m.Success && long.TryParse(m.Groups[1].Value, out long bytes) ? $" ({bytes / 1048576.0:F0} MB asked for)" : "";
+    }
 
     // One line, and no terminal escapes from file names in it.
     static string OneLine(string s) => TerminalText.Clean(s).Trim();

@@ -57,4 +57,18 @@ public sealed class ErrorReporterTests
         Assert.Equal(ErrorReporter.InternalError, bug.Code);
         Assert.Contains("NullReferenceException: boom", bug.StdErr);
     }
+
+    [Fact]
+    public void Running_out_of_memory_is_a_user_error_in_one_line_without_the_native_stack()
+    {
+        // What libtorch threw through TorchSharp for a 24-megapixel image inferred whole under a 5 GB limit (audit).
+        var torch = new System.Runtime.InteropServices.ExternalException("[enforce fail at alloc_cpu.cpp:127] data. DefaultCPUAllocator: can't allocate memory: you tried to allocate 288000000 bytes. Error code 12 (Cannot allocate memory)\nException raised from allocate at ...\nframe #0: c10::Error::Error(...)\nframe #1: ...");
+        var (code, text) = Report(torch);
+        Assert.Equal(ErrorReporter.UserError, code);
+        Assert.Single(text.Trim().Split('\n'));
+        Assert.Contains("error: out of memory (275 MB asked for): use less at once: a smaller --tile", text);
+        Assert.DoesNotContain("frame #", text);
+        Assert.Equal(ErrorReporter.UserError, Report(new OutOfMemoryException()).Code);
+        Assert.Equal(ErrorReporter.InternalError, Report(new System.Runtime.InteropServices.ExternalException("some other native failure")).Code);
+    }
 }

@@ -7,7 +7,7 @@ namespace SharpSeg.Cli.Commands;
 /// <summary>Tiling and test-time augmentation flags shared by <c>predict</c> and <c>eval</c>.</summary>
 public class InferenceCommandSettings : ImageReadingSettings
 {
-    [CommandOption("--tile <PX>")][Description("Sliding-window inference with square tiles of this many pixels (e.g. 512); default: whole image")] public int? Tile { get; init; }
+    [CommandOption("--tile <PX>")][Description("Sliding-window inference with square tiles of this many pixels (e.g. 512); default: whole image, tiled past 4.2 megapixels at the model's scale to bound memory; 0: always whole")] public int? Tile { get; init; }
     [CommandOption("--overlap <F|PX>")][Description("Tile overlap: a fraction of the tile below 1 (default 0.25) or whole pixels")] public double Overlap { get; init; } = 0.25;
     [CommandOption("--blend <WINDOW>")][Description("Tile blend weights: gaussian (default) | linear | uniform")] public string? Blend { get; init; }
     [CommandOption("--tta-flip")][Description("Test-time augmentation: also run on the horizontally flipped image and average probabilities")] public bool TtaFlip { get; init; }

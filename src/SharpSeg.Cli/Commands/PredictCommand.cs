@@ -41,7 +41,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
         var files = ImageInputs.Resolve(s.Input, s.Recursive);
         if (ImageInputs.SubfoldersNotRead(s.Input, s.Recursive) is { Count: > 0 } notRead)
-            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"note: {notRead.Count} subfolder{(notRead.Count == 1 ? "" : "s")} of {s.Input} with images {(notRead.Count == 1 ? "is" : "are")} not read (e.g. {notRead[0]}); add --recursive to read {(notRead.Count == 1 ? "it" : "them")} too."));
+            ConsoleOutput.Note($"note: {notRead.Count} subfolder{(notRead.Count == 1 ? "" : "s")} of {s.Input} with images {(notRead.Count == 1 ? "is" : "are")} not read (e.g. {notRead[0]}); add --recursive to read {(notRead.Count == 1 ? "it" : "them")} too.");
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
@@ -72,6 +72,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var result = ProgressRunner.Run("predicting", progress => FolderPrediction.Run(copies, files, writer, options, progress,
             failure => AnsiConsole.Console.MarkupLine($"[red]skipped:[/] {ConsoleOutput.Escape(failure.Message)}"), cancellationToken));
         var failures = result.Skipped.Select(f => f.File).ToList();
+        if (result.AutoTiled.Count > 0)
+            ConsoleOutput.Note($"note: {result.AutoTiled.Count} image{(result.AutoTiled.Count == 1 ? " was" : "s were")} larger than {InferenceOptions.AutoTilePixels / 1_000_000.0:0.#} megapixels at the model's scale and inferred in tiles of {InferenceOptions.AutoTileSide} pixels there to bound memory (e.g. {Path.GetFileName(result.AutoTiled[0])}); --tile 0 infers whole images, --tile N sets the tile.");
         if (result.InstanceFiles is { } instanceFiles)
         {
             ConsoleOutput.WriteInstanceSummary(instanceFiles);

@@ -71,9 +71,10 @@ public sealed class Evaluator
             foreach (var sample in Prefetch(pairs, decode, cancellationToken))
             {
                 using var scope = NewDisposeScope();
-                LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, _options)
+                var options = _options.For(sample.Image.Width, sample.Image.Height, _inferenceScale);
+                LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, options)
                     ? WholeImagePredictor.PredictMask(_backend, sample.Image, _normalization, _inferenceScale)
-                    : new SlidingWindowPredictor(_backend, _normalization, _inferenceScale).Predict(sample.Image, _options, cancellationToken: cancellationToken).Mask;
+                    : new SlidingWindowPredictor(_backend, _normalization, _inferenceScale).Predict(sample.Image, options, cancellationToken: cancellationToken).Mask;
                 var imageMatrix = new ConfusionMatrix(classes);
                 imageMatrix.Update(prediction.Labels, sample.Mask.Labels);
                 total.Merge(imageMatrix);

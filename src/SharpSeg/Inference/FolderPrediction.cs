@@ -9,6 +9,10 @@ public sealed record FolderPredictionResult(IReadOnlyList<string> Written, IRead
 {
     /// <summary>Inputs seen: written plus skipped.</summary>
     public int Total => Written.Count + Skipped.Count;
+
+    /// <summary>The written inputs that were inferred in tiles without a tile size being asked for: larger than
+    /// <see cref="InferenceOptions.AutoTilePixels"/> at the model's scale (<see cref="InferenceOptions.AutoTile"/>).</summary>
+    public IReadOnlyList<string> AutoTiled { get; init; } = [];
 }
 
 /// <summary>
@@ -45,6 +49,7 @@ public static class FolderPrediction
         ArgumentNullException.ThrowIfNull(writer);
         ArgumentNullException.ThrowIfNull(options);
         var written = new List<string>();
+        var autoTiled = new List<string>();
         var skipped = new List<PredictionFailure>();
         int done = 0;
         bool tilesReported = false;
@@ -72,6 +77,7 @@ public static class FolderPrediction
                     var o = work.GetAwaiter().GetResult();
                     writer.Write(current, o.Image, o.Result, o.Panoptic);
                     written.Add(current);
+                    if (options.TileSize == null && o.Result.Tiles > 1) autoTiled.Add(current);
                 }
                 catch (SharpSegException) when (files.Count == 1)
                 {
@@ -92,7 +98,7 @@ public static class FolderPrediction
             // Stopped (cancelled, or an unexpected error): the copies may be disposed next, so let their work end first.
             foreach (var (_, work) in pending) try { work.GetAwaiter().GetResult(); } catch { }
         }
-        return new FolderPredictionResult(written, skipped, writer.Instances?.Finish());
+        return new FolderPredictionResult(written, skipped, writer.Instances?.Finish()) { AutoTiled = autoTiled };
     }
 
     sealed record Outcome(Imaging.RgbImage Image, InferenceResult Result, Models.MaskClassification.PanopticResult? Panoptic);

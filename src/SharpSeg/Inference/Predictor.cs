@@ -149,12 +149,14 @@ public sealed class Predictor : IDisposable
 
     /// <summary>
     /// The arg-max class index per pixel with tiling and/or test-time augmentation (see <see cref="SlidingWindowPredictor"/>);
-    /// <see cref="InferenceOptions.Default"/> gives exactly <see cref="Predict(RgbImage)"/>.
+    /// <see cref="InferenceOptions.Default"/> gives exactly <see cref="Predict(RgbImage)"/>, except for an image past
+    /// <see cref="InferenceOptions.AutoTilePixels"/>, which it tiles (<see cref="InferenceOptions.AutoTile"/>).
     /// <paramref name="progress"/> receives (tiles done, tiles total).
     /// </summary>
     public LabelMask Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
+        options = options.For(image.Width, image.Height, Info.InferenceScale);
         if (IsPlainWholeImage(image, options)) return Predict(image);
         return Infer(image, options, progress, cancellationToken).Mask;
     }
@@ -167,6 +169,7 @@ public sealed class Predictor : IDisposable
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
         options.Validate();
+        options = options.For(image.Width, image.Height, Info.InferenceScale);
         if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Backend.Classes, 1, 0);
         return new SlidingWindowPredictor(Backend, Normalization, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
     }

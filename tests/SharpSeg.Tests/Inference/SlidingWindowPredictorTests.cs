@@ -205,4 +205,33 @@ public sealed class SlidingWindowPredictorTests(ITestOutputHelper output)
         double same = row.Zip(result.Mask.Labels.AsSpan(1234 * size, size).ToArray()).Count(p => p.First == p.Second) / (double)size;
         Assert.True(same >= 0.999, $"row 1234 agrees on {same:P2}");
     }
+
+    /// <summary>Without a tile size, an image the network would see at more than 2048² pixels is inferred in tiles of
+    /// 1024 network pixels (memory bounded whatever the photo); smaller ones, and any with --tile 0, stay whole.</summary>
+    [Fact]
+    public void Images_past_the_auto_tile_size_are_tiled_unless_told_whole()
+    {
+        var auto = InferenceOptions.Default;
+        Assert.True(auto.AutoTile);
+        Assert.Null(auto.For(2048, 2048, 1.0).TileSize);           // exactly the limit: whole
+        Assert.Equal(1024, auto.For(3000, 2000, 1.0).TileSize);
+        Assert.Null(auto.For(3000, 2000, 0.5).TileSize);           // 1.5 MP at the model's scale
+        Assert.Equal(2048, auto.For(6000, 4000, 0.5).TileSize);    // 1024 network pixels
+        Assert.Equal(auto.For(6000, 4000, 1.0), auto.For(6000, 4000, 1.0).For(6000, 4000, 1.0));
+        Assert.Equal(512, new InferenceOptions(TileSize: 512).For(6000, 4000, 1.0).TileSize);
+        var whole = InferenceOptions.FromFlags(0, 0.25, null, false, null);
+        Assert.False(whole.AutoTile);
+        Assert.Null(whole.For(6000, 4000, 1.0).TileSize);
+        Assert.Contains("or 0 for the whole image", Assert.Throws<SharpSegException>(() => InferenceOptions.FromFlags(8, 0.25, null, false, null)).Message);
+
+        torch.manual_seed(3);
+        using var conv = nn.Conv2d(3, 4, 1);
+        var engine = new SlidingWindowPredictor(conv, 4, Normalization.ImageNet);
+        var image = RandomImage(2100, 2100);
+        var tiled = engine.Predict(image, InferenceOptions.Default);
+        Assert.Equal(9, tiled.Tiles);
+        var one = engine.Predict(image, whole);
+        Assert.Equal(1, one.Tiles);
+        Assert.Equal(one.Mask.Labels, tiled.Mask.Labels);   // a pointwise model: tiling changes nothing
+    }
 }
