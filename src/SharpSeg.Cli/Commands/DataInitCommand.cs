@@ -51,6 +51,8 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         draft.Write(outPath);
         var inv = CultureInfo.InvariantCulture;
         if (draft.Recursive) Console.Out.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
+        if (draft.SplitsFromFolders is { Count: > 1 } splits)
+            Console.Out.WriteLine(TerminalText.Clean($"splits: {string.Join(", ", splits.Select(f => $"{f.Split} ({Path.GetFileName(f.Images)}{(f.Masks == null ? ", no masks" : "")})"))}, one per subfolder of the images folder."));
         if (draft.Pairing != PairingRule.SameStem)
         {
             var p = draft.Pairing;

@@ -109,6 +109,27 @@ public sealed class DatasetLayoutTests
         Assert.Equal(4, spec.ListSplit("train").Pairs.Count);
     }
 
+    /// <summary><c>data init</c> on the top folders (leftImg8bit, gtFine) drafts one split per split folder rather than
+    /// one train split that mixes train and val; a test folder without masks is an unlabelled split.</summary>
+    [Fact]
+    public void DataInitOnTheTopFoldersDraftsOneSplitPerSplitFolder()
+    {
+        var d = Cityscapes("layout-cityscapes-init-top");
+        Directory.CreateDirectory(d.PathOf("leftImg8bit/test/berlin"));
+        d.Image("leftImg8bit/test/berlin/berlin_000000_000019_leftImg8bit.png");
+        string yaml = d.PathOf("draft.yaml");
+        var r = CliRunner.Run(["data", "init", "--images", d.PathOf("leftImg8bit"), "--masks", d.PathOf("gtFine"), "--out", yaml]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("splits: test (test, no masks), train (train), val (val), one per subfolder of the images folder.", r.StdOut);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal(["test", "train", "val"], spec.SplitNames.Order(StringComparer.Ordinal));
+        Assert.Equal(4, spec.ListSplit("train").Pairs.Count);
+        Assert.Equal(4, spec.ListSplit("val").Pairs.Count);
+        Assert.All(spec.ListSplit("val").Pairs, p => Assert.Contains("/val/", p.ImagePath.Replace('\\', '/')));
+        Assert.Null(Assert.Single(spec.ListSplit("test").Pairs).MaskPath);
+        Assert.True(spec.GetSplit("train").Recursive);
+    }
+
     /// <summary>JPEGImages/ (more images than are segmented), SegmentationClass/ (masks of every split) and
     /// ImageSets/Segmentation/{train,val}.txt.</summary>
     static TinyDataset Voc(string name)

@@ -553,6 +553,37 @@ public sealed class DatasetDraft
         return new(path, isGray ? DraftMaskKind.GrayIndex : DraftMaskKind.RgbColors, counts, null, 8, isGray ? $"8-bit gray {format}" : $"8-bit colour {format}");
     }
 
+    /// <summary>The splits the draft takes from the images folder's subfolders (<see cref="SplitFolders"/>); empty when
+    /// it drafts one train split (or the id lists' splits).</summary>
+    public IReadOnlyList<(string Split, string Images, string? Masks, bool Recursive)> SplitsFromFolders =>
+        IdLists.Count == 0 && Recursive ? SplitFolders(ImagesDir, MasksDir) : [];
+
+    /// <summary>Split names that folders are commonly given, and the split each stands for.</summary>
+    static readonly Dictionary<string, string> SplitFolderNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["train"] = "train", ["training"] = "train", ["val"] = "val", ["valid"] = "val", ["validation"] = "val",
+        ["test"] = "test", ["testing"] = "test",
+    };
+
+    /// <summary>
+    /// Where the images folder is read recursively and its subfolders are splits (Cityscapes' leftImg8bit/train,
+    /// leftImg8bit/val, ...; a train-like one among at least two), one entry per split: its images folder, the masks
+    /// folder of the same name (null when there is none: unlabelled), and whether its images are in subfolders again.
+    /// Empty otherwise, and then the draft has one split.
+    /// </summary>
+    internal static IReadOnlyList<(string Split, string Images, string? Masks, bool Recursive)> SplitFolders(string imagesDir, string masksDir)
+    {
+        var found = new List<(string, string, string?, bool)>();
+        foreach (var dir in Directory.EnumerateDirectories(imagesDir).Order(StringComparer.Ordinal))
+        {
+            if (!SplitFolderNames.TryGetValue(Path.GetFileName(dir), out var split) || found.Any(f => f.Item1 == split)) continue;
+            if (ImageFolder.List(dir, recursive: true).Count == 0) continue;
+            string masks = Path.Combine(masksDir, Path.GetFileName(dir));
+            found.Add((split, dir, Directory.Exists(masks) ? masks : null, ImageFolder.List(dir).Count == 0));
+        }
+        return found.Count > 1 && found.Any(f => f.Item1 == "train") && found.Any(f => f.Item3 != null) ? found : [];
+    }
+
     /// <summary>
     /// The draft dataset.yaml text for a file at <paramref name="yamlPath"/>: paths relative to that file's folder,
     /// comments that say what was inspected and what to edit.
@@ -585,8 +616,11 @@ public sealed class DatasetDraft
         }
         sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
-        sb.AppendLine(IdLists.Any(l => l.Split != "train")
-            ? $"#   3) the splits are the id lists in {IdListFolder.Replace('\\', '/')} ({string.Join(", ", IdLists.Select(l => l.Split))}); 4) image_channels: 1 for grayscale-only models."
+        var splitFolders = SplitsFromFolders;
+        sb.AppendLine(IdLists.Any(l => l.Split != "train") || splitFolders.Count > 1
+            ? splitFolders.Count > 1
+                ? $"#   3) the splits are the subfolders {string.Join(", ", splitFolders.Select(f => Path.GetFileName(f.Images)))} of the images folder; 4) image_channels: 1 for grayscale-only models."
+                : $"#   3) the splits are the id lists in {IdListFolder.Replace('\\', '/')} ({string.Join(", ", IdLists.Select(l => l.Split))}); 4) image_channels: 1 for grayscale-only models."
             : "#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
         sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
@@ -594,6 +628,10 @@ public sealed class DatasetDraft
         if (IdLists.Count > 0)
             foreach (var (split, list) in IdLists)
                 sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}, ids: {Quote(RelPath(common, list))} }}   # the images the list names");
+        else if (splitFolders.Count > 1)
+            foreach (var (split, images, masks, recursive) in splitFolders)
+                sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, images))}{(masks != null ? $", masks: {Quote(RelPath(common, masks))}" : "")}{(recursive ? ", recursive: true" : "")} }}"
+                    + (masks == null ? "   # no masks folder of this name: unlabelled" : ""));
         else
             sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
                 + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
@@ -679,13 +717,11 @@ public sealed class DatasetDraft
         IO.AtomicFile.WriteAllText(yamlPath, text);
     }
 
-    static readonly string[] SplitFolderNames = ["train", "training", "val", "valid", "validation", "test", "testing", "data"];
-
-    /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ...) the parent's name.</summary>
+    /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ..., or data/) the parent's name.</summary>
     static string DatasetName(string folder)
     {
         var dir = new DirectoryInfo(folder);
-        while (dir.Parent != null && SplitFolderNames.Contains(dir.Name.ToLowerInvariant())) dir = dir.Parent;
+        while (dir.Parent != null && (SplitFolderNames.ContainsKey(dir.Name) || dir.Name.Equals("data", StringComparison.OrdinalIgnoreCase))) dir = dir.Parent;
         return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
     }
 
