@@ -207,10 +207,15 @@ public static class ImageFile
     public static SKCodec OpenCodec(string path)
     {
         if (!File.Exists(path)) throw new SharpSegException($"{path}: image file not found.");
-        if (new FileInfo(path).Length == 0) throw new SharpSegException($"{path}: the file is empty (0 bytes); re-export or re-copy it.");
+        var file = new FileInfo(path);
+        if (file.LinkTarget is { } target && file.ResolveLinkTarget(returnFinalTarget: true) is not { Exists: true })
+            throw new SharpSegException($"{path}: a symbolic link to '{target}', which does not exist; fix or remove the link.");
+        if (file.Length == 0) throw new SharpSegException($"{path}: the file is empty (0 bytes); re-export or re-copy it.");
         if (PngCodec.IsPng(path)) PngCodec.Verify(path);
         var codec = SKCodec.Create(path, out SKCodecResult createResult)
-            ?? throw new SharpSegException($"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");
+            ?? throw new SharpSegException(ImageFolder.IsImage(path)
+                ? $"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF)."
+                : $"{path}: not an image: SharpSeg reads {ImageFolder.ExtensionList} files, and this one does not decode as any of them.");
         try { PixelLimit.Check(path, codec.Info.Width, codec.Info.Height); }
         catch { codec.Dispose(); throw; }
         return codec;

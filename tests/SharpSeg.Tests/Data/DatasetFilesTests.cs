@@ -139,4 +139,19 @@ public sealed class DatasetFilesTests
         Assert.Contains(shown.Notes, n => n.StartsWith("note: 1 image carries an EXIF orientation (e.g. ", StringComparison.Ordinal) && n.Contains("p.jpg: turned 90° clockwise", StringComparison.Ordinal));
         Assert.Empty(shown.Warnings);
     }
+
+    [Fact]
+    public void A_broken_link_and_a_file_that_is_no_image_say_what_they_are()
+    {
+        var d = new TinyDataset("not-images");
+        string link = d.PathOf("gone.png");
+        File.CreateSymbolicLink(link, d.PathOf("moved-away.png"));
+        var e = Assert.Throws<SharpSegException>(() => ImageFile.Load(link));
+        Assert.Contains($"{link}: a symbolic link to '{d.PathOf("moved-away.png")}', which does not exist", e.Message);
+        File.WriteAllText(d.PathOf("notes.txt"), "not pixels at all, just some text that is long enough to be read");
+        Assert.Contains("notes.txt: not an image: SharpSeg reads .png, .jpg", Assert.Throws<SharpSegException>(() => ImageFile.Load(d.PathOf("notes.txt"))).Message);
+        string good = d.Image("real.png");
+        File.CreateSymbolicLink(d.PathOf("alias.png"), good);
+        Assert.Equal(ImageFile.Load(good).Pixels, ImageFile.Load(d.PathOf("alias.png")).Pixels);
+    }
 }
