@@ -175,9 +175,13 @@ public sealed class DatasetSpecTests
             splits: { train: { images: i, masks: m } }
             classes: [{ name: cat }, { name: dog }, { name: cat }]
             """).Message);
-        Assert.Contains("value 1 is listed twice (classes 'dog' and 'cow')", Fails("""
+        Assert.Contains("value 1 is listed twice (classes 'dog' and 'cow'); each value belongs to one class. Class 'dog' has no 'value', so it takes its position in classes (1): give it its own value.", Fails("""
             splits: { train: { images: i, masks: m } }
             classes: [{ name: cat }, { name: dog }, { name: cow, value: 1 }]
+            """).Message);
+        Assert.Contains("value 2 is listed twice (classes 'a' and 'c'); each value belongs to one class. Class 'c' has no 'value', so it takes its position in classes (2)", Fails("""
+            splits: { train: { images: i, masks: m } }
+            classes: [{ name: bg }, { name: a, value: 2 }, { name: c }]
             """).Message);
         Assert.Contains("colour (1, 2, 3) is listed twice", Fails("""
             splits: { train: { images: i, masks: m } }

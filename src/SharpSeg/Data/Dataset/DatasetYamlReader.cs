@@ -169,6 +169,7 @@ internal sealed class DatasetYamlReader
         var list = new List<ClassInfo>();
         var byName = new Dictionary<string, int>();
         var byValue = new Dictionary<int, int>();
+        var positional = new HashSet<int>();   // classes without a value: they take their position
         var byColor = new Dictionary<Rgb, int>();
         for (int i = 0; i < items.Count; i++)
         {
@@ -199,8 +200,11 @@ internal sealed class DatasetYamlReader
                     if (byValue.TryGetValue(v, out int other))
                         throw Error(valueNode ?? cm, other == i
                             ? $"value {v} is listed twice for class '{name}'; list it once."
-                            : $"value {v} is listed twice (classes '{list[other].Name}' and '{name}'); each value belongs to one class.");
+                            : $"value {v} is listed twice (classes '{list[other].Name}' and '{name}'); each value belongs to one class."
+                              + (valueNode == null ? $" Class '{name}' has no 'value', so it takes its position in classes ({i}): give it its own value."
+                                 : positional.Contains(other) ? $" Class '{list[other].Name}' has no 'value', so it takes its position in classes ({other}): give it its own value." : ""));
                     byValue[v] = i;
+                    if (valueNode == null) positional.Add(i);
                     if (mask.IgnoreValues.Contains(v))
                         throw Error(valueNode ?? cm, $"value {v} is both class '{name}' and an ignore value; fix mask.ignore_values (the default is [255]; write ignore_values: [] for none).");
                 }
