@@ -13,7 +13,7 @@ namespace SharpSeg.Inference;
 /// </summary>
 public sealed class PredictionWriter
 {
-    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }; // class names as written (ü, 核), not \u escapes
 
     readonly string _outDirectory;
     readonly IReadOnlyList<Rgb> _colours;

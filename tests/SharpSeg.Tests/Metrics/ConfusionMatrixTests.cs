@@ -152,4 +152,17 @@ public sealed class ConfusionMatrixTests
         Assert.Equal(new[] { "sky", "n/a", "n/a", "n/a", "0", "0" }, rows[4]);
         Assert.Equal("0.343", rows[5][1]);
     }
+
+    /// <summary>Class names in the metrics JSON read as written (an umlaut, a CJK name), not as \u escapes.</summary>
+    [Fact]
+    public void MetricsJsonKeepsClassNamesReadable()
+    {
+        var m = new ConfusionMatrix(2);
+        m.Update(new byte[] { 0, 1 }, new byte[] { 0, 1 });
+        string json = SegmentationMetrics.From(m, ["fond ü", "核"]).ToJson();
+        Assert.Contains("fond ü", json);
+        Assert.Contains("核", json);
+        Assert.DoesNotContain("\\u", json);
+        Assert.Equal("核", JsonDocument.Parse(json).RootElement.GetProperty("per_class")[1].GetProperty("name").GetString());
+    }
 }

@@ -10,6 +10,7 @@ public sealed record DataStatsReport(string Dataset, string SourcePath, IReadOnl
     {
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     };
 
     /// <summary>Indented JSON (camelCase names).</summary>
