@@ -35,6 +35,7 @@ public sealed class CurateCommand : Command<CurateCommand.Settings>
     public override int Execute(CommandContext context, Settings s, CancellationToken cancellationToken)
     {
         if (s.Out == null) throw new SharpSegException("--out is required (the selection CSV to write, e.g. selection.csv).");
+        IO.OutputFile.Check(s.Out);
         var options = new CurationRunOptions
         {
             Embeddings = s.Embeddings, Images = s.Images, Recursive = s.Recursive, Out = s.Out, Budget = s.Budget, Strategy = s.Strategy ?? StrategyMix.DefaultText,

@@ -33,6 +33,7 @@ public sealed class EmbedCommand : Command<EmbedCommand.Settings>
     {
         if (s.Images == null) throw new SharpSegException("--images is required (a folder of images or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the .npy file to write, e.g. embeddings.npy).");
+        IO.OutputFile.Check(s.Out);
         if ((s.Checkpoint == null) == (s.Encoder == null))
             throw new SharpSegException("give either --checkpoint C (a trained model's encoder) or --encoder NAME (thumbnail, resnet18, ...), not both or neither.");
         var (w, h) = SharpSeg.Imaging.SizeSpec.Parse(s.Size, "--size");

@@ -32,13 +32,13 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
         if (s.Data == null) throw new SharpSegException("--data is required (a dataset.yaml).");
         if (s.Worst != null && s.Report == null) throw new SharpSegException("--worst needs --report DIR (the worst images are shown in the HTML report).");
         if (s.AnyInstanceFlag && !s.Instances) throw new SharpSegException("--classes, --stuff, --connectivity, --min-area and --fill-holes shape instances; add --instances.");
+        string outPath = IO.OutputFile.Check(s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, $"metrics-{s.Split}.json"));
         var request = new EvaluationRequest(model, s.Data, s.Split, s.DataRoot, s.Device, s.ToInferenceOptions(), s.Eager, s.Report, s.Worst ?? 8,
             s.Instances ? s.ToInstanceOptions() : null, s.Bf16);
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
         ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
         if (result.Metrics.Instances is { } instances) ConsoleOutput.WriteInstanceScores(instances);
-        string outPath = s.Out ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(model))!, $"metrics-{s.Split}.json");
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
         AnsiConsole.MarkupLine($"Metrics written to {ConsoleOutput.Escape(outPath)}");
         if (result.ReportPath != null) AnsiConsole.MarkupLine($"Report written to {ConsoleOutput.Escape(result.ReportPath)}");

@@ -26,6 +26,7 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
     {
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (e.g. runs/my-run/best.ckpt).");
         if (s.Out == null) throw new SharpSegException("--out is required (e.g. model.onnx).");
+        IO.OutputFile.Check(s.Out);
         if (!s.Format.Equals("onnx", StringComparison.OrdinalIgnoreCase)) throw new SharpSegException($"--format '{s.Format}': only onnx is supported.");
         if (s.Int8 && s.CalibrationData == null) throw new SharpSegException("--int8 needs --calibration-data <dataset.yaml> (images to measure activation ranges on, e.g. the training split).");
         if (!s.Int8 && s.CalibrationData != null) throw new SharpSegException("--calibration-data is only used with --int8.");

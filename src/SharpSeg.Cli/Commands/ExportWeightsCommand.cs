@@ -22,6 +22,7 @@ public sealed class ExportWeightsCommand : Command<ExportWeightsCommand.Settings
     {
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required.");
         if (s.Out == null) throw new SharpSegException("--out is required, e.g. --out model.safetensors.");
+        IO.OutputFile.Check(s.Out);
         if (!s.Format.Equals("safetensors", StringComparison.OrdinalIgnoreCase))
             throw new SharpSegException($"--format {s.Format}: export-weights writes safetensors (PyTorch's recommended weights format).");
         var (weights, config, tensors) = WeightsExport.ToSafetensors(s.Checkpoint, s.Out, WeightsExport.ParseLayout(s.Layout));

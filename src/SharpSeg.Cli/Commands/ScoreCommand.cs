@@ -27,6 +27,7 @@ public sealed class ScoreCommand : Command<ScoreCommand.Settings>
         if (s.Checkpoint == null) throw new SharpSegException("--checkpoint is required (a trained model, e.g. runs/my-run/best.ckpt).");
         if (s.Images == null) throw new SharpSegException("--images is required (a folder of images or a glob).");
         if (s.Out == null) throw new SharpSegException("--out is required (the scores CSV to write).");
+        IO.OutputFile.Check(s.Out);
         var images = ImageCollection.Find(s.Images, s.Recursive);
         ModelArgument.WarnIfBf16Slow(s.Bf16, s.Device);
         using var predictor = Predictor.FromCheckpoint(s.Checkpoint, s.Device, bf16: s.Bf16);

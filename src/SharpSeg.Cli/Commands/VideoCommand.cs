@@ -38,6 +38,7 @@ public sealed class VideoCommand : Command<VideoCommand.Settings>
     {
         if (s.Input == null) throw new SharpSegException("--input is required: the video to segment.");
         if (s.Out == null) throw new SharpSegException("--out is required: the video to write, e.g. --out segmented.mp4.");
+        IO.OutputFile.Check(s.Out);
         _ = Ffmpeg.FfmpegPath; // a missing ffmpeg is told before the model loads
         var render = VideoOptions.ParseRender(s.Render, out var backgroundImage);
         string model = ModelArgument.Resolve(s.Checkpoint, s.Model);

@@ -23,3 +23,25 @@ public static class OutputFolder
         return path;
     }
 }
+
+/// <summary>
+/// Checks a file a user named for output (<c>--out model.onnx</c>, <c>--out scores.csv</c>) before any work starts: a
+/// path that is an existing folder, or lies under a file, is a one-line <see cref="SharpSegException"/>, instead of an
+/// IOException when the file is finally written (after a whole evaluation, say).
+/// </summary>
+public static class OutputFile
+{
+    /// <summary>Returns <paramref name="path"/>, or throws naming <paramref name="option"/> when it cannot be a file.</summary>
+    public static string Check(string path, string option = "--out")
+    {
+        string full = Path.GetFullPath(path);
+        if (Directory.Exists(full))
+            throw new SharpSegException($"{option} {path}: is a folder; give the name of the file to write (e.g. {Path.Combine(path, "out" + Path.GetExtension(path))}).");
+        for (string? p = Path.GetDirectoryName(full); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+        {
+            if (Directory.Exists(p)) break;
+            if (File.Exists(p)) throw new SharpSegException($"{option} {path}: cannot write there: '{p}' is a file, not a folder.");
+        }
+        return path;
+    }
+}

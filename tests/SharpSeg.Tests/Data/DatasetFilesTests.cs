@@ -154,4 +154,29 @@ public sealed class DatasetFilesTests
         File.CreateSymbolicLink(d.PathOf("alias.png"), good);
         Assert.Equal(ImageFile.Load(good).Pixels, ImageFile.Load(d.PathOf("alias.png")).Pixels);
     }
+
+    [Fact]
+    public void An_output_file_that_is_a_folder_is_one_line_before_any_work()
+    {
+        var d = new TinyDataset("out-is-folder");
+        Directory.CreateDirectory(d.PathOf("exp"));
+        Assert.Equal($"--out {d.PathOf("exp")}: is a folder; give the name of the file to write (e.g. {d.PathOf("exp/out")}).",
+            Assert.Throws<SharpSegException>(() => SharpSeg.IO.OutputFile.Check(d.PathOf("exp"))).Message);
+        File.WriteAllText(d.PathOf("f"), "x");
+        Assert.Contains("'" + d.PathOf("f") + "' is a file, not a folder", Assert.Throws<SharpSegException>(() => SharpSeg.IO.OutputFile.Check(d.PathOf("f/m.onnx"))).Message);
+        Assert.Equal(d.PathOf("new/m.onnx"), SharpSeg.IO.OutputFile.Check(d.PathOf("new/m.onnx")));
+        Assert.Contains("is a folder", Assert.Throws<SharpSegException>(() => SharpSeg.IO.AtomicFile.WriteAllText(d.PathOf("exp"), "{}")).Message);
+
+        foreach (var args in new[]
+        {
+            new[] { "export", "--checkpoint", Segmenting.SegmenterFixture.Checkpoint, "--out", d.PathOf("exp") },
+            new[] { "export-weights", "--checkpoint", Segmenting.SegmenterFixture.Checkpoint, "--out", d.PathOf("exp") },
+            new[] { "score", "--checkpoint", Segmenting.SegmenterFixture.Checkpoint, "--images", Segmenting.SegmenterFixture.Images, "--out", d.PathOf("exp") },
+        })
+        {
+            var r = CliRunner.Run(args);
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Contains("is a folder; give the name of the file to write", r.StdErr);
+        }
+    }
 }
