@@ -51,7 +51,13 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             Console.Write(recipe.ToYaml());
         }
         using var ctrlC = new ConsoleCancellation(cancellationToken);
-        var result = TrainingReporter.Run("training", p => trainer.Run(p, ctrlC.Token));
+        TrainingResult result;
+        try { result = TrainingReporter.Run("training", p => trainer.Run(p, ctrlC.Token)); }
+        catch (OperationCanceledException) when (ctrlC.ByCtrlC && File.Exists(Path.Combine(trainer.RunDirectory, Trainer.LastCheckpointName)))
+        {
+            AnsiConsole.MarkupLine(ConsoleOutput.Escape($"Stopped; {Path.Combine(trainer.RunDirectory, Trainer.LastCheckpointName)} holds the run so far. Continue with: sharpseg train --resume {trainer.RunDirectory}"));
+            return 130;
+        }
         if (result.LastValidation != null) ConsoleOutput.WriteMetrics(result.LastValidation, $"validation at iteration {result.Iterations}");
         AnsiConsole.MarkupLine($"Done in {result.Elapsed:hh\\:mm\\:ss}: {result.Iterations} iterations, {result.TrainImagesPerSecond:F1} training images/s{(result.StoppedEarly ? " (stopped early)" : "")}.");
         if (result.BestMIoU != null) AnsiConsole.MarkupLine($"Best val mIoU {ConsoleOutput.Pct(result.BestMIoU)} % at iteration {result.BestIteration}.");

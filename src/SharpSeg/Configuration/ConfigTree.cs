@@ -15,10 +15,21 @@ public sealed class ConfigTree
     readonly Dictionary<string, object?> _root;
     readonly string _source;
 
+    readonly Dictionary<string, string> _setBy = new(StringComparer.Ordinal);   // dotted path -> the --set that gave it
+
     ConfigTree(Dictionary<string, object?> root, string source) { _root = root; _source = source; }
 
     /// <summary>The name used in error messages (usually the file path).</summary>
     public string Source => _source;
+
+    /// <summary>Where the value at <paramref name="path"/> came from, for an error message: <c>--set key=value</c> when an
+    /// override gave it (or a section above it), else <see cref="Source"/> (the file, or its defaults).</summary>
+    public string Where(string path)
+    {
+        for (string? p = path; p != null; p = p.Contains('.') ? p[..p.LastIndexOf('.')] : null)
+            if (_setBy.TryGetValue(p, out var assignment)) return "--set " + assignment;
+        return _source;
+    }
 
     /// <summary>Parses YAML text into a tree; a syntax error is a <see cref="SharpSegException"/> naming the line.</summary>
     public static ConfigTree Parse(string yaml, string source)
@@ -100,40 +111,41 @@ public sealed class ConfigTree
         if (node.TryGetValue(last, out var old) && old is Dictionary<string, object?> && value is not Dictionary<string, object?>)
             throw new SharpSegException($"--set {path}: '{path}' is a section; set one of its keys ({string.Join(", ", ((Dictionary<string, object?>)old).Keys)}).");
         node[last] = value;
+        _setBy[path] = $"{path}={text}";
     }
 
     /// <summary>True when the dotted path exists and holds a non-null value.</summary>
     public bool Has(string path) => TryGet(path, out var v) && v != null;
 
     /// <summary>The raw node at a dotted path (string, list, mapping or null).</summary>
-    public object? GetRaw(string path) => TryGet(path, out var v) ? v : throw new SharpSegException($"{_source}: missing key '{path}'.");
+    public object? GetRaw(string path) => TryGet(path, out var v) ? v : throw new SharpSegException($"{Where(path)}: missing key '{path}'.");
 
     public string? GetString(string path) => GetRaw(path) switch
     {
         null => null,
         string s => s,
-        _ => throw new SharpSegException($"{_source}: '{path}' must be a single value."),
+        _ => throw new SharpSegException($"{Where(path)}: '{path}' must be a single value."),
     };
 
     public double GetDouble(string path)
     {
         string? s = GetString(path);
         if (s != null && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)) return d;
-        throw new SharpSegException($"{_source}: '{path}' must be a number, got '{s ?? "null"}'.");
+        throw new SharpSegException($"{Where(path)}: '{path}' must be a number, got '{s ?? "null"}'.");
     }
 
     public int GetInt(string path)
     {
         string? s = GetString(path);
         if (s != null && int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)) return i;
-        throw new SharpSegException($"{_source}: '{path}' must be a whole number, got '{s ?? "null"}'.");
+        throw new SharpSegException($"{Where(path)}: '{path}' must be a whole number, got '{s ?? "null"}'.");
     }
 
     public long GetLong(string path)
     {
         string? s = GetString(path);
         if (s != null && long.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out long i)) return i;
-        throw new SharpSegException($"{_source}: '{path}' must be a whole number, got '{s ?? "null"}'.");
+        throw new SharpSegException($"{Where(path)}: '{path}' must be a whole number, got '{s ?? "null"}'.");
     }
 
     public bool GetBool(string path)
@@ -143,12 +155,12 @@ public sealed class ConfigTree
         {
             "true" or "yes" or "on" or "1" => true,
             "false" or "no" or "off" or "0" => false,
-            _ => throw new SharpSegException($"{_source}: '{path}' must be true or false, got '{s ?? "null"}'."),
+            _ => throw new SharpSegException($"{Where(path)}: '{path}' must be true or false, got '{s ?? "null"}'."),
         };
     }
 
     /// <summary>An <c>auto | true | false</c> key (<see cref="ParseAuto"/>): null for auto (also when the key is absent).</summary>
-    public bool? GetAuto(string path) => ParseAuto(GetString(path), $"{_source}: {path}");
+    public bool? GetAuto(string path) => ParseAuto(GetString(path), $"{Where(path)}: {path}");
 
     /// <summary>
     /// Parses an <c>auto | true | false</c> setting (also yes/no; case and surrounding spaces ignored): null for auto or
@@ -169,7 +181,7 @@ public sealed class ConfigTree
         if (raw == null) return null;
         IEnumerable<object?> items = raw is List<object?> l ? l : new[] { raw };
         return items.Select((x, i) => x is string s && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out double d)
-            ? d : throw new SharpSegException($"{_source}: '{path}' must be a list of numbers (item {i + 1} is '{x}').")).ToArray();
+            ? d : throw new SharpSegException($"{Where(path)}: '{path}' must be a list of numbers (item {i + 1} is '{x}').")).ToArray();
     }
 
     /// <summary>The tree as YAML text (the resolved recipe that is printed and saved).</summary>

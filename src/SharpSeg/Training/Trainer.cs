@@ -52,6 +52,7 @@ public sealed class Trainer
     {
         if (File.Exists(Path.Combine(runDirectory, LastCheckpointName)) || File.Exists(Path.Combine(runDirectory, BestCheckpointName)))
             throw new SharpSegException($"{runDirectory}: already holds a training run; use --resume {runDirectory} to continue it, or choose another --out folder.");
+        recipe.CheckValues();
         string metrics = Path.Combine(runDirectory, MetricsFileName);
         if (File.Exists(metrics)) File.Move(metrics, Path.Combine(runDirectory, StoppedMetricsFileName), overwrite: true);
         // Make the recipe's paths absolute so the saved recipe works from anywhere (and on resume).
@@ -63,6 +64,8 @@ public sealed class Trainer
     /// <summary>Continues the run in <paramref name="runDirectoryOrCheckpoint"/> (a run folder or its last.ckpt) exactly where it stopped.</summary>
     public static Trainer Resume(string runDirectoryOrCheckpoint, IEnumerable<string>? overrides = null)
     {
+        if (!Directory.Exists(runDirectoryOrCheckpoint) && !File.Exists(runDirectoryOrCheckpoint))
+            throw new SharpSegException($"{runDirectoryOrCheckpoint}: no such run folder or checkpoint; give the --out folder of the run to continue (it holds last.ckpt).");
         string ckptPath = Directory.Exists(runDirectoryOrCheckpoint) ? Path.Combine(runDirectoryOrCheckpoint, LastCheckpointName) : runDirectoryOrCheckpoint;
         if (!File.Exists(ckptPath))
             throw new SharpSegException($"{runDirectoryOrCheckpoint}: no {LastCheckpointName} to resume from (the run stopped before its first checkpoint; start it again with the same --out).");
@@ -71,6 +74,7 @@ public sealed class Trainer
         TrainingRecipe.RefuseModelOverridesOnResume(overrides, ckptPath);
         string runDir = Path.GetDirectoryName(Path.GetFullPath(ckptPath))!;
         var recipe = TrainingRecipe.Parse(ckpt.Info.Recipe ?? "", ckptPath + " (recipe)", runDir, overrides);
+        recipe.CheckValues();
         return new Trainer(recipe, runDir, ckpt);
     }
 
@@ -195,6 +199,8 @@ public sealed class Trainer
             bestMIoU = _resumeFrom.Info.BestMIoU;
             bestIteration = _resumeFrom.Info.BestIteration;
             sinceBest = _resumeFrom.Info.ValidationsSinceBest;
+            if (startIteration >= totalIterations)
+                throw new SharpSegException($"{_runDirectory}: the run already finished ({startIteration} of {totalIterations} iterations), so there is nothing to resume; to train on, resume with a larger budget, e.g. --set train.iterations={2 * totalIterations}.");
         }
 
         // A drawing failure does not stop training, but is told once: on the progress reporter, or on stderr without one.

@@ -106,6 +106,26 @@ public sealed class TrainingRecipe
     public string Device => Tree.GetString("train.device") ?? "cpu";
     public int LogEvery => Tree.GetInt("train.log_every");
 
+    /// <summary>
+    /// Reads the plain numeric settings a run uses and the augmentation section, so a value of the wrong type (a typo
+    /// in the file or in <c>--set</c>) is one line before anything is created or printed, not after the run folder
+    /// exists. Checks only; the trainer reads them again where it uses them.
+    /// </summary>
+    public void CheckValues()
+    {
+        _ = (Epochs, Iterations, BatchSize, ValEvery, EarlyStopPatience, Seed, Threads, Workers, LogEvery, MaxPixels);
+        foreach (var key in NumericKeys) if (Tree.Has(key)) Tree.GetDouble(key);
+        RecipeBinding.Augmentation(this);
+    }
+
+    /// <summary>Numeric settings read as numbers wherever they are used.</summary>
+    static readonly string[] NumericKeys =
+    [
+        "optimizer.lr", "optimizer.weight_decay", "optimizer.momentum", "optimizer.grad_clip", "optimizer.encoder_lr_mult",
+        "schedule.warmup_iters", "schedule.warmup_ratio", "schedule.power", "schedule.min_lr", "schedule.step_size", "schedule.gamma",
+        "eval.scale", "train.freeze_encoder_iters", "train.skip_nonfinite",
+    ];
+
     /// <summary>The resolved recipe as YAML (printed at the start of training and saved in the run folder).</summary>
     public string ToYaml() => Tree.ToYaml();
 

@@ -172,4 +172,38 @@ public sealed class IgnoredOptionTests
         Assert.Single(cli.StdErr.Trim().Split('\n'));
         Assert.Contains("model.base_width", cli.StdErr);
     }
+
+    /// <summary>A finished run is not "resumed" into a fake success that appends to its log; a missing run folder is
+    /// named as missing; the budget can be raised to train on.</summary>
+    [Fact]
+    public void ResumingAFinishedOrMissingRunSaysSo()
+    {
+        string run = TestPaths.NewTempDir("resume-finished");
+        Trainer.Create(TrainingRecipe.Load(null, TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 2, valEvery: 2)), run).Run();
+        string log = File.ReadAllText(Path.Combine(run, "metrics.jsonl"));
+        OneLine(Assert.Throws<SharpSegException>(() => Trainer.Resume(run).Run()), "the run already finished (2 of 2 iterations)", "--set train.iterations=4");
+        Assert.Equal(log, File.ReadAllText(Path.Combine(run, "metrics.jsonl")));
+        Assert.Equal(3, Trainer.Resume(run, ["train.iterations=3"]).Run().Iterations);
+        string missing = Path.Combine(run, "nope");
+        OneLine(Assert.Throws<SharpSegException>(() => Trainer.Resume(missing)), $"{missing}: no such run folder or checkpoint");
+    }
+
+    /// <summary>A value of the wrong type from --set is blamed on that --set, not the recipe file, and is told before the
+    /// run folder is made.</summary>
+    [Fact]
+    public void AWrongValueFromSetIsNamedAndLeavesNoRunFolder()
+    {
+        string recipe = Path.Combine(TestPaths.RepoRoot, "configs", "camvid-unet.yaml");
+        string run = Path.Combine(TestPaths.NewTempDir("bad-set"), "run");
+        var e = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(recipe, ["train.iterations=abc"]), run));
+        OneLine(e, "--set train.iterations=abc: 'train.iterations' must be a whole number, got 'abc'.");
+        Assert.False(Directory.Exists(run));
+        OneLine(Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(recipe, ["optimizer.lr=fast"]), run)), "--set optimizer.lr=fast: 'optimizer.lr' must be a number");
+        OneLine(Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(recipe, ["train.batch_size=2.5"]), run)), "--set train.batch_size=2.5");
+        // From the file, the file is named.
+        string bad = Path.Combine(TestPaths.NewTempDir("bad-file"), "r.yaml");
+        File.WriteAllText(bad, "train:\n  iterations: lots\n");
+        OneLine(Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(bad, ["data.dataset=d.yaml"]), run)), $"{bad}: 'train.iterations' must be a whole number");
+        Assert.False(Directory.Exists(run));
+    }
 }
