@@ -15,7 +15,7 @@ public static class AtomicFile
         string full = Path.GetFullPath(path);
         string folder = Path.GetDirectoryName(full)!;
         if (Directory.Exists(full)) throw new SharpSegException($"{path}: is a folder; give the name of a file to write.");
-        OutputFolder.Create(folder);
+        Directory.CreateDirectory(folder);
         string tmp = full + TempMarker + Environment.ProcessId + "-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
         try
         {

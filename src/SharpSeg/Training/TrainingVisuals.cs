@@ -35,7 +35,7 @@ sealed class TrainingVisuals
             if ((string?)record["kind"] is "val" or "end" or "early_stop" or "interrupted")
                 _curves.Render(Path.Combine(_runDirectory, TrainingCurves.FolderName));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or InvalidOperationException or ArgumentException or SharpSegException)
         {
             bool first = LastError == null;
             LastError = e;
