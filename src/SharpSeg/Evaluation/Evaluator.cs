@@ -71,7 +71,7 @@ public sealed class Evaluator
             foreach (var sample in Prefetch(pairs, decode, cancellationToken))
             {
                 using var scope = NewDisposeScope();
-                var options = _options.For(sample.Image.Width, sample.Image.Height, _inferenceScale);
+                var options = _options.For(sample.Image.Width, sample.Image.Height, _inferenceScale, _backend);
                 LabelMask prediction = Predictor.IsPlainWholeImage(sample.Image, options)
                     ? WholeImagePredictor.PredictMask(_backend, sample.Image, _normalization, _inferenceScale)
                     : new SlidingWindowPredictor(_backend, _normalization, _inferenceScale).Predict(sample.Image, options, cancellationToken: cancellationToken).Mask;

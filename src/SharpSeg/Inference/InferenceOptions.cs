@@ -35,9 +35,12 @@ public sealed record InferenceOptions(int? TileSize = null, double Overlap = 0.2
     /// <summary>These options for one image of <paramref name="width"/> × <paramref name="height"/> read by a model at
     /// <paramref name="inferenceScale"/>: with <see cref="AutoTile"/> and no tile size, a tile size of
     /// <see cref="AutoTileSide"/> network pixels when the image is larger than <see cref="AutoTilePixels"/> there;
-    /// otherwise unchanged. Idempotent.</summary>
-    public InferenceOptions For(int width, int height, double inferenceScale)
+    /// otherwise unchanged (and always for a <paramref name="backend"/> that outputs class indices, an ONNX model
+    /// exported with --argmax). Idempotent.</summary>
+    public InferenceOptions For(int width, int height, double inferenceScale, IInferenceBackend? backend = null)
     {
+        // A model exported with --argmax outputs class indices, which cannot be stitched from tiles: always whole.
+        if (backend is OnnxRuntimeBackend { Metadata.OutputsLabels: true }) return this;
         if (TileSize != null || !AutoTile || (double)width * height * inferenceScale * inferenceScale <= AutoTilePixels) return this;
         return this with { TileSize = Math.Clamp((int)Math.Round(AutoTileSide / inferenceScale), 16, 16384) };
     }

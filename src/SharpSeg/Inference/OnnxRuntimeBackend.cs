@@ -90,7 +90,7 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     public Tensor Logits(Tensor input)
     {
         if (Metadata.OutputsLabels)
-            throw new SharpSegException($"{Path}: exported with --argmax, the model outputs class indices, not logits; tiling, TTA and evaluation need logits: export without --argmax.");
+            throw new SharpSegException($"{Path}: exported with --argmax, the model outputs class indices, not logits; tiling, test-time augmentation and probability maps need logits: export without --argmax (or leave those options out).");
         return Run(input, ScalarType.Float32);
     }
 

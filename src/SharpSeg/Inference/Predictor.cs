@@ -156,7 +156,7 @@ public sealed class Predictor : IDisposable
     public LabelMask Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        options = options.For(image.Width, image.Height, Info.InferenceScale);
+        options = options.For(image.Width, image.Height, Info.InferenceScale, Backend);
         if (IsPlainWholeImage(image, options)) return Predict(image);
         return Infer(image, options, progress, cancellationToken).Mask;
     }
@@ -169,7 +169,7 @@ public sealed class Predictor : IDisposable
         if (image.Channels != Info.ImageChannels)
             throw new ArgumentException($"the model expects {Info.ImageChannels}-channel images; load with Predictor.LoadImage");
         options.Validate();
-        options = options.For(image.Width, image.Height, Info.InferenceScale);
+        options = options.For(image.Width, image.Height, Info.InferenceScale, Backend);
         if (IsPlainWholeImage(image, options)) return new InferenceResult(Predict(image), null, Backend.Classes, 1, 0);
         return new SlidingWindowPredictor(Backend, Normalization, Info.InferenceScale).Predict(image, options, progress, cancellationToken);
     }

@@ -85,7 +85,7 @@ public sealed class SlidingWindowPredictor
     public InferenceResult Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         options.Validate();
-        options = options.For(image.Width, image.Height, _inferenceScale);
+        options = options.For(image.Width, image.Height, _inferenceScale, _backend);
         var tta = options.Tta ?? TestTimeAugmentation.None;
         int W = image.Width, H = image.Height, C = _classes;
         bool whole = options.TileSize is not int tileSide || (W <= tileSide && H <= tileSide);
