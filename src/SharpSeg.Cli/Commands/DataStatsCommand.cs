@@ -36,7 +36,7 @@ public sealed class DataStatsCommand : Command<DataStatsCommand.Settings>
         var inv = CultureInfo.InvariantCulture;
         foreach (var s in report.Splits)
         {
-            var table = new Table().Title($"{ConsoleOutput.Escape(spec.Name)} / {ConsoleOutput.Escape(s.Split)}: {s.Images} images, {s.TotalPixels:N0} pixels")
+            var table = new Table().Title($"{ConsoleOutput.Escape(spec.Name)} / {ConsoleOutput.Escape(s.Split)}: {s.Images} image{(s.Images == 1 ? "" : "s")}, {s.TotalPixels:N0} pixels")
                 .AddColumn("idx").AddColumn("class").AddColumn(new TableColumn("pixels").RightAligned()).AddColumn(new TableColumn("share %").RightAligned())
                 .AddColumn(new TableColumn("images").RightAligned()).AddColumn(new TableColumn("inverse-freq weight").RightAligned()).AddColumn(new TableColumn("median-freq weight").RightAligned());
             foreach (var c in s.Classes)

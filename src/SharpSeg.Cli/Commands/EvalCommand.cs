@@ -37,7 +37,7 @@ public sealed class EvalCommand : Command<EvalCommand.Settings>
             s.Instances ? s.ToInstanceOptions() : null, s.Bf16);
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var result = ProgressRunner.Run($"evaluating {s.Split}", progress => EvaluationRunner.Run(request, progress, cancellationToken));
-        ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} images");
+        ConsoleOutput.WriteMetrics(result.Metrics, $"{s.Split}: {result.Images} image{(result.Images == 1 ? "" : "s")}");
         if (result.Metrics.Instances is { } instances) ConsoleOutput.WriteInstanceScores(instances);
         AtomicFile.WriteAllText(outPath, result.Metrics.ToJson());
         AnsiConsole.MarkupLine($"Metrics written to {ConsoleOutput.Escape(outPath)}");
