@@ -140,7 +140,7 @@ public static class ImageFile
     /// (shown as stored) for PNG and TIFF, for files without one, and for files that cannot be opened (their own error
     /// comes from <see cref="Load"/>).
     /// </summary>
-    public static SKEncodedOrigin ExifOrigin(string path)
+    internal static SKEncodedOrigin ExifOrigin(string path)
     {
         try
         {
@@ -153,7 +153,7 @@ public static class ImageFile
     }
 
     /// <summary>How an EXIF orientation turns the stored pixels, in words ("turned 90° clockwise", "mirrored", ...).</summary>
-    public static string DescribeOrigin(SKEncodedOrigin origin) => origin switch
+    internal static string DescribeOrigin(SKEncodedOrigin origin) => origin switch
     {
         SKEncodedOrigin.TopRight => "mirrored",
         SKEncodedOrigin.BottomRight => "turned 180°",

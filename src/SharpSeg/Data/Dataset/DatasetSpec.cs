@@ -335,7 +335,7 @@ public sealed class DatasetSpec
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
             var parts = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length == 1 && (parts[0].Contains(',') || parts[0].Contains(';')))
+            if (parts.Length == 1 && (parts[0].Contains(',') || parts[0].Contains(';')) && !File.Exists(Path.Combine(Root, parts[0])))
             {
                 problems.Add(new PairingProblem(PairingProblemKind.BadListLine, listPath,
                     $"{listPath}:{lineNo}: '{line}' looks like a CSV line; a list file holds 'image_path mask_path' separated by spaces: replace the {(parts[0].Contains(',') ? "comma" : "semicolon")} by a space and remove any header line."));
