@@ -28,6 +28,8 @@ public sealed class ExportCommand : Command<ExportCommand.Settings>
         if (s.Out == null) throw new SharpSegException("--out is required (e.g. model.onnx).");
         IO.OutputFile.Check(s.Out);
         if (!s.Format.Equals("onnx", StringComparison.OrdinalIgnoreCase)) throw new SharpSegException($"--format '{s.Format}': only onnx is supported.");
+        // predict, eval, bench and serve tell an ONNX model by its extension: another name would be read as a checkpoint.
+        if (!SharpSeg.Inference.ModelFile.IsOnnx(s.Out)) throw new SharpSegException($"--out {s.Out}: an ONNX model's file name ends in .onnx (SharpSeg tells models apart by it), e.g. --out {Path.ChangeExtension(s.Out, ".onnx")}.");
         if (s.Int8 && s.CalibrationData == null) throw new SharpSegException("--int8 needs --calibration-data <dataset.yaml> (images to measure activation ranges on, e.g. the training split).");
         if (!s.Int8 && s.CalibrationData != null) throw new SharpSegException("--calibration-data is only used with --int8.");
         var images = s.Int8 ? OnnxExporter.LoadCalibrationImages(s.CalibrationData!, s.CalibrationSplit, s.CalibrationImages, s.DataRoot) : null;

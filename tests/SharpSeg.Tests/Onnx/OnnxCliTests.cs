@@ -209,6 +209,7 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
     [Theory]
     [InlineData("--int8 needs --calibration-data", "export", "--checkpoint", "x.ckpt", "--out", "m.onnx", "--int8")]
     [InlineData("--format 'tflite'", "export", "--checkpoint", "x.ckpt", "--out", "m.onnx", "--format", "tflite")]
+    [InlineData("--out m.txt: an ONNX model's file name ends in .onnx", "export", "--checkpoint", "x.ckpt", "--out", "m.txt")]
     [InlineData("not both", "predict", "--checkpoint", "x.ckpt", "--model", "m.onnx", "--input", "in", "--out", "o")]
     [InlineData("missing.onnx: ONNX model not found", "eval", "--model", "missing.onnx", "--data", "d.yaml")]
     public void BadArgumentsAreOneLineErrors(string expected, params string[] args)
