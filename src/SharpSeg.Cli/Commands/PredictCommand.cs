@@ -60,6 +60,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         SharpSeg.Models.MaskClassification.PanopticInferenceOptions? queryInstances, SharpSeg.Data.Masks.MaskEncoder? maskEncoder, CancellationToken cancellationToken)
     {
         var predictor = copies[0];
+        predictor.CheckOptions(options);   // before the output folder is made
         var writer = new PredictionWriter(s.Out!, predictor.Colours, s.Opacity, predictor.ClassNames)
         {
             Instances = instanceOptions == null ? null : new SharpSeg.Instances.InstanceWriter(s.Out!, instanceOptions.Resolve(predictor.Info.Classes, model)),

@@ -89,10 +89,13 @@ public sealed class OnnxRuntimeBackend : IInferenceBackend
     /// <summary>Logits of a batch; for a model exported with --argmax, a <see cref="SharpSegException"/> (use <see cref="Labels"/>).</summary>
     public Tensor Logits(Tensor input)
     {
-        if (Metadata.OutputsLabels)
-            throw new SharpSegException($"{Path}: exported with --argmax, the model outputs class indices, not logits; tiling, test-time augmentation and probability maps need logits: export without --argmax (or leave those options out).");
+        if (Metadata.OutputsLabels) throw NeedsLogits();
         return Run(input, ScalarType.Float32);
     }
+
+    /// <summary>The one line for asking a model exported with --argmax for what needs logits.</summary>
+    internal SharpSegException NeedsLogits() =>
+        new($"{Path}: exported with --argmax, the model outputs class indices, not logits; tiling, test-time augmentation and probability maps need logits: export without --argmax (or leave those options out).");
 
     /// <summary>Class indices <c>[N, H, W]</c> (int64) of a model exported with --argmax.</summary>
     public Tensor Labels(Tensor input) => Run(input, ScalarType.Int64);

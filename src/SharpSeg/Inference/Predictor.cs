@@ -212,6 +212,15 @@ public sealed class Predictor : IDisposable
         return (new InferenceResult(mask, kept, Backend.Classes, 1, accumulator), panoptic);
     }
 
+    /// <summary>Refuses, before any image is read, options this model cannot run: tiling, test-time augmentation or
+    /// probability maps with an ONNX model exported with --argmax (it outputs class indices, not logits).</summary>
+    public void CheckOptions(InferenceOptions options)
+    {
+        if (Backend is OnnxRuntimeBackend { Metadata.OutputsLabels: true } labels
+            && (options.TileSize != null || options.Tta is { IsIdentity: false } || options.KeepProbabilities))
+            throw labels.NeedsLogits();
+    }
+
     /// <summary>True when <paramref name="options"/> amount to plain whole-image inference of <paramref name="image"/>.</summary>
     internal static bool IsPlainWholeImage(RgbImage image, InferenceOptions options) =>
         (options.TileSize is not int t || (image.Width <= t && image.Height <= t))

@@ -111,6 +111,15 @@ public sealed class OnnxCliTests(ITestOutputHelper output)
         }
         var ex = Assert.Throws<SharpSegException>(() => labels.Predict(image, new InferenceOptions(TileSize: 32)));
         Assert.Contains("--argmax", ex.Message);
+        // Never tiled by itself (class indices cannot be stitched), and refused before any output exists.
+        Assert.Null(InferenceOptions.Default.For(6000, 4000, 1.0, labels.Backend).TileSize);
+        Assert.Contains("probability maps need logits", Assert.Throws<SharpSegException>(() => labels.CheckOptions(new InferenceOptions(KeepProbabilities: true))).Message);
+        labels.CheckOptions(InferenceOptions.Default);
+        string images = TestPaths.NewTempDir("onnx-argmax-in"), outDir = Path.Combine(TestPaths.NewTempDir("onnx-argmax-out"), "pred");
+        ImageFile.SavePng(image, Path.Combine(images, "a.png"));
+        var r = CliRunner.Run("predict", "--model", onnx, "--input", images, "--out", outDir, "--tta-flip");
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.False(Directory.Exists(outDir));
     }
 
     [Fact]
