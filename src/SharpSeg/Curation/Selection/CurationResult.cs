@@ -13,7 +13,7 @@ namespace SharpSeg.Curation.Selection;
 /// <param name="ClassSharesPool">Mean predicted class shares over the unlabelled pool (null without scores).</param>
 /// <param name="ClassSharesLabelled">Over the labelled images (null without scores or labelled images).</param>
 /// <param name="ClassSharesSelected">Over the selected images (null without scores).</param>
-/// <param name="Seconds">Wall time per stage (dedupe, scores, selection, coverage).</param>
+/// <param name="Seconds">Wall time per stage (dedupe, ranking: typicality and the ranks of model scores, selection, coverage).</param>
 public sealed record CurationResult(
     IReadOnlyList<SelectedImage> Selected,
     StrategyMix Strategy,

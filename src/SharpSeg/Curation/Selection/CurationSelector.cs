@@ -161,7 +161,7 @@ public static class CurationSelector
         var (uncRank, uncRankOf) = wUnc > 0 ? Ranks(uncertainty!, eligible) : (null, null);
         var (typRank, typRankOf) = typicality != null ? Ranks(typicality.Select(v => (double)v).ToArray(), eligible) : (null, null);
         var (rndRank, _) = wRandom > 0 ? Ranks(draw, eligible) : (null, null);
-        seconds["scores"] = clock.Elapsed.TotalSeconds - t0;
+        seconds["ranking"] = clock.Elapsed.TotalSeconds - t0;
         int m = eligible.Count(e => e);
 
         var stat = new double[n];
