@@ -29,7 +29,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
             return 0;
         }
         string kinds = string.Join(", ", report.CountsByKind.OrderBy(kv => kv.Key).Select(kv => $"{kv.Value} {Plural(Label(kv.Key), kv.Value)}"));
-        stdout.WriteLine($"{spec.Name}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} ({kinds}); checked {what}. Fix them and run 'sharpseg data check' again.");
+        stdout.WriteLine($"{spec.Name}: {report.ProblemCount} ({kinds}); checked {what}. Fix them and run 'sharpseg data check' again.");
         return ErrorReporter.UserError;
     }
 

@@ -11,16 +11,24 @@ public static class OutputFolder
     public static string Create(string path)
     {
         string full = Path.GetFullPath(path);
-        for (string? p = full; !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
-        {
-            if (Directory.Exists(p)) break;
-            if (File.Exists(p))
-                throw new SharpSegException(p == full
-                    ? $"{path}: is a file, not a folder; give a folder to write into (or move the file)."
-                    : $"{path}: cannot create this folder: '{p}' is a file; give another folder.");
-        }
+        if (FileInTheWay(full) is { } p)
+            throw new SharpSegException(p == full
+                ? $"{path}: is a file, not a folder; give a folder to write into (or move the file)."
+                : $"{path}: cannot create this folder: '{p}' is a file; give another folder.");
         Directory.CreateDirectory(full);
         return path;
+    }
+
+    /// <summary>The first of <paramref name="full"/> and the folders above it, up to the first that exists, that is an
+    /// existing file (so no folder can be made there); null when none is.</summary>
+    internal static string? FileInTheWay(string full)
+    {
+        for (string? p = full; !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
+        {
+            if (Directory.Exists(p)) return null;
+            if (File.Exists(p)) return p;
+        }
+        return null;
     }
 }
 
@@ -37,11 +45,8 @@ public static class OutputFile
         string full = Path.GetFullPath(path);
         if (Directory.Exists(full))
             throw new SharpSegException($"{option} {path}: is a folder; give the name of the file to write (e.g. {Path.Combine(path, "out" + Path.GetExtension(path))}).");
-        for (string? p = Path.GetDirectoryName(full); !string.IsNullOrEmpty(p); p = Path.GetDirectoryName(p))
-        {
-            if (Directory.Exists(p)) break;
-            if (File.Exists(p)) throw new SharpSegException($"{option} {path}: cannot write there: '{p}' is a file, not a folder.");
-        }
+        if (Path.GetDirectoryName(full) is { } folder && OutputFolder.FileInTheWay(folder) is { } p)
+            throw new SharpSegException($"{option} {path}: cannot write there: '{p}' is a file, not a folder.");
         return path;
     }
 }

@@ -26,9 +26,9 @@ public static class ImageFolder
     public static bool IsHidden(string relativePath) =>
         relativePath.Split(Path.DirectorySeparatorChar, Path.AltDirectorySeparatorChar).Any(part => part.Length > 0 && part[0] == '.' && part is not ("." or ".."));
 
-    /// <summary>The subfolders of <paramref name="folder"/> that hold images directly (hidden ones left out), sorted:
-    /// what a folder read without <c>recursive</c> leaves out.</summary>
-    public static IReadOnlyList<string> SubfoldersWithImages(string folder) =>
-        Directory.EnumerateDirectories(folder).Where(d => !IsHidden(Path.GetFileName(d)) && Directory.EnumerateFiles(d).Any(IsImage))
+    /// <summary>The subfolders of <paramref name="folder"/> (hidden ones left out), sorted, that hold images directly,
+    /// or with <paramref name="deep"/> anywhere below them: what a folder read without <c>recursive</c> leaves out.</summary>
+    public static IReadOnlyList<string> SubfoldersWithImages(string folder, bool deep = false) =>
+        Directory.EnumerateDirectories(folder).Where(d => !IsHidden(Path.GetFileName(d)) && List(d, deep).Count > 0)
             .Order(StringComparer.Ordinal).ToList();
 }

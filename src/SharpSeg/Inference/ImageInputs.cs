@@ -47,7 +47,7 @@ public static class ImageInputs
     {
         try
         {
-            var withImages = Directory.EnumerateDirectories(folder).Order(StringComparer.Ordinal).Where(d => ImageFolder.List(d, recursive: true).Count > 0).ToList();
+            var withImages = ImageFolder.SubfoldersWithImages(folder, deep: true);
             if (withImages.Count == 0) return "";
             string first = Path.Combine(folder, Path.GetFileName(withImages[0]));
             return $"; its images are in {withImages.Count} subfolder{(withImages.Count == 1 ? "" : "s")} (e.g. {first}): add --recursive to read them all (the outputs keep the subfolders), or give one, e.g. --input {first}";

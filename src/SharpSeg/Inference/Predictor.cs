@@ -153,13 +153,8 @@ public sealed class Predictor : IDisposable
     /// <see cref="InferenceOptions.AutoTilePixels"/>, which it tiles (<see cref="InferenceOptions.AutoTile"/>).
     /// <paramref name="progress"/> receives (tiles done, tiles total).
     /// </summary>
-    public LabelMask Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
-    {
-        options.Validate();
-        options = options.For(image.Width, image.Height, Info.InferenceScale, Backend);
-        if (IsPlainWholeImage(image, options)) return Predict(image);
-        return Infer(image, options, progress, cancellationToken).Mask;
-    }
+    public LabelMask Predict(RgbImage image, InferenceOptions options, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default) =>
+        Infer(image, options, progress, cancellationToken).Mask;
 
     /// <summary>Like <see cref="Predict(RgbImage, InferenceOptions, IProgress{ValueTuple{int, int}}?, CancellationToken)"/>
     /// but returns the whole <see cref="InferenceResult"/> (probabilities <c>[C, H, W]</c> when

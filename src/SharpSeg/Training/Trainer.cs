@@ -118,7 +118,7 @@ public sealed class Trainer
             if (!report.IsClean)
             {
                 var first = report.Problems[0];
-                throw new SharpSegException($"{spec.SourcePath}: {report.Problems.Count} problem{(report.Problems.Count == 1 ? "" : "s")} in {report.FilesWithProblems} file{(report.FilesWithProblems == 1 ? "" : "s")} of the splits this run reads; the first: {first.Message} Run 'sharpseg data check {spec.SourcePath}' to list them all, fix them, and train again (data.check=false skips this check).");
+                throw new SharpSegException($"{spec.SourcePath}: {report.ProblemCount} of the splits this run reads; the first: {first.Message} Run 'sharpseg data check {spec.SourcePath}' to list them all, fix them, and train again (data.check=false skips this check).");
             }
             // The warnings data check prints (its notes stay there): the data is readable but probably not what was meant.
             foreach (var warning in report.Warnings) progress?.Report(TrainingProgress.Note(warning));

@@ -40,14 +40,14 @@ public sealed class DatasetFilesTests
         d.Image("images/more/c.png");
         File.WriteAllBytes(d.PathOf("masks/._a.png"), [0, 5, 22, 7]);   // macOS AppleDouble: not a PNG
         var spec = DatasetSpec.Load(d.Yaml("splits: { train: { images: images, masks: masks } }\nclasses: [{ name: bg }, { name: fg }]\n"));
-        Assert.Equal([d.PathOf("images/more")], spec.ListSplit("train").SubfoldersNotRead);
+        Assert.Equal([d.PathOf("images/more")], spec.SubfoldersNotRead("train"));
         var report = new DataChecker(spec).Check();
         Assert.True(report.IsClean, string.Join("\n", report.Problems.Select(p => p.Message)));
         var warning = Assert.Single(report.Warnings);
         Assert.Contains("split 'train': 1 subfolder of its images folder holds images that are not read", warning);
         Assert.Contains("add 'recursive: true' to splits.train", warning);
         var recursive = DatasetSpec.Load(d.Yaml("splits: { train: { images: images, masks: masks, recursive: true } }\nclasses: [{ name: bg }, { name: fg }]\n", "r.yaml"));
-        Assert.Empty(recursive.ListSplit("train").SubfoldersNotRead);
+        Assert.Empty(recursive.SubfoldersNotRead("train"));
     }
 
     [Fact]

@@ -189,6 +189,9 @@ public sealed record DataCheckReport(
     /// <summary>The <see cref="Notes"/> that are warnings: what training prints before it starts.</summary>
     public IReadOnlyList<string> Warnings => Notes.Where(n => n.StartsWith("warning:", StringComparison.Ordinal)).ToList();
 
+    /// <summary>"3 problems in 2 files": the count <c>data check</c> and training's check both say.</summary>
+    public string ProblemCount => $"{Problems.Count} problem{(Problems.Count == 1 ? "" : "s")} in {FilesWithProblems} file{(FilesWithProblems == 1 ? "" : "s")}";
+
     /// <summary>Number of distinct files with at least one problem.</summary>
     public int FilesWithProblems => Problems.Select(p => p.File).Distinct(StringComparer.Ordinal).Count();
 }

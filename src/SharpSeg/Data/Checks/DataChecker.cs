@@ -61,7 +61,7 @@ public sealed class DataChecker
                 continue;
             }
             unmatched += listing.Unmatched;
-            subfoldersNotRead.AddRange(listing.SubfoldersNotRead.Select(d => (s, d)));
+            subfoldersNotRead.AddRange(_spec.SubfoldersNotRead(s).Select(d => (s, d)));
             leftOutByIds.UnionWith(listing.LeftOutByIds);
             usedImages.UnionWith(listing.Pairs.Select(p => p.ImagePath));
             foreach (var p in listing.Problems)

@@ -83,6 +83,18 @@ public sealed class DatasetSpec
         return listing.Pairs;
     }
 
+    /// <summary>Subfolders of a folder split's images folder that hold images but are not read (the split is not
+    /// <c>recursive</c>; the masks folder left out when it lies inside); empty for a recursive or list-file split. Asked
+    /// by <c>data check</c> only, so listing a split for training does not walk its subfolders.</summary>
+    public IReadOnlyList<string> SubfoldersNotRead(string split)
+    {
+        var s = GetSplit(split);
+        if (s.List != null || s.Recursive) return [];
+        string imagesDir = FolderOf(s, s.Images!, "images");
+        string? masksDir = s.Masks == null ? null : FolderOf(s, s.Masks, "masks");
+        return ImageFolder.SubfoldersWithImages(imagesDir).Where(d => !string.Equals(d, masksDir, StringComparison.Ordinal)).ToList();
+    }
+
     /// <summary>
     /// Pairs a split's images with masks and collects every pairing problem (an image without mask, a mask without
     /// image, two files with one stem, a bad list line). A missing or empty folder, or a missing list file, is an
@@ -248,11 +260,7 @@ public sealed class DatasetSpec
                 }
             }
         problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
-        return new SplitListing(s.Name, pairs, problems)
-        {
-            Unmatched = unmatched, LeftOutByIds = leftOutByIds,
-            SubfoldersNotRead = s.Recursive ? [] : ImageFolder.SubfoldersWithImages(imagesDir).Where(d => !string.Equals(d, masksDir, StringComparison.Ordinal)).ToList(),
-        };
+        return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched, LeftOutByIds = leftOutByIds };
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
@@ -325,6 +333,7 @@ public sealed class DatasetSpec
 
     SplitListing ListFromFile(SplitSource s)
     {
+        string InRoot(string listed) => Path.GetFullPath(Path.Combine(Root, Portable(listed, p => File.Exists(Path.Combine(Root, p)))));
         string listPath = SplitFile(s, s.List!, "list");
         var pairs = new List<SamplePair>();
         var problems = new List<PairingProblem>();
@@ -347,8 +356,8 @@ public sealed class DatasetSpec
                     $"{listPath}:{lineNo}: expected 'image_path mask_path', found {parts.Length} fields; paths with spaces are not supported in list files."));
                 continue;
             }
-            string img = Path.GetFullPath(Path.Combine(Root, Portable(parts[0], p => File.Exists(Path.Combine(Root, p)))));
-            string? mask = parts.Length == 2 ? Path.GetFullPath(Path.Combine(Root, Portable(parts[1], p => File.Exists(Path.Combine(Root, p))))) : null;
+            string img = InRoot(parts[0]);
+            string? mask = parts.Length == 2 ? InRoot(parts[1]) : null;
             bool ok = true;
             if (!File.Exists(img))
             {

@@ -12,8 +12,4 @@ public sealed record SplitListing(string Split, IReadOnlyList<SamplePair> Pairs,
     /// <summary>Images in the split's folder that its ids file does not list. Splits often share one folder (VOC's
     /// JPEGImages), so an image left out here may be another split's: only those no split uses are left out.</summary>
     public IReadOnlyList<string> LeftOutByIds { get; init; } = [];
-
-    /// <summary>Subfolders of the images folder that hold images, not read because the split is not
-    /// <c>recursive</c> (<see cref="Imaging.ImageFolder.SubfoldersWithImages"/>); empty when it is.</summary>
-    public IReadOnlyList<string> SubfoldersNotRead { get; init; } = [];
 }
