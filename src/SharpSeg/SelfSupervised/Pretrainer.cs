@@ -73,6 +73,7 @@ public sealed class Pretrainer
     {
         var o = options;
         Device device = TorchRuntime.StartRun(o.Threads, o.Seed, o.Device);
+        using var heap = NativeHeap.RetainFreedMemory(); // a step's memory is reused by the next (docs/TRAINING.md)
         var precision = Autocast.ParsePrecision(o.Precision, "--precision");
         // Only the encoder trains here, so auto decides on the encoder alone ("unet" stands for any convolutional head).
         bool channelsLast = Models.Fusion.ChannelsLast.ForTraining(o.ChannelsLast, device, "unet", o.Encoder.Encoder, "train.channels_last");

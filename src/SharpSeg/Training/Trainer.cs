@@ -86,6 +86,7 @@ public sealed class Trainer
     {
         var r = _recipe;
         Device device = TorchRuntime.StartRun(r.Threads, r.Seed, r.Device);
+        using var heap = NativeHeap.RetainFreedMemory(); // a step's memory is reused by the next (docs/TRAINING.md)
         // Checked before the data and the model are loaded: a bad value is told at once.
         var precision = RecipeBinding.Precision(r);
         bool? forceChannelsLast = RecipeBinding.ChannelsLast(r);
