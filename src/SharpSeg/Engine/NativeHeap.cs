@@ -7,9 +7,9 @@ namespace SharpSeg.Engine;
 /// step afresh (its CPU allocator is <c>malloc</c>), and glibc's default gives the large blocks back to the kernel when
 /// they are freed: blocks over its mmap threshold are unmapped at once, and the heap's free top is trimmed. The next step
 /// asks for the same sizes again and the kernel has to fault in and zero every page anew: about 39,000 page faults
-/// (150 MB) per step of the ImageNet U-Net at batch 8 in bf16, a tenth of the step (docs/BENCHMARKS.md, "Page faults
-/// per step"). PyTorch in Python does not pay this (1,200 faults per step of the same network), because its process
-/// allocates from the main thread's heap whose dynamic thresholds settle; a .NET process does not reach that state.
+/// (150 MB) per step of the ImageNet U-Net at batch 8 in bf16 (docs/BENCHMARKS.md, "Page faults per step"), against
+/// 1,200 in PyTorch 1.13 on the same network, whose process reuses what it freed (glibc's thresholds adapt there; in a
+/// .NET process they did not settle).
 /// <see cref="RetainFreedMemory"/> tells glibc to keep freed memory for the next request while a training run lasts:
 /// <c>M_MMAP_MAX</c> 0 (large blocks come from the heap too) and <c>M_TRIM_THRESHOLD</c> 2 GB (the heap's top is not
 /// given back). The process holds on to its high-water mark, which a training run reaches in its first steps anyway;
