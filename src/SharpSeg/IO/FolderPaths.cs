@@ -13,4 +13,8 @@ internal static class FolderPaths
         string joined = string.Join(Path.DirectorySeparatorChar, pa.Take(n));
         return joined.Length == 0 ? Path.GetPathRoot(a)! : joined;
     }
+
+    /// <summary>Whether the absolute path <paramref name="inner"/> is <paramref name="outer"/> or lies below it.</summary>
+    internal static bool IsWithin(string inner, string outer) =>
+        CommonParent(inner, outer) == outer.TrimEnd(Path.DirectorySeparatorChar);
 }

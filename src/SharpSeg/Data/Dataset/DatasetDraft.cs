@@ -215,6 +215,8 @@ public sealed class DatasetDraft
             var (sub, stem) = SplitKey(key);
             if (pairing.KeyOfImage(stem) is { } k && maskByKey.TryGetValue(sub + pairing.MaskStemFor(k), out var m)) pairs.Add((img, m));
         }
+        if (pairs.Count == 0 && LooksLikeClassMasks(imageByKey.Keys, maskByKey.Keys))
+            throw new SharpSegException($"'{masksDir}' holds one binary mask per class (a folder per class or per image), not one mask per image; merge them with 'sharpseg data from-class-masks {masksDir} --images {imagesDir} --out DIR', which writes the masks and the dataset.yaml (docs/DATASETS.md).");
         if (pairs.Count == 0)
             throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ image_prefix, image_suffix, mask_prefix, mask_suffix }}.");
         int masksOfOtherKinds = pairing.FiltersMasks ? maskByKey.Keys.Count(k => pairing.KeyOfMask(SplitKey(k).Stem) == null) : 0;
@@ -366,6 +368,18 @@ public sealed class DatasetDraft
         Directory.Exists(dir) && ImageFolder.List(dir).Count == 0 && ImageFolder.List(dir, recursive: true).Count > 0;
 
     /// <summary>Files by "subfolder/stem" (just the stem at the top), the key <see cref="DatasetSpec"/> pairs by.</summary>
+
+    /// <summary>Whether masks whose keys are <c>folder/stem</c> are per-class binary masks of the images: a folder per
+    /// class (<c>crack/x</c> for image <c>x</c>) or a folder per image (<c>x/crack</c>) (<see cref="Import.ClassMaskImport"/>).</summary>
+    internal static bool LooksLikeClassMasks(IEnumerable<string> imageKeys, IEnumerable<string> maskKeys)
+    {
+        var images = imageKeys.ToHashSet(StringComparer.Ordinal);
+        var inFolders = maskKeys.Where(k => k.Contains('/')).Select(k => (Folder: k[..k.IndexOf('/')], Inner: k[(k.IndexOf('/') + 1)..])).ToList();
+        if (inFolders.Count == 0) return false;
+        bool perClass = inFolders.All(m => images.Contains(m.Inner));
+        bool perImage = inFolders.All(m => images.Contains(m.Folder) && !m.Inner.Contains('/'));
+        return perClass || perImage;
+    }
     static Dictionary<string, string> KeyedByRelativeStem(string dir, string[] files)
     {
         var byKey = new Dictionary<string, string>(StringComparer.Ordinal);
