@@ -20,6 +20,7 @@ public static class ImageFile
     public static RgbImage Load(string path, int channels = 3, IntensityRange? range = null)
     {
         if (TiffCodec.IsTiff(path)) return FromRaster(TiffCodec.Decode(path), channels, range);
+        if (NpyCodec.IsNpy(path)) return FromRaster(NpyCodec.Decode(path), channels, range);
         if (range != null && PngCodec.ReadHeader(path) is { BitDepth: > 8 }) return FromRaster(PngCodec.Decode(path), channels, range);
         using var codec = OpenCodec(path);
         return Decode(codec, path, channels);
@@ -31,13 +32,14 @@ public static class ImageFile
     /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>.
     /// </summary>
     public static PngRaster? ReadRaw(string path) =>
-        PngCodec.IsPng(path) ? PngCodec.Decode(path) : TiffCodec.IsTiff(path) ? TiffCodec.Decode(path) : null;
+        PngCodec.IsPng(path) ? PngCodec.Decode(path) : TiffCodec.IsTiff(path) ? TiffCodec.Decode(path) : NpyCodec.IsNpy(path) ? NpyCodec.Decode(path) : null;
 
     /// <summary>Width and height from the file's header, without decoding pixels.</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
         if (PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
         if (TiffCodec.IsTiff(path)) return TiffCodec.ReadSize(path);
+        if (NpyCodec.IsNpy(path)) return NpyCodec.ReadSize(path);
         using var codec = OpenCodec(path);
         return (int)codec.EncodedOrigin >= 5 ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
@@ -93,6 +95,7 @@ public static class ImageFile
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP, GIF or TIFF file.");
         if (TiffCodec.IsTiff(data)) return FromRaster(TiffCodec.Decode(data, name), channels, range);
+        if (NpyCodec.IsNpy(data)) return FromRaster(NpyCodec.Decode(data, name), channels, range);
         if (PngCodec.IsPng(data)) PngCodec.Verify(data, name);
         if (range != null && PngCodec.IsPng(data) && data.Length > 24 && data[24] == 16) return FromRaster(PngCodec.Decode(data, name), channels, range);
         using var skData = SKData.CreateCopy(data);
@@ -144,7 +147,7 @@ public static class ImageFile
     {
         try
         {
-            if (!File.Exists(path) || PngCodec.IsPng(path) || TiffCodec.IsTiff(path)) return SKEncodedOrigin.TopLeft;
+            if (!File.Exists(path) || PngCodec.IsPng(path) || TiffCodec.IsTiff(path) || NpyCodec.IsNpy(path)) return SKEncodedOrigin.TopLeft;
             using var codec = SKCodec.Create(path);
             return codec?.EncodedOrigin is { } o && (int)o is >= 1 and <= 8 ? o : SKEncodedOrigin.TopLeft;
         }

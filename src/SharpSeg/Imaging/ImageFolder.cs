@@ -5,7 +5,7 @@ namespace SharpSeg.Imaging;
 public static class ImageFolder
 {
     /// <summary>File extensions read as images (lower case, with the dot); what <see cref="ImageFile"/> decodes.</summary>
-    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif"];
+    public static IReadOnlyList<string> Extensions { get; } = [".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".npy"];
 
     /// <summary>The extension list for messages: ".png, .jpg, …".</summary>
     public static string ExtensionList => string.Join(", ", Extensions);

@@ -37,10 +37,10 @@ public sealed class DataCheckCliTests
         Assert.Contains("1 problem in 1 file (1 missing mask)", r.StdOut);
 
         // A mask that is there in a format SharpSeg does not read is named as such, not as missing.
-        File.WriteAllBytes(d.PathOf("train/masks/c.npy"), [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']);
-        var npy = Check(d);
-        Assert.Equal(1, npy.ExitCode);
-        Assert.Contains("its mask 'c.npy' is in a format SharpSeg does not read (.npy); save the masks as PNG", LineWith(npy, "c.png"));
+        File.WriteAllBytes(d.PathOf("train/masks/c.mat"), "MATLAB 5.0 MAT-file"u8.ToArray());
+        var mat = Check(d);
+        Assert.Equal(1, mat.ExitCode);
+        Assert.Contains("its mask 'c.mat' is in a format SharpSeg does not read (.mat); save the masks as PNG", LineWith(mat, "c.png"));
     }
 
     [Fact]

@@ -34,28 +34,7 @@ internal static partial class NpyFormat
     /// <see cref="SharpSegException"/> naming the file.</summary>
     public static (long Rows, int Dim, int DataOffset) ReadHeader(Stream s, string path)
     {
-        var pre = new byte[10];
-        if (s.ReadAtLeast(pre, 10, throwOnEndOfStream: false) != 10 || !pre.AsSpan(0, 6).SequenceEqual(Magic))
-            throw new SharpSegException($"{path}: not a .npy file (no NumPy magic); give the .npy file that 'sharpseg embed' wrote.");
-        int major = pre[6];
-        if (major is < 1 or > 3) throw new SharpSegException($"{path}: .npy format version {major} is not one SharpSeg reads (1, 2 or 3); save it with numpy.save.");
-        long headerLen;
-        int prefix;
-        if (major == 1) { headerLen = pre[8] | (pre[9] << 8); prefix = 10; }
-        else
-        {
-            var more = new byte[2];
-            if (s.ReadAtLeast(more, 2, throwOnEndOfStream: false) != 2) throw new SharpSegException($"{path}: truncated .npy header.");
-            headerLen = (uint)(pre[8] | (pre[9] << 8) | (more[0] << 16) | (more[1] << 24));
-            prefix = 12;
-        }
-        // The header length is the file's own claim: within what the file holds, and small (NumPy writes a few hundred bytes).
-        long maxLen = Math.Min(MaxHeaderBytes, s.Length - prefix);
-        if (headerLen < 1 || headerLen > maxLen)
-            throw new SharpSegException($"{path}: .npy header claims {headerLen} bytes, outside 1..{Math.Max(0, maxLen)} (the file holds {s.Length} bytes); the file is damaged or truncated.");
-        var dictBytes = new byte[headerLen];
-        if (s.ReadAtLeast(dictBytes, dictBytes.Length, throwOnEndOfStream: false) != headerLen) throw new SharpSegException($"{path}: truncated .npy header.");
-        string dict = Encoding.ASCII.GetString(dictBytes);
+        var (dict, dataOffset) = Imaging.NpyCodec.ReadPreamble(s, path, "give the .npy file that 'sharpseg embed' wrote");
         if (!dict.Contains("'descr': '<f4'", StringComparison.Ordinal))
             throw new SharpSegException($"{path}: embeddings must be little-endian float32 ('<f4'); convert with numpy: a.astype('<f4').");
         if (dict.Contains("'fortran_order': True", StringComparison.Ordinal))
@@ -65,11 +44,8 @@ internal static partial class NpyFormat
         if (!long.TryParse(m.Groups[1].Value, NumberStyles.None, CultureInfo.InvariantCulture, out long rows)
             || !int.TryParse(m.Groups[2].Value, NumberStyles.None, CultureInfo.InvariantCulture, out int dim) || dim < 1)
             throw new SharpSegException($"{path}: .npy shape ({m.Groups[1].Value}, {m.Groups[2].Value}) is not [images, dim] with 1 to {int.MaxValue} floats per row; the file is damaged.");
-        return (rows, dim, (int)(prefix + headerLen));
+        return (rows, dim, dataOffset);
     }
-
-    /// <summary>The longest .npy header read: 1 MB.</summary>
-    public const int MaxHeaderBytes = 1 << 20;
 
     static string OneLine(string s) => new(s.Take(200).Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 

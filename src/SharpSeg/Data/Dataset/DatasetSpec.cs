@@ -230,7 +230,7 @@ public sealed class DatasetSpec
                 string maskStem = Pairing.MaskStemFor(key[(key.LastIndexOf('/') + 1)..]);
                 string where = key.Contains('/') ? Path.Combine(masksDir!, key[..key.LastIndexOf('/')]) : masksDir!;
                 problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img, UnreadableMaskFile(where, maskStem) is { } wrongFormat
-                    ? $"{img}: its mask '{Path.GetFileName(wrongFormat)}' is in a format SharpSeg does not read ({Path.GetExtension(wrongFormat)}); save the masks as PNG (or TIFF), one class value or colour per pixel."
+                    ? $"{img}: its mask '{Path.GetFileName(wrongFormat)}' is in a format SharpSeg does not read ({Path.GetExtension(wrongFormat)}); save the masks as PNG (or TIFF, or NumPy .npy), one class value or colour per pixel."
                     : CaseTwin(ref maskKeysIgnoringCase, masksByKey.Keys, key) is { } twin
                     ? $"{img}: no mask '{maskStem}.*' in '{where}', but '{Path.GetFileName(masksByKey[twin][0])}' differs from it only in letter case; names are case-sensitive: rename the mask or the image so they match."
                     : $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
@@ -264,7 +264,7 @@ public sealed class DatasetSpec
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
-    /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.npy</c>, <c>.mat</c>,
+    /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.mat</c>, <c>.nii</c>,
     /// <c>.json</c>), or null: the mask is there, in the wrong format, rather than missing.</summary>
     static string? UnreadableMaskFile(string folder, string maskStem)
     {

@@ -1,0 +1,97 @@
+using System.Text;
+using SharpSeg.Imaging;
+using SharpSeg.Tests.Data;
+using Xunit;
+
+namespace SharpSeg.Tests.Imaging;
+
+/// <summary>NumPy .npy arrays as masks and images (<see cref="NpyCodec"/>, docs/DATASETS.md "Image and mask file formats").</summary>
+public sealed class NpyCodecTests
+{
+    /// <summary>The bytes numpy.save writes (format 1.0): magic, version, header length, the header dict padded with
+    /// spaces to a multiple of 64 and ending in a newline, then the values.</summary>
+    internal static byte[] Npy(string descr, string shape, byte[] values, bool fortran = false)
+    {
+        string dict = $"{{'descr': '{descr}', 'fortran_order': {(fortran ? "True" : "False")}, 'shape': {shape}, }}";
+        int total = 10 + dict.Length + 1;
+        dict += new string(' ', (64 - total % 64) % 64) + "\n";
+        var head = new List<byte> { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0, (byte)(dict.Length & 0xFF), (byte)(dict.Length >> 8) };
+        head.AddRange(Encoding.ASCII.GetBytes(dict));
+        return [.. head, .. values];
+    }
+
+    static byte[] Int64s(params long[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
+    static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
+
+    [Fact]
+    public void IntegerArraysKeepTheirValues()
+    {
+        var u8 = NpyCodec.Decode(Npy("|u1", "(2, 3)", [0, 1, 2, 3, 4, 255]), "u8.npy");
+        Assert.Equal((3, 2, 8, PngColorType.Gray), (u8.Width, u8.Height, u8.BitDepth, u8.ColorType));
+        Assert.Equal(new ushort[] { 0, 1, 2, 3, 4, 255 }, u8.Samples);
+
+        var i64 = NpyCodec.Decode(Npy("<i8", "(2, 2)", Int64s(0, 7, 300, 65535)), "i64.npy");
+        Assert.Equal(16, i64.BitDepth);
+        Assert.Equal(new ushort[] { 0, 7, 300, 65535 }, i64.Samples);
+        Assert.Equal(8, NpyCodec.Decode(Npy("<i8", "(1, 2)", Int64s(0, 11)), "labels.npy").BitDepth); // class values that fit 8 bits
+
+        Assert.Equal(16, NpyCodec.Decode(Npy("<u2", "(1, 2)", [1, 0, 2, 0]), "u16.npy").BitDepth);   // a 16-bit image stays 16-bit
+        Assert.Equal(new ushort[] { 0x0102, 3 }, NpyCodec.Decode(Npy(">u2", "(1, 2)", [1, 2, 0, 3]), "big.npy").Samples);
+        Assert.Equal(new ushort[] { 1, 0, 1 }, NpyCodec.Decode(Npy("|b1", "(1, 3)", [1, 0, 1]), "bool.npy").Samples);
+        Assert.Equal(new ushort[] { 2, 5, 0 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(2, 5, 0)), "whole.npy").Samples);
+        Assert.Equal(new ushort[] { 0, 128, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 0.5f, 1)), "soft.npy").Samples);
+    }
+
+    [Fact]
+    public void LayoutsAreReadInTheirOrder()
+    {
+        // Fortran order: [[1, 2, 3], [4, 5, 6]] stored column by column.
+        Assert.Equal(new ushort[] { 1, 2, 3, 4, 5, 6 }, NpyCodec.Decode(Npy("|u1", "(2, 3)", [1, 4, 2, 5, 3, 6], fortran: true), "f.npy").Samples);
+        // Channels last and channels first give the same RGB pixels.
+        var hwc = NpyCodec.Decode(Npy("|u1", "(1, 2, 3)", [10, 20, 30, 40, 50, 60]), "hwc.npy");
+        var chw = NpyCodec.Decode(Npy("|u1", "(3, 1, 2)", [10, 40, 20, 50, 30, 60]), "chw.npy");
+        Assert.Equal(PngColorType.Rgb, hwc.ColorType);
+        Assert.Equal(hwc.Samples, chw.Samples);
+        Assert.Equal(new ushort[] { 7, 8 }, NpyCodec.Decode(Npy("|u1", "(1, 2, 1)", [7, 8]), "hw1.npy").Samples);
+    }
+
+    [Theory]
+    [InlineData("<i8", "(1, 2)", "neg", "values run from -1 to 3; SharpSeg reads .npy values 0..65535 (for an ignore label of -1, save it as 255")]
+    [InlineData("<f4", "(1, 2)", "float", "a float array with values from 0.5 to 2.5")]
+    [InlineData("|u1", "(2, 2, 2, 2)", "4d", "array shape (2, 2, 2, 2) is not an image")]
+    [InlineData("|O", "(1, 2)", "object", "names no plain number type")]
+    [InlineData("<c8", "(1, 2)", "complex", "names no plain number type")]
+    [InlineData("|u1", "(4, 4)", "short", "the .npy file is truncated")]
+    public void WhatItCannotReadIsOneLineNamingTheFile(string descr, string shape, string name, string expected)
+    {
+        byte[] values = name switch { "neg" => Int64s(-1, 3), "float" => Floats(0.5f, 2.5f), _ => [1, 2, 3, 4] };
+        var e = Assert.Throws<SharpSegException>(() => NpyCodec.Decode(Npy(descr, shape, values), name + ".npy"));
+        Assert.StartsWith(name + ".npy: ", e.Message);
+        Assert.Contains(expected, e.Message);
+        Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void NpyMasksPairCheckAndDecodeLikePngs()
+    {
+        var d = new TinyDataset("npy-masks");
+        d.Image("images/a.png", 3, 2);
+        d.Image("images/b.png", 3, 2);
+        Directory.CreateDirectory(d.PathOf("masks"));
+        File.WriteAllBytes(d.PathOf("masks/a.npy"), Npy("<i8", "(2, 3)", Int64s(0, 1, 1, 2, 2, 0)));
+        File.WriteAllBytes(d.PathOf("masks/b.npy"), Npy("<i8", "(2, 3)", Int64s(1, 1, 1, 1, 1, 1)));
+        Assert.Equal((3, 2), ImageFile.ReadSize(d.PathOf("masks/a.npy")));
+        Assert.Equal(new ushort[] { 0, 1, 1, 2, 2, 0 }, ImageFile.ReadRaw(d.PathOf("masks/a.npy"))!.Samples);
+        var init = CliRunner.Run(["data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", d.PathOf("d.yaml")]);
+        Assert.True(init.ExitCode == 0, init.ToString());
+        Assert.Contains("value: 2", File.ReadAllText(d.PathOf("d.yaml")));
+        var check = CliRunner.Run(["data", "check", d.PathOf("d.yaml")]);
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("checked 2 pairs", check.StdOut);
+
+        File.WriteAllBytes(d.PathOf("masks/b.npy"), Npy("<i8", "(3, 3)", Int64s(1, 1, 1, 1, 1, 1, 1, 1, 1)));
+        var wrongSize = CliRunner.Run(["data", "check", d.PathOf("d.yaml")]);
+        Assert.Equal(1, wrongSize.ExitCode);
+        Assert.Contains("b.npy", wrongSize.All);
+    }
+}
