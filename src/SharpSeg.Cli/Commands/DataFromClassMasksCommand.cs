@@ -7,7 +7,7 @@ namespace SharpSeg.Cli.Commands;
 /// <summary><c>sharpseg data from-class-masks</c>: per-class binary masks → index PNG masks and a dataset.yaml (<see cref="ClassMaskImport"/>).</summary>
 public sealed class DataFromClassMasksCommand : Command<DataFromClassMasksCommand.Settings>
 {
-    public sealed class Settings : ImageReadingSettings
+    public sealed class Settings : ImportSettings
     {
         [CommandArgument(0, "<FOLDER>")]
         [Description("Folder of per-class binary masks: one folder per class (FOLDER/crack/x.png) or one folder per image (FOLDER/x/crack.png).")]
@@ -17,36 +17,23 @@ public sealed class DataFromClassMasksCommand : Command<DataFromClassMasksComman
         [Description("Folder of the images the masks belong to (subfolders too); a mask is named as its image.")]
         public string? Images { get; init; }
 
-        [CommandOption("--out <DIR>")]
-        [Description("Dataset folder: masks go to DIR/<split>/masks, the dataset.yaml to DIR/dataset.yaml (naming every split imported there).")]
-        public string? Out { get; init; }
-
-        [CommandOption("--split <NAME>")]
-        [Description("Split name for these images (default train).")]
-        public string Split { get; init; } = "train";
-
         [CommandOption("--classes <LIST>")]
         [Description("Class order, comma-separated (default: the class names found, sorted); where masks overlap the later class keeps the pixel; a class not listed is an error.")]
         public string? Classes { get; init; }
-
-        [CommandOption("--force")]
-        [Description("Replace the split's masks if it was imported before.")]
-        public bool Force { get; init; }
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        if (string.IsNullOrWhiteSpace(settings.Images)) throw new SharpSegException("data from-class-masks needs --images DIR, the folder of the images the masks belong to.");
-        if (string.IsNullOrWhiteSpace(settings.Out)) throw new SharpSegException("data from-class-masks needs --out DIR, the dataset folder to write masks and dataset.yaml to.");
-        var order = settings.Classes?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        var r = ProgressRunner.Run("masks", p => ClassMaskImport.Run(settings.Folder, settings.Images, settings.Out, settings.Split, order, settings.Force, p, cancellationToken));
+        string images = ImportSettings.RequireImages("from-class-masks", settings.Images, "the folder of the images the masks belong to");
+        string outDir = settings.RequireOut("from-class-masks");
+        var order = ImportSettings.ClassList(settings.Classes);
+        var r = ProgressRunner.Run("masks", p => ClassMaskImport.Run(settings.Folder, images, outDir, settings.Split, order, settings.Force, p, cancellationToken));
         Console.Out.WriteLine(TerminalText.Clean($"split '{r.Split}': wrote {r.Masks} masks to {r.MasksDir} from {r.ClassMasks} class masks ({r.Layout})."));
         if (r.ImagesWithoutClassMasks > 0)
             Console.Out.WriteLine(TerminalText.Clean($"note: {r.ImagesWithoutClassMasks} of {r.Masks} images have no class mask; their masks are all background. If they are unannotated rather than empty, leave them out of --images."));
         if (r.OverlapPixels > 0)
             Console.Out.WriteLine($"note: {r.OverlapPixels} pixels are claimed by more than one class mask; the later class in the list kept them (--classes sets the order).");
-        Console.Out.WriteLine(TerminalText.Clean($"classes: {string.Join(", ", r.Classes.Select((c, i) => $"{i} {c}"))}"));
-        Console.Out.WriteLine(TerminalText.Clean($"dataset: {r.YamlPath}; next: sharpseg data check {r.YamlPath}"));
+        ImportSettings.PrintClassesAndNext(r.Classes, r.YamlPath);
         return 0;
     }
 }

@@ -44,15 +44,7 @@ public static class ClassMaskImport
         if (IO.FolderPaths.IsWithin(masksDir, imagesDir))
             throw new SharpSegException($"'{masksDir}' lies inside --images '{imagesDir}', so its masks would be read as images; give the two folders side by side.");
 
-        var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in ImageFolder.List(imagesDir, recursive: true))
-        {
-            string key = Key(imagesDir, path);
-            if (images.TryGetValue(key, out var other))
-                throw new SharpSegException($"{other} and {path} share the name '{key}'; their masks would too: rename one.");
-            images[key] = path;
-        }
-        if (images.Count == 0) throw new SharpSegException($"--images '{imagesDir}' holds no images ({ImageFolder.ExtensionList}).");
+        var images = ImportedDataset.ImagesByKey(imagesDir);
 
         var folders = Directory.GetDirectories(masksDir).Select(d => System.IO.Path.GetFileName(d)!).Where(n => !ImageFolder.IsHidden(n)).Order(StringComparer.Ordinal).ToList();
         if (folders.Count == 0)
@@ -127,7 +119,6 @@ public static class ClassMaskImport
         return overlap;
     }
 
-    static string Key(string root, string path) => System.IO.Path.ChangeExtension(System.IO.Path.GetRelativePath(root, path), null).Replace('\\', '/');
 
     static List<ClassMask> ReadPerClass(string masksDir, List<string> classFolders, string imagesDir, SortedDictionary<string, string> images)
     {
@@ -137,7 +128,7 @@ public static class ClassMaskImport
             string dir = System.IO.Path.Combine(masksDir, cls);
             foreach (var path in ImageFolder.List(dir, recursive: true))
             {
-                string key = Key(dir, path);
+                string key = ImportedDataset.Key(dir, path);
                 if (!images.ContainsKey(key))
                     throw new SharpSegException($"{path}: no image '{key}.*' in --images {imagesDir}; a class mask is named as its image (masks/{cls}/{key}.png for images/{key}.jpg).");
                 list.Add(new ClassMask(cls, key, path));

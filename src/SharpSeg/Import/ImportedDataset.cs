@@ -107,6 +107,25 @@ internal sealed class ImportedDataset
         }
     }
 
+    /// <summary>The images in <paramref name="imagesDir"/> and its subfolders by <see cref="Key"/>, sorted; two files with one
+    /// key (<c>x.png</c> and <c>x.jpg</c>), or no image at all, are one line.</summary>
+    public static SortedDictionary<string, string> ImagesByKey(string imagesDir)
+    {
+        var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in ImageFolder.List(imagesDir, recursive: true))
+        {
+            string key = Key(imagesDir, path);
+            if (images.TryGetValue(key, out var other)) throw new SharpSegException($"{other} and {path} share the name '{key}'; their masks would too: rename one.");
+            images[key] = path;
+        }
+        if (images.Count == 0) throw new SharpSegException($"--images '{imagesDir}' holds no images ({ImageFolder.ExtensionList}).");
+        return images;
+    }
+
+    /// <summary>A file's path relative to <paramref name="root"/> without its extension, '/'-separated: what pairs an
+    /// image with its mask or label file.</summary>
+    public static string Key(string root, string path) => Path.ChangeExtension(Path.GetRelativePath(root, path), null).Replace('\\', '/');
+
     /// <summary>An annotation file's JSON, or one line naming the file and saying what to give instead.</summary>
     public static JsonDocument ParseJson(string path, string howToFix)
     {

@@ -38,14 +38,7 @@ public static class YoloImport
         labelsDir = Path.GetFullPath(labelsDir);
         imagesDir = Path.GetFullPath(imagesDir);
 
-        var images = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var path in ImageFolder.List(imagesDir, recursive: true))
-        {
-            string key = Key(imagesDir, path);
-            if (images.TryGetValue(key, out var other)) throw new SharpSegException($"{other} and {path} share the name '{key}'; their masks would too: rename one.");
-            images[key] = path;
-        }
-        if (images.Count == 0) throw new SharpSegException($"--images '{imagesDir}' holds no images ({ImageFolder.ExtensionList}).");
+        var images = ImportedDataset.ImagesByKey(imagesDir);
 
         var labelFiles = Directory.EnumerateFiles(labelsDir, "*.txt", SearchOption.AllDirectories)
             .Where(f => !ImageFolder.IsHidden(Path.GetRelativePath(labelsDir, f)) && !Path.GetFileName(f).Equals("classes.txt", StringComparison.OrdinalIgnoreCase))
@@ -54,7 +47,7 @@ public static class YoloImport
         var labels = new Dictionary<string, List<Polygon>>(StringComparer.Ordinal);
         foreach (var file in labelFiles)
         {
-            string key = Key(labelsDir, file);
+            string key = ImportedDataset.Key(labelsDir, file);
             if (!images.ContainsKey(key))
                 throw new SharpSegException($"{file}: no image '{key}.*' in --images {imagesDir}; a label file is named as its image (labels/{key}.txt for images/{key}.jpg).");
             labels[key] = Read(file);
@@ -96,7 +89,6 @@ public static class YoloImport
         return new YoloImportResult(split, done, polygonsPainted, withoutLabels, target.ClassNames, target.MasksDir, yaml);
     }
 
-    static string Key(string root, string path) => Path.ChangeExtension(Path.GetRelativePath(root, path), null).Replace('\\', '/');
 
     static List<Polygon> Read(string path)
     {
