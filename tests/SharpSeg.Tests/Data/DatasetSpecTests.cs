@@ -175,6 +175,10 @@ public sealed class DatasetSpecTests
             splits: { train: { images: i, masks: m } }
             classes: [{ name: cat }, { name: dog }, { name: cat }]
             """).Message);
+        Assert.Contains("classes 'Car' (position 1) and 'car' (position 2) differ only in letter case", Fails("""
+            splits: { train: { images: i, masks: m } }
+            classes: [{ name: road }, { name: Car }, { name: car }]
+            """).Message);
         Assert.Contains("value 1 is listed twice (classes 'dog' and 'cow'); each value belongs to one class. Class 'dog' has no 'value', so it takes its position in classes (1): give it its own value.", Fails("""
             splits: { train: { images: i, masks: m } }
             classes: [{ name: cat }, { name: dog }, { name: cow, value: 1 }]

@@ -167,7 +167,8 @@ internal sealed class DatasetYamlReader
         if (mask.Kind == MaskEncodingKind.Threshold && items.Count != 2)
             throw Error(node, $"encoding: threshold has two classes (below the threshold, then at or above it), {items.Count} listed; list two, e.g. [{{ name: background }}, {{ name: foreground }}].");
         var list = new List<ClassInfo>();
-        var byName = new Dictionary<string, int>();
+        var byName = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var names = new List<string>();
         var byValue = new Dictionary<int, int>();
         var positional = new HashSet<int>();   // classes without a value: they take their position
         var byColor = new Dictionary<Rgb, int>();
@@ -180,8 +181,12 @@ internal sealed class DatasetYamlReader
             var nameNode = Find(cm, "name") ?? throw Error(cm, $"class #{i} has no 'name'; add name: ...");
             string name = Scalar(nameNode, "classes[].name");
             if (name.Length == 0) throw Error(nameNode, $"class #{i} has an empty name; give it a name.");
-            if (byName.TryGetValue(name, out int first)) throw Error(nameNode, $"class '{name}' is listed twice (positions {first} and {i}); remove one or rename it.");
+            if (byName.TryGetValue(name, out int first))
+                throw Error(nameNode, names[first] == name
+                    ? $"class '{name}' is listed twice (positions {first} and {i}); remove one or rename it."
+                    : $"classes '{names[first]}' (position {first}) and '{name}' (position {i}) differ only in letter case; class names are matched without case (--class-target), so rename one.");
             byName[name] = i;
+            names.Add(name);
 
             var colorNode = Find(cm, "color");
             Rgb? color = colorNode == null ? null : Color(colorNode, $"color of class '{name}'");
