@@ -18,7 +18,7 @@ public sealed class DataFromYoloCommand : Command<DataFromYoloCommand.Settings>
         public string? Images { get; init; }
 
         [CommandOption("--names <YAML>")]
-        [Description("The YOLO dataset's yaml (data.yaml) whose 'names' gives the class names by id.")]
+        [Description("The YOLO dataset's yaml (data.yaml) whose 'names' gives the class names by id, or a classes.txt (one name per line; one in LABELS is read by itself).")]
         public string? Names { get; init; }
 
         [CommandOption("--classes <LIST>")]

@@ -8,11 +8,13 @@ namespace SharpSeg.Imaging;
 /// <summary>
 /// Reads NumPy <c>.npy</c> arrays as rasters, for datasets whose masks (or images) were saved with <c>numpy.save</c>:
 /// a 2-D array <c>(H, W)</c> is one gray channel, <c>(H, W, 1)</c> and <c>(1, H, W)</c> too, and <c>(H, W, 3)</c> or
-/// <c>(3, H, W)</c> is RGB. Integer and boolean arrays keep their values (0..65535; 8 bits when the type is 8-bit or the
-/// values fit, else 16), so class indices read exactly as from an index PNG; a <c>uint16</c> array stays 16-bit for
-/// <c>image_range</c>. Float arrays whose values are all whole numbers read as integers; other float arrays must lie in
-/// [0, 1] and read as 8-bit intensities (0..255). Little- and big-endian, C and Fortran order. Everything else (negative
-/// values, more channels, other types, a damaged file) is one line naming the file.
+/// <c>(3, H, W)</c> is RGB. The type decides, the same for every file of a dataset: integer arrays keep their values
+/// (0..65535), so class indices read exactly as from an index PNG, 8-bit for 8-bit types and 16-bit for wider ones (so
+/// <c>image_range</c> reads every image of a wider type alike); boolean arrays are binary masks, 0 and 255 as a
+/// black-and-white PNG; float arrays within [0, 1] are intensities or probabilities, 0..255 (a hard 0.0/1.0 mask and a
+/// soft one alike), and float arrays beyond 1 must hold whole numbers, read as integers. Little- and big-endian, C and
+/// Fortran order. Everything else (negative values, more channels, other types, a damaged file) is one line naming the
+/// file.
 /// </summary>
 public static partial class NpyCodec
 {
@@ -99,22 +101,28 @@ public static partial class NpyCodec
             if (whole && v != Math.Floor(v)) whole = false;
         }
         if (count == 0) min = max = 0;
+        string range = $"values run from {min.ToString("G6", CultureInfo.InvariantCulture)} to {max.ToString("G6", CultureInfo.InvariantCulture)}";
         Func<double, ushort> toSample;
         int bitDepth;
-        if (whole)
+        if (h.Kind == 'b')
         {
-            if (min < 0 || max > 65535)
-                throw new SharpSegException($"{name}: values run from {min.ToString(CultureInfo.InvariantCulture)} to {max.ToString(CultureInfo.InvariantCulture)}; SharpSeg reads .npy values 0..65535 (for an ignore label of -1, save it as 255 and list it in ignore_values).");
-            // 8-bit types stay 8-bit and 16-bit integers 16-bit (an image's depth); wider types take what their values need.
-            bitDepth = h.ItemSize == 1 ? 8 : h.Kind is 'u' or 'i' && h.ItemSize == 2 ? 16 : max <= 255 ? 8 : 16;
-            toSample = v => (ushort)v;
+            bitDepth = 8;
+            toSample = v => (ushort)(v != 0 ? 255 : 0);
+        }
+        else if (h.Kind == 'f' && min >= 0 && max <= 1)
+        {
+            bitDepth = 8;
+            toSample = v => (ushort)Math.Round(v * 255);
         }
         else
         {
-            if (min < 0 || max > 1)
-                throw new SharpSegException($"{name}: a float array with values from {min.ToString("G4", CultureInfo.InvariantCulture)} to {max.ToString("G4", CultureInfo.InvariantCulture)}; SharpSeg reads float .npy arrays of whole numbers (class values) or of intensities in [0, 1]; save it scaled, or as integers.");
-            bitDepth = 8;
-            toSample = v => (ushort)Math.Round(v * 255);
+            if (min < 0)
+                throw new SharpSegException($"{name}: {range}; SharpSeg reads .npy values 0..65535 (for an ignore label of -1, save it as 255 and list it in ignore_values).");
+            if (max > 65535) throw new SharpSegException($"{name}: {range}; SharpSeg reads .npy values 0..65535.");
+            if (!whole)
+                throw new SharpSegException($"{name}: a float array whose {range}; SharpSeg reads float .npy arrays of intensities in [0, 1], or of whole numbers (class values); save it scaled, or as integers.");
+            bitDepth = h.ItemSize == 1 ? 8 : 16;
+            toSample = v => (ushort)v;
         }
 
         var samples = new ushort[count];

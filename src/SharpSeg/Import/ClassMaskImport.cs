@@ -34,8 +34,10 @@ public static class ClassMaskImport
 
     public const string PerClass = "one folder per class", PerImage = "one folder per image";
 
+    /// <param name="layout"><see cref="PerClass"/>, <see cref="PerImage"/>, or null to find it from the names (an error
+    /// when both fit, as with class folders named 1, 2 for images named 1, 2).</param>
     public static ClassMaskImportResult Run(string masksDir, string imagesDir, string outDir, string split, IReadOnlyList<string>? classOrder = null,
-        bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+        string? layout = null, bool overwrite = false, IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(masksDir)) throw new SharpSegException($"folder '{masksDir}' does not exist; give the folder that holds the per-class masks.");
         if (!Directory.Exists(imagesDir)) throw new SharpSegException($"--images '{imagesDir}' does not exist; give the folder of the images the masks belong to.");
@@ -49,7 +51,16 @@ public static class ClassMaskImport
         var folders = Directory.GetDirectories(masksDir).Select(d => System.IO.Path.GetFileName(d)!).Where(n => !ImageFolder.IsHidden(n)).Order(StringComparer.Ordinal).ToList();
         if (folders.Count == 0)
             throw new SharpSegException($"'{masksDir}' holds no folders; per-class masks are one folder per class (masks/crack/x.png) or one folder per image (masks/x/crack.png).");
-        bool perImage = folders.All(images.ContainsKey);
+        if (layout is not (null or PerClass or PerImage)) throw new ArgumentException($"unknown layout '{layout}'", nameof(layout));
+        bool foldersAreImages = folders.All(images.ContainsKey);
+        bool filesAreImages = folders.All(f => ImageFolder.List(System.IO.Path.Combine(masksDir, f), recursive: true).All(p => images.ContainsKey(ImportedDataset.Key(System.IO.Path.Combine(masksDir, f), p))));
+        if (layout == null && foldersAreImages && filesAreImages)
+            throw new SharpSegException($"'{masksDir}': its folders ({string.Join(", ", folders.Take(3))}{(folders.Count > 3 ? ", ..." : "")}) and the files in them are both named like images, so either layout fits; pass --layout per-class (masks/<class>/<image>) or --layout per-image (masks/<image>/<class>).");
+        if (layout == PerImage && folders.FirstOrDefault(f => !images.ContainsKey(f)) is { } stray)
+            throw new SharpSegException($"{System.IO.Path.Combine(masksDir, stray)}: no image '{stray}.*' in --images {imagesDir}; with one folder per image, each folder is named as its image.");
+        if (layout == null && !foldersAreImages && !filesAreImages && folders.Count(images.ContainsKey) * 2 > folders.Count)
+            throw new SharpSegException($"{System.IO.Path.Combine(masksDir, folders.First(f => !images.ContainsKey(f)))}: no image of that name in --images {imagesDir}, while most folders are named as images (one folder per image); rename or remove it.");
+        bool perImage = layout == PerImage || layout == null && foldersAreImages;
         var classMasks = perImage ? ReadPerImage(masksDir, folders) : ReadPerClass(masksDir, folders, imagesDir, images);
         if (classMasks.Count == 0) throw new SharpSegException($"'{masksDir}': its folders hold no mask files ({ImageFolder.ExtensionList}); nothing to import.");
         foreach (var group in classMasks.GroupBy(m => (m.Class, m.ImageKey)).Where(g => g.Count() > 1))
@@ -93,7 +104,7 @@ public static class ClassMaskImport
             if (!sizes.TryGetValue(key, out var size)) { size = ImageFile.ReadSize(path); withoutMasks++; }
             var mask = new byte[checked(size.W * size.H)];
             foreach (var m in byImage[key].OrderBy(m => valueOf[m.Class]))
-                overlap += Paint(mask, ImageFile.Load(m.Path, channels: 1).Pixels, valueOf[m.Class]);
+                overlap += Paint(mask, ImageFile.Load(m.Path, channels: 1).Pixels, valueOf[m.Class], lossy: IsLossy(m.Path));
             target.WriteMask(System.IO.Path.GetRelativePath(imagesDir, path), size.W, size.H, mask);
             progress?.Report((++done, images.Count));
         }
@@ -103,12 +114,14 @@ public static class ClassMaskImport
     }
 
     /// <summary>Paints <paramref name="value"/> where the binary mask <paramref name="gray"/> is on (at least 128, or not
-    /// 0 when the whole mask stays below 128); returns how many of those pixels an earlier class had painted.</summary>
-    internal static long Paint(byte[] mask, byte[] gray, byte value)
+    /// 0 when the whole mask stays below 128: saved as 0 and 1); returns how many of those pixels an earlier class had
+    /// painted. A <paramref name="lossy"/> file (JPEG) is never a 0/1 mask: its faint values are compression noise, so
+    /// it is cut at 128 alone.</summary>
+    internal static long Paint(byte[] mask, byte[] gray, byte value, bool lossy = false)
     {
         byte max = 0;
         foreach (byte g in gray) if (g > max) max = g;
-        byte on = max >= 128 ? (byte)128 : (byte)1;
+        byte on = max >= 128 || lossy ? (byte)128 : (byte)1;
         long overlap = 0;
         for (int i = 0; i < gray.Length; i++)
         {
@@ -119,6 +132,8 @@ public static class ClassMaskImport
         return overlap;
     }
 
+
+    static bool IsLossy(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
 
     static List<ClassMask> ReadPerClass(string masksDir, List<string> classFolders, string imagesDir, SortedDictionary<string, string> images)
     {

@@ -34,7 +34,7 @@ internal sealed class ImportedDataset
             throw new SharpSegException($"{MasksDir}: already holds masks; pass --force to replace split '{split}', or choose another --out or --split.");
         foreach (var (name, record) in Splits(_outDir))
             if (name != split && !record.Classes.SequenceEqual(classes))
-                throw new SharpSegException($"{_outDir}: split '{name}' was imported with classes [{string.Join(", ", record.Classes)}], this one has [{string.Join(", ", classes)}]; one dataset needs one class list: import into another --out.");
+                throw new SharpSegException($"{_outDir}: split '{name}' was imported with classes [{string.Join(", ", record.Classes)}], this one has [{string.Join(", ", classes)}]; one dataset needs one class list: give this import the same classes (--classes {string.Join(",", record.Classes)}), or import into another --out.");
     }
 
     public string MasksDir { get; }

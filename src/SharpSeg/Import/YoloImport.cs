@@ -16,8 +16,8 @@ public sealed record YoloImportResult(string Split, int Masks, int Polygons, int
 /// points normalised to 0..1) into index masks and a dataset.yaml (<c>sharpseg data from-yolo</c>).
 /// <list type="bullet">
 /// <item>Class id k becomes value k + 1 (0 is background). The names come from the dataset's YOLO yaml (<c>names:</c>
-/// as a list or as a map from id to name, <c>--names</c>) or <c>--classes</c>; without either, <c>class_0</c>, … up to the
-/// largest id found.</item>
+/// as a list or as a map from id to name, <c>--names</c>), a classes.txt (one name per line: <c>--names</c>, or found
+/// in the labels folder) or <c>--classes</c>; without any, <c>class_0</c>, … up to the largest id found.</item>
 /// <item>Polygons are filled at pixel centres in the order of the lines, later ones on top; an image without a label
 /// file has no objects (YOLO's convention) and gets an all-background mask.</item>
 /// <item>A detection label (<c>class cx cy w h</c>: a box, not an outline), coordinates that are not normalised, an
@@ -54,8 +54,11 @@ public static class YoloImport
         }
 
         int maxId = labels.Values.SelectMany(p => p).Select(p => p.Class).DefaultIfEmpty(-1).Max();
+        // A classes.txt beside the labels (LabelImg, CVAT's YOLO export) names them when nothing else does.
+        string besideLabels = Path.Combine(labelsDir, "classes.txt");
         string[] classes = classNames is { Count: > 0 } ? classNames.ToArray()
             : namesYaml != null ? Names(namesYaml)
+            : File.Exists(besideLabels) ? Names(besideLabels)
             : Enumerable.Range(0, maxId + 1).Select(i => $"class_{i}").ToArray();
         if (classes.Length == 0) throw new SharpSegException($"'{labelsDir}': no polygons in {labelFiles.Count} label files and no class names; nothing to make masks of.");
         if (classes.Distinct(StringComparer.Ordinal).Count() != classes.Length)
@@ -120,7 +123,15 @@ public static class YoloImport
     /// <summary>The class names of a YOLO dataset yaml: <c>names: [a, b]</c> or <c>names: {0: a, 1: b}</c>.</summary>
     internal static string[] Names(string yamlPath)
     {
-        if (!File.Exists(yamlPath)) throw new SharpSegException($"--names '{yamlPath}' does not exist; give the YOLO dataset's yaml (data.yaml) that lists 'names'.");
+        if (!File.Exists(yamlPath)) throw new SharpSegException($"--names '{yamlPath}' is not a file; give the YOLO dataset's yaml (data.yaml) that lists 'names', or a classes.txt.");
+        if (Path.GetExtension(yamlPath).Equals(".txt", StringComparison.OrdinalIgnoreCase))
+        {
+            // classes.txt: one name per line, the line number is the class id.
+            var lines = File.ReadAllLines(yamlPath).Select(l => l.Trim()).ToList();
+            while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
+            if (lines.Count == 0 || lines.Any(l => l.Length == 0)) throw new SharpSegException($"{yamlPath}: a classes.txt lists one class name per line, with no blank lines between them.");
+            return lines.ToArray();
+        }
         var stream = new YamlStream();
         try { using var reader = new StreamReader(yamlPath); stream.Load(reader); }
         catch (YamlDotNet.Core.YamlException e) { throw new SharpSegException($"{yamlPath}: not valid YAML ({e.Message})."); }

@@ -95,6 +95,32 @@ public sealed class ClassMaskImportTests
     }
 
     [Fact]
+    public void WhenBothLayoutsFitTheUserChoosesAndNamesWithSpacesWork()
+    {
+        var d = new TinyDataset("classmasks-ambiguous");
+        Images(d, "images/1.png", "images/2.png", "images/my img.png");
+        Box(d, "masks/1/1.png", 0, 0, 5, 5);          // class "1" of image 1, or class "1" of image "1"?
+        Box(d, "masks/2/2.png", 0, 0, 5, 5);
+        Box(d, "masks/2/my img.png", 0, 0, 10, 10);
+        CliRunner.Run(["data", "from-class-masks", d.PathOf("masks"), "--images", d.PathOf("images"), "--out", d.PathOf("ds")])
+            .AssertOneLineError("are both named like images, so either layout fits; pass --layout per-class");
+        var r = CliRunner.Run(["data", "from-class-masks", d.PathOf("masks"), "--images", d.PathOf("images"), "--out", d.PathOf("ds"), "--layout", "per-class"]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("(one folder per class)", r.StdOut);
+        Assert.Equal(100, PngCodec.Decode(d.PathOf("ds/train/masks/my img.png")).Samples.Count(v => v == 2));
+        // The ids file names "my img", a key with a space: the split still reads it.
+        var check = CliRunner.Run(["data", "check", d.PathOf("ds/dataset.yaml")]);
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains("checked 3 pairs", check.StdOut);
+        Box(d, "per-image/1/crack.png", 0, 0, 5, 5);
+        Box(d, "per-image/extra/crack.png", 0, 0, 5, 5);
+        CliRunner.Run(["data", "from-class-masks", d.PathOf("per-image"), "--images", d.PathOf("images"), "--out", d.PathOf("ds3"), "--layout", "per-image"])
+            .AssertOneLineError("extra: no image 'extra.*' in --images");
+        CliRunner.Run(["data", "from-class-masks", d.PathOf("masks"), "--images", d.PathOf("images"), "--out", d.PathOf("ds4"), "--layout", "diagonal"])
+            .AssertOneLineError("--layout 'diagonal': use per-class");
+    }
+
+    [Fact]
     public void DataInitPointsAtTheImporterForEitherLayout()
     {
         var d = new TinyDataset("classmasks-init");
@@ -120,6 +146,8 @@ public sealed class ClassMaskImportTests
         Assert.Equal(1, ClassMaskImport.Paint(mask, [0, 1, 1, 0, 0], 4)); // 0/1: on where not 0; pixel 2 was class 3
         Assert.Equal([0, 4, 4, 3, 0], mask);
         Assert.Equal(0, ClassMaskImport.Paint(mask, [0, 0, 0, 0, 0], 5));  // an empty mask paints nothing
+        Assert.Equal([0, 4, 4, 3, 0], mask);
+        Assert.Equal(0, ClassMaskImport.Paint(mask, [80, 3, 0, 0, 0], 6, lossy: true)); // a faint JPEG: noise, not a 0/1 mask
         Assert.Equal([0, 4, 4, 3, 0], mask);
     }
 

@@ -63,6 +63,15 @@ public sealed class YoloImportTests
         var unnamed = CliRunner.Run(["data", "from-yolo", d.PathOf("labels"), "--images", d.PathOf("images"), "--out", d.PathOf("ds2")]);
         Assert.True(unnamed.ExitCode == 0, unnamed.ToString());
         Assert.Contains("classes: 0 background, 1 class_0, 2 class_1, 3 class_2", unnamed.StdOut);
+        // A val split without the largest id would name fewer classes: the line says how to give it the train split's.
+        Label(d, "val-labels/a.txt", "0 0 0 1 0 1 1");
+        CliRunner.Run(["data", "from-yolo", d.PathOf("val-labels"), "--images", d.PathOf("images"), "--out", d.PathOf("ds2"), "--split", "val"])
+            .AssertOneLineError("give this import the same classes (--classes class_0,class_1,class_2), or import into another --out");
+        // A classes.txt in the labels folder (LabelImg, CVAT) names the ids when nothing else does.
+        File.WriteAllText(d.PathOf("labels/classes.txt"), "scratch\ndent\nrust\n");
+        var txt = CliRunner.Run(["data", "from-yolo", d.PathOf("labels"), "--images", d.PathOf("images"), "--out", d.PathOf("ds3")]);
+        Assert.True(txt.ExitCode == 0, txt.ToString());
+        Assert.Contains("classes: 0 background, 1 scratch, 2 dent, 3 rust", txt.StdOut);
     }
 
     [Theory]

@@ -33,13 +33,15 @@ public sealed class NpyCodecTests
         var i64 = NpyCodec.Decode(Npy("<i8", "(2, 2)", Int64s(0, 7, 300, 65535)), "i64.npy");
         Assert.Equal(16, i64.BitDepth);
         Assert.Equal(new ushort[] { 0, 7, 300, 65535 }, i64.Samples);
-        Assert.Equal(8, NpyCodec.Decode(Npy("<i8", "(1, 2)", Int64s(0, 11)), "labels.npy").BitDepth); // class values that fit 8 bits
+        Assert.Equal(16, NpyCodec.Decode(Npy("<i8", "(1, 2)", Int64s(0, 11)), "labels.npy").BitDepth); // the type decides, not the values
 
         Assert.Equal(16, NpyCodec.Decode(Npy("<u2", "(1, 2)", [1, 0, 2, 0]), "u16.npy").BitDepth);   // a 16-bit image stays 16-bit
         Assert.Equal(new ushort[] { 0x0102, 3 }, NpyCodec.Decode(Npy(">u2", "(1, 2)", [1, 2, 0, 3]), "big.npy").Samples);
-        Assert.Equal(new ushort[] { 1, 0, 1 }, NpyCodec.Decode(Npy("|b1", "(1, 3)", [1, 0, 1]), "bool.npy").Samples);
+        Assert.Equal(new ushort[] { 255, 0, 255 }, NpyCodec.Decode(Npy("|b1", "(1, 3)", [1, 0, 1]), "bool.npy").Samples); // as a black-and-white PNG
         Assert.Equal(new ushort[] { 2, 5, 0 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(2, 5, 0)), "whole.npy").Samples);
+        // Floats within [0, 1] are intensities, a hard mask as a soft one: the same scale for every file.
         Assert.Equal(new ushort[] { 0, 128, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 0.5f, 1)), "soft.npy").Samples);
+        Assert.Equal(new ushort[] { 0, 255, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 1, 1)), "hard.npy").Samples);
     }
 
     [Fact]
@@ -57,7 +59,7 @@ public sealed class NpyCodecTests
 
     [Theory]
     [InlineData("<i8", "(1, 2)", "neg", "values run from -1 to 3; SharpSeg reads .npy values 0..65535 (for an ignore label of -1, save it as 255")]
-    [InlineData("<f4", "(1, 2)", "float", "a float array with values from 0.5 to 2.5")]
+    [InlineData("<f4", "(1, 2)", "float", "a float array whose values run from 0.5 to 2.5")]
     [InlineData("|u1", "(2, 2, 2, 2)", "4d", "array shape (2, 2, 2, 2) is not an image")]
     [InlineData("|O", "(1, 2)", "object", "names no plain number type")]
     [InlineData("<c8", "(1, 2)", "complex", "names no plain number type")]
@@ -88,6 +90,16 @@ public sealed class NpyCodecTests
         var check = CliRunner.Run(["data", "check", d.PathOf("d.yaml")]);
         Assert.True(check.ExitCode == 0, check.ToString());
         Assert.Contains("checked 2 pairs", check.StdOut);
+
+        // A mask in a format SharpSeg does not read (np.savez) is not drafted as a missing mask to fill with background.
+        d.Image("images/c.png", 3, 2);
+        File.WriteAllBytes(d.PathOf("masks/c.npz"), "PK\u0003\u0004"u8.ToArray());
+        var npz = CliRunner.Run(["data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", d.PathOf("d2.yaml")]);
+        Assert.True(npz.ExitCode == 0, npz.ToString());
+        string draft = File.ReadAllText(d.PathOf("d2.yaml"));
+        Assert.Contains("1 image has its mask in a format SharpSeg does not read (e.g. \"c.npz\")", draft);
+        Assert.DoesNotContain("missing:", draft);
+        File.Delete(d.PathOf("images/c.png"));
 
         File.WriteAllBytes(d.PathOf("masks/b.npy"), Npy("<i8", "(3, 3)", Int64s(1, 1, 1, 1, 1, 1, 1, 1, 1)));
         var wrongSize = CliRunner.Run(["data", "check", d.PathOf("d.yaml")]);

@@ -155,6 +155,9 @@ public sealed class DatasetDraft
     /// <summary>Image/mask pairs found.</summary>
     public int Pairs { get; }
     public int ImagesWithoutMask { get; }
+    /// <summary>Mask files of unpaired images in a format SharpSeg does not read (<c>x.npz</c> beside <c>x.png</c>'s
+    /// missing mask): those images have a mask, just not one SharpSeg can use.</summary>
+    public IReadOnlyList<string> UnreadableMasks { get; private set; } = [];
     public int MasksWithoutImage { get; }
     /// <summary>Masks decoded to find the values (all pairs up to the limit, else an even sample).</summary>
     public int MasksInspected { get; }
@@ -228,9 +231,22 @@ public sealed class DatasetDraft
         foreach (var (image, _) in sample.Count <= MaxRangeImages ? sample : Enumerable.Range(0, MaxRangeImages).Select(i => sample[i * sample.Count / MaxRangeImages]))
             if (IntensityRange.MayBeDeep(image)) depth.Add(ImageFile.ReadRaw(image)!);
         var idLists = FindIdLists(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)));
+        // Images whose mask is there in a format SharpSeg does not read (.npz, .mat): not images without a mask.
+        var pairedImages = pairs.Select(p => p.Image).ToHashSet(StringComparer.Ordinal);
+        var unreadableMasks = new List<string>();
+        foreach (var (key, img) in imageByKey)
+        {
+            if (pairedImages.Contains(img)) continue;
+            var (sub, stem) = SplitKey(key);
+            if (pairing.KeyOfImage(stem) is not { } k) continue;
+            string maskStem = pairing.MaskStemFor(k), folder = Path.Combine(masksDir, sub);
+            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, maskStem + ".*").FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == maskStem && !ImageFolder.IsImage(f)) is { } other)
+                unreadableMasks.Add(other);
+        }
         DatasetDraft Finish(DatasetDraft draft)
         {
             draft.IdLists = idLists;
+            draft.UnreadableMasks = unreadableMasks;
             draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
             draft.ImageRange = depth.Range(); draft.DeepImages = depth.Images;
             return draft;
@@ -694,7 +710,9 @@ public sealed class DatasetDraft
                 : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes" : "";
             sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore)}]{why}");
         }
-        if (ImagesWithoutMask > 0 && IdLists.Count == 0 && Labels.Count > 0)
+        if (UnreadableMasks.Count > 0)
+            sb.AppendLine($"  # {UnreadableMasks.Count} image{(UnreadableMasks.Count == 1 ? " has its mask" : "s have their masks")} in a format SharpSeg does not read (e.g. {Quote(Path.GetFileName(UnreadableMasks[0]))}): save {(UnreadableMasks.Count == 1 ? "it" : "them")} as PNG, TIFF or .npy; 'data check' names each");
+        else if (ImagesWithoutMask > 0 && IdLists.Count == 0 && Labels.Count > 0)
         {
             // Inspection sets often ship masks for the defective images only: offer the key that reads the others as background.
             string background = MaskKind is DraftMaskKind.GrayIndex or DraftMaskKind.PaletteIndex ? $"class_{Labels.Where(l => l.Value is { } v && !SuggestedIgnoreValues.Contains(v)).Min(l => l.Value)}" : "class_0";

@@ -193,8 +193,8 @@ public sealed class DatasetSpec
         List<string> leftOutByIds = [];
         if (s.Ids != null)
         {
-            var (ids, idsPath) = ReadIds(s);
             var imageKeys = images.Select(i => i.Key).ToHashSet(StringComparer.Ordinal);
+            var (ids, idsPath) = ReadIds(s, imageKeys);
             foreach (var (id, line) in ids)
                 if (!imageKeys.Contains(id))
                     problems.Add(new PairingProblem(PairingProblemKind.MissingImage, idsPath,
@@ -301,9 +301,10 @@ public sealed class DatasetSpec
         return "";
     }
 
-    /// <summary>The keys of a split's ids file with their line numbers: the first word of each line, '#' comments and
-    /// blank lines skipped.</summary>
-    (List<(string Id, int Line)> Ids, string Path) ReadIds(SplitSource s)
+    /// <summary>The keys of a split's ids file with their line numbers: the first word of each line (Pascal VOC's lists
+    /// add a second), or the whole line where it names an image of <paramref name="imageKeys"/> (a name with spaces);
+    /// '#' comments and blank lines skipped.</summary>
+    (List<(string Id, int Line)> Ids, string Path) ReadIds(SplitSource s, IReadOnlySet<string> imageKeys)
     {
         string path = SplitFile(s, s.Ids!, "ids");
         var ids = new List<(string, int)>();
@@ -313,9 +314,10 @@ public sealed class DatasetSpec
             lineNo++;
             string line = raw.Trim();
             if (line.Length == 0 || line.StartsWith('#')) continue;
-            string id = line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].Replace('\\', '/');
             // A line may name the file ("2007_000032.jpg"): the key is its stem.
-            if (ImageFolder.IsImage(id)) id = id[..^System.IO.Path.GetExtension(id).Length];
+            static string Key(string name) => ImageFolder.IsImage(name) ? name[..^System.IO.Path.GetExtension(name).Length] : name;
+            string whole = Key(line.Replace('\\', '/'));
+            string id = imageKeys.Contains(whole) ? whole : Key(line.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0].Replace('\\', '/'));
             ids.Add((id, lineNo));
         }
         if (ids.Count == 0) throw new SharpSegException($"{path}: ids file of split '{s.Name}' names no images; add one image key (file stem) per line.");
