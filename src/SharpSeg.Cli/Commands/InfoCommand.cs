@@ -17,7 +17,7 @@ public sealed class InfoCommand : Command<InfoCommand.Settings>
         AnsiConsole.WriteLine($"kernel check (convolutions, matmul, BatchNorm against double-precision references): {(check.Passed ? "passed" : check.Failure)}");
         AnsiConsole.WriteLine("convolutions: " + TorchRuntime.DescribeConvolutions());
         AnsiConsole.WriteLine("mixed precision: " + TorchRuntime.DescribeMixedPrecision());
-        AnsiConsole.WriteLine("native heap: " + NativeHeap.Describe());
+        Console.Out.WriteLine("native heap: " + NativeHeap.Describe()); // one unwrapped line, for grep
         AnsiConsole.WriteLine("channels-last training: " + SharpSeg.Models.Fusion.ChannelsLast.DescribeTraining());
         return 0;
     }
