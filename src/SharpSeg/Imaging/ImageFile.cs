@@ -100,7 +100,7 @@ public static class ImageFile
         if (range != null && PngCodec.IsPng(data) && data.Length > 24 && data[24] == 16) return FromRaster(PngCodec.Decode(data, name), channels, range);
         using var skData = SKData.CreateCopy(data);
         using var codec = SKCodec.Create(skData)
-            ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF).");
+            ?? throw new SharpSegException($"{name}: cannot decode image; the data is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF, NumPy .npy).");
         PixelLimit.Check(name, codec.Info.Width, codec.Info.Height);
         return Decode(codec, name, channels);
     }
@@ -215,9 +215,11 @@ public static class ImageFile
             throw new SharpSegException($"{path}: a symbolic link to '{target}', which does not exist; fix or remove the link.");
         if (file.Length == 0) throw new SharpSegException($"{path}: the file is empty (0 bytes); re-export or re-copy it.");
         if (PngCodec.IsPng(path)) PngCodec.Verify(path);
+        if (Path.GetExtension(path).Equals(".npy", StringComparison.OrdinalIgnoreCase))
+            throw new SharpSegException($"{path}: not a NumPy .npy file (it does not start with \\x93NUMPY); save the array with numpy.save.");
         var codec = SKCodec.Create(path, out SKCodecResult createResult)
             ?? throw new SharpSegException(ImageFolder.IsImage(path)
-                ? $"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF)."
+                ? $"{path}: cannot decode image ({createResult}); the file is corrupt or not an image format SharpSeg reads (PNG, JPEG, BMP, WebP, GIF, TIFF, NumPy .npy)."
                 : $"{path}: not an image: SharpSeg reads {ImageFolder.ExtensionList} files, and this one does not decode as any of them.");
         try { PixelLimit.Check(path, codec.Info.Width, codec.Info.Height); }
         catch { codec.Dispose(); throw; }

@@ -101,6 +101,10 @@ public sealed class NpyCodecTests
         Assert.DoesNotContain("missing:", draft);
         File.Delete(d.PathOf("images/c.png"));
 
+        // A file named .npy that is none is told as such, not as an undecodable image.
+        File.WriteAllText(d.PathOf("notes.npy"), "not numpy at all");
+        Assert.Contains("notes.npy: not a NumPy .npy file (it does not start with \\x93NUMPY)", Assert.Throws<SharpSegException>(() => ImageFile.Load(d.PathOf("notes.npy"))).Message);
+
         File.WriteAllBytes(d.PathOf("masks/b.npy"), Npy("<i8", "(3, 3)", Int64s(1, 1, 1, 1, 1, 1, 1, 1, 1)));
         var wrongSize = CliRunner.Run(["data", "check", d.PathOf("d.yaml")]);
         Assert.Equal(1, wrongSize.ExitCode);
