@@ -80,7 +80,7 @@ public static class ClassMaskImport
         var target = new ImportedDataset(outDir, split, classes, overwrite);
         var byImage = classMasks.ToLookup(m => m.ImageKey);
         var valueOf = classes.Select((c, i) => (c, i)).ToDictionary(t => t.c, t => (byte)(t.i + 1));
-        // Checked before anything is written: every class mask has its image's size.
+        // Checked before anything is written: every class mask has its image's size and is black and white.
         var sizes = new Dictionary<string, (int W, int H)>(StringComparer.Ordinal);
         foreach (var (key, path) in images)
         {
@@ -92,6 +92,8 @@ public static class ClassMaskImport
                 var (w, h) = ImageFile.ReadSize(m.Path);
                 if ((w, h) != size)
                     throw new SharpSegException($"{m.Path}: the '{m.Class}' mask is {w}x{h} but its image {path} is {size.Width}x{size.Height}; a class mask must have its image's size.");
+                if (!IsLossy(m.Path) && IndexValues(ImageFile.Load(m.Path, channels: 1).Pixels) is { } values)
+                    throw new SharpSegException($"{m.Path}: the '{m.Class}' mask holds the values {values}, as an index mask does, not one class's black-and-white mask (0 and 255, or 0 and 1); give such masks to 'sharpseg data init' as they are.");
             }
         }
 
@@ -132,6 +134,23 @@ public static class ClassMaskImport
         return overlap;
     }
 
+
+    /// <summary>"0, 1, 2, 3" when a mask's values all stay below 128 and are more than two (class indices, not a 0/1 mask
+    /// or a soft or noisy white-on-black one), else null.</summary>
+    internal static string? IndexValues(byte[] gray)
+    {
+        Span<bool> seen = stackalloc bool[256];
+        int distinct = 0;
+        foreach (byte g in gray)
+        {
+            if (g >= 128) return null;
+            if (!seen[g]) { seen[g] = true; distinct++; }
+        }
+        if (distinct <= 2) return null;
+        var list = new List<int>();
+        for (int v = 0; v < 128 && list.Count < 6; v++) if (seen[v]) list.Add(v);
+        return string.Join(", ", list) + (distinct > list.Count ? ", ..." : "");
+    }
 
     static bool IsLossy(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
 

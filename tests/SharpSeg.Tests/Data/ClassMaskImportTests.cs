@@ -167,6 +167,11 @@ public sealed class ClassMaskImportTests
             .AssertOneLineError("zz.png: no image 'zz.*' in --images");
         File.Delete(d.PathOf("masks/crack/zz.png"));
 
+        d.GrayMask("masks/crack/a.png", W, H, 0, 1, 2, 3);   // an index mask put where a class mask belongs
+        CliRunner.Run(["data", "from-class-masks", d.PathOf("masks"), "--images", d.PathOf("images"), "--out", d.PathOf("ds")])
+            .AssertOneLineError("the 'crack' mask holds the values 0, 1, 2, 3, as an index mask does");
+        Box(d, "masks/crack/a.png", 0, 0, 5, 5);
+
         Box(d, "masks/rust/a.png", 0, 0, 5, 5);
         CliRunner.Run(["data", "from-class-masks", d.PathOf("masks"), "--images", d.PathOf("images"), "--out", d.PathOf("ds"), "--classes", "crack"])
             .AssertOneLineError("class 'rust' is not in --classes (crack)");
