@@ -43,7 +43,7 @@ public static class NativeHeap
 
     /// <summary>True while a training run keeps freed memory (between <see cref="RetainFreedMemory"/> and the end of
     /// the last run that asked).</summary>
-    public static bool Retaining { get; private set; }
+    public static bool Retaining => Volatile.Read(ref runs) > 0;
 
     /// <summary>
     /// For the length of a training run (dispose the result when it ends): on Linux with glibc, keeps freed memory in
@@ -68,7 +68,6 @@ public static class NativeHeap
                     glibcVersion = null;
                     return new RetainedRun(counted: false);
                 }
-                Retaining = true;
             }
             runs++;
             return new RetainedRun(counted: true);
@@ -120,11 +119,7 @@ public static class NativeHeap
             {
                 if (disposed || !counted) return;
                 disposed = true;
-                if (--runs == 0)
-                {
-                    Retaining = false;
-                    Restore();
-                }
+                if (--runs == 0) Restore();
             }
         }
     }

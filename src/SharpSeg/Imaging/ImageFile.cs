@@ -19,8 +19,7 @@ public static class ImageFile
     /// sample are read unchanged.</param>
     public static RgbImage Load(string path, int channels = 3, IntensityRange? range = null)
     {
-        if (TiffCodec.IsTiff(path)) return FromRaster(TiffCodec.Decode(path), channels, range);
-        if (NpyCodec.IsNpy(path)) return FromRaster(NpyCodec.Decode(path), channels, range);
+        if (DecodeOwnFormat(path, Head(path)) is { } raster) return FromRaster(raster, channels, range);
         if (range != null && PngCodec.ReadHeader(path) is { BitDepth: > 8 }) return FromRaster(PngCodec.Decode(path), channels, range);
         using var codec = OpenCodec(path);
         return Decode(codec, path, channels);
@@ -31,15 +30,44 @@ public static class ImageFile
     /// formats SkiaSharp decodes to 8-bit colour (JPEG, BMP, WebP, GIF). Damaged files and the
     /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>.
     /// </summary>
-    public static PngRaster? ReadRaw(string path) =>
-        PngCodec.IsPng(path) ? PngCodec.Decode(path) : TiffCodec.IsTiff(path) ? TiffCodec.Decode(path) : NpyCodec.IsNpy(path) ? NpyCodec.Decode(path) : null;
+    public static PngRaster? ReadRaw(string path)
+    {
+        var head = Head(path);
+        return PngCodec.IsPng(head) ? PngCodec.Decode(path) : DecodeOwnFormat(path, head);
+    }
+
+    /// <summary>The first bytes of a file (up to 8; fewer for a short file, none for one that cannot be read): enough to
+    /// tell PNG, TIFF and .npy apart with one open.</summary>
+    internal static byte[] Head(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            var head = new byte[8];
+            return head[..f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
+    }
+
+    /// <summary>Whether the file is TIFF or NumPy .npy: read by SharpSeg's own decoders as raw samples (possibly deeper
+    /// than 8 bits, never EXIF-turned), not by SkiaSharp.</summary>
+    internal static bool IsOwnFormat(string path)
+    {
+        var head = Head(path);
+        return TiffCodec.IsTiff(head) || NpyCodec.IsNpy(head);
+    }
+
+    /// <summary>The raw samples of a TIFF or .npy file (its leading bytes <paramref name="head"/>), null for other formats.</summary>
+    static PngRaster? DecodeOwnFormat(string path, ReadOnlySpan<byte> head) =>
+        TiffCodec.IsTiff(head) ? TiffCodec.Decode(path) : NpyCodec.IsNpy(head) ? NpyCodec.Decode(path) : null;
 
     /// <summary>Width and height from the file's header, without decoding pixels.</summary>
     public static (int Width, int Height) ReadSize(string path)
     {
-        if (PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
-        if (TiffCodec.IsTiff(path)) return TiffCodec.ReadSize(path);
-        if (NpyCodec.IsNpy(path)) return NpyCodec.ReadSize(path);
+        var head = Head(path);
+        if (PngCodec.IsPng(head) && PngCodec.ReadHeader(path) is { } h) return (h.Width, h.Height);
+        if (TiffCodec.IsTiff(head)) return TiffCodec.ReadSize(path);
+        if (NpyCodec.IsNpy(head)) return NpyCodec.ReadSize(path);
         using var codec = OpenCodec(path);
         return (int)codec.EncodedOrigin >= 5 ? (codec.Info.Height, codec.Info.Width) : (codec.Info.Width, codec.Info.Height);
     }
@@ -147,7 +175,7 @@ public static class ImageFile
     {
         try
         {
-            if (!File.Exists(path) || PngCodec.IsPng(path) || TiffCodec.IsTiff(path) || NpyCodec.IsNpy(path)) return SKEncodedOrigin.TopLeft;
+            if (!File.Exists(path) || Head(path) is var head && (PngCodec.IsPng(head) || TiffCodec.IsTiff(head) || NpyCodec.IsNpy(head))) return SKEncodedOrigin.TopLeft;
             using var codec = SKCodec.Create(path);
             return codec?.EncodedOrigin is { } o && (int)o is >= 1 and <= 8 ? o : SKEncodedOrigin.TopLeft;
         }

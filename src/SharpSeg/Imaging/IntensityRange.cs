@@ -41,7 +41,7 @@ public sealed record IntensityRange
 
     /// <summary>Whether <paramref name="path"/> may hold more than 8 bits per sample, so that its raw samples are worth
     /// reading: a PNG whose header says 16 bits, or any TIFF (its depth is known once decoded). Reads the header only.</summary>
-    internal static bool MayBeDeep(string path) => PngCodec.ReadHeader(path) is { BitDepth: > 8 } || TiffCodec.IsTiff(path) || NpyCodec.IsNpy(path);
+    internal static bool MayBeDeep(string path) => PngCodec.ReadHeader(path) is { BitDepth: > 8 } || ImageFile.IsOwnFormat(path);
 
     /// <summary>A range written <c>LOW,HIGH</c> (a command-line option named <paramref name="what"/>); anything else is a
     /// one-line <see cref="SharpSegException"/>.</summary>

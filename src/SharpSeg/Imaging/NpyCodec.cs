@@ -18,19 +18,10 @@ namespace SharpSeg.Imaging;
 /// </summary>
 public static partial class NpyCodec
 {
-    static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+    internal static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>Whether the file starts with the .npy signature.</summary>
-    public static bool IsNpy(string path)
-    {
-        try
-        {
-            using var f = File.OpenRead(path);
-            Span<byte> head = stackalloc byte[6];
-            return f.ReadAtLeast(head, 6, throwOnEndOfStream: false) == 6 && IsNpy(head);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return false; }
-    }
+    public static bool IsNpy(string path) => IsNpy(ImageFile.Head(path));
 
     /// <summary>Whether the bytes start with the .npy signature.</summary>
     public static bool IsNpy(ReadOnlySpan<byte> data) => data.Length >= 6 && data[..6].SequenceEqual(Magic);

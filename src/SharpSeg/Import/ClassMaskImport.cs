@@ -53,7 +53,10 @@ public static class ClassMaskImport
             throw new SharpSegException($"'{masksDir}' holds no folders; per-class masks are one folder per class (masks/crack/x.png) or one folder per image (masks/x/crack.png).");
         if (layout is not (null or PerClass or PerImage)) throw new ArgumentException($"unknown layout '{layout}'", nameof(layout));
         bool foldersAreImages = folders.All(images.ContainsKey);
-        bool filesAreImages = folders.All(f => ImageFolder.List(System.IO.Path.Combine(masksDir, f), recursive: true).All(p => images.ContainsKey(ImportedDataset.Key(System.IO.Path.Combine(masksDir, f), p))));
+        // Each folder's files, keyed as images would be (relative path without extension): read once for both layouts' tests.
+        var files = folders.ToDictionary(f => f, f => ImageFolder.List(System.IO.Path.Combine(masksDir, f), recursive: true)
+            .Select(p => (Key: ImportedDataset.Key(System.IO.Path.Combine(masksDir, f), p), Path: p)).ToList());
+        bool filesAreImages = folders.All(f => files[f].All(x => images.ContainsKey(x.Key)));
         if (layout == null && foldersAreImages && filesAreImages)
             throw new SharpSegException($"'{masksDir}': its folders ({string.Join(", ", folders.Take(3))}{(folders.Count > 3 ? ", ..." : "")}) and the files in them are both named like images, so either layout fits; pass --layout per-class (masks/<class>/<image>) or --layout per-image (masks/<image>/<class>).");
         if (layout == PerImage && folders.FirstOrDefault(f => !images.ContainsKey(f)) is { } stray)
@@ -61,7 +64,7 @@ public static class ClassMaskImport
         if (layout == null && !foldersAreImages && !filesAreImages && folders.Count(images.ContainsKey) * 2 > folders.Count)
             throw new SharpSegException($"{System.IO.Path.Combine(masksDir, folders.First(f => !images.ContainsKey(f)))}: no image of that name in --images {imagesDir}, while most folders are named as images (one folder per image); rename or remove it.");
         bool perImage = layout == PerImage || layout == null && foldersAreImages;
-        var classMasks = perImage ? ReadPerImage(masksDir, folders) : ReadPerClass(masksDir, folders, imagesDir, images);
+        var classMasks = perImage ? ReadPerImage(masksDir, folders) : ReadPerClass(files, imagesDir, images);
         if (classMasks.Count == 0) throw new SharpSegException($"'{masksDir}': its folders hold no mask files ({ImageFolder.ExtensionList}); nothing to import.");
         foreach (var group in classMasks.GroupBy(m => (m.Class, m.ImageKey)).Where(g => g.Count() > 1))
             throw new SharpSegException($"{string.Join(" and ", group.Select(m => m.Path))} are both the '{group.Key.Class}' mask of image '{group.Key.ImageKey}'; keep one.");
@@ -89,10 +92,13 @@ public static class ClassMaskImport
             sizes[key] = size;
             foreach (var m in byImage[key])
             {
-                var (w, h) = ImageFile.ReadSize(m.Path);
+                // A lossy mask is never an index mask: its size from the header is enough. (The others are decoded here and
+                // again when painted: keeping every decoded mask between the two would hold the whole split in memory.)
+                var gray = IsLossy(m.Path) ? null : ImageFile.Load(m.Path, channels: 1);
+                var (w, h) = gray is null ? ImageFile.ReadSize(m.Path) : (gray.Width, gray.Height);
                 if ((w, h) != size)
                     throw new SharpSegException($"{m.Path}: the '{m.Class}' mask is {w}x{h} but its image {path} is {size.Width}x{size.Height}; a class mask must have its image's size.");
-                if (!IsLossy(m.Path) && IndexValues(ImageFile.Load(m.Path, channels: 1).Pixels) is { } values)
+                if (gray is not null && IndexValues(gray.Pixels) is { } values)
                     throw new SharpSegException($"{m.Path}: the '{m.Class}' mask holds the values {values}, as an index mask does, not one class's black-and-white mask (0 and 255, or 0 and 1); give such masks to 'sharpseg data init' as they are.");
             }
         }
@@ -154,20 +160,16 @@ public static class ClassMaskImport
 
     static bool IsLossy(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
 
-    static List<ClassMask> ReadPerClass(string masksDir, List<string> classFolders, string imagesDir, SortedDictionary<string, string> images)
+    static List<ClassMask> ReadPerClass(Dictionary<string, List<(string Key, string Path)>> classFolders, string imagesDir, SortedDictionary<string, string> images)
     {
         var list = new List<ClassMask>();
-        foreach (var cls in classFolders)
-        {
-            string dir = System.IO.Path.Combine(masksDir, cls);
-            foreach (var path in ImageFolder.List(dir, recursive: true))
+        foreach (var (cls, files) in classFolders.OrderBy(kv => kv.Key, StringComparer.Ordinal))
+            foreach (var (key, path) in files)
             {
-                string key = ImportedDataset.Key(dir, path);
                 if (!images.ContainsKey(key))
                     throw new SharpSegException($"{path}: no image '{key}.*' in --images {imagesDir}; a class mask is named as its image (masks/{cls}/{key}.png for images/{key}.jpg).");
                 list.Add(new ClassMask(cls, key, path));
             }
-        }
         return list;
     }
 

@@ -13,8 +13,6 @@ internal static partial class NpyFormat
     /// <summary>Total header size (magic + version + length + dict + padding): data starts at this offset.</summary>
     public const int HeaderBytes = 128;
 
-    static ReadOnlySpan<byte> Magic => [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     /// <summary>The 128-byte header of a C-order <c>&lt;f4</c> array of shape (rows, dim).</summary>
     public static byte[] Header(long rows, int dim)
     {
@@ -22,7 +20,7 @@ internal static partial class NpyFormat
         int dictSpace = HeaderBytes - 10;
         if (dict.Length + 1 > dictSpace) throw new InvalidOperationException("npy header does not fit");
         var bytes = new byte[HeaderBytes];
-        Magic.CopyTo(bytes);
+        Imaging.NpyCodec.Magic.CopyTo(bytes);
         bytes[6] = 1; bytes[7] = 0;
         bytes[8] = (byte)(dictSpace & 0xff); bytes[9] = (byte)(dictSpace >> 8);
         var text = Encoding.ASCII.GetBytes(dict.PadRight(dictSpace - 1) + "\n");

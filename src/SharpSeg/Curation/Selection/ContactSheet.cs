@@ -115,7 +115,7 @@ public static class ContactSheet
     {
         try
         {
-            if (Imaging.TiffCodec.IsTiff(imagePath) || Imaging.NpyCodec.IsNpy(imagePath)) return Reports.ReportImages.ToBitmap(Imaging.ImageFile.Load(imagePath));
+            if (Imaging.ImageFile.IsOwnFormat(imagePath)) return Reports.ReportImages.ToBitmap(Imaging.ImageFile.Load(imagePath));
             using var codec = Imaging.ImageFile.OpenCodec(imagePath);
             return SKBitmap.Decode(codec);
         }

@@ -152,7 +152,7 @@ public sealed class DataChecker
         {
             // ImageFile checks a PNG's chunks (CRCs, IEND) before SkiaSharp decodes it: a cut copy is still a bad copy.
             var header = PngCodec.ReadHeader(pair.ImagePath);
-            if (header is { BitDepth: > 8 } || TiffCodec.IsTiff(pair.ImagePath) || NpyCodec.IsNpy(pair.ImagePath))   // IntensityRange.MayBeDeep, with the header kept
+            if (header is { BitDepth: > 8 } || ImageFile.IsOwnFormat(pair.ImagePath))   // IntensityRange.MayBeDeep, with the header kept
             {
                 // 16-bit images: how much of their range they use decides whether image_range is needed.
                 var raw = ImageFile.ReadRaw(pair.ImagePath)!;

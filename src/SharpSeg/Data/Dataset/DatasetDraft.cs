@@ -239,9 +239,7 @@ public sealed class DatasetDraft
             if (pairedImages.Contains(img)) continue;
             var (sub, stem) = SplitKey(key);
             if (pairing.KeyOfImage(stem) is not { } k) continue;
-            string maskStem = pairing.MaskStemFor(k), folder = Path.Combine(masksDir, sub);
-            if (Directory.Exists(folder) && Directory.EnumerateFiles(folder, maskStem + ".*").FirstOrDefault(f => Path.GetFileNameWithoutExtension(f) == maskStem && !ImageFolder.IsImage(f)) is { } other)
-                unreadableMasks.Add(other);
+            if (DatasetSpec.UnreadableMaskFile(Path.Combine(masksDir, sub), pairing.MaskStemFor(k)) is { } other) unreadableMasks.Add(other);
         }
         DatasetDraft Finish(DatasetDraft draft)
         {

@@ -266,7 +266,7 @@ public sealed class DatasetSpec
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
     /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.mat</c>, <c>.nii</c>,
     /// <c>.json</c>), or null: the mask is there, in the wrong format, rather than missing.</summary>
-    static string? UnreadableMaskFile(string folder, string maskStem)
+    internal static string? UnreadableMaskFile(string folder, string maskStem)
     {
         try
         {
