@@ -17,8 +17,12 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         public string? Images { get; init; }
 
         [CommandOption("--masks <DIR>")]
-        [Description("Folder of masks (same file stems as the images).")]
+        [Description("Folder of masks (same file stems as the images). Default: the images folder, for masks beside their images (x.jpg and x_mask.png).")]
         public string? Masks { get; init; }
+
+        [CommandOption("--classes <NAMES|FILE>")]
+        [Description("The class names, in value order (background,crack), or a class-list file (classes.txt, a CSV with name and value or r,g,b columns, CVAT's labelmap.txt). Default: such a file found beside the masks.")]
+        public string? Classes { get; init; }
 
         [CommandOption("--out <FILE>")]
         [Description("Where to write the draft dataset.yaml.")]
@@ -35,7 +39,6 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         public override ValidationResult Validate()
         {
             if (Images == null) return ValidationResult.Error("data init needs --images DIR (the folder of images)");
-            if (Masks == null) return ValidationResult.Error("data init needs --masks DIR (the folder of masks)");
             if (Out == null) return ValidationResult.Error("data init needs --out FILE (where to write dataset.yaml)");
             if (MaxMasks < 1) return ValidationResult.Error("--max-masks must be at least 1");
             return ValidationResult.Success();
@@ -47,10 +50,14 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         string outPath = settings.Out!;
         if (File.Exists(outPath) && !settings.Force)
             throw new SharpSegException($"{outPath}: already exists; pass --force to overwrite it, or choose another --out.");
-        var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks!, settings.MaxMasks);
+        ClassList? classes = settings.Classes == null ? null
+            : File.Exists(settings.Classes) ? ClassList.Read(settings.Classes)
+            : ImportSettings.ClassList(settings.Classes) is { Length: > 0 } names ? ClassList.FromNames(names)
+            : throw new SharpSegException("--classes is empty; give the class names (background,crack) or a class-list file.");
+        var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks, settings.MaxMasks, classes);
         draft.Write(outPath);
         var inv = CultureInfo.InvariantCulture;
-        if (draft.Recursive) Console.Out.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
+        if (draft.Recursive && draft.SplitsFromFolders.Count <= 1) Console.Out.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
         if (draft.SplitsFromFolders is { Count: > 1 } splits)
             Console.Out.WriteLine(TerminalText.Clean($"splits: {string.Join(", ", splits.Select(f => $"{f.Split} ({Path.GetFileName(f.Images)}{(f.Masks == null ? ", no masks" : "")})"))}, one per subfolder of the images folder."));
         if (draft.Pairing != PairingRule.SameStem)
@@ -70,8 +77,8 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         else
         {
             AnsiConsole.WriteLine($"{draft.Pairs} pairs; inspected {draft.MasksInspected} masks: {draft.MaskKind}, {draft.Labels.Count} {(draft.MaskKind == DraftMaskKind.RgbColors ? "colours" : "values")}:");
-            foreach (var l in draft.Labels.Take(30))
-                AnsiConsole.WriteLine($"  {(l.Value is { } v ? $"value {v}" : $"colour {l.Color}")}: {(100 * l.Share).ToString("0.###", inv)} %");
+            foreach (var c in draft.Classes.Where(c => c.Label != null).Take(30))
+                AnsiConsole.WriteLine(TerminalText.Clean($"  {(c.Value is { } v ? $"value {v}" : $"colour {c.Color}")}{(draft.ClassNames != null ? $" ({c.Name}{(c.Ignore ? ", ignored" : "")})" : "")}: {(100 * c.Label!.Share).ToString("0.###", inv)} %"));
             if (draft.Labels.Count > 30) AnsiConsole.WriteLine($"  ... {draft.Labels.Count - 30} more (see the file)");
         }
         if (draft.DifferingMasks.Count > 0)
@@ -84,7 +91,14 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             Console.Out.WriteLine(TerminalText.Clean($"splits from the id lists in {Path.GetDirectoryName(draft.IdLists[0].Path)}: {string.Join(", ", draft.IdLists.Select(l => l.Split))} (ids: on each split)."));
         if (draft.ImageRange is { IsNarrow: true } range)
             Console.Out.WriteLine($"16-bit images use raw values {range.Low}..{range.High} of 0..65535 ({range.LevelsAtFullScale} gray levels at full scale): drafted image_range: {range}, stretched to 0..255.");
-        AnsiConsole.WriteLine($"wrote {Path.GetFullPath(outPath)}: name the classes, then run 'sharpseg data check {outPath}'.");
+        if (draft.ClassNames != null)
+        {
+            int unseen = draft.Classes.Count(c => c.Label == null && !c.Ignore);
+            Console.Out.WriteLine(TerminalText.Clean($"class names from {draft.ClassNames.Source}" + (unseen > 0 ? $"; {unseen} of its classes {(unseen == 1 ? "is" : "are")} in none of the inspected masks (drafted anyway)." : ".")));
+        }
+        else if (draft.ClassListNote != null) Console.Out.WriteLine(TerminalText.Clean($"note: {draft.ClassListNote}"));
+        AnsiConsole.WriteLine(draft.ClassNames != null ? $"wrote {Path.GetFullPath(outPath)}: check it, then run 'sharpseg data check {outPath}'."
+            : $"wrote {Path.GetFullPath(outPath)}: name the classes (or give --classes), then run 'sharpseg data check {outPath}'.");
         return 0;
     }
 }

@@ -260,6 +260,6 @@ public sealed class DataCheckCliTests
         Assert.Contains("missing required argument", LineWith(r, "error"));
         r = CliRunner.Run("data", "init", "--images", "x");
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("--masks", LineWith(r, "error"));
+        Assert.Contains("--out", LineWith(r, "error"));
     }
 }

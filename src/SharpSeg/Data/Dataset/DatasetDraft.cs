@@ -194,10 +194,14 @@ public sealed class DatasetDraft
         MaskKind != DraftMaskKind.RgbColors && Labels.Count >= 3 && Labels.Any(l => l.Value == 255) ? [255] : [];
 
     /// <summary>Inspects the folders. Errors (missing/empty folder, no pairs) are one-line <see cref="SharpSegException"/>s.</summary>
-    public static DatasetDraft Inspect(string imagesDir, string masksDir, int maxMasks = DefaultMaxMasks)
+    /// <param name="classes">The class names to draft (<c>data init --classes</c>); it must fit the masks. Null: a class
+    /// list found beside the masks (<see cref="ClassList.Find"/>) names them where it fits.</param>
+    /// <param name="masksDir">The masks folder; null for masks beside their images (Roboflow's x.jpg and x_mask.png).</param>
+    public static DatasetDraft Inspect(string imagesDir, string? masksDir, int maxMasks = DefaultMaxMasks, ClassList? classes = null)
     {
         if (maxMasks < 1) throw new SharpSegException($"the number of masks to inspect must be at least 1, got {maxMasks}.");
-        imagesDir = Path.GetFullPath(imagesDir); masksDir = Path.GetFullPath(masksDir);
+        bool beside = masksDir == null;
+        imagesDir = Path.GetFullPath(imagesDir); masksDir = Path.GetFullPath(masksDir ?? imagesDir);
         // Images or masks only in subfolders (Cityscapes' one folder per city): read the folders recursively and pair
         // within the same relative subfolder.
         bool recursive = InSubfoldersOnly(imagesDir) || InSubfoldersOnly(masksDir);
@@ -210,6 +214,8 @@ public sealed class DatasetDraft
         // the rule must tell them apart.
         bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
         var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys, sameFolder);
+        if (beside && (pairing == PairingRule.SameStem || pairing.FiltersImages || Preference(pairing) <= 0))
+            throw new SharpSegException($"no masks beside the images in '{imagesDir}' (such as x_mask.png for x.jpg); give the masks folder with --masks DIR.");
         if (sameFolder && pairing == PairingRule.SameStem)
             throw new SharpSegException($"'{imagesDir}' is both the images and the masks folder, and no file name rule tells a mask from its image (such as img_001.png and img_001_mask.png); put the masks in their own folder, or write dataset.yaml by hand with pairing: {{ mask_suffix: ... }}.");
         var pairs = new List<(string Image, string Mask)>();
@@ -224,6 +230,16 @@ public sealed class DatasetDraft
             throw new SharpSegException($"no image in '{imagesDir}' has a mask with the same file stem in '{masksDir}' (e.g. image '{Path.GetFileName(images[0])}', mask '{Path.GetFileName(masks[0])}'); rename the files so that stems match, or write dataset.yaml by hand with pairing: {{ image_prefix, image_suffix, mask_prefix, mask_suffix }}.");
         int masksOfOtherKinds = pairing.FiltersMasks ? maskByKey.Keys.Count(k => pairing.KeyOfMask(SplitKey(k).Stem) == null) : 0;
         int imagesOfOtherKinds = pairing.FiltersImages ? imageByKey.Keys.Count(k => pairing.KeyOfImage(SplitKey(k).Stem) == null) : 0;
+        int imagesWithoutMask = images.Length - imagesOfOtherKinds - pairs.Count, masksWithoutImage = masks.Length - masksOfOtherKinds - pairs.Count;
+        if (sameFolder)
+        {
+            // One folder of both (Roboflow's x.jpg beside x_mask.png): the files named as masks are the masks, the others
+            // the images, as DatasetSpec lists them; neither is an "other mask kind".
+            int maskFiles = maskByKey.Keys.Count(k => pairing.KeyOfMask(SplitKey(k).Stem) != null);
+            imagesWithoutMask = images.Length - maskFiles - imagesOfOtherKinds - pairs.Count;
+            masksWithoutImage = maskFiles - pairs.Count;
+            masksOfOtherKinds = 0;
+        }
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
@@ -247,6 +263,8 @@ public sealed class DatasetDraft
             draft.UnreadableMasks = unreadableMasks;
             draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
             draft.ImageRange = depth.Range(); draft.DeepImages = depth.Images;
+            draft.NameClasses(classes, [masksDir, imagesDir, .. DatasetFolders(IO.FolderPaths.CommonParent(imagesDir, masksDir)),
+                .. draft.SplitsFromFolders.Where(f => f.Split == "train").SelectMany(f => new[] { f.Masks ?? f.Images, f.Images })]);
             return draft;
         }
 
@@ -288,7 +306,7 @@ public sealed class DatasetDraft
                         var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
                         long below = ordered.Where(kv => Luma(kv.Key) < low + quarter).Sum(kv => kv.Value), above = ordered.Where(kv => Luma(kv.Key) > high - quarter).Sum(kv => kv.Value);
                         var bw = new List<DraftLabel> { new(low, null, below, below / (double)totalPixels, dark.Masks), new(high, null, above, above / (double)totalPixels, bright.Masks) };
-                        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, imagesWithoutMask, masksWithoutImage,
                             sample.Count, DraftMaskKind.GrayThreshold, maxDepth, bw, 0, 0, differing, encoding, totalPixels - below - above, ordered.Select(kv => Luma(kv.Key)).Distinct().Count()));
                     }
                 }
@@ -303,7 +321,7 @@ public sealed class DatasetDraft
                     f.Kind == DraftMaskKind.PaletteIndex ? "read as its palette colours, as 'data check' decodes it" : "its colours are drafted with the palette colours")));
                 differing.AddRange(strayGray.Select(f => new DraftMaskNote(f.Path, f.Encoding, false,
                     $"gray values {ValueList(f.Counts.Keys)} are not class colours: 'data check' reports it; re-export it as a colour mask")));
-                return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+                return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, imagesWithoutMask, masksWithoutImage,
                     sample.Count, DraftMaskKind.RgbColors, maxDepth, colourLabels, counted - keptPixels, ordered.Length - kept.Count,
                     differing, null, 0, 0) { ColorTolerance = noisy ? tolerance : 0 });
             }
@@ -334,13 +352,13 @@ public sealed class DatasetDraft
                 new(low, null, below, below / (double)totalPixels, Masks(v => v < encoding.Threshold && !InBand(v, encoding))),
                 new(high, null, above, above / (double)totalPixels, Masks(v => v >= encoding.Threshold && !InBand(v, encoding))),
             };
-            return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+            return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, imagesWithoutMask, masksWithoutImage,
                 sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length));
         }
         if (values.Length > MaxListedLabels)
             throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
         var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
-        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, images.Length - imagesOfOtherKinds - pairs.Count, masks.Length - masksOfOtherKinds - pairs.Count,
+        return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, imagesWithoutMask, masksWithoutImage,
             sample.Count, paletteFiles.Count > 0 ? DraftMaskKind.PaletteIndex : DraftMaskKind.GrayIndex, maxDepth, labels, 0, 0, differing, null, 0, values.Length));
     }
 
@@ -362,6 +380,106 @@ public sealed class DatasetDraft
         int low = dark.Key, high = bright.Key, quarter = (high - low + 2) / 4;
         var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
         return (low, high, encoding);
+    }
+
+    /// <summary>The class list that names the drafted classes (<c>--classes</c>, or a file found beside the masks), or
+    /// null when they keep placeholder names.</summary>
+    public ClassList? ClassNames { get; private set; }
+
+    /// <summary>Why a class list found beside the masks was not used (it names other values or colours, or does not
+    /// read as one), or null.</summary>
+    public string? ClassListNote { get; private set; }
+
+    /// <summary>The drafted classes, in the order written: each found value or colour (<see cref="DraftClass.Label"/>),
+    /// named from <see cref="ClassNames"/> or <c>class_N</c>, and the classes the list names that no inspected mask
+    /// shows. <see cref="DraftClass.Ignore"/> ones go to <c>mask.ignore_values</c>/<c>ignore_colors</c>.</summary>
+    public IReadOnlyList<DraftClass> Classes { get; private set; } = [];
+
+    bool IsIndexKind => MaskKind is DraftMaskKind.GrayIndex or DraftMaskKind.PaletteIndex;
+
+    void NameClasses(ClassList? given, IEnumerable<string> folders)
+    {
+        string? skipped = null;
+        var list = given ?? ClassList.Find(folders, out skipped);
+        Dictionary<DraftLabel, ClassListEntry>? map = null;
+        if (list != null && (map = MatchClasses(list, out string? why)) == null)
+        {
+            if (given != null) throw new SharpSegException($"{given.Source}: {why}; name the classes so that they fit the masks in '{MasksDir}'.");
+            ClassListNote = $"{list.Source} was not used: {why}";
+            list = null;
+        }
+        else if (list == null && skipped != null) ClassListNote = $"{skipped} It was not used.";
+        ClassNames = list;
+
+        var classes = new List<DraftClass>();
+        int index = 0;
+        foreach (var l in Labels)
+        {
+            ClassListEntry? e = map != null && map.TryGetValue(l, out var found) ? found : null;
+            bool ignore = e != null ? ClassList.MeansIgnore(e.Name) : IsIndexKind && SuggestedIgnoreValues.Contains(l.Value!.Value);
+            string name = e?.Name ?? (IsIndexKind ? $"class_{l.Value}" : $"class_{index}");
+            classes.Add(new DraftClass(name, IsIndexKind ? l.Value : null, MaskKind == DraftMaskKind.GrayThreshold ? null : l.Color, l, ignore));
+            if (!ignore) index++;
+        }
+        if (list != null && MaskKind != DraftMaskKind.GrayThreshold)
+        {
+            var used = map!.Values.ToHashSet();
+            foreach (var e in list.Entries.Where(e => !used.Contains(e)))
+                if (IsIndexKind) classes.Add(new DraftClass(e.Name, e.Value, e.Color, null, ClassList.MeansIgnore(e.Name)));
+                else if (e.Color != null) classes.Add(new DraftClass(e.Name, null, e.Color, null, ClassList.MeansIgnore(e.Name)));
+            if (IsIndexKind) classes = classes.OrderBy(c => c.Value).ToList();
+            else
+            {
+                // Colour masks named by a list: its order, which is the class order the labelling tool used.
+                var order = list.Entries.Select((e, i) => (e.Color!.Value, i)).ToDictionary(x => x.Value, x => x.i);
+                classes = classes.OrderBy(c => c.Label != null && map.TryGetValue(c.Label, out var e) ? order[e.Color!.Value] : order.GetValueOrDefault(c.Color!.Value, int.MaxValue)).ToList();
+            }
+        }
+        Classes = classes;
+    }
+
+    /// <summary>Which entry of <paramref name="list"/> names each found value or colour; null (and why) when the list does
+    /// not fit the masks: a value or colour it does not name, no colours for colour masks, not two classes for binary ones.</summary>
+    Dictionary<DraftLabel, ClassListEntry>? MatchClasses(ClassList list, out string? why)
+    {
+        why = null;
+        var map = new Dictionary<DraftLabel, ClassListEntry>(ReferenceEqualityComparer.Instance);
+        var named = list.Entries.Where(e => !ClassList.MeansIgnore(e.Name)).ToList();
+        if (MaskKind == DraftMaskKind.GrayThreshold)
+        {
+            if (named.Count != 2) { why = $"it names {named.Count} classes, and the masks are binary (two classes)"; return null; }
+            var two = named.OrderBy(e => e.Value).ToList();
+            map[Labels[0]] = two[0]; map[Labels[1]] = two[1];
+            return map;
+        }
+        if (MaskKind == DraftMaskKind.RgbColors)
+        {
+            if (!list.HasColors) { why = "the masks are colour masks, and it gives no colours"; return null; }
+            foreach (var l in Labels)
+            {
+                var nearest = list.Entries.MinBy(e => e.Color!.Value.MaxChannelDistance(l.Color!.Value))!;
+                if (nearest.Color!.Value.MaxChannelDistance(l.Color!.Value) > ColorTolerance) { why = $"the masks' colour {l.Color} is not in it"; return null; }
+                map[l] = nearest;
+            }
+            if (map.Values.Distinct().Count() < map.Count) { why = "it gives two of the masks' colours one name"; return null; }
+            return map;
+        }
+        var byValue = list.Entries.ToDictionary(e => e.Value);
+        var classValues = Labels.Where(l => !SuggestedIgnoreValues.Contains(l.Value!.Value)).ToList();
+        if (classValues.FirstOrDefault(l => !byValue.ContainsKey(l.Value!.Value)) is { } unnamed)
+        {
+            // Masks saved as 0/255 and a list of two names in order: the darker value is the first.
+            if (!list.ValuesGiven && Labels.Count == 2 && named.Count == 2 && list.Entries.Count == 2)
+            {
+                map[Labels[0]] = named[0]; map[Labels[1]] = named[1];
+                return map;
+            }
+            why = $"the masks hold value {unnamed.Value}, which it does not name (it names {ValueList(byValue.Keys)})";
+            return null;
+        }
+        foreach (var l in Labels)
+            if (byValue.TryGetValue(l.Value!.Value, out var e)) map[l] = e;
+        return map;
     }
 
     static string ValueList(IEnumerable<int> values)
@@ -642,7 +760,10 @@ public sealed class DatasetDraft
             foreach (var n in DifferingMasks.Take(10)) sb.AppendLine($"#   {TerminalText.Clean(n.Path)}: {n.Encoding}; {n.Note}");
             if (DifferingMasks.Count > 10) sb.AppendLine($"#   ... and {DifferingMasks.Count - 10} more ('data check' lists those it cannot decode)");
         }
-        sb.AppendLine("# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
+        if (ClassListNote != null) sb.AppendLine($"# Class names: {TerminalText.Clean(ClassListNote)}");
+        sb.AppendLine(ClassNames != null
+            ? $"# TO EDIT: 1) check the class names, taken from {TerminalText.Clean(ClassNames.Source == "--classes" ? "--classes" : RelativeOrAbsolute(yamlFolder, ClassNames.Source))}; 2) a value/colour that means"
+            : "# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
         var splitFolders = SplitsFromFolders;
         sb.AppendLine(IdLists.Any(l => l.Split != "train") || splitFolders.Count > 1
@@ -692,7 +813,8 @@ public sealed class DatasetDraft
         else if (MaskKind == DraftMaskKind.RgbColors)
         {
             sb.AppendLine("  encoding: rgb");
-            sb.AppendLine("  ignore_colors: []");
+            var ignoreColors = Classes.Where(c => c.Ignore).ToList();
+            sb.AppendLine($"  ignore_colors: [{string.Join(", ", ignoreColors.Select(c => $"[{c.Color!.Value.R}, {c.Color.Value.G}, {c.Color.Value.B}]"))}]{IgnoreNamed(ignoreColors)}");
             if (ColorTolerance > 0)
                 sb.AppendLine($"  color_tolerance: {ColorTolerance}   # {OtherLabels} more colours look like JPEG noise: each pixel is read as the nearest class colour within this distance (half the gap between the two closest class colours); {100.0 * OtherPixels / Math.Max(1, OtherPixels + Labels.Sum(l => l.Pixels)):0.###} % of pixels are far from every class colour");
             if (ColorTolerance > 0)
@@ -703,42 +825,46 @@ public sealed class DatasetDraft
         else
         {
             sb.AppendLine("  encoding: index");
-            var ignore = SuggestedIgnoreValues;
-            string why = ignore.Count > 0 ? "   # 255 with several other values: usually the 'void'/border label (VOC); make it a class if it is one"
+            var ignore = Classes.Where(c => c.Ignore).ToList();
+            string why = ignore.Any(c => ClassNames != null && ClassList.MeansIgnore(c.Name)) ? IgnoreNamed(ignore)
+                : ignore.Count > 0 ? "   # 255 with several other values: usually the 'void'/border label (VOC); make it a class if it is one"
                 : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes" : "";
-            sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore)}]{why}");
+            sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore.Select(c => c.Value))}]{why}");
         }
         if (UnreadableMasks.Count > 0)
             sb.AppendLine($"  # {UnreadableMasks.Count} image{(UnreadableMasks.Count == 1 ? " has its mask" : "s have their masks")} in a format SharpSeg does not read (e.g. {Quote(Path.GetFileName(UnreadableMasks[0]))}): save {(UnreadableMasks.Count == 1 ? "it" : "them")} as PNG, TIFF or .npy; 'data check' names each");
         else if (ImagesWithoutMask > 0 && IdLists.Count == 0 && Labels.Count > 0)
         {
             // Inspection sets often ship masks for the defective images only: offer the key that reads the others as background.
-            string background = MaskKind is DraftMaskKind.GrayIndex or DraftMaskKind.PaletteIndex ? $"class_{Labels.Where(l => l.Value is { } v && !SuggestedIgnoreValues.Contains(v)).Min(l => l.Value)}" : "class_0";
+            string background = Classes.Where(c => !c.Ignore).MinBy(c => c.Value ?? 0)?.Name ?? "class_0";
             sb.AppendLine($"  # missing: {background}   # {ImagesWithoutMask} image{(ImagesWithoutMask == 1 ? " has" : "s have")} no mask file: uncomment to read each as entirely {background} (defect-free images in inspection sets), or add the masks");
         }
         sb.AppendLine("classes:");
-        int index = 0;
-        foreach (var l in Labels)
+        foreach (var c in Classes)
         {
-            if (l.Value is { } v && SuggestedIgnoreValues.Contains(v))
-            {
-                sb.AppendLine($"  # value {v} is in ignore_values: {100 * l.Share:0.##} % of inspected pixels, in {l.Masks} masks");
-                continue;
-            }
-            string share = $"# {(100 * l.Share).ToString("0.###", inv)} % of inspected pixels, in {l.Masks} of {MasksInspected} masks";
-            if (MaskKind == DraftMaskKind.RgbColors)
-                sb.AppendLine($"  - {{ name: class_{index}, color: [{l.Color!.Value.R}, {l.Color.Value.G}, {l.Color.Value.B}] }}   {share}");
+            var l = c.Label;
+            string share = l == null ? $"# listed in {Path.GetFileName(ClassNames!.Source)}; in none of the {MasksInspected} inspected masks"
+                : $"# {(100 * l.Share).ToString("0.###", inv)} % of inspected pixels, in {l.Masks} of {MasksInspected} masks";
+            string name = System.Text.RegularExpressions.Regex.IsMatch(c.Name, "^[A-Za-z_][A-Za-z0-9_]*$") ? c.Name : Quote(c.Name);
+            if (c.Ignore)
+                sb.AppendLine(l == null ? $"  # {name} ({(c.Value is { } iv ? $"value {iv}" : $"colour {c.Color}")}) is ignored, {share[2..]}"
+                    : $"  # {(c.Value is { } v ? $"value {v}" : $"colour {c.Color}")}{(ClassNames != null ? $" ({name})" : "")} is ignored: {100 * l.Share:0.##} % of inspected pixels, in {l.Masks} masks");
+            else if (MaskKind == DraftMaskKind.RgbColors)
+                sb.AppendLine($"  - {{ name: {name}, color: [{c.Color!.Value.R}, {c.Color.Value.G}, {c.Color.Value.B}] }}   {share}");
             else if (MaskKind == DraftMaskKind.GrayThreshold)
-                sb.AppendLine($"  - {{ name: class_{index} }}   # {(index == 0 ? "below" : "at or above")} {ThresholdEncoding!.Threshold} (peak at {l.Value}): {share[2..]}");
+                sb.AppendLine($"  - {{ name: {name} }}   # {(l == Labels[0] ? "below" : "at or above")} {ThresholdEncoding!.Threshold} (peak at {l!.Value}): {share[2..]}");
             else
             {
-                string color = l.Color is { } c ? $", color: [{c.R}, {c.G}, {c.B}]" : "";
-                sb.AppendLine($"  - {{ name: class_{l.Value}, value: {l.Value}{color} }}   {share}");
+                string color = c.Color is { } col ? $", color: [{col.R}, {col.G}, {col.B}]" : "";
+                sb.AppendLine($"  - {{ name: {name}, value: {c.Value}{color} }}   {share}");
             }
-            index++;
         }
         return sb.ToString();
     }
+
+    /// <summary>The comment on an ignore list whose entries the class list names as void/unlabelled.</summary>
+    string IgnoreNamed(IReadOnlyList<DraftClass> ignored) =>
+        ClassNames == null || ignored.Count == 0 ? "" : $"   # named {string.Join(", ", ignored.Select(c => $"'{c.Name}'"))} in {Path.GetFileName(ClassNames.Source)}: not a class, ignored in loss and metrics; make it a class if it is one";
 
     /// <summary>Writes <see cref="ToYaml"/> to <paramref name="yamlPath"/> (atomically).</summary>
     public void Write(string yamlPath)
@@ -750,9 +876,18 @@ public sealed class DatasetDraft
     /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ..., or data/) the parent's name.</summary>
     static string DatasetName(string folder)
     {
-        var dir = new DirectoryInfo(folder);
-        while (dir.Parent != null && (SplitFolderNames.ContainsKey(dir.Name) || dir.Name.Equals("data", StringComparison.OrdinalIgnoreCase))) dir = dir.Parent;
+        var dir = new DirectoryInfo(DatasetFolders(folder)[^1]);
         return dir.Parent == null || dir.Name.Length == 0 ? "dataset" : dir.Name;
+    }
+
+    /// <summary><paramref name="folder"/> and the folders above it up to the dataset's own: while a folder is named as a
+    /// split (train/, val/, ...) or data/, its parent too.</summary>
+    static List<string> DatasetFolders(string folder)
+    {
+        var dir = new DirectoryInfo(folder);
+        var found = new List<string> { dir.FullName };
+        while (dir.Parent != null && (SplitFolderNames.ContainsKey(dir.Name) || dir.Name.Equals("data", StringComparison.OrdinalIgnoreCase))) found.Add((dir = dir.Parent).FullName);
+        return found;
     }
 
     // Relative when the two paths share more than the filesystem root; absolute otherwise (a relative path through / is fragile).

@@ -1,0 +1,186 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using SharpSeg.Imaging;
+
+namespace SharpSeg.Data.Dataset;
+
+/// <summary>One class of a <see cref="ClassList"/>: its name, the mask value it is written as (given, or its place in
+/// the list), and its colour where the list gives one.</summary>
+public sealed record ClassListEntry(string Name, int Value, Rgb? Color);
+
+/// <summary>
+/// The class names a dataset ships beside its masks, as annotation tools and dataset sites write them, read so that
+/// <c>data init</c> drafts real names instead of placeholders:
+/// <list type="bullet">
+/// <item>Roboflow's <c>_classes.csv</c> (<c>Pixel Value, Class</c>) and other CSVs with a name column and a value
+/// column (<c>id</c>, <c>index</c>, <c>value</c>) or <c>r, g, b</c> columns (Kaggle's <c>class_dict.csv</c>:
+/// <c>name,r,g,b</c>);</item>
+/// <item>CVAT's and Datumaro's <c>labelmap.txt</c> (<c>name:r,g,b:parts:actions</c>, Pascal VOC's layout);</item>
+/// <item>CamVid's <c>label_colors.txt</c> (<c>r g b name</c>);</item>
+/// <item>a <c>classes.txt</c> with one name per line, or <c>id name</c> per line.</item>
+/// </list>
+/// Without a value column a class's value is its place in the list (0, 1, ...), as these tools number them.
+/// </summary>
+public sealed class ClassList
+{
+    ClassList(string source, IReadOnlyList<ClassListEntry> entries, bool valuesGiven)
+    {
+        Source = source; Entries = entries; ValuesGiven = valuesGiven;
+    }
+
+    /// <summary>Where the list came from: a file path, or <c>--classes</c>.</summary>
+    public string Source { get; }
+
+    /// <summary>The classes, in the list's order.</summary>
+    public IReadOnlyList<ClassListEntry> Entries { get; }
+
+    /// <summary>Whether the list gives each class's mask value (otherwise a class's value is its place in the list).</summary>
+    public bool ValuesGiven { get; }
+
+    /// <summary>Whether the list gives a colour for every class.</summary>
+    public bool HasColors => Entries.All(e => e.Color != null);
+
+    /// <summary>File names (compared ignoring case) that <see cref="Find"/> takes for a class list, best first.</summary>
+    public static readonly IReadOnlyList<string> FileNames =
+        ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "classes.csv", "classes.txt", "class_names.txt", "labels.txt"];
+
+    /// <summary>A list from names given in order (value = place in the list), e.g. <c>--classes background,crack</c>.</summary>
+    public static ClassList FromNames(IReadOnlyList<string> names, string source = "--classes") =>
+        Checked(source, names.Select((n, i) => new ClassListEntry(n.Trim(), i, null)).ToList(), false);
+
+    /// <summary>Reads a class-list file in one of the forms above; a file in none of them is one
+    /// <see cref="SharpSegException"/> line naming it.</summary>
+    public static ClassList Read(string path)
+    {
+        if (!File.Exists(path)) throw new SharpSegException($"'{path}' is not a file; give a class list (one name per line, a CSV with name and value or r,g,b columns, or CVAT's labelmap.txt).");
+        List<string> lines;
+        try { lines = File.ReadLines(path).Take(MaxLines + 1).Select(l => l.Trim().TrimStart('\uFEFF')).ToList(); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SharpSegException($"{path}: cannot be read ({e.Message})."); }
+        if (lines.Count > MaxLines) throw new SharpSegException($"{path}: more than {MaxLines} lines; a class list names at most {LabelMask.MaxClasses} classes.");
+        return Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path, lines) : ReadText(path, lines);
+    }
+
+    /// <summary>The first class list (by <see cref="FileNames"/>, in the first folder that has one) in
+    /// <paramref name="folders"/>, or null. A file of a known name that does not read as a class list is skipped, and
+    /// said in <paramref name="skipped"/>.</summary>
+    public static ClassList? Find(IEnumerable<string> folders, out string? skipped)
+    {
+        skipped = null;
+        foreach (var folder in folders.Distinct(StringComparer.Ordinal))
+        {
+            if (!Directory.Exists(folder)) continue;
+            var files = Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f).ToLowerInvariant(), f => f, StringComparer.Ordinal);
+            foreach (var name in FileNames)
+            {
+                if (!files.TryGetValue(name, out var file)) continue;
+                try { return Read(file); }
+                catch (SharpSegException e) { skipped ??= e.Message; }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>Whether a class name says "not a class": void, unlabelled, ignore, don't care (CamVid's void,
+    /// Cityscapes' unlabeled, VOC's border).</summary>
+    public static bool MeansIgnore(string name) =>
+        Regex.IsMatch(name.Trim(), @"^(void|ignored?|unlabell?ed|un-labell?ed|border|don'?t[ _-]?care|dontcare|undefined)$", RegexOptions.IgnoreCase);
+
+    const int MaxLines = 100_000;
+
+    static readonly string[] NameColumns = ["name", "class", "class_name", "classname", "class name", "label", "label_name", "category", "category_name"];
+    static readonly string[] ValueColumns = ["pixel value", "pixel_value", "value", "id", "index", "class_id", "label_id", "class_index", "label_index", "pixel"];
+
+    static ClassList ReadCsv(string path, List<string> lines)
+    {
+        var rows = lines.Where(l => l.Length > 0).Select(SplitCsv).ToList();
+        if (rows.Count < 2) throw new SharpSegException($"{path}: a class list CSV has a header line and one line per class.");
+        var header = rows[0].Select(h => h.Trim().ToLowerInvariant()).ToList();
+        int Column(params string[] names) => header.FindIndex(h => names.Contains(h));
+        int name = Column(NameColumns), value = Column(ValueColumns);
+        int r = Column("r", "red"), g = Column("g", "green"), b = Column("b", "blue");
+        if (name < 0) throw new SharpSegException($"{path}: no class name column in its header ({string.Join(", ", header)}); name one of them 'name' or 'class'.");
+        if (name == value) value = -1;
+        bool colours = r >= 0 && g >= 0 && b >= 0;
+        var entries = new List<ClassListEntry>();
+        for (int i = 1; i < rows.Count; i++)
+        {
+            var row = rows[i];
+            string Cell(int c) => c < row.Count ? row[c].Trim() : throw new SharpSegException($"{path}:{i + 1}: {row.Count} columns, the header has {header.Count}.");
+            int? v = value >= 0 ? Number(path, i + 1, Cell(value), 65535) : null;
+            Rgb? colour = colours ? new Rgb((byte)Number(path, i + 1, Cell(r), 255), (byte)Number(path, i + 1, Cell(g), 255), (byte)Number(path, i + 1, Cell(b), 255)) : null;
+            entries.Add(new ClassListEntry(Cell(name), v ?? i - 1, colour));
+        }
+        return Checked(path, entries, value >= 0);
+    }
+
+    static ClassList ReadText(string path, List<string> lines)
+    {
+        var content = lines.Select((l, i) => (Line: l, Number: i + 1)).Where(l => l.Line.Length > 0 && !l.Line.StartsWith('#')).ToList();
+        if (content.Count == 0) throw new SharpSegException($"{path}: no class names in it.");
+        var entries = new List<ClassListEntry>();
+        // CVAT / Datumaro labelmap.txt: name:r,g,b:parts:actions.
+        var labelmap = new Regex(@"^([^:]+):\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(:.*)?$");
+        // CamVid's label_colors.txt: r g b name.
+        var rgbName = new Regex(@"^(\d+)\s+(\d+)\s+(\d+)\s+(\S.*)$");
+        // id name, id: name, id,name.
+        var idName = new Regex(@"^(\d+)\s*[:,\s]\s*(\S.*)$");
+        if (content.All(l => labelmap.IsMatch(l.Line)) || content.All(l => rgbName.IsMatch(l.Line)))
+        {
+            bool cvat = labelmap.IsMatch(content[0].Line);
+            foreach (var (line, number) in content)
+            {
+                var m = (cvat ? labelmap : rgbName).Match(line);
+                int first = cvat ? 2 : 1;
+                var colour = new Rgb((byte)Number(path, number, m.Groups[first].Value, 255), (byte)Number(path, number, m.Groups[first + 1].Value, 255), (byte)Number(path, number, m.Groups[first + 2].Value, 255));
+                entries.Add(new ClassListEntry((cvat ? m.Groups[1].Value : m.Groups[4].Value).Trim(), entries.Count, colour));
+            }
+            return Checked(path, entries, false);
+        }
+        if (content.All(l => idName.IsMatch(l.Line)))
+        {
+            foreach (var (line, number) in content)
+            {
+                var m = idName.Match(line);
+                entries.Add(new ClassListEntry(m.Groups[2].Value.Trim(), Number(path, number, m.Groups[1].Value, 65535), null));
+            }
+            return Checked(path, entries, true);
+        }
+        if (content.FirstOrDefault(l => l.Line.Contains(':') || l.Line.Contains(',')) is { Line: { } odd, Number: var at })
+            throw new SharpSegException($"{path}:{at}: '{odd}' is not a class name; a class list has one name per line, 'id name', 'r g b name' or CVAT's 'name:r,g,b::'.");
+        foreach (var (line, _) in content) entries.Add(new ClassListEntry(line, entries.Count, null));
+        return Checked(path, entries, false);
+    }
+
+    static ClassList Checked(string source, List<ClassListEntry> entries, bool valuesGiven)
+    {
+        if (entries.Count == 0) throw new SharpSegException($"{source}: no class names in it.");
+        if (entries.FirstOrDefault(e => e.Name.Length == 0) is { } blank) throw new SharpSegException($"{source}: the class with value {blank.Value} has no name.");
+        if (entries.Count > LabelMask.MaxClasses + 1) throw new SharpSegException($"{source}: {entries.Count} classes; SharpSeg supports at most {LabelMask.MaxClasses}.");
+        if (entries.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw new SharpSegException($"{source}: the class name '{twice.Key}' is there twice; give each class one name.");
+        if (entries.GroupBy(e => e.Value).FirstOrDefault(g => g.Count() > 1) is { } same)
+            throw new SharpSegException($"{source}: value {same.Key} is given to two classes ({string.Join(", ", same.Select(e => e.Name))}).");
+        return new ClassList(source, entries, valuesGiven);
+    }
+
+    static int Number(string path, int line, string text, int max) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out int v) && v <= max ? v
+            : throw new SharpSegException($"{path}:{line}: '{text}' is not a whole number from 0 to {max}.");
+
+    /// <summary>Splits one CSV line at commas outside double quotes.</summary>
+    static List<string> SplitCsv(string line)
+    {
+        var cells = new List<string>();
+        var cell = new System.Text.StringBuilder();
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            if (c == '"') { if (quoted && i + 1 < line.Length && line[i + 1] == '"') { cell.Append('"'); i++; } else quoted = !quoted; }
+            else if (c == ',' && !quoted) { cells.Add(cell.ToString()); cell.Clear(); }
+            else cell.Append(c);
+        }
+        cells.Add(cell.ToString());
+        return cells;
+    }
+}

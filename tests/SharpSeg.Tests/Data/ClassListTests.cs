@@ -1,0 +1,160 @@
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Checks;
+using SharpSeg.Imaging;
+using Xunit;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>Class names from the lists annotation tools ship beside the masks (<see cref="ClassList"/>), drafted by
+/// <c>data init</c>.</summary>
+public sealed class ClassListTests
+{
+    static readonly Rgb Sky = new(128, 128, 128), Road = new(128, 64, 128), Car = new(64, 0, 128), Void = new(0, 0, 0);
+
+    [Fact]
+    public void RoboflowExportMasksBesideImagesAreNamedFromClassesCsvAndVoidIsIgnored()
+    {
+        // Roboflow's "semantic segmentation masks" export: train/x.jpg beside train/x_mask.png, and train/_classes.csv.
+        var d = new TinyDataset("classlist-roboflow");
+        foreach (var split in new[] { "train", "valid" })
+        {
+            for (int i = 0; i < 3; i++) { d.Image($"{split}/img{i}.png"); d.GrayMask($"{split}/img{i}_mask.png", 6, 4, 0, 1, 2, 3); }
+            File.WriteAllText(d.PathOf($"{split}/_classes.csv"), "Pixel Value, Class\n0, background\n1, crack\n2, rust\n3, unlabeled\n4, dent\n");
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("train"), masksDir: null);
+        Assert.Equal(0, draft.ImagesWithoutMask);
+        Assert.Equal(0, draft.MasksWithoutImage);
+        Assert.Equal(0, draft.FilesOfOtherKinds);
+        Assert.EndsWith("_classes.csv", draft.ClassNames!.Source);
+        string yaml = d.PathOf("draft.yaml");
+        draft.Write(yaml);
+        string text = File.ReadAllText(yaml);
+        Assert.DoesNotContain("missing:", text);
+        Assert.Contains("named 'unlabeled' in _classes.csv", text);
+        Assert.Contains("- { name: dent, value: 4 }   # listed in _classes.csv; in none of the 3 inspected masks", text);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal([("background", 0), ("crack", 1), ("rust", 2), ("dent", 4)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
+        Assert.Equal([3], spec.Mask.IgnoreValues);
+        Assert.Equal(3, spec.ResolvePairs("train").Count);
+
+        // From the export's root: the split folders, named from the train split's list.
+        draft = DatasetDraft.Inspect(d.PathOf("."), masksDir: null);
+        Assert.Equal(["train", "val"], draft.SplitsFromFolders.Select(f => f.Split));
+        Assert.Equal("crack", draft.Classes[1].Name);
+    }
+
+    [Fact]
+    public void ColourMasksAreNamedFromClassDictCsvInItsOrder()
+    {
+        // Kaggle's CamVid layout: train/, train_labels/ (x_L.png colour masks), class_dict.csv at the root.
+        var d = new TinyDataset("classlist-kaggle");
+        for (int i = 0; i < 3; i++) { d.Image($"train/f{i}.png"); d.ColorMask($"train_labels/f{i}_L.png", 6, 4, Car, Road, Road, Sky, Void); }
+        File.WriteAllText(d.PathOf("class_dict.csv"), "name,r,g,b\nSky,128,128,128\nBicyclist,0,128,192\nRoad,128,64,128\nCar,64,0,128\nVoid,0,0,0\n");
+        var draft = DatasetDraft.Inspect(d.PathOf("train"), d.PathOf("train_labels"));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        string yaml = d.PathOf("draft.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        // The list's order (the labelling tool's class order), not the drafted order by pixel count.
+        Assert.Equal([("Sky", Sky), ("Bicyclist", new Rgb(0, 128, 192)), ("Road", Road), ("Car", Car)], spec.Classes.Classes.Select(c => (c.Name, c.Color!)));
+        Assert.Equal([Void], spec.Mask.IgnoreColors);
+        Assert.True(new DataChecker(spec).Check().IsClean);
+
+        // A names-only list cannot name colour masks: placeholders, and the draft says why.
+        File.Delete(d.PathOf("class_dict.csv"));
+        File.WriteAllText(d.PathOf("classes.txt"), "Sky\nRoad\nCar\n");
+        draft = DatasetDraft.Inspect(d.PathOf("train"), d.PathOf("train_labels"));
+        Assert.Null(draft.ClassNames);
+        Assert.Contains("gives no colours", draft.ClassListNote);
+        Assert.All(draft.Classes, c => Assert.StartsWith("class_", c.Name));
+    }
+
+    [Fact]
+    public void CvatLabelmapNamesPaletteMasksByItsOrder()
+    {
+        var d = new TinyDataset("classlist-cvat");
+        Rgb[] palette = [Void, Sky, Road, Car, .. Enumerable.Repeat(Void, 252)];
+        for (int i = 0; i < 3; i++)
+        {
+            d.Image($"JPEGImages/{i}.png");
+            PngCodec.SavePalette8(d.PathOf($"SegmentationClass/{i}.png"), 6, 4, Enumerable.Range(0, 24).Select(p => (byte)(p % 3)).ToArray(), palette);
+        }
+        File.WriteAllText(d.PathOf("labelmap.txt"), "# label:color_rgb:parts:actions\nbackground:0,0,0::\nsky:128,128,128::\nroad:128,64,128::\ncar:64,0,128::\n");
+        var draft = DatasetDraft.Inspect(d.PathOf("JPEGImages"), d.PathOf("SegmentationClass"));
+        string yaml = d.PathOf("draft.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal([("background", 0), ("sky", 1), ("road", 2), ("car", 3)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
+        Assert.Contains("check the class names, taken from labelmap.txt", File.ReadAllText(yaml));
+    }
+
+    [Fact]
+    public void BinaryMasksAreNamedByOrderAndAListThatDoesNotFitIsNotUsed()
+    {
+        var d = new TinyDataset("classlist-binary");
+        for (int i = 0; i < 3; i++) { d.Image($"data/train/images/{i}.png"); d.GrayMask($"data/train/masks/{i}.png", 6, 4, 0, 255); }
+        // At the dataset's root, above train/ and data/.
+        File.WriteAllText(d.PathOf("classes.txt"), "membrane\ncell\n");
+        var draft = DatasetDraft.Inspect(d.PathOf("data/train/images"), d.PathOf("data/train/masks"));
+        Assert.Equal([("membrane", 0), ("cell", 255)], draft.Classes.Select(c => (c.Name, c.Value!.Value)));
+
+        File.WriteAllText(d.PathOf("classes.txt"), "background\nmembrane\ncell\n");
+        draft = DatasetDraft.Inspect(d.PathOf("data/train/images"), d.PathOf("data/train/masks"));
+        Assert.Null(draft.ClassNames);
+        Assert.Contains("the masks hold value 255, which it does not name (it names 0, 1, 2)", draft.ClassListNote);
+        Assert.Equal(["class_0", "class_255"], draft.Classes.Select(c => c.Name));
+
+        // Given by the user, a list that does not fit is an error.
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("data/train/images"), d.PathOf("data/train/masks"),
+            classes: ClassList.FromNames(["a", "b", "c"])));
+        Assert.Contains("--classes: the masks hold value 255", e.Message);
+    }
+
+    [Fact]
+    public void TheFormsAClassListComesIn()
+    {
+        var d = new TinyDataset("classlist-forms");
+        ClassList Read(string name, string text) { File.WriteAllText(d.PathOf(name), text); return ClassList.Read(d.PathOf(name)); }
+
+        var camvid = Read("label_colors.txt", "64 128 64\tAnimal\n192 0 128\tArchway\n");
+        Assert.Equal([("Animal", 0, new Rgb(64, 128, 64)), ("Archway", 1, new Rgb(192, 0, 128))], camvid.Entries.Select(e => (e.Name, e.Value, e.Color!.Value)));
+        var ids = Read("ids.txt", "0: background\n7: road\n26 car\n");
+        Assert.True(ids.ValuesGiven);
+        Assert.Equal([("background", 0), ("road", 7), ("car", 26)], ids.Entries.Select(e => (e.Name, e.Value)));
+        var csv = Read("classes.csv", "\uFEFFid,\"name\"\n0,\"traffic light, red\"\n5,person\n");
+        Assert.Equal([("traffic light, red", 0), ("person", 5)], csv.Entries.Select(e => (e.Name, e.Value)));
+        var plain = Read("names.txt", "background\n\ntraffic light\n");
+        Assert.Equal([("background", 0), ("traffic light", 1)], plain.Entries.Select(e => (e.Name, e.Value)));
+        Assert.True(ClassList.MeansIgnore("Unlabelled") && ClassList.MeansIgnore("void") && ClassList.MeansIgnore("don't care") && !ClassList.MeansIgnore("background"));
+
+        void Refused(string name, string text, string expected)
+        {
+            File.WriteAllText(d.PathOf(name), text);
+            var e = Assert.Throws<SharpSegException>(() => ClassList.Read(d.PathOf(name)));
+            Assert.Contains(expected, e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        Refused("a.csv", "r,g,b\n1,2,3\n", "no class name column");
+        Refused("b.csv", "name,value\ncar,x\n", "b.csv:2: 'x' is not a whole number");
+        Refused("c.txt", "car\nbus\ncar\n", "'car' is there twice");
+        Refused("d.txt", "0 car\n0 bus\n", "value 0 is given to two classes");
+        Refused("e.txt", "car\nbus: 3,4\n", "e.txt:2: 'bus: 3,4' is not a class name");
+    }
+
+    [Fact]
+    public void DataInitTakesClassesAndSaysWhenNoMasksAreBesideTheImages()
+    {
+        var d = new TinyDataset("classlist-cli");
+        for (int i = 0; i < 3; i++) { d.Image($"images/{i}.png"); d.GrayMask($"masks/{i}.png", 6, 4, 0, 1); }
+        string outPath = d.PathOf("draft.yaml");
+        var r = CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", outPath, "--classes", "background, scratch");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("value 1 (scratch)", r.StdOut);
+        Assert.Equal(["background", "scratch"], DatasetSpec.Load(outPath).Classes.Classes.Select(c => c.Name));
+
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", outPath, "--force", "--classes", "scratch")
+            .AssertOneLineError("--classes: the masks hold value 1, which it does not name (it names 0)");
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--out", outPath, "--force")
+            .AssertOneLineError("no masks beside the images");
+    }
+}
