@@ -55,6 +55,7 @@ public static class CliApp
                 d.AddCommand<DataInitCommand>("init").WithDescription("Inspect images and masks folders and write a draft dataset.yaml.");
                 d.AddCommand<DataFromCocoCommand>("from-coco").WithDescription("Turn a COCO annotation file (polygons, RLE) into index PNG masks and a dataset.yaml.");
                 d.AddCommand<DataFromLabelMeCommand>("from-labelme").WithDescription("Turn a folder of LabelMe JSON files (polygons, rectangles, circles) into index PNG masks and a dataset.yaml.");
+                d.AddCommand<DataFromNiftiCommand>("from-nifti").WithDescription("Slice NIfTI volumes (.nii, .nii.gz) and their label volumes into PNG images, index masks and a dataset.yaml.");
                 d.AddCommand<DataFromClassMasksCommand>("from-class-masks").WithDescription("Turn per-class binary masks (a folder per class or per image) into index PNG masks and a dataset.yaml.");
                 d.AddCommand<DataFromYoloCommand>("from-yolo").WithDescription("Turn YOLO segmentation labels (polygons, as Ultralytics and Roboflow export them) into index PNG masks and a dataset.yaml.");
                 d.AddCommand<DataUnstackCommand>("unstack").WithDescription("Write each page of a multi-page TIFF (a stack of slices or frames) to its own PNG, values unchanged.");

@@ -30,6 +30,7 @@ internal sealed class ImportedDataset
         _outDir = Path.GetFullPath(outDir); _split = split; _classes = classes; _overwrite = overwrite;
         _splitDir = Path.Combine(_outDir, split);
         MasksDir = Path.Combine(_splitDir, "masks");
+        ImagesDir = Path.Combine(_splitDir, "images");
         if (Directory.Exists(MasksDir) && Directory.EnumerateFileSystemEntries(MasksDir).Any() && !overwrite)
             throw new SharpSegException($"{MasksDir}: already holds masks; pass --force to replace split '{split}', or choose another --out or --split.");
         foreach (var (name, record) in Splits(_outDir))
@@ -39,6 +40,10 @@ internal sealed class ImportedDataset
 
     public string MasksDir { get; }
 
+    /// <summary>Where an import that makes the images too (<c>data from-nifti</c>'s slices) writes them:
+    /// <c>{out}/{split}/images</c>.</summary>
+    public string ImagesDir { get; }
+
     /// <summary>The class names by mask value: background (or "unannotated" when a class is itself called background), then the imported classes.</summary>
     public IReadOnlyList<string> ClassNames => [BackgroundName(_classes), .. _classes];
 
@@ -46,7 +51,17 @@ internal sealed class ImportedDataset
     public void Begin()
     {
         if (Directory.Exists(MasksDir) && _overwrite) Directory.Delete(MasksDir, recursive: true);
+        if (Directory.Exists(ImagesDir) && _overwrite) Directory.Delete(ImagesDir, recursive: true);
         IO.OutputFolder.Create(MasksDir);
+    }
+
+    /// <summary>Writes an image the import made into <see cref="ImagesDir"/> as <c>{key}.png</c>; its mask follows with
+    /// <see cref="WriteMask"/> under the same key.</summary>
+    public void WriteImage(string key, RgbImage image)
+    {
+        string path = Path.Combine(ImagesDir, key + ".png");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        ImageFile.SavePng(image, path);
     }
 
     /// <summary>Writes the mask of the image at <paramref name="imageRelative"/> (relative to the split's images folder).</summary>

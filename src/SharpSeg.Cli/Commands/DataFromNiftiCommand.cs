@@ -1,0 +1,77 @@
+using System.ComponentModel;
+using System.Globalization;
+using SharpSeg.Import;
+using Spectre.Console.Cli;
+
+namespace SharpSeg.Cli.Commands;
+
+/// <summary><c>sharpseg data from-nifti</c>: NIfTI volumes and label volumes → 2-D PNG slices, index masks and a
+/// dataset.yaml (<see cref="NiftiImport"/>).</summary>
+public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings>
+{
+    public sealed class Settings : ImportSettings
+    {
+        [CommandArgument(0, "<IMAGES>")]
+        [Description("Folder of image volumes (.nii or .nii.gz; the Decathlon's imagesTr, or nnU-Net's x_0000.nii.gz per channel).")]
+        public string Folder { get; init; } = "";
+
+        [CommandOption("--labels <DIR>")]
+        [Description("Folder of label volumes, named as the images (labelsTr): one class value per voxel, 0 background.")]
+        public string? Labels { get; init; }
+
+        [CommandOption("--val-fraction <F>")]
+        [Description("Share of the volumes (whole volumes) written as split 'val', e.g. 0.2; default 0 (none).")]
+        public double ValFraction { get; init; }
+
+        [CommandOption("--axis <0|1|2>")]
+        [Description("Axis to slice across: 2 (z, axial in most scans; default), 1 (y) or 0 (x).")]
+        public int Axis { get; init; } = 2;
+
+        [CommandOption("--window <LOW,HIGH>")]
+        [Description("Intensities mapped to black and white, in the volume's units (CT: Hounsfield units, e.g. -160,240). Default: 0..255 as it is for 8-bit volumes, else each volume's 0.5th..99.5th percentile.")]
+        public string? Window { get; init; }
+
+        [CommandOption("--keep-empty <F>")]
+        [Description("Share of slices without any labelled voxel to keep, evenly spaced (0: none, 1: all; default 1).")]
+        public double KeepEmpty { get; init; } = 1;
+
+        [CommandOption("--channels <LIST>")]
+        [Description("For images with several channels (4-D volumes, or nnU-Net's _0000, _0001 files): one (gray) or three (RGB), e.g. 0 or 0,1,2.")]
+        public string? Channels { get; init; }
+
+        [CommandOption("--classes <LIST>")]
+        [Description("Names of the label values above 0, in value order, comma-separated (default: the dataset.json beside the folders, else class_1, class_2, ...).")]
+        public string? Classes { get; init; }
+    }
+
+    public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        string labels = string.IsNullOrWhiteSpace(settings.Labels) ? throw new SharpSegException("data from-nifti needs --labels DIR, the folder of label volumes (labelsTr).") : settings.Labels;
+        string outDir = settings.RequireOut("from-nifti");
+        var options = new NiftiImportOptions
+        {
+            Split = settings.Split, ValFraction = settings.ValFraction, Axis = settings.Axis, KeepEmpty = settings.KeepEmpty,
+            Window = settings.Window == null ? null : Window(settings.Window),
+            Channels = settings.Channels == null ? null : Numbers(settings.Channels, "--channels", "0 or 0,1,2"),
+            Classes = ImportSettings.ClassList(settings.Classes), Overwrite = settings.Force,
+        };
+        var r = ProgressRunner.Run("volumes", p => NiftiImport.Run(settings.Folder, labels, outDir, options, p, cancellationToken));
+        foreach (var s in r.Splits)
+            Console.Out.WriteLine(TerminalText.Clean($"split '{s.Split}': {s.Volumes} volumes, {s.Slices} slices to {s.ImagesDir} and {s.MasksDir}"
+                + (s.EmptySlicesLeftOut > 0 ? $"; {s.EmptySlicesLeftOut} slices without a label left out (--keep-empty)." : ".")));
+        if (r.LabelValues.Select((v, i) => v != i).Any(b => b))
+            Console.Out.WriteLine($"note: label values {string.Join(", ", r.LabelValues.Select((v, i) => $"{v} → {i}"))} in the masks (renumbered without gaps).");
+        if (r.NamesFrom != null) Console.Out.WriteLine(TerminalText.Clean($"class names from {r.NamesFrom}."));
+        ImportSettings.PrintClassesAndNext(r.Classes, r.YamlPath);
+        return 0;
+    }
+
+    static (double, double) Window(string text) =>
+        text.Split(',') is [var a, var b] && double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double low)
+            && double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out double high) && double.IsFinite(low) && double.IsFinite(high)
+            ? (low, high) : throw new SharpSegException($"--window '{text}': give two numbers LOW,HIGH in the volume's units, e.g. --window -160,240.");
+
+    static int[] Numbers(string text, string option, string example) =>
+        text.Split(',', StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
+            : throw new SharpSegException($"{option} '{text}': give channel numbers, e.g. {option} {example}.")).ToArray();
+}

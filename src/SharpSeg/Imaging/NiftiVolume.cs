@@ -1,0 +1,177 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace SharpSeg.Imaging;
+
+/// <summary>
+/// A NIfTI-1 volume (<c>.nii</c> or gzip-compressed <c>.nii.gz</c>), the format of medical imaging datasets (the
+/// Medical Segmentation Decathlon, KiTS, BraTS, nnU-Net's raw data): its size along x, y, z (and channels, the fourth
+/// dimension), voxel spacing, and its voxels as numbers with the header's <c>scl_slope</c>/<c>scl_inter</c> applied.
+/// Every data type NIfTI stores as plain numbers is read (8- to 64-bit integers, signed or not, 32- and 64-bit floats),
+/// either byte order. NIfTI-2, Analyze <c>.hdr/.img</c> pairs, complex and RGB voxel types and damaged files are one
+/// line naming the file.
+/// </summary>
+public sealed class NiftiVolume
+{
+    NiftiVolume(string path, int nx, int ny, int nz, int channels, float[] spacing, double[] voxels, bool integral)
+    {
+        Path = path; Nx = nx; Ny = ny; Nz = nz; Channels = channels; Spacing = spacing; Voxels = voxels; IsIntegral = integral;
+    }
+
+    /// <summary>The file read.</summary>
+    public string Path { get; }
+    /// <summary>Voxels along the first axis (x, the fastest-varying in the file).</summary>
+    public int Nx { get; }
+    /// <summary>Voxels along the second axis (y).</summary>
+    public int Ny { get; }
+    /// <summary>Voxels along the third axis (z; 1 for a 2-D image).</summary>
+    public int Nz { get; }
+    /// <summary>The fourth dimension: channels (modalities, as in BraTS' four MRI sequences), or 1.</summary>
+    public int Channels { get; }
+    /// <summary>Voxel size along x, y, z, as the header gives it (<c>pixdim[1..3]</c>, usually millimetres).</summary>
+    public IReadOnlyList<float> Spacing { get; }
+    /// <summary>Whether the stored type is an integer type (and slope/intercept keep whole numbers whole).</summary>
+    public bool IsIntegral { get; }
+
+    /// <summary>The voxels, x fastest, then y, z, channel; scaled by <c>scl_slope</c>/<c>scl_inter</c> where the header
+    /// sets a slope.</summary>
+    public double[] Voxels { get; }
+
+    /// <summary>The value at (x, y, z) of <paramref name="channel"/>.</summary>
+    public double this[int x, int y, int z, int channel = 0] => Voxels[(((long)channel * Nz + z) * Ny + y) * Nx + x];
+
+    /// <summary>Size along axis 0, 1 or 2.</summary>
+    public int Size(int axis) => axis switch { 0 => Nx, 1 => Ny, 2 => Nz, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>Whether the path names a NIfTI file (<c>.nii</c> or <c>.nii.gz</c>).</summary>
+    public static bool IsNiftiName(string path) =>
+        path.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>The file name without <c>.nii</c> or <c>.nii.gz</c>.</summary>
+    public static string Stem(string path)
+    {
+        string name = System.IO.Path.GetFileName(path);
+        return name.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? name[..^7] : name.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
+    }
+
+    /// <summary>Most voxels read from one file (the values are held as doubles): 512 M.</summary>
+    public const long MaxVoxels = 512L << 20;
+
+    /// <summary>Reads the volume at <paramref name="path"/>.</summary>
+    public static NiftiVolume Read(string path) => Parse(path, Bytes(path, int.MaxValue - 1024));
+
+    /// <summary>The volume's size (x, y, z, channels) from its header alone, checked as <see cref="Read"/> checks it.</summary>
+    public static (int Nx, int Ny, int Nz, int Channels) ReadSize(string path)
+    {
+        var h = ParseHeader(path, Bytes(path, 348));
+        return (h.Nx, h.Ny, h.Nz, h.Channels);
+    }
+
+    /// <summary>The file's bytes, decompressed where it is gzip, up to <paramref name="limit"/> (the header only, or all).</summary>
+    static byte[] Bytes(string path, int limit)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            var head = new byte[2];
+            int got = file.ReadAtLeast(head, 2, throwOnEndOfStream: false);
+            file.Position = 0;
+            using Stream s = got == 2 && head[0] == 0x1f && head[1] == 0x8b ? new GZipStream(file, CompressionMode.Decompress) : file;
+            using var ms = new MemoryStream();
+            var buffer = new byte[1 << 16];
+            int n;
+            while (ms.Length < limit && (n = s.Read(buffer, 0, (int)Math.Min(buffer.Length, limit - ms.Length))) > 0)
+            {
+                if (limit == int.MaxValue - 1024 && ms.Length + n >= limit)
+                    throw new SharpSegException($"{path}: more than 2 GB of voxels once decompressed; crop or split the volume first.");
+                ms.Write(buffer, 0, n);
+            }
+            return ms.ToArray();
+        }
+        catch (InvalidDataException e) { throw new SharpSegException($"{path}: damaged gzip data ({e.Message}); download or export the volume again."); }
+        catch (IOException e) { throw new SharpSegException($"{path}: cannot be read ({e.Message})."); }
+        catch (UnauthorizedAccessException e) { throw new SharpSegException($"{path}: cannot be read ({e.Message})."); }
+    }
+
+    sealed record Header(bool Little, int Nx, int Ny, int Nz, int Channels, short Datatype, int Bytes, string TypeName, long Offset, float Slope, float Inter, float[] Spacing);
+
+    static Header ParseHeader(string path, byte[] d)
+    {
+        if (d.Length < 348) throw new SharpSegException($"{path}: {d.Length} bytes, shorter than a NIfTI header (348); not a NIfTI file, or truncated.");
+        bool little = BinaryPrimitives.ReadInt32LittleEndian(d) == 348;
+        bool big = BinaryPrimitives.ReadInt32BigEndian(d) == 348;
+        int sizeofHdr = BinaryPrimitives.ReadInt32LittleEndian(d);
+        if (sizeofHdr == 540 || BinaryPrimitives.ReadInt32BigEndian(d) == 540)
+            throw new SharpSegException($"{path}: a NIfTI-2 file; SharpSeg reads NIfTI-1: save it as NIfTI-1 (nibabel.Nifti1Image, SimpleITK writes NIfTI-1).");
+        if (!little && !big) throw new SharpSegException($"{path}: not a NIfTI-1 file (its header does not start with 348).");
+        string magic = System.Text.Encoding.ASCII.GetString(d, 344, 3);
+        if (magic == "ni1") throw new SharpSegException($"{path}: the header of an Analyze-style .hdr/.img pair; save the volume as one .nii or .nii.gz file.");
+        if (magic != "n+1") throw new SharpSegException($"{path}: not a NIfTI-1 file (magic '{magic.Replace("\0", "")}', expected 'n+1').");
+        short I16(int at) => little ? BinaryPrimitives.ReadInt16LittleEndian(d.AsSpan(at)) : BinaryPrimitives.ReadInt16BigEndian(d.AsSpan(at));
+        float F32(int at) => little ? BinaryPrimitives.ReadSingleLittleEndian(d.AsSpan(at)) : BinaryPrimitives.ReadSingleBigEndian(d.AsSpan(at));
+
+        int rank = I16(40);
+        if (rank is < 2 or > 7) throw new SharpSegException($"{path}: dim[0] is {rank}; a NIfTI volume has 2 to 7 dimensions.");
+        var dims = new int[8];
+        for (int i = 1; i <= rank; i++)
+        {
+            dims[i] = I16(40 + 2 * i);
+            if (dims[i] < 1) throw new SharpSegException($"{path}: dim[{i}] is {dims[i]}; every dimension must be at least 1.");
+        }
+        for (int i = rank + 1; i <= 7; i++) dims[i] = 1;
+        if (dims[5] * dims[6] * dims[7] != 1)
+            throw new SharpSegException($"{path}: {rank} dimensions ({string.Join(" × ", dims[1..(rank + 1)])}); SharpSeg reads x, y, z and channels (up to 4 dimensions).");
+        int nx = dims[1], ny = dims[2], nz = dims[3], channels = dims[4];
+        long voxels = (long)nx * ny * nz * channels;
+        if (voxels > MaxVoxels) throw new SharpSegException($"{path}: {voxels} voxels, more than {MaxVoxels} SharpSeg reads from one file; crop or split the volume first.");
+
+        short datatype = I16(70);
+        var (bytes, name) = datatype switch
+        {
+            2 => (1, "uint8"), 4 => (2, "int16"), 8 => (4, "int32"), 16 => (4, "float32"), 64 => (8, "float64"),
+            256 => (1, "int8"), 512 => (2, "uint16"), 768 => (4, "uint32"), 1024 => (8, "int64"), 1280 => (8, "uint64"),
+            _ => (0, datatype switch { 1 => "binary", 32 => "complex64", 128 => "RGB24", 1536 => "float128", 1792 => "complex128", 2048 => "complex256", 2304 => "RGBA32", _ => $"code {datatype}" }),
+        };
+        if (bytes == 0) throw new SharpSegException($"{path}: voxel type {name}, which SharpSeg does not read; save the volume as integers or float32.");
+        long offset = (long)F32(108);
+        if (offset < 348) offset = 352;
+        var spacing = new[] { Math.Abs(F32(80)), Math.Abs(F32(84)), Math.Abs(F32(88)) };
+        return new Header(little, nx, ny, nz, channels, datatype, bytes, name, offset, F32(112), F32(116), spacing);
+    }
+
+    static NiftiVolume Parse(string path, byte[] d)
+    {
+        var (little, nx, ny, nz, channels, datatype, bytes, name, offset, slope, inter, spacing) = ParseHeader(path, d);
+        long voxels = (long)nx * ny * nz * channels;
+        if (offset + voxels * bytes > d.Length)
+            throw new SharpSegException($"{path}: truncated: the header claims {nx} × {ny} × {nz}{(channels > 1 ? $" × {channels}" : "")} {name} voxels from byte {offset}, the file has {d.Length} bytes.");
+        bool scaled = slope != 0 && float.IsFinite(slope) && float.IsFinite(inter) && (slope != 1 || inter != 0);
+
+        var values = new double[voxels];
+        var span = d.AsSpan((int)offset);
+        bool integral = datatype is not (16 or 64);
+        for (long i = 0; i < voxels; i++)
+        {
+            var b = span.Slice((int)(i * bytes), bytes);
+            values[i] = datatype switch
+            {
+                2 => b[0],
+                256 => (sbyte)b[0],
+                4 => little ? BinaryPrimitives.ReadInt16LittleEndian(b) : BinaryPrimitives.ReadInt16BigEndian(b),
+                512 => little ? BinaryPrimitives.ReadUInt16LittleEndian(b) : BinaryPrimitives.ReadUInt16BigEndian(b),
+                8 => little ? BinaryPrimitives.ReadInt32LittleEndian(b) : BinaryPrimitives.ReadInt32BigEndian(b),
+                768 => little ? BinaryPrimitives.ReadUInt32LittleEndian(b) : BinaryPrimitives.ReadUInt32BigEndian(b),
+                1024 => little ? BinaryPrimitives.ReadInt64LittleEndian(b) : BinaryPrimitives.ReadInt64BigEndian(b),
+                1280 => little ? BinaryPrimitives.ReadUInt64LittleEndian(b) : BinaryPrimitives.ReadUInt64BigEndian(b),
+                16 => little ? BinaryPrimitives.ReadSingleLittleEndian(b) : BinaryPrimitives.ReadSingleBigEndian(b),
+                _ => little ? BinaryPrimitives.ReadDoubleLittleEndian(b) : BinaryPrimitives.ReadDoubleBigEndian(b),
+            };
+        }
+        if (scaled)
+        {
+            for (long i = 0; i < voxels; i++) values[i] = values[i] * slope + inter;
+            integral &= slope == Math.Round(slope) && inter == Math.Round(inter);
+        }
+        return new NiftiVolume(path, nx, ny, nz, channels, spacing, values, integral);
+    }
+}

@@ -1,0 +1,162 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using SharpSeg.Data.Checks;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Imaging;
+using SharpSeg.Import;
+using Xunit;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>
+/// <c>data from-nifti</c> on volumes written by an independent NIfTI writer (<c>scripts/make-nifti-fixtures.py</c>),
+/// against the slices numpy gives (<c>np.rot90(vol[:, :, z])</c>, in <c>Fixtures/nifti/expected.json</c>).
+/// </summary>
+public sealed class NiftiImportTests
+{
+    static readonly string Fixtures = Path.Combine(TestPaths.RepoRoot, "tests", "SharpSeg.Tests", "Fixtures", "nifti");
+
+    /// <summary>A copy of a fixture folder (msd or nnunet) that a test may change.</summary>
+    static string Copy(string name, string test)
+    {
+        string root = TestPaths.NewTempDir(test);
+        foreach (var f in Directory.EnumerateFiles(Path.Combine(Fixtures, name), "*", SearchOption.AllDirectories))
+        {
+            string to = Path.Combine(root, Path.GetRelativePath(Path.Combine(Fixtures, name), f));
+            Directory.CreateDirectory(Path.GetDirectoryName(to)!);
+            File.Copy(f, to);
+        }
+        return root;
+    }
+
+    static JsonElement Expected(string key)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "expected.json")));
+        return doc.RootElement.GetProperty(key).Clone();
+    }
+
+    static void AssertSlice(JsonElement rows, byte[] pixels, int width, int stride = 1, int offset = 0)
+    {
+        var expected = rows.EnumerateArray().SelectMany(r => r.EnumerateArray().Select(v => v.GetInt32())).ToArray();
+        Assert.Equal(expected.Length, pixels.Length / stride);
+        Assert.Equal(rows[0].GetArrayLength(), width);
+        Assert.Equal(expected, Enumerable.Range(0, expected.Length).Select(i => (int)pixels[i * stride + offset]));
+    }
+
+    [Fact]
+    public void DecathlonVolumesBecomeTheSlicesNumpyShowsWithNamesFromDatasetJsonAndWholeVolumesForVal()
+    {
+        string root = Copy("msd", "nifti-msd");
+        string outDir = Path.Combine(root, "out");
+        var r = NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir, new NiftiImportOptions { ValFraction = 0.5 });
+        Assert.Equal(["background", "liver", "tumour"], r.Classes);
+        Assert.EndsWith("dataset.json", r.NamesFrom);
+        // One volume each: case_a to train, case_b (the second) to val; never slices of one volume in both.
+        Assert.Equal([("train", 1, 3), ("val", 1, 3)], r.Splits.Select(s => (s.Split, s.Volumes, s.Slices)));
+        foreach (var (split, volume) in new[] { ("train", "case_a"), ("val", "case_b") })
+        {
+            var expected = Expected($"msd/{volume}");
+            for (int z = 0; z < 3; z++)
+            {
+                var image = ImageFile.Load(Path.Combine(outDir, split, "images", $"{volume}_z00{z}.png"), channels: 1);
+                Assert.Equal((5, 4), (image.Width, image.Height));
+                AssertSlice(expected.GetProperty("images")[z], image.Pixels, image.Width, image.Channels);
+                var mask = ImageFile.ReadRaw(Path.Combine(outDir, split, "masks", $"{volume}_z00{z}.png"))!;
+                AssertSlice(expected.GetProperty("masks")[z], mask.Samples.Select(p => (byte)p).ToArray(), mask.Width);
+            }
+        }
+        var spec = DatasetSpec.Load(r.YamlPath);
+        Assert.Equal(["background", "liver", "tumour"], spec.Classes.Classes.Select(c => c.Name));
+        Assert.True(new DataChecker(spec).Check().IsClean);
+
+        // Slices without a label left out: case_b's middle slice is empty.
+        r = NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir, new NiftiImportOptions { KeepEmpty = 0, Overwrite = true });
+        Assert.Equal((6 - 1, 1), (r.Splits[0].Slices, r.Splits[0].EmptySlicesLeftOut));
+        Assert.False(File.Exists(Path.Combine(outDir, "train", "images", "case_b_z001.png")));
+    }
+
+    [Fact]
+    public void NnUnetChannelFilesBigEndianScaledIntegersAndRenumberedFloatLabels()
+    {
+        string root = Copy("nnunet", "nifti-nnunet");
+        string outDir = Path.Combine(root, "out");
+        var e = Assert.Throws<SharpSegException>(() => NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir, new NiftiImportOptions()));
+        Assert.Contains("2 channels (modalities) in 2 files; pick one with --channels 0", e.Message);
+
+        var expected = Expected("nnunet/ct_001");
+        var r = NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir,
+            new NiftiImportOptions { Channels = [0], Window = (-160, 240) });
+        Assert.Equal(["background", "kidney", "cyst"], r.Classes);
+        Assert.Equal([0, 2, 5], r.LabelValues);
+        for (int z = 0; z < 3; z++)
+        {
+            var image = ImageFile.Load(Path.Combine(outDir, "train", "images", $"ct_001_z00{z}.png"), channels: 1);
+            AssertSlice(expected.GetProperty("images")[z], image.Pixels, image.Width, image.Channels);
+            var mask = ImageFile.ReadRaw(Path.Combine(outDir, "train", "masks", $"ct_001_z00{z}.png"))!;
+            AssertSlice(expected.GetProperty("masks")[z], mask.Samples.Select(p => (byte)p).ToArray(), mask.Width);
+        }
+        Assert.Contains("the label values 0 as 0, 2 as 1, 5 as 2", File.ReadAllText(r.YamlPath));
+
+        // Three channels are RGB; slicing across x gives y × z slices.
+        var volume = NiftiVolume.Read(Path.Combine(root, "imagesTr", "ct_001_0000.nii"));
+        Assert.Equal((5, 4, 3, 1), (volume.Nx, volume.Ny, volume.Nz, volume.Channels));
+        Assert.Equal([0.8f, 0.8f, 2.5f], volume.Spacing);
+        r = NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir,
+            new NiftiImportOptions { Channels = [0, 1, 0], Axis = 0, Overwrite = true });
+        var rgb = ImageFile.ReadRaw(Path.Combine(outDir, "train", "images", "ct_001_x000.png"))!;
+        Assert.Equal((4, 3, 3), (rgb.Width, rgb.Height, rgb.Channels));
+        Assert.Equal(5, r.Splits[0].Slices);
+    }
+
+    [Fact]
+    public void EveryBrokenVolumeIsOneLineNamingItsFileBeforeAnythingIsWritten()
+    {
+        void Refused(Action<string> damage, string expected, NiftiImportOptions? options = null)
+        {
+            string root = Copy("nnunet", "nifti-broken");
+            damage(root);
+            string outDir = Path.Combine(root, "out");
+            var e = Assert.Throws<SharpSegException>(() => NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir,
+                options ?? new NiftiImportOptions { Channels = [0] }));
+            Assert.Contains(expected, e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+            Assert.False(Directory.Exists(Path.Combine(outDir, "train", "masks")), "nothing is written");
+        }
+        string Label(string root) => Path.Combine(root, "labelsTr", "ct_001.nii");
+        void Edit(string path, Action<byte[]> change) { var b = File.ReadAllBytes(path); change(b); File.WriteAllBytes(path, b); }
+
+        Refused(root => Edit(Label(root), b => BinaryPrimitives.WriteInt16LittleEndian(b.AsSpan(42), 4)), "4 × 4 × 3");
+        Refused(root => Edit(Label(root), b => BinaryPrimitives.WriteSingleLittleEndian(b.AsSpan(352), 0.5f)), "ct_001.nii: voxel value 0.5");
+        Refused(root => Edit(Label(root), b => BinaryPrimitives.WriteInt32LittleEndian(b, 540)), "a NIfTI-2 file");
+        Refused(root => Edit(Label(root), b => b[345] = (byte)'x'), "not a NIfTI-1 file (magic 'nx1', expected 'n+1')");
+        Refused(root => Edit(Label(root), b => { b[344] = (byte)'n'; b[345] = (byte)'i'; b[346] = (byte)'1'; }), "Analyze-style .hdr/.img pair");
+        Refused(root => File.WriteAllBytes(Label(root), File.ReadAllBytes(Label(root))[..400]), "truncated");
+        Refused(root => File.Delete(Label(root)), "no .nii or .nii.gz files");
+        Refused(root => File.Move(Label(root), Path.Combine(root, "labelsTr", "ct_002.nii")), "ct_001_0000.nii: no label volume 'ct_001_0000.nii.gz'");
+        Refused(root => File.WriteAllText(Path.Combine(root, "dataset.json"), "{\"labels\": {\"background\": 0, \"kidney\": 2}}"), "do not name value 5");
+        Refused(_ => { }, "--channels 0,3,1, but it has 2 channels (0..1)", new NiftiImportOptions { Channels = [0, 3, 1] });
+        Refused(_ => { }, "--classes names 1 classes, the labels hold 2 values", new NiftiImportOptions { Channels = [0], Classes = ["kidney"] });
+
+        string msd = Copy("msd", "nifti-broken-gz");
+        string gz = Path.Combine(msd, "labelsTr", "case_b.nii.gz");
+        File.WriteAllBytes(gz, File.ReadAllBytes(gz)[..40]);
+        var e = Assert.Throws<SharpSegException>(() => NiftiImport.Run(Path.Combine(msd, "imagesTr"), Path.Combine(msd, "labelsTr"), Path.Combine(msd, "out"), new NiftiImportOptions()));
+        Assert.Contains("case_b.nii.gz", e.Message);
+    }
+
+    [Fact]
+    public void TheCommandWritesADatasetThatTrainsAndSaysWhatItDid()
+    {
+        string root = Copy("msd", "nifti-cli");
+        string outDir = Path.Combine(root, "ds");
+        var r = CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--labels", Path.Combine(root, "labelsTr"), "--out", outDir, "--val-fraction", "0.5");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("split 'val': 1 volumes, 3 slices", r.StdOut);
+        Assert.Contains("classes: 0 background, 1 liver, 2 tumour", r.StdOut);
+        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--labels", Path.Combine(root, "labelsTr"), "--out", outDir, "--window", "5")
+            .AssertOneLineError("--window '5': give two numbers LOW,HIGH");
+        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--out", outDir).AssertOneLineError("needs --labels DIR");
+        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--labels", Path.Combine(root, "labelsTr"), "--out", outDir)
+            .AssertOneLineError("already holds masks; pass --force");
+    }
+}
