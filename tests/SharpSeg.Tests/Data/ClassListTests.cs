@@ -111,6 +111,29 @@ public sealed class ClassListTests
     }
 
     [Fact]
+    public void MasksScaledToBeSeenKeep255AsAClassAndTakeNamesInOrder()
+    {
+        // Three classes saved as 0/128/255 (to be seen in a viewer): 255 is the third class, not VOC's void.
+        var d = new TinyDataset("classlist-scaled");
+        for (int i = 0; i < 3; i++) { d.Image($"images/{i}.png"); d.GrayMask($"masks/{i}.png", 6, 4, 0, 0, 128, 255); }
+        var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks"));
+        Assert.True(draft.ScaledForVisibility);
+        Assert.Empty(draft.SuggestedIgnoreValues);
+        File.WriteAllText(d.PathOf("classes.txt"), "background\nboundary\npet\n");
+        draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks"));
+        Assert.Equal([("background", 0), ("boundary", 128), ("pet", 255)], draft.Classes.Select(c => (c.Name, c.Value!.Value)));
+        Assert.All(draft.Classes, c => Assert.False(c.Ignore));
+
+        // VOC's small indices beside 255 still draft 255 as void; a few values spread over 0..255 do not.
+        foreach (var (values, ignored) in new[] { (new byte[] { 0, 1, 2, 255 }, true), (new byte[] { 0, 1, 15, 255 }, true), (new byte[] { 0, 100, 200, 255 }, false) })
+        {
+            var v = new TinyDataset("classlist-voc-or-not");
+            for (int i = 0; i < 2; i++) { v.Image($"images/{i}.png"); v.GrayMask($"masks/{i}.png", 6, 4, values); }
+            Assert.Equal(ignored, DatasetDraft.Inspect(v.PathOf("images"), v.PathOf("masks")).SuggestedIgnoreValues.Count == 1);
+        }
+    }
+
+    [Fact]
     public void TheFormsAClassListComesIn()
     {
         var d = new TinyDataset("classlist-forms");

@@ -191,7 +191,31 @@ public sealed class DatasetDraft
     /// border convention). A mask with only 0 and 255 is two classes (e.g. background/foreground), not ignore.
     /// </summary>
     public IReadOnlyList<int> SuggestedIgnoreValues =>
-        MaskKind != DraftMaskKind.RgbColors && Labels.Count >= 3 && Labels.Any(l => l.Value == 255) ? [255] : [];
+        MaskKind != DraftMaskKind.RgbColors && Labels.Count >= 3 && Labels.Any(l => l.Value == 255) && !ScaledForVisibility && OthersLookLikeIndices ? [255] : [];
+
+    /// <summary>Whether the values are a class index scaled to fill 0..255 (0, 128, 255 for three classes; 0, 85, 170,
+    /// 255 for four), as masks saved "to be seen" are: 255 is then the last class, not VOC's void.</summary>
+    public bool ScaledForVisibility
+    {
+        get
+        {
+            if (MaskKind == DraftMaskKind.RgbColors || Labels.Count < 3) return false;
+            var v = Labels.Select(l => l.Value ?? -1).Order().ToList();
+            int n = v.Count;
+            return v[0] == 0 && v[^1] == 255 && Enumerable.Range(0, n).All(i => Math.Abs(v[i] - i * 255.0 / (n - 1)) <= 1.5);
+        }
+    }
+
+    /// <summary>Whether the values besides 255 look like class indices beside VOC's void: small (below 64, as VOC's
+    /// 0..20 and Cityscapes' train ids), or dense (COCO-stuff's 0..181), rather than a few values spread over 0..255.</summary>
+    bool OthersLookLikeIndices
+    {
+        get
+        {
+            var others = Labels.Where(l => l.Value is not (null or 255)).Select(l => l.Value!.Value).ToList();
+            return others.Count > 0 && (others.Max() < 64 || others.Max() <= 2 * others.Count + 8);
+        }
+    }
 
     /// <summary>Inspects the folders. Errors (missing/empty folder, no pairs) are one-line <see cref="SharpSegException"/>s.</summary>
     /// <param name="classes">The class names to draft (<c>data init --classes</c>); it must fit the masks. Null: a class
@@ -468,10 +492,10 @@ public sealed class DatasetDraft
         var classValues = Labels.Where(l => !SuggestedIgnoreValues.Contains(l.Value!.Value)).ToList();
         if (classValues.FirstOrDefault(l => !byValue.ContainsKey(l.Value!.Value)) is { } unnamed)
         {
-            // Masks saved as 0/255 and a list of two names in order: the darker value is the first.
-            if (!list.ValuesGiven && Labels.Count == 2 && named.Count == 2 && list.Entries.Count == 2)
+            // Masks saved as 0/255 (or 0, 128, 255: scaled to be seen) and as many names in order: the darker value first.
+            if (!list.ValuesGiven && (Labels.Count == 2 || ScaledForVisibility) && named.Count == Labels.Count && list.Entries.Count == Labels.Count)
             {
-                map[Labels[0]] = named[0]; map[Labels[1]] = named[1];
+                for (int i = 0; i < Labels.Count; i++) map[Labels[i]] = named[i];
                 return map;
             }
             why = $"the masks hold value {unnamed.Value}, which it does not name (it names {ValueList(byValue.Keys)})";
@@ -828,7 +852,9 @@ public sealed class DatasetDraft
             var ignore = Classes.Where(c => c.Ignore).ToList();
             string why = ignore.Any(c => ClassNames != null && ClassList.MeansIgnore(c.Name)) ? IgnoreNamed(ignore)
                 : ignore.Count > 0 ? "   # 255 with several other values: usually the 'void'/border label (VOC); make it a class if it is one"
-                : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes" : "";
+                : Labels.Count == 2 && Labels.Any(l => l.Value == 255) ? "   # 0/255 masks: both values are classes"
+                : ScaledForVisibility ? $"   # {string.Join(", ", Labels.Select(l => l.Value))}: a class index scaled to fill 0..255 (saved to be seen), so 255 is a class too"
+                : Labels.Any(l => l.Value == 255) ? "   # 255 is listed as a class: the other values are not the small class indices VOC's void (255) goes with; list it here if it means 'ignore'" : "";
             sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore.Select(c => c.Value))}]{why}");
         }
         if (UnreadableMasks.Count > 0)
