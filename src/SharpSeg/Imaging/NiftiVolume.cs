@@ -6,14 +6,14 @@ namespace SharpSeg.Imaging;
 /// <summary>
 /// A NIfTI-1 volume (<c>.nii</c> or gzip-compressed <c>.nii.gz</c>), the format of medical imaging datasets (the
 /// Medical Segmentation Decathlon, KiTS, BraTS, nnU-Net's raw data): its size along x, y, z (and channels, the fourth
-/// dimension), voxel spacing, and its voxels as numbers with the header's <c>scl_slope</c>/<c>scl_inter</c> applied.
+/// dimension), voxel spacing, and its voxels as 32-bit floats (exact for integers up to 2^24) with the header's <c>scl_slope</c>/<c>scl_inter</c> applied.
 /// Every data type NIfTI stores as plain numbers is read (8- to 64-bit integers, signed or not, 32- and 64-bit floats),
 /// either byte order. NIfTI-2, Analyze <c>.hdr/.img</c> pairs, complex and RGB voxel types and damaged files are one
 /// line naming the file.
 /// </summary>
 public sealed class NiftiVolume
 {
-    NiftiVolume(string path, int nx, int ny, int nz, int channels, float[] spacing, double[] voxels, bool integral)
+    NiftiVolume(string path, int nx, int ny, int nz, int channels, float[] spacing, float[] voxels, bool integral)
     {
         Path = path; Nx = nx; Ny = ny; Nz = nz; Channels = channels; Spacing = spacing; Voxels = voxels; IsIntegral = integral;
     }
@@ -35,10 +35,10 @@ public sealed class NiftiVolume
 
     /// <summary>The voxels, x fastest, then y, z, channel; scaled by <c>scl_slope</c>/<c>scl_inter</c> where the header
     /// sets a slope.</summary>
-    public double[] Voxels { get; }
+    public float[] Voxels { get; }
 
     /// <summary>The value at (x, y, z) of <paramref name="channel"/>.</summary>
-    public double this[int x, int y, int z, int channel = 0] => Voxels[(((long)channel * Nz + z) * Ny + y) * Nx + x];
+    public float this[int x, int y, int z, int channel = 0] => Voxels[(((long)channel * Nz + z) * Ny + y) * Nx + x];
 
     /// <summary>Size along axis 0, 1 or 2.</summary>
     public int Size(int axis) => axis switch { 0 => Nx, 1 => Ny, 2 => Nz, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
@@ -54,7 +54,7 @@ public sealed class NiftiVolume
         return name.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? name[..^7] : name.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
     }
 
-    /// <summary>Most voxels read from one file (the values are held as doubles): 512 M.</summary>
+    /// <summary>Most voxels read from one file (held as 32-bit floats): 512 M.</summary>
     public const long MaxVoxels = 512L << 20;
 
     /// <summary>Reads the volume at <paramref name="path"/>.</summary>
@@ -147,13 +147,13 @@ public sealed class NiftiVolume
             throw new SharpSegException($"{path}: truncated: the header claims {nx} × {ny} × {nz}{(channels > 1 ? $" × {channels}" : "")} {name} voxels from byte {offset}, the file has {d.Length} bytes.");
         bool scaled = slope != 0 && float.IsFinite(slope) && float.IsFinite(inter) && (slope != 1 || inter != 0);
 
-        var values = new double[voxels];
+        var values = new float[voxels];
         var span = d.AsSpan((int)offset);
         bool integral = datatype is not (16 or 64);
         for (long i = 0; i < voxels; i++)
         {
             var b = span.Slice((int)(i * bytes), bytes);
-            values[i] = datatype switch
+            values[i] = (float)(datatype switch
             {
                 2 => b[0],
                 256 => (sbyte)b[0],
@@ -165,11 +165,11 @@ public sealed class NiftiVolume
                 1280 => little ? BinaryPrimitives.ReadUInt64LittleEndian(b) : BinaryPrimitives.ReadUInt64BigEndian(b),
                 16 => little ? BinaryPrimitives.ReadSingleLittleEndian(b) : BinaryPrimitives.ReadSingleBigEndian(b),
                 _ => little ? BinaryPrimitives.ReadDoubleLittleEndian(b) : BinaryPrimitives.ReadDoubleBigEndian(b),
-            };
+            });
         }
         if (scaled)
         {
-            for (long i = 0; i < voxels; i++) values[i] = values[i] * slope + inter;
+            for (long i = 0; i < voxels; i++) values[i] = (float)((double)values[i] * slope + inter);
             integral &= slope == Math.Round(slope) && inter == Math.Round(inter);
         }
         return new NiftiVolume(path, nx, ny, nz, channels, spacing, values, integral);

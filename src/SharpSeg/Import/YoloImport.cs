@@ -126,11 +126,11 @@ public static class YoloImport
         if (!File.Exists(yamlPath)) throw new SharpSegException($"--names '{yamlPath}' is not a file; give the YOLO dataset's yaml (data.yaml) that lists 'names', or a classes.txt.");
         if (Path.GetExtension(yamlPath).Equals(".txt", StringComparison.OrdinalIgnoreCase))
         {
-            // classes.txt: one name per line, the line number is the class id.
-            var lines = File.ReadAllLines(yamlPath).Select(l => l.Trim()).ToList();
-            while (lines.Count > 0 && lines[^1].Length == 0) lines.RemoveAt(lines.Count - 1);
-            if (lines.Count == 0 || lines.Any(l => l.Length == 0)) throw new SharpSegException($"{yamlPath}: a classes.txt lists one class name per line, with no blank lines between them.");
-            return lines.ToArray();
+            // classes.txt: one name per line, the line number is the class id (or 'id name' lines).
+            var entries = Data.Dataset.ClassList.Read(yamlPath).Entries.OrderBy(e => e.Value).ToList();
+            if (entries.Select((e, i) => e.Value != i).Any(b => b))
+                throw new SharpSegException($"{yamlPath}: class ids {string.Join(", ", entries.Select(e => e.Value))} are not 0..{entries.Count - 1} without gaps.");
+            return entries.Select(e => e.Name).ToArray();
         }
         var stream = new YamlStream();
         try { using var reader = new StreamReader(yamlPath); stream.Load(reader); }

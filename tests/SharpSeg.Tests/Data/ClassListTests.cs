@@ -146,7 +146,7 @@ public sealed class ClassListTests
         Assert.Equal([("background", 0), ("road", 7), ("car", 26)], ids.Entries.Select(e => (e.Name, e.Value)));
         var csv = Read("classes.csv", "\uFEFFid,\"name\"\n0,\"traffic light, red\"\n5,person\n");
         Assert.Equal([("traffic light, red", 0), ("person", 5)], csv.Entries.Select(e => (e.Name, e.Value)));
-        var plain = Read("names.txt", "background\n\ntraffic light\n");
+        var plain = Read("names.txt", "\nbackground\ntraffic light\n\n");
         Assert.Equal([("background", 0), ("traffic light", 1)], plain.Entries.Select(e => (e.Name, e.Value)));
         Assert.True(ClassList.MeansIgnore("Unlabelled") && ClassList.MeansIgnore("void") && ClassList.MeansIgnore("don't care") && !ClassList.MeansIgnore("background"));
 
@@ -162,6 +162,7 @@ public sealed class ClassListTests
         Refused("c.txt", "car\nbus\ncar\n", "'car' is there twice");
         Refused("d.txt", "0 car\n0 bus\n", "value 0 is given to two classes");
         Refused("e.txt", "car\nbus: 3,4\n", "e.txt:2: 'bus: 3,4' is not a class name");
+        Refused("f.txt", "car\n\nbus\n", "f.txt:2: a blank line between class names");
     }
 
     [Fact]

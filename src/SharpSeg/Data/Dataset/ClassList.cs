@@ -147,6 +147,10 @@ public sealed class ClassList
         }
         if (content.FirstOrDefault(l => l.Line.Contains(':') || l.Line.Contains(',')) is { Line: { } odd, Number: var at })
             throw new SharpSegException($"{path}:{at}: '{odd}' is not a class name; a class list has one name per line, 'id name', 'r g b name' or CVAT's 'name:r,g,b::'.");
+        // One name per line, the line's place is the class value: a blank line between names would shift the rest.
+        int firstLine = content[0].Number, lastLine = content[^1].Number;
+        if (lines.Select((l, i) => (l, i + 1)).FirstOrDefault(x => x.Item2 > firstLine && x.Item2 < lastLine && x.l.Length == 0) is ({ }, var blank and > 0))
+            throw new SharpSegException($"{path}:{blank}: a blank line between class names; each line's place is its class value, so remove it (or write 'id name' lines).");
         foreach (var (line, _) in content) entries.Add(new ClassListEntry(line, entries.Count, null));
         return Checked(path, entries, false);
     }
