@@ -61,6 +61,8 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
                 + (s.EmptySlicesLeftOut > 0 ? $"; {s.EmptySlicesLeftOut} slices without a label left out (--keep-empty)." : ".")));
         if (r.LabelValues.Select((v, i) => v != i).Any(b => b))
             Console.Out.WriteLine($"note: label values {string.Join(", ", r.LabelValues.Select((v, i) => $"{v} → {i}"))} in the masks (renumbered without gaps).");
+        if (r.RemovedSplits.Count > 0)
+            Console.Out.WriteLine($"note: removed split{(r.RemovedSplits.Count == 1 ? "" : "s")} {string.Join(", ", r.RemovedSplits.Select(n => $"'{n}'"))} of an earlier import of these volumes (this one puts {(r.RemovedSplits.Count == 1 ? "its" : "their")} volumes elsewhere).");
         if (r.NamesFrom != null) Console.Out.WriteLine(TerminalText.Clean($"class names from {r.NamesFrom}."));
         ImportSettings.PrintClassesAndNext(r.Classes, r.YamlPath);
         return 0;

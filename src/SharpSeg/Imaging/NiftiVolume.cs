@@ -13,10 +13,14 @@ namespace SharpSeg.Imaging;
 /// </summary>
 public sealed class NiftiVolume
 {
-    NiftiVolume(string path, int nx, int ny, int nz, int channels, float[] spacing, float[] voxels, bool integral)
+    NiftiVolume(string path, int nx, int ny, int nz, int channels, float[] spacing, float[] voxels, bool integral, byte[] header, bool little)
     {
         Path = path; Nx = nx; Ny = ny; Nz = nz; Channels = channels; Spacing = spacing; Voxels = voxels; IsIntegral = integral;
+        _header = header; _little = little;
     }
+
+    readonly byte[] _header;
+    readonly bool _little;
 
     /// <summary>The file read.</summary>
     public string Path { get; }
@@ -42,6 +46,88 @@ public sealed class NiftiVolume
 
     /// <summary>Size along axis 0, 1 or 2.</summary>
     public int Size(int axis) => axis switch { 0 => Nx, 1 => Ny, 2 => Nz, _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>The size of a slice across <paramref name="axis"/>: columns along the first remaining axis, rows along the
+    /// second.</summary>
+    public (int Cols, int Rows) PlaneSize(int axis) => axis switch { 2 => (Nx, Ny), 1 => (Nx, Nz), 0 => (Ny, Nz), _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary>The voxel (channel 0) at column <paramref name="col"/>, row <paramref name="row"/> of slice
+    /// <paramref name="slice"/> across <paramref name="axis"/>, as nibabel users view a slice (<c>np.rot90(vol[:, :, z])</c>):
+    /// columns run along the first remaining axis, rows along the second from its end (the top row is its last voxel).</summary>
+    public long VoxelIndex(int axis, int slice, int col, int row)
+    {
+        var (_, rows) = PlaneSize(axis);
+        int up = rows - 1 - row;
+        var (x, y, z) = axis switch { 2 => (col, up, slice), 1 => (col, slice, up), _ => (slice, col, up) };
+        return ((long)z * Ny + y) * Nx + x;
+    }
+
+    /// <summary>The intensities a channel's slices map to black and white by default: 0..255 as they are for a volume of
+    /// whole numbers in that range, else the channel's 0.5th..99.5th percentile (of an even sample of 2 M voxels).</summary>
+    public (double Low, double High) DefaultWindow(int channel)
+    {
+        long per = (long)Nx * Ny * Nz, start = channel * per;
+        float min = float.MaxValue, max = float.MinValue;
+        bool whole = true;
+        for (long i = start; i < start + per; i++)
+        {
+            float x = Voxels[i];
+            if (x < min) min = x;
+            if (x > max) max = x;
+            whole &= x == MathF.Floor(x);
+        }
+        if (whole && min >= 0 && max <= 255) return (0, 255);
+        long step = Math.Max(1, per / 2_000_000);
+        var sample = new List<float>();
+        for (long i = start; i < start + per; i += step) if (float.IsFinite(Voxels[i])) sample.Add(Voxels[i]);
+        sample.Sort();
+        if (sample.Count == 0) return (0, 1);
+        double low = sample[(int)(0.005 * (sample.Count - 1))], high = sample[(int)Math.Ceiling(0.995 * (sample.Count - 1))];
+        return high > low ? (low, high) : (low, low + 1);
+    }
+
+    /// <summary>Slice <paramref name="slice"/> across <paramref name="axis"/> as an 8-bit image: one channel per entry of
+    /// <paramref name="channels"/> (a volume, its channel, and the intensities mapped to 0 and 255), 1 or 3; a single
+    /// channel is repeated into <paramref name="outChannels"/> = 3.</summary>
+    public static RgbImage SliceImage(IReadOnlyList<(NiftiVolume Volume, int Channel, (double Low, double High) Window)> channels, int axis, int slice, int outChannels)
+    {
+        var first = channels[0].Volume;
+        var (cols, rows) = first.PlaneSize(axis);
+        var image = new RgbImage(cols, rows, outChannels);
+        for (int c = 0; c < outChannels; c++)
+        {
+            var (volume, channel, (low, high)) = channels[channels.Count == 1 ? 0 : c];
+            double scale = 255.0 / (high - low);
+            long offset = channel * (long)volume.Nx * volume.Ny * volume.Nz;
+            for (int r = 0; r < rows; r++)
+                for (int col = 0; col < cols; col++)
+                    image.Pixels[(r * cols + col) * outChannels + c] = (byte)Math.Clamp(Math.Round((volume.Voxels[offset + volume.VoxelIndex(axis, slice, col, r)] - low) * scale), 0, 255);
+        }
+        return image;
+    }
+
+    /// <summary>Writes <paramref name="labels"/> (one byte per voxel, x fastest, this volume's x × y × z) as an 8-bit
+    /// NIfTI-1 label volume with this volume's geometry (its header's spacing, qform and sform), gzip-compressed when
+    /// <paramref name="path"/> ends in .gz: a segmentation that overlays the scan in ITK-SNAP or 3D Slicer.</summary>
+    public void WriteLabels(string path, byte[] labels)
+    {
+        if (labels.LongLength != (long)Nx * Ny * Nz) throw new ArgumentException($"{labels.Length} labels for {Nx} × {Ny} × {Nz} voxels");
+        var h = (byte[])_header.Clone();
+        void I16(int at, short v) { if (_little) BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(at), v); else BinaryPrimitives.WriteInt16BigEndian(h.AsSpan(at), v); }
+        void F32(int at, float v) { if (_little) BinaryPrimitives.WriteSingleLittleEndian(h.AsSpan(at), v); else BinaryPrimitives.WriteSingleBigEndian(h.AsSpan(at), v); }
+        I16(40, 3); I16(48, 1); I16(50, 1); I16(52, 1); I16(54, 1);   // dim: x, y, z; no channels
+        I16(70, 2); I16(72, 8);                                        // datatype uint8, bitpix 8
+        F32(108, 352); F32(112, 1); F32(116, 0);                       // vox_offset, scl_slope, scl_inter
+        F32(124, labels.Length == 0 ? 0 : labels.Max()); F32(128, 0);  // cal_max, cal_min
+        I16(68, 1002);                                                 // intent_code: NIFTI_INTENT_LABEL
+        IO.AtomicFile.Write(path, stream =>
+        {
+            void WriteTo(Stream s) { s.Write(h); s.Write(new byte[4]); s.Write(labels); }   // header, no extensions, voxels
+            if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) { WriteTo(stream); return; }
+            using var gz = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true);
+            WriteTo(gz);
+        });
+    }
 
     /// <summary>Whether the path names a NIfTI file (<c>.nii</c> or <c>.nii.gz</c>).</summary>
     public static bool IsNiftiName(string path) =>
@@ -172,6 +258,6 @@ public sealed class NiftiVolume
             for (long i = 0; i < voxels; i++) values[i] = (float)((double)values[i] * slope + inter);
             integral &= slope == Math.Round(slope) && inter == Math.Round(inter);
         }
-        return new NiftiVolume(path, nx, ny, nz, channels, spacing, values, integral);
+        return new NiftiVolume(path, nx, ny, nz, channels, spacing, values, integral, d[..348], little);
     }
 }

@@ -103,6 +103,17 @@ internal sealed class ImportedDataset
         return yaml;
     }
 
+    /// <summary>Deletes, from <paramref name="outDir"/>, the splits imported from <paramref name="source"/> other than
+    /// <paramref name="keep"/> (a re-import with --force that no longer writes a val split must not leave the old one
+    /// beside a train split that now holds its images); returns their names.</summary>
+    public static IReadOnlyList<string> RemoveOtherSplitsFrom(string outDir, string source, IReadOnlyCollection<string> keep)
+    {
+        outDir = Path.GetFullPath(outDir);
+        var stale = Splits(outDir).Where(s => !keep.Contains(s.Name) && s.Record.Source == Path.GetFullPath(source)).Select(s => s.Name).ToList();
+        foreach (var name in stale) Directory.Delete(Path.Combine(outDir, name), recursive: true);
+        return stale;
+    }
+
     static string BackgroundName(string[] classes) =>
         classes.Any(c => c.Equals("background", StringComparison.OrdinalIgnoreCase)) ? "unannotated" : "background";
 

@@ -38,7 +38,11 @@ public sealed record NiftiSplitResult(string Split, int Volumes, int Slices, int
 /// <param name="LabelValues">The label values found or named, by mask value: <c>LabelValues[k]</c> is written as k.</param>
 /// <param name="NamesFrom">The dataset.json the class names came from, or null.</param>
 public sealed record NiftiImportResult(IReadOnlyList<NiftiSplitResult> Splits, IReadOnlyList<string> Classes, IReadOnlyList<int> LabelValues,
-    string? NamesFrom, string YamlPath);
+    string? NamesFrom, string YamlPath)
+{
+    /// <summary>Splits an earlier import of the same volumes had written and this one (with --force) did not, deleted.</summary>
+    public IReadOnlyList<string> RemovedSplits { get; init; } = [];
+}
 
 /// <summary>
 /// Turns NIfTI volumes (<c>.nii</c>, <c>.nii.gz</c>) and their label volumes into 2-D slices, PNG images and index
@@ -123,6 +127,7 @@ public static partial class NiftiImport
 
         var targets = new Dictionary<string, ImportedDataset>(StringComparer.Ordinal) { [options.Split] = new(outDir, options.Split, classes, options.Overwrite) };
         if (val.Count > 0) targets["val"] = new(outDir, "val", classes, options.Overwrite);
+        var removed = options.Overwrite ? ImportedDataset.RemoveOtherSplitsFrom(outDir, imagesDir, targets.Keys) : [];
         foreach (var t in targets.Values) t.Begin();
         var counts = targets.Keys.ToDictionary(k => k, _ => (Volumes: 0, Slices: 0, LeftOut: 0), StringComparer.Ordinal);
         char axisName = "xyz"[options.Axis];
@@ -134,10 +139,10 @@ public static partial class NiftiImport
             var target = targets[split];
             var label = NiftiVolume.Read(labels[key]);
             var channels = ImageChannels(imageFiles, options.Channels);
-            var windows = channels.Select(c => options.Window ?? AutoWindow(c.Volume, c.Channel)).ToArray();
+            var sources = channels.Select(c => (c.Volume, c.Channel, options.Window ?? c.Volume.DefaultWindow(c.Channel))).ToList();
             int n = label.Size(options.Axis), digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
             int empty = 0;
-            var (cols, rows) = PlaneSize(label, options.Axis);
+            var (cols, rows) = label.PlaneSize(options.Axis);
             if ((long)cols * rows > PixelLimit.MaxPixels)
                 throw new PixelLimitException($"{label.Path}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
             var c0 = counts[split];
@@ -145,25 +150,21 @@ public static partial class NiftiImport
             {
                 var mask = new byte[cols * rows];
                 bool any = false;
-                ForPlane(label, options.Axis, s, (i, x, y, z) => { byte m = toMask[(int)label[x, y, z]]; mask[i] = m; any |= m != 0; });
+                for (int r = 0, i = 0; r < rows; r++)
+                    for (int c = 0; c < cols; c++, i++)
+                    {
+                        byte m = toMask[(int)label.Voxels[label.VoxelIndex(options.Axis, s, c, r)]];
+                        mask[i] = m;
+                        any |= m != 0;
+                    }
                 if (!any)
                 {
                     bool keep = Math.Floor((empty + 1) * options.KeepEmpty) > Math.Floor(empty * options.KeepEmpty);
                     empty++;
                     if (!keep) { c0.LeftOut++; continue; }
                 }
-                var image = new RgbImage(cols, rows, channels.Count);
-                for (int c = 0; c < channels.Count; c++)
-                {
-                    var (volume, channel) = channels[c];
-                    var (low, high) = windows[c];
-                    double scale = 255.0 / (high - low);
-                    int stride = channels.Count, offset = c;
-                    ForPlane(label, options.Axis, s, (i, x, y, z) =>
-                        image.Pixels[i * stride + offset] = (byte)Math.Clamp(Math.Round((volume[x, y, z, channel] - low) * scale), 0, 255));
-                }
                 string sliceKey = $"{key}_{axisName}{s.ToString("D" + digits, CultureInfo.InvariantCulture)}";
-                target.WriteImage(sliceKey, image);
+                target.WriteImage(sliceKey, NiftiVolume.SliceImage(sources, options.Axis, s, sources.Count));
                 target.WriteMask(sliceKey + ".png", cols, rows, mask);
                 c0.Slices++;
             }
@@ -180,7 +181,7 @@ public static partial class NiftiImport
         foreach (var (split, t) in targets)
             yaml = t.Finish(t.ImagesDir, imagesDir, "data from-nifti", $"{note}; slices across {axisName} of {Path.GetFileName(imagesDir)}");
         var results = targets.Select(kv => new NiftiSplitResult(kv.Key, counts[kv.Key].Volumes, counts[kv.Key].Slices, counts[kv.Key].LeftOut, kv.Value.ImagesDir, kv.Value.MasksDir)).ToList();
-        return new NiftiImportResult(results, targets[options.Split].ClassNames, valueList, namesFrom, yaml);
+        return new NiftiImportResult(results, targets[options.Split].ClassNames, valueList, namesFrom, yaml) { RemovedSplits = removed };
     }
 
     /// <summary>The .nii/.nii.gz files in a folder (not its subfolders; hidden files, macOS' <c>._x.nii.gz</c>, left out).</summary>
@@ -248,54 +249,6 @@ public static partial class NiftiImport
             for (int c = 0; c < v.Channels; c++) all.Add((v, c));
         }
         return chosen == null ? all : chosen.Select(c => all[c]).ToList();
-    }
-
-    /// <summary>0..255 as it is for volumes of whole numbers in that range, else the channel's 0.5th..99.5th percentile.</summary>
-    static (double Low, double High) AutoWindow(NiftiVolume v, int channel)
-    {
-        long per = (long)v.Nx * v.Ny * v.Nz, start = channel * per;
-        double min = double.MaxValue, max = double.MinValue;
-        bool whole = true;
-        for (long i = start; i < start + per; i++)
-        {
-            double x = v.Voxels[i];
-            if (x < min) min = x;
-            if (x > max) max = x;
-            whole &= x == Math.Floor(x);
-        }
-        if (whole && min >= 0 && max <= 255) return (0, 255);
-        // Percentiles of an even sample of at most 2 M voxels.
-        long step = Math.Max(1, per / 2_000_000);
-        var sample = new List<double>();
-        for (long i = start; i < start + per; i += step) if (double.IsFinite(v.Voxels[i])) sample.Add(v.Voxels[i]);
-        sample.Sort();
-        if (sample.Count == 0) return (0, 1);
-        double low = sample[(int)(0.005 * (sample.Count - 1))], high = sample[(int)Math.Ceiling(0.995 * (sample.Count - 1))];
-        return high > low ? (low, high) : (low, low + 1);
-    }
-
-    static (int Cols, int Rows) PlaneSize(NiftiVolume v, int axis) => axis switch { 2 => (v.Nx, v.Ny), 1 => (v.Nx, v.Nz), _ => (v.Ny, v.Nz) };
-
-    /// <summary>Calls <paramref name="at"/> for each pixel of slice <paramref name="s"/> across <paramref name="axis"/>:
-    /// its index in the row-major plane and its voxel (x, y, z). Columns run along the first remaining axis, rows along
-    /// the second from its end (top row = last voxel), as nibabel users view a slice with <c>np.rot90</c>.</summary>
-    static void ForPlane(NiftiVolume v, int axis, int s, Action<int, int, int, int> at)
-    {
-        var (cols, rows) = PlaneSize(v, axis);
-        for (int r = 0; r < rows; r++)
-        {
-            int up = rows - 1 - r;
-            for (int c = 0; c < cols; c++)
-            {
-                int i = r * cols + c;
-                switch (axis)
-                {
-                    case 2: at(i, c, up, s); break;
-                    case 1: at(i, c, s, up); break;
-                    default: at(i, s, c, up); break;
-                }
-            }
-        }
     }
 
     /// <summary>A dataset.json (the Decathlon's and nnU-Net's) beside or above the images or labels folder, or null.</summary>

@@ -72,6 +72,10 @@ public sealed class PredictionWriter
         foreach (var path in imagePaths)
         {
             string key = OutBase(path);
+            // Outputs among the inputs would replace a file of the same name (a ground-truth x_mask.png beside x.png),
+            // and a later run over the folder would read them as images.
+            if (string.Equals(Path.GetDirectoryName(Path.GetFullPath(key)), Path.GetDirectoryName(Path.GetFullPath(path)), StringComparison.Ordinal))
+                throw new SharpSegException($"--out {Path.GetDirectoryName(key)} is the folder of the images ({Path.GetFileName(path)}): the outputs ({Path.GetFileName(key)}_mask.png, …) would sit among them and replace any file of that name, such as a ground-truth mask; choose another --out.");
             if (seen.TryGetValue(key, out var first))
                 throw new SharpSegException($"{first} and {path} would both write {Path.GetFileName(key)}_mask.png (and the other outputs) in {Path.GetDirectoryName(key)}; rename one, or predict them into different --out folders{(InputRoot == null && Path.GetDirectoryName(first) != Path.GetDirectoryName(path) ? " (or read their folder with --recursive)" : "")}.");
             seen[key] = path;

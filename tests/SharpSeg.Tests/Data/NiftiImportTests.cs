@@ -72,6 +72,10 @@ public sealed class NiftiImportTests
         // Slices without a label left out: case_b's middle slice is empty.
         r = NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), outDir, new NiftiImportOptions { KeepEmpty = 0, Overwrite = true });
         Assert.Equal((6 - 1, 1), (r.Splits[0].Slices, r.Splits[0].EmptySlicesLeftOut));
+        // All volumes now in train: the old val split (case_b) is removed, not left to validate on training volumes.
+        Assert.Equal(["val"], r.RemovedSplits);
+        Assert.False(Directory.Exists(Path.Combine(outDir, "val")));
+        Assert.Equal(["train"], DatasetSpec.Load(r.YamlPath).SplitNames);
         Assert.False(File.Exists(Path.Combine(outDir, "train", "images", "case_b_z001.png")));
     }
 

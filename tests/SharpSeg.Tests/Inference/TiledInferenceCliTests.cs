@@ -60,6 +60,12 @@ public sealed class TiledInferenceCliTests
         Assert.True(r.ExitCode == 0, r.ToString());
         var mask = ImageFile.Load(Path.Combine(outDir, "odd_mask.png"), 1);
         Assert.Equal((97, 131), (mask.Width, mask.Height));
+        // Into the images' own folder, the outputs would replace a ground-truth odd_mask.png: refused before anything is written.
+        File.WriteAllBytes(Path.Combine(inputs, "odd_mask.png"), [1, 2, 3]);
+        CliRunner.Run("predict", "--checkpoint", result.BestCheckpoint, "--input", Path.Combine(inputs, "odd.png"), "--out", inputs)
+            .AssertOneLineError("is the folder of the images (odd.png)");
+        Assert.Equal([1, 2, 3], File.ReadAllBytes(Path.Combine(inputs, "odd_mask.png")));
+        File.Delete(Path.Combine(inputs, "odd_mask.png"));
         Assert.All(mask.Pixels, v => Assert.InRange(v, 0, 5));
 
         // The JSON summary counts the mask's pixels per class; the probability maps (one per class) sum to ~255 per pixel

@@ -99,6 +99,13 @@ public sealed record DataCheckReport(
     /// <summary>The first image (by path) with an alpha channel, named in the note; null when none has one.</summary>
     public string? FirstImageWithAlpha { get; init; }
 
+    /// <summary>Images that are, byte for byte, another file's image in another split (a split imported twice, a copied
+    /// folder): val would score what training memorised.</summary>
+    public int SharedImages { get; init; }
+
+    /// <summary>One of them, with its twin: "val/x.png (val) = train/x.png (train)"; null when none.</summary>
+    public string? FirstSharedImage { get; init; }
+
     /// <summary>Images whose EXIF orientation turns or mirrors them (JPEG, WebP): read as shown, like viewers do.</summary>
     public int TurnedImages { get; init; }
 
@@ -176,6 +183,8 @@ public sealed record DataCheckReport(
                 var folders = SubfoldersNotRead.Where(x => x.Split == split).Select(x => x.Folder).ToList();
                 notes.Add($"warning: split '{split}': {folders.Count} subfolder{(folders.Count == 1 ? "" : "s")} of its images folder hold{(folders.Count == 1 ? "s" : "")} images that are not read (e.g. {folders[0]}); add 'recursive: true' to splits.{split} to read {(folders.Count == 1 ? "it" : "them")}, or move {(folders.Count == 1 ? "it" : "them")} out of the folder.");
             }
+            if (SharedImages > 0)
+                notes.Add($"warning: {SharedImages} image{(SharedImages == 1 ? " is" : "s are")} in two splits, byte for byte (e.g. {FirstSharedImage}); a val image that training saw inflates its score: remove {(SharedImages == 1 ? "it" : "them")} from one split.");
             if (ImagesWithAlpha > 0)
                 notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
             if (TurnedImages > 0)

@@ -26,6 +26,7 @@ public sealed class DataChecker
         public readonly List<string> MasksWithAlpha = [];
         public readonly List<string> ImagesWithAlpha = [];
         public readonly List<(string Path, SkiaSharp.SKEncodedOrigin Origin)> TurnedImages = [];
+        public readonly List<(string Split, string Path, string Hash)> ImageHashes = [];   // when several splits are checked
     }
 
     /// <param name="spec">The dataset.</param>
@@ -91,11 +92,19 @@ public sealed class DataChecker
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
+            if (splits.Count > 1)
+                foreach (var p in pairs)
+                    try { measures.ImageHashes.Add((s, p.ImagePath, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p.ImagePath))))); }
+                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // an unreadable image is a problem of its own
             foreach (var f in found) if (f != null) problems.AddRange(f);
             foreach (var p in pairs) { if (p.IsLabelled) pairsChecked++; else unlabelled++; if (p.FillClass != null) filled++; }
             withAlpha += alpha.Count(a => a);
         }
         var used = measures.Deep.Range();
+        // The same image (byte for byte, from another file) in two splits: val would score what training memorised.
+        var shared = measures.ImageHashes.GroupBy(h => h.Hash)
+            .Where(g => g.Select(h => h.Split).Distinct().Count() > 1 && g.Select(h => h.Path).Distinct().Count() > 1)
+            .Select(g => g.OrderBy(h => h.Split == "train" ? 0 : 1).ThenBy(h => splits.IndexOf(h.Split)).ThenBy(h => h.Path, StringComparer.Ordinal).ToList()).ToList();
         return new DataCheckReport(_spec.Name, splits, problems, pairsChecked, unlabelled, withAlpha)
         {
             FilesNotMatched = unmatched + leftOutByIds.Count(p => !usedImages.Contains(p)),
@@ -113,6 +122,8 @@ public sealed class DataChecker
             MasksWithAlpha = measures.MasksWithAlpha.Order(StringComparer.Ordinal).ToArray(),
             FirstImageWithAlpha = measures.ImagesWithAlpha.Order(StringComparer.Ordinal).FirstOrDefault(),
             TurnedImages = measures.TurnedImages.Count,
+            SharedImages = shared.Count,
+            FirstSharedImage = shared.Select(g => $"{g[^1].Path} ({g[^1].Split}) = {g[0].Path} ({g[0].Split})").Order(StringComparer.Ordinal).FirstOrDefault(),
             FirstTurnedImage = measures.TurnedImages.OrderBy(t => t.Path, StringComparer.Ordinal).Select(t => $"{t.Path}: {ImageFile.DescribeOrigin(t.Origin)}").FirstOrDefault(),
             Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,

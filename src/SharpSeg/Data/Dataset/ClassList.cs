@@ -80,10 +80,10 @@ public sealed class ClassList
         return null;
     }
 
-    /// <summary>Whether a class name says "not a class": void, unlabelled, ignore, don't care (CamVid's void,
-    /// Cityscapes' unlabeled, VOC's border).</summary>
+    /// <summary>Whether a class name says "not a class": void, unlabelled, ignore, don't care, unknown, no data (CamVid's
+    /// void, Cityscapes' unlabeled, VOC's border, DeepGlobe's unknown, LoveDA's no-data).</summary>
     public static bool MeansIgnore(string name) =>
-        Regex.IsMatch(name.Trim(), @"^(void|ignored?|unlabell?ed|un-labell?ed|border|don'?t[ _-]?care|dontcare|undefined)$", RegexOptions.IgnoreCase);
+        Regex.IsMatch(name.Trim(), @"^(void|ignored?|unlabell?ed|un-labell?ed|border|don'?t[ _-]?care|dontcare|undefined|unknown|no[ _-]?data)$", RegexOptions.IgnoreCase);
 
     const int MaxLines = 100_000;
 

@@ -155,6 +155,9 @@ public sealed class DatasetDraft
     /// <summary>Image/mask pairs found.</summary>
     public int Pairs { get; }
     public int ImagesWithoutMask { get; }
+    /// <summary>Files in the images folder without a mask, named as a paired image plus a suffix (<c>x_mask_1.png</c>,
+    /// <c>x_superpixels.png</c> beside <c>x.png</c>): extra files of that image, not counted in <see cref="ImagesWithoutMask"/>.</summary>
+    public IReadOnlyList<string> ExtraFiles { get; private set; } = [];
     /// <summary>Mask files of unpaired images in a format SharpSeg does not read (<c>x.npz</c> beside <c>x.png</c>'s
     /// missing mask): those images have a mask, just not one SharpSeg can use.</summary>
     public IReadOnlyList<string> UnreadableMasks { get; private set; } = [];
@@ -238,7 +241,7 @@ public sealed class DatasetDraft
         // the rule must tell them apart.
         bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
         var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys, sameFolder);
-        if (beside && (pairing == PairingRule.SameStem || pairing.FiltersImages || Preference(pairing) <= 0))
+        if (beside && (pairing == PairingRule.SameStem || Preference(pairing) <= 0))
             throw new SharpSegException($"no masks beside the images in '{imagesDir}' (such as x_mask.png for x.jpg); give the masks folder with --masks DIR.");
         if (sameFolder && pairing == PairingRule.SameStem)
             throw new SharpSegException($"'{imagesDir}' is both the images and the masks folder, and no file name rule tells a mask from its image (such as img_001.png and img_001_mask.png); put the masks in their own folder, or write dataset.yaml by hand with pairing: {{ mask_suffix: ... }}.");
@@ -260,6 +263,7 @@ public sealed class DatasetDraft
             // One folder of both (Roboflow's x.jpg beside x_mask.png): the files named as masks are the masks, the others
             // the images, as DatasetSpec lists them; neither is an "other mask kind".
             int maskFiles = maskByKey.Keys.Count(k => pairing.KeyOfMask(SplitKey(k).Stem) != null);
+            imagesOfOtherKinds = pairing.FiltersImages ? imageByKey.Keys.Count(k => pairing.KeyOfImage(SplitKey(k).Stem) == null && pairing.KeyOfMask(SplitKey(k).Stem) == null) : 0;
             imagesWithoutMask = images.Length - maskFiles - imagesOfOtherKinds - pairs.Count;
             masksWithoutImage = maskFiles - pairs.Count;
             masksOfOtherKinds = 0;
@@ -281,8 +285,16 @@ public sealed class DatasetDraft
             if (pairing.KeyOfImage(stem) is not { } k) continue;
             if (DatasetSpec.UnreadableMaskFile(Path.Combine(masksDir, sub), pairing.MaskStemFor(k)) is { } other) unreadableMasks.Add(other);
         }
+        // Unpaired images named as a paired one plus a suffix (BUSI's x_mask_1 beside x_mask, ISIC's x_superpixels): extra
+        // files of that image, not images without a mask (to which mask.missing would be offered).
+        var pairedKeys = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (key, img) in imageByKey) if (pairedImages.Contains(img)) pairedKeys.Add(key);
+        var extraFiles = imageByKey.Where(kv => !pairedImages.Contains(kv.Value) && (!sameFolder || pairing.KeyOfMask(SplitKey(kv.Key).Stem) == null)
+            && DatasetSpec.ExtendsKey(kv.Key, pairedKeys.Contains) != null).Select(kv => kv.Value).Order(StringComparer.Ordinal).ToList();
+        imagesWithoutMask -= extraFiles.Count;
         DatasetDraft Finish(DatasetDraft draft)
         {
+            draft.ExtraFiles = extraFiles;
             draft.IdLists = idLists;
             draft.UnreadableMasks = unreadableMasks;
             draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
@@ -492,13 +504,14 @@ public sealed class DatasetDraft
         var classValues = Labels.Where(l => !SuggestedIgnoreValues.Contains(l.Value!.Value)).ToList();
         if (classValues.FirstOrDefault(l => !byValue.ContainsKey(l.Value!.Value)) is { } unnamed)
         {
-            // Masks saved as 0/255 (or 0, 128, 255: scaled to be seen) and as many names in order: the darker value first.
-            if (!list.ValuesGiven && (Labels.Count == 2 || ScaledForVisibility) && named.Count == Labels.Count && list.Entries.Count == Labels.Count)
+            // As many names, in order, as the masks hold values (0/255 masks; 0, 128, 255 scaled to be seen; Pets'
+            // trimaps 1, 2, 3): the names in value order.
+            if (!list.ValuesGiven && list.Entries.Count == Labels.Count)
             {
-                for (int i = 0; i < Labels.Count; i++) map[Labels[i]] = named[i];
+                for (int i = 0; i < Labels.Count; i++) map[Labels[i]] = list.Entries[i];
                 return map;
             }
-            why = $"the masks hold value {unnamed.Value}, which it does not name (it names {ValueList(byValue.Keys)})";
+            why = $"the masks hold value {unnamed.Value}, which it does not name (it names {ValueList(byValue.Keys)}); give one name per value the masks hold ({ValueList(Labels.Select(l => l.Value!.Value))}), in order, or a file of 'value name' lines";
             return null;
         }
         foreach (var l in Labels)
@@ -726,7 +739,7 @@ public sealed class DatasetDraft
     /// <summary>The splits the draft takes from the images folder's subfolders (<see cref="SplitFolders"/>); empty when
     /// it drafts one train split (or the id lists' splits).</summary>
     public IReadOnlyList<(string Split, string Images, string? Masks, bool Recursive)> SplitsFromFolders =>
-        IdLists.Count == 0 && Recursive ? SplitFolders(ImagesDir, MasksDir) : [];
+        IdLists.Count == 0 && Recursive ? SplitFolders(ImagesDir, MasksDir, Pairing) : [];
 
     /// <summary>Split names that folders are commonly given, and the split each stands for.</summary>
     static readonly Dictionary<string, string> SplitFolderNames = new(StringComparer.OrdinalIgnoreCase)
@@ -741,15 +754,19 @@ public sealed class DatasetDraft
     /// folder of the same name (null when there is none: unlabelled), and whether its images are in subfolders again.
     /// Empty otherwise, and then the draft has one split.
     /// </summary>
-    internal static IReadOnlyList<(string Split, string Images, string? Masks, bool Recursive)> SplitFolders(string imagesDir, string masksDir)
+    internal static IReadOnlyList<(string Split, string Images, string? Masks, bool Recursive)> SplitFolders(string imagesDir, string masksDir, PairingRule pairing)
     {
+        // Masks beside the images (one folder of both): a split folder has masks only if files in it are named as masks
+        // (DeepGlobe's valid/ and test/ hold x_sat.jpg alone).
+        bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
+        bool HasMasks(string dir) => !sameFolder || (pairing.FiltersMasks && ImageFolder.List(dir, recursive: true).Any(f => pairing.KeyOfMask(Path.GetFileNameWithoutExtension(f)) != null));
         var found = new List<(string, string, string?, bool)>();
         foreach (var dir in Directory.EnumerateDirectories(imagesDir).Order(StringComparer.Ordinal))
         {
             if (!SplitFolderNames.TryGetValue(Path.GetFileName(dir), out var split) || found.Any(f => f.Item1 == split)) continue;
             if (ImageFolder.List(dir, recursive: true).Count == 0) continue;
             string masks = Path.Combine(masksDir, Path.GetFileName(dir));
-            found.Add((split, dir, Directory.Exists(masks) ? masks : null, ImageFolder.List(dir).Count == 0));
+            found.Add((split, dir, Directory.Exists(masks) && HasMasks(masks) ? masks : null, ImageFolder.List(dir).Count == 0));
         }
         return found.Count > 1 && found.Any(f => f.Item1 == "train") && found.Any(f => f.Item3 != null) ? found : [];
     }
@@ -857,6 +874,8 @@ public sealed class DatasetDraft
                 : Labels.Any(l => l.Value == 255) ? "   # 255 is listed as a class: the other values are not the small class indices VOC's void (255) goes with; list it here if it means 'ignore'" : "";
             sb.AppendLine($"  ignore_values: [{string.Join(", ", ignore.Select(c => c.Value))}]{why}");
         }
+        if (ExtraFiles.Count > 0)
+            sb.AppendLine($"  # {ExtraFiles.Count} file{(ExtraFiles.Count == 1 ? "" : "s")} in the images folder {(ExtraFiles.Count == 1 ? "is" : "are")} named as an image plus a suffix (e.g. {Quote(Path.GetFileName(ExtraFiles[0]))}): a second mask or a rendering, not an image; 'data check' lists {(ExtraFiles.Count == 1 ? "it" : "them")} as images without a mask: move {(ExtraFiles.Count == 1 ? "it" : "them")} out of the images folder (merge a second mask into the first), or list the images in an ids file");
         if (UnreadableMasks.Count > 0)
             sb.AppendLine($"  # {UnreadableMasks.Count} image{(UnreadableMasks.Count == 1 ? " has its mask" : "s have their masks")} in a format SharpSeg does not read (e.g. {Quote(Path.GetFileName(UnreadableMasks[0]))}): save {(UnreadableMasks.Count == 1 ? "it" : "them")} as PNG, TIFF or .npy; 'data check' names each");
         else if (ImagesWithoutMask > 0 && IdLists.Count == 0 && Labels.Count > 0)

@@ -117,14 +117,14 @@ public sealed class DatasetSpec
     /// <summary>The files of a folder (and its subfolders when <paramref name="recursive"/>) by key: the file's stem
     /// with the pairing's prefix and suffix removed (<paramref name="keyOf"/>), preceded by its subfolder
     /// ("aachen/aachen_000000_000019") when recursive. Files whose stem does not match are counted, not listed.</summary>
-    static (List<(string Key, string Stem, string Path)> Files, int Unmatched) KeyedFiles(string dir, bool recursive, Func<string, string?> keyOf)
+    static (List<(string Key, string Stem, string Path)> Files, int Unmatched) KeyedFiles(string dir, bool recursive, Func<string, string?> keyOf, Func<string, string?>? alsoExpected = null)
     {
         var files = new List<(string, string, string)>();
         int unmatched = 0;
         foreach (var path in ImageFolder.List(dir, recursive))
         {
             string stem = Path.GetFileNameWithoutExtension(path);
-            if (keyOf(stem) is not { } key) { unmatched++; continue; }
+            if (keyOf(stem) is not { } key) { if (alsoExpected?.Invoke(stem) == null) unmatched++; continue; }
             files.Add((RelativeKey(dir, path, key), stem, path));
         }
         return (files, unmatched);
@@ -161,10 +161,11 @@ public sealed class DatasetSpec
     {
         string imagesDir = FolderOf(s, s.Images!, "images");
         string? masksDir = s.Masks == null ? null : FolderOf(s, s.Masks, "masks");
-        var (images, unmatched) = KeyedFiles(imagesDir, s.Recursive, Pairing.KeyOfImage);
+        bool sameFolder = masksDir != null && string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
+        // In one folder of both, the masks are not "images left out" (x_sat.jpg beside x_mask.png).
+        var (images, unmatched) = KeyedFiles(imagesDir, s.Recursive, Pairing.KeyOfImage, sameFolder ? Pairing.KeyOfMask : null);
         var problems = new List<PairingProblem>();
         var pairs = new List<SamplePair>();
-        bool sameFolder = masksDir != null && string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
         if (sameFolder && Pairing.MaskPrefix + Pairing.MaskSuffix == Pairing.ImagePrefix + Pairing.ImageSuffix)
             throw new SharpSegException($"{SourcePath}: split '{s.Name}': images and masks are the same folder '{imagesDir}' and 'pairing' does not tell them apart, so every image would be its own mask; set pairing: {{ mask_suffix: '{SuggestedMaskSuffix(images.Select(i => i.Stem)) ?? "_mask"}' }} (the part a mask's name adds to its image's), or put the masks in their own folder.");
 
@@ -222,6 +223,13 @@ public sealed class DatasetSpec
             if (masksByKey == null) { pairs.Add(new SamplePair(key, img, null)); continue; }
             if (!masksByKey.TryGetValue(key, out var masks) && MissingMaskClass is { } fill)
             {
+                // x_mask_1.png or x_superpixels.png beside x.png and its mask: an extra file of x, not an image of its own.
+                if (ExtendsKey(key, masksByKey.ContainsKey) is { } of)
+                {
+                    problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img,
+                        $"{img}: named as image '{of}' plus a suffix, so likely an extra file of it (a second mask, a rendering), not an image to read as all '{Classes[fill].Name}' (mask.missing); move it out of the images folder, or list the images in an ids file."));
+                    continue;
+                }
                 pairs.Add(new SamplePair(key, img, null) { FillClass = fill });
                 continue;
             }
@@ -264,6 +272,16 @@ public sealed class DatasetSpec
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
+    /// <summary>The key that <paramref name="key"/> extends by a separator and a suffix (<c>x_mask_1</c> and
+    /// <c>x_superpixels</c> extend <c>x</c>; <c>benign (4)_mask_1</c> extends <c>benign (4)</c>) among those
+    /// <paramref name="paired"/> accepts, longest first; null when none.</summary>
+    internal static string? ExtendsKey(string key, Func<string, bool> paired)
+    {
+        for (int i = key.Length - 1; i > 0; i--)
+            if (key[i] is '_' or '-' or ' ' or '.' && paired(key[..i])) return key[..i];
+        return null;
+    }
+
     /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.mat</c>, <c>.nii</c>,
     /// <c>.json</c>), or null: the mask is there, in the wrong format, rather than missing.</summary>
     internal static string? UnreadableMaskFile(string folder, string maskStem)

@@ -1,0 +1,95 @@
+using SharpSeg.Data.Checks;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Imaging;
+using Xunit;
+
+namespace SharpSeg.Tests.Data;
+
+/// <summary>Public datasets' layouts as a new user brings them (found by a new-user audit, 2026-12-07): what
+/// <c>data init</c> drafts and <c>data check</c> says must not lose or invent data.</summary>
+public sealed class NewUserLayoutTests
+{
+    [Fact]
+    public void ASecondMaskBesideAnImageIsNotAnImageWithoutAMask()
+    {
+        // BUSI: 'benign (1).png' beside 'benign (1)_mask.png', and a second lesion's 'benign (1)_mask_1.png'.
+        var d = new TinyDataset("layout-busi");
+        for (int i = 1; i <= 3; i++) { d.Image($"benign/benign ({i}).png"); d.GrayMask($"benign/benign ({i})_mask.png", 6, 4, 0, 255); }
+        d.GrayMask("benign/benign (1)_mask_1.png", 6, 4, 255, 0);
+        var draft = DatasetDraft.Inspect(d.PathOf("benign"), masksDir: null);
+        Assert.Equal(3, draft.Pairs);
+        Assert.Equal(0, draft.ImagesWithoutMask);
+        Assert.Equal(["benign (1)_mask_1.png"], draft.ExtraFiles.Select(Path.GetFileName));
+        string yaml = d.PathOf("busi.yaml");
+        draft.Write(yaml);
+        string text = File.ReadAllText(yaml);
+        Assert.DoesNotContain("missing:", text);
+        Assert.Contains("named as an image plus a suffix (e.g. \"benign (1)_mask_1.png\")", text);
+
+        // Read as an image without a mask, it is a problem, and mask.missing does not turn it into an all-background image.
+        Assert.Contains(new DataChecker(DatasetSpec.Load(yaml)).Check().Problems, p => p.File.EndsWith("benign (1)_mask_1.png"));
+        File.WriteAllText(yaml, text.Replace("classes:", "  missing: class_0\nclasses:").Replace("mask:\n  encoding: index", "mask:\n  encoding: index"));
+        var spec = DatasetSpec.Load(yaml);
+        var problem = Assert.Single(new DataChecker(spec).Check().Problems);
+        Assert.Contains("named as image 'benign (1)' plus a suffix", problem.Message);
+    }
+
+    [Fact]
+    public void SatelliteTilesBesideTheirMasksWithAnUnlabelledValidFolder()
+    {
+        // DeepGlobe: train/123_sat.jpg beside train/123_mask.png (colours), valid/ with images only, class_dict.csv.
+        var d = new TinyDataset("layout-deepglobe");
+        Rgb urban = new(0, 255, 255), water = new(0, 0, 255), unknown = new(0, 0, 0);
+        for (int i = 0; i < 3; i++) { d.Image($"train/10045{i}_sat.png"); d.ColorMask($"train/10045{i}_mask.png", 6, 4, urban, water, unknown); }
+        for (int i = 5; i < 7; i++) d.Image($"valid/20045{i}_sat.png");
+        File.WriteAllText(d.PathOf("class_dict.csv"), "name,r,g,b\nurban_land,0,255,255\nwater,0,0,255\nunknown,0,0,0\n");
+        var draft = DatasetDraft.Inspect(d.PathOf("train"), masksDir: null);
+        Assert.Equal(("", "_mask", "", "_sat"), (draft.Pairing.MaskPrefix, draft.Pairing.MaskSuffix, draft.Pairing.ImagePrefix, draft.Pairing.ImageSuffix));
+        Assert.Equal((0, 0), (draft.ImagesWithoutMask, draft.FilesOfOtherKinds));
+        string yaml = d.PathOf("train.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal(["urban_land", "water"], spec.Classes.Names);
+        Assert.Equal([unknown], spec.Mask.IgnoreColors);
+        var report = new DataChecker(spec).Check();
+        Assert.True(report.IsClean);
+        Assert.Equal(0, report.FilesNotMatched);   // the masks beside the images are not "files left out"
+
+        // From the root: valid/ has no masks, so it is drafted unlabelled, not as a val split whose masks are missing.
+        draft = DatasetDraft.Inspect(d.PathOf("."), masksDir: null);
+        var valid = Assert.Single(draft.SplitsFromFolders, f => f.Split == "val");
+        Assert.Null(valid.Masks);
+    }
+
+    [Fact]
+    public void NamesInValueOrderNameMasksThatStartAtOne()
+    {
+        // Oxford-IIIT Pets' trimaps: 1 pet, 2 background, 3 border.
+        var d = new TinyDataset("layout-pets");
+        for (int i = 0; i < 3; i++) { d.Image($"images/{i}.png"); d.GrayMask($"trimaps/{i}.png", 6, 4, 1, 2, 2, 3); }
+        var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("trimaps"), classes: ClassList.FromNames(["pet", "background", "edge"]));
+        Assert.Equal([("pet", 1), ("background", 2), ("edge", 3)], draft.Classes.Select(c => (c.Name, c.Value!.Value)));
+    }
+
+    [Fact]
+    public void TheSameImageInTwoSplitsIsAWarning()
+    {
+        var d = TinyDataset.Clean("layout-shared");
+        string yaml = File.ReadAllText(d.PathOf("dataset.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("dataset.yaml"));
+        var train = spec.ListSplit("train").Pairs;
+        // A val split that holds a copy of a train image (a split imported twice, a copied folder).
+        Directory.CreateDirectory(d.PathOf("val/images")); Directory.CreateDirectory(d.PathOf("val/masks"));
+        File.Copy(train[0].ImagePath, d.PathOf("val/images/copy.png"));
+        File.Copy(train[0].MaskPath!, d.PathOf("val/masks/copy.png"));
+        var image = new RgbImage(6, 4, 3); new Random(3).NextBytes(image.Pixels);
+        ImageFile.SavePng(image, d.PathOf("val/images/other.png"));
+        File.Copy(train[0].MaskPath!, d.PathOf("val/masks/other.png"));
+        File.WriteAllText(d.PathOf("dataset.yaml"), yaml.Replace("splits:", "splits:\n  val: { images: val/images, masks: val/masks }"));
+        var report = new DataChecker(DatasetSpec.Load(d.PathOf("dataset.yaml"))).Check();
+        Assert.Equal(1, report.SharedImages);
+        var warning = Assert.Single(report.Warnings, w => w.Contains("in two splits"));
+        Assert.Contains("copy.png (val) = ", warning);
+        Assert.DoesNotContain(new DataChecker(DatasetSpec.Load(d.PathOf("dataset.yaml"))).Check("train").Warnings, w => w.Contains("two splits"));
+    }
+}
