@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using SharpSeg.Import;
 using Spectre.Console.Cli;
 
@@ -24,11 +23,11 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
         public double ValFraction { get; init; }
 
         [CommandOption("--axis <0|1|2>")]
-        [Description("Axis to slice across: 2 (z, axial in most scans; default), 1 (y) or 0 (x).")]
+        [Description(VolumeArguments.AxisDescription)]
         public int Axis { get; init; } = 2;
 
         [CommandOption("--window <LOW,HIGH>")]
-        [Description("Intensities mapped to black and white, in the volume's units (CT: Hounsfield units, e.g. -160,240). Default: 0..255 as it is for 8-bit volumes, else each volume's 0.5th..99.5th percentile.")]
+        [Description(VolumeArguments.WindowDescription)]
         public string? Window { get; init; }
 
         [CommandOption("--keep-empty <F>")]
@@ -36,7 +35,7 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
         public double KeepEmpty { get; init; } = 1;
 
         [CommandOption("--channels <LIST>")]
-        [Description("For images with several channels (4-D volumes, or nnU-Net's _0000, _0001 files): one (gray) or three (RGB), e.g. 0 or 0,1,2.")]
+        [Description(VolumeArguments.ChannelsDescription)]
         public string? Channels { get; init; }
 
         [CommandOption("--classes <LIST>")]
@@ -51,8 +50,8 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
         var options = new NiftiImportOptions
         {
             Split = settings.Split, ValFraction = settings.ValFraction, Axis = settings.Axis, KeepEmpty = settings.KeepEmpty,
-            Window = settings.Window == null ? null : Window(settings.Window),
-            Channels = settings.Channels == null ? null : Numbers(settings.Channels, "--channels", "0 or 0,1,2"),
+            Window = VolumeArguments.Window(settings.Window),
+            Channels = VolumeArguments.Channels(settings.Channels),
             Classes = ImportSettings.ClassList(settings.Classes), Overwrite = settings.Force,
         };
         var r = ProgressRunner.Run("volumes", p => NiftiImport.Run(settings.Folder, labels, outDir, options, p, cancellationToken));
@@ -67,13 +66,4 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
         ImportSettings.PrintClassesAndNext(r.Classes, r.YamlPath);
         return 0;
     }
-
-    static (double, double) Window(string text) =>
-        text.Split(',') is [var a, var b] && double.TryParse(a, NumberStyles.Float, CultureInfo.InvariantCulture, out double low)
-            && double.TryParse(b, NumberStyles.Float, CultureInfo.InvariantCulture, out double high) && double.IsFinite(low) && double.IsFinite(high)
-            ? (low, high) : throw new SharpSegException($"--window '{text}': give two numbers LOW,HIGH in the volume's units, e.g. --window -160,240.");
-
-    static int[] Numbers(string text, string option, string example) =>
-        text.Split(',', StringSplitOptions.TrimEntries).Select(t => int.TryParse(t, NumberStyles.None, CultureInfo.InvariantCulture, out int v) ? v
-            : throw new SharpSegException($"{option} '{text}': give channel numbers, e.g. {option} {example}.")).ToArray();
 }

@@ -23,6 +23,9 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         [CommandOption("--recursive")][Description("With a folder as --input: read its subfolders too (Cityscapes' one folder per city); the outputs keep the same subfolders under --out")] public bool Recursive { get; init; }
         [CommandOption("--masks-like <DATASET>")][Description("Write *_mask.png in this dataset.yaml's mask encoding (its class values, colours or 0/255) instead of class indices, so that the dataset's own tools read them back; its classes must be the model's")] public string? MasksLike { get; init; }
         [CommandOption("--instances")][Description("Also cut each mask into instances: *_instances.json/.png, *_panoptic.png, panoptic.json, instances_coco.json, instances_summary.csv (docs/ANNOTATION.md)")] public bool Instances { get; init; }
+        [CommandOption("--axis <0|1|2>")][Description(VolumeArguments.AxisDescription + "; as data from-nifti sliced the training volumes")] public int? Axis { get; init; }
+        [CommandOption("--window <LOW,HIGH>")][Description(VolumeArguments.WindowDescription + "; as data from-nifti was given")] public string? Window { get; init; }
+        [CommandOption("--channels <LIST>")][Description(VolumeArguments.ChannelsDescription)] public string? Channels { get; init; }
         [CommandOption("--instances-from <queries|components>")][Description("With --instances: queries = a mask2former checkpoint's own segments (Mask2Former's panoptic inference; its default), components = connected components of the predicted mask (the default for other models and .onnx files)")] public string? InstancesFrom { get; init; }
     }
 
@@ -38,6 +41,14 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var options = s.ToInferenceOptions() with { KeepProbabilities = s.Probabilities || s.Instances };
         ModelArgument.CheckRunOptions(model, s.Device, s.Eager, s.Bf16);
         var queryInstances = instanceOptions == null ? null : InstanceSource.Resolve(s.InstancesFrom, model, options, instanceOptions);
+        if (VolumePrediction.IsVolumeInput(s.Input))
+        {
+            if (s.Instances || s.Probabilities || s.MasksLike != null || s.Recursive)
+                throw new SharpSegException("--instances, --probabilities, --masks-like and --recursive are for images; a NIfTI volume gets its label volume (VOLUME_mask.nii.gz).");
+            return PredictVolumes(s, model, options, cancellationToken);
+        }
+        if (s.Axis != null || s.Window != null || s.Channels != null)
+            throw new SharpSegException("--axis, --window and --channels slice NIfTI volumes (.nii, .nii.gz); --input names images.");
         var masksLike = s.MasksLike == null ? null : SharpSeg.Data.Dataset.DatasetSpec.Load(s.MasksLike);
         var files = ImageInputs.Resolve(s.Input, s.Recursive);
         if (ImageInputs.SubfoldersNotRead(s.Input, s.Recursive) is { Count: > 0 } notRead)
@@ -45,6 +56,22 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }
+    }
+
+    /// <summary>NIfTI volumes in, label volumes out (<see cref="VolumePrediction"/>), one at a time.</summary>
+    static int PredictVolumes(Settings s, string model, InferenceOptions options, CancellationToken cancellationToken)
+    {
+        var slicing = new VolumeSlicing(s.Axis ?? 2, VolumeArguments.Window(s.Window), VolumeArguments.Channels(s.Channels));
+        var volumes = VolumePrediction.Volumes(s.Input!);
+        using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager, bf16: s.Bf16);
+        predictor.CheckOptions(options);
+        foreach (var volume in volumes)
+        {
+            var r = ProgressRunner.Run($"{Path.GetFileName(volume)}: slices", p => VolumePrediction.Run(predictor, volume, s.Out!, slicing, options, p, cancellationToken));
+            Console.Out.WriteLine(TerminalText.Clean($"{Path.GetFileName(volume)}: {r.Slices} slices → {r.MaskPath} ({VolumePrediction.DescribeVolumes(r, predictor.ClassNames)})."));
+        }
+        AnsiConsole.MarkupLine($"{volumes.Count} volume{(volumes.Count == 1 ? "" : "s")} written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.nii.gz: class indices, the scan's geometry); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        return 0;
     }
 
     /// <summary>The writer of <c>--masks-like</c>: the dataset's mask encoding, checked before any image is read to

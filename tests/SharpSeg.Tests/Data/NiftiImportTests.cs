@@ -3,7 +3,10 @@ using System.Text.Json;
 using SharpSeg.Data.Checks;
 using SharpSeg.Data.Dataset;
 using SharpSeg.Imaging;
+using SharpSeg.Checkpoints;
 using SharpSeg.Import;
+using SharpSeg.Inference;
+using SharpSeg.Models;
 using Xunit;
 
 namespace SharpSeg.Tests.Data;
@@ -146,6 +149,45 @@ public sealed class NiftiImportTests
         File.WriteAllBytes(gz, File.ReadAllBytes(gz)[..40]);
         var e = Assert.Throws<SharpSegException>(() => NiftiImport.Run(Path.Combine(msd, "imagesTr"), Path.Combine(msd, "labelsTr"), Path.Combine(msd, "out"), new NiftiImportOptions()));
         Assert.Contains("case_b.nii.gz", e.Message);
+    }
+
+    [Fact]
+    public void PredictingAVolumeGivesItsSlicesPredictionsInTheScansGeometry()
+    {
+        string root = Copy("nnunet", "nifti-predict");
+        var config = new ModelConfig { Architecture = "unet", Encoder = "unet", NumClasses = 3, Depth = 2, BaseWidth = 4 };
+        string ckpt = Path.Combine(root, "model.ckpt");
+        using (var model = ModelZoo.Create(config))
+            Checkpoint.Save(ckpt, model, new CheckpointInfo
+            {
+                Model = JsonSerializer.SerializeToNode(config)!.AsObject(),
+                Classes = new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), null), new ClassInfo("kidney", new Rgb(255, 0, 0), null), new ClassInfo("cyst", new Rgb(0, 255, 0), null)]),
+                Mean = [0.5, 0.5, 0.5], Std = [0.25, 0.25, 0.25],
+            });
+        string volume = Path.Combine(root, "imagesTr", "ct_001_0000.nii"), outDir = Path.Combine(root, "pred");
+        var r = CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--window", "-160,240");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("ct_001_0000.nii: 3 slices", r.StdOut);
+
+        // The label volume: the scan's size and spacing, 8-bit, and slice by slice what the model says of the slices
+        // data from-nifti writes with the same window.
+        var labels = NiftiVolume.Read(Path.Combine(outDir, "ct_001_0000_mask.nii.gz"));
+        Assert.Equal((5, 4, 3, 1), (labels.Nx, labels.Ny, labels.Nz, labels.Channels));
+        Assert.Equal([0.8f, 0.8f, 2.5f], labels.Spacing);
+        Assert.True(labels.IsIntegral);
+        NiftiImport.Run(Path.Combine(root, "imagesTr"), Path.Combine(root, "labelsTr"), Path.Combine(root, "ds"), new NiftiImportOptions { Channels = [0], Window = (-160, 240) });
+        using var predictor = Predictor.Load(ckpt);
+        for (int z = 0; z < 3; z++)
+        {
+            var mask = predictor.Predict(predictor.LoadImage(Path.Combine(root, "ds", "train", "images", $"ct_001_z00{z}.png")));
+            var fromVolume = Enumerable.Range(0, 4).SelectMany(row => Enumerable.Range(0, 5).Select(col => (byte)labels.Voxels[labels.VoxelIndex(2, z, col, row)]));
+            Assert.Equal(mask.Labels, fromVolume);
+        }
+
+        CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--channels", "0,1")
+            .AssertOneLineError("--channels 0,1, but it has 1 channel");
+        CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--probabilities")
+            .AssertOneLineError("a NIfTI volume gets its label volume");
     }
 
     [Fact]
