@@ -53,6 +53,8 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         var files = ImageInputs.Resolve(s.Input, s.Recursive);
         if (ImageInputs.SubfoldersNotRead(s.Input, s.Recursive) is { Count: > 0 } notRead)
             ConsoleOutput.Note($"note: {notRead.Count} subfolder{(notRead.Count == 1 ? "" : "s")} of {s.Input} with images {(notRead.Count == 1 ? "is" : "are")} not read (e.g. {notRead[0]}); add --recursive to read {(notRead.Count == 1 ? "it" : "them")} too.");
+        if (ImageInputs.LooksLikeMasks(files) is { Count: > 0 } masks)
+            ConsoleOutput.Note($"note: {masks.Count} of the {files.Count} inputs look like masks of the others (e.g. {Path.GetFileName(masks[0])}); they are predicted as images too: give a folder of images only.");
         var copies = Predictor.LoadCopies(model, Predictor.CopiesFor(s.Copies, s.Device, files.Count), s.Device, fused: !s.Eager, bf16: s.Bf16);
         try { return Predict(s, model, files, copies, options, instanceOptions, queryInstances, masksLike == null ? null : MaskEncoderFor(masksLike, copies[0].ClassNames), cancellationToken); }
         finally { foreach (var p in copies) p.Dispose(); }

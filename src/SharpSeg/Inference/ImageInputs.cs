@@ -37,6 +37,19 @@ public static class ImageInputs
         throw new SharpSegException($"{input}: no such file or folder.");
     }
 
+    /// <summary>The inputs named as another input plus a mask-like suffix (<c>x_mask.png</c>, <c>x_label.png</c>,
+    /// <c>x_gt.png</c> beside <c>x.png</c>): a dataset's masks in the folder given, which predict would read as images.</summary>
+    public static IReadOnlyList<string> LooksLikeMasks(IReadOnlyList<string> files)
+    {
+        var stems = files.Select(f => Path.Combine(Path.GetDirectoryName(f) ?? "", Path.GetFileNameWithoutExtension(f))).ToHashSet(StringComparer.Ordinal);
+        return files.Where(f =>
+        {
+            string stem = Path.Combine(Path.GetDirectoryName(f) ?? "", Path.GetFileNameWithoutExtension(f));
+            return Data.Dataset.DatasetSpec.ExtendsKey(stem, of => stems.Contains(of)
+                && Regex.IsMatch(stem[of.Length..], @"^[_\- .](mask|label|labels|gt|seg|segmentation|annotation|anno)([_\- .]?\d+)?$", RegexOptions.IgnoreCase)) != null;
+        }).ToList();
+    }
+
     /// <summary>The subfolders with images that <see cref="Resolve"/> left out: those of a folder input read without
     /// <paramref name="recursive"/>; empty otherwise.</summary>
     public static IReadOnlyList<string> SubfoldersNotRead(string input, bool recursive) =>

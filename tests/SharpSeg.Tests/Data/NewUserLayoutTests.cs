@@ -62,6 +62,24 @@ public sealed class NewUserLayoutTests
     }
 
     [Fact]
+    public void ShortNumberIdsWithASuffixOnBothSidesArePaired()
+    {
+        // DRIVE: training/images/21_training.tif ↔ training/1st_manual/21_manual1.gif.
+        var d = new TinyDataset("layout-drive");
+        foreach (int i in new[] { 2, 21, 22, 3, 40 }) { d.Image($"images/{i}_training.png"); d.GrayMask($"1st_manual/{i}_manual1.png", 6, 4, 0, 255); }
+        var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("1st_manual"));
+        Assert.Equal(("_training", "_manual1"), (draft.Pairing.ImageSuffix, draft.Pairing.MaskSuffix));
+        Assert.Equal((5, 0), (draft.Pairs, draft.ImagesWithoutMask));
+    }
+
+    [Fact]
+    public void PredictSaysWhenAFolderOfInputsHoldsMasks()
+    {
+        string[] files = ["/d/benign (1).png", "/d/benign (1)_mask.png", "/d/benign (1)_mask_1.png", "/d/x.jpg", "/d/x_sat.jpg", "/d/y_gt.png"];
+        Assert.Equal(["/d/benign (1)_mask.png", "/d/benign (1)_mask_1.png"], SharpSeg.Inference.ImageInputs.LooksLikeMasks(files));
+    }
+
+    [Fact]
     public void NamesInValueOrderNameMasksThatStartAtOne()
     {
         // Oxford-IIIT Pets' trimaps: 1 pet, 2 background, 3 border.

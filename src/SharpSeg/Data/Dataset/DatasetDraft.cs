@@ -592,7 +592,7 @@ public sealed class DatasetDraft
             }
             // A shared key with different suffixes (longest common prefix) or prefixes (longest common suffix).
             foreach (var ms in NearestByPrefix(m.Stems, stem, out int lcp))
-                if (CommonKey(stem[..lcp], trimEnd: true) is { } key && key.Length * 10 >= stem.Length * 3)
+                if (CommonKey(stem[..lcp], trimEnd: true) is { } key && (key.Length * 10 >= stem.Length * 3 || NumberKey(key, stem, ms)))
                     rules.Add(new PairingRule("", ms[key.Length..], "", stem[key.Length..]));
             foreach (var rs in NearestByPrefix(m.Reversed, Reverse(stem), out int lcs))
             {
@@ -641,6 +641,12 @@ public sealed class DatasetDraft
     /// <summary>A shared part of two stems cut back to a word boundary ('_', '-', '.', ' '), so that the prefix or
     /// suffix starts with its separator (<c>x_leftImg8bit</c> ↔ <c>x_gtFine_labelIds</c> share <c>x</c>); null when
     /// nothing is left.</summary>
+    /// <summary>A short shared key that is a whole number ending at a separator in both names (DRIVE's <c>21_training</c>
+    /// and <c>21_manual1</c>): an id, however short beside the suffixes.</summary>
+    static bool NumberKey(string key, string imageStem, string maskStem) =>
+        key.All(char.IsAsciiDigit) && imageStem.Length > key.Length && maskStem.Length > key.Length
+        && "_-. ".Contains(imageStem[key.Length]) && "_-. ".Contains(maskStem[key.Length]);
+
     static string? CommonKey(string shared, bool trimEnd)
     {
         const string separators = "_-. ";
