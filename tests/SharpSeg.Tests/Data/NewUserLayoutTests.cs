@@ -110,4 +110,43 @@ public sealed class NewUserLayoutTests
         Assert.Contains("copy.png (val) = ", warning);
         Assert.DoesNotContain(new DataChecker(DatasetSpec.Load(d.PathOf("dataset.yaml"))).Check("train").Warnings, w => w.Contains("two splits"));
     }
+
+    [Fact]
+    public void PixelsOutsideTheRegionOfInterestAreIgnored()
+    {
+        // DRIVE's field-of-view masks: training/mask/21_training_mask.gif beside images/21_training.tif.
+        var d = new TinyDataset("layout-roi");
+        foreach (int i in new[] { 21, 22 })
+        {
+            d.Image($"images/{i}_training.png");
+            d.GrayMask($"1st_manual/{i}_manual1.png", 6, 4, 0, 255, 255);
+            d.GrayMask($"mask/{i}_training_mask.png", 6, 4, 0, 255, 255, 255);   // pixel 0, 4, 8, ... outside
+        }
+        string yaml = d.Yaml("""
+            name: drive
+            splits:
+              train: { images: images, masks: 1st_manual, roi: mask }
+            pairing: { image_suffix: _training, mask_suffix: _manual1, roi_suffix: _training_mask }
+            mask: { ignore_values: [] }
+            classes: [{ name: background, value: 0 }, { name: vessel, value: 255 }]
+            """);
+        // roi_suffix goes after the image's stem: "21_training" + "_mask".
+        File.WriteAllText(yaml, File.ReadAllText(yaml).Replace("roi_suffix: _training_mask", "roi_suffix: _mask"));
+        var spec = DatasetSpec.Load(yaml);
+        var pairs = spec.ResolvePairs("train");
+        Assert.All(pairs, p => Assert.EndsWith("_training_mask.png", p.RoiPath));
+        var sample = new SharpSeg.Data.Masks.SampleDecoder(spec).Decode(pairs[0]);
+        for (int i = 0; i < 24; i++)
+            Assert.Equal(i % 4 == 0 ? LabelMask.Ignore : i % 3 == 0 ? (byte)0 : (byte)1, sample.Mask.Labels[i]);
+        Assert.True(new DataChecker(spec).Check().IsClean);
+
+        // A missing ROI file, or one of another size: one line each naming the file.
+        File.Delete(d.PathOf("mask/22_training_mask.png"));
+        d.GrayMask("mask/21_training_mask.png", 5, 4, 255);
+        var problems = new DataChecker(DatasetSpec.Load(yaml)).Check().Problems;
+        Assert.Contains(problems, p => p.Message.Contains("no region-of-interest file '22_training_mask.*'"));
+        Assert.Contains(problems, p => p.Message.Contains("region of interest 5x4 does not match mask 6x4"));
+        var e = Assert.Throws<SharpSegException>(() => DatasetSpec.Load(d.Yaml("name: x\nsplits:\n  train: { list: l.txt, roi: mask }\nclasses: [{ name: a }]\n", "bad.yaml")));
+        Assert.Contains("'roi' without 'images' and 'masks' folders", e.Message);
+    }
 }

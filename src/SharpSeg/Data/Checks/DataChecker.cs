@@ -182,6 +182,9 @@ public sealed class DataChecker
         }
         if (image != null && mask != null && (image.Width != mask.Mask.Width || image.Height != mask.Mask.Height))
             Add(DataProblemKind.SizeMismatch, pair.MaskPath!, SampleDecoder.SizeMismatchMessage(pair, mask.Mask.Width, mask.Mask.Height, image.Width, image.Height));
+        if (image != null && pair.RoiPath != null)
+            try { SampleDecoder.WithinRoi(pair, new LabelMask(image.Width, image.Height, new byte[image.Width * image.Height])); }
+            catch (SharpSegException e) { Add(DataProblemKind.SizeMismatch, pair.RoiPath, e.Message); }
         return problems;
     }
 }

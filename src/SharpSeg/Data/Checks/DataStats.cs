@@ -93,6 +93,7 @@ public static class DataStats
         var (w, h) = ImageFile.ReadSize(pair.ImagePath);
         var mask = pair.FillClass is { } fill ? SampleDecoder.Filled(w, h, fill) : decoder.Decode(pair.MaskPath!);
         if (w != mask.Width || h != mask.Height) throw new SharpSegException(SampleDecoder.SizeMismatchMessage(pair, mask.Width, mask.Height, w, h));
+        mask = SampleDecoder.WithinRoi(pair, mask);
         var counts = new long[256];
         foreach (var b in mask.Labels) counts[b]++;
         long n = mask.Labels.Length;

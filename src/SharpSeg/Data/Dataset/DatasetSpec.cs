@@ -268,10 +268,33 @@ public sealed class DatasetSpec
                 }
             }
         problems.Sort((a, b) => string.CompareOrdinal(a.File, b.File));
+        if (s.Roi != null) pairs = WithRois(s, pairs, problems);
         return new SplitListing(s.Name, pairs, problems) { Unmatched = unmatched, LeftOutByIds = leftOutByIds };
     }
 
     /// <summary>Why a folder may look empty: its images are in subfolders (recursive: true), or none matches the pairing.</summary>
+    /// <summary>Each pair with its ROI file (<c>{roi_prefix}{image stem}{roi_suffix}</c> in the split's <c>roi</c>
+    /// folder, in the image's relative subfolder); a pair without one is a problem, and left out.</summary>
+    List<SamplePair> WithRois(SplitSource s, List<SamplePair> pairs, List<PairingProblem> problems)
+    {
+        string roiDir = FolderOf(s, s.Roi!, "roi");
+        string imagesDir = FolderOf(s, s.Images!, "images");
+        var rois = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var path in ImageFolder.List(roiDir, s.Recursive))
+            rois.TryAdd(Path.ChangeExtension(Path.GetRelativePath(roiDir, path), null).Replace('\\', '/'), path);
+        var result = new List<SamplePair>(pairs.Count);
+        foreach (var p in pairs)
+        {
+            string rel = Path.ChangeExtension(Path.GetRelativePath(imagesDir, p.ImagePath), null).Replace('\\', '/');
+            int slash = rel.LastIndexOf('/');
+            string want = rel[..(slash + 1)] + Pairing.RoiPrefix + rel[(slash + 1)..] + Pairing.RoiSuffix;
+            if (rois.TryGetValue(want, out var roi)) result.Add(p with { RoiPath = roi });
+            else problems.Add(new PairingProblem(PairingProblemKind.MissingMask, p.ImagePath,
+                $"{p.ImagePath}: no region-of-interest file '{want}.*' in '{roiDir}'; add it, or fix splits.{s.Name}.roi or pairing.roi_prefix/roi_suffix."));
+        }
+        return result;
+    }
+
     /// <summary>The key that <paramref name="key"/> extends by a separator and a suffix (<c>x_mask_1</c> and
     /// <c>x_superpixels</c> extend <c>x</c>; <c>benign (4)_mask_1</c> extends <c>benign (4)</c>) among those
     /// <paramref name="paired"/> accepts, longest first; null when none.</summary>

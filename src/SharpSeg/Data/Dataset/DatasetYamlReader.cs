@@ -12,8 +12,8 @@ namespace SharpSeg.Data.Dataset;
 internal sealed class DatasetYamlReader
 {
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes"];
-    static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids"];
-    static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix"];
+    static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids", "roi"];
+    static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix", "roi_prefix", "roi_suffix"];
     static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band", "missing"];
     static readonly string[] ClassKeys = ["name", "color", "value"];
 
@@ -74,7 +74,10 @@ internal sealed class DatasetYamlReader
             var pm = Mapping(pairNode, "pairing");
             CheckKeys(pm, PairingKeys, "pairing.");
             pairing = new PairingRule(OptionalString(pm, "mask_prefix") ?? "", OptionalString(pm, "mask_suffix") ?? "",
-                OptionalString(pm, "image_prefix") ?? "", OptionalString(pm, "image_suffix") ?? "");
+                OptionalString(pm, "image_prefix") ?? "", OptionalString(pm, "image_suffix") ?? "")
+            {
+                RoiPrefix = OptionalString(pm, "roi_prefix") ?? "", RoiSuffix = OptionalString(pm, "roi_suffix") ?? "",
+            };
         }
 
         var mask = ReadMask(Find(top, "mask"));
@@ -252,6 +255,9 @@ internal sealed class DatasetYamlReader
             if (list == null && images == null)
                 throw Error(valueNode, $"split '{split}' needs 'images' (a folder, with 'masks' for labelled data) or 'list' (a file of 'image mask' lines).");
             string? ids = OptionalString(sm, "ids");
+            string? roi = OptionalString(sm, "roi");
+            if (roi != null && (list != null || masks == null))
+                throw Error(valueNode, $"split '{split}' has 'roi' without 'images' and 'masks' folders; a region of interest applies to labelled folder splits.");
             bool recursive = false;
             if (Find(sm, "recursive") is { } recNode)
             {
@@ -260,7 +266,7 @@ internal sealed class DatasetYamlReader
             }
             if (list != null && (ids != null || recursive))
                 throw Error(valueNode, $"split '{split}' has 'list' with '{(ids != null ? "ids" : "recursive")}', which only applies to 'images'/'masks' folders; a list file already names every file.");
-            result.Add(new SplitSource(split, images, masks, list) { Recursive = recursive, Ids = ids });
+            result.Add(new SplitSource(split, images, masks, list) { Recursive = recursive, Ids = ids, Roi = roi });
         }
         return result;
     }

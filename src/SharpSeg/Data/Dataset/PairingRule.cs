@@ -10,6 +10,13 @@ namespace SharpSeg.Data.Dataset;
 /// </summary>
 public sealed record PairingRule(string MaskPrefix, string MaskSuffix, string ImagePrefix = "", string ImageSuffix = "")
 {
+    /// <summary>The ROI file of an image (<see cref="SplitSource.Roi"/>) is <c>{RoiPrefix}{image stem}{RoiSuffix}</c>:
+    /// DRIVE's <c>21_training_mask.gif</c> for <c>21_training.tif</c> has suffix <c>_mask</c>.</summary>
+    public string RoiPrefix { get; init; } = "";
+
+    /// <summary>See <see cref="RoiPrefix"/>.</summary>
+    public string RoiSuffix { get; init; } = "";
+
     /// <summary>Same stem for image and mask.</summary>
     public static PairingRule SameStem { get; } = new("", "");
 

@@ -7,6 +7,10 @@ public sealed record SamplePair(string Id, string ImagePath, string? MaskPath)
     /// (e.g. a defect-free image in an inspection set); null otherwise.</summary>
     public int? FillClass { get; init; }
 
+    /// <summary>The image's region-of-interest mask (<see cref="SplitSource.Roi"/>): pixels that are 0 in it are ignored;
+    /// null when the split has none.</summary>
+    public string? RoiPath { get; init; }
+
     /// <summary>Whether the image has labels: a mask file, or a <see cref="FillClass"/>.</summary>
     public bool IsLabelled => MaskPath != null || FillClass != null;
 }

@@ -19,4 +19,8 @@ public sealed record SplitSource(string Name, string? Images, string? Masks, str
     /// <summary>A file of keys (one per line, the first word; '#' comments) selecting the split's images, relative to the
     /// root (or beside the yaml); null: every image in the folder.</summary>
     public string? Ids { get; init; }
+
+    /// <summary>A folder of region-of-interest masks (a retina's field of view, an inspected part's outline), relative to
+    /// the root: pixels outside an image's ROI (0 in it) are ignored in loss and metrics; null: the whole image counts.</summary>
+    public string? Roi { get; init; }
 }

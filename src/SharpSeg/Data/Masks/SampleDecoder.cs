@@ -27,7 +27,7 @@ public sealed class SampleDecoder
         if (pair.FillClass is { } fill)
         {
             var whole = Spec.LoadImage(pair.ImagePath);
-            return new SegmentationSample(pair.Id, whole, Filled(whole.Width, whole.Height, fill));
+            return new SegmentationSample(pair.Id, whole, WithinRoi(pair, Filled(whole.Width, whole.Height, fill)));
         }
         if (pair.MaskPath == null)
             throw new SharpSegException($"{pair.ImagePath}: image has no mask (unlabelled split) but a labelled sample was asked for; use a split with masks.");
@@ -35,7 +35,26 @@ public sealed class SampleDecoder
         var image = Spec.LoadImage(pair.ImagePath);
         if (mask.Width != image.Width || mask.Height != image.Height)
             throw new SharpSegException(SizeMismatchMessage(pair, mask.Width, mask.Height, image.Width, image.Height));
-        return new SegmentationSample(pair.Id, image, mask);
+        return new SegmentationSample(pair.Id, image, WithinRoi(pair, mask));
+    }
+
+    /// <summary>The mask with every pixel outside the pair's region of interest (<see cref="SamplePair.RoiPath"/>: 0 in
+    /// it, or below half its largest value, so 0/1 and 0/255 ROI files alike) set to ignore; the mask itself when the
+    /// pair has none. An unreadable ROI file, or one of another size, is one line.</summary>
+    public static LabelMask WithinRoi(SamplePair pair, LabelMask mask)
+    {
+        if (pair.RoiPath == null) return mask;
+        RgbImage roi;
+        try { roi = ImageFile.Load(pair.RoiPath, channels: 1); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SharpSegException($"{pair.RoiPath}: cannot read the region-of-interest file ({e.Message})."); }
+        if (roi.Width != mask.Width || roi.Height != mask.Height)
+            throw new SharpSegException($"region of interest {roi.Width}x{roi.Height} does not match mask {mask.Width}x{mask.Height}: {pair.RoiPath} (image {pair.ImagePath}); re-export it at the image's size.");
+        int max = 0;
+        foreach (byte v in roi.Pixels) if (v > max) max = v;
+        var labels = (byte[])mask.Labels.Clone();
+        for (int i = 0; i < labels.Length; i++)
+            if (roi.Pixels[i] * 2 <= max) labels[i] = LabelMask.Ignore;
+        return new LabelMask(mask.Width, mask.Height, labels);
     }
 
     /// <summary>The mask of an image without a mask file (<see cref="SamplePair.FillClass"/>): every pixel that class.</summary>
