@@ -66,10 +66,18 @@ public sealed class NewUserLayoutTests
     {
         // DRIVE: training/images/21_training.tif ↔ training/1st_manual/21_manual1.gif.
         var d = new TinyDataset("layout-drive");
-        foreach (int i in new[] { 2, 21, 22, 3, 40 }) { d.Image($"images/{i}_training.png"); d.GrayMask($"1st_manual/{i}_manual1.png", 6, 4, 0, 255); }
+        foreach (int i in new[] { 2, 21, 22, 3, 40 })
+        {
+            d.Image($"images/{i}_training.png"); d.GrayMask($"1st_manual/{i}_manual1.png", 6, 4, 0, 255);
+            d.GrayMask($"mask/{i}_training_mask.png", 6, 4, 0, 255);
+        }
         var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("1st_manual"));
         Assert.Equal(("_training", "_manual1"), (draft.Pairing.ImageSuffix, draft.Pairing.MaskSuffix));
         Assert.Equal((5, 0), (draft.Pairs, draft.ImagesWithoutMask));
+        // Its field-of-view masks are suggested as the split's region of interest.
+        Assert.Equal((d.PathOf("mask"), "_mask"), draft.RoiFolder);
+        draft.Write(d.PathOf("drive.yaml"));
+        Assert.Contains("add 'roi: mask' to the split and 'roi_suffix: \"_mask\"' to pairing", File.ReadAllText(d.PathOf("drive.yaml")));
     }
 
     [Fact]

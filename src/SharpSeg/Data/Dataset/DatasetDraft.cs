@@ -155,6 +155,27 @@ public sealed class DatasetDraft
     /// <summary>Image/mask pairs found.</summary>
     public int Pairs { get; }
     public int ImagesWithoutMask { get; }
+    /// <summary>A folder beside the images named as region-of-interest masks (fov, roi, mask) with a file for (nearly)
+    /// every paired image, named as the image plus a suffix (DRIVE's <c>mask/21_training_mask.gif</c>): the draft
+    /// suggests it as <c>roi</c>, commented out. Null when there is none.</summary>
+    public (string Folder, string Suffix)? RoiFolder { get; private set; }
+
+    static readonly string[] RoiFolderNames = ["fov", "roi", "mask", "masks", "fov_masks", "fovmasks", "roi_masks", "field_of_view"];
+
+    static (string, string)? FindRoiFolder(string imagesDir, string masksDir, IReadOnlyList<string> pairedStems)
+    {
+        if (pairedStems.Count == 0 || Path.GetDirectoryName(imagesDir) is not { } parent) return null;
+        foreach (var dir in Directory.EnumerateDirectories(parent).Order(StringComparer.Ordinal))
+        {
+            if (dir == imagesDir || dir == masksDir || !RoiFolderNames.Contains(Path.GetFileName(dir).ToLowerInvariant())) continue;
+            var stems = ImageFolder.List(dir).Select(f => Path.GetFileNameWithoutExtension(f)).ToHashSet(StringComparer.Ordinal);
+            string first = pairedStems[0];
+            foreach (var suffix in stems.Where(t => t.StartsWith(first, StringComparison.Ordinal)).Select(t => t[first.Length..]).Order(StringComparer.Ordinal))
+                if (pairedStems.Count(st => stems.Contains(st + suffix)) * 10 >= pairedStems.Count * 9) return (dir, suffix);
+        }
+        return null;
+    }
+
     /// <summary>Files in the images folder without a mask, named as a paired image plus a suffix (<c>x_mask_1.png</c>,
     /// <c>x_superpixels.png</c> beside <c>x.png</c>): extra files of that image, not counted in <see cref="ImagesWithoutMask"/>.</summary>
     public IReadOnlyList<string> ExtraFiles { get; private set; } = [];
@@ -296,6 +317,7 @@ public sealed class DatasetDraft
         {
             draft.ExtraFiles = extraFiles;
             draft.IdLists = idLists;
+            draft.RoiFolder = recursive ? null : FindRoiFolder(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)).ToList());
             draft.UnreadableMasks = unreadableMasks;
             draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
             draft.ImageRange = depth.Range(); draft.DeepImages = depth.Images;
@@ -831,6 +853,8 @@ public sealed class DatasetDraft
         else
             sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
                 + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
+        if (RoiFolder is var (roiDir, roiSuffix) && IdLists.Count == 0 && splitFolders.Count <= 1)
+            sb.AppendLine($"  # roi on train: {Quote(RelPath(common, roiDir))}   # region-of-interest masks found beside the images ({Path.GetFileName(roiDir)}/<image>{roiSuffix}): add 'roi: {RelPath(common, roiDir)}' to the split{(roiSuffix.Length > 0 ? $" and 'roi_suffix: {Quote(roiSuffix)}' to pairing" : "")} to ignore pixels outside them (a field of view)");
         if (Pairing != PairingRule.SameStem)
         {
             sb.AppendLine("pairing:   # image {image_prefix}foo{image_suffix}.png <-> mask {mask_prefix}foo{mask_suffix}.png");
