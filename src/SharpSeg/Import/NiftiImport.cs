@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using System.Text.RegularExpressions;
 using SharpSeg.Imaging;
 
@@ -256,25 +255,7 @@ public static partial class NiftiImport
         new[] { imagesDir, labelsDir, Path.GetDirectoryName(imagesDir), Path.GetDirectoryName(labelsDir) }
             .Where(d => d != null).Select(d => Path.Combine(d!, "dataset.json")).FirstOrDefault(File.Exists);
 
-    /// <summary>The label names of a dataset.json: the Decathlon's <c>"labels": {"0": "background", "1": "edema"}</c> or
-    /// nnU-Net v2's <c>"labels": {"background": 0, "liver": 1}</c>, by value.</summary>
-    internal static Dictionary<int, string> DatasetJsonLabels(string path)
-    {
-        using var doc = ImportedDataset.ParseJson(path, "give the class names with --classes instead");
-        if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("labels", out var labels) || labels.ValueKind != JsonValueKind.Object)
-            throw new SharpSegException($"{path}: no 'labels' object naming the label values; give the class names with --classes.");
-        var byValue = new Dictionary<int, string>();
-        foreach (var p in labels.EnumerateObject())
-        {
-            int value; string name;
-            if (int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out value) && p.Value.ValueKind == JsonValueKind.String) name = p.Value.GetString()!;
-            else if (p.Value.ValueKind == JsonValueKind.Number && p.Value.TryGetInt32(out value) && value >= 0) name = p.Name;
-            else if (p.Value.ValueKind == JsonValueKind.Array)
-                throw new SharpSegException($"{path}: label '{p.Name}' is a region of several values (nnU-Net's region-based training); SharpSeg trains one class per value: give the class names with --classes.");
-            else throw new SharpSegException($"{path}: 'labels' entry '{p.Name}' is neither \"value\": \"name\" nor \"name\": value.");
-            if (name.Trim().Length == 0) throw new SharpSegException($"{path}: label value {value} has an empty name.");
-            if (!byValue.TryAdd(value, name.Trim())) throw new SharpSegException($"{path}: label value {value} is named twice.");
-        }
-        return byValue;
-    }
+    /// <summary>The label names of a dataset.json (<see cref="Data.Dataset.ClassList"/> reads its forms), by value.</summary>
+    internal static Dictionary<int, string> DatasetJsonLabels(string path) =>
+        Data.Dataset.ClassList.Read(path).Entries.ToDictionary(e => e.Value, e => e.Name);
 }

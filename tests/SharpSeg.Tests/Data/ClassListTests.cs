@@ -148,6 +148,17 @@ public sealed class ClassListTests
         Assert.Equal([("traffic light, red", 0), ("person", 5)], csv.Entries.Select(e => (e.Name, e.Value)));
         var plain = Read("names.txt", "\nbackground\ntraffic light\n\n");
         Assert.Equal([("background", 0), ("traffic light", 1)], plain.Entries.Select(e => (e.Name, e.Value)));
+        // JSON: Supervisely's machine colours, Mapillary's config, the Decathlon's and nnU-Net's dataset.json, Supervisely's meta.json.
+        var machine = Read("obj_class_to_machine_color.json", "{\"__bg__\": [0, 0, 0], \"car\": [1, 1, 1], \"road\": [2, 2, 2]}");
+        Assert.True(machine.ValuesGiven);
+        Assert.Equal([("background", 0), ("car", 1), ("road", 2)], machine.Entries.Select(e => (e.Name, e.Value)));
+        var vistas = Read("config_v2.0.json", "{\"labels\": [{\"name\": \"animal--bird\", \"readable\": \"Bird\", \"color\": [165, 42, 42]}, {\"name\": \"construction--flat--road\", \"readable\": \"Road\", \"color\": [128, 64, 128]}]}");
+        Assert.Equal([("Bird", 0, new Rgb(165, 42, 42)), ("Road", 1, new Rgb(128, 64, 128))], vistas.Entries.Select(e => (e.Name, e.Value, e.Color!.Value)));
+        var twice = Read("config.json", "{\"labels\": [{\"name\": \"marking--a\", \"readable\": \"Lane Marking\", \"color\": [1, 2, 3]}, {\"name\": \"marking--b\", \"readable\": \"Lane Marking\", \"color\": [4, 5, 6]}]}");
+        Assert.Equal(["marking--a", "marking--b"], twice.Entries.Select(e => e.Name));
+        Assert.Equal([("background", 0), ("edema", 1), ("enhancing", 4)], Read("msd.json", "{\"labels\": {\"0\": \"background\", \"1\": \"edema\", \"4\": \"enhancing\"}}").Entries.Select(e => (e.Name, e.Value)));
+        Assert.Equal([("background", 0), ("liver", 1)], Read("nnunet.json", "{\"channel_names\": {\"0\": \"CT\"}, \"labels\": {\"background\": 0, \"liver\": 1}}").Entries.Select(e => (e.Name, e.Value)));
+        Assert.Equal([("car", 0, new Rgb(255, 0, 0))], Read("meta.json", "{\"classes\": [{\"title\": \"car\", \"shape\": \"bitmap\", \"color\": \"#FF0000\"}]}").Entries.Select(e => (e.Name, e.Value, e.Color!.Value)));
         Assert.True(ClassList.MeansIgnore("Unlabelled") && ClassList.MeansIgnore("void") && ClassList.MeansIgnore("don't care") && !ClassList.MeansIgnore("background"));
 
         void Refused(string name, string text, string expected)
@@ -163,6 +174,9 @@ public sealed class ClassListTests
         Refused("d.txt", "0 car\n0 bus\n", "value 0 is given to two classes");
         Refused("e.txt", "car\nbus: 3,4\n", "e.txt:2: 'bus: 3,4' is not a class name");
         Refused("f.txt", "car\n\nbus\n", "f.txt:2: a blank line between class names");
+        Refused("g.json", "{\"labels\": {\"background\": 0, \"tumour\": [1, 2, 3]}}", "is a region of several values");
+        Refused("h.json", "{\"labels\": [1, 2]}", "neither a name nor an object");
+        Refused("i.json", "{\"classes\": [{\"title\": \"car\", \"color\": \"red\"}]}", "colour \"red\" is neither");
     }
 
     [Fact]

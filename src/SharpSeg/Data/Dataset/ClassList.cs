@@ -17,7 +17,9 @@ public sealed record ClassListEntry(string Name, int Value, Rgb? Color);
 /// <c>name,r,g,b</c>);</item>
 /// <item>CVAT's and Datumaro's <c>labelmap.txt</c> (<c>name:r,g,b:parts:actions</c>, Pascal VOC's layout);</item>
 /// <item>CamVid's <c>label_colors.txt</c> (<c>r g b name</c>);</item>
-/// <item>a <c>classes.txt</c> with one name per line, or <c>id name</c> per line.</item>
+/// <item>a <c>classes.txt</c> with one name per line, or <c>id name</c> per line;</item>
+/// <item>JSON: the Decathlon's and nnU-Net's <c>dataset.json</c>, Mapillary's <c>config.json</c>, Supervisely's
+/// <c>obj_class_to_machine_color.json</c> and <c>meta.json</c>, a list of names or a map of names and values.</item>
 /// </list>
 /// Without a value column a class's value is its place in the list (0, 1, ...), as these tools number them.
 /// </summary>
@@ -42,7 +44,8 @@ public sealed class ClassList
 
     /// <summary>File names (compared ignoring case) that <see cref="Find"/> takes for a class list, best first.</summary>
     public static readonly IReadOnlyList<string> FileNames =
-        ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "classes.csv", "classes.txt", "class_names.txt", "labels.txt"];
+        ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "classes.csv", "classes.txt", "class_names.txt", "labels.txt",
+         "obj_class_to_machine_color.json", "config_v2.0.json", "config_v1.2.json", "config.json", "dataset.json", "classes.json", "labels.json", "meta.json"];
 
     /// <summary>A list from names given in order (value = place in the list), e.g. <c>--classes background,crack</c>.</summary>
     public static ClassList FromNames(IReadOnlyList<string> names, string source = "--classes") =>
@@ -57,7 +60,12 @@ public sealed class ClassList
         try { lines = File.ReadLines(path).Take(MaxLines + 1).Select(l => l.Trim().TrimStart('\uFEFF')).ToList(); }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { throw new SharpSegException($"{path}: cannot be read ({e.Message})."); }
         if (lines.Count > MaxLines) throw new SharpSegException($"{path}: more than {MaxLines} lines; a class list names at most {LabelMask.MaxClasses} classes.");
-        return Path.GetExtension(path).Equals(".csv", StringComparison.OrdinalIgnoreCase) ? ReadCsv(path, lines) : ReadText(path, lines);
+        return Path.GetExtension(path).ToLowerInvariant() switch
+        {
+            ".csv" => ReadCsv(path, lines),
+            ".json" => ReadJson(path),
+            _ => ReadText(path, lines),
+        };
     }
 
     /// <summary>The first class list (by <see cref="FileNames"/>, in the first folder that has one) in
@@ -74,7 +82,9 @@ public sealed class ClassList
             {
                 if (!files.TryGetValue(name, out var file)) continue;
                 try { return Read(file); }
-                catch (SharpSegException e) { skipped ??= e.Message; }
+                // A JSON file of a common name (config.json) is often something else: only a list-shaped file's problem is said.
+                catch (SharpSegException e) when (!file.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) { skipped ??= e.Message; }
+                catch (SharpSegException) { }
             }
         }
         return null;
@@ -153,6 +163,81 @@ public sealed class ClassList
             throw new SharpSegException($"{path}:{blank}: a blank line between class names; each line's place is its class value, so remove it (or write 'id name' lines).");
         foreach (var (line, _) in content) entries.Add(new ClassListEntry(line, entries.Count, null));
         return Checked(path, entries, false);
+    }
+
+    /// <summary>The JSON forms: the Decathlon's and nnU-Net's dataset.json (<c>"labels": {"0": "background"}</c> or
+    /// <c>{"background": 0}</c>), Mapillary's config.json (<c>"labels": [{"readable", "name", "color"}]</c>, the value
+    /// its place), Supervisely's obj_class_to_machine_color.json (<c>{"car": [1, 1, 1]}</c>, the value the gray level
+    /// of its machine masks) and meta.json (<c>"classes": [{"title", "color": "#RRGGBB"}]</c>), a list of names, or a
+    /// map between names and values.</summary>
+    static ClassList ReadJson(string path)
+    {
+        System.Text.Json.JsonDocument doc;
+        try { doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path), new System.Text.Json.JsonDocumentOptions { MaxDepth = 16, AllowTrailingCommas = true }); }
+        catch (System.Text.Json.JsonException e) { throw new SharpSegException($"{path}: not valid JSON ({e.Message})."); }
+        using (doc)
+        {
+            var root = doc.RootElement;
+            bool underLabels = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("labels", out _);
+            var body = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("labels", out var labels) ? labels
+                : root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("classes", out var classes) ? classes : root;
+            var entries = new List<ClassListEntry>();
+            bool valuesGiven = false;
+            string NameOf(System.Text.Json.JsonElement e) => new[] { "readable", "title", "name", "class", "label" }
+                .Select(k => e.TryGetProperty(k, out var v) && v.ValueKind == System.Text.Json.JsonValueKind.String ? v.GetString() : null)
+                .FirstOrDefault(n => !string.IsNullOrWhiteSpace(n)) ?? throw new SharpSegException($"{path}: a class without a name ('name', 'readable' or 'title').");
+            switch (body.ValueKind)
+            {
+                case System.Text.Json.JsonValueKind.Array:
+                    foreach (var item in body.EnumerateArray())
+                        entries.Add(item.ValueKind switch
+                        {
+                            System.Text.Json.JsonValueKind.String => new ClassListEntry(item.GetString()!, entries.Count, null),
+                            System.Text.Json.JsonValueKind.Object => new ClassListEntry(NameOf(item), item.TryGetProperty("id", out var id) && id.TryGetInt32(out int v) ? v : entries.Count,
+                                item.TryGetProperty("color", out var c) ? JsonColor(path, c) : null),
+                            _ => throw new SharpSegException($"{path}: a class list entry is neither a name nor an object with a name."),
+                        });
+                    valuesGiven = body.EnumerateArray().Any(i => i.ValueKind == System.Text.Json.JsonValueKind.Object && i.TryGetProperty("id", out _));
+                    // Readable names that repeat (Mapillary's) give way to the unique 'name's.
+                    if (entries.GroupBy(e => e.Name, StringComparer.OrdinalIgnoreCase).Any(g => g.Count() > 1)
+                        && body.EnumerateArray().All(i => i.ValueKind == System.Text.Json.JsonValueKind.Object && i.TryGetProperty("name", out var n) && n.ValueKind == System.Text.Json.JsonValueKind.String))
+                        entries = entries.Zip(body.EnumerateArray(), (e, i) => e with { Name = i.GetProperty("name").GetString()! }).ToList();
+                    break;
+                case System.Text.Json.JsonValueKind.Object:
+                    valuesGiven = true;
+                    foreach (var p in body.EnumerateObject())
+                    {
+                        if (int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && p.Value.ValueKind == System.Text.Json.JsonValueKind.String)
+                            entries.Add(new ClassListEntry(p.Value.GetString()!, value, null));
+                        else if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Number && p.Value.TryGetInt32(out value) && value >= 0)
+                            entries.Add(new ClassListEntry(p.Name, value, null));
+                        else if (!underLabels && p.Value.ValueKind == System.Text.Json.JsonValueKind.Array && p.Value.GetArrayLength() == 3 && JsonColor(path, p.Value) is { } machine)
+                            entries.Add(new ClassListEntry(p.Name == "__bg__" ? "background" : p.Name, machine.R, machine));
+                        else if (p.Value.ValueKind == System.Text.Json.JsonValueKind.Array)
+                            throw new SharpSegException($"{path}: label '{p.Name}' is a region of several values (nnU-Net's region-based training); SharpSeg trains one class per value: name the classes with --classes.");
+                        else throw new SharpSegException($"{path}: entry '{p.Name}' is neither \"value\": \"name\", \"name\": value nor \"name\": [r, g, b].");
+                    }
+                    break;
+                default:
+                    throw new SharpSegException($"{path}: no class list in it (a 'labels' or 'classes' entry, a list of names, or a map of names and values).");
+            }
+            return Checked(path, entries.OrderBy(e => e.Value).ToList(), valuesGiven);
+        }
+    }
+
+    static Rgb? JsonColor(string path, System.Text.Json.JsonElement c)
+    {
+        if (c.ValueKind == System.Text.Json.JsonValueKind.String && c.GetString() is { } hex && Regex.IsMatch(hex, "^#?[0-9a-fA-F]{6}$"))
+        {
+            int v = int.Parse(hex.TrimStart('#'), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+            return Rgb.FromPacked(v);
+        }
+        if (c.ValueKind == System.Text.Json.JsonValueKind.Array && c.GetArrayLength() == 3 && c.EnumerateArray().All(x => x.TryGetInt32(out int n) && n is >= 0 and <= 255))
+        {
+            var rgb = c.EnumerateArray().Select(x => (byte)x.GetInt32()).ToArray();
+            return new Rgb(rgb[0], rgb[1], rgb[2]);
+        }
+        throw new SharpSegException($"{path}: colour {c.GetRawText()} is neither [r, g, b] (0..255) nor \"#RRGGBB\".");
     }
 
     static ClassList Checked(string source, List<ClassListEntry> entries, bool valuesGiven)
