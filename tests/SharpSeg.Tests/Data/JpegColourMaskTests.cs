@@ -73,4 +73,64 @@ public sealed class JpegColourMaskTests(ITestOutputHelper output)
         // Measured (2026-12-06): 97.5 % read back, 0.25 % as another class, 2.3 % ignored (edge pixels of SkiaSharp's JPEG).
         Assert.True(same >= 0.95 * all && other <= 0.005 * all, $"{same} same, {other} other, {ignored} ignored of {all}");
     }
+
+    static void SaveGrayJpeg(byte[] values, int width, int height, string path)
+    {
+        using var bitmap = SkiaSharp.SKBitmap.Decode(ImageFile.EncodePng(new RgbImage(width, height, 1, values)));
+        using var jpeg = bitmap.Encode(SkiaSharp.SKEncodedImageFormat.Jpeg, 90);
+        File.WriteAllBytes(path, jpeg.ToArray());
+    }
+
+    [SharedDatasetFact("camvid/val")]
+    public void GrayJpegMasksOfSpreadValuesAreReadAsTheirNearestClassAndSmallValuesAreRefused()
+    {
+        // Three classes saved "to be seen" (other 0, road 128, car 255) as gray JPEG: compression spreads each value.
+        var camvid = DatasetSpec.Load(Path.Combine(TestPaths.RepoRoot, "configs", "datasets", "camvid.yaml"), Path.Combine(TestPaths.SharedDatasets!, "camvid"));
+        var pairs = camvid.ResolvePairs("val").Take(12).ToList();
+        var decoder = new MaskDecoder(camvid);
+        var d = new TinyDataset("jpeg-gray");
+        Directory.CreateDirectory(d.PathOf("images"));
+        Directory.CreateDirectory(d.PathOf("masks"));
+        var originals = new Dictionary<string, byte[]>();
+        int road = camvid.Classes.IndexOf("Road"), car = camvid.Classes.IndexOf("Car");
+        foreach (var p in pairs)
+        {
+            var truth = decoder.Decode(p.MaskPath!);
+            var gray = truth.Labels.Select(l => l == road ? (byte)128 : l == car ? (byte)255 : (byte)0).ToArray();
+            originals[p.Id] = gray;
+            File.Copy(p.ImagePath, d.PathOf($"images/{p.Id}.png"));
+            SaveGrayJpeg(gray, truth.Width, truth.Height, d.PathOf($"masks/{p.Id}.jpg"));
+        }
+        var draft = DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks"));
+        Assert.Equal(DraftMaskKind.RgbColors, draft.MaskKind);
+        Assert.Equal([0, 128, 255], draft.Labels.Select(l => (int)l.Color!.Value.R).Order());
+        draft.Write(d.PathOf("d.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("d.yaml"));
+        Assert.True(new DataChecker(spec).Check().IsClean);
+        var drafted = new MaskDecoder(spec);
+        long same = 0, all = 0;
+        foreach (var p in pairs)
+        {
+            var read = drafted.Decode(d.PathOf($"masks/{p.Id}.jpg"));
+            var truth = originals[p.Id];
+            for (int i = 0; i < truth.Length; i++, all++)
+                if (read.Labels[i] != LabelMask.Ignore && spec.Classes[read.Labels[i]].Color.R == truth[i]) same++;
+        }
+        output.WriteLine($"{same} of {all} pixels read back as their class");
+        Assert.True(same >= 0.97 * all, $"{same} of {all}");
+
+        // CamVid's own class indices (0..11) as JPEG cannot be read back: one line that says to save PNG.
+        var small = new TinyDataset("jpeg-gray-small");
+        Directory.CreateDirectory(small.PathOf("images"));
+        Directory.CreateDirectory(small.PathOf("masks"));
+        foreach (var p in pairs.Take(4))
+        {
+            var raw = ImageFile.ReadRaw(p.MaskPath!)!;
+            File.Copy(p.ImagePath, small.PathOf($"images/{p.Id}.png"));
+            SaveGrayJpeg(raw.Samples.Select(v => (byte)v).ToArray(), raw.Width, raw.Height, small.PathOf($"masks/{p.Id}.jpg"));
+        }
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(small.PathOf("images"), small.PathOf("masks")));
+        Assert.Contains("JPEG compression has changed", e.Message);
+        Assert.Contains("re-export the masks as PNG", e.Message);
+    }
 }

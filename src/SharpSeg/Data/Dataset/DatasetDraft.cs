@@ -292,6 +292,22 @@ public sealed class DatasetDraft
 
         var sample = pairs.Count <= maxMasks ? pairs : Enumerable.Range(0, maxMasks).Select(i => pairs[(int)((long)i * pairs.Count / maxMasks)]).ToList();
         var files = sample.Select(p => ReadLabels(p.Mask)).ToList();
+        // Gray masks saved as JPEG: compression scatters each class value over its neighbours. Values spread over 0..255
+        // (0, 128, 255) can be read back as the nearest class colour, as JPEG colour masks are; small class indices
+        // (0, 1, 2) cannot, since the noise is as large as the gap between them.
+        var grayJpegs = files.Where(f => f.Kind == DraftMaskKind.GrayIndex && f.Depth == 8 && f.Palette == null && IsJpeg(f.Path)).ToList();
+        if (grayJpegs.Count > 0)
+        {
+            var jpegValues = grayJpegs.SelectMany(f => f.Counts).GroupBy(kv => kv.Key).Select(g => new KeyValuePair<int, long>(g.Key, g.Sum(kv => kv.Value))).OrderBy(kv => kv.Key).ToArray();
+            long jpegPixels = jpegValues.Sum(kv => kv.Value);
+            if (jpegValues.Length > SoftBinaryMinValues && SoftBinary(jpegValues, jpegPixels) == null)
+            {
+                var major = jpegValues.Where(kv => kv.Value >= 0.01 * jpegPixels).Select(kv => kv.Key).ToList();
+                if (major.Count > 1 && major.Max() < NoiseRadius)
+                    throw new SharpSegException($"masks in '{masksDir}' are JPEG files (e.g. {Path.GetFileName(grayJpegs[0].Path)}) holding small class values ({ValueList(major)}), which JPEG compression has changed ({jpegValues.Length} values found): they cannot be read back exactly; re-export the masks as PNG.");
+                files = files.Select(f => grayJpegs.Contains(f) ? f with { Kind = DraftMaskKind.RgbColors, Counts = f.AsColours(), Encoding = f.Encoding + ", JPEG" } : f).ToList();
+            }
+        }
         var depth = new IntensityRange.Histogram();
         foreach (var (image, _) in sample.Count <= MaxRangeImages ? sample : Enumerable.Range(0, MaxRangeImages).Select(i => sample[i * sample.Count / MaxRangeImages]))
             if (IntensityRange.MayBeDeep(image)) depth.Add(ImageFile.ReadRaw(image)!);
@@ -349,7 +365,7 @@ public sealed class DatasetDraft
                 var ordered = colourCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
                 // Many distinct colours means compression noise (JPEG masks): cluster the colours around the class
                 // colours (NoisyClusters) and count the rest as noise, for color_tolerance and unmatched: ignore.
-                bool noisy = ordered.Length > NoisyColorCount;
+                bool noisy = ordered.Length > NoisyColorCount || (ordered.Length > SoftBinaryMinValues && colourFiles.Any(f => IsJpeg(f.Path)));
                 var kept = noisy ? NoisyClusters(ordered, colourMasks, counted, files.Except(strayGray).Select(f => f.Path))
                     : ordered.Take(MaxListedLabels).Select(kv => (Colour: kv.Key, Pixels: kv.Value, Masks: colourMasks[kv.Key])).ToList();
                 long keptPixels = kept.Sum(k => k.Pixels);
@@ -435,6 +451,8 @@ public sealed class DatasetDraft
         if (dark.Value == 0 || bright.Value == 0) return null;
         long atPeaks = values.Where(kv => Math.Abs(kv.Key - dark.Key) <= 2 || Math.Abs(kv.Key - bright.Key) <= 2).Sum(kv => kv.Value);
         if (atPeaks < SoftBinaryPeakShare * total) return null;
+        // A soft edge lies between the two peaks; pixels well beyond them are a third class (0, 128, 255 as JPEG).
+        if (values.Where(kv => kv.Key < dark.Key - 8 || kv.Key > bright.Key + 8).Sum(kv => kv.Value) >= 0.005 * total) return null;
         int low = dark.Key, high = bright.Key, quarter = (high - low + 2) / 4;
         var encoding = new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = (low + high + 1) / 2, IgnoreBand = (low + quarter, high - quarter) };
         return (low, high, encoding);
@@ -712,6 +730,8 @@ public sealed class DatasetDraft
 
         static int Gray(int v) => (v << 16) | (v << 8) | v;
     }
+
+    static bool IsJpeg(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
 
     static MaskFileLabels ReadLabels(string path)
     {
