@@ -60,19 +60,32 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         finally { foreach (var p in copies) p.Dispose(); }
     }
 
-    /// <summary>NIfTI volumes in, label volumes out (<see cref="VolumePrediction"/>), one at a time.</summary>
+    /// <summary>NIfTI volumes in, label volumes out (<see cref="VolumePrediction"/>), one at a time, cut as the checkpoint
+    /// says its training volumes were (options given here win, with a note where they differ).</summary>
     static int PredictVolumes(Settings s, string model, InferenceOptions options, CancellationToken cancellationToken)
     {
-        var slicing = new VolumeSlicing(s.Axis ?? 2, VolumeArguments.Window(s.Window), VolumeArguments.Channels(s.Channels));
-        var volumes = VolumePrediction.Volumes(s.Input!);
+        var scans = VolumePrediction.Scans(s.Input!);
         using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager, bf16: s.Bf16);
         predictor.CheckOptions(options);
-        foreach (var volume in volumes)
+        var trained = predictor.Info.VolumeSlicing;
+        var given = VolumeArguments.Window(s.Window);
+        var slicing = (trained ?? new SharpSeg.Imaging.VolumeSlicing()) with
         {
-            var r = ProgressRunner.Run($"{Path.GetFileName(volume)}: slices", p => VolumePrediction.Run(predictor, volume, s.Out!, slicing, options, p, cancellationToken));
-            Console.Out.WriteLine(TerminalText.Clean($"{Path.GetFileName(volume)}: {r.Slices} slices → {r.MaskPath} ({VolumePrediction.DescribeVolumes(r, predictor.ClassNames)})."));
+            Axis = s.Axis ?? trained?.Axis ?? 2,
+            Window = given is var (lo, hi) ? [lo, hi] : trained?.Window,
+            Channels = VolumeArguments.Channels(s.Channels) ?? trained?.Channels,
+        };
+        if (trained == null)
+            ConsoleOutput.Note($"note: the checkpoint does not say how its training volumes were cut (a dataset from 'data from-nifti' records it); slicing {slicing}, as given here or by default.");
+        else if (slicing.ToString() != trained.ToString())
+            ConsoleOutput.Note($"note: slicing {slicing}, where the model was trained on {trained}: its masks may be worse.");
+        else Console.Out.WriteLine($"slicing {slicing}, as the model was trained.");
+        foreach (var scan in scans)
+        {
+            var r = ProgressRunner.Run($"{scan.Name}: slices", p => VolumePrediction.Run(predictor, scan, s.Out!, slicing, options, p, cancellationToken));
+            Console.Out.WriteLine(TerminalText.Clean($"{scan.Name}: {r.Slices} slices → {r.MaskPath} ({VolumePrediction.DescribeVolumes(r, predictor.ClassNames)})."));
         }
-        AnsiConsole.MarkupLine($"{volumes.Count} volume{(volumes.Count == 1 ? "" : "s")} written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.nii.gz: class indices, the scan's geometry); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{scans.Count} volume{(scans.Count == 1 ? "" : "s")} written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.nii.gz: class indices, the scan's geometry); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         return 0;
     }
 

@@ -32,6 +32,9 @@ public sealed record CheckpointInfo
     /// <summary>The dataset's <c>image_range</c> ([low, high] raw 16-bit values stretched to 0..255), or null when 16-bit
     /// images were read at full scale (<see cref="Imaging.IntensityRange"/>).</summary>
     [JsonPropertyName("image_range")] public int[]? ImageRange { get; init; }
+    /// <summary>How the training images were cut from NIfTI volumes (the dataset's <c>volumes:</c>); <c>predict</c> on a
+    /// volume cuts it the same way. Null for a dataset of images.</summary>
+    [JsonPropertyName("volume_slicing")] public Imaging.VolumeSlicing? VolumeSlicing { get; init; }
     /// <summary>Images are resized by this factor for inference and the logits resized back (1 = native size).</summary>
     [JsonPropertyName("inference_scale")] public double InferenceScale { get; init; } = 1.0;
     [JsonPropertyName("epoch")] public int Epoch { get; init; }
@@ -80,6 +83,7 @@ public sealed record CheckpointInfo
         if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
         if (!Imaging.IntensityRange.IsValidStored(ImageRange))
             throw Bad($"image_range [{string.Join(", ", ImageRange)}] is not [low, high] with 0 <= low < high <= 65535");
+        if (VolumeSlicing?.Problem() is { } slicing) throw Bad($"volume_slicing: {slicing}");
         if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
         if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");
         if (Iteration < 0 || Epoch < 0) throw Bad("negative progress");

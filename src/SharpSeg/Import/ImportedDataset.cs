@@ -76,7 +76,7 @@ internal sealed class ImportedDataset
     }
 
     /// <summary>Writes ids.txt, the split's record and the dataset.yaml; returns the yaml's path.</summary>
-    public string Finish(string imagesDir, string source, string command, string valuesNote)
+    public string Finish(string imagesDir, string source, string command, string valuesNote, string? extraYaml = null)
     {
         IO.AtomicFile.WriteAllText(Path.Combine(_splitDir, "ids.txt"), _ids.ToString());
         IO.AtomicFile.WriteAllText(Path.Combine(_splitDir, Record), JsonSerializer.Serialize(
@@ -94,6 +94,7 @@ internal sealed class ImportedDataset
             sb.AppendLine($"  {Q(name)}: {{ images: {Q(images)}, masks: {Q(name + "/masks")}, ids: {Q(name + "/ids.txt")}{(r.Recursive ? ", recursive: true" : "")} }}   # from {Q(r.Source)}");
         }
         sb.AppendLine("mask: { encoding: index, ignore_values: [255] }");
+        if (extraYaml != null) sb.AppendLine(extraYaml);
         sb.AppendLine("classes:");
         var names = ClassNames;
         for (int i = 0; i < names.Count; i++)

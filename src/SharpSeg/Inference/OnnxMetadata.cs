@@ -40,6 +40,7 @@ public sealed record OnnxMetadata
         Put("mean", Json(Info.Mean));
         Put("std", Json(Info.Std));
         if (Info.ImageRange != null) Put("image_range", Json(Info.ImageRange));
+        if (Info.VolumeSlicing != null) Put("volume_slicing", Json(Info.VolumeSlicing));
         Put("inference_scale", Info.InferenceScale.ToString("R", CultureInfo.InvariantCulture));
         Put("model_config", Info.Model.ToJsonString());
         Put("input", $"image: float32 [batch, {Info.ImageChannels}, height, width], any height/width; pixels scaled to [0, 1] (16-bit samples stretched from image_range when present), minus mean, divided by std (per channel); " +
@@ -69,6 +70,7 @@ public sealed record OnnxMetadata
                 Mean = JsonSerializer.Deserialize<double[]>(Get("mean"))!,
                 Std = JsonSerializer.Deserialize<double[]>(Get("std"))!,
                 ImageRange = props.TryGetValue("image_range", out var range) ? JsonSerializer.Deserialize<int[]>(range) : null,
+                VolumeSlicing = props.TryGetValue("volume_slicing", out var slicing) ? JsonSerializer.Deserialize<Imaging.VolumeSlicing>(slicing) : null,
                 InferenceScale = double.Parse(Get("inference_scale"), CultureInfo.InvariantCulture),
             };
             info.Validate(path);

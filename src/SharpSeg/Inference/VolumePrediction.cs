@@ -3,13 +3,6 @@ using SharpSeg.Imaging;
 
 namespace SharpSeg.Inference;
 
-/// <summary>How a NIfTI volume is sliced for a 2-D model: as <c>data from-nifti</c> sliced the training volumes.</summary>
-/// <param name="Axis">The axis sliced across (2: z, the default).</param>
-/// <param name="Window">The intensities mapped to black and white; null: 0..255 as it is for volumes of whole numbers in
-/// that range, else the volume's 0.5th..99.5th percentile (as <c>data from-nifti</c>'s default).</param>
-/// <param name="Channels">For a 4-D volume: the channel (gray) or three channels (RGB) to read; null for one channel.</param>
-public sealed record VolumeSlicing(int Axis = 2, (double Low, double High)? Window = null, IReadOnlyList<int>? Channels = null);
-
 /// <summary>What <see cref="VolumePrediction.Run"/> wrote for one volume.</summary>
 /// <param name="VoxelsPerClass">Voxels predicted as each class.</param>
 /// <param name="VoxelMillilitres">One voxel's volume in millilitres (the header's spacing, in mm), for class volumes.</param>
@@ -27,30 +20,52 @@ public static class VolumePrediction
     /// folder that holds some and no images.</summary>
     public static bool IsVolumeInput(string input) =>
         File.Exists(input) ? NiftiVolume.IsNiftiName(input)
-        : Directory.Exists(input) && Volumes(input).Count > 0 && ImageFolder.List(input).Count == 0;
+        : Directory.Exists(input) && Scans(input).Count > 0 && ImageFolder.List(input).Count == 0;
 
-    /// <summary>The NIfTI files <paramref name="input"/> names (a file, or a folder's .nii/.nii.gz files, hidden ones
-    /// left out), sorted.</summary>
-    public static IReadOnlyList<string> Volumes(string input) =>
-        File.Exists(input) ? [Path.GetFullPath(input)]
-        : Directory.EnumerateFiles(input).Where(f => NiftiVolume.IsNiftiName(f) && !ImageFolder.IsHidden(Path.GetFileName(f))).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+    /// <summary>The scans <paramref name="input"/> names (a file, or a folder's .nii/.nii.gz files, hidden ones left
+    /// out), sorted, each with its files: one, or nnU-Net's one file per channel (<c>x_0000.nii.gz</c>, <c>x_0001.nii.gz</c>
+    /// make scan <c>x</c>, where <c>x_0000</c> is there), in channel order.</summary>
+    public static IReadOnlyList<(string Name, IReadOnlyList<string> Files)> Scans(string input)
+    {
+        string folder = File.Exists(input) ? Path.GetDirectoryName(Path.GetFullPath(input))! : Path.GetFullPath(input);
+        var all = Directory.EnumerateFiles(folder).Where(f => NiftiVolume.IsNiftiName(f) && !ImageFolder.IsHidden(Path.GetFileName(f))).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        var stems = all.ToDictionary(f => NiftiVolume.Stem(f), f => f, StringComparer.Ordinal);
+        string NameOf(string f)
+        {
+            string stem = NiftiVolume.Stem(f);
+            return stem.Length > 5 && stem[^5] == '_' && stem[^4..].All(char.IsAsciiDigit) && stems.ContainsKey(stem[..^5] + "_0000") ? stem[..^5] : stem;
+        }
+        var scans = all.GroupBy(NameOf, StringComparer.Ordinal).Select(g => (g.Key, (IReadOnlyList<string>)g.Order(StringComparer.Ordinal).ToList())).ToList();
+        if (File.Exists(input))
+        {
+            string name = NameOf(Path.GetFullPath(input));
+            scans = scans.Where(s => s.Key == name).ToList();
+        }
+        return scans;
+    }
 
-    public static VolumePredictionResult Run(Predictor predictor, string volumePath, string outDir, VolumeSlicing slicing, InferenceOptions options,
+    public static VolumePredictionResult Run(Predictor predictor, (string Name, IReadOnlyList<string> Files) scan, string outDir, VolumeSlicing slicing, InferenceOptions options,
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
-        if (slicing.Axis is < 0 or > 2) throw new SharpSegException($"--axis {slicing.Axis}: give 0, 1 or 2, as the volumes were sliced for training (data from-nifti --axis).");
-        var volume = NiftiVolume.Read(volumePath);
-        var channels = slicing.Channels ?? (volume.Channels == 1 ? [0]
-            : throw new SharpSegException($"{volumePath}: {volume.Channels} channels (modalities); pick the ones the model was trained on with --channels 0 or --channels 0,1,2."));
-        if (channels.Count is not (1 or 3) || channels.Any(c => c < 0 || c >= volume.Channels))
-            throw new SharpSegException($"{volumePath}: --channels {string.Join(",", channels)}, but it has {volume.Channels} channel{(volume.Channels == 1 ? "" : "s")}; give one or three of 0..{volume.Channels - 1}.");
+        if (slicing.Problem() is { } problem) throw new SharpSegException($"volume slicing: {problem}; give --axis 0, 1 or 2, --window LOW,HIGH and --channels 0 or 0,1,2.");
+        string volumePath = scan.Files[0];
+        var volumes = scan.Files.Select(NiftiVolume.Read).ToList();
+        var volume = volumes[0];
+        if (volumes.FirstOrDefault(v => (v.Nx, v.Ny, v.Nz) != (volume.Nx, volume.Ny, volume.Nz)) is { } other)
+            throw new SharpSegException($"{other.Path}: {other.Nx} × {other.Ny} × {other.Nz} voxels, {Path.GetFileName(volumePath)} {volume.Nx} × {volume.Ny} × {volume.Nz}; a scan's channel files must have one size.");
+        var all = volumes.SelectMany(v => Enumerable.Range(0, v.Channels).Select(c => (Volume: v, Channel: c))).ToList();
+        string what = scan.Files.Count > 1 ? $"{volumePath} (and {scan.Files.Count - 1} more channel file{(scan.Files.Count == 2 ? "" : "s")})" : volumePath;
+        IReadOnlyList<int> channels = slicing.Channels ?? (all.Count == 1 ? [0]
+            : throw new SharpSegException($"{what}: {all.Count} channels (modalities); pick the ones the model was trained on with --channels 0 or --channels 0,1,2."));
+        if (channels.Any(c => c >= all.Count))
+            throw new SharpSegException($"{what}: --channels {string.Join(",", channels)}, but it has {all.Count} channel{(all.Count == 1 ? "" : "s")} (0..{all.Count - 1}).");
         int modelChannels = predictor.Info.ImageChannels;
         if (channels.Count == 3 && modelChannels == 1)
-            throw new SharpSegException($"{volumePath}: --channels picks three channels, and the model reads one-channel images; give one channel.");
-        var sources = channels.Select(c => (volume, c, slicing.Window ?? volume.DefaultWindow(c))).ToList();
-        string outPath = Path.Combine(outDir, NiftiVolume.Stem(volumePath) + "_mask.nii.gz");
-        if (string.Equals(Path.GetFullPath(outPath), Path.GetFullPath(volumePath), StringComparison.Ordinal))
-            throw new SharpSegException($"{outPath}: would replace the input volume; choose another --out.");
+            throw new SharpSegException($"{what}: --channels picks three channels, and the model reads one-channel images; give one channel.");
+        var sources = channels.Select(c => (all[c].Volume, all[c].Channel, slicing.WindowRange ?? all[c].Volume.DefaultWindow(all[c].Channel))).ToList();
+        string outPath = Path.Combine(outDir, scan.Name + "_mask.nii.gz");
+        if (scan.Files.Any(f => string.Equals(Path.GetFullPath(outPath), f, StringComparison.Ordinal)))
+            throw new SharpSegException($"{outPath}: would replace an input volume; choose another --out.");
 
         var (cols, rows) = volume.PlaneSize(slicing.Axis);
         if ((long)cols * rows > PixelLimit.MaxPixels)

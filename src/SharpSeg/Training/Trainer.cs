@@ -239,6 +239,7 @@ public sealed class Trainer
             Classes = spec.Classes,
             ImageChannels = spec.ImageChannels,
             ImageRange = spec.ImageRange is { } range ? [range.Low, range.High] : null,
+            VolumeSlicing = spec.VolumeSlicing,
             InferenceScale = inferenceScale,
             Mean = normalization.Mean.Select(v => (double)v).ToArray(),
             Std = normalization.Std.Select(v => (double)v).ToArray(),

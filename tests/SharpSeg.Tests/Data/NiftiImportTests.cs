@@ -70,6 +70,7 @@ public sealed class NiftiImportTests
         }
         var spec = DatasetSpec.Load(r.YamlPath);
         Assert.Equal(["background", "liver", "tumour"], spec.Classes.Classes.Select(c => c.Name));
+        Assert.Equal("axis z, window per volume", spec.VolumeSlicing!.ToString());
         Assert.True(new DataChecker(spec).Check().IsClean);
 
         // Slices without a label left out: case_b's middle slice is empty.
@@ -157,21 +158,30 @@ public sealed class NiftiImportTests
         string root = Copy("nnunet", "nifti-predict");
         var config = new ModelConfig { Architecture = "unet", Encoder = "unet", NumClasses = 3, Depth = 2, BaseWidth = 4 };
         string ckpt = Path.Combine(root, "model.ckpt");
+        string remembering = Path.Combine(root, "remembering.ckpt");
         using (var model = ModelZoo.Create(config))
-            Checkpoint.Save(ckpt, model, new CheckpointInfo
+        {
+            var info = new CheckpointInfo
             {
                 Model = JsonSerializer.SerializeToNode(config)!.AsObject(),
                 Classes = new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), null), new ClassInfo("kidney", new Rgb(255, 0, 0), null), new ClassInfo("cyst", new Rgb(0, 255, 0), null)]),
                 Mean = [0.5, 0.5, 0.5], Std = [0.25, 0.25, 0.25],
-            });
+            };
+            Checkpoint.Save(ckpt, model, info);
+            // The same weights, trained (as it were) on a from-nifti dataset: the checkpoint keeps how its volumes were cut.
+            Checkpoint.Save(remembering, model, info with { VolumeSlicing = new VolumeSlicing { Window = [-160, 240], Channels = [0] } });
+        }
+        // ct_001_0000.nii and ct_001_0001.nii are one scan's two channels (nnU-Net's naming): one label volume, ct_001_mask.
         string volume = Path.Combine(root, "imagesTr", "ct_001_0000.nii"), outDir = Path.Combine(root, "pred");
-        var r = CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--window", "-160,240");
+        var r = CliRunner.Run("predict", "--checkpoint", ckpt, "--input", Path.Combine(root, "imagesTr"), "--out", outDir, "--window", "-160,240", "--channels", "0");
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("ct_001_0000.nii: 3 slices", r.StdOut);
+        Assert.Contains("ct_001: 3 slices", r.StdOut);
+        Assert.Contains("does not say how its training volumes were cut", r.StdOut + r.StdErr);
+        Assert.Equal(["ct_001_mask.nii.gz"], Directory.GetFiles(outDir).Select(Path.GetFileName));
 
         // The label volume: the scan's size and spacing, 8-bit, and slice by slice what the model says of the slices
         // data from-nifti writes with the same window.
-        var labels = NiftiVolume.Read(Path.Combine(outDir, "ct_001_0000_mask.nii.gz"));
+        var labels = NiftiVolume.Read(Path.Combine(outDir, "ct_001_mask.nii.gz"));
         Assert.Equal((5, 4, 3, 1), (labels.Nx, labels.Ny, labels.Nz, labels.Channels));
         Assert.Equal([0.8f, 0.8f, 2.5f], labels.Spacing);
         Assert.True(labels.IsIntegral);
@@ -184,8 +194,19 @@ public sealed class NiftiImportTests
             Assert.Equal(mask.Labels, fromVolume);
         }
 
+        // Without --window and --channels, the remembering checkpoint cuts the scan as its training volumes were: the same masks.
+        string again = Path.Combine(root, "again");
+        r = CliRunner.Run("predict", "--checkpoint", remembering, "--input", volume, "--out", again);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("slicing axis z, window -160..240, channel 0, as the model was trained", r.StdOut);
+        Assert.Equal(labels.Voxels, NiftiVolume.Read(Path.Combine(again, "ct_001_mask.nii.gz")).Voxels);
+        r = CliRunner.Run("predict", "--checkpoint", remembering, "--input", volume, "--out", again, "--window", "0,100");
+        Assert.Contains("where the model was trained on axis z, window -160..240", r.StdOut + r.StdErr);
+
         CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--channels", "0,1")
-            .AssertOneLineError("--channels 0,1, but it has 1 channel");
+            .AssertOneLineError("channels is not one or three channel numbers");
+        CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--channels", "0,1,4")
+            .AssertOneLineError("--channels 0,1,4, but it has 2 channels (0..1)");
         CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--probabilities")
             .AssertOneLineError("a NIfTI volume gets its label volume");
     }

@@ -35,6 +35,10 @@ public sealed class DatasetSpec
     /// <summary>The <c>image_range</c> 16-bit images are stretched from (<see cref="IntensityRange"/>); null reads them at
     /// full scale.</summary>
     public IntensityRange? ImageRange { get; init; }
+
+    /// <summary>How the dataset's images were cut from NIfTI volumes (<c>volumes:</c>, written by <c>data from-nifti</c>);
+    /// training keeps it in the checkpoint for <c>predict</c> on volumes. Null for other datasets.</summary>
+    public VolumeSlicing? VolumeSlicing { get; init; }
     /// <summary>Decodes one of this dataset's images as training reads it: <see cref="ImageChannels"/>, <see cref="ImageRange"/>.</summary>
     public RgbImage LoadImage(string path) => ImageFile.Load(path, ImageChannels, ImageRange);
     public MaskEncoding Mask { get; }

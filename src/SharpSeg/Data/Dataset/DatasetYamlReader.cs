@@ -11,7 +11,8 @@ namespace SharpSeg.Data.Dataset;
 /// </summary>
 internal sealed class DatasetYamlReader
 {
-    static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes"];
+    static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes", "volumes"];
+    static readonly string[] VolumeKeys = ["axis", "window", "channels"];
     static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids", "roi"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix", "roi_prefix", "roi_suffix"];
     static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band", "missing"];
@@ -91,7 +92,20 @@ internal sealed class DatasetYamlReader
             missingClass = index;
         }
         var splits = ReadSplits(top);
-        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range, MissingMaskClass = missingClass };
+        VolumeSlicing? volumes = null;
+        if (Find(top, "volumes") is { } volNode)
+        {
+            var vm = Mapping(volNode, "volumes");
+            CheckKeys(vm, VolumeKeys, "volumes.");
+            volumes = new VolumeSlicing
+            {
+                Axis = Find(vm, "axis") is { } a ? Int(a, "volumes.axis") : 2,
+                Window = Find(vm, "window") is { } w ? Sequence(w, "volumes.window").Select(n => double.TryParse(Scalar(n, "volumes.window"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : throw Error(n, "volumes.window holds a value that is not a number.")).ToArray() : null,
+                Channels = Find(vm, "channels") is { } c ? Sequence(c, "volumes.channels").Select(n => Int(n, "volumes.channels")).ToArray() : null,
+            };
+            if (volumes.Problem() is { } problem) throw Error(volNode, $"volumes: {problem}; it says how 'data from-nifti' cut the volumes, e.g. volumes: {{ axis: 2, window: [-160, 240] }}.");
+        }
+        return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range, MissingMaskClass = missingClass, VolumeSlicing = volumes };
     }
 
     MaskEncoding ReadMask(YamlNode? node)

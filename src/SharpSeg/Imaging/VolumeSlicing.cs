@@ -1,0 +1,52 @@
+using System.Globalization;
+using System.Text.Json.Serialization;
+
+namespace SharpSeg.Imaging;
+
+/// <summary>
+/// How NIfTI volumes are cut into the 2-D images a model sees: the axis sliced across, the intensities mapped to black
+/// and white, and the channels read. <c>data from-nifti</c> writes it into the dataset.yaml (<c>volumes:</c>), training
+/// keeps it in the checkpoint, and <c>predict</c> on a volume cuts it the same way unless told otherwise, so a model
+/// never sees at prediction other pictures than it was trained on.
+/// </summary>
+public sealed record VolumeSlicing
+{
+    /// <summary>The axis sliced across: 2 (z, axial in most scans), 1 (y) or 0 (x).</summary>
+    [JsonPropertyName("axis")] public int Axis { get; init; } = 2;
+
+    /// <summary>[low, high]: the intensities mapped to 0 and 255, in the volume's units (CT: Hounsfield units); null:
+    /// 0..255 as it is for volumes of whole numbers in that range, else each volume's 0.5th..99.5th percentile.</summary>
+    [JsonPropertyName("window")] public double[]? Window { get; init; }
+
+    /// <summary>The channels read (4-D volumes, nnU-Net's per-channel files): one (gray) or three (RGB); null: the only one.</summary>
+    [JsonPropertyName("channels")] public int[]? Channels { get; init; }
+
+    /// <summary>The window as a pair, or null.</summary>
+    [JsonIgnore] public (double Low, double High)? WindowRange => Window is [var low, var high] ? (low, high) : null;
+
+    /// <summary>What is wrong with it, in words, or null: an axis outside 0..2, a window that is not [low, high] with
+    /// low below high, not one or three channels.</summary>
+    public string? Problem() =>
+        Axis is < 0 or > 2 ? $"axis {Axis} is not 0, 1 or 2"
+        : Window != null && !(Window.Length == 2 && double.IsFinite(Window[0]) && double.IsFinite(Window[1]) && Window[1] > Window[0]) ? "window is not [low, high] with low below high"
+        : Channels != null && (Channels.Length is not (1 or 3) || Channels.Any(c => c < 0)) ? "channels is not one or three channel numbers"
+        : null;
+
+    /// <summary>"axis z, window -160..240, channel 0": how the slices are cut, in words.</summary>
+    public override string ToString()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        return $"axis {"xyz"[Axis]}, " + (WindowRange is var (low, high) ? $"window {low.ToString(inv)}..{high.ToString(inv)}" : "window per volume")
+            + (Channels != null ? $", channel{(Channels.Length == 1 ? "" : "s")} {string.Join(",", Channels)}" : "");
+    }
+
+    /// <summary>The dataset.yaml line (<c>volumes: { axis: 2, window: [-160, 240] }</c>).</summary>
+    public string ToYamlLine()
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var parts = new List<string> { $"axis: {Axis}" };
+        if (WindowRange is var (low, high)) parts.Add($"window: [{low.ToString(inv)}, {high.ToString(inv)}]");
+        if (Channels != null) parts.Add($"channels: [{string.Join(", ", Channels)}]");
+        return $"volumes: {{ {string.Join(", ", parts)} }}";
+    }
+}
