@@ -46,6 +46,7 @@ public sealed class DataCheckCommand : Command<DataCheckCommand.Settings>
         DataProblemKind.UnreadableMask => "unreadable mask",
         DataProblemKind.SizeMismatch => "size mismatch",
         DataProblemKind.UndefinedLabel => "undefined mask value",
+        DataProblemKind.RoiProblem => "region-of-interest problem",
         _ => kind.ToString(),
     };
 }

@@ -133,4 +133,33 @@ public sealed class JpegColourMaskTests(ITestOutputHelper output)
         Assert.Contains("JPEG compression has changed", e.Message);
         Assert.Contains("re-export the masks as PNG", e.Message);
     }
+
+    [SharedDatasetFact("camvid/val")]
+    public void RenderingsOfTheImagesWithTheClassColoursAreNotTakenForMasks()
+    {
+        // Supervisely's masks_human, a tool's overlay export: the image blended with the class colours.
+        var camvid = DatasetSpec.Load(Path.Combine(TestPaths.RepoRoot, "configs", "datasets", "camvid.yaml"), Path.Combine(TestPaths.SharedDatasets!, "camvid"));
+        var decoder = new MaskDecoder(camvid);
+        var d = new TinyDataset("jpeg-rendering");
+        Directory.CreateDirectory(d.PathOf("images"));
+        Directory.CreateDirectory(d.PathOf("masks"));
+        foreach (var p in camvid.ResolvePairs("val").Take(6))
+        {
+            var truth = decoder.Decode(p.MaskPath!);
+            var image = camvid.LoadImage(p.ImagePath);
+            var blend = new RgbImage(image.Width, image.Height, 3);
+            for (int i = 0; i < truth.Labels.Length; i++)
+            {
+                var c = truth.Labels[i] == LabelMask.Ignore ? new Rgb(0, 0, 0) : camvid.Classes[truth.Labels[i]].Color;
+                blend.Pixels[3 * i] = (byte)((image.Pixels[3 * i] + c.R) / 2);
+                blend.Pixels[3 * i + 1] = (byte)((image.Pixels[3 * i + 1] + c.G) / 2);
+                blend.Pixels[3 * i + 2] = (byte)((image.Pixels[3 * i + 2] + c.B) / 2);
+            }
+            File.Copy(p.ImagePath, d.PathOf($"images/{p.Id}.png"));
+            ImageFile.SavePng(blend, d.PathOf($"masks/{p.Id}.png"));
+        }
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks")));
+        Assert.Contains("does not hold class masks", e.Message);
+        Assert.Contains("look like pictures", e.Message);
+    }
 }

@@ -157,4 +157,39 @@ public sealed class NewUserLayoutTests
         var e = Assert.Throws<SharpSegException>(() => DatasetSpec.Load(d.Yaml("name: x\nsplits:\n  train: { list: l.txt, roi: mask }\nclasses: [{ name: a }]\n", "bad.yaml")));
         Assert.Contains("'roi' without 'images' and 'masks' folders", e.Message);
     }
+
+    [Fact]
+    public void InstanceIdMasksAreRefusedWithTheClassIdMasksNamed()
+    {
+        // Cityscapes' *_gtFine_instanceIds.png alone: road 7, two cars 26000 and 26001, a person 24000.
+        var d = new TinyDataset("layout-instance-ids");
+        for (int i = 0; i < 2; i++)
+        {
+            d.Image($"images/a{i}.png");
+            var values = new ushort[24];
+            for (int k = 0; k < 24; k++) values[k] = k < 8 ? (ushort)7 : k < 14 ? (ushort)26000 : k < 20 ? (ushort)26001 : (ushort)24000;
+            PngCodec.Save(new PngRaster(6, 4, PngColorType.Gray, 16, values), d.PathOf($"masks/a{i}.png"));
+        }
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks")));
+        Assert.Contains("a class × 1000 plus an instance number", e.Message);
+        Assert.Contains("_gtFine_labelIds.png", e.Message);
+    }
+
+    [Fact]
+    public void WithoutMasksBesideTheImagesTheMaskFolderNearThemIsSuggested()
+    {
+        // Supervisely's "export as masks": img/, masks_machine/ (class ids) and masks_human/ (colour renderings).
+        var d = new TinyDataset("layout-supervisely");
+        for (int i = 0; i < 2; i++)
+        {
+            d.Image($"ds0/img/x{i}.png");
+            d.GrayMask($"ds0/masks_machine/x{i}.png", 6, 4, 0, 1, 2);
+            d.ColorMask($"ds0/masks_human/x{i}.png", 6, 4, new Rgb(9, 200, 7));
+        }
+        var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("ds0/img"), masksDir: null));
+        Assert.Contains($"e.g. --masks {d.PathOf("ds0/masks_machine")}", e.Message);
+        File.WriteAllText(d.PathOf("obj_class_to_machine_color.json"), "{\"crack\": [1, 1, 1], \"rust\": [2, 2, 2]}");
+        var draft = DatasetDraft.Inspect(d.PathOf("ds0/img"), d.PathOf("ds0/masks_machine"));
+        Assert.Equal([("background", 0), ("crack", 1), ("rust", 2)], draft.Classes.Select(c => (c.Name, c.Value!.Value)));
+    }
 }

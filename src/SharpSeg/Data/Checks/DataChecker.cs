@@ -71,6 +71,7 @@ public sealed class DataChecker
                     PairingProblemKind.MissingMask => DataProblemKind.MissingMask,
                     PairingProblemKind.MissingImage => DataProblemKind.MissingImage,
                     PairingProblemKind.BadListLine => DataProblemKind.BadListLine,
+                    PairingProblemKind.MissingRoi => DataProblemKind.RoiProblem,
                     _ => DataProblemKind.AmbiguousPairing,
                 }, s, p.File, p.Message));
 
@@ -184,7 +185,7 @@ public sealed class DataChecker
             Add(DataProblemKind.SizeMismatch, pair.MaskPath!, SampleDecoder.SizeMismatchMessage(pair, mask.Mask.Width, mask.Mask.Height, image.Width, image.Height));
         if (image != null && pair.RoiPath != null)
             try { SampleDecoder.WithinRoi(pair, new LabelMask(image.Width, image.Height, new byte[image.Width * image.Height])); }
-            catch (SharpSegException e) { Add(DataProblemKind.SizeMismatch, pair.RoiPath, e.Message); }
+            catch (SharpSegException e) { Add(DataProblemKind.RoiProblem, pair.RoiPath, e.Message); }
         return problems;
     }
 }

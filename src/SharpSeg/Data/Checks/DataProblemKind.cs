@@ -21,4 +21,6 @@ public enum DataProblemKind
     SizeMismatch,
     /// <summary>A mask holds values or colours the class table does not define.</summary>
     UndefinedLabel,
+    /// <summary>An image has no region-of-interest file, or one SharpSeg cannot read or of another size.</summary>
+    RoiProblem,
 }

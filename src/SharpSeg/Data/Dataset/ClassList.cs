@@ -47,6 +47,11 @@ public sealed class ClassList
         ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "classes.csv", "classes.txt", "class_names.txt", "labels.txt",
          "obj_class_to_machine_color.json", "config_v2.0.json", "config_v1.2.json", "config.json", "dataset.json", "classes.json", "labels.json", "meta.json"];
 
+    /// <summary>The names only a labelling tool or dataset writes (not a generic classes.txt), also looked for one folder
+    /// further up (<see cref="Find"/>'s <c>above</c>: Supervisely keeps obj_class_to_machine_color.json above its datasets).</summary>
+    public static readonly IReadOnlyList<string> ToolFileNames =
+        ["_classes.csv", "class_dict.csv", "labelmap.txt", "obj_class_to_machine_color.json", "config_v2.0.json", "config_v1.2.json", "dataset.json", "meta.json"];
+
     /// <summary>A list from names given in order (value = place in the list), e.g. <c>--classes background,crack</c>.</summary>
     public static ClassList FromNames(IReadOnlyList<string> names, string source = "--classes") =>
         Checked(source, names.Select((n, i) => new ClassListEntry(n.Trim(), i, null)).ToList(), false);
@@ -71,14 +76,16 @@ public sealed class ClassList
     /// <summary>The first class list (by <see cref="FileNames"/>, in the first folder that has one) in
     /// <paramref name="folders"/>, or null. A file of a known name that does not read as a class list is skipped, and
     /// said in <paramref name="skipped"/>.</summary>
-    public static ClassList? Find(IEnumerable<string> folders, out string? skipped)
+    public static ClassList? Find(IEnumerable<string> folders, out string? skipped, IEnumerable<string>? above = null)
     {
         skipped = null;
-        foreach (var folder in folders.Distinct(StringComparer.Ordinal))
+        var searched = folders.Distinct(StringComparer.Ordinal).Select(f => (Folder: f, Names: FileNames))
+            .Concat((above ?? []).Select(f => (Folder: f, Names: ToolFileNames)));
+        foreach (var (folder, names) in searched)
         {
             if (!Directory.Exists(folder)) continue;
             var files = Directory.EnumerateFiles(folder).ToDictionary(f => Path.GetFileName(f).ToLowerInvariant(), f => f, StringComparer.Ordinal);
-            foreach (var name in FileNames)
+            foreach (var name in names)
             {
                 if (!files.TryGetValue(name, out var file)) continue;
                 try { return Read(file); }

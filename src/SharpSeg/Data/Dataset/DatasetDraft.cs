@@ -39,6 +39,11 @@ public sealed class DatasetDraft
     /// are inside, against 43–95 % for the 12 class colours, Pole included.</summary>
     const double MinInteriorShare = 0.1;
 
+    /// <summary>In noisy colour masks, at least this share of the pixels must be within 4 levels of a drafted class colour.
+    /// Measured on 6 CamVid train frames (2026-12-07): 74–85 % for their colour masks saved as JPEG at quality 30–90,
+    /// 22–32 % for renderings that blend the image with the class colours, 16 % for the photos themselves.</summary>
+    const double MinPixelsAtClassColours = 0.55;
+
     /// <summary>
     /// The class colours of noisy (lossy-compressed) colour masks, with their pixels and masks: seeds are the colours, most
     /// frequent first, farther than <see cref="NoiseRadius"/> from every earlier seed; every colour joins its nearest
@@ -263,7 +268,8 @@ public sealed class DatasetDraft
         bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
         var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys, sameFolder);
         if (beside && (pairing == PairingRule.SameStem || Preference(pairing) <= 0))
-            throw new SharpSegException($"no masks beside the images in '{imagesDir}' (such as x_mask.png for x.jpg); give the masks folder with --masks DIR.");
+            throw new SharpSegException($"no masks beside the images in '{imagesDir}' (such as x_mask.png for x.jpg); give the masks folder with --masks DIR"
+                + (MaskFolderNear(imagesDir) is { } near ? $", e.g. --masks {near}." : "."));
         if (sameFolder && pairing == PairingRule.SameStem)
             throw new SharpSegException($"'{imagesDir}' is both the images and the masks folder, and no file name rule tells a mask from its image (such as img_001.png and img_001_mask.png); put the masks in their own folder, or write dataset.yaml by hand with pairing: {{ mask_suffix: ... }}.");
         var pairs = new List<(string Image, string Mask)>();
@@ -337,8 +343,10 @@ public sealed class DatasetDraft
             draft.UnreadableMasks = unreadableMasks;
             draft.Recursive = recursive; draft.OtherMaskKinds = otherMaskKinds; draft.FilesOfOtherKinds = imagesOfOtherKinds + masksOfOtherKinds;
             draft.ImageRange = depth.Range(); draft.DeepImages = depth.Images;
-            draft.NameClasses(classes, [masksDir, imagesDir, .. DatasetFolders(IO.FolderPaths.CommonParent(imagesDir, masksDir)),
-                .. draft.SplitsFromFolders.Where(f => f.Split == "train").SelectMany(f => new[] { f.Masks ?? f.Images, f.Images })]);
+            var datasetFolders = DatasetFolders(IO.FolderPaths.CommonParent(imagesDir, masksDir));
+            draft.NameClasses(classes, [masksDir, imagesDir, .. datasetFolders,
+                .. draft.SplitsFromFolders.Where(f => f.Split == "train").SelectMany(f => new[] { f.Masks ?? f.Images, f.Images })],
+                Path.GetDirectoryName(datasetFolders[^1]) is { } above ? [above] : []);
             return draft;
         }
 
@@ -369,6 +377,15 @@ public sealed class DatasetDraft
                 var kept = noisy ? NoisyClusters(ordered, colourMasks, counted, files.Except(strayGray).Select(f => f.Path))
                     : ordered.Take(MaxListedLabels).Select(kv => (Colour: kv.Key, Pixels: kv.Value, Masks: colourMasks[kv.Key])).ToList();
                 long keptPixels = kept.Sum(k => k.Pixels);
+                if (noisy)
+                {
+                    // Class masks, even as JPEG, keep most pixels within a few levels of their class colour; pictures
+                    // (renderings, overlays, photos) do not (MinPixelsAtClassColours).
+                    var seeds = kept.Select(k => Rgb.FromPacked(k.Colour)).ToList();
+                    long atSeeds = ordered.Where(kv => seeds.Exists(c => c.MaxChannelDistance(Rgb.FromPacked(kv.Key)) <= 4)).Sum(kv => kv.Value);
+                    if (atSeeds < MinPixelsAtClassColours * counted)
+                        throw new SharpSegException($"'{masksDir}' does not hold class masks: its files have {ordered.Length} colours, and only {100.0 * atSeeds / Math.Max(1, counted):0.#} % of their pixels have one of the {kept.Count} most common (class masks, even saved as JPEG, have most of theirs); they look like pictures (renderings, overlays, photos). Give the folder of the masks that hold one value or colour per class (e.g. masks_machine, SegmentationClass).");
+                }
                 // Two gray-looking colours far apart in brightness: a black-and-white mask saved as a colour JPEG
                 // (Kvasir-SEG, ISIC): split it by brightness, as soft-edged gray masks are.
                 if (noisy && kept.Count == 2 && kept.All(k => Grayish(Rgb.FromPacked(k.Colour))) && strayGray.Count == 0 && paletteFiles.Count == 0)
@@ -429,6 +446,10 @@ public sealed class DatasetDraft
             return Finish(new DatasetDraft(imagesDir, masksDir, pairing, pairs.Count, imagesWithoutMask, masksWithoutImage,
                 sample.Count, DraftMaskKind.GrayThreshold, maxDepth, two, 0, 0, differing, encoding, band, values.Length));
         }
+        // Cityscapes' instanceIds (and masks like them): class × 1000 + instance, so each car is its own value.
+        var instanceLike = values.Where(kv => kv.Key >= 1000).ToList();
+        if (instanceLike.GroupBy(kv => kv.Key / 1000).Any(g => g.Count() > 1) && instanceLike.Sum(kv => kv.Value) >= 0.001 * totalPixels)
+            throw new SharpSegException($"masks in '{masksDir}' hold values like {ValueList(instanceLike.Select(kv => kv.Key).Take(4))}: a class × 1000 plus an instance number (Cityscapes' instanceIds), so every object would be a class of its own; give the masks of class ids (Cityscapes' *_gtFine_labelIds.png beside them).");
         if (values.Length > MaxListedLabels)
             throw new SharpSegException($"masks in '{masksDir}' hold {values.Length} distinct values; SharpSeg supports at most {LabelMask.MaxClasses} classes. If they are colour or depth images rather than class masks, check the --masks folder; binary masks with soft edges can use mask.encoding: threshold (docs/DATASETS.md).");
         var labels = values.Select(kv => new DraftLabel(kv.Key, palette.TryGetValue(kv.Key, out var c) ? c : null, kv.Value, kv.Value / (double)totalPixels, valueMasks[kv.Key])).ToList();
@@ -473,10 +494,10 @@ public sealed class DatasetDraft
 
     bool IsIndexKind => MaskKind is DraftMaskKind.GrayIndex or DraftMaskKind.PaletteIndex;
 
-    void NameClasses(ClassList? given, IEnumerable<string> folders)
+    void NameClasses(ClassList? given, IEnumerable<string> folders, IEnumerable<string> above)
     {
         string? skipped = null;
-        var list = given ?? ClassList.Find(folders, out skipped);
+        var list = given ?? ClassList.Find(folders, out skipped, above);
         Dictionary<DraftLabel, ClassListEntry>? map = null;
         if (list != null && (map = MatchClasses(list, out string? why)) == null)
         {
@@ -541,6 +562,8 @@ public sealed class DatasetDraft
             return map;
         }
         var byValue = list.Entries.ToDictionary(e => e.Value);
+        // A list of the objects' values only (Supervisely's machine colours start at 1): 0 is the background.
+        if (list.ValuesGiven && !byValue.ContainsKey(0) && Labels.Any(l => l.Value == 0)) byValue[0] = new ClassListEntry("background", 0, null);
         var classValues = Labels.Where(l => !SuggestedIgnoreValues.Contains(l.Value!.Value)).ToList();
         if (classValues.FirstOrDefault(l => !byValue.ContainsKey(l.Value!.Value)) is { } unnamed)
         {
@@ -681,6 +704,28 @@ public sealed class DatasetDraft
     /// <summary>A shared part of two stems cut back to a word boundary ('_', '-', '.', ' '), so that the prefix or
     /// suffix starts with its separator (<c>x_leftImg8bit</c> ↔ <c>x_gtFine_labelIds</c> share <c>x</c>); null when
     /// nothing is left.</summary>
+    /// <summary>A folder beside <paramref name="imagesDir"/> (or one level inside such a folder) named like a masks
+    /// folder (masks, labels, gt, annotations, SegmentationClass), the one named like a label map first
+    /// (Supervisely's masks_machine before masks_human, Mapillary's v2.0/labels): what to suggest as --masks; or null.</summary>
+    static string? MaskFolderNear(string imagesDir)
+    {
+        if (Path.GetDirectoryName(imagesDir) is not { } parent) return null;
+        static bool MaskLike(string name) => new[] { "mask", "label", "gt", "annot", "segmentation", "ground" }.Any(name.ToLowerInvariant().Contains);
+        static int Score(string name)
+        {
+            string n = name.ToLowerInvariant();
+            return (new[] { "machine", "label", "class", "gt" }.Any(n.Contains) ? 2 : 0) - (new[] { "human", "color", "colour", "vis", "overlay", "instance" }.Any(n.Contains) ? 3 : 0);
+        }
+        var found = new List<string>();
+        foreach (var dir in Directory.EnumerateDirectories(parent).Where(d => d != imagesDir))
+        {
+            if (MaskLike(Path.GetFileName(dir)) && ImageFolder.List(dir).Count > 0) found.Add(dir);
+            foreach (var sub in Directory.EnumerateDirectories(dir))
+                if (MaskLike(Path.GetFileName(sub)) && ImageFolder.List(sub).Count > 0) found.Add(sub);
+        }
+        return found.OrderByDescending(d => Score(Path.GetFileName(d))).ThenBy(d => d, StringComparer.Ordinal).FirstOrDefault();
+    }
+
     /// <summary>A short shared key that is a whole number ending at a separator in both names (DRIVE's <c>21_training</c>
     /// and <c>21_manual1</c>): an id, however short beside the suffixes.</summary>
     static bool NumberKey(string key, string imageStem, string maskStem) =>

@@ -293,7 +293,7 @@ public sealed class DatasetSpec
             int slash = rel.LastIndexOf('/');
             string want = rel[..(slash + 1)] + Pairing.RoiPrefix + rel[(slash + 1)..] + Pairing.RoiSuffix;
             if (rois.TryGetValue(want, out var roi)) result.Add(p with { RoiPath = roi });
-            else problems.Add(new PairingProblem(PairingProblemKind.MissingMask, p.ImagePath,
+            else problems.Add(new PairingProblem(PairingProblemKind.MissingRoi, p.ImagePath,
                 $"{p.ImagePath}: no region-of-interest file '{want}.*' in '{roiDir}'; add it, or fix splits.{s.Name}.roi or pairing.roi_prefix/roi_suffix."));
         }
         return result;

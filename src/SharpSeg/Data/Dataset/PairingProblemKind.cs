@@ -11,4 +11,6 @@ public enum PairingProblemKind
     DuplicateStem,
     /// <summary>A list-file line is malformed.</summary>
     BadListLine,
+    /// <summary>An image has no region-of-interest file (<see cref="SplitSource.Roi"/>).</summary>
+    MissingRoi,
 }
