@@ -146,6 +146,9 @@ public sealed class ClassListTests
         Assert.Equal([("background", 0), ("road", 7), ("car", 26)], ids.Entries.Select(e => (e.Name, e.Value)));
         var csv = Read("classes.csv", "\uFEFFid,\"name\"\n0,\"traffic light, red\"\n5,person\n");
         Assert.Equal([("traffic light, red", 0), ("person", 5)], csv.Entries.Select(e => (e.Name, e.Value)));
+        // ADE20K's objectInfo150.csv: values from 1 (0 is "other"), names with commas in quotes.
+        var ade = Read("objectInfo150.csv", "Idx,Ratio,Train,Val,Name\n1,0.1576,11664,1172,wall\n2,0.1072,6046,612,\"building, edifice\"\n");
+        Assert.Equal([("wall", 1), ("building, edifice", 2)], ade.Entries.Select(e => (e.Name, e.Value)));
         var plain = Read("names.txt", "\nbackground\ntraffic light\n\n");
         Assert.Equal([("background", 0), ("traffic light", 1)], plain.Entries.Select(e => (e.Name, e.Value)));
         // JSON: Supervisely's machine colours, Mapillary's config, the Decathlon's and nnU-Net's dataset.json, Supervisely's meta.json.

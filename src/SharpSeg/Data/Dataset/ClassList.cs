@@ -44,7 +44,7 @@ public sealed class ClassList
 
     /// <summary>File names (compared ignoring case) that <see cref="Find"/> takes for a class list, best first.</summary>
     public static readonly IReadOnlyList<string> FileNames =
-        ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "classes.csv", "classes.txt", "class_names.txt", "labels.txt",
+        ["_classes.csv", "class_dict.csv", "labelmap.txt", "label_colors.txt", "label_colours.txt", "objectinfo150.csv", "classes.csv", "classes.txt", "class_names.txt", "labels.txt",
          "obj_class_to_machine_color.json", "config_v2.0.json", "config_v1.2.json", "config.json", "dataset.json", "classes.json", "labels.json", "meta.json"];
 
     /// <summary>The names only a labelling tool or dataset writes (not a generic classes.txt), also looked for one folder
@@ -105,7 +105,7 @@ public sealed class ClassList
     const int MaxLines = 100_000;
 
     static readonly string[] NameColumns = ["name", "class", "class_name", "classname", "class name", "label", "label_name", "category", "category_name"];
-    static readonly string[] ValueColumns = ["pixel value", "pixel_value", "value", "id", "index", "class_id", "label_id", "class_index", "label_index", "pixel"];
+    static readonly string[] ValueColumns = ["pixel value", "pixel_value", "value", "id", "idx", "index", "class_id", "label_id", "class_index", "label_index", "pixel"];
 
     static ClassList ReadCsv(string path, List<string> lines)
     {
