@@ -45,8 +45,7 @@ public static class ImageInputs
         return files.Where(f =>
         {
             string stem = Path.Combine(Path.GetDirectoryName(f) ?? "", Path.GetFileNameWithoutExtension(f));
-            return Data.Dataset.DatasetSpec.ExtendsKey(stem, of => stems.Contains(of)
-                && Regex.IsMatch(stem[of.Length..], @"^[_\- .](mask|label|labels|gt|seg|segmentation|annotation|anno)([_\- .]?\d+)?$", RegexOptions.IgnoreCase)) != null;
+            return Data.Dataset.DatasetSpec.ExtendsKey(stem, stems.Contains) != null;
         }).ToList();
     }
 

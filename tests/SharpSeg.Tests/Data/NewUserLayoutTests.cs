@@ -29,9 +29,13 @@ public sealed class NewUserLayoutTests
         // Read as an image without a mask, it is a problem, and mask.missing does not turn it into an all-background image.
         Assert.Contains(new DataChecker(DatasetSpec.Load(yaml)).Check().Problems, p => p.File.EndsWith("benign (1)_mask_1.png"));
         File.WriteAllText(yaml, text.Replace("classes:", "  missing: class_0\nclasses:").Replace("mask:\n  encoding: index", "mask:\n  encoding: index"));
+        // Another view of a part ('benign (2)_b.png', no mask) is an image like any other: read as all background.
+        d.Image("benign/benign (2)_b.png");
         var spec = DatasetSpec.Load(yaml);
-        var problem = Assert.Single(new DataChecker(spec).Check().Problems);
+        var report = new DataChecker(spec).Check();
+        var problem = Assert.Single(report.Problems);
         Assert.Contains("named as image 'benign (1)' plus a suffix", problem.Message);
+        Assert.Equal(1, report.FilledMasks);
     }
 
     [Fact]

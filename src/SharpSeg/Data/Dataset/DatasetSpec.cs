@@ -299,15 +299,20 @@ public sealed class DatasetSpec
         return result;
     }
 
-    /// <summary>The key that <paramref name="key"/> extends by a separator and a suffix (<c>x_mask_1</c> and
-    /// <c>x_superpixels</c> extend <c>x</c>; <c>benign (4)_mask_1</c> extends <c>benign (4)</c>) among those
-    /// <paramref name="paired"/> accepts, longest first; null when none.</summary>
+    /// <summary>The key that <paramref name="key"/> extends by a separator and a suffix that names an annotation or a
+    /// rendering (<c>x_mask_1</c> and <c>x_superpixels</c> extend <c>x</c>; <c>benign (4)_mask_1</c> extends
+    /// <c>benign (4)</c>; <c>part_001_b</c>, another view, extends nothing) among those <paramref name="paired"/>
+    /// accepts, longest first; null when none.</summary>
     internal static string? ExtendsKey(string key, Func<string, bool> paired)
     {
         for (int i = key.Length - 1; i > 0; i--)
-            if (key[i] is '_' or '-' or ' ' or '.' && paired(key[..i])) return key[..i];
+            if (key[i] is '_' or '-' or ' ' or '.' && ExtraFileSuffix.IsMatch(key[i..]) && paired(key[..i])) return key[..i];
         return null;
     }
+
+    static readonly System.Text.RegularExpressions.Regex ExtraFileSuffix = new(
+        @"^[_\- .](masks?|labels?|gt|seg|segmentation|anno|annotations?|superpixels?|overlay|colou?r|vis|viz|instances?|boundary|edges?|depth)([_\- .]?\d+)?$",
+        System.Text.RegularExpressions.RegexOptions.IgnoreCase);
 
     /// <summary>A file named like the missing mask but with an extension SharpSeg does not read (<c>.mat</c>, <c>.nii</c>,
     /// <c>.json</c>), or null: the mask is there, in the wrong format, rather than missing.</summary>
