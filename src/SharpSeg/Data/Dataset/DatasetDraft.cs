@@ -384,7 +384,7 @@ public sealed class DatasetDraft
                     var seeds = kept.Select(k => Rgb.FromPacked(k.Colour)).ToList();
                     long atSeeds = ordered.Where(kv => seeds.Exists(c => c.MaxChannelDistance(Rgb.FromPacked(kv.Key)) <= 4)).Sum(kv => kv.Value);
                     if (atSeeds < MinPixelsAtClassColours * counted)
-                        throw new SharpSegException($"'{masksDir}' does not hold class masks: its files have {ordered.Length} colours, and only {100.0 * atSeeds / Math.Max(1, counted):0.#} % of their pixels have one of the {kept.Count} most common (class masks, even saved as JPEG, have most of theirs); they look like pictures (renderings, overlays, photos). Give the folder of the masks that hold one value or colour per class (e.g. masks_machine, SegmentationClass).");
+                        throw new SharpSegException($"'{masksDir}' does not hold class masks: its files (e.g. {colourFiles[0].Path}) have {ordered.Length} colours, and only {100.0 * atSeeds / Math.Max(1, counted):0.#} % of their pixels have one of the {kept.Count} most common (class masks, even saved as JPEG, have most of theirs); they look like pictures (renderings, overlays, photos). Give the folder of the masks that hold one value or colour per class (e.g. masks_machine, SegmentationClass).");
                 }
                 // Two gray-looking colours far apart in brightness: a black-and-white mask saved as a colour JPEG
                 // (Kvasir-SEG, ISIC): split it by brightness, as soft-edged gray masks are.
