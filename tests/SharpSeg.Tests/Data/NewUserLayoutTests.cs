@@ -196,4 +196,31 @@ public sealed class NewUserLayoutTests
         var draft = DatasetDraft.Inspect(d.PathOf("ds0/img"), d.PathOf("ds0/masks_machine"));
         Assert.Equal([("background", 0), ("crack", 1), ("rust", 2)], draft.Classes.Select(c => (c.Name, c.Value!.Value)));
     }
+
+    [Fact]
+    public void TheOtherSplitsAreFoundWhereTheirFoldersAreNamedAsTrainsWithTheirName()
+    {
+        // Kaggle's CamVid: train/, train_labels/, val/, val_labels/, test/ (no labels).
+        var d = new TinyDataset("layout-sibling-splits");
+        foreach (var (images, masks) in new[] { ("train", "train_labels"), ("val", "val_labels") })
+            for (int i = 0; i < 2; i++) { d.Image($"{images}/{images}{i}.png"); d.GrayMask($"{masks}/{images}{i}.png", 6, 4, 0, 1); }
+        d.Image("test/t0.png");
+        var draft = DatasetDraft.Inspect(d.PathOf("train"), d.PathOf("train_labels"));
+        draft.Write(d.PathOf("kaggle.yaml"));
+        var spec = DatasetSpec.Load(d.PathOf("kaggle.yaml"));
+        Assert.Equal(["train", "val", "test"], spec.SplitNames);
+        Assert.Equal(2, spec.ResolvePairs("val").Count(p => p.MaskPath != null));
+        Assert.True(spec.GetSplit("test").IsUnlabelled);
+
+        // Mapillary: training/images with training/v2.0/labels, validation/images with validation/v2.0/labels.
+        var m = new TinyDataset("layout-sibling-vistas");
+        foreach (var split in new[] { "training", "validation" })
+            for (int i = 0; i < 2; i++) { m.Image($"{split}/images/{split}{i}.png"); m.GrayMask($"{split}/v2.0/labels/{split}{i}.png", 6, 4, 0, 1); }
+        draft = DatasetDraft.Inspect(m.PathOf("training/images"), m.PathOf("training/v2.0/labels"));
+        draft.Write(m.PathOf("vistas.yaml"));
+        spec = DatasetSpec.Load(m.PathOf("vistas.yaml"));
+        Assert.Equal(["train", "val"], spec.SplitNames);
+        Assert.Equal(2, spec.ResolvePairs("val").Count);
+        Assert.True(new DataChecker(spec).Check().IsClean);
+    }
 }

@@ -842,6 +842,49 @@ public sealed class DatasetDraft
     };
 
     /// <summary>
+    /// The other splits beside the given train folders, found by putting another split's name where theirs says train:
+    /// Kaggle's CamVid <c>train</c>, <c>train_labels</c> → <c>val</c>, <c>val_labels</c>; Mapillary's
+    /// <c>training/images</c>, <c>training/v2.0/labels</c> → <c>validation/…</c>; ISBI's <c>train/images</c> →
+    /// <c>test/images</c> (no masks there: unlabelled). One entry per split (val, then test), the masks folder null where
+    /// it is missing. Empty where the folders' names do not say train.
+    /// </summary>
+    internal static IReadOnlyList<(string Split, string Images, string? Masks)> SiblingSplits(string imagesDir, string masksDir, PairingRule pairing)
+    {
+        bool sameFolder = imagesDir == masksDir;
+        string common = IO.FolderPaths.CommonParent(imagesDir, masksDir);
+        if (Path.GetDirectoryName(common) is not { } parent) return [];
+        string[] img = Path.GetRelativePath(parent, imagesDir).Split(Path.DirectorySeparatorChar), mask = Path.GetRelativePath(parent, masksDir).Split(Path.DirectorySeparatorChar);
+        // The train spelling used (train, training, Train, ...) as a whole part or before/after a separator (train_labels).
+        static string? Token(string part) => SplitFolderNames.Keys.Where(k => SplitFolderNames[k] == "train")
+            .FirstOrDefault(k => part.Equals(k, StringComparison.OrdinalIgnoreCase)
+                || (part.Length > k.Length && "_-. ".Contains(part[k.Length]) && part.StartsWith(k, StringComparison.OrdinalIgnoreCase))
+                || (part.Length > k.Length && "_-. ".Contains(part[^(k.Length + 1)]) && part.EndsWith(k, StringComparison.OrdinalIgnoreCase)));
+        if (!img.Any(p => Token(p) != null)) return [];
+        static string Swap(string part, string other)
+        {
+            if (Token(part) is not { } k) return part;
+            int at = part.StartsWith(k, StringComparison.OrdinalIgnoreCase) ? 0 : part.Length - k.Length;
+            string was = part.Substring(at, k.Length);
+            string now = char.IsUpper(was[0]) ? (was.All(char.IsUpper) ? other.ToUpperInvariant() : char.ToUpperInvariant(other[0]) + other[1..]) : other;
+            return part[..at] + now + part[(at + k.Length)..];
+        }
+        var found = new List<(string, string, string?)>();
+        foreach (var other in SplitFolderNames.Keys.Where(k => SplitFolderNames[k] != "train").OrderBy(k => SplitFolderNames[k] == "val" ? 0 : 1))
+        {
+            string split = SplitFolderNames[other];
+            if (found.Any(f => f.Item1 == split)) continue;
+            string images = Path.Combine(parent, Path.Combine(img.Select(p => Swap(p, other)).ToArray()));
+            if (images == imagesDir || !Directory.Exists(images) || ImageFolder.List(images).Count == 0) continue;
+            string masks = Path.Combine(parent, Path.Combine(mask.Select(p => Swap(p, other)).ToArray()));
+            bool hasMasks = sameFolder
+                ? pairing.FiltersMasks && ImageFolder.List(masks).Any(f => pairing.KeyOfMask(Path.GetFileNameWithoutExtension(f)) != null)
+                : masks != masksDir && Directory.Exists(masks) && ImageFolder.List(masks).Count > 0;
+            found.Add((split, images, hasMasks ? masks : null));
+        }
+        return found;
+    }
+
+    /// <summary>
     /// Where the images folder is read recursively and its subfolders are splits (Cityscapes' leftImg8bit/train,
     /// leftImg8bit/val, ...; a train-like one among at least two), one entry per split: its images folder, the masks
     /// folder of the same name (null when there is none: unlabelled), and whether its images are in subfolders again.
@@ -872,6 +915,8 @@ public sealed class DatasetDraft
     {
         string yamlFolder = Path.GetDirectoryName(Path.GetFullPath(yamlPath))!;
         string common = IO.FolderPaths.CommonParent(ImagesDir, MasksDir);
+        var siblings = IdLists.Count == 0 && SplitsFromFolders.Count <= 1 && !Recursive ? SiblingSplits(ImagesDir, MasksDir, Pairing) : [];
+        foreach (var (_, images, masks) in siblings) common = IO.FolderPaths.CommonParent(IO.FolderPaths.CommonParent(common, images), masks ?? images);
         string root = RelativeOrAbsolute(yamlFolder, common);
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
@@ -900,7 +945,11 @@ public sealed class DatasetDraft
             : "# TO EDIT: 1) give each class its real name (class_N are placeholders); 2) a value/colour that means");
         sb.AppendLine("#   'ignore' (void, border, unlabelled) is not a class: remove it from classes and list it under mask.ignore_*;");
         var splitFolders = SplitsFromFolders;
-        sb.AppendLine(IdLists.Any(l => l.Split != "train") || splitFolders.Count > 1
+        sb.AppendLine(siblings.Count > 0
+            ? siblings.Any(f => f.Split == "val" && f.Masks != null)
+                ? $"#   3) the splits are the folders named as the train ones with {string.Join(", ", siblings.Select(f => f.Split))} in place of train; 4) image_channels: 1 for grayscale-only models."
+                : $"#   3) add a val split with masks (drafted from the folders named as the train ones: {string.Join(", ", siblings.Select(f => f.Split + (f.Masks == null ? " without masks" : "")))}); 4) image_channels: 1 for grayscale-only models."
+            : IdLists.Any(l => l.Split != "train") || splitFolders.Count > 1
             ? splitFolders.Count > 1
                 ? $"#   3) the splits are the subfolders {string.Join(", ", splitFolders.Select(f => Path.GetFileName(f.Images)))} of the images folder; 4) image_channels: 1 for grayscale-only models."
                 : $"#   3) the splits are the id lists in {IdListFolder.Replace('\\', '/')} ({string.Join(", ", IdLists.Select(l => l.Split))}); 4) image_channels: 1 for grayscale-only models."
@@ -916,8 +965,13 @@ public sealed class DatasetDraft
                 sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, images))}{(masks != null ? $", masks: {Quote(RelPath(common, masks))}" : "")}{(recursive ? ", recursive: true" : "")} }}"
                     + (masks == null ? "   # no masks folder of this name: unlabelled" : ""));
         else
+        {
             sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{(Recursive ? ", recursive: true" : "")} }}"
                 + (Recursive ? "   # subfolders too; an image pairs with the mask in the same relative subfolder" : ""));
+            foreach (var (split, images, masks) in siblings)
+                sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, images))}{(masks != null ? $", masks: {Quote(RelPath(common, masks))}" : "")} }}"
+                    + (masks == null ? "   # no masks folder of this name: unlabelled" : "   # not inspected: 'data check' reads its masks"));
+        }
         if (RoiFolder is var (roiDir, roiSuffix) && IdLists.Count == 0 && splitFolders.Count <= 1)
             sb.AppendLine($"  # roi on train: {Quote(RelPath(common, roiDir))}   # region-of-interest masks found beside the images ({Path.GetFileName(roiDir)}/<image>{roiSuffix}): add 'roi: {RelPath(common, roiDir)}' to the split{(roiSuffix.Length > 0 ? $" and 'roi_suffix: {Quote(roiSuffix)}' to pairing" : "")} to ignore pixels outside them (a field of view)");
         if (Pairing != PairingRule.SameStem)
