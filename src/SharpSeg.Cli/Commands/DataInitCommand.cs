@@ -52,6 +52,8 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             throw new SharpSegException($"{outPath}: already exists; pass --force to overwrite it, or choose another --out.");
         ClassList? classes = settings.Classes == null ? null
             : File.Exists(settings.Classes) ? ClassList.Read(settings.Classes)
+            : !settings.Classes.Contains(',') && (settings.Classes.Contains('/') || Path.GetExtension(settings.Classes).ToLowerInvariant() is ".txt" or ".csv" or ".json")
+                ? throw new SharpSegException($"--classes '{settings.Classes}': no such file; give a class-list file that exists, or the names themselves (background,crack).")
             : ImportSettings.ClassList(settings.Classes) is { Length: > 0 } names ? ClassList.FromNames(names)
             : throw new SharpSegException("--classes is empty; give the class names (background,crack) or a class-list file.");
         var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks, settings.MaxMasks, classes);

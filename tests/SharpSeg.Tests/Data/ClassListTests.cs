@@ -197,5 +197,7 @@ public sealed class ClassListTests
             .AssertOneLineError("--classes: the masks hold value 1, which it does not name (it names 0)");
         CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--out", outPath, "--force")
             .AssertOneLineError("no masks beside the images");
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", outPath, "--force", "--classes", "clases.txt")
+            .AssertOneLineError("--classes 'clases.txt': no such file");
     }
 }
