@@ -68,13 +68,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
         using var predictor = Predictor.Load(model, s.Device, fused: !s.Eager, bf16: s.Bf16);
         predictor.CheckOptions(options);
         var trained = predictor.Info.VolumeSlicing;
-        var given = VolumeArguments.Window(s.Window);
-        var slicing = (trained ?? new SharpSeg.Imaging.VolumeSlicing()) with
-        {
-            Axis = s.Axis ?? trained?.Axis ?? 2,
-            Window = given is var (lo, hi) ? [lo, hi] : trained?.Window,
-            Channels = VolumeArguments.Channels(s.Channels) ?? trained?.Channels,
-        };
+        var slicing = (trained ?? new SharpSeg.Imaging.VolumeSlicing()).With(s.Axis, VolumeArguments.Window(s.Window), VolumeArguments.Channels(s.Channels));
         if (trained == null)
             ConsoleOutput.Note($"note: the checkpoint does not say how its training volumes were cut (a dataset from 'data from-nifti' records it); slicing {slicing}, as given here or by default.");
         else if (slicing.ToString() != trained.ToString())

@@ -49,6 +49,9 @@ public static class ImageFile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return []; }
     }
 
+    /// <summary>Whether the file is named as a JPEG (.jpg, .jpeg): lossy, so its pixel values near edges are not the ones saved.</summary>
+    internal static bool IsJpeg(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
+
     /// <summary>Whether the file is TIFF or NumPy .npy: read by SharpSeg's own decoders as raw samples (possibly deeper
     /// than 8 bits, never EXIF-turned), not by SkiaSharp.</summary>
     internal static bool IsOwnFormat(string path)

@@ -140,6 +140,17 @@ public sealed class NiftiVolume
         return name.EndsWith(".nii.gz", StringComparison.OrdinalIgnoreCase) ? name[..^7] : name.EndsWith(".nii", StringComparison.OrdinalIgnoreCase) ? name[..^4] : name;
     }
 
+    /// <summary>The .nii/.nii.gz files in a folder, sorted (not its subfolders; hidden files, macOS' <c>._x.nii.gz</c>,
+    /// left out).</summary>
+    public static IReadOnlyList<string> FilesIn(string dir) =>
+        Directory.EnumerateFiles(dir).Where(f => IsNiftiName(f) && !ImageFolder.IsHidden(System.IO.Path.GetFileName(f)))
+            .Select(System.IO.Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+
+    /// <summary>The scan a file of nnU-Net's one file per channel belongs to: <c>x</c> for <c>x_0000</c>, <c>x_0001</c>
+    /// (a stem ending in an underscore and four digits); null for other stems.</summary>
+    public static string? ChannelFileScan(string stem) =>
+        stem.Length > 5 && stem[^5] == '_' && stem[^4..].All(char.IsAsciiDigit) ? stem[..^5] : null;
+
     /// <summary>Most voxels read from one file (held as 32-bit floats): 512 M.</summary>
     public const long MaxVoxels = 512L << 20;
 

@@ -32,6 +32,15 @@ public sealed record VolumeSlicing
         : Channels != null && (Channels.Length is not (1 or 3) || Channels.Any(c => c < 0)) ? "channels is not one or three channel numbers"
         : null;
 
+    /// <summary>This slicing with what the user gave in its place (<c>predict --axis/--window/--channels</c>); null keeps
+    /// this one's.</summary>
+    public VolumeSlicing With(int? axis, (double Low, double High)? window, int[]? channels) => this with
+    {
+        Axis = axis ?? Axis,
+        Window = window is var (low, high) ? [low, high] : Window,
+        Channels = channels ?? Channels,
+    };
+
     /// <summary>"axis z, window -160..240, channel 0": how the slices are cut, in words.</summary>
     public override string ToString()
     {

@@ -94,7 +94,7 @@ public static class ClassMaskImport
             {
                 // A lossy mask is never an index mask: its size from the header is enough. (The others are decoded here and
                 // again when painted: keeping every decoded mask between the two would hold the whole split in memory.)
-                var gray = IsLossy(m.Path) ? null : ImageFile.Load(m.Path, channels: 1);
+                var gray = ImageFile.IsJpeg(m.Path) ? null : ImageFile.Load(m.Path, channels: 1);
                 var (w, h) = gray is null ? ImageFile.ReadSize(m.Path) : (gray.Width, gray.Height);
                 if ((w, h) != size)
                     throw new SharpSegException($"{m.Path}: the '{m.Class}' mask is {w}x{h} but its image {path} is {size.Width}x{size.Height}; a class mask must have its image's size.");
@@ -112,7 +112,7 @@ public static class ClassMaskImport
             if (!sizes.TryGetValue(key, out var size)) { size = ImageFile.ReadSize(path); withoutMasks++; }
             var mask = new byte[checked(size.W * size.H)];
             foreach (var m in byImage[key].OrderBy(m => valueOf[m.Class]))
-                overlap += Paint(mask, ImageFile.Load(m.Path, channels: 1).Pixels, valueOf[m.Class], lossy: IsLossy(m.Path));
+                overlap += Paint(mask, ImageFile.Load(m.Path, channels: 1).Pixels, valueOf[m.Class], lossy: ImageFile.IsJpeg(m.Path));
             target.WriteMask(System.IO.Path.GetRelativePath(imagesDir, path), size.W, size.H, mask);
             progress?.Report((++done, images.Count));
         }
@@ -158,7 +158,6 @@ public static class ClassMaskImport
         return string.Join(", ", list) + (distinct > list.Count ? ", ..." : "");
     }
 
-    static bool IsLossy(string path) => System.IO.Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
 
     static List<ClassMask> ReadPerClass(Dictionary<string, List<(string Key, string Path)>> classFolders, string imagesDir, SortedDictionary<string, string> images)
     {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using SharpSeg.Imaging;
 
 namespace SharpSeg.Import;
@@ -61,7 +60,7 @@ public sealed record NiftiImportResult(IReadOnlyList<NiftiSplitResult> Splits, I
 /// </list>
 /// Files are written as <see cref="ImportedDataset"/> describes, images under <c>{out}/{split}/images</c>.
 /// </summary>
-public static partial class NiftiImport
+public static class NiftiImport
 {
     public static NiftiImportResult Run(string imagesDir, string labelsDir, string outDir, NiftiImportOptions options,
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
@@ -77,7 +76,7 @@ public static partial class NiftiImport
         if (options.Split == "val" && options.ValFraction > 0) throw new SharpSegException("--split val with --val-fraction: the held-out volumes are split 'val'; give the others another --split (train).");
         imagesDir = Path.GetFullPath(imagesDir); labelsDir = Path.GetFullPath(labelsDir);
 
-        var labels = NiftiFiles(labelsDir).ToDictionary(f => NiftiVolume.Stem(f), StringComparer.Ordinal);
+        var labels = NiftiVolume.FilesIn(labelsDir).ToDictionary(f => NiftiVolume.Stem(f), StringComparer.Ordinal);
         if (labels.Count == 0) throw new SharpSegException($"--labels '{labelsDir}' holds no .nii or .nii.gz files.");
         var cases = Cases(imagesDir, labels);
 
@@ -185,24 +184,17 @@ public static partial class NiftiImport
         return new NiftiImportResult(results, targets[options.Split].ClassNames, valueList, namesFrom, yaml) { RemovedSplits = removed };
     }
 
-    /// <summary>The .nii/.nii.gz files in a folder (not its subfolders; hidden files, macOS' <c>._x.nii.gz</c>, left out).</summary>
-    static IEnumerable<string> NiftiFiles(string dir) =>
-        Directory.EnumerateFiles(dir).Where(f => NiftiVolume.IsNiftiName(f) && !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal);
-
-    [GeneratedRegex(@"^(.+)_(\d{4})$")]
-    private static partial Regex ChannelFile();
-
     /// <summary>The cases by key, each with its image file per channel: <c>x.nii.gz</c> for label <c>x</c>, or nnU-Net's
     /// <c>x_0000.nii.gz</c>, <c>x_0001.nii.gz</c>, …</summary>
     static SortedDictionary<string, List<string>> Cases(string imagesDir, Dictionary<string, string> labels)
     {
         var cases = new SortedDictionary<string, List<string>>(StringComparer.Ordinal);
-        var files = NiftiFiles(imagesDir).ToList();
+        var files = NiftiVolume.FilesIn(imagesDir).ToList();
         if (files.Count == 0) throw new SharpSegException($"'{imagesDir}' holds no .nii or .nii.gz files; give the folder of image volumes (imagesTr).");
         foreach (var f in files)
         {
             string stem = NiftiVolume.Stem(f);
-            string key = labels.ContainsKey(stem) ? stem : ChannelFile().Match(stem) is { Success: true } m && labels.ContainsKey(m.Groups[1].Value) ? m.Groups[1].Value
+            string key = labels.ContainsKey(stem) ? stem : NiftiVolume.ChannelFileScan(stem) is { } scan && labels.ContainsKey(scan) ? scan
                 : throw new SharpSegException($"{f}: no label volume '{stem}.nii.gz' (or '{stem}.nii') in --labels {Path.GetDirectoryName(labels.Values.First())}; every image volume needs its label, named alike.");
             if (!cases.TryGetValue(key, out var list)) cases[key] = list = [];
             list.Add(f);

@@ -28,12 +28,12 @@ public static class VolumePrediction
     public static IReadOnlyList<(string Name, IReadOnlyList<string> Files)> Scans(string input)
     {
         string folder = File.Exists(input) ? Path.GetDirectoryName(Path.GetFullPath(input))! : Path.GetFullPath(input);
-        var all = Directory.EnumerateFiles(folder).Where(f => NiftiVolume.IsNiftiName(f) && !ImageFolder.IsHidden(Path.GetFileName(f))).Select(Path.GetFullPath).Order(StringComparer.Ordinal).ToList();
+        var all = NiftiVolume.FilesIn(folder);
         var stems = all.ToDictionary(f => NiftiVolume.Stem(f), f => f, StringComparer.Ordinal);
         string NameOf(string f)
         {
             string stem = NiftiVolume.Stem(f);
-            return stem.Length > 5 && stem[^5] == '_' && stem[^4..].All(char.IsAsciiDigit) && stems.ContainsKey(stem[..^5] + "_0000") ? stem[..^5] : stem;
+            return NiftiVolume.ChannelFileScan(stem) is { } scan && stems.ContainsKey(scan + "_0000") ? scan : stem;
         }
         var scans = all.GroupBy(NameOf, StringComparer.Ordinal).Select(g => (g.Key, (IReadOnlyList<string>)g.Order(StringComparer.Ordinal).ToList())).ToList();
         if (File.Exists(input))

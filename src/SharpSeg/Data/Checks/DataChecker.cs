@@ -78,6 +78,7 @@ public sealed class DataChecker
             var pairs = listing.Pairs;
             var found = new List<DataProblem>?[pairs.Count];
             var alpha = new bool[pairs.Count];
+            var hashes = splits.Count > 1 ? new string?[pairs.Count] : null;
             int done = 0;
             progress?.Report(new DataProgress(s, 0, pairs.Count));
             try
@@ -85,6 +86,7 @@ public sealed class DataChecker
                 Parallel.For(0, pairs.Count, new ParallelOptions { MaxDegreeOfParallelism = _parallelism, CancellationToken = cancellationToken }, i =>
                 {
                     found[i] = CheckPair(s, pairs[i], measures, out alpha[i]);
+                    if (hashes != null) hashes[i] = ImageHash(pairs[i].ImagePath);
                     int n = Interlocked.Increment(ref done);
                     progress?.Report(new DataProgress(s, n, pairs.Count));
                 });
@@ -93,10 +95,9 @@ public sealed class DataChecker
             {
                 System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerExceptions[0]).Throw();
             }
-            if (splits.Count > 1)
-                foreach (var p in pairs)
-                    try { measures.ImageHashes.Add((s, p.ImagePath, Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(File.ReadAllBytes(p.ImagePath))))); }
-                    catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }   // an unreadable image is a problem of its own
+            if (hashes != null)
+                for (int i = 0; i < pairs.Count; i++)
+                    if (hashes[i] is { } hash) measures.ImageHashes.Add((s, pairs[i].ImagePath, hash));
             foreach (var f in found) if (f != null) problems.AddRange(f);
             foreach (var p in pairs) { if (p.IsLabelled) pairsChecked++; else unlabelled++; if (p.FillClass != null) filled++; }
             withAlpha += alpha.Count(a => a);
@@ -129,6 +130,17 @@ public sealed class DataChecker
             Unmatched = measures.Unmatched.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => new UndefinedLabel(null, Rgb.FromPacked(kv.Key), kv.Value)).ToArray(),
             DeepOutsideImageRange = _spec.ImageRange is { } range && used != null ? measures.Deep.FractionOutside(range) : 0,
         };
+    }
+
+    /// <summary>The SHA-256 of an image file, or null when it cannot be read (a problem of its own, reported by CheckPair).</summary>
+    static string? ImageHash(string path)
+    {
+        try
+        {
+            using var f = File.OpenRead(path);
+            return Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(f));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
     }
 
     List<DataProblem>? CheckPair(string split, SamplePair pair, Measures measures, out bool hasAlpha)

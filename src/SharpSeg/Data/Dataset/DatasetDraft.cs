@@ -301,7 +301,7 @@ public sealed class DatasetDraft
         // Gray masks saved as JPEG: compression scatters each class value over its neighbours. Values spread over 0..255
         // (0, 128, 255) can be read back as the nearest class colour, as JPEG colour masks are; small class indices
         // (0, 1, 2) cannot, since the noise is as large as the gap between them.
-        var grayJpegs = files.Where(f => f.Kind == DraftMaskKind.GrayIndex && f.Depth == 8 && f.Palette == null && IsJpeg(f.Path)).ToList();
+        var grayJpegs = files.Where(f => f.Kind == DraftMaskKind.GrayIndex && f.Depth == 8 && f.Palette == null && ImageFile.IsJpeg(f.Path)).ToList();
         if (grayJpegs.Count > 0)
         {
             var jpegValues = grayJpegs.SelectMany(f => f.Counts).GroupBy(kv => kv.Key).Select(g => new KeyValuePair<int, long>(g.Key, g.Sum(kv => kv.Value))).OrderBy(kv => kv.Key).ToArray();
@@ -373,7 +373,7 @@ public sealed class DatasetDraft
                 var ordered = colourCounts.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).ToArray();
                 // Many distinct colours means compression noise (JPEG masks): cluster the colours around the class
                 // colours (NoisyClusters) and count the rest as noise, for color_tolerance and unmatched: ignore.
-                bool noisy = ordered.Length > NoisyColorCount || (ordered.Length > SoftBinaryMinValues && colourFiles.Any(f => IsJpeg(f.Path)));
+                bool noisy = ordered.Length > NoisyColorCount || (ordered.Length > SoftBinaryMinValues && colourFiles.Any(f => ImageFile.IsJpeg(f.Path)));
                 var kept = noisy ? NoisyClusters(ordered, colourMasks, counted, files.Except(strayGray).Select(f => f.Path))
                     : ordered.Take(MaxListedLabels).Select(kv => (Colour: kv.Key, Pixels: kv.Value, Masks: colourMasks[kv.Key])).ToList();
                 long keptPixels = kept.Sum(k => k.Pixels);
@@ -776,8 +776,6 @@ public sealed class DatasetDraft
         static int Gray(int v) => (v << 16) | (v << 8) | v;
     }
 
-    static bool IsJpeg(string path) => Path.GetExtension(path).ToLowerInvariant() is ".jpg" or ".jpeg";
-
     static MaskFileLabels ReadLabels(string path)
     {
         var counts = new Dictionary<int, long>();
@@ -876,13 +874,17 @@ public sealed class DatasetDraft
             string images = Path.Combine(parent, Path.Combine(img.Select(p => Swap(p, other)).ToArray()));
             if (images == imagesDir || !Directory.Exists(images) || ImageFolder.List(images).Count == 0) continue;
             string masks = Path.Combine(parent, Path.Combine(mask.Select(p => Swap(p, other)).ToArray()));
-            bool hasMasks = sameFolder
-                ? pairing.FiltersMasks && ImageFolder.List(masks).Any(f => pairing.KeyOfMask(Path.GetFileNameWithoutExtension(f)) != null)
+            bool hasMasks = sameFolder ? HoldsFilesNamedAsMasks(masks, pairing, recursive: false)
                 : masks != masksDir && Directory.Exists(masks) && ImageFolder.List(masks).Count > 0;
             found.Add((split, images, hasMasks ? masks : null));
         }
         return found;
     }
+
+    /// <summary>Whether a folder of images and masks together holds files named as masks by <paramref name="pairing"/>
+    /// (DeepGlobe's valid/ holds x_sat.jpg alone, so no).</summary>
+    static bool HoldsFilesNamedAsMasks(string dir, PairingRule pairing, bool recursive) =>
+        pairing.FiltersMasks && ImageFolder.List(dir, recursive).Any(f => pairing.KeyOfMask(Path.GetFileNameWithoutExtension(f)) != null);
 
     /// <summary>
     /// Where the images folder is read recursively and its subfolders are splits (Cityscapes' leftImg8bit/train,
@@ -895,7 +897,7 @@ public sealed class DatasetDraft
         // Masks beside the images (one folder of both): a split folder has masks only if files in it are named as masks
         // (DeepGlobe's valid/ and test/ hold x_sat.jpg alone).
         bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
-        bool HasMasks(string dir) => !sameFolder || (pairing.FiltersMasks && ImageFolder.List(dir, recursive: true).Any(f => pairing.KeyOfMask(Path.GetFileNameWithoutExtension(f)) != null));
+        bool HasMasks(string dir) => !sameFolder || HoldsFilesNamedAsMasks(dir, pairing, recursive: true);
         var found = new List<(string, string, string?, bool)>();
         foreach (var dir in Directory.EnumerateDirectories(imagesDir).Order(StringComparer.Ordinal))
         {

@@ -82,8 +82,7 @@ public sealed class MaskDecoder
     {
         string listed = string.Join(", ", undefined.Take(5).Select(u => u.Describe())) + (undefined.Count > 5 ? $" and {undefined.Count - 5} more" : "");
         // A JPEG index mask: its compression changes values near every edge, so "add a class" would be the wrong fix.
-        string ext = Path.GetExtension(maskPath).ToLowerInvariant();
-        if (Encoding.Kind == MaskEncodingKind.Index && ext is ".jpg" or ".jpeg")
+        if (Encoding.Kind == MaskEncodingKind.Index && ImageFile.IsJpeg(maskPath))
             return $"{maskPath}: mask {listed} not defined in {DatasetName}; this mask is a JPEG, whose lossy compression changes values near edges: save the masks as PNG, or for two classes use mask.encoding: threshold.";
         return Encoding.Kind == MaskEncodingKind.Index
             ? $"{maskPath}: mask {listed} not defined in {DatasetName}; add a class with that value, or list it in mask.ignore_values."
