@@ -79,7 +79,7 @@ public sealed class PredictCommand : Command<PredictCommand.Settings>
             var r = ProgressRunner.Run($"{scan.Name}: slices", p => VolumePrediction.Run(predictor, scan, s.Out!, slicing, options, p, cancellationToken));
             Console.Out.WriteLine(TerminalText.Clean($"{scan.Name}: {r.Slices} slices → {r.MaskPath} ({VolumePrediction.DescribeVolumes(r, predictor.ClassNames)})."));
         }
-        AnsiConsole.MarkupLine($"{scans.Count} volume{(scans.Count == 1 ? "" : "s")} written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.nii.gz: class indices, the scan's geometry); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
+        AnsiConsole.MarkupLine($"{scans.Count} volume{(scans.Count == 1 ? "" : "s")} written to {ConsoleOutput.Escape(Path.GetFullPath(s.Out!))} (*_mask.nii.gz: {(slicing.LabelValues is { } values ? $"the training labels' values {string.Join(", ", values)}" : "class indices")}, the scan's geometry); peak memory {System.Diagnostics.Process.GetCurrentProcess().PeakWorkingSet64 / 1048576} MiB.");
         return 0;
     }
 

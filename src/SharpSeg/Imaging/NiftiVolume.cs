@@ -106,23 +106,40 @@ public sealed class NiftiVolume
         return image;
     }
 
-    /// <summary>Writes <paramref name="labels"/> (one byte per voxel, x fastest, this volume's x × y × z) as an 8-bit
+    /// <summary>Writes <paramref name="labels"/> (class indices, one byte per voxel, x fastest, this volume's x × y × z) as a
     /// NIfTI-1 label volume with this volume's geometry (its header's spacing, qform and sform), gzip-compressed when
-    /// <paramref name="path"/> ends in .gz: a segmentation that overlays the scan in ITK-SNAP or 3D Slicer.</summary>
-    public void WriteLabels(string path, byte[] labels)
+    /// <paramref name="path"/> ends in .gz: a segmentation that overlays the scan in ITK-SNAP or 3D Slicer. Class k is
+    /// written as <paramref name="values"/>[k] where given (the training labels' values, <see cref="VolumeSlicing.LabelValues"/>),
+    /// else as k; 8-bit where every value fits, else 16-bit.</summary>
+    public void WriteLabels(string path, byte[] labels, IReadOnlyList<int>? values = null)
     {
         if (labels.LongLength != (long)Nx * Ny * Nz) throw new ArgumentException($"{labels.Length} labels for {Nx} × {Ny} × {Nz} voxels");
+        int[] map = Enumerable.Range(0, 256).Select(k => values != null && k < values.Count ? values[k] : k).ToArray();
+        var present = new bool[256];
+        foreach (byte k in labels) present[k] = true;
+        int max = Enumerable.Range(0, 256).Where(k => present[k]).Select(k => map[k]).DefaultIfEmpty(0).Max();
+        bool wide = values != null && values.Any(v => v > 255);
         var h = (byte[])_header.Clone();
         void I16(int at, short v) { if (_little) BinaryPrimitives.WriteInt16LittleEndian(h.AsSpan(at), v); else BinaryPrimitives.WriteInt16BigEndian(h.AsSpan(at), v); }
         void F32(int at, float v) { if (_little) BinaryPrimitives.WriteSingleLittleEndian(h.AsSpan(at), v); else BinaryPrimitives.WriteSingleBigEndian(h.AsSpan(at), v); }
         I16(40, 3); I16(48, 1); I16(50, 1); I16(52, 1); I16(54, 1);   // dim: x, y, z; no channels
-        I16(70, 2); I16(72, 8);                                        // datatype uint8, bitpix 8
+        if (wide) { I16(70, 512); I16(72, 16); }                       // datatype uint16, bitpix 16
+        else { I16(70, 2); I16(72, 8); }                               // datatype uint8, bitpix 8
         F32(108, 352); F32(112, 1); F32(116, 0);                       // vox_offset, scl_slope, scl_inter
-        F32(124, labels.Length == 0 ? 0 : labels.Max()); F32(128, 0);  // cal_max, cal_min
+        F32(124, max); F32(128, 0);                                    // cal_max, cal_min
         I16(68, 1002);                                                 // intent_code: NIFTI_INTENT_LABEL
+        byte[] data;
+        if (wide)
+        {
+            data = new byte[labels.LongLength * 2];
+            for (long i = 0; i < labels.LongLength; i++)
+                if (_little) BinaryPrimitives.WriteUInt16LittleEndian(data.AsSpan((int)(i * 2)), (ushort)map[labels[i]]);
+                else BinaryPrimitives.WriteUInt16BigEndian(data.AsSpan((int)(i * 2)), (ushort)map[labels[i]]);
+        }
+        else data = values == null ? labels : Array.ConvertAll(labels, k => (byte)map[k]);
         IO.AtomicFile.Write(path, stream =>
         {
-            void WriteTo(Stream s) { s.Write(h); s.Write(new byte[4]); s.Write(labels); }   // header, no extensions, voxels
+            void WriteTo(Stream s) { s.Write(h); s.Write(new byte[4]); s.Write(data); }   // header, no extensions, voxels
             if (!path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) { WriteTo(stream); return; }
             using var gz = new GZipStream(stream, CompressionLevel.Fastest, leaveOpen: true);
             WriteTo(gz);

@@ -178,7 +178,7 @@ public static class NiftiImport
         string yaml = "";
         foreach (var (split, t) in targets)
             yaml = t.Finish(t.ImagesDir, imagesDir, "data from-nifti", $"{note}; slices across {axisName} of {Path.GetFileName(imagesDir)}",
-                new VolumeSlicing { Axis = options.Axis, Window = options.Window is var (lo, hi) ? [lo, hi] : null, Channels = options.Channels?.ToArray() }.ToYamlLine()
+                new VolumeSlicing { Axis = options.Axis, Window = options.Window is var (lo, hi) ? [lo, hi] : null, Channels = options.Channels?.ToArray(), LabelValues = renumbered ? valueList.ToArray() : null }.ToYamlLine()
                 + "   # how the slices were cut: training keeps it, and 'predict' on a volume cuts it the same way");
         var results = targets.Select(kv => new NiftiSplitResult(kv.Key, counts[kv.Key].Volumes, counts[kv.Key].Slices, counts[kv.Key].LeftOut, kv.Value.ImagesDir, kv.Value.MasksDir)).ToList();
         return new NiftiImportResult(results, targets[options.Split].ClassNames, valueList, namesFrom, yaml) { RemovedSplits = removed };

@@ -10,8 +10,9 @@ public sealed record VolumePredictionResult(string Input, string MaskPath, int S
 
 /// <summary>
 /// Predicts a NIfTI volume slice by slice with a 2-D model and writes the label volume beside it:
-/// <c>{out}/{volume}_mask.nii.gz</c>, 8-bit class indices with the scan's geometry (spacing, qform, sform), so that it
-/// overlays the scan in ITK-SNAP or 3D Slicer. The slices are cut and windowed as <c>data from-nifti</c> cuts them
+/// <c>{out}/{volume}_mask.nii.gz</c>, the class of each voxel with the scan's geometry (spacing, qform, sform), so that
+/// it overlays the scan in ITK-SNAP or 3D Slicer. Classes are written as their class indices, or as the training label
+/// volumes' values where <c>data from-nifti</c> renumbered them (<see cref="VolumeSlicing.LabelValues"/>). The slices are cut and windowed as <c>data from-nifti</c> cuts them
 /// (<see cref="NiftiVolume.SliceImage"/>), so a model trained on its slices sees the same pictures.
 /// </summary>
 public static class VolumePrediction
@@ -88,7 +89,7 @@ public static class VolumePrediction
             progress?.Report((s + 1, n));
         }
         Directory.CreateDirectory(outDir);
-        volume.WriteLabels(outPath, labels);
+        volume.WriteLabels(outPath, labels, slicing.LabelValues);
         double ml = volume.Spacing.Aggregate(1.0, (a, b) => a * (b > 0 ? b : 1)) / 1000.0;
         return new VolumePredictionResult(volumePath, outPath, n, counts, ml);
     }

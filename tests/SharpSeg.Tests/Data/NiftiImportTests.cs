@@ -32,6 +32,19 @@ public sealed class NiftiImportTests
         return root;
     }
 
+    /// <summary>The first <paramref name="count"/> bytes of a gzip file.</summary>
+    static byte[] ReadGz(string path, int count)
+    {
+        using var gz = new System.IO.Compression.GZipStream(File.OpenRead(path), System.IO.Compression.CompressionMode.Decompress);
+        var bytes = new byte[count];
+        gz.ReadExactly(bytes);
+        return bytes;
+    }
+
+    /// <summary>A NIfTI-1 header's datatype, in the header's byte order (the scan's, big-endian in the nnU-Net fixture).</summary>
+    static short Datatype(byte[] header) => BinaryPrimitives.ReadInt32LittleEndian(header) == 348
+        ? BinaryPrimitives.ReadInt16LittleEndian(header.AsSpan(70)) : BinaryPrimitives.ReadInt16BigEndian(header.AsSpan(70));
+
     static JsonElement Expected(string key)
     {
         using var doc = JsonDocument.Parse(File.ReadAllText(Path.Combine(Fixtures, "expected.json")));
@@ -104,6 +117,14 @@ public sealed class NiftiImportTests
             AssertSlice(expected.GetProperty("masks")[z], mask.Samples.Select(p => (byte)p).ToArray(), mask.Width);
         }
         Assert.Contains("the label values 0 as 0, 2 as 1, 5 as 2", File.ReadAllText(r.YamlPath));
+        // The dataset remembers the values, so that training keeps them and predict writes them back.
+        Assert.Contains("label_values: [0, 2, 5]", File.ReadAllText(r.YamlPath));
+        Assert.Equal([0, 2, 5], DatasetSpec.Load(r.YamlPath).VolumeSlicing!.LabelValues!);
+        File.WriteAllText(r.YamlPath, File.ReadAllText(r.YamlPath).Replace("label_values: [0, 2, 5]", "label_values: [0, 2]"));
+        var bad = Assert.Throws<SharpSegException>(() => DatasetSpec.Load(r.YamlPath));
+        Assert.Contains("volumes.label_values has 2 values for 3 classes", bad.Message);
+        File.WriteAllText(r.YamlPath, File.ReadAllText(r.YamlPath).Replace("label_values: [0, 2]", "label_values: [0, 2, 2]"));
+        Assert.Contains("label_values is not a list of distinct values", Assert.Throws<SharpSegException>(() => DatasetSpec.Load(r.YamlPath)).Message);
 
         // Three channels are RGB; slicing across x gives y × z slices.
         var volume = NiftiVolume.Read(Path.Combine(root, "imagesTr", "ct_001_0000.nii"));
@@ -170,6 +191,10 @@ public sealed class NiftiImportTests
             Checkpoint.Save(ckpt, model, info);
             // The same weights, trained (as it were) on a from-nifti dataset: the checkpoint keeps how its volumes were cut.
             Checkpoint.Save(remembering, model, info with { VolumeSlicing = new VolumeSlicing { Window = [-160, 240], Channels = [0] } });
+            // Trained on renumbered labels (from-nifti made the label values 0, 2, 5 classes 0..2), or damaged.
+            foreach (int[] values in new[] { new[] { 0, 2, 5 }, new[] { 0, 2, 300 }, new[] { 0, 4 } })
+                Checkpoint.Save(Path.Combine(root, $"values-{string.Join("-", values)}.ckpt"), model,
+                    info with { VolumeSlicing = new VolumeSlicing { Window = [-160, 240], Channels = [0], LabelValues = values } });
         }
         // ct_001_0000.nii and ct_001_0001.nii are one scan's two channels (nnU-Net's naming): one label volume, ct_001_mask.
         string volume = Path.Combine(root, "imagesTr", "ct_001_0000.nii"), outDir = Path.Combine(root, "pred");
@@ -202,6 +227,23 @@ public sealed class NiftiImportTests
         Assert.Equal(labels.Voxels, NiftiVolume.Read(Path.Combine(again, "ct_001_mask.nii.gz")).Voxels);
         r = CliRunner.Run("predict", "--checkpoint", remembering, "--input", volume, "--out", again, "--window", "0,100");
         Assert.Contains("where the model was trained on axis z, window -160..240", r.StdOut + r.StdErr);
+
+        // A model trained on renumbered labels writes the labels' values back (0, 2 and 5 for classes 0..2), in 8 bits;
+        // values above 255 in 16 bits.
+        foreach (int[] values in new[] { new[] { 0, 2, 5 }, new[] { 0, 2, 300 } })
+        {
+            string valued = Path.Combine(root, $"values-{string.Join("-", values)}.ckpt"), to = Path.Combine(root, $"values-{values[2]}");
+            r = CliRunner.Run("predict", "--checkpoint", valued, "--input", volume, "--out", to);
+            Assert.True(r.ExitCode == 0, r.ToString());
+            Assert.Contains($"the training labels' values {string.Join(", ", values)}", r.StdOut);
+            var written = NiftiVolume.Read(Path.Combine(to, "ct_001_mask.nii.gz"));
+            Assert.Equal(labels.Voxels.Select(k => (float)values[(int)k]), written.Voxels);
+            byte[] header = ReadGz(Path.Combine(to, "ct_001_mask.nii.gz"), 76);
+            Assert.Equal(values[2] > 255 ? 512 : 2, Datatype(header));   // uint16 / uint8
+        }
+        Assert.Equal(2, Datatype(ReadGz(Path.Combine(again, "ct_001_mask.nii.gz"), 76)));   // no values given: class indices, uint8
+        CliRunner.Run("predict", "--checkpoint", Path.Combine(root, "values-0-4.ckpt"), "--input", volume, "--out", Path.Combine(root, "b"))
+            .AssertOneLineError("2 label_values for 3 classes");
 
         CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--channels", "0,1")
             .AssertOneLineError("channels is not one or three channel numbers");

@@ -12,7 +12,7 @@ namespace SharpSeg.Data.Dataset;
 internal sealed class DatasetYamlReader
 {
     static readonly string[] TopKeys = ["name", "root", "splits", "pairing", "image_channels", "image_range", "mask", "classes", "volumes"];
-    static readonly string[] VolumeKeys = ["axis", "window", "channels"];
+    static readonly string[] VolumeKeys = ["axis", "window", "channels", "label_values"];
     static readonly string[] SplitKeys = ["images", "masks", "list", "recursive", "ids", "roi"];
     static readonly string[] PairingKeys = ["mask_suffix", "mask_prefix", "image_suffix", "image_prefix", "roi_prefix", "roi_suffix"];
     static readonly string[] MaskKeys = ["encoding", "ignore_values", "ignore_colors", "color_tolerance", "unmatched", "threshold", "ignore_band", "missing"];
@@ -102,8 +102,11 @@ internal sealed class DatasetYamlReader
                 Axis = Find(vm, "axis") is { } a ? Int(a, "volumes.axis") : 2,
                 Window = Find(vm, "window") is { } w ? Sequence(w, "volumes.window").Select(n => double.TryParse(Scalar(n, "volumes.window"), System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double v) ? v : throw Error(n, "volumes.window holds a value that is not a number.")).ToArray() : null,
                 Channels = Find(vm, "channels") is { } c ? Sequence(c, "volumes.channels").Select(n => Int(n, "volumes.channels")).ToArray() : null,
+                LabelValues = Find(vm, "label_values") is { } lv ? Sequence(lv, "volumes.label_values").Select(n => Int(n, "volumes.label_values")).ToArray() : null,
             };
             if (volumes.Problem() is { } problem) throw Error(volNode, $"volumes: {problem}; it says how 'data from-nifti' cut the volumes, e.g. volumes: {{ axis: 2, window: [-160, 240] }}.");
+            if (volumes.LabelValues is { } values && values.Length != classes.Names.Count)
+                throw Error(volNode, $"volumes.label_values has {values.Length} values for {classes.Names.Count} classes; give each class's value in the label volumes, in class order.");
         }
         return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range, MissingMaskClass = missingClass, VolumeSlicing = volumes };
     }
