@@ -110,19 +110,34 @@ public static class RecipeBinding
     /// components are separate ground-truth masks; null when unset (one mask per class).</summary>
     public static bool[]? ThingClasses(TrainingRecipe r, IReadOnlyList<string> classNames)
     {
-        object? raw = r.Tree.GetRaw("loss.thing_classes");
+        if (ClassesNamed(r, "loss.thing_classes", classNames) is not { } indices) return null;
+        var things = new bool[classNames.Count];
+        foreach (int c in indices) things[c] = true;
+        return things;
+    }
+
+    /// <summary>A recipe key that lists classes (<c>[Pole, SignSymbol]</c>, <c>[2, 6]</c> or <c>Pole,SignSymbol</c>) as class
+    /// indices into <paramref name="classNames"/>: each item a class name (exact, else the only one that matches
+    /// ignoring case) or an index; null when the key is unset. An item that names no class is one line with the nearest name.</summary>
+    internal static int[]? ClassesNamed(TrainingRecipe r, string key, IReadOnlyList<string> classNames)
+    {
+        object? raw = r.Tree.GetRaw(key);
         if (raw == null) return null;
         IEnumerable<object?> items = raw is List<object?> list ? list : raw is string one ? one.Split(',') : [raw];
-        var things = new bool[classNames.Count];
+        var indices = new List<int>();
         foreach (var item in items)
         {
             string name = (item as string ?? "").Trim();
             int c = classNames.ToList().IndexOf(name);
+            if (c < 0 && classNames.Where(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)).ToList() is [var only]) c = classNames.ToList().IndexOf(only);
+            if (c < 0 && int.TryParse(name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int index))
+                c = index < classNames.Count ? index
+                    : throw new SharpSegException($"{r.Tree.Source}: {key}: class index {index}, but the dataset has {classNames.Count} classes (0..{classNames.Count - 1}).");
             if (c < 0)
-                throw new SharpSegException($"{r.Tree.Source}: loss.thing_classes: no class '{name}' in the dataset{Configuration.NearestName.Hint(name, classNames)}.");
-            things[c] = true;
+                throw new SharpSegException($"{r.Tree.Source}: {key}: no class '{name}' in the dataset{Configuration.NearestName.Hint(name, classNames)}; give class names or indices.");
+            indices.Add(c);
         }
-        return things;
+        return [.. indices.Distinct()];
     }
 
     public static AugmentationOptions Augmentation(TrainingRecipe r)
@@ -151,8 +166,9 @@ public static class RecipeBinding
     }
 
     /// <summary>
-    /// <c>augment.rare_classes</c> as class indices: the list given, or for <c>auto</c> the classes present in the training
-    /// split whose share of its labelled pixels is below <c>augment.rare_share</c> (this reads every training mask once).
+    /// <c>augment.rare_classes</c> as class indices: the list given (class names or indices), or for <c>auto</c> the classes
+    /// present in the training split whose share of its labelled pixels is below <c>augment.rare_share</c> (this reads
+    /// every training mask once).
     /// </summary>
     public static int[] RareClasses(TrainingRecipe r)
     {
@@ -165,10 +181,12 @@ public static class RecipeBinding
             double labelled = classes.Sum(c => (double)c.Pixels);
             return classes.Where(c => c.Pixels > 0 && c.Pixels < share * labelled).Select(c => c.Index).ToArray();
         }
-        var list = t.GetDoubleList("augment.rare_classes") ?? [];
-        if (list.Any(v => v != Math.Floor(v) || v < 0 || v > 254))
-            throw new SharpSegException($"{t.Source}: augment.rare_classes must be auto or a list of class indices, e.g. [3, 7].");
-        return list.Select(v => (int)v).ToArray();
+        object? raw = t.GetRaw("augment.rare_classes");
+        if (raw == null) return [];
+        // Indices alone need no dataset (a recipe checked on its own); names, and the range of indices, need its classes.
+        var items = (raw as List<object?> ?? [raw]).Select(x => int.TryParse(x as string, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int i) && i <= 254 ? i : -1).ToArray();
+        if (t.GetRaw("data.dataset") == null && items.All(i => i >= 0)) return items;
+        return ClassesNamed(r, "augment.rare_classes", DatasetSpec.Load(r.DatasetPath, r.DataRoot).Classes.Names)!;
     }
 
     /// <summary><c>train.skip_nonfinite</c>: how many non-finite batches a run may skip before it stops (0 = none).</summary>

@@ -142,5 +142,12 @@ public sealed class RareClassCropTests
         string yaml = d.Yaml(TinyDataset.CleanYaml);
         Assert.Equal(new[] { 1 }, RecipeBinding.RareClasses(TrainingRecipe.Load(null, [$"data.dataset={yaml}", "augment.rare_share=0.2"])));
         Assert.Empty(RecipeBinding.RareClasses(TrainingRecipe.Load(null, [$"data.dataset={yaml}", "augment.rare_share=0.1"])));
+
+        // A list names classes, or gives their indices; a name or index the dataset does not have is one line.
+        int[] Rare(string list) => RecipeBinding.RareClasses(TrainingRecipe.Load(null, [$"data.dataset={yaml}", $"augment.rare_classes={list}"]));
+        Assert.Equal(new[] { 2, 1 }, Rare("[dog, Cat]"));
+        Assert.Equal(new[] { 1, 2 }, Rare("[1, dog]"));
+        Assert.Contains("augment.rare_classes: no class 'dgo' in the dataset (did you mean 'dog'?)", Assert.Throws<SharpSegException>(() => Rare("[dgo]")).Message);
+        Assert.Contains("class index 3, but the dataset has 3 classes (0..2)", Assert.Throws<SharpSegException>(() => Rare("[3]")).Message);
     }
 }
