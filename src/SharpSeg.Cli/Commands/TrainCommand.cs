@@ -13,6 +13,14 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         [Description("Training recipe (YAML). Every key and its default: sharpseg train --print-defaults")]
         public string? Recipe { get; init; }
 
+        [CommandOption("--data <DATASET>")]
+        [Description("A dataset.yaml. Without a RECIPE, plans one for it (model, resolution, crops, loss, budget: each choice printed with its reason); with one, the same as --set data.dataset=DATASET")]
+        public string? Data { get; init; }
+
+        [CommandOption("--print-plan")]
+        [Description("With --data and no RECIPE: print the planned recipe (YAML, its reasons as comments) and exit; save it to edit and train from it")]
+        public bool PrintPlan { get; init; }
+
         [CommandOption("--set <KEY=VALUE>")]
         [Description("Override a recipe key, e.g. --set optimizer.lr=0.01 (repeatable)")]
         public string[] Set { get; init; } = Array.Empty<string>();
@@ -42,9 +50,31 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         }
         else
         {
-            if (s.Recipe == null && s.Set.Length == 0) throw new SharpSegException("give a recipe file (e.g. sharpseg train configs/camvid-unet.yaml) or --set data.dataset=path/to/dataset.yaml.");
-            var recipe = TrainingRecipe.Load(s.Recipe, s.Set);
-            string name = s.Recipe != null ? Path.GetFileNameWithoutExtension(s.Recipe) : "run";
+            if (s.PrintPlan && (s.Recipe != null || s.Data == null)) throw new SharpSegException("--print-plan prints the recipe --data plans: give --data DATASET and no RECIPE.");
+            if (s.Recipe == null && s.Data == null && s.Set.Length == 0)
+                throw new SharpSegException("give a dataset (sharpseg train --data my/dataset.yaml plans a recipe for it) or a recipe file (sharpseg train configs/camvid-unet.yaml).");
+            TrainingRecipe recipe;
+            if (s.Recipe == null && s.Data != null)
+            {
+                if (!File.Exists(s.Data)) throw new SharpSegException($"--data {s.Data}: no such file; give the dataset.yaml (sharpseg data init writes one).");
+                string? Given(string key) => s.Set.Select(a => a.Split('=', 2)).LastOrDefault(kv => kv.Length == 2 && kv[0].Trim() == key) is { } kv ? kv[1].Trim() : null;
+                string? val = Given("data.val_split");
+                string? train = Given("data.train_split"), valSplit = val is "null" or "~" or "" ? "" : val;
+                var plan = s.PrintPlan   // the YAML alone on stdout, so that it can be saved
+                    ? RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, cancellationToken: cancellationToken)
+                    : ProgressRunner.RunPerSplit("planning: reading masks of", p => RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, p, cancellationToken));
+                if (s.PrintPlan) { Console.Write(plan.Yaml); return 0; }
+                AnsiConsole.MarkupLine("[bold]Planned for this dataset[/] (--set KEY=VALUE changes any of it):");
+                foreach (var reason in plan.Reasons) AnsiConsole.MarkupLine($"  - {ConsoleOutput.Escape(reason)}");
+                recipe = TrainingRecipe.FromText(plan.Yaml, $"the recipe planned for {s.Data}", s.Set);
+            }
+            else
+            {
+                if (s.Recipe == null && s.Set.Any(a => a.TrimStart().StartsWith("data.dataset=", StringComparison.Ordinal)))
+                    ConsoleOutput.Note("note: no recipe: training with the defaults of --print-defaults; sharpseg train --data DATASET plans a recipe for the dataset instead.");
+                recipe = TrainingRecipe.Load(s.Recipe, s.Data == null ? s.Set : [$"data.dataset={s.Data}", .. s.Set]);
+            }
+            string name = s.Recipe != null ? Path.GetFileNameWithoutExtension(s.Recipe) : s.Data != null ? Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(s.Data))) ?? "run" : "run";
             string outDir = s.Out ?? Path.Combine("runs", $"{name}-{DateTime.Now:yyyyMMdd-HHmmss}");
             trainer = Trainer.Create(recipe, outDir);
             AnsiConsole.WriteLine("Resolved recipe:");

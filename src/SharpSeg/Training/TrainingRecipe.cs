@@ -53,6 +53,15 @@ public sealed class TrainingRecipe
         return key + "=" + Path.GetFullPath(value);
     }
 
+    /// <summary>A recipe from YAML text that is not a file (<see cref="RecipePlanner"/>'s), then the overrides, checked as
+    /// <see cref="Load"/> checks a file's: relative paths in it are relative to the current directory.</summary>
+    public static TrainingRecipe FromText(string yaml, string source, IEnumerable<string>? overrides = null)
+    {
+        var tree = ConfigTree.Parse(yaml, source).OverlayOn(ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults"));
+        foreach (var o in overrides ?? Array.Empty<string>()) tree.Set(FromWorkingDirectory(o));
+        return new TrainingRecipe(tree, null, refuseIgnoredOptions: true);
+    }
+
     /// <summary>Parses recipe text (e.g. the resolved recipe stored in a checkpoint). Unlike <see cref="Load"/> it does not
     /// refuse options the run would ignore (<see cref="RecipeBinding.RefuseIgnoredOptions"/>): a stored recipe holds every
     /// key resolved against the defaults of the version that wrote it, and such a run must still resume.</summary>

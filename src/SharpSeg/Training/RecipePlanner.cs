@@ -1,0 +1,154 @@
+using System.Globalization;
+using System.Text;
+using SharpSeg.Data.Checks;
+using SharpSeg.Data.Dataset;
+
+namespace SharpSeg.Training;
+
+/// <summary>What <see cref="RecipePlanner"/> read from a dataset's training split to plan its recipe.</summary>
+/// <param name="TrainImages">Labelled training images.</param>
+/// <param name="Width">Median image width (pixels).</param>
+/// <param name="Height">Median image height (pixels).</param>
+/// <param name="Channels">Image channels as the dataset reads them: 1 or 3.</param>
+/// <param name="ClassNames">The classes, by index.</param>
+/// <param name="ClassShares">Each class's share of the labelled training pixels, by class index.</param>
+/// <param name="ValSplit">The split chosen to validate on, or null where the dataset has none.</param>
+public sealed record DatasetFingerprint(string TrainSplit, int TrainImages, int Width, int Height, int Channels, IReadOnlyList<string> ClassNames, IReadOnlyList<double> ClassShares, string? ValSplit);
+
+/// <summary>A recipe planned for a dataset: its YAML (commented with the reasons) and the reasons as lines.</summary>
+public sealed record PlannedRecipe(string Yaml, IReadOnlyList<string> Reasons, DatasetFingerprint Fingerprint);
+
+/// <summary>
+/// Plans a training recipe from what a dataset is (nnU-Net's idea of a fingerprint and rules, for 2-D images), so a new
+/// dataset trains with settings that fit it rather than with another dataset's: <c>sharpseg train --data my/dataset.yaml</c>.
+/// The rules, each printed with its reason:
+/// <list type="bullet">
+/// <item>a U-Net on the offline ImageNet ResNet-18, the whole network at one learning rate, CE + Dice (which holds small
+/// classes without class weights);</item>
+/// <item>full resolution up to a long side of <see cref="MaxLongSide"/> (larger images are scaled to it for training and
+/// evaluation alike), random scale 0.75–1.25 of that, crops of 256 × 256 (256 × 320 for wide images) or the whole image
+/// where it is smaller;</item>
+/// <item>a budget of about <see cref="Epochs"/> epochs, from <see cref="MinIterations"/> to <see cref="MaxIterations"/>
+/// iterations, validated six times; the <c>val</c> split (or <c>valid</c>, <c>validation</c>) where there is one.</item>
+/// </list>
+/// Anything given with <c>--set</c> wins over the plan.
+/// </summary>
+public static class RecipePlanner
+{
+    /// <summary>Images whose median long side exceeds this are trained and evaluated scaled down to it.</summary>
+    public const int MaxLongSide = 1024;
+    public const int Epochs = 40, MinIterations = 300, MaxIterations = 2000;
+
+    /// <summary>The splits tried, in order, to validate on.</summary>
+    public static readonly IReadOnlyList<string> ValSplitNames = ["val", "valid", "validation"];
+
+    /// <summary>Reads the training split's masks and image headers (<see cref="DataStats"/>) and plans the recipe.
+    /// <paramref name="trainSplit"/> and <paramref name="valSplit"/> are the user's choice where given ("" for no validation);
+    /// <paramref name="nativeBf16"/> whether to plan bf16 training (null: where this CPU computes bfloat16 natively).</summary>
+    public static PlannedRecipe Plan(string datasetPath, string? trainSplit = null, string? valSplit = null, IProgress<DataProgress>? progress = null,
+        CancellationToken cancellationToken = default, bool? nativeBf16 = null)
+    {
+        var spec = DatasetSpec.Load(datasetPath);
+        string train = trainSplit ?? (spec.SplitNames.Contains("train") ? "train"
+            : spec.Splits.Where(s => !s.IsUnlabelled).Select(s => s.Name).FirstOrDefault()
+              ?? throw new SharpSegException($"{spec.SourcePath}: no split has masks, so there is nothing to train on; give a split masks (data init --masks DIR)."));
+        if (!spec.SplitNames.Contains(train))
+            throw new SharpSegException($"{spec.SourcePath}: no split '{train}' (splits: {string.Join(", ", spec.SplitNames)}); give --set data.train_split=NAME.");
+        string? val = valSplit == "" ? null : valSplit ?? ValSplitNames.FirstOrDefault(n => n != train && spec.SplitNames.Contains(n) && !spec.GetSplit(n).IsUnlabelled);
+        var stats = DataStats.Compute(spec, train, progress, cancellationToken).Splits[0];
+        if (stats.Images == 0) throw new SharpSegException($"{spec.SourcePath}: split '{train}' has no image with a mask; check it with sharpseg data check.");
+        var widths = stats.ImageSizes.SelectMany(s => Enumerable.Repeat(s.Width, s.Images)).Order().ToList();
+        var heights = stats.ImageSizes.SelectMany(s => Enumerable.Repeat(s.Height, s.Images)).Order().ToList();
+        double labelled = stats.Classes.Sum(c => (double)c.Pixels);
+        var fingerprint = new DatasetFingerprint(train, stats.Images, widths[widths.Count / 2], heights[heights.Count / 2], spec.ImageChannels, spec.Classes.Names,
+            stats.Classes.OrderBy(c => c.Index).Select(c => labelled > 0 ? c.Pixels / labelled : 0).ToList(), val);
+        return Plan(spec.SourcePath, fingerprint, nativeBf16 ?? (Engine.CpuInfo.Current.NativeBf16 == true && Engine.Autocast.Available));
+    }
+
+    /// <summary>The recipe for a dataset with this fingerprint (the rules alone, for tests and for reading);
+    /// <paramref name="nativeBf16"/>: this CPU computes bfloat16 natively, so training runs its forward pass in bf16.</summary>
+    public static PlannedRecipe Plan(string datasetPath, DatasetFingerprint f, bool nativeBf16)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        string F(double v) => v.ToString("0.###", inv);
+        var reasons = new List<string>();
+
+        // Resolution: full, unless the images are large.
+        int longSide = Math.Max(f.Width, f.Height);
+        double scale = longSide > MaxLongSide ? Math.Round((double)MaxLongSide / longSide, 3) : 1.0;
+        int h = (int)Math.Round(f.Height * scale), w = (int)Math.Round(f.Width * scale);
+        reasons.Add(scale < 1
+            ? $"images are {f.Width} × {f.Height} (median): trained and evaluated at {F(scale)} of that ({w} × {h}), a long side of {MaxLongSide}; --set eval.scale=1 and augment.scale for full resolution (slower)"
+            : $"images are {f.Width} × {f.Height} (median): trained and evaluated at full resolution");
+
+        // Crops: the whole image where it is small, else 256 × 256 (256 × 320 for wide images), at random scale 0.75–1.25.
+        int Up32(int v) => (v + 31) / 32 * 32;
+        int[] crop = h <= 320 && w <= 320 ? [Up32(h), Up32(w)] : w >= 1.25 * h ? [256, 320] : [256, 256];
+        int batch = crop[0] * crop[1] <= 256 * 320 ? 8 : 4;
+        reasons.Add(h <= 320 && w <= 320
+            ? $"crops of {crop[0]} × {crop[1]}: the whole image, batches of {batch}"
+            : $"crops of {crop[0]} × {crop[1]} at random scale {F(0.75 * scale)}–{F(1.25 * scale)}, batches of {batch}");
+
+        // Budget: about Epochs epochs, within [MinIterations, MaxIterations], validated six times.
+        long iterations = Math.Clamp((long)Math.Ceiling((double)Epochs * f.TrainImages / batch / 50) * 50, MinIterations, MaxIterations);
+        long valEvery = Math.Max(10, iterations / 6 / 10 * 10);
+        double epochs = (double)iterations * batch / f.TrainImages;
+        reasons.Add($"{iterations} iterations: {F(Math.Round(epochs, 1))} epochs of {f.TrainImages} training images (--set train.iterations=N for more or fewer)");
+        reasons.Add(f.ValSplit != null
+            ? $"validated on '{f.ValSplit}' every {valEvery} iterations: best.ckpt is the best of those"
+            : "no validation split: best.ckpt is the last; make one (split 'val' in the dataset.yaml) to choose and to report honestly");
+
+        reasons.Add($"a U-Net on the ImageNet ResNet-18 (offline weights; {(f.Channels == 1 ? "gray images through its summed first layer" : "RGB")}), the whole network at one learning rate");
+
+        // Loss: CE + Dice; say which classes are small.
+        var small = f.ClassShares.Select((s, i) => (s, i)).Where(c => c.s > 0 && c.s < 0.01).Select(c => c.i).ToList();
+        var absent = f.ClassShares.Select((s, i) => (s, i)).Where(c => c.s == 0).Select(c => c.i).ToList();
+        string Names(List<int> classes) => string.Join(", ", classes.Select(c => c < f.ClassNames.Count ? f.ClassNames[c] : c.ToString(inv)));
+        reasons.Add("loss CE + Dice, no class weights" + (small.Count > 0 ? $": Dice keeps the {small.Count} class{(small.Count == 1 ? "" : "es")} under 1 % of the pixels ({Names(small)}) in view" : ""));
+        if (absent.Count > 0)
+            reasons.Add($"{Names(absent)}: never in '{f.TrainSplit}', so the model cannot learn {(absent.Count == 1 ? "it" : "them")}");
+        if (nativeBf16)
+            reasons.Add("precision bf16: this CPU computes bfloat16 natively (1.6–1.9× faster training, the same CamVid mIoU: docs/TRAINING.md); --set train.precision=fp32 to turn it off");
+
+        var y = new StringBuilder();
+        y.AppendLine($"# Planned by 'sharpseg train --data' for {datasetPath}:");
+        foreach (var r in reasons) y.AppendLine($"#   {r}");
+        y.AppendLine("data:");
+        y.AppendLine($"  dataset: {Quote(datasetPath)}");
+        y.AppendLine($"  train_split: {Quote(f.TrainSplit)}");
+        y.AppendLine($"  val_split: {(f.ValSplit == null ? "null" : Quote(f.ValSplit))}");
+        y.AppendLine("model:");
+        y.AppendLine("  architecture: unet");
+        y.AppendLine("  encoder: resnet18_imagenet");
+        y.AppendLine("  encoder_weights: imagenet");
+        y.AppendLine("augment:");
+        y.AppendLine($"  scale: [{F(0.75 * scale)}, {F(1.25 * scale)}]");
+        y.AppendLine($"  crop: [{crop[0]}, {crop[1]}]");
+        y.AppendLine("  hflip: 0.5");
+        y.AppendLine("  brightness: 0.2");
+        y.AppendLine("  contrast: 0.2");
+        y.AppendLine($"  saturation: {(f.Channels == 1 ? "0.0" : "0.2")}");
+        y.AppendLine("normalize: imagenet");
+        y.AppendLine("loss:");
+        y.AppendLine("  name: ce+dice");
+        y.AppendLine("  weights: [1.0, 1.0]");
+        y.AppendLine("optimizer:");
+        y.AppendLine("  name: adamw");
+        y.AppendLine("  lr: 0.001");
+        y.AppendLine("  weight_decay: 0.0001");
+        y.AppendLine("  grad_clip: 5.0");
+        y.AppendLine("schedule:");
+        y.AppendLine("  name: poly");
+        y.AppendLine($"  warmup_iters: {Math.Min(100, iterations / 10)}");
+        y.AppendLine("eval:");
+        y.AppendLine($"  scale: {F(scale)}");
+        y.AppendLine("train:");
+        y.AppendLine($"  iterations: {iterations}");
+        y.AppendLine($"  batch_size: {batch}");
+        y.AppendLine($"  val_every: {valEvery}");
+        if (nativeBf16) y.AppendLine("  precision: bf16");
+        return new PlannedRecipe(y.ToString(), reasons, f);
+    }
+
+    static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+}

@@ -1,0 +1,130 @@
+using SharpSeg.Tests.Data;
+using SharpSeg.Training;
+using Xunit;
+
+namespace SharpSeg.Tests.Training;
+
+/// <summary><c>sharpseg train --data DATASET</c>: a recipe planned from what the dataset is (<see cref="RecipePlanner"/>).</summary>
+public sealed class RecipePlannerTests
+{
+    static DatasetFingerprint Print(int width, int height, int images, string? val = "val", int channels = 3, double[]? shares = null) =>
+        new("train", images, width, height, channels, ["background", "road", "pole", "sign"], shares ?? [0.6, 0.385, 0.005, 0.01], val);
+
+    /// <summary>The planned recipe, resolved against the defaults as training reads it.</summary>
+    static TrainingRecipe Resolved(PlannedRecipe plan, params string[] overrides) => TrainingRecipe.FromText(plan.Yaml, "planned", overrides);
+
+    [Fact]
+    public void ImagesOfCamVidsSizeTrainAtFullResolutionInWideCropsForAboutFortyEpochs()
+    {
+        var plan = RecipePlanner.Plan("/data/d.yaml", Print(480, 360, 367), nativeBf16: false);
+        var t = Resolved(plan).Tree;
+        Assert.Equal([256, 320], t.GetDoubleList("augment.crop")!);
+        Assert.Equal([0.75, 1.25], t.GetDoubleList("augment.scale")!);
+        Assert.Equal(1.0, t.GetDouble("eval.scale"));
+        Assert.Equal((1850L, 8), (t.GetLong("train.iterations"), t.GetInt("train.batch_size")));
+        Assert.Equal(300, t.GetInt("train.val_every"));
+        Assert.Equal(("unet", "resnet18_imagenet", "imagenet"), (t.GetString("model.architecture"), t.GetString("model.encoder"), t.GetString("model.encoder_weights")));
+        Assert.Equal(("ce+dice", "fp32"), (t.GetString("loss.name"), t.GetString("train.precision")));
+        Assert.Equal(("train", "val"), (t.GetString("data.train_split"), t.GetString("data.val_split")));
+        Assert.Contains(plan.Reasons, r => r.Contains("under 1 % of the pixels (pole)", StringComparison.Ordinal));
+        Assert.Contains(plan.Reasons, r => r.Contains("1850 iterations: 40.3 epochs of 367 training images", StringComparison.Ordinal));
+        // Each reason is in the YAML as a comment, so a saved plan says why.
+        Assert.All(plan.Reasons, r => Assert.Contains("#   " + r, plan.Yaml));
+    }
+
+    [Fact]
+    public void LargeImagesAreScaledToALongSideOf1024AndSmallOnesAreCroppedWhole()
+    {
+        var large = Resolved(RecipePlanner.Plan("/d.yaml", Print(4000, 3000, 50), nativeBf16: false)).Tree;
+        Assert.Equal(0.256, large.GetDouble("eval.scale"));
+        Assert.Equal([0.192, 0.32], large.GetDoubleList("augment.scale")!);
+        Assert.Equal([256, 320], large.GetDoubleList("augment.crop")!);   // 1024 × 768 at that scale: wide
+        Assert.Equal(300L, large.GetLong("train.iterations"));             // 40 epochs of 50 would be 250: the floor
+
+        var small = RecipePlanner.Plan("/d.yaml", Print(100, 60, 5000), nativeBf16: false);
+        var t = Resolved(small).Tree;
+        Assert.Equal([64, 128], t.GetDoubleList("augment.crop")!);          // the whole image, rounded up to 32 (padded with ignore)
+        Assert.Equal(2000L, t.GetLong("train.iterations"));                 // 40 epochs would be 25,000: the ceiling
+        Assert.Contains(small.Reasons, r => r.Contains("crops of 64 × 128: the whole image", StringComparison.Ordinal));
+
+        var big = Resolved(RecipePlanner.Plan("/d.yaml", Print(1024, 1024, 100), nativeBf16: false)).Tree;   // 1024: still full resolution
+        Assert.Equal((1.0, 8), (big.GetDouble("eval.scale"), big.GetInt("train.batch_size")));
+        var whole = Resolved(RecipePlanner.Plan("/d.yaml", Print(300, 300, 100), nativeBf16: false)).Tree;    // a whole 320 × 320: batches of 4
+        Assert.Equal([320, 320], whole.GetDoubleList("augment.crop")!);
+        Assert.Equal(4, whole.GetInt("train.batch_size"));
+    }
+
+    [Fact]
+    public void GrayImagesNoValidationSplitAbsentClassesAndBf16AreSaid()
+    {
+        var plan = RecipePlanner.Plan("/d.yaml", Print(512, 512, 20, val: null, channels: 1, shares: [0.7, 0.3, 0, 0]), nativeBf16: true);
+        var t = Resolved(plan).Tree;
+        Assert.Null(t.GetString("data.val_split"));
+        Assert.Equal(0.0, t.GetDouble("augment.saturation"));
+        Assert.Equal("bf16", t.GetString("train.precision"));
+        Assert.Contains(plan.Reasons, r => r.StartsWith("no validation split: best.ckpt is the last", StringComparison.Ordinal));
+        Assert.Contains(plan.Reasons, r => r.StartsWith("pole, sign: never in 'train'", StringComparison.Ordinal));
+        Assert.Contains(plan.Reasons, r => r.StartsWith("precision bf16", StringComparison.Ordinal));
+        // What is given with --set wins over the plan.
+        Assert.Equal(77L, Resolved(plan, "train.iterations=77").Tree.GetLong("train.iterations"));
+    }
+
+    [Fact]
+    public void ADatasetsSizesSharesAndSplitsAreRead()
+    {
+        var d = new TinyDataset("plan-read");
+        foreach (var (id, w) in new[] { ("a", 40), ("b", 60), ("c", 60) })
+        {
+            d.Image($"train/images/{id}.png", w, 30);
+            d.GrayMask($"train/masks/{id}.png", w, 30, 0, 0, 0, 1);
+        }
+        d.Image("valid/images/v.png", 40, 30);
+        d.GrayMask("valid/masks/v.png", 40, 30, 0, 1);
+        string yaml = d.Yaml("""
+            name: plan
+            splits:
+              train: { images: train/images, masks: train/masks }
+              valid: { images: valid/images, masks: valid/masks }
+            classes:
+              - { name: background }
+              - { name: crack }
+              - { name: stain }
+            """);
+        var plan = RecipePlanner.Plan(yaml, nativeBf16: false);
+        var f = plan.Fingerprint;
+        Assert.Equal(("train", 3, 60, 30, 3, "valid"), (f.TrainSplit, f.TrainImages, f.Width, f.Height, f.Channels, f.ValSplit));   // median sizes
+        Assert.Equal(["background", "crack", "stain"], f.ClassNames);
+        Assert.Equal([0.75, 0.25, 0.0], plan.Fingerprint.ClassShares);
+        Assert.Equal([32, 64], Resolved(plan).Tree.GetDoubleList("augment.crop")!);
+        Assert.Null(RecipePlanner.Plan(yaml, valSplit: "", nativeBf16: false).Fingerprint.ValSplit);
+        Assert.Contains("no split 'training' (splits: train, valid)", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, trainSplit: "training", nativeBf16: false)).Message);
+    }
+
+    [Fact]
+    public void TheCommandPrintsThePlanAndTrainsFromIt()
+    {
+        string yaml = TrainingFixture.DatasetYaml;   // 48 train / 12 val images of 64 × 64
+        var r = CliRunner.Run("train", "--data", yaml, "--print-plan");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.StartsWith("# Planned by 'sharpseg train --data'", r.StdOut);
+        Assert.Contains("crops of 64 × 64: the whole image", r.StdOut);
+        // The printed plan is a recipe file: saved, it trains as it is.
+        string saved = Path.Combine(TestPaths.NewTempDir("plan-saved"), "recipe.yaml");
+        File.WriteAllText(saved, r.StdOut);
+        Assert.Equal(300L, TrainingRecipe.Load(saved).Iterations);
+
+        string run = Path.Combine(TestPaths.NewTempDir("plan-train"), "run");
+        r = CliRunner.Run("train", "--data", yaml, "--out", run, "--set", "train.iterations=2", "--set", "train.val_every=2", "--set", "train.precision=fp32");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("Planned for this dataset", r.StdOut);
+        Assert.Contains("a U-Net on the ImageNet ResNet-18", r.StdOut);
+        Assert.True(File.Exists(Path.Combine(run, "best.ckpt")));
+        string resolved = File.ReadAllText(Path.Combine(run, "recipe.yaml"));
+        Assert.Contains("ce+dice", resolved);
+        Assert.Contains("iterations: 2", resolved);
+
+        CliRunner.Run("train", "--print-plan").AssertOneLineError("--print-plan prints the recipe --data plans");
+        CliRunner.Run("train", "--data", Path.Combine(run, "nothing.yaml")).AssertOneLineError("no such file; give the dataset.yaml");
+        CliRunner.Run("train").AssertOneLineError("sharpseg train --data my/dataset.yaml plans a recipe");
+    }
+}
