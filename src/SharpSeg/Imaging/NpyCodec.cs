@@ -11,8 +11,9 @@ namespace SharpSeg.Imaging;
 /// <c>(3, H, W)</c> is RGB. The type decides, the same for every file of a dataset: integer arrays keep their values
 /// (0..65535), so class indices read exactly as from an index PNG, 8-bit for 8-bit types and 16-bit for wider ones (so
 /// <c>image_range</c> reads every image of a wider type alike); boolean arrays are binary masks, 0 and 255 as a
-/// black-and-white PNG; float arrays within [0, 1] are intensities or probabilities, 0..255 (a hard 0.0/1.0 mask and a
-/// soft one alike), and float arrays beyond 1 must hold whole numbers, read as integers. Little- and big-endian, C and
+/// black-and-white PNG; float arrays of whole numbers are read as those integers (0.0, 1.0 and 2.0 as 0, 1 and 2, so a
+/// multi-class mask that happens to hold only 0.0 and 1.0 reads as its neighbours do, not as 0/255), other float arrays
+/// within [0, 1] are intensities or probabilities, 0..255, and other floats are refused. Little- and big-endian, C and
 /// Fortran order. Everything else (negative values, more channels, other types, a damaged file) is one line naming the
 /// file.
 /// </summary>
@@ -100,7 +101,7 @@ public static partial class NpyCodec
             bitDepth = 8;
             toSample = v => (ushort)(v != 0 ? 255 : 0);
         }
-        else if (h.Kind == 'f' && min >= 0 && max <= 1)
+        else if (h.Kind == 'f' && min >= 0 && max <= 1 && !whole)
         {
             bitDepth = 8;
             toSample = v => (ushort)Math.Round(v * 255);

@@ -89,6 +89,29 @@ public sealed class ClassListTests
     }
 
     [Fact]
+    public void PaletteMasksAreNamedByTheirPaletteColoursWhateverOrderTheListIsIn()
+    {
+        // A new-user audit: palette masks (sky, road, car at indices 0..2, 255 void) and a class_dict.csv in alphabetical
+        // order. Named by row, every class was misnamed; the palette's colour says which row each index is.
+        var d = new TinyDataset("classlist-palette-order");
+        Rgb[] palette = [Sky, Road, Car, .. Enumerable.Repeat(new Rgb(224, 224, 192), 253)];
+        for (int i = 0; i < 3; i++)
+        {
+            d.Image($"JPEGImages/{i}.png");
+            PngCodec.SavePalette8(d.PathOf($"SegmentationClass/{i}.png"), 6, 4, Enumerable.Range(0, 24).Select(p => (byte)(p % 4 == 3 ? 255 : p % 4)).ToArray(), palette);
+        }
+        File.WriteAllText(d.PathOf("class_dict.csv"), "name,r,g,b\ncar,64,0,128\npole,192,192,128\nroad,128,64,128\nsky,128,128,128\n");
+        var draft = DatasetDraft.Inspect(d.PathOf("JPEGImages"), d.PathOf("SegmentationClass"));
+        string yaml = d.PathOf("draft.yaml");
+        draft.Write(yaml);
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal([("sky", 0), ("road", 1), ("car", 2)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
+        Assert.Equal([255], spec.Mask.IgnoreValues);
+        // pole is listed but in no mask: its palette index is unknown, and the draft says so rather than guess one.
+        Assert.Contains("pole is in no inspected mask, so its palette index is not known", File.ReadAllText(yaml));
+    }
+
+    [Fact]
     public void BinaryMasksAreNamedByOrderAndAListThatDoesNotFitIsNotUsed()
     {
         var d = new TinyDataset("classlist-binary");

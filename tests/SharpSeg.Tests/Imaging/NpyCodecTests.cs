@@ -22,6 +22,7 @@ public sealed class NpyCodecTests
 
     static byte[] Int64s(params long[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
     static byte[] Floats(params float[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
+    static byte[] Doubles(params double[] v) => v.SelectMany(BitConverter.GetBytes).ToArray();
 
     [Fact]
     public void IntegerArraysKeepTheirValues()
@@ -39,9 +40,12 @@ public sealed class NpyCodecTests
         Assert.Equal(new ushort[] { 0x0102, 3 }, NpyCodec.Decode(Npy(">u2", "(1, 2)", [1, 2, 0, 3]), "big.npy").Samples);
         Assert.Equal(new ushort[] { 255, 0, 255 }, NpyCodec.Decode(Npy("|b1", "(1, 3)", [1, 0, 1]), "bool.npy").Samples); // as a black-and-white PNG
         Assert.Equal(new ushort[] { 2, 5, 0 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(2, 5, 0)), "whole.npy").Samples);
-        // Floats within [0, 1] are intensities, a hard mask as a soft one: the same scale for every file.
+        // Floats of whole numbers are those integers, 0.0 and 1.0 too: a multi-class mask that holds only classes 0 and 1
+        // reads as the others of its dataset (0, 1, 2, 255) do, not as 0/255 (a new-user audit lost half a class so).
+        // Other floats within [0, 1] are intensities.
         Assert.Equal(new ushort[] { 0, 128, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 0.5f, 1)), "soft.npy").Samples);
-        Assert.Equal(new ushort[] { 0, 255, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 1, 1)), "hard.npy").Samples);
+        Assert.Equal(new ushort[] { 0, 1, 1 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 1, 1)), "hard.npy").Samples);
+        Assert.Equal(new ushort[] { 0, 1, 255 }, NpyCodec.Decode(Npy("<f8", "(1, 3)", Doubles(0, 1, 255)), "with-void.npy").Samples);
     }
 
     [Fact]

@@ -521,9 +521,16 @@ public sealed class DatasetDraft
         if (list != null && MaskKind != DraftMaskKind.GrayThreshold)
         {
             var used = map!.Values.ToHashSet();
+            // Palette masks named by colour: where the list's rows are the palette's order (CVAT's labelmap.txt), an unseen
+            // class has its row's value; where they are not, its palette index is unknown (no inspected mask uses its colour).
+            bool rowsArePaletteOrder = !PaletteMatchedByColour || map.All(kv => kv.Key.Value == kv.Value.Value);
+            var unplaced = new List<string>();
             foreach (var e in list.Entries.Where(e => !used.Contains(e)))
-                if (IsIndexKind) classes.Add(new DraftClass(e.Name, e.Value, e.Color, null, ClassList.MeansIgnore(e.Name)));
+                if (!rowsArePaletteOrder) unplaced.Add(e.Name);
+                else if (IsIndexKind) classes.Add(new DraftClass(e.Name, e.Value, e.Color, null, ClassList.MeansIgnore(e.Name)));
                 else if (e.Color != null) classes.Add(new DraftClass(e.Name, null, e.Color, null, ClassList.MeansIgnore(e.Name)));
+            if (unplaced.Count > 0)
+                ClassListNote = $"{list.Source} names the palette's classes by colour; {string.Join(", ", unplaced)} {(unplaced.Count == 1 ? "is" : "are")} in no inspected mask, so {(unplaced.Count == 1 ? "its" : "their")} palette index is not known: add {(unplaced.Count == 1 ? "it" : "them")} to classes with the value the masks use.";
             if (IsIndexKind) classes = classes.OrderBy(c => c.Value).ToList();
             else
             {
@@ -552,14 +559,16 @@ public sealed class DatasetDraft
         if (MaskKind == DraftMaskKind.RgbColors)
         {
             if (!list.HasColors) { why = "the masks are colour masks, and it gives no colours"; return null; }
-            foreach (var l in Labels)
-            {
-                var nearest = list.Entries.MinBy(e => e.Color!.Value.MaxChannelDistance(l.Color!.Value))!;
-                if (nearest.Color!.Value.MaxChannelDistance(l.Color!.Value) > ColorTolerance) { why = $"the masks' colour {l.Color} is not in it"; return null; }
-                map[l] = nearest;
-            }
-            if (map.Values.Distinct().Count() < map.Count) { why = "it gives two of the masks' colours one name"; return null; }
-            return map;
+            return MatchColours(list, Labels, skipUnmatchedVoid: false, out why);
+        }
+        // Palette masks and a list with colours: the palette's colour of each index says which class it is, whatever
+        // order the list is in (a class_dict.csv need not follow the palette). Where the colours do not fit, the values do.
+        PaletteMatchedByColour = false;
+        if (MaskKind == DraftMaskKind.PaletteIndex && list.HasColors && Labels.All(l => l.Color != null)
+            && MatchColours(list, Labels, skipUnmatchedVoid: true, out _) is { } byColour)
+        {
+            PaletteMatchedByColour = true;
+            return byColour;
         }
         var byValue = list.Entries.ToDictionary(e => e.Value);
         // A list of the objects' values only (Supervisely's machine colours start at 1): 0 is the background.
@@ -581,6 +590,31 @@ public sealed class DatasetDraft
             if (byValue.TryGetValue(l.Value!.Value, out var e)) map[l] = e;
         return map;
     }
+
+    /// <summary>Each label to the list entry of its colour (within <see cref="ColorTolerance"/>); null (and why) where a colour
+    /// is not in the list or two colours get one name. <paramref name="skipUnmatchedVoid"/>: a label with a value usually
+    /// void (255) whose colour the list lacks is left unnamed (drafted as ignore) instead of failing the match.</summary>
+    Dictionary<DraftLabel, ClassListEntry>? MatchColours(ClassList list, IEnumerable<DraftLabel> labels, bool skipUnmatchedVoid, out string? why)
+    {
+        why = null;
+        var map = new Dictionary<DraftLabel, ClassListEntry>(ReferenceEqualityComparer.Instance);
+        foreach (var l in labels)
+        {
+            var nearest = list.Entries.MinBy(e => e.Color!.Value.MaxChannelDistance(l.Color!.Value))!;
+            if (nearest.Color!.Value.MaxChannelDistance(l.Color!.Value) > ColorTolerance)
+            {
+                if (skipUnmatchedVoid && l.Value is { } v && SuggestedIgnoreValues.Contains(v)) continue;
+                why = $"the masks' colour {l.Color} is not in it";
+                return null;
+            }
+            map[l] = nearest;
+        }
+        if (map.Values.Distinct().Count() < map.Count) { why = "it gives two of the masks' colours one name"; return null; }
+        return map;
+    }
+
+    /// <summary>Whether the class list named palette masks' indices by their palette colours (not by its own values).</summary>
+    bool PaletteMatchedByColour { get; set; }
 
     static string ValueList(IEnumerable<int> values)
     {
