@@ -115,7 +115,8 @@ public sealed class Trainer
         bool? checkSetting = RecipeBinding.CheckSetting(r);
         if (RecipeBinding.Check(checkSetting, pairsRead))
         {
-            var report = new DataChecker(spec, r.Threads > 0 ? r.Threads : Environment.ProcessorCount).Check([r.TrainSplit, .. valPairs != null ? new[] { r.ValSplit! } : []], cancellationToken: cancellationToken);
+            var report = new DataChecker(spec, r.Threads > 0 ? r.Threads : Environment.ProcessorCount).Check([r.TrainSplit, .. valPairs != null ? new[] { r.ValSplit! } : []], cancellationToken: cancellationToken)
+                with { TrainSplit = r.TrainSplit };
             if (!report.IsClean)
             {
                 var first = report.Problems[0];

@@ -249,6 +249,32 @@ public sealed class DataCheckCliTests
     }
 
     [Fact]
+    public void A_class_that_val_has_and_train_lacks_is_a_warning_in_check_and_before_training()
+    {
+        // A new-user audit: Bicyclist in every val mask and no train mask. Every file is valid and every class occurs
+        // somewhere, so nothing said that the model could not learn it and would score 0 IoU on it.
+        var d = new TinyDataset("cli-missing-from-train");
+        foreach (var id in new[] { "a", "b" })
+        {
+            d.Image($"train/images/{id}.png");
+            d.GrayMask($"train/masks/{id}.png", 6, 4, 0, 1);
+            d.Image($"val/images/{id}.png");
+            d.GrayMask($"val/masks/{id}.png", 6, 4, 0, 1, 2);
+        }
+        string yaml = d.Yaml(TinyDataset.CleanYaml.Replace("  train: { images: train/images, masks: train/masks }", "  train: { images: train/images, masks: train/masks }\n  val: { images: val/images, masks: val/masks }"));
+        var r = Check(d);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("move some images with it into 'train'", LineWith(r, "warning: class 'dog' has no pixel in split 'train' but is in 'val': a model cannot learn it, and it scores 0 IoU there"));
+        Assert.DoesNotContain("no pixel in the", r.All);   // not the warning for a class in no split
+
+        // Training checks its train and val splits first, and says so before it starts.
+        var messages = new List<string>();
+        SharpSeg.Training.Trainer.Create(SharpSeg.Training.TrainingRecipe.Load(null, [$"data.dataset={yaml}", "model.depth=1", "model.base_width=4", "augment.crop=[4, 4]", "train.iterations=1", "train.val_every=1", "train.batch_size=2", "train.workers=0"]),
+            TestPaths.NewTempDir("train-missing-from-train")).Run(new SharpSeg.Tests.Training.TrainingNotes(messages));
+        Assert.Contains(messages, m => m.StartsWith("warning: class 'dog' has no pixel in split 'train'", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void UnknownSplitAndMissingArgument()
     {
         var r = Check(TinyDataset.Clean("cli-split"), "--split", "vall");

@@ -168,7 +168,7 @@ public sealed class IntensityRangeTests
         // Training on the dataset without the range says the same at its start (data.check), and trains anyway.
         var notes = new List<string>();
         Trainer.Create(TrainingRecipe.Load(null, [.. TrainingFixture.TinyRecipe(bare, iterations: 1, valEvery: 1), "data.val_split=train"]), TestPaths.NewTempDir("range-bare-run"))
-            .Run(new Progress(notes));
+            .Run(new SharpSeg.Tests.Training.TrainingNotes(notes));
         Assert.Contains(notes, n => n.StartsWith("warning: 4 16-bit images use only raw values 2000..2064", StringComparison.Ordinal));
 
         // Evaluating on the dataset without the range would read other pixels than training did: refused in one line.
@@ -225,11 +225,5 @@ public sealed class IntensityRangeTests
         var info = SharpSeg.Tests.Onnx.ExportFixture.Info(new SharpSeg.Models.ModelConfig { NumClasses = 2, Depth = 2, BaseWidth = 8 }) with { ImageRange = [10, 3] };
         var e = Assert.Throws<SharpSegException>(() => info.Validate("m.ckpt"));
         Assert.Contains("image_range", e.Message);
-    }
-
-    /// <summary>Collects the notes a training run reports, synchronously (IProgress's Progress&lt;T&gt; posts to the thread pool).</summary>
-    sealed class Progress(List<string> notes) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) { if (value.Message != null) lock (notes) notes.Add(value.Message); }
     }
 }

@@ -23,7 +23,7 @@ public sealed class PretrainedTrainingTests
         string run = TestPaths.NewTempDir("imagenet-frozen");
         var recipe = TrainingRecipe.Load(null, Recipe(2, "model.encoder=resnet18_imagenet", "model.encoder_weights=imagenet", "model.freeze_encoder=true"));
         var messages = new List<string>();
-        Trainer.Create(recipe, run).Run(new Progress(messages));
+        Trainer.Create(recipe, run).Run(new SharpSeg.Tests.Training.TrainingNotes(messages));
         Assert.Contains(messages, m => m.StartsWith("loaded 110 tensors into encoder resnet18_imagenet", StringComparison.Ordinal));
 
         var info = Checkpoint.Load(Path.Combine(run, "last.ckpt")).Info;
@@ -96,7 +96,7 @@ public sealed class PretrainedTrainingTests
         string second = TestPaths.NewTempDir("phase2");
         var messages = new List<string>();
         Trainer.Create(TrainingRecipe.Load(null, Recipe(1, $"model.init_weights={ckpt}", "augment.crop=[32, 32]", "optimizer.lr=1e-12", "optimizer.weight_decay=0")), second)
-            .Run(new Progress(messages));
+            .Run(new SharpSeg.Tests.Training.TrainingNotes(messages));
         var a = Checkpoint.Load(ckpt).Info;
         var b = Checkpoint.Load(Path.Combine(second, "last.ckpt")).Info;
         Assert.Equal(a.Mean, b.Mean);
@@ -130,7 +130,7 @@ public sealed class PretrainedTrainingTests
         Assert.Contains("weights do not fit", strict.Message);
         string second = TestPaths.NewTempDir("not-strict");
         var messages = new List<string>();
-        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, [.. fine, "model.init_strict=false"])), second).Run(new Progress(messages));
+        Trainer.Create(TrainingRecipe.Load(null, Recipe(1, [.. fine, "model.init_strict=false"])), second).Run(new SharpSeg.Tests.Training.TrainingNotes(messages));
         Assert.Contains(messages, m => m.Contains("not strict:", StringComparison.Ordinal) && m.Contains("fineProjection", StringComparison.Ordinal) && m.Contains("head.weight", StringComparison.Ordinal));
         using var pa = Predictor.FromCheckpoint(ckpt, fused: false);
         using var pb = Predictor.FromCheckpoint(Path.Combine(second, "last.ckpt"), fused: false);
@@ -165,10 +165,5 @@ public sealed class PretrainedTrainingTests
     {
         bool allEqual = expected.All(kv => kv.Value.allclose(actual[kv.Key], 0, 0));
         Assert.True(allEqual == same, $"{what}: encoder {(same ? "changed" : "did not change")}");
-    }
-
-    private sealed class Progress(List<string> messages) : IProgress<TrainingProgress>
-    {
-        public void Report(TrainingProgress value) { if (value.Message != null) lock (messages) messages.Add(value.Message); }
     }
 }

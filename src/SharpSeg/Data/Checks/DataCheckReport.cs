@@ -126,6 +126,32 @@ public sealed record DataCheckReport(
     /// counted).</summary>
     public IReadOnlyList<long> ClassPixels { get; init; } = [];
 
+    /// <summary><see cref="ClassPixels"/> of each split checked, by split name.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<long>> ClassPixelsBySplit { get; init; } = new Dictionary<string, IReadOnlyList<long>>();
+
+    /// <summary>The split a model learns from, for <see cref="MissingFromTrainingNote"/>: a training run's train split; for
+    /// <c>data check</c>, the split named train.</summary>
+    public string TrainSplit { get; init; } = "train";
+
+    /// <summary>
+    /// A warning when a class has no pixel in the training split but has some in another split checked (val, test): the
+    /// model cannot learn it, and it scores 0 IoU where it is evaluated. Null when there is no such class (a class in no
+    /// split at all is <see cref="EmptyClassesNote"/>'s).
+    /// </summary>
+    public string? MissingFromTrainingNote
+    {
+        get
+        {
+            if (!ClassPixelsBySplit.TryGetValue(TrainSplit, out var train) || ClassPixelsBySplit.Count < 2 || train.Count != ClassNames.Count) return null;
+            var missing = Enumerable.Range(0, ClassNames.Count)
+                .Where(c => train[c] == 0 && ClassNames[c] != FillClassName && ClassPixelsBySplit.Any(kv => kv.Key != TrainSplit && kv.Value[c] > 0)).ToList();
+            if (missing.Count == 0) return null;
+            string names = string.Join(", ", missing.Select(c => $"'{ClassNames[c]}'"));
+            var where = ClassPixelsBySplit.Where(kv => kv.Key != TrainSplit && missing.Any(c => kv.Value[c] > 0)).Select(kv => $"'{kv.Key}'");
+            return $"warning: class{(missing.Count == 1 ? "" : "es")} {names} {(missing.Count == 1 ? "has" : "have")} no pixel in split '{TrainSplit}' but {(missing.Count == 1 ? "is" : "are")} in {string.Join(" and ", where)}: a model cannot learn {(missing.Count == 1 ? "it" : "them")}, and {(missing.Count == 1 ? "it scores" : "they score")} 0 IoU there; move some images with {(missing.Count == 1 ? "it" : "them")} into '{TrainSplit}'.";
+        }
+    }
+
     /// <summary>Mask pixels read as ignore (an ignore value or colour, a threshold's ignore band, or unmatched colours).</summary>
     public long IgnoredPixels { get; init; }
 
@@ -189,7 +215,7 @@ public sealed record DataCheckReport(
                 notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
             if (TurnedImages > 0)
                 notes.Add($"note: {TurnedImages} image{(TurnedImages == 1 ? " carries" : "s carry")} an EXIF orientation (e.g. {FirstTurnedImage}); SharpSeg reads {(TurnedImages == 1 ? "it" : "them")} as shown, as viewers and annotation tools do, so {(TurnedImages == 1 ? "its mask" : "their masks")} must be drawn on the shown image. A size check cannot tell for a square image: look at its overlay ('sharpseg data stats --report DIR').");
-            foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote })
+            foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote, MissingFromTrainingNote })
                 if (note != null) notes.Add(note);
             return notes;
         }

@@ -52,6 +52,7 @@ public sealed class DataChecker
         var leftOutByIds = new HashSet<string>(StringComparer.Ordinal);
         var usedImages = new HashSet<string>(StringComparer.Ordinal);
         var subfoldersNotRead = new List<(string Split, string Folder)>();
+        var splitPixels = new Dictionary<string, IReadOnlyList<long>>(StringComparer.Ordinal);
         foreach (var s in splits)
         {
             SplitListing listing;
@@ -76,6 +77,7 @@ public sealed class DataChecker
                 }, s, p.File, p.Message));
 
             var pairs = listing.Pairs;
+            long[] before = (long[])measures.Labels.Clone();
             var found = new List<DataProblem>?[pairs.Count];
             var alpha = new bool[pairs.Count];
             var hashes = splits.Count > 1 ? new string?[pairs.Count] : null;
@@ -98,6 +100,7 @@ public sealed class DataChecker
             if (hashes != null)
                 for (int i = 0; i < pairs.Count; i++)
                     if (hashes[i] is { } hash) measures.ImageHashes.Add((s, pairs[i].ImagePath, hash));
+            splitPixels[s] = Enumerable.Range(0, _spec.Classes.Count).Select(k => measures.Labels[k] - before[k]).ToArray();
             foreach (var f in found) if (f != null) problems.AddRange(f);
             foreach (var p in pairs) { if (p.IsLabelled) pairsChecked++; else unlabelled++; if (p.FillClass != null) filled++; }
             withAlpha += alpha.Count(a => a);
@@ -119,6 +122,7 @@ public sealed class DataChecker
             MaskPixels = measures.MaskPixels,
             ClassNames = _spec.Classes.Names,
             ClassPixels = measures.Labels.Take(_spec.Classes.Count).ToArray(),
+            ClassPixelsBySplit = splitPixels,
             IgnoredPixels = measures.Labels[Imaging.LabelMask.Ignore],
             MaskEncoding = _spec.Mask,
             MasksWithAlpha = measures.MasksWithAlpha.Order(StringComparer.Ordinal).ToArray(),
