@@ -203,8 +203,24 @@ public sealed class DataCheckCliTests
             PngCodec.Save(new PngRaster(6, 4, PngColorType.Rgba, 8, Enumerable.Range(0, 96).Select(i => (ushort)(i * 2)).ToArray()), d.PathOf($"train/images/{id}.png"));
         var r = Check(d);
         Assert.True(r.ExitCode == 0, r.ToString());
-        Assert.Contains("note: 2 images have an alpha channel (e.g. ", LineWith(r, "images have an alpha"));
+        Assert.Contains("note: 2 images have an alpha or fourth channel (e.g. ", LineWith(r, "images have an alpha"));
         Assert.DoesNotContain("mask has an alpha", r.All);
+
+        // A four-band TIFF (RGB + near-infrared, as satellite tiles come) loses its fourth band as a PNG its alpha: said too.
+        foreach (var id in new[] { "a", "b" })
+        {
+            File.Delete(d.PathOf($"train/images/{id}.png"));
+            SharpSeg.Tests.Imaging.TestTiff.Write(d.PathOf($"train/images/{id}.tif"), new SharpSeg.Tests.Imaging.TestTiff.Page(6, 4, 4, 8, BitMiracle.LibTiff.Classic.Photometric.RGB,
+                SharpSeg.Tests.Imaging.TestTiff.Samples(6, 4, 4, (x, y, c) => 40 * c + x)));
+        }
+        var tiff = Check(d);
+        Assert.True(tiff.ExitCode == 0, tiff.ToString());
+        Assert.Contains("so a band such as near-infrared is not used", LineWith(tiff, "images have an alpha or fourth channel"));
+        foreach (var id in new[] { "a", "b" })
+        {
+            File.Delete(d.PathOf($"train/images/{id}.tif"));
+            d.Image($"train/images/{id}.png");
+        }
 
         // A mask with alpha (gray + alpha, values 0/1/2): read by its values, and the note says transparency is not read.
         PngCodec.Save(new PngRaster(6, 4, PngColorType.GrayAlpha, 8, Enumerable.Range(0, 48).Select(i => (ushort)(i % 2 == 0 ? i / 2 % 3 : 0)).ToArray()), d.PathOf("train/masks/a.png"));

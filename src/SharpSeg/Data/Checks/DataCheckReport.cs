@@ -212,7 +212,7 @@ public sealed record DataCheckReport(
             if (SharedImages > 0)
                 notes.Add($"warning: {SharedImages} image{(SharedImages == 1 ? " is" : "s are")} in two splits, byte for byte (e.g. {FirstSharedImage}); a val image that training saw inflates its score: remove {(SharedImages == 1 ? "it" : "them")} from one split.");
             if (ImagesWithAlpha > 0)
-                notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha channel (e.g. {FirstImageWithAlpha}); SharpSeg drops it when decoding.");
+                notes.Add($"note: {ImagesWithAlpha} image{(ImagesWithAlpha == 1 ? " has" : "s have")} an alpha or fourth channel (e.g. {FirstImageWithAlpha}); SharpSeg reads gray or RGB and drops it when decoding, so a band such as near-infrared is not used.");
             if (TurnedImages > 0)
                 notes.Add($"note: {TurnedImages} image{(TurnedImages == 1 ? " carries" : "s carry")} an EXIF orientation (e.g. {FirstTurnedImage}); SharpSeg reads {(TurnedImages == 1 ? "it" : "them")} as shown, as viewers and annotation tools do, so {(TurnedImages == 1 ? "its mask" : "their masks")} must be drawn on the shown image. A size check cannot tell for a square image: look at its overlay ('sharpseg data stats --report DIR').");
             foreach (var note in new[] { MaskAlphaNote, ImageRangeNote, UnmatchedNote, EmptyClassesNote, MissingFromTrainingNote })

@@ -185,10 +185,11 @@ public sealed class DataChecker
                 // 16-bit images: how much of their range they use decides whether image_range is needed.
                 var raw = ImageFile.ReadRaw(pair.ImagePath)!;
                 measures.Deep.Add(raw);
+                hasAlpha = raw.HasAlpha;   // a TIFF's fourth band (alpha, or near-infrared) is dropped as a PNG's alpha is
                 image = ImageFile.FromRaster(raw, _spec.ImageChannels, _spec.ImageRange);
             }
             else image = _spec.LoadImage(pair.ImagePath);
-            if (header != null) hasAlpha = header.HasAlpha;
+            if (header != null) hasAlpha |= header.HasAlpha;
             else if (ImageFile.ExifOrigin(pair.ImagePath) is var origin && origin != SkiaSharp.SKEncodedOrigin.TopLeft)
                 lock (measures) measures.TurnedImages.Add((pair.ImagePath, origin));
             if (hasAlpha) lock (measures) measures.ImagesWithAlpha.Add(pair.ImagePath);
