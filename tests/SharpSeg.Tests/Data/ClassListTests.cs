@@ -100,15 +100,21 @@ public sealed class ClassListTests
             d.Image($"JPEGImages/{i}.png");
             PngCodec.SavePalette8(d.PathOf($"SegmentationClass/{i}.png"), 6, 4, Enumerable.Range(0, 24).Select(p => (byte)(p % 4 == 3 ? 255 : p % 4)).ToArray(), palette);
         }
-        File.WriteAllText(d.PathOf("class_dict.csv"), "name,r,g,b\ncar,64,0,128\npole,192,192,128\nroad,128,64,128\nsky,128,128,128\n");
-        var draft = DatasetDraft.Inspect(d.PathOf("JPEGImages"), d.PathOf("SegmentationClass"));
-        string yaml = d.PathOf("draft.yaml");
-        draft.Write(yaml);
-        var spec = DatasetSpec.Load(yaml);
-        Assert.Equal([("sky", 0), ("road", 1), ("car", 2)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
-        Assert.Equal([255], spec.Mask.IgnoreValues);
-        // pole is listed but in no mask: its palette index is unknown, and the draft says so rather than guess one.
-        Assert.Contains("pole is in no inspected mask, so its palette index is not known", File.ReadAllText(yaml));
+        // The same list as Kaggle's class_dict.csv and as a JSON map of names and colours (which the audit found ignored).
+        foreach (var (file, text) in new[] { ("class_dict.csv", "name,r,g,b\ncar,64,0,128\npole,192,192,128\nroad,128,64,128\nsky,128,128,128\n"),
+            ("classes.json", "{\"car\": [64, 0, 128], \"pole\": [192, 192, 128], \"road\": [128, 64, 128], \"sky\": [128, 128, 128]}") })
+        {
+            foreach (var old in new[] { "class_dict.csv", "classes.json" }) File.Delete(d.PathOf(old));
+            File.WriteAllText(d.PathOf(file), text);
+            var draft = DatasetDraft.Inspect(d.PathOf("JPEGImages"), d.PathOf("SegmentationClass"));
+            string yaml = d.PathOf("draft.yaml");
+            draft.Write(yaml);
+            var spec = DatasetSpec.Load(yaml);
+            Assert.Equal([("sky", 0), ("road", 1), ("car", 2)], spec.Classes.Classes.Select(c => (c.Name, c.Value!.Value)));
+            Assert.Equal([255], spec.Mask.IgnoreValues);
+            // pole is listed but in no mask: its palette index is unknown, and the draft says so rather than guess one.
+            Assert.Contains("pole is in no inspected mask, so its palette index is not known", File.ReadAllText(yaml));
+        }
     }
 
     [Fact]

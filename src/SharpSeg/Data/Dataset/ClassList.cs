@@ -175,7 +175,7 @@ public sealed class ClassList
     /// <summary>The JSON forms: the Decathlon's and nnU-Net's dataset.json (<c>"labels": {"0": "background"}</c> or
     /// <c>{"background": 0}</c>), Mapillary's config.json (<c>"labels": [{"readable", "name", "color"}]</c>, the value
     /// its place), Supervisely's obj_class_to_machine_color.json (<c>{"car": [1, 1, 1]}</c>, the value the gray level
-    /// of its machine masks) and meta.json (<c>"classes": [{"title", "color": "#RRGGBB"}]</c>), a list of names, or a
+    /// of its machine masks; a map of names and colours that are not all gray is a list of class colours) and meta.json (<c>"classes": [{"title", "color": "#RRGGBB"}]</c>), a list of names, or a
     /// map between names and values.</summary>
     static ClassList ReadJson(string path)
     {
@@ -212,6 +212,14 @@ public sealed class ClassList
                     break;
                 case System.Text.Json.JsonValueKind.Object:
                     valuesGiven = true;
+                    // {"name": [r, g, b]}: Supervisely's machine colours ([v, v, v], the gray level of its masks) when every
+                    // colour is gray; otherwise class colours, in the file's order, with no values.
+                    var colourLists = body.EnumerateObject().Select(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.Array && p.Value.GetArrayLength() == 3 ? JsonColor(path, p.Value) : null).ToList();
+                    if (!underLabels && colourLists.Count > 0 && colourLists.All(c => c != null) && colourLists.Any(c => c!.Value.R != c.Value.G || c.Value.G != c.Value.B))
+                    {
+                        foreach (var (p, c) in body.EnumerateObject().Zip(colourLists)) entries.Add(new ClassListEntry(p.Name, entries.Count, c));
+                        return Checked(path, entries, valuesGiven: false);
+                    }
                     foreach (var p in body.EnumerateObject())
                     {
                         if (int.TryParse(p.Name, NumberStyles.None, CultureInfo.InvariantCulture, out int value) && p.Value.ValueKind == System.Text.Json.JsonValueKind.String)
