@@ -66,6 +66,26 @@ public sealed class NewUserLayoutTests
     }
 
     [Fact]
+    public void ANameMacOsWroteDecomposedIsToldAsTheTwinOfTheSameNameComposed()
+    {
+        // A new-user audit: image 'Café crème 04' (é one character) and mask 'Café crème 04' written by macOS (e and a
+        // combining accent). They look alike everywhere; both were told missing, with fixes that did not help. SharpSeg
+        // runs without ICU, so it cannot normalise names; it says what differs.
+        var d = new TinyDataset("layout-nfd");
+        d.Image("images/Caf\u00e9 cr\u00e8me 04.png");
+        d.GrayMask("masks/Cafe\u0301 cre\u0300me 04.png", 6, 4, 0, 1);
+        d.Image("images/plain.png");
+        d.GrayMask("masks/plain.png", 6, 4, 1, 0);
+        string yaml = d.Yaml("name: nfd\nsplits:\n  train: { images: images, masks: masks }\nclasses:\n  - { name: a }\n  - { name: b }\n");
+        var problems = new DataChecker(DatasetSpec.Load(yaml)).Check().Problems;
+        Assert.Equal(2, problems.Count);
+        Assert.All(problems, p => Assert.Contains("only in how an accented letter is stored (one character, or a letter and a combining accent, as macOS writes names", p.Message));
+        // Letter case keeps its own words.
+        File.Move(d.PathOf("masks/plain.png"), d.PathOf("masks/Plain.png"));
+        Assert.Contains(new DataChecker(DatasetSpec.Load(yaml)).Check().Problems, p => p.Message.Contains("differs from it only in letter case; names are case-sensitive"));
+    }
+
+    [Fact]
     public void ShortNumberIdsWithASuffixOnBothSidesArePaired()
     {
         // DRIVE: training/images/21_training.tif ↔ training/1st_manual/21_manual1.gif.

@@ -142,9 +142,29 @@ public sealed class DatasetSpec
         if (index == null)
         {
             index = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            foreach (var k in keys) index.TryAdd(k, k);
+            foreach (var k in keys) index.TryAdd(Skeleton(k), k);
         }
-        return index.TryGetValue(key, out var twin) && !string.Equals(twin, key, StringComparison.Ordinal) ? twin : null;
+        return index.TryGetValue(Skeleton(key), out var twin) && !string.Equals(twin, key, StringComparison.Ordinal) ? twin : null;
+    }
+
+    /// <summary>How a name differs from its twin (<see cref="CaseTwin"/>), in words.</summary>
+    static string TwinDifference(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
+        ? "only in letter case; names are case-sensitive"
+        : "only in how an accented letter is stored (one character, or a letter and a combining accent, as macOS writes names; they look alike but are different names)";
+
+    /// <summary>A name with each letter that carries an accent, in either of Unicode's two forms (é as one character, or
+    /// e and a combining accent), and each other non-ASCII character, as '?': names that look alike, for
+    /// <see cref="CaseTwin"/> (SharpSeg runs without ICU, so it cannot normalise them).</summary>
+    static string Skeleton(string name)
+    {
+        var sb = new System.Text.StringBuilder(name.Length);
+        for (int i = 0; i < name.Length; i++)
+        {
+            bool marked = i + 1 < name.Length && name[i + 1] is >= '\u0300' and <= '\u036F';
+            sb.Append(marked || name[i] > '\u007F' ? '?' : name[i]);
+            while (i + 1 < name.Length && name[i + 1] is >= '\u0300' and <= '\u036F') i++;
+        }
+        return sb.ToString();
     }
 
     /// <summary>A path as a dataset file (yaml or list file) writes it, for this platform: a Windows-written
@@ -244,7 +264,7 @@ public sealed class DatasetSpec
                 problems.Add(new PairingProblem(PairingProblemKind.MissingMask, img, UnreadableMaskFile(where, maskStem) is { } wrongFormat
                     ? $"{img}: its mask '{Path.GetFileName(wrongFormat)}' is in a format SharpSeg does not read ({Path.GetExtension(wrongFormat)}); save the masks as PNG (or TIFF, or NumPy .npy), one class value or colour per pixel."
                     : CaseTwin(ref maskKeysIgnoringCase, masksByKey.Keys, key) is { } twin
-                    ? $"{img}: no mask '{maskStem}.*' in '{where}', but '{Path.GetFileName(masksByKey[twin][0])}' differs from it only in letter case; names are case-sensitive: rename the mask or the image so they match."
+                    ? $"{img}: no mask '{maskStem}.*' in '{where}', but '{Path.GetFileName(masksByKey[twin][0])}' differs from it {TwinDifference(twin, key)}: rename the mask or the image so they match."
                     : $"{img}: no mask '{maskStem}.*' in '{where}'; add the mask, remove the image, or fix 'pairing' (mask_prefix/mask_suffix{(Pairing.FiltersImages ? ", image_prefix/image_suffix" : "")}), or set mask.missing: <class> if an image without a mask is all that class."));
                 continue;
             }
@@ -267,7 +287,7 @@ public sealed class DatasetSpec
                 {
                     if (sameFolder && imagePaths.Contains(m)) continue;
                     problems.Add(new PairingProblem(PairingProblemKind.MissingImage, m, CaseTwin(ref imageKeysIgnoringCase, imageKeysSeen.Keys, key) is { } twin
-                        ? $"{m}: mask has no image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}', but '{Path.GetFileName(imageKeysSeen[twin])}' differs from it only in letter case; names are case-sensitive: rename one so they match."
+                        ? $"{m}: mask has no image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}', but '{Path.GetFileName(imageKeysSeen[twin])}' differs from it {TwinDifference(twin, key)}: rename one so they match."
                         : $"{m}: mask has no image (expected an image with stem '{Pairing.ImageStemFor(key[(key.LastIndexOf('/') + 1)..])}' in '{imagesDir}'); add the image or remove the mask."));
                 }
             }
