@@ -86,6 +86,25 @@ public sealed class NewUserLayoutTests
     }
 
     [Fact]
+    public void ImagesAndMasksByTheSameNameInOneFolderAreOneLineNotAGuessedPairing()
+    {
+        // A new-user audit: x.png beside x.npy (its mask). A suffix rule was guessed from the frame numbers and paired
+        // frame 04740 with frame 00990; now it is one line saying what to do.
+        var d = new TinyDataset("layout-same-name");
+        foreach (var id in new[] { "0016E5_00990", "0016E5_04740", "0001TP_006690" })
+        {
+            d.Image($"train/{id}.png");
+            File.WriteAllBytes(d.PathOf($"train/{id}.npy"), [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']);
+        }
+        foreach (var masks in new[] { null, d.PathOf("train") })
+        {
+            var e = Assert.Throws<SharpSegException>(() => DatasetDraft.Inspect(d.PathOf("train"), masks));
+            Assert.Contains("holds images and masks by the same name (0001TP_006690.npy and 0001TP_006690.png, and 2 more such pairs)", e.Message);
+            Assert.Contains("move the masks (likely the .npy files) into a folder of their own and give it with --masks DIR", e.Message);
+        }
+    }
+
+    [Fact]
     public void ShortNumberIdsWithASuffixOnBothSidesArePaired()
     {
         // DRIVE: training/images/21_training.tif ↔ training/1st_manual/21_manual1.gif.

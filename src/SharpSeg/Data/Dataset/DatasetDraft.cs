@@ -266,6 +266,15 @@ public sealed class DatasetDraft
         // Images and masks in one folder (img_001.png beside img_001_mask.png): every file pairs with itself by stem, so
         // the rule must tell them apart.
         bool sameFolder = string.Equals(imagesDir, masksDir, StringComparison.Ordinal);
+        // x.png beside x.npy (or x.tif): image and mask by the same name in one folder. Pairing is by name without the
+        // extension, so no rule tells them apart (a guessed one paired unrelated frames in a new-user audit).
+        if (sameFolder && images.GroupBy(f => Path.ChangeExtension(f, null), StringComparer.Ordinal).Where(g => g.Count() > 1).ToList() is { Count: > 0 } twins
+            && twins.Count * 4 >= images.Length)
+        {
+            var exts = twins[0].Select(f => Path.GetExtension(f).ToLowerInvariant()).ToList();
+            string maskExt = new[] { ".npy", ".tif", ".tiff", ".png", ".bmp" }.FirstOrDefault(exts.Contains) ?? exts[^1];
+            throw new SharpSegException($"'{imagesDir}' holds images and masks by the same name ({string.Join(" and ", twins[0].Select(Path.GetFileName))}, and {twins.Count - 1} more such pairs); SharpSeg pairs files by name without the extension, so move the masks (likely the {maskExt} files) into a folder of their own and give it with --masks DIR.");
+        }
         var (pairing, otherMaskKinds) = DetectPairing(imageByKey.Keys, maskByKey.Keys, sameFolder);
         if (beside && (pairing == PairingRule.SameStem || Preference(pairing) <= 0))
             throw new SharpSegException($"no masks beside the images in '{imagesDir}' (such as x_mask.png for x.jpg); give the masks folder with --masks DIR"
