@@ -31,6 +31,18 @@ public sealed class PngRaster
     /// <summary>Whether the pixels carry an alpha sample (colour types 4 and 6).</summary>
     public bool HasAlpha => ColorType is PngColorType.GrayAlpha or PngColorType.Rgba;
 
+    /// <summary>Whether some pixel's alpha is below opaque (an alpha channel that is opaque everywhere hides nothing).</summary>
+    public bool HasTransparency
+    {
+        get
+        {
+            if (!HasAlpha) return false;
+            int opaque = (1 << BitDepth) - 1;
+            for (int i = Channels - 1; i < Samples.Length; i += Channels) if (Samples[i] < opaque) return true;
+            return false;
+        }
+    }
+
     public static int ChannelsOf(PngColorType colorType) => colorType switch
     {
         PngColorType.Gray or PngColorType.Palette => 1,

@@ -229,6 +229,12 @@ public sealed class DataCheckCliTests
         string note = LineWith(m, "mask has an alpha channel");
         Assert.Contains("note: 1 mask has an alpha channel (e.g. ", note);
         Assert.Contains("a transparent pixel counts as the class of its colour", note);
+
+        // An alpha channel that is opaque everywhere (RGBA exports of colour masks) hides nothing: no note.
+        PngCodec.Save(new PngRaster(6, 4, PngColorType.GrayAlpha, 8, Enumerable.Range(0, 48).Select(i => (ushort)(i % 2 == 0 ? i / 2 % 3 : 255)).ToArray()), d.PathOf("train/masks/a.png"));
+        var opaque = Check(d);
+        Assert.True(opaque.ExitCode == 0, opaque.ToString());
+        Assert.DoesNotContain("mask has an alpha channel", opaque.All);
     }
 
     [Fact]

@@ -96,7 +96,7 @@ public sealed class MaskDecoder
         bool hasAlpha = false;
         if (ImageFile.ReadRaw(path) is { } r)
         {
-            width = r.Width; height = r.Height; hasAlpha = r.HasAlpha;
+            width = r.Width; height = r.Height; hasAlpha = r.HasTransparency;
             values = new int[width * height];
             var s = r.Samples;
             switch (r.ColorType)
@@ -180,7 +180,7 @@ public sealed class MaskDecoder
         bool hasAlpha = false;
         if (ImageFile.ReadRaw(path) is { } r)
         {
-            width = r.Width; height = r.Height; hasAlpha = r.HasAlpha;
+            width = r.Width; height = r.Height; hasAlpha = r.HasTransparency;
             packed = new int[width * height];
             var s = r.Samples;
             int shift = r.BitDepth == 16 ? 8 : 0;

@@ -15,6 +15,7 @@ public sealed record MaskReading(LabelMask Mask, IReadOnlyList<UndefinedLabel> U
     /// pixels first; empty otherwise.</summary>
     public IReadOnlyList<UndefinedLabel> Unmatched { get; init; } = [];
 
-    /// <summary>The file is a PNG with an alpha channel, which is not read (a transparent pixel counts by its colour).</summary>
+    /// <summary>The file has an alpha channel that is not opaque everywhere, which is not read (a transparent pixel counts by
+    /// its colour).</summary>
     public bool HasAlpha { get; init; }
 }
