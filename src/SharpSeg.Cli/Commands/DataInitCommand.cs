@@ -32,6 +32,10 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         [Description("Masks to inspect at most (evenly spaced); default 200.")]
         public int MaxMasks { get; init; } = DatasetDraft.DefaultMaxMasks;
 
+        [CommandOption("--val-fraction <F>")]
+        [Description("Hold out this share of the labelled images (0.2: a fifth, drawn at random with a fixed seed) as a val split, listed in two id files beside --out; for one folder of images that has no splits")]
+        public double ValFraction { get; init; }
+
         [CommandOption("--force")]
         [Description("Overwrite --out if it exists.")]
         public bool Force { get; init; }
@@ -41,6 +45,7 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             if (Images == null) return ValidationResult.Error("data init needs --images DIR (the folder of images)");
             if (Out == null) return ValidationResult.Error("data init needs --out FILE (where to write dataset.yaml)");
             if (MaxMasks < 1) return ValidationResult.Error("--max-masks must be at least 1");
+            if (ValFraction is < 0 or >= 1 || double.IsNaN(ValFraction)) return ValidationResult.Error("--val-fraction must be between 0 and 1 (0.2 holds out a fifth of the images)");
             return ValidationResult.Success();
         }
     }
@@ -57,6 +62,8 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             : ImportSettings.ClassList(settings.Classes) is { Length: > 0 } names ? ClassList.FromNames(names)
             : throw new SharpSegException("--classes is empty; give the class names (background,crack) or a class-list file.");
         var draft = DatasetDraft.Inspect(settings.Images!, settings.Masks, settings.MaxMasks, classes);
+        if (settings.ValFraction > 0 && !draft.CanHoldOutVal(out string? why)) throw new SharpSegException($"--val-fraction {settings.ValFraction.ToString(CultureInfo.InvariantCulture)}: {why}; leave it out.");
+        draft.ValFraction = settings.ValFraction;
         draft.Write(outPath);
         var inv = CultureInfo.InvariantCulture;
         if (draft.Recursive && draft.SplitsFromFolders.Count <= 1) Console.Out.WriteLine("images and masks are in subfolders: read recursively, paired within the same subfolder (recursive: true).");
@@ -88,6 +95,11 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             AnsiConsole.WriteLine($"note: {draft.DifferingMasks.Count} of {draft.MasksInspected} masks are encoded differently from the rest:");
             foreach (var n in draft.DifferingMasks.Take(10)) AnsiConsole.WriteLine(TerminalText.Clean($"  {n.Path}: {n.Encoding}; {n.Note}"));
             if (draft.DifferingMasks.Count > 10) AnsiConsole.WriteLine($"  ... and {draft.DifferingMasks.Count - 10} more (listed in the file)");
+        }
+        if (draft.ValFraction > 0)
+        {
+            int val = Math.Clamp((int)Math.Round(draft.ValFraction * draft.Pairs), 1, draft.Pairs - 1);
+            Console.Out.WriteLine($"splits: train {draft.Pairs - val}, val {val} held out at random (--val-fraction {draft.ValFraction.ToString(inv)}), listed in {Path.GetFileNameWithoutExtension(outPath)}.train.txt and .val.txt beside {Path.GetFileName(outPath)}.");
         }
         if (draft.IdLists.Count > 0)
             Console.Out.WriteLine(TerminalText.Clean($"splits from the id lists in {Path.GetDirectoryName(draft.IdLists[0].Path)}: {string.Join(", ", draft.IdLists.Select(l => l.Split))} (ids: on each split)."));

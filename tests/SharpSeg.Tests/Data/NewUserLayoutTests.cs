@@ -105,6 +105,40 @@ public sealed class NewUserLayoutTests
     }
 
     [Fact]
+    public void ValFractionHoldsOutAValSplitAsIdListsTheSameEveryTime()
+    {
+        // The most common new-user layout: one folder of images, one of masks, no val. --val-fraction drafts one.
+        var d = new TinyDataset("layout-val-fraction");
+        for (int i = 0; i < 10; i++) { d.Image($"images/img {i}.png"); d.GrayMask($"masks/img {i}.png", 6, 4, 0, (byte)(i % 2 + 1)); }
+        string yaml = d.PathOf("out/dataset.yaml");
+        var r = CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", yaml, "--val-fraction", "0.2");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("splits: train 8, val 2 held out at random (--val-fraction 0.2)", r.StdOut);
+        var train = File.ReadAllLines(d.PathOf("out/dataset.train.txt"));
+        var val = File.ReadAllLines(d.PathOf("out/dataset.val.txt"));
+        Assert.Equal((8, 2), (train.Length, val.Length));
+        Assert.Empty(train.Intersect(val));
+        var spec = DatasetSpec.Load(yaml);
+        Assert.Equal(["train", "val"], spec.SplitNames);
+        Assert.Equal(val.Order(StringComparer.Ordinal), spec.ResolvePairs("val").Select(p => p.Id).Order(StringComparer.Ordinal));   // names with spaces too
+        Assert.Equal(8, spec.ResolvePairs("train").Count);
+        Assert.True(new DataChecker(spec).Check().IsClean);
+
+        // The same folder gives the same split.
+        r = CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", yaml, "--val-fraction", "0.2", "--force");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Equal(val, File.ReadAllLines(d.PathOf("out/dataset.val.txt")));
+
+        // A dataset that is split already, or a fraction out of range, is one line.
+        foreach (var split in new[] { "train", "val" })
+            for (int i = 0; i < 2; i++) { d.Image($"{split}/images/{i}.png"); d.GrayMask($"{split}/masks/{i}.png", 6, 4, 0, 1); }
+        CliRunner.Run("data", "init", "--images", d.PathOf("train/images"), "--masks", d.PathOf("train/masks"), "--out", d.PathOf("a.yaml"), "--val-fraction", "0.2")
+            .AssertOneLineError("already split it; leave it out");
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", d.PathOf("b.yaml"), "--val-fraction", "1.5")
+            .AssertOneLineError("--val-fraction must be between 0 and 1");
+    }
+
+    [Fact]
     public void ShortNumberIdsWithASuffixOnBothSidesArePaired()
     {
         // DRIVE: training/images/21_training.tif ↔ training/1st_manual/21_manual1.gif.

@@ -346,6 +346,8 @@ public sealed class DatasetDraft
         imagesWithoutMask -= extraFiles.Count;
         DatasetDraft Finish(DatasetDraft draft)
         {
+            draft.PairKeys = imageByKey.Where(kv => pairedImages.Contains(kv.Value)).Select(kv => SplitKey(kv.Key) is var (sub, stem) ? sub + pairing.KeyOfImage(stem) : kv.Key)
+                .Order(StringComparer.Ordinal).ToList();
             draft.ExtraFiles = extraFiles;
             draft.IdLists = idLists;
             draft.RoiFolder = recursive ? null : FindRoiFolder(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)).ToList());
@@ -998,11 +1000,20 @@ public sealed class DatasetDraft
             ? splitFolders.Count > 1
                 ? $"#   3) the splits are the subfolders {string.Join(", ", splitFolders.Select(f => Path.GetFileName(f.Images)))} of the images folder; 4) image_channels: 1 for grayscale-only models."
                 : $"#   3) the splits are the id lists in {IdListFolder.Replace('\\', '/')} ({string.Join(", ", IdLists.Select(l => l.Split))}); 4) image_channels: 1 for grayscale-only models."
-            : "#   3) add a val split (copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
+            : ValFraction > 0 ? "#   3) the val split is held out from the images (--val-fraction), listed in the .train.txt and .val.txt files beside this one; 4) image_channels: 1 for grayscale-only models."
+            : "#   3) add a val split ('data init --val-fraction 0.2' holds one out, or copy the train line, or use 'list:' files); 4) image_channels: 1 for grayscale-only models.");
         sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
-        if (IdLists.Count > 0)
+        if (ValSplitIds(yamlPath) is var (trainList, valList, trainKeys, valKeys))
+        {
+            string recursive = Recursive ? ", recursive: true" : "";
+            sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{recursive}, ids: {Quote(RelPath(common, trainList))} }}   # {trainKeys.Count} images");
+            sb.AppendLine($"  val: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{recursive}, ids: {Quote(RelPath(common, valList))} }}   # {valKeys.Count} images held out at random (--val-fraction {ValFraction.ToString(inv)}, seed 0); frames of one video or scene in both splits flatter val: split by source where you can");
+            foreach (var (split, images, _) in siblings)
+                sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, images))} }}   # no masks folder of this name: unlabelled");
+        }
+        else if (IdLists.Count > 0)
             foreach (var (split, list) in IdLists)
                 sb.AppendLine($"  {split}: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}, ids: {Quote(RelPath(common, list))} }}   # the images the list names");
         else if (splitFolders.Count > 1)
@@ -1105,11 +1116,50 @@ public sealed class DatasetDraft
     string IgnoreNamed(IReadOnlyList<DraftClass> ignored) =>
         ClassNames == null || ignored.Count == 0 ? "" : $"   # named {string.Join(", ", ignored.Select(c => $"'{c.Name}'"))} in {Path.GetFileName(ClassNames.Source)}: not a class, ignored in loss and metrics; make it a class if it is one";
 
-    /// <summary>Writes <see cref="ToYaml"/> to <paramref name="yamlPath"/> (atomically).</summary>
+    /// <summary>Writes <see cref="ToYaml"/> to <paramref name="yamlPath"/> (atomically), and with
+    /// <see cref="ValFraction"/> the two id lists beside it (<c>{name}.train.txt</c>, <c>{name}.val.txt</c>).</summary>
     public void Write(string yamlPath)
     {
+        if (ValSplitIds(yamlPath) is var (trainList, valList, train, val))
+        {
+            IO.AtomicFile.WriteAllText(trainList, string.Join("\n", train) + "\n");
+            IO.AtomicFile.WriteAllText(valList, string.Join("\n", val) + "\n");
+        }
         string text = ToYaml(yamlPath);
         IO.AtomicFile.WriteAllText(yamlPath, text);
+    }
+
+    /// <summary>The keys of the images that have a mask, sorted (<c>sub/stem</c> in subfolders).</summary>
+    public IReadOnlyList<string> PairKeys { get; private set; } = [];
+
+    /// <summary><c>data init --val-fraction</c>: the share of the pairs drafted as a val split (0: none). The draft has one
+    /// labelled folder and no splits of its own (<see cref="CanHoldOutVal"/>); the pairs are drawn at random with a fixed
+    /// seed, so the same folder always gives the same split, and written as id lists beside the yaml.</summary>
+    public double ValFraction { get; set; }
+
+    /// <summary>Whether <see cref="ValFraction"/> applies: the images are one labelled folder, not already split by id lists,
+    /// split-named subfolders or sibling val/test folders.</summary>
+    public bool CanHoldOutVal(out string? why)
+    {
+        why = IdLists.Count > 0 ? $"the id lists in {IdListFolder} already split it ({string.Join(", ", IdLists.Select(l => l.Split))})"
+            : SplitsFromFolders.Count > 1 ? $"its subfolders already split it ({string.Join(", ", SplitsFromFolders.Select(f => f.Split))})"
+            : !Recursive && SiblingSplits(ImagesDir, MasksDir, Pairing).Any(f => f.Masks != null || f.Split == "val") ? "folders named as its train folders with val or test in their place already split it"
+            : Pairs < 2 ? $"it has {Pairs} image with a mask; holding one out needs at least two"
+            : null;
+        return why == null;
+    }
+
+    /// <summary>The id lists <see cref="Write"/> writes for <see cref="ValFraction"/>, or null.</summary>
+    (string TrainList, string ValList, List<string> Train, List<string> Val)? ValSplitIds(string yamlPath)
+    {
+        if (ValFraction <= 0) return null;
+        if (!CanHoldOutVal(out string? why)) throw new SharpSegException($"--val-fraction: {why}.");
+        var keys = PairKeys.ToList();
+        var random = new Random(0);
+        for (int i = keys.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (keys[i], keys[j]) = (keys[j], keys[i]); }
+        int n = Math.Clamp((int)Math.Round(ValFraction * keys.Count), 1, keys.Count - 1);
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(yamlPath))!, Path.GetFileNameWithoutExtension(yamlPath));
+        return (stem + ".train.txt", stem + ".val.txt", keys.Skip(n).Order(StringComparer.Ordinal).ToList(), keys.Take(n).Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ..., or data/) the parent's name.</summary>
