@@ -46,6 +46,23 @@ public sealed class MasksLikeTests
             }
         }
 
+        // A dataset of palette PNGs (VOC's form) gets palette PNGs back: the same values, with its palette to look at.
+        Rgb[] palette = [new(0, 0, 0), new(128, 0, 0), new(0, 128, 0), .. Enumerable.Repeat(new Rgb(224, 224, 192), 253)];
+        d.Image("voc/images/a.png");
+        PngCodec.SavePalette8(d.PathOf("voc/masks/a.png"), 6, 4, Enumerable.Range(0, 24).Select(p => (byte)(p % 3)).ToArray(), palette);
+        string vocYaml = d.Yaml("splits: { train: { images: voc/images, masks: voc/masks } }\nclasses: [{ name: c0 }, { name: c1 }, { name: c2 }]\n", "voc.yaml");
+        string vocOut = TestPaths.NewTempDir("masks-like-palette");
+        var v = CliRunner.Run("predict", "--checkpoint", SegmenterFixture.Checkpoint, "--input", images, "--out", vocOut, "--masks-like", vocYaml);
+        Assert.True(v.ExitCode == 0, v.ToString());
+        var vocDecoder = new MaskDecoder(DatasetSpec.Load(vocYaml));
+        foreach (var stem in new[] { "scene", "odd" })
+        {
+            var raw = ImageFile.ReadRaw(Path.Combine(vocOut, stem + "_mask.png"))!;
+            Assert.Equal(PngColorType.Palette, raw.ColorType);
+            Assert.Equal(palette, raw.Palette!.Take(256));
+            Assert.Equal(ImageFile.Load(Path.Combine(indices, stem + "_mask.png"), channels: 1).Pixels, vocDecoder.Decode(Path.Combine(vocOut, stem + "_mask.png")).Labels);
+        }
+
         // A dataset with other classes is one line, before any image is written.
         string other = d.Yaml("splits: { t: { images: . } }\nclasses: [{ name: road }, { name: car }]\n", "other.yaml");
         string none = TestPaths.NewTempDir("masks-like-refused");

@@ -8,11 +8,33 @@ namespace SharpSeg.Data.Masks;
 /// that decoding it gives the same mask back. Index encoding: each class's value (8-bit when every value fits, else
 /// 16-bit gray), ignore as the first of <c>mask.ignore_values</c>. Rgb: class colours, ignore as the first of
 /// <c>mask.ignore_colors</c>. Threshold: 0 and 255, ignore in the middle of the ignore band. A mask holding ignore pixels
-/// for an encoding that cannot express ignore is a one-line error.
+/// for an encoding that cannot express ignore is a one-line error. Where the dataset's own masks are palette PNGs (Pascal
+/// VOC, CVAT's and labelme's exports), index masks are written as palette PNGs with that palette: the same values, and
+/// colours to look at.
 /// </summary>
 public sealed class MaskEncoder(ClassTable classes, MaskEncoding encoding, string datasetName = "the dataset definition")
 {
-    public MaskEncoder(DatasetSpec spec) : this(spec.Classes, spec.Mask, spec.SourcePath) { }
+    public MaskEncoder(DatasetSpec spec) : this(spec.Classes, spec.Mask, spec.SourcePath) => Palette = SourcePalette(spec);
+
+    /// <summary>The palette index masks are written with (8-bit palette PNGs), or null for gray PNGs.</summary>
+    public IReadOnlyList<Rgb>? Palette { get; init; }
+
+    /// <summary>The palette of the dataset's first mask where that is a palette PNG (the first labelled split's first
+    /// mask), else null.</summary>
+    static IReadOnlyList<Rgb>? SourcePalette(DatasetSpec spec)
+    {
+        if (spec.Mask.Kind != MaskEncodingKind.Index) return null;
+        foreach (var split in spec.Splits.Where(s => !s.IsUnlabelled))
+        {
+            string? mask;
+            try { mask = spec.ResolvePairs(split.Name).Select(p => p.MaskPath).FirstOrDefault(m => m != null); }
+            catch (SharpSegException) { continue; }
+            if (mask == null) continue;
+            try { return PngCodec.IsPng(mask) && ImageFile.ReadRaw(mask) is { ColorType: PngColorType.Palette, Palette: { } palette } ? palette : null; }
+            catch (Exception e) when (e is SharpSegException or IOException) { return null; }
+        }
+        return null;
+    }
 
     public void Save(LabelMask mask, string path)
     {
@@ -52,7 +74,9 @@ public sealed class MaskEncoder(ClassTable classes, MaskEncoding encoding, strin
                 int max = Math.Max(ignore, valueOf.Take(classes.Count).DefaultIfEmpty(0).Max());
                 var values = new ushort[n];
                 for (int i = 0; i < n; i++) { byte l = mask.Labels[i]; values[i] = (ushort)(l == LabelMask.Ignore ? ignore : valueOf[l]); }
-                PngCodec.Save(new PngRaster(mask.Width, mask.Height, PngColorType.Gray, max > 255 ? 16 : 8, values), path);
+                if (Palette is { } palette && max < palette.Count)
+                    PngCodec.Save(new PngRaster(mask.Width, mask.Height, PngColorType.Palette, 8, values, palette), path);
+                else PngCodec.Save(new PngRaster(mask.Width, mask.Height, PngColorType.Gray, max > 255 ? 16 : 8, values), path);
                 break;
             }
         }
