@@ -55,6 +55,9 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
         string outPath = settings.Out!;
         if (File.Exists(outPath) && !settings.Force)
             throw new SharpSegException($"{outPath}: already exists; pass --force to overwrite it, or choose another --out.");
+        if (settings.ValFraction > 0 && !settings.Force && DatasetDraft.ValSplitListPaths(outPath) is var (trainList, valList)
+            && new[] { trainList, valList }.FirstOrDefault(File.Exists) is { } existing)
+            throw new SharpSegException($"{existing}: already exists (--val-fraction writes it); pass --force to overwrite it, or choose another --out.");
         ClassList? classes = settings.Classes == null ? null
             : File.Exists(settings.Classes) ? ClassList.Read(settings.Classes)
             : !settings.Classes.Contains(',') && (settings.Classes.Contains('/') || Path.GetExtension(settings.Classes).ToLowerInvariant() is ".txt" or ".csv" or ".json")

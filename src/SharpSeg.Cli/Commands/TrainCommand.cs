@@ -44,7 +44,8 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
         Trainer trainer;
         if (s.Resume != null)
         {
-            if (s.Recipe != null) throw new SharpSegException("--resume continues a run with its own saved recipe: do not also give a RECIPE.");
+            if (s.Recipe != null || s.Data != null || s.PrintPlan)
+                throw new SharpSegException($"--resume continues a run with its own saved recipe: do not also give {(s.Recipe != null ? "a RECIPE" : s.Data != null ? "--data" : "--print-plan")}.");
             trainer = Trainer.Resume(s.Resume, s.Set);
             AnsiConsole.MarkupLine($"Resuming [bold]{ConsoleOutput.Escape(trainer.RunDirectory)}[/]");
         }
@@ -60,13 +61,23 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
                 string? Given(string key) => s.Set.Select(a => a.Split('=', 2)).LastOrDefault(kv => kv.Length == 2 && kv[0].Trim() == key) is { } kv ? kv[1].Trim() : null;
                 string? val = Given("data.val_split");
                 string? train = Given("data.train_split"), valSplit = val is "null" or "~" or "" ? "" : val;
+                string? root = Given("data.data_root") is { Length: > 0 } r && r is not ("null" or "~") ? Path.GetFullPath(r) : null;
                 var plan = s.PrintPlan   // the YAML alone on stdout, so that it can be saved
-                    ? RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, cancellationToken: cancellationToken)
-                    : ProgressRunner.RunPerSplit("planning: reading masks of", p => RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, p, cancellationToken));
-                if (s.PrintPlan) { Console.Write(plan.Yaml); return 0; }
+                    ? RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, cancellationToken: cancellationToken, dataRoot: root)
+                    : ProgressRunner.RunPerSplit("planning: reading masks of", p => RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, p, cancellationToken, dataRoot: root));
+                recipe = TrainingRecipe.FromText(plan.Yaml, $"the recipe planned for {s.Data}", s.Set);
+                if (s.PrintPlan)
+                {
+                    // The plan with what --set changed in it (checked above as training would check it), its reasons on top.
+                    var tree = SharpSeg.Configuration.ConfigTree.Parse(plan.Yaml, "plan");
+                    foreach (var o in s.Set) tree.Set(TrainingRecipe.FromWorkingDirectory(o));
+                    foreach (var line in plan.Yaml.Split('\n').TakeWhile(l => l.StartsWith('#'))) Console.WriteLine(line);
+                    if (s.Set.Length > 0) Console.WriteLine($"# changed with --set: {string.Join(", ", s.Set)}");
+                    Console.Write(tree.ToYaml());
+                    return 0;
+                }
                 AnsiConsole.MarkupLine("[bold]Planned for this dataset[/] (--set KEY=VALUE changes any of it):");
                 foreach (var reason in plan.Reasons) AnsiConsole.MarkupLine($"  - {ConsoleOutput.Escape(reason)}");
-                recipe = TrainingRecipe.FromText(plan.Yaml, $"the recipe planned for {s.Data}", s.Set);
             }
             else
             {

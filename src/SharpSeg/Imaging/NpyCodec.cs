@@ -12,8 +12,10 @@ namespace SharpSeg.Imaging;
 /// (0..65535), so class indices read exactly as from an index PNG, 8-bit for 8-bit types and 16-bit for wider ones (so
 /// <c>image_range</c> reads every image of a wider type alike); boolean arrays are binary masks, 0 and 255 as a
 /// black-and-white PNG; float arrays of whole numbers are read as those integers (0.0, 1.0 and 2.0 as 0, 1 and 2, so a
-/// multi-class mask that happens to hold only 0.0 and 1.0 reads as its neighbours do, not as 0/255), other float arrays
-/// within [0, 1] are intensities or probabilities, 0..255, and other floats are refused. Little- and big-endian, C and
+/// multi-class mask that happens to hold only 0.0 and 1.0 reads as its neighbours do, not as 0/255; 8-bit up to 255),
+/// other float arrays within [0, 1] are intensities or probabilities, 0..255, and other floats are refused. So a float
+/// array that is all 0.0 and 1.0 reads as 0/1 whether it is a hard mask or an image: save binary images as 0/255, and
+/// soft masks with at least one value strictly between 0 and 1 (or as 8-bit 0..255). Little- and big-endian, C and
 /// Fortran order. Everything else (negative values, more channels, other types, a damaged file) is one line naming the
 /// file.
 /// </summary>
@@ -113,7 +115,9 @@ public static partial class NpyCodec
             if (max > 65535) throw new SharpSegException($"{name}: {range}; SharpSeg reads .npy values 0..65535.");
             if (!whole)
                 throw new SharpSegException($"{name}: a float array whose {range}; SharpSeg reads float .npy arrays of intensities in [0, 1], or of whole numbers (class values); save it scaled, or as integers.");
-            bitDepth = h.ItemSize == 1 ? 8 : 16;
+            // Integer types by their width, the same for every file; whole floats by their values (class indices and
+            // 0..255 images are 8-bit, as a PNG of them would be).
+            bitDepth = h.Kind == 'f' ? (max <= 255 ? 8 : 16) : h.ItemSize == 1 ? 8 : 16;
             toSample = v => (ushort)v;
         }
 

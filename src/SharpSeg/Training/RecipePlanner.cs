@@ -7,13 +7,18 @@ namespace SharpSeg.Training;
 
 /// <summary>What <see cref="RecipePlanner"/> read from a dataset's training split to plan its recipe.</summary>
 /// <param name="TrainImages">Labelled training images.</param>
-/// <param name="Width">Median image width (pixels).</param>
-/// <param name="Height">Median image height (pixels).</param>
+/// <param name="Width">Width of the median image by long side (pixels).</param>
+/// <param name="Height">Its height.</param>
 /// <param name="Channels">Image channels as the dataset reads them: 1 or 3.</param>
 /// <param name="ClassNames">The classes, by index.</param>
 /// <param name="ClassShares">Each class's share of the labelled training pixels, by class index.</param>
 /// <param name="ValSplit">The split chosen to validate on, or null where the dataset has none.</param>
-public sealed record DatasetFingerprint(string TrainSplit, int TrainImages, int Width, int Height, int Channels, IReadOnlyList<string> ClassNames, IReadOnlyList<double> ClassShares, string? ValSplit);
+public sealed record DatasetFingerprint(string TrainSplit, int TrainImages, int Width, int Height, int Channels, IReadOnlyList<string> ClassNames, IReadOnlyList<double> ClassShares, string? ValSplit)
+{
+    /// <summary>The long side of the smallest and the largest training image (0: not known).</summary>
+    public int SmallestLongSide { get; init; }
+    public int LargestLongSide { get; init; }
+}
 
 /// <summary>A recipe planned for a dataset: its YAML (commented with the reasons) and the reasons as lines.</summary>
 public sealed record PlannedRecipe(string Yaml, IReadOnlyList<string> Reasons, DatasetFingerprint Fingerprint);
@@ -43,25 +48,35 @@ public static class RecipePlanner
     public static readonly IReadOnlyList<string> ValSplitNames = ["val", "valid", "validation"];
 
     /// <summary>Reads the training split's masks and image headers (<see cref="DataStats"/>) and plans the recipe.
-    /// <paramref name="trainSplit"/> and <paramref name="valSplit"/> are the user's choice where given ("" for no validation);
+    /// <paramref name="trainSplit"/> and <paramref name="valSplit"/> are the user's choice where given ("" for no validation),
+    /// <paramref name="dataRoot"/> a root in place of the dataset's (<c>data.data_root</c>);
     /// <paramref name="nativeBf16"/> whether to plan bf16 training (null: where this CPU computes bfloat16 natively).</summary>
     public static PlannedRecipe Plan(string datasetPath, string? trainSplit = null, string? valSplit = null, IProgress<DataProgress>? progress = null,
-        CancellationToken cancellationToken = default, bool? nativeBf16 = null)
+        CancellationToken cancellationToken = default, bool? nativeBf16 = null, string? dataRoot = null)
     {
-        var spec = DatasetSpec.Load(datasetPath);
-        string train = trainSplit ?? (spec.SplitNames.Contains("train") ? "train"
+        var spec = DatasetSpec.Load(datasetPath, dataRoot);
+        bool Labelled(string name) => spec.SplitNames.Contains(name) && !spec.GetSplit(name).IsUnlabelled;
+        string train = trainSplit ?? (Labelled("train") ? "train"
             : spec.Splits.Where(s => !s.IsUnlabelled).Select(s => s.Name).FirstOrDefault()
               ?? throw new SharpSegException($"{spec.SourcePath}: no split has masks, so there is nothing to train on; give a split masks (data init --masks DIR)."));
         if (!spec.SplitNames.Contains(train))
             throw new SharpSegException($"{spec.SourcePath}: no split '{train}' (splits: {string.Join(", ", spec.SplitNames)}); give --set data.train_split=NAME.");
-        string? val = valSplit == "" ? null : valSplit ?? ValSplitNames.FirstOrDefault(n => n != train && spec.SplitNames.Contains(n) && !spec.GetSplit(n).IsUnlabelled);
+        if (!Labelled(train))
+            throw new SharpSegException($"{spec.SourcePath}: split '{train}' has no masks, so there is nothing to train on; give a labelled split with --set data.train_split=NAME.");
+        if (valSplit is { Length: > 0 } && !spec.SplitNames.Contains(valSplit))
+            throw new SharpSegException($"{spec.SourcePath}: no split '{valSplit}' to validate on (splits: {string.Join(", ", spec.SplitNames)}); give --set data.val_split=NAME, or null to train without validation.");
+        string? val = valSplit == "" ? null : valSplit ?? ValSplitNames.FirstOrDefault(n => n != train && Labelled(n));
         var stats = DataStats.Compute(spec, train, progress, cancellationToken).Splits[0];
         if (stats.Images == 0) throw new SharpSegException($"{spec.SourcePath}: split '{train}' has no image with a mask; check it with sharpseg data check.");
-        var widths = stats.ImageSizes.SelectMany(s => Enumerable.Repeat(s.Width, s.Images)).Order().ToList();
-        var heights = stats.ImageSizes.SelectMany(s => Enumerable.Repeat(s.Height, s.Images)).Order().ToList();
+        // The median image by its long side (one scale serves all images, so it is one image's width and height).
+        var sizes = stats.ImageSizes.SelectMany(s => Enumerable.Repeat((s.Width, s.Height), s.Images)).OrderBy(s => Math.Max(s.Width, s.Height)).ThenBy(s => s.Width).ToList();
+        var (width, height) = sizes[sizes.Count / 2];
         double labelled = stats.Classes.Sum(c => (double)c.Pixels);
-        var fingerprint = new DatasetFingerprint(train, stats.Images, widths[widths.Count / 2], heights[heights.Count / 2], spec.ImageChannels, spec.Classes.Names,
-            stats.Classes.OrderBy(c => c.Index).Select(c => labelled > 0 ? c.Pixels / labelled : 0).ToList(), val);
+        var fingerprint = new DatasetFingerprint(train, stats.Images, width, height, spec.ImageChannels, spec.Classes.Names,
+            stats.Classes.OrderBy(c => c.Index).Select(c => labelled > 0 ? c.Pixels / labelled : 0).ToList(), val)
+        {
+            SmallestLongSide = Math.Max(sizes[0].Width, sizes[0].Height), LargestLongSide = Math.Max(sizes[^1].Width, sizes[^1].Height),
+        };
         return Plan(spec.SourcePath, fingerprint, nativeBf16 ?? (Engine.CpuInfo.Current.NativeBf16 == true && Engine.Autocast.Available));
     }
 
@@ -80,11 +95,13 @@ public static class RecipePlanner
         reasons.Add(scale < 1
             ? $"images are {f.Width} × {f.Height} (median): trained and evaluated at {F(scale)} of that ({w} × {h}), a long side of {MaxLongSide}; --set eval.scale=1 and augment.scale for full resolution (slower)"
             : $"images are {f.Width} × {f.Height} (median): trained and evaluated at full resolution");
+        if (f.SmallestLongSide > 0 && f.LargestLongSide > 2 * f.SmallestLongSide)
+            reasons.Add($"image sizes vary (long sides {f.SmallestLongSide} to {f.LargestLongSide}): one scale serves all; resize them alike, or set eval.scale and augment.scale for the ones that matter");
 
         // Crops: the whole image where it is small, else 256 × 256 (256 × 320 for wide images), at random scale 0.75–1.25.
         int Up32(int v) => (v + 31) / 32 * 32;
         int[] crop = h <= 320 && w <= 320 ? [Up32(h), Up32(w)] : w >= 1.25 * h ? [256, 320] : [256, 256];
-        int batch = crop[0] * crop[1] <= 256 * 320 ? 8 : 4;
+        int batch = Math.Min(crop[0] * crop[1] <= 256 * 320 ? 8 : 4, f.TrainImages);   // the trainer takes no more than there are
         reasons.Add(h <= 320 && w <= 320
             ? $"crops of {crop[0]} × {crop[1]}: the whole image, batches of {batch}"
             : $"crops of {crop[0]} × {crop[1]} at random scale {F(0.75 * scale)}–{F(1.25 * scale)}, batches of {batch}");
@@ -130,8 +147,7 @@ public static class RecipePlanner
         y.AppendLine($"  saturation: {(f.Channels == 1 ? "0.0" : "0.2")}");
         y.AppendLine("normalize: imagenet");
         y.AppendLine("loss:");
-        y.AppendLine("  name: ce+dice");
-        y.AppendLine("  weights: [1.0, 1.0]");
+        y.AppendLine("  name: ce+dice   # weights null: 1 each");
         y.AppendLine("optimizer:");
         y.AppendLine("  name: adamw");
         y.AppendLine("  lr: 0.001");

@@ -80,6 +80,13 @@ public sealed class NewUserLayoutTests
         var problems = new DataChecker(DatasetSpec.Load(yaml)).Check().Problems;
         Assert.Equal(2, problems.Count);
         Assert.All(problems, p => Assert.Contains("only in how an accented letter is stored (one character, or a letter and a combining accent, as macOS writes names", p.Message));
+        // Names in another script, or with another accent, are not twins: two plain missing files.
+        foreach (var f in Directory.GetFiles(d.PathOf("masks"), "Caf*")) File.Delete(f);
+        d.Image("images/\u043a\u043e\u0442_01.png");
+        d.GrayMask("masks/\u043f\u0451\u0441_01.png", 6, 4, 0, 1);
+        d.GrayMask("masks/Caf\u00e8 cr\u00e8me 04.png", 6, 4, 0, 1);
+        Assert.All(new DataChecker(DatasetSpec.Load(yaml)).Check().Problems, p => Assert.DoesNotContain("differs from it", p.Message));
+
         // Letter case keeps its own words.
         File.Move(d.PathOf("masks/plain.png"), d.PathOf("masks/Plain.png"));
         Assert.Contains(new DataChecker(DatasetSpec.Load(yaml)).Check().Problems, p => p.Message.Contains("differs from it only in letter case; names are case-sensitive"));
@@ -124,10 +131,19 @@ public sealed class NewUserLayoutTests
         Assert.Equal(8, spec.ResolvePairs("train").Count);
         Assert.True(new DataChecker(spec).Check().IsClean);
 
-        // The same folder gives the same split.
+        // The same folder gives the same split; the lists, like the yaml, are only overwritten with --force.
         r = CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", yaml, "--val-fraction", "0.2", "--force");
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Equal(val, File.ReadAllLines(d.PathOf("out/dataset.val.txt")));
+        File.Delete(yaml);
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", yaml, "--val-fraction", "0.2")
+            .AssertOneLineError("dataset.train.txt: already exists (--val-fraction writes it); pass --force");
+
+        // A name an id list cannot hold back (a leading '#' reads as a comment) is refused, not dropped from both splits.
+        d.Image("images/#7.png"); d.GrayMask("masks/#7.png", 6, 4, 0, 1);
+        CliRunner.Run("data", "init", "--images", d.PathOf("images"), "--masks", d.PathOf("masks"), "--out", d.PathOf("hash.yaml"), "--val-fraction", "0.2")
+            .AssertOneLineError("image '#7' has a name an id list cannot hold");
+        File.Delete(d.PathOf("images/#7.png")); File.Delete(d.PathOf("masks/#7.png"));
 
         // A dataset that is split already, or a fraction out of range, is one line.
         foreach (var split in new[] { "train", "val" })

@@ -46,6 +46,8 @@ public sealed class NpyCodecTests
         Assert.Equal(new ushort[] { 0, 128, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 0.5f, 1)), "soft.npy").Samples);
         Assert.Equal(new ushort[] { 0, 1, 1 }, NpyCodec.Decode(Npy("<f4", "(1, 3)", Floats(0, 1, 1)), "hard.npy").Samples);
         Assert.Equal(new ushort[] { 0, 1, 255 }, NpyCodec.Decode(Npy("<f8", "(1, 3)", Doubles(0, 1, 255)), "with-void.npy").Samples);
+        Assert.Equal(8, NpyCodec.Decode(Npy("<f8", "(1, 3)", Doubles(0, 1, 255)), "with-void.npy").BitDepth);   // a whole float image of 0..255 too
+        Assert.Equal(16, NpyCodec.Decode(Npy("<f4", "(1, 2)", Floats(0, 4095)), "raw12.npy").BitDepth);
     }
 
     [Fact]

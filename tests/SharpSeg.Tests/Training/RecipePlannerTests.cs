@@ -65,8 +65,14 @@ public sealed class RecipePlannerTests
         Assert.Contains(plan.Reasons, r => r.StartsWith("no validation split: best.ckpt is the last", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.StartsWith("pole, sign: never in 'train'", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.StartsWith("precision bf16", StringComparison.Ordinal));
-        // What is given with --set wins over the plan.
+        // What is given with --set wins over the plan, another loss too (the plan leaves loss.weights unset).
         Assert.Equal(77L, Resolved(plan, "train.iterations=77").Tree.GetLong("train.iterations"));
+        Assert.Equal("ce", Resolved(plan, "loss.name=ce").Tree.GetString("loss.name"));
+
+        // Fewer images than a batch: the batch the trainer will take, and the epochs it will run.
+        var three = RecipePlanner.Plan("/d.yaml", Print(512, 512, 3), nativeBf16: false);
+        Assert.Equal(3, Resolved(three).Tree.GetInt("train.batch_size"));
+        Assert.Contains(three.Reasons, r => r.StartsWith("300 iterations: 300 epochs of 3 training images", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -98,6 +104,13 @@ public sealed class RecipePlannerTests
         Assert.Equal([32, 64], Resolved(plan).Tree.GetDoubleList("augment.crop")!);
         Assert.Null(RecipePlanner.Plan(yaml, valSplit: "", nativeBf16: false).Fingerprint.ValSplit);
         Assert.Contains("no split 'training' (splits: train, valid)", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, trainSplit: "training", nativeBf16: false)).Message);
+        Assert.Contains("no split 'dev' to validate on", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, valSplit: "dev", nativeBf16: false)).Message);
+
+        // A 'train' without masks is not trained on: the first labelled split is (here 'valid', with no val left).
+        string unlabelledTrain = d.Yaml(File.ReadAllText(yaml).Replace("train: { images: train/images, masks: train/masks }", "train: { images: train/images }"), "unlabelled-train.yaml");
+        var other = RecipePlanner.Plan(unlabelledTrain, nativeBf16: false).Fingerprint;
+        Assert.Equal(("valid", null), (other.TrainSplit, other.ValSplit));
+        Assert.Contains("split 'train' has no masks", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(unlabelledTrain, trainSplit: "train", nativeBf16: false)).Message);
     }
 
     [Fact]
@@ -108,10 +121,15 @@ public sealed class RecipePlannerTests
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.StartsWith("# Planned by 'sharpseg train --data'", r.StdOut);
         Assert.Contains("crops of 64 × 64: the whole image", r.StdOut);
-        // The printed plan is a recipe file: saved, it trains as it is.
+        // The printed plan is a recipe file: saved, it trains as it is; what --set changed is in it.
         string saved = Path.Combine(TestPaths.NewTempDir("plan-saved"), "recipe.yaml");
         File.WriteAllText(saved, r.StdOut);
         Assert.Equal(300L, TrainingRecipe.Load(saved).Iterations);
+        r = CliRunner.Run("train", "--data", yaml, "--print-plan", "--set", "train.iterations=77");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("# changed with --set: train.iterations=77", r.StdOut);
+        File.WriteAllText(saved, r.StdOut);
+        Assert.Equal(77L, TrainingRecipe.Load(saved).Iterations);
 
         string run = Path.Combine(TestPaths.NewTempDir("plan-train"), "run");
         r = CliRunner.Run("train", "--data", yaml, "--out", run, "--set", "train.iterations=2", "--set", "train.val_every=2", "--set", "train.precision=fp32");
@@ -126,5 +144,6 @@ public sealed class RecipePlannerTests
         CliRunner.Run("train", "--print-plan").AssertOneLineError("--print-plan prints the recipe --data plans");
         CliRunner.Run("train", "--data", Path.Combine(run, "nothing.yaml")).AssertOneLineError("no such file; give the dataset.yaml");
         CliRunner.Run("train").AssertOneLineError("sharpseg train --data my/dataset.yaml plans a recipe");
+        CliRunner.Run("train", "--resume", run, "--print-plan").AssertOneLineError("do not also give --print-plan");
     }
 }

@@ -217,7 +217,7 @@ public sealed class ClassList
                     var colourLists = body.EnumerateObject().Select(p => p.Value.ValueKind == System.Text.Json.JsonValueKind.Array && p.Value.GetArrayLength() == 3 ? JsonColor(path, p.Value) : null).ToList();
                     if (!underLabels && colourLists.Count > 0 && colourLists.All(c => c != null) && colourLists.Any(c => c!.Value.R != c.Value.G || c.Value.G != c.Value.B))
                     {
-                        foreach (var (p, c) in body.EnumerateObject().Zip(colourLists)) entries.Add(new ClassListEntry(p.Name, entries.Count, c));
+                        foreach (var (p, c) in body.EnumerateObject().Zip(colourLists)) entries.Add(new ClassListEntry(p.Name == "__bg__" ? "background" : p.Name, entries.Count, c));
                         return Checked(path, entries, valuesGiven: false);
                     }
                     foreach (var p in body.EnumerateObject())

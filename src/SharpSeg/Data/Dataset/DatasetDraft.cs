@@ -978,13 +978,20 @@ public sealed partial class DatasetDraft
     /// <see cref="ValFraction"/> the two id lists beside it (<c>{name}.train.txt</c>, <c>{name}.val.txt</c>).</summary>
     public void Write(string yamlPath)
     {
+        string text = ToYaml(yamlPath);
         if (ValSplitIds(yamlPath) is var (trainList, valList, train, val))
         {
             IO.AtomicFile.WriteAllText(trainList, string.Join("\n", train) + "\n");
             IO.AtomicFile.WriteAllText(valList, string.Join("\n", val) + "\n");
         }
-        string text = ToYaml(yamlPath);
         IO.AtomicFile.WriteAllText(yamlPath, text);
+    }
+
+    /// <summary>The id lists <see cref="Write"/> writes beside <paramref name="yamlPath"/> (with <see cref="ValFraction"/>).</summary>
+    public static (string Train, string Val) ValSplitListPaths(string yamlPath)
+    {
+        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(yamlPath))!, Path.GetFileNameWithoutExtension(yamlPath));
+        return (stem + ".train.txt", stem + ".val.txt");
     }
 
     /// <summary>The keys of the images that have a mask, sorted (<c>sub/stem</c> in subfolders).</summary>
@@ -1003,6 +1010,8 @@ public sealed partial class DatasetDraft
             : SplitsFromFolders.Count > 1 ? $"its subfolders already split it ({string.Join(", ", SplitsFromFolders.Select(f => f.Split))})"
             : !Recursive && SiblingSplits(ImagesDir, MasksDir, Pairing).Any(f => f.Masks != null || f.Split == "val") ? "folders named as its train folders with val or test in their place already split it"
             : Pairs < 2 ? $"it has {Pairs} image with a mask; holding one out needs at least two"
+            : PairKeys.FirstOrDefault(k => k.StartsWith('#') || k != k.Trim() || ImageFolder.IsImage(k)) is { } odd
+                ? $"image '{odd}' has a name an id list cannot hold (a leading '#', spaces at an end, or an image extension inside it); rename it, or split the folders by hand"
             : null;
         return why == null;
     }
@@ -1016,8 +1025,8 @@ public sealed partial class DatasetDraft
         var random = new Random(0);
         for (int i = keys.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (keys[i], keys[j]) = (keys[j], keys[i]); }
         int n = Math.Clamp((int)Math.Round(ValFraction * keys.Count), 1, keys.Count - 1);
-        string stem = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(yamlPath))!, Path.GetFileNameWithoutExtension(yamlPath));
-        return (stem + ".train.txt", stem + ".val.txt", keys.Skip(n).Order(StringComparer.Ordinal).ToList(), keys.Take(n).Order(StringComparer.Ordinal).ToList());
+        var (trainList, valList) = ValSplitListPaths(yamlPath);
+        return (trainList, valList, keys.Skip(n).Order(StringComparer.Ordinal).ToList(), keys.Take(n).Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ..., or data/) the parent's name.</summary>

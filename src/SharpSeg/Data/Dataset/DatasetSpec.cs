@@ -144,8 +144,12 @@ public sealed class DatasetSpec
             index = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
             foreach (var k in keys) index.TryAdd(Skeleton(k), k);
         }
-        return index.TryGetValue(Skeleton(key), out var twin) && !string.Equals(twin, key, StringComparison.Ordinal) ? twin : null;
+        return index.TryGetValue(Skeleton(key), out var twin) && !string.Equals(twin, key, StringComparison.Ordinal)
+            && (string.Equals(twin, key, StringComparison.OrdinalIgnoreCase) || HasCombiningMark(twin) != HasCombiningMark(key)) ? twin : null;
     }
+
+    /// <summary>Whether a name holds a combining accent (U+0300–U+036F), as names macOS writes decomposed do.</summary>
+    static bool HasCombiningMark(string name) => name.Any(c => c is >= '\u0300' and <= '\u036F');
 
     /// <summary>How a name differs from its twin (<see cref="CaseTwin"/>), in words.</summary>
     static string TwinDifference(string a, string b) => string.Equals(a, b, StringComparison.OrdinalIgnoreCase)
@@ -153,8 +157,9 @@ public sealed class DatasetSpec
         : "only in how an accented letter is stored (one character, or a letter and a combining accent, as macOS writes names; they look alike but are different names)";
 
     /// <summary>A name with each letter that carries an accent, in either of Unicode's two forms (é as one character, or
-    /// e and a combining accent), and each other non-ASCII character, as '?': names that look alike, for
-    /// <see cref="CaseTwin"/> (SharpSeg runs without ICU, so it cannot normalise them).</summary>
+    /// e and a combining accent), and each other non-ASCII character, as '?': names that may look alike, for
+    /// <see cref="CaseTwin"/>, which takes them as twins only where one has combining accents and the other none (SharpSeg
+    /// runs without ICU, so it cannot normalise them).</summary>
     static string Skeleton(string name)
     {
         var sb = new System.Text.StringBuilder(name.Length);
