@@ -15,7 +15,7 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
         public string Folder { get; init; } = "";
 
         [CommandOption("--labels <DIR>")]
-        [Description("Folder of label volumes, named as the images (labelsTr): one class value per voxel, 0 background.")]
+        [Description("Folder of label volumes, named as the images (labelsTr): one class value per voxel, 0 background. Without it, the slices alone are written to --out (for curate and pretrain).")]
         public string? Labels { get; init; }
 
         [CommandOption("--val-fraction <F>")]
@@ -45,8 +45,19 @@ public sealed class DataFromNiftiCommand : Command<DataFromNiftiCommand.Settings
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        string labels = string.IsNullOrWhiteSpace(settings.Labels) ? throw new SharpSegException("data from-nifti needs --labels DIR, the folder of label volumes (labelsTr).") : settings.Labels;
         string outDir = settings.RequireOut("from-nifti");
+        if (string.IsNullOrWhiteSpace(settings.Labels))
+        {
+            // No labels: the slices alone, for pretrain and curate (picking which scans to label).
+            if (settings.ValFraction > 0 || settings.KeepEmpty != 1 || settings.Classes != null || settings.Split != "train")
+                throw new SharpSegException($"{(settings.ValFraction > 0 ? "--val-fraction" : settings.KeepEmpty != 1 ? "--keep-empty" : settings.Classes != null ? "--classes" : "--split")} needs --labels DIR, the folder of label volumes (labelsTr); without labels, from-nifti writes the slices alone.");
+            var unlabelled = new NiftiImportOptions { Axis = settings.Axis, Window = VolumeArguments.Window(settings.Window), Channels = VolumeArguments.Channels(settings.Channels), Overwrite = settings.Force };
+            var (volumes, slices) = ProgressRunner.Run("volumes", p => NiftiImport.RunUnlabelled(settings.Folder, outDir, unlabelled, p, cancellationToken));
+            Console.Out.WriteLine(TerminalText.Clean($"{volumes} volume{(volumes == 1 ? "" : "s")}, {slices} slices to {Path.GetFullPath(outDir)} (no --labels: images only)."));
+            Console.Out.WriteLine(TerminalText.Clean($"next: sharpseg curate --images {outDir} --budget N --out pick.csv (the slices worth labelling first), or sharpseg pretrain --images {outDir} --encoder resnet18 --out encoder.ckpt (an encoder from them)."));
+            return 0;
+        }
+        string labels = settings.Labels;
         var options = new NiftiImportOptions
         {
             Split = settings.Split, ValFraction = settings.ValFraction, Axis = settings.Axis, KeepEmpty = settings.KeepEmpty,

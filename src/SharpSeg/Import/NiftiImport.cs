@@ -62,6 +62,50 @@ public sealed record NiftiImportResult(IReadOnlyList<NiftiSplitResult> Splits, I
 /// </summary>
 public static class NiftiImport
 {
+    /// <summary>
+    /// Unlabelled volumes (no <c>--labels</c>): every slice of every scan as a PNG in <paramref name="outDir"/>, cut and
+    /// windowed as <see cref="Run"/> cuts labelled ones, named <c>{volume}_{axis}{index}.png</c>: the images
+    /// <c>sharpseg pretrain --images</c> learns from and <c>sharpseg curate</c> picks the ones to label from. nnU-Net's one
+    /// file per channel is one scan. Every scan is checked (sizes, channels) before anything is written. Returns the
+    /// volumes and slices written.
+    /// </summary>
+    public static (int Volumes, int Slices) RunUnlabelled(string imagesDir, string outDir, NiftiImportOptions options,
+        IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(imagesDir)) throw new SharpSegException($"folder '{imagesDir}' does not exist; give the folder of NIfTI image volumes (imagesTr, imagesTs).");
+        if (options.Axis is < 0 or > 2) throw new SharpSegException($"--axis {options.Axis}: give 0, 1 or 2 (2 slices across z, the axial plane of most scans).");
+        if (options.Window is { } w && !(w.High > w.Low)) throw new SharpSegException($"--window {w.Low.ToString(CultureInfo.InvariantCulture)},{w.High.ToString(CultureInfo.InvariantCulture)}: the second value must be above the first, e.g. --window -160,240.");
+        var scans = Inference.VolumePrediction.Scans(imagesDir);
+        if (scans.Count == 0) throw new SharpSegException($"'{imagesDir}' holds no .nii or .nii.gz files; give the folder of image volumes.");
+        if (Directory.Exists(outDir) && ImageFolder.List(outDir).Count > 0 && !options.Overwrite)
+            throw new SharpSegException($"'{outDir}' already holds images; pass --force to write the slices among them (same names replaced), or choose another --out.");
+        foreach (var (_, files) in scans)
+        {
+            var sizes = files.Select(f => (f, NiftiVolume.ReadSize(f))).ToList();
+            var first = sizes[0].Item2;
+            CheckChannels(sizes, options.Channels, (first.Nx, first.Ny, first.Nz), labelPath: null);
+        }
+        Directory.CreateDirectory(outDir);
+        char axisName = "xyz"[options.Axis];
+        int slices = 0, done = 0;
+        foreach (var (name, files) in scans)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var channels = ImageChannels([.. files], options.Channels);
+            var sources = channels.Select(c => (c.Volume, c.Channel, options.Window ?? c.Volume.DefaultWindow(c.Channel))).ToList();
+            var volume = channels[0].Volume;
+            var (cols, rows) = volume.PlaneSize(options.Axis);
+            if ((long)cols * rows > PixelLimit.MaxPixels)
+                throw new PixelLimitException($"{volume.Path}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
+            int n = volume.Size(options.Axis), digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
+            for (int z = 0; z < n; z++)
+                ImageFile.SavePng(NiftiVolume.SliceImage(sources, options.Axis, z, sources.Count), Path.Combine(outDir, $"{name}_{axisName}{z.ToString("D" + digits, CultureInfo.InvariantCulture)}.png"));
+            slices += n;
+            progress?.Report((++done, scans.Count));
+        }
+        return (scans.Count, slices);
+    }
+
     public static NiftiImportResult Run(string imagesDir, string labelsDir, string outDir, NiftiImportOptions options,
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -220,11 +264,13 @@ public static class NiftiImport
 
     /// <summary>Checks that each image file has its label's size and that <paramref name="chosen"/> picks channels it has
     /// (or that there is one channel where none is chosen): the 4th dimension of a volume, or nnU-Net's one file per channel.</summary>
-    static void CheckChannels(List<(string File, (int X, int Y, int Z, int Channels) Size)> files, IReadOnlyList<int>? chosen, (int X, int Y, int Z) size, string labelPath)
+    static void CheckChannels(List<(string File, (int X, int Y, int Z, int Channels) Size)> files, IReadOnlyList<int>? chosen, (int X, int Y, int Z) size, string? labelPath)
     {
         foreach (var (f, s) in files)
             if ((s.X, s.Y, s.Z) != size)
-                throw new SharpSegException($"{f}: {s.X} × {s.Y} × {s.Z} voxels, its label {Path.GetFileName(labelPath)} {size.X} × {size.Y} × {size.Z}; an image and its label must have the same size.");
+                throw new SharpSegException(labelPath != null
+                    ? $"{f}: {s.X} × {s.Y} × {s.Z} voxels, its label {Path.GetFileName(labelPath)} {size.X} × {size.Y} × {size.Z}; an image and its label must have the same size."
+                    : $"{f}: {s.X} × {s.Y} × {s.Z} voxels, {Path.GetFileName(files[0].File)} {size.X} × {size.Y} × {size.Z}; a scan's channel files must have one size.");
         int all = files.Sum(f => f.Size.Channels);
         if (chosen == null && all > 1)
             throw new SharpSegException($"{files[0].File}: {all} channels (modalities){(files.Count > 1 ? $" in {files.Count} files" : "")}; pick one with --channels 0, or three with --channels 0,1,2 (written as RGB).");

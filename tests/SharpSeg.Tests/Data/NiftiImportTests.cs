@@ -264,8 +264,20 @@ public sealed class NiftiImportTests
         Assert.Contains("classes: 0 background, 1 liver, 2 tumour", r.StdOut);
         CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--labels", Path.Combine(root, "labelsTr"), "--out", outDir, "--window", "5")
             .AssertOneLineError("--window '5': give two numbers LOW,HIGH");
-        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--out", outDir).AssertOneLineError("needs --labels DIR");
+        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--out", outDir, "--val-fraction", "0.5").AssertOneLineError("--val-fraction needs --labels DIR");
         CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--labels", Path.Combine(root, "labelsTr"), "--out", outDir)
             .AssertOneLineError("already holds masks; pass --force");
+
+        // Without labels: every slice alone (for curate and pretrain), the same pictures the labelled import writes.
+        string slices = Path.Combine(root, "slices");
+        r = CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--out", slices);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("2 volumes, 6 slices to", r.StdOut);
+        Assert.Contains("next: sharpseg curate --images", r.StdOut);
+        var written = Directory.GetFiles(slices, "*.png").Select(Path.GetFileName).Order(StringComparer.Ordinal).ToList();
+        var labelled = Directory.GetFiles(Path.Combine(outDir, "train", "images")).Concat(Directory.GetFiles(Path.Combine(outDir, "val", "images"))).ToList();
+        Assert.Equal(labelled.Select(Path.GetFileName).Order(StringComparer.Ordinal), written);
+        foreach (var f in labelled) Assert.Equal(ImageFile.Load(f).Pixels, ImageFile.Load(Path.Combine(slices, Path.GetFileName(f))).Pixels);
+        CliRunner.Run("data", "from-nifti", Path.Combine(root, "imagesTr"), "--out", slices).AssertOneLineError("already holds images; pass --force");
     }
 }
