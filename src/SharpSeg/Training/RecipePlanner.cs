@@ -28,8 +28,9 @@ public sealed record PlannedRecipe(string Yaml, IReadOnlyList<string> Reasons, D
 /// dataset trains with settings that fit it rather than with another dataset's: <c>sharpseg train --data my/dataset.yaml</c>.
 /// The rules, each printed with its reason:
 /// <list type="bullet">
-/// <item>a U-Net on the offline ImageNet ResNet-18, the whole network at one learning rate, CE + Dice (which holds small
-/// classes without class weights);</item>
+/// <item>a U-Net on the offline ImageNet ResNet-18; for two classes CE + Dice with the whole network at one learning
+/// rate (as <c>configs/isbi-best.yaml</c>), for more CE with median-frequency class weights and the encoder at a tenth
+/// of the rate (as <c>configs/camvid-unet-resnet18-imagenet.yaml</c>);</item>
 /// <item>full resolution up to a long side of <see cref="MaxLongSide"/> (larger images are scaled to it for training and
 /// evaluation alike), random scale 0.75–1.25 of that, crops of 256 × 256 (256 × 320 for wide images) or the whole image
 /// where it is smaller;</item>
@@ -115,13 +116,21 @@ public static class RecipePlanner
             ? $"validated on '{f.ValSplit}' every {valEvery} iterations: best.ckpt is the best of those"
             : "no validation split: best.ckpt is the last; make one (split 'val' in the dataset.yaml) to choose and to report honestly");
 
-        reasons.Add($"a U-Net on the ImageNet ResNet-18 (offline weights; {(f.Channels == 1 ? "gray images through its summed first layer" : "RGB")}), the whole network at one learning rate");
-
-        // Loss: CE + Dice; say which classes are small.
+        // Loss and learning rates, from the two recipes measured here: two classes as configs/isbi-best.yaml (CE + Dice, the
+        // whole network at one rate); more as configs/camvid-unet-resnet18-imagenet.yaml (CE with median-frequency class
+        // weights, the encoder at a tenth of the rate). CE + Dice without weights on CamVid left five classes at 0 IoU
+        // after 900 iterations (docs/BENCHMARKS.md, "A recipe planned for your data").
         var small = f.ClassShares.Select((s, i) => (s, i)).Where(c => c.s > 0 && c.s < 0.01).Select(c => c.i).ToList();
         var absent = f.ClassShares.Select((s, i) => (s, i)).Where(c => c.s == 0).Select(c => c.i).ToList();
         string Names(List<int> classes) => string.Join(", ", classes.Select(c => c < f.ClassNames.Count ? f.ClassNames[c] : c.ToString(inv)));
-        reasons.Add("loss CE + Dice, no class weights" + (small.Count > 0 ? $": Dice keeps the {small.Count} class{(small.Count == 1 ? "" : "es")} under 1 % of the pixels ({Names(small)}) in view" : ""));
+        bool binary = f.ClassShares.Count(share => share > 0) <= 2;
+        string gray = f.Channels == 1 ? "gray images through its summed first layer" : "RGB";
+        reasons.Add(binary
+            ? $"a U-Net on the ImageNet ResNet-18 (offline weights; {gray}), the whole network at one learning rate"
+            : $"a U-Net on the ImageNet ResNet-18 (offline weights; {gray}), the encoder at a tenth of the decoder's learning rate");
+        reasons.Add(binary
+            ? "loss CE + Dice, no class weights: two classes"
+            : $"loss CE with median-frequency class weights: {f.ClassShares.Count(share => share > 0)} classes" + (small.Count > 0 ? $", {small.Count} of them under 1 % of the pixels ({Names(small)}), which plain CE leaves unpainted" : ""));
         if (absent.Count > 0)
             reasons.Add($"{Names(absent)}: never in '{f.TrainSplit}', so the model cannot learn {(absent.Count == 1 ? "it" : "them")}");
         if (nativeBf16)
@@ -147,10 +156,10 @@ public static class RecipePlanner
         y.AppendLine($"  saturation: {(f.Channels == 1 ? "0.0" : "0.2")}");
         y.AppendLine("normalize: imagenet");
         y.AppendLine("loss:");
-        y.AppendLine("  name: ce+dice   # weights null: 1 each");
+        y.AppendLine(binary ? "  name: ce+dice   # weights null: 1 each" : "  name: ce\n  class_weights: median");
         y.AppendLine("optimizer:");
         y.AppendLine("  name: adamw");
-        y.AppendLine("  lr: 0.001");
+        y.AppendLine(binary ? "  lr: 0.001" : "  lr: 0.002\n  encoder_lr_mult: 0.1");
         y.AppendLine("  weight_decay: 0.0001");
         y.AppendLine("  grad_clip: 5.0");
         y.AppendLine("schedule:");

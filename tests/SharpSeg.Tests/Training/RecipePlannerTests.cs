@@ -24,9 +24,11 @@ public sealed class RecipePlannerTests
         Assert.Equal((1850L, 8), (t.GetLong("train.iterations"), t.GetInt("train.batch_size")));
         Assert.Equal(300, t.GetInt("train.val_every"));
         Assert.Equal(("unet", "resnet18_imagenet", "imagenet"), (t.GetString("model.architecture"), t.GetString("model.encoder"), t.GetString("model.encoder_weights")));
-        Assert.Equal(("ce+dice", "fp32"), (t.GetString("loss.name"), t.GetString("train.precision")));
+        // Four classes, as CamVid's recipe on this encoder: CE with median-frequency weights, the encoder at a tenth of the rate.
+        Assert.Equal(("ce", "median", "fp32"), (t.GetString("loss.name"), t.GetString("loss.class_weights"), t.GetString("train.precision")));
+        Assert.Equal((0.002, 0.1), (t.GetDouble("optimizer.lr"), t.GetDouble("optimizer.encoder_lr_mult")));
         Assert.Equal(("train", "val"), (t.GetString("data.train_split"), t.GetString("data.val_split")));
-        Assert.Contains(plan.Reasons, r => r.Contains("under 1 % of the pixels (pole)", StringComparison.Ordinal));
+        Assert.Contains(plan.Reasons, r => r.Contains("loss CE with median-frequency class weights: 4 classes, 1 of them under 1 % of the pixels (pole)", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.Contains("1850 iterations: 40.3 epochs of 367 training images", StringComparison.Ordinal));
         // Each reason is in the YAML as a comment, so a saved plan says why.
         Assert.All(plan.Reasons, r => Assert.Contains("#   " + r, plan.Yaml));
@@ -62,6 +64,8 @@ public sealed class RecipePlannerTests
         Assert.Null(t.GetString("data.val_split"));
         Assert.Equal(0.0, t.GetDouble("augment.saturation"));
         Assert.Equal("bf16", t.GetString("train.precision"));
+        // Two classes present, as ISBI's recipe: CE + Dice, no weights, one learning rate.
+        Assert.Equal(("ce+dice", "none", 0.001, 1.0), (t.GetString("loss.name"), t.GetString("loss.class_weights"), t.GetDouble("optimizer.lr"), t.GetDouble("optimizer.encoder_lr_mult")));
         Assert.Contains(plan.Reasons, r => r.StartsWith("no validation split: best.ckpt is the last", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.StartsWith("pole, sign: never in 'train'", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.StartsWith("precision bf16", StringComparison.Ordinal));
@@ -138,7 +142,7 @@ public sealed class RecipePlannerTests
         Assert.Contains("a U-Net on the ImageNet ResNet-18", r.StdOut);
         Assert.True(File.Exists(Path.Combine(run, "best.ckpt")));
         string resolved = File.ReadAllText(Path.Combine(run, "recipe.yaml"));
-        Assert.Contains("ce+dice", resolved);
+        Assert.Contains("class_weights: median", resolved);   // six classes
         Assert.Contains("iterations: 2", resolved);
 
         CliRunner.Run("train", "--print-plan").AssertOneLineError("--print-plan prints the recipe --data plans");
