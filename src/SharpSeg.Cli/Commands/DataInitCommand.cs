@@ -99,10 +99,9 @@ public sealed class DataInitCommand : Command<DataInitCommand.Settings>
             foreach (var n in draft.DifferingMasks.Take(10)) AnsiConsole.WriteLine(TerminalText.Clean($"  {n.Path}: {n.Encoding}; {n.Note}"));
             if (draft.DifferingMasks.Count > 10) AnsiConsole.WriteLine($"  ... and {draft.DifferingMasks.Count - 10} more (listed in the file)");
         }
-        if (draft.ValFraction > 0)
+        if (draft.HeldOut is var (train, val))
         {
-            int val = Math.Clamp((int)Math.Round(draft.ValFraction * draft.Pairs), 1, draft.Pairs - 1);
-            Console.Out.WriteLine($"splits: train {draft.Pairs - val}, val {val} held out at random (--val-fraction {draft.ValFraction.ToString(inv)}), listed in {Path.GetFileNameWithoutExtension(outPath)}.train.txt and .val.txt beside {Path.GetFileName(outPath)}.");
+            Console.Out.WriteLine($"splits: train {train.Count}, val {val.Count} held out at random (--val-fraction {draft.ValFraction.ToString(inv)}), listed in {Path.GetFileNameWithoutExtension(outPath)}.train.txt and .val.txt beside {Path.GetFileName(outPath)}.");
         }
         if (draft.IdLists.Count > 0)
             Console.Out.WriteLine(TerminalText.Clean($"splits from the id lists in {Path.GetDirectoryName(draft.IdLists[0].Path)}: {string.Join(", ", draft.IdLists.Select(l => l.Split))} (ids: on each split)."));

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Buffers.Binary;
 using System.IO.Compression;
 
@@ -50,6 +51,21 @@ public sealed class NiftiVolume
     /// <summary>The size of a slice across <paramref name="axis"/>: columns along the first remaining axis, rows along the
     /// second.</summary>
     public (int Cols, int Rows) PlaneSize(int axis) => axis switch { 2 => (Nx, Ny), 1 => (Nx, Nz), 0 => (Ny, Nz), _ => throw new ArgumentOutOfRangeException(nameof(axis)) };
+
+    /// <summary><see cref="PlaneSize"/>, checked against <see cref="PixelLimit.MaxPixels"/>: slices past it are one line
+    /// naming this file.</summary>
+    public (int Cols, int Rows) SlicePlaneWithinLimit(int axis)
+    {
+        var (cols, rows) = PlaneSize(axis);
+        if ((long)cols * rows > PixelLimit.MaxPixels)
+            throw new PixelLimitException($"{Path}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
+        return (cols, rows);
+    }
+
+    /// <summary>The name of slice <paramref name="index"/> of <paramref name="count"/> across <paramref name="axis"/> of
+    /// scan <paramref name="scan"/>: <c>la_003_z045</c> (at least three digits), as <c>data from-nifti</c> writes it.</summary>
+    public static string SliceName(string scan, int axis, int index, int count) =>
+        $"{scan}_{"xyz"[axis]}{index.ToString("D" + Math.Max(3, (count - 1).ToString(CultureInfo.InvariantCulture).Length), CultureInfo.InvariantCulture)}";
 
     /// <summary>The voxel (channel 0) at column <paramref name="col"/>, row <paramref name="row"/> of slice
     /// <paramref name="slice"/> across <paramref name="axis"/>, as nibabel users view a slice (<c>np.rot90(vol[:, :, z])</c>):

@@ -73,8 +73,7 @@ public static class NiftiImport
         IProgress<(int Done, int Total)>? progress = null, CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(imagesDir)) throw new SharpSegException($"folder '{imagesDir}' does not exist; give the folder of NIfTI image volumes (imagesTr, imagesTs).");
-        if (options.Axis is < 0 or > 2) throw new SharpSegException($"--axis {options.Axis}: give 0, 1 or 2 (2 slices across z, the axial plane of most scans).");
-        if (options.Window is { } w && !(w.High > w.Low)) throw new SharpSegException($"--window {w.Low.ToString(CultureInfo.InvariantCulture)},{w.High.ToString(CultureInfo.InvariantCulture)}: the second value must be above the first, e.g. --window -160,240.");
+        CheckSlicing(options);
         var scans = Inference.VolumePrediction.Scans(imagesDir);
         if (scans.Count == 0) throw new SharpSegException($"'{imagesDir}' holds no .nii or .nii.gz files; give the folder of image volumes.");
         if (Directory.Exists(outDir) && ImageFolder.List(outDir).Count > 0 && !options.Overwrite)
@@ -86,7 +85,6 @@ public static class NiftiImport
             CheckChannels(sizes, options.Channels, (first.Nx, first.Ny, first.Nz), labelPath: null);
         }
         Directory.CreateDirectory(outDir);
-        char axisName = "xyz"[options.Axis];
         int slices = 0, done = 0;
         foreach (var (name, files) in scans)
         {
@@ -94,12 +92,10 @@ public static class NiftiImport
             var channels = ImageChannels([.. files], options.Channels);
             var sources = channels.Select(c => (c.Volume, c.Channel, options.Window ?? c.Volume.DefaultWindow(c.Channel))).ToList();
             var volume = channels[0].Volume;
-            var (cols, rows) = volume.PlaneSize(options.Axis);
-            if ((long)cols * rows > PixelLimit.MaxPixels)
-                throw new PixelLimitException($"{volume.Path}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
-            int n = volume.Size(options.Axis), digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
+            volume.SlicePlaneWithinLimit(options.Axis);
+            int n = volume.Size(options.Axis);
             for (int z = 0; z < n; z++)
-                ImageFile.SavePng(NiftiVolume.SliceImage(sources, options.Axis, z, sources.Count), Path.Combine(outDir, $"{name}_{axisName}{z.ToString("D" + digits, CultureInfo.InvariantCulture)}.png"));
+                ImageFile.SavePng(NiftiVolume.SliceImage(sources, options.Axis, z, sources.Count), Path.Combine(outDir, NiftiVolume.SliceName(name, options.Axis, z, n) + ".png"));
             slices += n;
             progress?.Report((++done, scans.Count));
         }
@@ -111,12 +107,9 @@ public static class NiftiImport
     {
         if (!Directory.Exists(imagesDir)) throw new SharpSegException($"folder '{imagesDir}' does not exist; give the folder of NIfTI image volumes (imagesTr).");
         if (!Directory.Exists(labelsDir)) throw new SharpSegException($"--labels '{labelsDir}' does not exist; give the folder of NIfTI label volumes (labelsTr).");
-        if (options.Axis is < 0 or > 2) throw new SharpSegException($"--axis {options.Axis}: give 0, 1 or 2 (2 slices across z, the axial plane of most scans).");
+        CheckSlicing(options);
         if (options.ValFraction is < 0 or >= 1 || double.IsNaN(options.ValFraction)) throw new SharpSegException($"--val-fraction {options.ValFraction.ToString(CultureInfo.InvariantCulture)}: give a share of the volumes from 0 to below 1, e.g. 0.2.");
         if (options.KeepEmpty is < 0 or > 1 || double.IsNaN(options.KeepEmpty)) throw new SharpSegException($"--keep-empty {options.KeepEmpty.ToString(CultureInfo.InvariantCulture)}: give a share from 0 (none) to 1 (all).");
-        if (options.Window is { } w && !(w.High > w.Low)) throw new SharpSegException($"--window {w.Low.ToString(CultureInfo.InvariantCulture)},{w.High.ToString(CultureInfo.InvariantCulture)}: the second value must be above the first, e.g. --window -160,240.");
-        if (options.Channels is { } ch && (ch.Count is not (1 or 3) || ch.Any(c => c < 0)))
-            throw new SharpSegException("--channels: give one channel (gray, e.g. --channels 0) or three (RGB, e.g. --channels 0,1,2).");
         if (options.Split == "val" && options.ValFraction > 0) throw new SharpSegException("--split val with --val-fraction: the held-out volumes are split 'val'; give the others another --split (train).");
         imagesDir = Path.GetFullPath(imagesDir); labelsDir = Path.GetFullPath(labelsDir);
 
@@ -182,11 +175,9 @@ public static class NiftiImport
             var label = NiftiVolume.Read(labels[key]);
             var channels = ImageChannels(imageFiles, options.Channels);
             var sources = channels.Select(c => (c.Volume, c.Channel, options.Window ?? c.Volume.DefaultWindow(c.Channel))).ToList();
-            int n = label.Size(options.Axis), digits = Math.Max(3, (n - 1).ToString(CultureInfo.InvariantCulture).Length);
+            int n = label.Size(options.Axis);
             int empty = 0;
-            var (cols, rows) = label.PlaneSize(options.Axis);
-            if ((long)cols * rows > PixelLimit.MaxPixels)
-                throw new PixelLimitException($"{label.Path}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
+            var (cols, rows) = label.SlicePlaneWithinLimit(options.Axis);
             var c0 = counts[split];
             for (int s = 0; s < n; s++)
             {
@@ -205,7 +196,7 @@ public static class NiftiImport
                     empty++;
                     if (!keep) { c0.LeftOut++; continue; }
                 }
-                string sliceKey = $"{key}_{axisName}{s.ToString("D" + digits, CultureInfo.InvariantCulture)}";
+                string sliceKey = NiftiVolume.SliceName(key, options.Axis, s, n);
                 target.WriteImage(sliceKey, NiftiVolume.SliceImage(sources, options.Axis, s, sources.Count));
                 target.WriteMask(sliceKey + ".png", cols, rows, mask);
                 c0.Slices++;
@@ -246,6 +237,15 @@ public static class NiftiImport
         foreach (var (stem, path) in labels)
             if (!cases.ContainsKey(stem)) throw new SharpSegException($"{path}: a label volume without an image volume '{stem}.nii.gz' (or '{stem}_0000.nii.gz') in '{imagesDir}'.");
         return cases;
+    }
+
+    /// <summary>The slicing options both imports take (<c>--axis</c>, <c>--window</c>, <c>--channels</c>), each wrong one a line.</summary>
+    static void CheckSlicing(NiftiImportOptions options)
+    {
+        if (options.Axis is < 0 or > 2) throw new SharpSegException($"--axis {options.Axis}: give 0, 1 or 2 (2 slices across z, the axial plane of most scans).");
+        if (options.Window is { } w && !(w.High > w.Low)) throw new SharpSegException($"--window {w.Low.ToString(CultureInfo.InvariantCulture)},{w.High.ToString(CultureInfo.InvariantCulture)}: the second value must be above the first, e.g. --window -160,240.");
+        if (options.Channels is { } ch && (ch.Count is not (1 or 3) || ch.Any(c => c < 0)))
+            throw new SharpSegException("--channels: give one channel (gray, e.g. --channels 0) or three (RGB, e.g. --channels 0,1,2).");
     }
 
     /// <summary>The distinct values of a label volume; not whole or negative values are one line naming the file.</summary>

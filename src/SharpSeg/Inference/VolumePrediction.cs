@@ -68,9 +68,7 @@ public static class VolumePrediction
         if (scan.Files.Any(f => string.Equals(Path.GetFullPath(outPath), f, StringComparison.Ordinal)))
             throw new SharpSegException($"{outPath}: would replace an input volume; choose another --out.");
 
-        var (cols, rows) = volume.PlaneSize(slicing.Axis);
-        if ((long)cols * rows > PixelLimit.MaxPixels)
-            throw new PixelLimitException($"{volumePath}: slices of {cols} × {rows} voxels exceed the {PixelLimit.MaxPixels}-pixel limit; raise it with {PixelLimit.HowToRaise}.");
+        var (cols, rows) = volume.SlicePlaneWithinLimit(slicing.Axis);
         int n = volume.Size(slicing.Axis);
         var labels = new byte[(long)volume.Nx * volume.Ny * volume.Nz];
         var counts = new long[predictor.ClassNames.Count];

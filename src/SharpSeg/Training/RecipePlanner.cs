@@ -175,5 +175,5 @@ public static class RecipePlanner
         return new PlannedRecipe(y.ToString(), reasons, f);
     }
 
-    static string Quote(string s) => "'" + s.Replace("'", "''") + "'";
+    static string Quote(string s) => Configuration.YamlText.Quote(s);
 }

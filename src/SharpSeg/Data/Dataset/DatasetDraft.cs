@@ -863,8 +863,9 @@ public sealed partial class DatasetDraft
         sb.AppendLine($"name: {Quote(DatasetName(common))}");
         sb.AppendLine($"root: {Quote(root)}   # relative to this file's folder; --data-root overrides it");
         sb.AppendLine("splits:");
-        if (ValSplitIds(yamlPath) is var (trainList, valList, trainKeys, valKeys))
+        if (HeldOut is var (trainKeys, valKeys))
         {
+            var (trainList, valList) = ValSplitListPaths(yamlPath);
             string recursive = Recursive ? ", recursive: true" : "";
             sb.AppendLine($"  train: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{recursive}, ids: {Quote(RelPath(common, trainList))} }}   # {trainKeys.Count} images");
             sb.AppendLine($"  val: {{ images: {Quote(RelPath(common, ImagesDir))}, masks: {Quote(RelPath(common, MasksDir))}{recursive}, ids: {Quote(RelPath(common, valList))} }}   # {valKeys.Count} images held out at random (--val-fraction {ValFraction.ToString(inv)}, seed 0); frames of one video or scene in both splits flatter val: split by source where you can");
@@ -975,12 +976,13 @@ public sealed partial class DatasetDraft
         ClassNames == null || ignored.Count == 0 ? "" : $"   # named {string.Join(", ", ignored.Select(c => $"'{c.Name}'"))} in {Path.GetFileName(ClassNames.Source)}: not a class, ignored in loss and metrics; make it a class if it is one";
 
     /// <summary>Writes <see cref="ToYaml"/> to <paramref name="yamlPath"/> (atomically), and with
-    /// <see cref="ValFraction"/> the two id lists beside it (<c>{name}.train.txt</c>, <c>{name}.val.txt</c>).</summary>
+    /// <see cref="ValFraction"/> the two id lists of <see cref="HeldOut"/> beside it (<c>{name}.train.txt</c>, <c>{name}.val.txt</c>).</summary>
     public void Write(string yamlPath)
     {
         string text = ToYaml(yamlPath);
-        if (ValSplitIds(yamlPath) is var (trainList, valList, train, val))
+        if (HeldOut is var (train, val))
         {
+            var (trainList, valList) = ValSplitListPaths(yamlPath);
             IO.AtomicFile.WriteAllText(trainList, string.Join("\n", train) + "\n");
             IO.AtomicFile.WriteAllText(valList, string.Join("\n", val) + "\n");
         }
@@ -998,9 +1000,32 @@ public sealed partial class DatasetDraft
     public IReadOnlyList<string> PairKeys { get; private set; } = [];
 
     /// <summary><c>data init --val-fraction</c>: the share of the pairs drafted as a val split (0: none). The draft has one
-    /// labelled folder and no splits of its own (<see cref="CanHoldOutVal"/>); the pairs are drawn at random with a fixed
-    /// seed, so the same folder always gives the same split, and written as id lists beside the yaml.</summary>
-    public double ValFraction { get; set; }
+    /// labelled folder and no splits of its own (<see cref="CanHoldOutVal"/>, else setting it throws); the pairs are drawn
+    /// at random with a fixed seed, so the same folder always gives the same split (<see cref="HeldOut"/>), and written as
+    /// id lists beside the yaml.</summary>
+    public double ValFraction
+    {
+        get => _valFraction;
+        set
+        {
+            if (value > 0 && !CanHoldOutVal(out string? why)) throw new SharpSegException($"--val-fraction: {why}.");
+            _valFraction = value;
+            HeldOut = value > 0 ? HoldOut(value) : null;
+        }
+    }
+    double _valFraction;
+
+    /// <summary>The keys of the train and val splits <see cref="ValFraction"/> drew, each sorted; null without it.</summary>
+    public (IReadOnlyList<string> Train, IReadOnlyList<string> Val)? HeldOut { get; private set; }
+
+    (IReadOnlyList<string>, IReadOnlyList<string>) HoldOut(double fraction)
+    {
+        var keys = PairKeys.ToList();
+        var random = new Random(0);
+        for (int i = keys.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (keys[i], keys[j]) = (keys[j], keys[i]); }
+        int n = Math.Clamp((int)Math.Round(fraction * keys.Count), 1, keys.Count - 1);
+        return (keys.Skip(n).Order(StringComparer.Ordinal).ToList(), keys.Take(n).Order(StringComparer.Ordinal).ToList());
+    }
 
     /// <summary>Whether <see cref="ValFraction"/> applies: the images are one labelled folder, not already split by id lists,
     /// split-named subfolders or sibling val/test folders.</summary>
@@ -1014,19 +1039,6 @@ public sealed partial class DatasetDraft
                 ? $"image '{odd}' has a name an id list cannot hold (a leading '#', spaces at an end, or an image extension inside it); rename it, or split the folders by hand"
             : null;
         return why == null;
-    }
-
-    /// <summary>The id lists <see cref="Write"/> writes for <see cref="ValFraction"/>, or null.</summary>
-    (string TrainList, string ValList, List<string> Train, List<string> Val)? ValSplitIds(string yamlPath)
-    {
-        if (ValFraction <= 0) return null;
-        if (!CanHoldOutVal(out string? why)) throw new SharpSegException($"--val-fraction: {why}.");
-        var keys = PairKeys.ToList();
-        var random = new Random(0);
-        for (int i = keys.Count - 1; i > 0; i--) { int j = random.Next(i + 1); (keys[i], keys[j]) = (keys[j], keys[i]); }
-        int n = Math.Clamp((int)Math.Round(ValFraction * keys.Count), 1, keys.Count - 1);
-        var (trainList, valList) = ValSplitListPaths(yamlPath);
-        return (trainList, valList, keys.Skip(n).Order(StringComparer.Ordinal).ToList(), keys.Take(n).Order(StringComparer.Ordinal).ToList());
     }
 
     /// <summary>The dataset's folder name; above a split-named folder (train/, val/, ..., or data/) the parent's name.</summary>
