@@ -56,8 +56,8 @@ public sealed class Trainer
         string metrics = Path.Combine(runDirectory, MetricsFileName);
         if (File.Exists(metrics)) File.Move(metrics, Path.Combine(runDirectory, StoppedMetricsFileName), overwrite: true);
         // Make the recipe's paths absolute so the saved recipe works from anywhere (and on resume).
-        recipe.Tree.Set("data.dataset=" + Quote(recipe.DatasetPath));
-        if (recipe.DataRoot != null) recipe.Tree.Set("data.data_root=" + Quote(recipe.DataRoot));
+        recipe.Tree.Set("data.dataset=" + Configuration.YamlText.Quote(recipe.DatasetPath));
+        if (recipe.DataRoot != null) recipe.Tree.Set("data.data_root=" + Configuration.YamlText.Quote(recipe.DataRoot));
         return new Trainer(recipe, runDirectory, null);
     }
 
@@ -351,6 +351,4 @@ public sealed class Trainer
             if (p.requires_grad == frozen) p.requires_grad = !frozen;
         model.Encoder.train(!frozen);
     }
-
-    static string Quote(string path) => "'" + path.Replace("'", "''") + "'";
 }

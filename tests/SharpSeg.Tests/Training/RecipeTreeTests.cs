@@ -39,6 +39,25 @@ public sealed class RecipeTreeTests
         Assert.Throws<SharpSegException>(() => t.Set("noequals"));
     }
 
+    // Trainer.Create writes the absolute dataset path back with Set(key=YamlText.Quote(path)); any folder name must read
+    // back unchanged (a single-quoted scalar would fold the newline into a space).
+    [Theory]
+    [InlineData("/data/it's here/dataset.yaml")]
+    [InlineData("/data/with space/d.yaml")]
+    [InlineData("C:/data: x/d.yaml")]
+    [InlineData("/données/路径/😀/d.yaml")]
+    [InlineData("/a\\b/#c/\"q\"/d.yaml")]
+    [InlineData("/tab\there/new\nline/d.yaml")]
+    [InlineData(" /lead and trail ")]
+    [InlineData("~")]
+    [InlineData("null")]
+    public void QuotedPathsSetWithSetReadBackUnchanged(string path)
+    {
+        var t = ConfigTree.Parse("", "r.yaml").OverlayOn(Defaults);
+        t.Set("data.dataset=" + YamlText.Quote(path));
+        Assert.Equal(path, t.GetString("data.dataset"));
+    }
+
     [Fact]
     public void ResolvedYamlRoundTrips()
     {
