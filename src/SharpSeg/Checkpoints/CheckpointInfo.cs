@@ -83,9 +83,7 @@ public sealed record CheckpointInfo
         if (Data.Normalization.Problem(Mean, Std, ImageChannels) is { } norm) throw Bad(norm);
         if (!Imaging.IntensityRange.IsValidStored(ImageRange))
             throw Bad($"image_range [{string.Join(", ", ImageRange)}] is not [low, high] with 0 <= low < high <= 65535");
-        if (VolumeSlicing?.Problem() is { } slicing) throw Bad($"volume_slicing: {slicing}");
-        if (VolumeSlicing?.LabelValues is { } labelValues && labelValues.Length != Classes.Count)
-            throw Bad($"volume_slicing: {labelValues.Length} label_values for {Classes.Count} classes");
+        if (VolumeSlicing?.Problem(Classes.Count) is { } slicing) throw Bad($"volume_slicing: {slicing}");
         if (!(InferenceScale > 0 && InferenceScale <= MaxInferenceScale)) throw Bad($"inference_scale {InferenceScale} is outside (0, {MaxInferenceScale}]");
         if (IgnoreIndex is < 0 or > 255) throw Bad($"ignore_index {IgnoreIndex} is outside 0..255");
         if (Iteration < 0 || Epoch < 0) throw Bad("negative progress");

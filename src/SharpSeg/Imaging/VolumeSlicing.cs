@@ -39,6 +39,13 @@ public sealed record VolumeSlicing
         : LabelValues != null && (LabelValues.Length == 0 || LabelValues.Any(v => v is < 0 or > 65535) || LabelValues.Distinct().Count() != LabelValues.Length) ? "label_values is not a list of distinct values 0..65535, one per class"
         : null;
 
+    /// <summary>What is wrong with it for a model or dataset of <paramref name="classCount"/> classes, in words, or null:
+    /// <see cref="Problem()"/>'s checks, and label values that are not one per class. The one rule for a dataset.yaml's
+    /// <c>volumes:</c> and a checkpoint's <c>volume_slicing</c>; each caller names its file and the fix.</summary>
+    public string? Problem(int classCount) =>
+        Problem()
+        ?? (LabelValues is { } values && values.Length != classCount ? $"label_values has {values.Length} values for {classCount} classes" : null);
+
     /// <summary>This slicing with what the user gave in its place (<c>predict --axis/--window/--channels</c>); null keeps
     /// this one's.</summary>
     public VolumeSlicing With(int? axis, (double Low, double High)? window, int[]? channels) => this with

@@ -122,7 +122,7 @@ public sealed class NiftiImportTests
         Assert.Equal([0, 2, 5], DatasetSpec.Load(r.YamlPath).VolumeSlicing!.LabelValues!);
         File.WriteAllText(r.YamlPath, File.ReadAllText(r.YamlPath).Replace("label_values: [0, 2, 5]", "label_values: [0, 2]"));
         var bad = Assert.Throws<SharpSegException>(() => DatasetSpec.Load(r.YamlPath));
-        Assert.Contains("volumes.label_values has 2 values for 3 classes", bad.Message);
+        Assert.Contains("volumes: label_values has 2 values for 3 classes; it says how", bad.Message);
         File.WriteAllText(r.YamlPath, File.ReadAllText(r.YamlPath).Replace("label_values: [0, 2]", "label_values: [0, 2, 2]"));
         Assert.Contains("label_values is not a list of distinct values", Assert.Throws<SharpSegException>(() => DatasetSpec.Load(r.YamlPath)).Message);
 
@@ -243,7 +243,7 @@ public sealed class NiftiImportTests
         }
         Assert.Equal(2, Datatype(ReadGz(Path.Combine(again, "ct_001_mask.nii.gz"), 76)));   // no values given: class indices, uint8
         CliRunner.Run("predict", "--checkpoint", Path.Combine(root, "values-0-4.ckpt"), "--input", volume, "--out", Path.Combine(root, "b"))
-            .AssertOneLineError("2 label_values for 3 classes");
+            .AssertOneLineError("volume_slicing: label_values has 2 values for 3 classes");
 
         CliRunner.Run("predict", "--checkpoint", ckpt, "--input", volume, "--out", outDir, "--channels", "0,1")
             .AssertOneLineError("channels is not one or three channel numbers");

@@ -104,9 +104,8 @@ internal sealed class DatasetYamlReader
                 Channels = Find(vm, "channels") is { } c ? Sequence(c, "volumes.channels").Select(n => Int(n, "volumes.channels")).ToArray() : null,
                 LabelValues = Find(vm, "label_values") is { } lv ? Sequence(lv, "volumes.label_values").Select(n => Int(n, "volumes.label_values")).ToArray() : null,
             };
-            if (volumes.Problem() is { } problem) throw Error(volNode, $"volumes: {problem}; it says how 'data from-nifti' cut the volumes, e.g. volumes: {{ axis: 2, window: [-160, 240] }}.");
-            if (volumes.LabelValues is { } values && values.Length != classes.Names.Count)
-                throw Error(volNode, $"volumes.label_values has {values.Length} values for {classes.Names.Count} classes; give each class's value in the label volumes, in class order.");
+            if (volumes.Problem(classes.Names.Count) is { } problem)
+                throw Error(volNode, $"volumes: {problem}; it says how 'data from-nifti' cut the volumes and, in label_values, each class's value in the label volumes in class order, e.g. volumes: {{ axis: 2, window: [-160, 240], label_values: [0, 1, 2, 4] }}.");
         }
         return new DatasetSpec(name, root, _source, yamlFolder, classes, channels, mask, pairing, splits) { ImageRange = range, MissingMaskClass = missingClass, VolumeSlicing = volumes };
     }
