@@ -58,19 +58,17 @@ public sealed class TrainCommand : Command<TrainCommand.Settings>
             if (s.Recipe == null && s.Data != null)
             {
                 if (!File.Exists(s.Data)) throw new SharpSegException($"--data {s.Data}: no such file; give the dataset.yaml (sharpseg data init writes one).");
-                string? Given(string key) => s.Set.Select(a => a.Split('=', 2)).LastOrDefault(kv => kv.Length == 2 && kv[0].Trim() == key) is { } kv ? kv[1].Trim() : null;
-                string? val = Given("data.val_split");
-                string? train = Given("data.train_split"), valSplit = val is "null" or "~" or "" ? "" : val;
-                string? root = Given("data.data_root") is { Length: > 0 } r && r is not ("null" or "~") ? Path.GetFullPath(r) : null;
+                var (train, valSplit, root) = TrainingRecipe.PlanningChoices(s.Set);
                 var plan = s.PrintPlan   // the YAML alone on stdout, so that it can be saved
                     ? RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, cancellationToken: cancellationToken, dataRoot: root)
                     : ProgressRunner.RunPerSplit("planning: reading masks of", p => RecipePlanner.Plan(Path.GetFullPath(s.Data), train, valSplit, p, cancellationToken, dataRoot: root));
                 recipe = TrainingRecipe.FromText(plan.Yaml, $"the recipe planned for {s.Data}", s.Set);
                 if (s.PrintPlan)
                 {
-                    // The plan with what --set changed in it (checked above as training would check it), its reasons on top.
+                    // The plan with what --set changed in it (checked above as training would check it, so a key the plan
+                    // does not name, such as data.data_root, is added), its reasons on top.
                     var tree = SharpSeg.Configuration.ConfigTree.Parse(plan.Yaml, "plan");
-                    foreach (var o in s.Set) tree.Set(TrainingRecipe.FromWorkingDirectory(o));
+                    foreach (var o in s.Set) tree.SetOrAdd(TrainingRecipe.FromWorkingDirectory(o));
                     foreach (var line in plan.Yaml.Split('\n').TakeWhile(l => l.StartsWith('#'))) Console.WriteLine(line);
                     if (s.Set.Length > 0) Console.WriteLine($"# changed with --set: {string.Join(", ", s.Set)}");
                     Console.Write(tree.ToYaml());

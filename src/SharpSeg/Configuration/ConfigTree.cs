@@ -84,7 +84,14 @@ public sealed class ConfigTree
     }
 
     /// <summary>Applies a <c>key=value</c> override (dotted key; the value is parsed as YAML, so lists like [256,256] work).</summary>
-    public void Set(string assignment)
+    public void Set(string assignment) => Assign(assignment, addKeys: false);
+
+    /// <summary>Applies a <c>key=value</c> override as <see cref="Set(string)"/> does, adding the key and the sections
+    /// above it where this tree lacks them: for a partial tree (a planned recipe, which names only the keys it chose)
+    /// whose overrides were already checked against the whole recipe.</summary>
+    public void SetOrAdd(string assignment) => Assign(assignment, addKeys: true);
+
+    void Assign(string assignment, bool addKeys)
     {
         int eq = assignment.IndexOf('=');
         if (eq <= 0) throw new SharpSegException($"--set {assignment}: expected key=value, e.g. --set optimizer.lr=0.01");
@@ -102,11 +109,15 @@ public sealed class ConfigTree
         for (int i = 0; i < parts.Length - 1; i++)
         {
             if (!node.TryGetValue(parts[i], out var next) || next is not Dictionary<string, object?> d)
-                throw new SharpSegException($"--set {path}: unknown key '{string.Join('.', parts[..(i + 1)])}'{NearestName.Hint(parts[i], node.Keys)}.");
+            {
+                if (!addKeys || next != null)
+                    throw new SharpSegException($"--set {path}: unknown key '{string.Join('.', parts[..(i + 1)])}'{NearestName.Hint(parts[i], node.Keys)}.");
+                node[parts[i]] = d = new Dictionary<string, object?>();
+            }
             node = d;
         }
         string last = parts[^1];
-        if (!node.ContainsKey(last) && node.Count > 0)
+        if (!addKeys && !node.ContainsKey(last) && node.Count > 0)
             throw new SharpSegException($"--set {path}: unknown key '{path}'{NearestName.Hint(last, node.Keys)}.");
         if (node.TryGetValue(last, out var old) && old is Dictionary<string, object?> && value is not Dictionary<string, object?>)
             throw new SharpSegException($"--set {path}: '{path}' is a section; set one of its keys ({string.Join(", ", ((Dictionary<string, object?>)old).Keys)}).");

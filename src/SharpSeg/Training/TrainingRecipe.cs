@@ -53,6 +53,26 @@ public sealed class TrainingRecipe
         return key + "=" + Path.GetFullPath(value);
     }
 
+    /// <summary>
+    /// What <paramref name="overrides"/> say about the data a recipe is planned for (the <c>trainSplit</c>, <c>valSplit</c>
+    /// and <c>dataRoot</c> of <see cref="RecipePlanner"/>'s Plan), read as the recipe will read them: each value parsed by
+    /// <see cref="ConfigTree.Set"/> (YAML: <c>null</c>, <c>~</c> and nothing are null, quotes are removed), the last
+    /// override of a key winning, the root made absolute against the current directory. A key no override sets is null
+    /// (the planner chooses); <c>data.val_split</c> set to null is "" (train without validation).
+    /// </summary>
+    public static (string? TrainSplit, string? ValSplit, string? DataRoot) PlanningChoices(IEnumerable<string>? overrides)
+    {
+        string[] keys = ["data.train_split", "data.val_split", "data.data_root"];
+        static string Key(string assignment) => assignment.Split('=', 2)[0].Trim();
+        var given = (overrides ?? []).Where(o => keys.Contains(Key(o))).ToList();
+        var tree = ConfigTree.Parse(RecipeDefaults.Yaml, "recipe defaults");
+        foreach (var o in given) tree.Set(FromWorkingDirectory(o));
+        bool Given(string key) => given.Any(o => Key(o) == key);
+        return (Given(keys[0]) ? tree.GetString(keys[0]) : null,
+                Given(keys[1]) ? tree.GetString(keys[1]) ?? "" : null,
+                Given(keys[2]) && tree.GetString(keys[2]) is { } root ? Path.GetFullPath(root) : null);
+    }
+
     /// <summary>A recipe from YAML text that is not a file (<see cref="RecipePlanner"/>'s), then the overrides, checked as
     /// <see cref="Load"/> checks a file's: relative paths in it are relative to the current directory.</summary>
     public static TrainingRecipe FromText(string yaml, string source, IEnumerable<string>? overrides = null)

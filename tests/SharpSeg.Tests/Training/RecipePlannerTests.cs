@@ -1,3 +1,4 @@
+using SharpSeg.Data.Synthetic;
 using SharpSeg.Tests.Data;
 using SharpSeg.Training;
 using Xunit;
@@ -149,5 +150,44 @@ public sealed class RecipePlannerTests
         CliRunner.Run("train", "--data", Path.Combine(run, "nothing.yaml")).AssertOneLineError("no such file; give the dataset.yaml");
         CliRunner.Run("train").AssertOneLineError("sharpseg train --data my/dataset.yaml plans a recipe");
         CliRunner.Run("train", "--resume", run, "--print-plan").AssertOneLineError("do not also give --print-plan");
+    }
+
+    [Fact]
+    public void PlanningChoicesReadSetValuesAsTheRecipeReadsThem()
+    {
+        var none = TrainingRecipe.PlanningChoices(["train.iterations=5"]);
+        Assert.True(none is (null, null, null), none.ToString());
+        foreach (var empty in new[] { "data.val_split=null", "data.val_split=~", "data.val_split=" })
+            Assert.Equal("", TrainingRecipe.PlanningChoices([empty]).ValSplit);   // train without validation
+        Assert.Equal("null", TrainingRecipe.PlanningChoices(["data.val_split='null'"]).ValSplit);   // a split named null
+        Assert.Equal("dev", TrainingRecipe.PlanningChoices(["data.val_split=val", "data.val_split=\"dev\""]).ValSplit);   // the last wins
+        Assert.Equal("train2", TrainingRecipe.PlanningChoices([" data.train_split = train2 "]).TrainSplit);
+        Assert.Equal(Path.GetFullPath("/some path/x"), TrainingRecipe.PlanningChoices(["data.data_root='/some path/x'"]).DataRoot);
+        Assert.Equal(Path.GetFullPath("relative root"), TrainingRecipe.PlanningChoices(["data.data_root=relative root"]).DataRoot);
+        Assert.Null(TrainingRecipe.PlanningChoices(["data.data_root=/a", "data.data_root=null"]).DataRoot);
+        var list = Assert.Throws<SharpSegException>(() => TrainingRecipe.PlanningChoices(["data.val_split=[a, b]"]));
+        Assert.Equal("--set data.val_split=[a, b]: 'data.val_split' must be a single value.", list.Message);
+    }
+
+    [Fact]
+    public void PrintPlanHonoursAValSplitOfNullAndAQuotedDataRoot()
+    {
+        // The dataset in a folder with a space in its name; its yaml copied elsewhere, where its root (the yaml's folder)
+        // holds no images, so only the data_root given with --set can plan it.
+        string dir = TestPaths.NewTempDir("plan-data-root");
+        string data = Path.Combine(dir, "some path");
+        string yaml = SyntheticSceneGenerator.WriteDataset(new SyntheticSceneOptions { Train = 4, Val = 2, Width = 32, Height = 32, Seed = 1 }, data);
+        string moved = Path.Combine(dir, "elsewhere", "dataset.yaml");
+        Directory.CreateDirectory(Path.GetDirectoryName(moved)!);
+        File.Copy(yaml, moved);
+        Assert.NotEqual(0, CliRunner.Run("train", "--data", moved, "--print-plan").ExitCode);
+
+        var r = CliRunner.Run("train", "--data", moved, "--print-plan", "--set", $"data.data_root='{data}'", "--set", "data.val_split=null");
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Contains("#   no validation split: best.ckpt is the last", r.StdOut);   // planned without one, not only printed so
+        var t = SharpSeg.Configuration.ConfigTree.Parse(r.StdOut, "plan");
+        Assert.Equal(data, t.GetString("data.data_root"));
+        Assert.Null(t.GetString("data.val_split"));
+        Assert.Equal("train", t.GetString("data.train_split"));
     }
 }

@@ -39,6 +39,18 @@ public sealed class RecipeTreeTests
         Assert.Throws<SharpSegException>(() => t.Set("noequals"));
     }
 
+    [Fact]
+    public void SetOrAddAddsKeysAPartialTreeDoesNotName()
+    {
+        var plan = ConfigTree.Parse("data:\n  dataset: d.yaml\n  val_split: val\n", "plan");
+        Assert.Contains("unknown key 'data.data_root'", Assert.Throws<SharpSegException>(() => plan.Set("data.data_root=/r")).Message);
+        plan.SetOrAdd("data.data_root='/some path'");
+        plan.SetOrAdd("eval.scale=0.5");
+        plan.SetOrAdd("data.val_split=null");
+        Assert.Equal("data:\n  dataset: d.yaml\n  val_split: null\n  data_root: /some path\neval:\n  scale: 0.5\n", plan.ToYaml());
+        Assert.Throws<SharpSegException>(() => plan.SetOrAdd("data.dataset.x=1"));   // a value, not a section
+    }
+
     // Trainer.Create writes the absolute dataset path back with Set(key=YamlText.Quote(path)); any folder name must read
     // back unchanged (a single-quoted scalar would fold the newline into a space).
     [Theory]
