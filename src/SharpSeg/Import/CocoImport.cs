@@ -76,7 +76,7 @@ public static class CocoImport
 
     static CocoFile Read(string path)
     {
-        using (var doc = ImportedDataset.ParseJson(path, "give a COCO annotation file"))
+        using (var doc = IO.JsonFile.Parse(path, "give a COCO annotation file"))
         {
             var root = doc.RootElement;
             SharpSegException Bad(string what) => new($"{path}: {what}; a COCO annotation file has 'images', 'annotations' and 'categories' lists.");

@@ -153,14 +153,6 @@ internal sealed class ImportedDataset
     /// image with its mask or label file.</summary>
     public static string Key(string root, string path) => Path.ChangeExtension(Path.GetRelativePath(root, path), null).Replace('\\', '/');
 
-    /// <summary>An annotation file's JSON, or one line naming the file and saying what to give instead.</summary>
-    public static JsonDocument ParseJson(string path, string howToFix)
-    {
-        try { return JsonDocument.Parse(File.ReadAllBytes(path), new JsonDocumentOptions { MaxDepth = 64 }); }
-        catch (JsonException e) { throw new SharpSegException($"{path}: not valid JSON ({e.Message}); {howToFix}."); }
-        catch (IOException e) { throw new SharpSegException($"{path}: cannot be read ({e.Message})."); }
-    }
-
     /// <summary>A YAML double-quoted scalar (JSON string syntax is valid YAML).</summary>
     static string Q(string s) => Configuration.YamlText.Quote(s);
 }

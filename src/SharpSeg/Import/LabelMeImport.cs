@@ -99,7 +99,7 @@ public static class LabelMeImport
 
     static Entry Read(string path)
     {
-        using (var doc = ImportedDataset.ParseJson(path, "give a folder of LabelMe annotation files"))
+        using (var doc = IO.JsonFile.Parse(path, "give a folder of LabelMe annotation files"))
         {
             var root = doc.RootElement;
             SharpSegException Bad(string what) => new($"{path}: {what}; a LabelMe file has 'shapes', 'imagePath', 'imageWidth' and 'imageHeight'.");

@@ -209,6 +209,11 @@ public sealed class ClassListTests
         Refused("g.json", "{\"labels\": {\"background\": 0, \"tumour\": [1, 2, 3]}}", "is a region of several values");
         Refused("h.json", "{\"labels\": [1, 2]}", "neither a name nor an object");
         Refused("i.json", "{\"classes\": [{\"title\": \"car\", \"color\": \"red\"}]}", "colour \"red\" is neither");
+        // Malformed JSON is said as the importers say it (IO.JsonFile): the file, the parser's reason, the fix; a trailing
+        // comma, as hand-edited lists have, is no fault.
+        Refused("j.json", "{\"labels\": [\"car\",", "j.json: not valid JSON (");
+        Refused("j.json", "{\"labels\": [\"car\",", "); fix the file (a JSON class list is a list of names");
+        Assert.Equal(["car", "bus"], Read("k.json", "[\"car\", \"bus\",]").Entries.Select(e => e.Name));
     }
 
     [Fact]

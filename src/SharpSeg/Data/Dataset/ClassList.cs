@@ -179,10 +179,8 @@ public sealed class ClassList
     /// map between names and values.</summary>
     static ClassList ReadJson(string path)
     {
-        System.Text.Json.JsonDocument doc;
-        try { doc = System.Text.Json.JsonDocument.Parse(File.ReadAllBytes(path), new System.Text.Json.JsonDocumentOptions { MaxDepth = 16, AllowTrailingCommas = true }); }
-        catch (System.Text.Json.JsonException e) { throw new SharpSegException($"{path}: not valid JSON ({e.Message})."); }
-        using (doc)
+        using (var doc = IO.JsonFile.Parse(path, "fix the file (a JSON class list is a list of names, a map of names and values, or a 'labels' or 'classes' entry holding one)",
+                   new System.Text.Json.JsonDocumentOptions { MaxDepth = 16, AllowTrailingCommas = true }))
         {
             var root = doc.RootElement;
             bool underLabels = root.ValueKind == System.Text.Json.JsonValueKind.Object && root.TryGetProperty("labels", out _);
