@@ -205,23 +205,35 @@ public static class TorchRuntime
             : "oneDNN" + (string.IsNullOrEmpty(isa) ? "" : $", ONEDNN_MAX_CPU_ISA={isa}") + sizes;
     }
 
-    /// <summary>Whether <c>train.precision: bf16</c> (libtorch's CPU autocast) can pay here, for <c>sharpseg info</c>.</summary>
+    /// <summary>Whether <c>train.precision: bf16</c> (libtorch's CPU autocast) can pay here, for <c>sharpseg info</c>: where
+    /// the CPU computes bfloat16 natively, <see cref="Bf16Probe"/>'s measured speed-up says whether it does.</summary>
     public static string DescribeMixedPrecision() =>
         !Autocast.Available ? "not available (this libtorch does not export autocast)"
         : CpuInfo.Current.NativeBf16 switch
         {
-            true => "bf16 native on this CPU (avx512_bf16 or amx_bf16): train.precision: bf16 runs the forward pass in bfloat16",
+            true => Bf16Probe.SpeedUp is { } r
+                ? $"bf16 native on this CPU (avx512_bf16 or amx_bf16); a convolution probe ran {r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}× as fast as fp32, so " +
+                  (r >= Bf16Probe.PaysFrom ? "train.precision: bf16 pays here (train --data plans it)" : "train.precision: bf16 does not pay here (train --data plans fp32)")
+                : "bf16 native on this CPU (avx512_bf16 or amx_bf16)",
             false => "bf16 emulated on this CPU (no avx512_bf16 or amx_bf16): train.precision: bf16 would be slower than fp32",
             null => "bf16 available; whether this CPU computes it natively is unknown",
         };
 
     /// <summary>
-    /// A warning for bf16 on a CPU that emulates bfloat16, else null. <paramref name="setting"/> names what asked for it
-    /// (<c>train.precision: bf16</c>, <c>--bf16</c>) and <paramref name="fix"/> how to go back to fp32; <paramref name="cpu"/>
-    /// is this machine's unless given.
+    /// A warning for bf16 where it is slower than fp32, else null: on a CPU that emulates bfloat16, or on this machine's
+    /// CPU where <see cref="Bf16Probe"/> measured bf16 slower (an Intel Xeon with avx512_bf16 and no AMX).
+    /// <paramref name="setting"/> names what asked for it (<c>train.precision: bf16</c>, <c>--bf16</c>) and
+    /// <paramref name="fix"/> how to go back to fp32; <paramref name="cpu"/> is this machine's unless given (then only its
+    /// flags are read, nothing is measured).
     /// </summary>
-    public static string? MixedPrecisionWarning(Device device, string setting = "train.precision: bf16", string fix = "set train.precision: fp32", CpuInfo? cpu = null) =>
-        device.type == DeviceType.CPU && (cpu ?? CpuInfo.Current).NativeBf16 == false
-            ? $"warning: {setting} on a CPU without avx512_bf16 or amx_bf16: libtorch emulates bfloat16 there, which is slower than fp32; {fix}."
-            : null;
+    public static string? MixedPrecisionWarning(Device device, string setting = "train.precision: bf16", string fix = "set train.precision: fp32", CpuInfo? cpu = null)
+    {
+        if (device.type != DeviceType.CPU) return null;
+        var flags = cpu ?? CpuInfo.Current;
+        if (flags.NativeBf16 == false)
+            return $"warning: {setting} on a CPU without avx512_bf16 or amx_bf16: libtorch emulates bfloat16 there, which is slower than fp32; {fix}.";
+        if (cpu == null && Bf16Probe.SpeedUp is < 1.0 and var r)
+            return $"warning: {setting}: bfloat16 convolutions ran at {r.ToString("0.00", System.Globalization.CultureInfo.InvariantCulture)}× fp32's speed on this CPU (a probe; it has bf16 instructions, but its fp32 units are as fast: no AMX), so bf16 is slower here; {fix}.";
+        return null;
+    }
 }

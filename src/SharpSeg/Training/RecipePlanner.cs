@@ -51,9 +51,9 @@ public static class RecipePlanner
     /// <summary>Reads the training split's masks and image headers (<see cref="DataStats"/>) and plans the recipe.
     /// <paramref name="trainSplit"/> and <paramref name="valSplit"/> are the user's choice where given ("" for no validation),
     /// <paramref name="dataRoot"/> a root in place of the dataset's (<c>data.data_root</c>);
-    /// <paramref name="nativeBf16"/> whether to plan bf16 training (null: where this CPU computes bfloat16 natively).</summary>
+    /// <paramref name="probeBf16"/>: measure whether bf16 training pays on this CPU (<see cref="Engine.Bf16Probe"/>); false plans fp32 without measuring.</summary>
     public static PlannedRecipe Plan(string datasetPath, string? trainSplit = null, string? valSplit = null, IProgress<DataProgress>? progress = null,
-        CancellationToken cancellationToken = default, bool? nativeBf16 = null, string? dataRoot = null)
+        CancellationToken cancellationToken = default, bool probeBf16 = true, string? dataRoot = null)
     {
         var spec = DatasetSpec.Load(datasetPath, dataRoot);
         bool Labelled(string name) => spec.SplitNames.Contains(name) && !spec.GetSplit(name).IsUnlabelled;
@@ -78,12 +78,13 @@ public static class RecipePlanner
         {
             SmallestLongSide = Math.Max(sizes[0].Width, sizes[0].Height), LargestLongSide = Math.Max(sizes[^1].Width, sizes[^1].Height),
         };
-        return Plan(spec.SourcePath, fingerprint, nativeBf16 ?? (Engine.CpuInfo.Current.NativeBf16 == true && Engine.Autocast.Available));
+        return Plan(spec.SourcePath, fingerprint, probeBf16 ? Engine.Bf16Probe.SpeedUp : null);
     }
 
     /// <summary>The recipe for a dataset with this fingerprint (the rules alone, for tests and for reading);
-    /// <paramref name="nativeBf16"/>: this CPU computes bfloat16 natively, so training runs its forward pass in bf16.</summary>
-    public static PlannedRecipe Plan(string datasetPath, DatasetFingerprint f, bool nativeBf16)
+    /// <paramref name="bf16SpeedUp"/>: how much faster bf16 training ran than fp32 on this CPU (<see cref="Engine.Bf16Probe.SpeedUp"/>;
+    /// null where bfloat16 is emulated): training runs its forward pass in bf16 from <see cref="Engine.Bf16Probe.PaysFrom"/>.</summary>
+    public static PlannedRecipe Plan(string datasetPath, DatasetFingerprint f, double? bf16SpeedUp)
     {
         var inv = CultureInfo.InvariantCulture;
         string F(double v) => v.ToString("0.###", inv);
@@ -133,8 +134,13 @@ public static class RecipePlanner
             : $"loss CE with median-frequency class weights: {f.ClassShares.Count(share => share > 0)} classes" + (small.Count > 0 ? $", {small.Count} of them under 1 % of the pixels ({Names(small)}), which plain CE leaves unpainted" : ""));
         if (absent.Count > 0)
             reasons.Add($"{Names(absent)}: never in '{f.TrainSplit}', so the model cannot learn {(absent.Count == 1 ? "it" : "them")}");
-        if (nativeBf16)
-            reasons.Add("precision bf16: this CPU computes bfloat16 natively (1.6–1.9× faster training, the same CamVid mIoU: docs/TRAINING.md); --set train.precision=fp32 to turn it off");
+        // bf16 where it was measured faster here: the CPU flag does not tell (an Intel Xeon with avx512_bf16 and no AMX
+        // trains 1.3× slower in bf16; AMD Zen 4 1.6–1.9× faster).
+        bool bf16 = bf16SpeedUp >= Engine.Bf16Probe.PaysFrom;
+        if (bf16SpeedUp is { } speedUp)
+            reasons.Add(bf16
+                ? $"precision bf16: bfloat16 convolutions ran {speedUp.ToString("0.0", inv)}× as fast as fp32 on this CPU (a probe; the same CamVid mIoU: docs/TRAINING.md); --set train.precision=fp32 to turn it off"
+                : $"precision fp32: this CPU has bfloat16 instructions, but bf16 convolutions ran at {speedUp.ToString("0.00", inv)}× fp32's speed here (a probe; docs/TRAINING.md); --set train.precision=bf16 to use it anyway");
 
         var y = new StringBuilder();
         y.AppendLine($"# Planned by 'sharpseg train --data' for {datasetPath}:");
@@ -171,7 +177,7 @@ public static class RecipePlanner
         y.AppendLine($"  iterations: {iterations}");
         y.AppendLine($"  batch_size: {batch}");
         y.AppendLine($"  val_every: {valEvery}");
-        if (nativeBf16) y.AppendLine("  precision: bf16");
+        if (bf16) y.AppendLine("  precision: bf16");
         return new PlannedRecipe(y.ToString(), reasons, f);
     }
 

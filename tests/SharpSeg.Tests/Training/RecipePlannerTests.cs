@@ -17,7 +17,7 @@ public sealed class RecipePlannerTests
     [Fact]
     public void ImagesOfCamVidsSizeTrainAtFullResolutionInWideCropsForAboutFortyEpochs()
     {
-        var plan = RecipePlanner.Plan("/data/d.yaml", Print(480, 360, 367), nativeBf16: false);
+        var plan = RecipePlanner.Plan("/data/d.yaml", Print(480, 360, 367), bf16SpeedUp: null);
         var t = Resolved(plan).Tree;
         Assert.Equal([256, 320], t.GetDoubleList("augment.crop")!);
         Assert.Equal([0.75, 1.25], t.GetDoubleList("augment.scale")!);
@@ -38,21 +38,21 @@ public sealed class RecipePlannerTests
     [Fact]
     public void LargeImagesAreScaledToALongSideOf1024AndSmallOnesAreCroppedWhole()
     {
-        var large = Resolved(RecipePlanner.Plan("/d.yaml", Print(4000, 3000, 50), nativeBf16: false)).Tree;
+        var large = Resolved(RecipePlanner.Plan("/d.yaml", Print(4000, 3000, 50), bf16SpeedUp: null)).Tree;
         Assert.Equal(0.256, large.GetDouble("eval.scale"));
         Assert.Equal([0.192, 0.32], large.GetDoubleList("augment.scale")!);
         Assert.Equal([256, 320], large.GetDoubleList("augment.crop")!);   // 1024 × 768 at that scale: wide
         Assert.Equal(300L, large.GetLong("train.iterations"));             // 40 epochs of 50 would be 250: the floor
 
-        var small = RecipePlanner.Plan("/d.yaml", Print(100, 60, 5000), nativeBf16: false);
+        var small = RecipePlanner.Plan("/d.yaml", Print(100, 60, 5000), bf16SpeedUp: null);
         var t = Resolved(small).Tree;
         Assert.Equal([64, 128], t.GetDoubleList("augment.crop")!);          // the whole image, rounded up to 32 (padded with ignore)
         Assert.Equal(2000L, t.GetLong("train.iterations"));                 // 40 epochs would be 25,000: the ceiling
         Assert.Contains(small.Reasons, r => r.Contains("crops of 64 × 128: the whole image", StringComparison.Ordinal));
 
-        var big = Resolved(RecipePlanner.Plan("/d.yaml", Print(1024, 1024, 100), nativeBf16: false)).Tree;   // 1024: still full resolution
+        var big = Resolved(RecipePlanner.Plan("/d.yaml", Print(1024, 1024, 100), bf16SpeedUp: null)).Tree;   // 1024: still full resolution
         Assert.Equal((1.0, 8), (big.GetDouble("eval.scale"), big.GetInt("train.batch_size")));
-        var whole = Resolved(RecipePlanner.Plan("/d.yaml", Print(300, 300, 100), nativeBf16: false)).Tree;    // a whole 320 × 320: batches of 4
+        var whole = Resolved(RecipePlanner.Plan("/d.yaml", Print(300, 300, 100), bf16SpeedUp: null)).Tree;    // a whole 320 × 320: batches of 4
         Assert.Equal([320, 320], whole.GetDoubleList("augment.crop")!);
         Assert.Equal(4, whole.GetInt("train.batch_size"));
     }
@@ -60,7 +60,7 @@ public sealed class RecipePlannerTests
     [Fact]
     public void GrayImagesNoValidationSplitAbsentClassesAndBf16AreSaid()
     {
-        var plan = RecipePlanner.Plan("/d.yaml", Print(512, 512, 20, val: null, channels: 1, shares: [0.7, 0.3, 0, 0]), nativeBf16: true);
+        var plan = RecipePlanner.Plan("/d.yaml", Print(512, 512, 20, val: null, channels: 1, shares: [0.7, 0.3, 0, 0]), bf16SpeedUp: 1.7);
         var t = Resolved(plan).Tree;
         Assert.Null(t.GetString("data.val_split"));
         Assert.Equal(0.0, t.GetDouble("augment.saturation"));
@@ -74,8 +74,14 @@ public sealed class RecipePlannerTests
         Assert.Equal(77L, Resolved(plan, "train.iterations=77").Tree.GetLong("train.iterations"));
         Assert.Equal("ce", Resolved(plan, "loss.name=ce").Tree.GetString("loss.name"));
 
+        // bf16 instructions that do not pay (an Intel Xeon without AMX: 0.8× fp32's speed): fp32, and why.
+        var slow = RecipePlanner.Plan("/d.yaml", Print(512, 512, 20), bf16SpeedUp: 0.8);
+        Assert.Equal("fp32", Resolved(slow).Tree.GetString("train.precision"));
+        Assert.Contains(slow.Reasons, r => r.StartsWith("precision fp32: this CPU has bfloat16 instructions, but bf16 convolutions ran at 0.80× fp32's speed", StringComparison.Ordinal));
+        Assert.DoesNotContain(RecipePlanner.Plan("/d.yaml", Print(512, 512, 20), bf16SpeedUp: null).Reasons, r => r.StartsWith("precision", StringComparison.Ordinal));
+
         // Fewer images than a batch: the batch the trainer will take, and the epochs it will run.
-        var three = RecipePlanner.Plan("/d.yaml", Print(512, 512, 3), nativeBf16: false);
+        var three = RecipePlanner.Plan("/d.yaml", Print(512, 512, 3), bf16SpeedUp: null);
         Assert.Equal(3, Resolved(three).Tree.GetInt("train.batch_size"));
         Assert.Contains(three.Reasons, r => r.StartsWith("300 iterations: 300 epochs of 3 training images", StringComparison.Ordinal));
     }
@@ -101,21 +107,21 @@ public sealed class RecipePlannerTests
               - { name: crack }
               - { name: stain }
             """);
-        var plan = RecipePlanner.Plan(yaml, nativeBf16: false);
+        var plan = RecipePlanner.Plan(yaml, probeBf16: false);
         var f = plan.Fingerprint;
         Assert.Equal(("train", 3, 60, 30, 3, "valid"), (f.TrainSplit, f.TrainImages, f.Width, f.Height, f.Channels, f.ValSplit));   // median sizes
         Assert.Equal(["background", "crack", "stain"], f.ClassNames);
         Assert.Equal([0.75, 0.25, 0.0], plan.Fingerprint.ClassShares);
         Assert.Equal([32, 64], Resolved(plan).Tree.GetDoubleList("augment.crop")!);
-        Assert.Null(RecipePlanner.Plan(yaml, valSplit: "", nativeBf16: false).Fingerprint.ValSplit);
-        Assert.Contains("no split 'training' (splits: train, valid)", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, trainSplit: "training", nativeBf16: false)).Message);
-        Assert.Contains("no split 'dev' to validate on", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, valSplit: "dev", nativeBf16: false)).Message);
+        Assert.Null(RecipePlanner.Plan(yaml, valSplit: "", probeBf16: false).Fingerprint.ValSplit);
+        Assert.Contains("no split 'training' (splits: train, valid)", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, trainSplit: "training", probeBf16: false)).Message);
+        Assert.Contains("no split 'dev' to validate on", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(yaml, valSplit: "dev", probeBf16: false)).Message);
 
         // A 'train' without masks is not trained on: the first labelled split is (here 'valid', with no val left).
         string unlabelledTrain = d.Yaml(File.ReadAllText(yaml).Replace("train: { images: train/images, masks: train/masks }", "train: { images: train/images }"), "unlabelled-train.yaml");
-        var other = RecipePlanner.Plan(unlabelledTrain, nativeBf16: false).Fingerprint;
+        var other = RecipePlanner.Plan(unlabelledTrain, probeBf16: false).Fingerprint;
         Assert.Equal(("valid", null), (other.TrainSplit, other.ValSplit));
-        Assert.Contains("split 'train' has no masks", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(unlabelledTrain, trainSplit: "train", nativeBf16: false)).Message);
+        Assert.Contains("split 'train' has no masks", Assert.Throws<SharpSegException>(() => RecipePlanner.Plan(unlabelledTrain, trainSplit: "train", probeBf16: false)).Message);
     }
 
     [Fact]
