@@ -73,6 +73,10 @@ public static class RecipeBinding
             if (r.Tree.GetDouble("loss.effective_beta") != DefaultEffectiveBeta.Value
                 && !(r.Tree.GetRaw("loss.class_weights") is string kind && kind.Trim().Equals("effective", StringComparison.OrdinalIgnoreCase)))
                 throw new SharpSegException("loss.effective_beta is set but loss.class_weights is not 'effective', so it would change nothing: remove loss.effective_beta or set loss.class_weights: effective.");
+            // A cap beside class_weights: none is let be (a planned recipe sets the cap, and --set loss.class_weights=none
+            // must still work on it); beside a list it would look as if it lowered the list's values, which it does not.
+            if (r.Tree.GetRaw("loss.class_weight_max") != null && r.Tree.GetRaw("loss.class_weights") is List<object?>)
+                throw new SharpSegException("loss.class_weight_max is set beside a list of loss.class_weights, which it does not change (it caps computed weights: inverse, median, effective): remove it (--set loss.class_weight_max=null) or lower the list's values yourself.");
             var (name, options) = LossSpec(r);
             LossFactory.RefuseUnusedOptions(name, options);
         }
@@ -256,8 +260,9 @@ public static class RecipeBinding
 
     /// <summary>
     /// Class weights for the loss: none, a list (one per class), or computed from the training split's pixel counts
-    /// (inverse / median frequency, or effective number of samples with <c>loss.effective_beta</c>). Computed weights are
-    /// stored in the run folder (class_weights.json) and reused on resume.
+    /// (inverse / median frequency, or effective number of samples with <c>loss.effective_beta</c>), lowered to
+    /// <c>loss.class_weight_max</c> where set. Computed weights are stored in the run folder (class_weights.json) and
+    /// reused on resume.
     /// </summary>
     public static float[]? ClassWeights(TrainingRecipe r, DatasetSpec spec, string split, string runDirectory)
     {
@@ -277,10 +282,13 @@ public static class RecipeBinding
         double beta = r.Tree.GetDouble("loss.effective_beta");
         if (kind == "effective" && !(beta >= 0 && beta < 1))
             throw new SharpSegException($"{r.Tree.Source}: loss.effective_beta must be in [0, 1), e.g. 0.9999, got {beta}.");
+        double? max = r.Tree.GetRaw("loss.class_weight_max") == null ? null : r.Tree.GetDouble("loss.class_weight_max");
+        if (max is { } m && !(m > 0 && double.IsFinite(m)))
+            throw new SharpSegException($"{r.Tree.Source}: loss.class_weight_max must be a positive number, e.g. 10, got {m}.");
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
         var stats = DataStats.Compute(spec, split).Splits[0];
-        var weights = Data.Checks.ClassWeights.For(kind, stats, beta);
+        var weights = Data.Checks.ClassWeights.For(kind, stats, beta, max);
         IO.AtomicFile.WriteAllText(cache, JsonSerializer.Serialize(weights));
         return weights;
     }

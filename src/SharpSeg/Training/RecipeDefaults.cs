@@ -67,6 +67,7 @@ public static class RecipeDefaults
           mode: multiclass      # multiclass (softmax) | binary (a sigmoid per channel, one channel per dataset class: one-vs-rest)
           class_weights: none   # none | inverse | median (median-frequency balancing) | effective (Cui et al. 2019) | a list, one per class
           effective_beta: 0.9999  # beta of class_weights: effective
+          class_weight_max: null  # computed class weights (inverse, median, effective) above this are lowered to it; null = no cap
           label_smoothing: 0.0  # ce
           focal_gamma: 2.0      # focal
           focal_alpha: null     # focal in binary mode only: weight of positives in [0, 1]

@@ -124,5 +124,13 @@ public sealed class LossRecipeTests
         Assert.Equal(w, JsonSerializer.Deserialize<float[]>(File.ReadAllText(Path.Combine(run, "class_weights.json"))));
         var e = Assert.Throws<SharpSegException>(() => RecipeBinding.ClassWeights(TrainingRecipe.Load(null, ["loss.class_weights=efective"]), spec, "train", run));
         Assert.Contains("did you mean 'effective'", e.Message);
+
+        // loss.class_weight_max lowers the weights above it and leaves the others: inverse frequency 24:12:6 is 1:2:4,
+        // scaled to average 1 (3/7, 6/7, 12/7); a cap of 1.5 lowers class 2's only.
+        string capped = TestPaths.NewTempDir("loss-capped-run");
+        float[] inv = RecipeBinding.ClassWeights(TrainingRecipe.Load(null, ["loss.class_weights=inverse", "loss.class_weight_max=1.5"]), spec, "train", capped)!;
+        Assert.Equal(new[] { 3 / 7.0, 6 / 7.0, 1.5 }, inv.Select(v => (double)v).ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
+        var bad = Assert.Throws<SharpSegException>(() => RecipeBinding.ClassWeights(TrainingRecipe.Load(null, ["loss.class_weights=inverse", "loss.class_weight_max=0"]), spec, "train", TestPaths.NewTempDir("loss-capped-bad")));
+        Assert.Contains("loss.class_weight_max must be a positive number", bad.Message);
     }
 }

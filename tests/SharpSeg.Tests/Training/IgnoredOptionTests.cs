@@ -28,6 +28,15 @@ public sealed class IgnoredOptionTests
     }
 
     [Fact]
+    public void ClassWeightMaxBesideAListOfClassWeightsIsRefused()
+    {
+        OneLine(Refused("loss.class_weights=[1,2,3]", "loss.class_weight_max=10"), "loss.class_weight_max is set beside a list", "--set loss.class_weight_max=null");
+        TrainingRecipe.Load(null, ["loss.class_weights=none", "loss.class_weight_max=10"]);   // nothing to cap: a plan's cap with --set loss.class_weights=none
+        TrainingRecipe.Load(null, ["loss.class_weights=median", "loss.class_weight_max=10"]);
+        TrainingRecipe.Load(null, ["loss.class_weights=inverse", "loss.class_weight_max=10"]);
+    }
+
+    [Fact]
     public void DropoutOutsideUNetIsRefused()
     {
         OneLine(Refused("model.architecture=fpn", "model.encoder=resnet18", "model.dropout=0.2"), "model.dropout", "fpn");

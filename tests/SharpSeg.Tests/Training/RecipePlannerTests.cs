@@ -26,10 +26,10 @@ public sealed class RecipePlannerTests
         Assert.Equal(300, t.GetInt("train.val_every"));
         Assert.Equal(("unet", "resnet18_imagenet", "imagenet"), (t.GetString("model.architecture"), t.GetString("model.encoder"), t.GetString("model.encoder_weights")));
         // Four classes, as CamVid's recipe on this encoder: CE with median-frequency weights, the encoder at a tenth of the rate.
-        Assert.Equal(("ce", "median", "fp32"), (t.GetString("loss.name"), t.GetString("loss.class_weights"), t.GetString("train.precision")));
+        Assert.Equal(("ce", "median", 10.0, "fp32"), (t.GetString("loss.name"), t.GetString("loss.class_weights"), t.GetDouble("loss.class_weight_max"), t.GetString("train.precision")));
         Assert.Equal((0.002, 0.1), (t.GetDouble("optimizer.lr"), t.GetDouble("optimizer.encoder_lr_mult")));
         Assert.Equal(("train", "val"), (t.GetString("data.train_split"), t.GetString("data.val_split")));
-        Assert.Contains(plan.Reasons, r => r.Contains("loss CE with median-frequency class weights: 4 classes, 1 of them under 1 % of the pixels (pole)", StringComparison.Ordinal));
+        Assert.Contains(plan.Reasons, r => r.Contains("loss CE with median-frequency class weights, at most 10 (a class weighted far above the others is painted where it is not): 4 classes, 1 of them under 1 % of the pixels (pole)", StringComparison.Ordinal));
         Assert.Contains(plan.Reasons, r => r.Contains("1850 iterations: 40.3 epochs of 367 training images", StringComparison.Ordinal));
         // Each reason is in the YAML as a comment, so a saved plan says why.
         Assert.All(plan.Reasons, r => Assert.Contains("#   " + r, plan.Yaml));

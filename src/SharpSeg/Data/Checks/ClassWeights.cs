@@ -18,14 +18,19 @@ public static class ClassWeights
     /// <summary>The kinds a recipe's <c>loss.class_weights</c> may name (besides an explicit list).</summary>
     public static IReadOnlyList<string> Kinds { get; } = ["none", "inverse", "median", "effective"];
 
-    /// <summary>Weights of kind <paramref name="kind"/> (inverse, median or effective) for a split's statistics.</summary>
-    public static float[] For(string kind, SplitStats stats, double effectiveBeta) => kind switch
+    /// <summary>Weights of kind <paramref name="kind"/> (inverse, median or effective) for a split's statistics, each
+    /// lowered to <paramref name="max"/> where given (<c>loss.class_weight_max</c>; the others are left as they are).</summary>
+    public static float[] For(string kind, SplitStats stats, double effectiveBeta, double? max = null)
     {
-        "inverse" => stats.Classes.Select(c => (float)c.InverseFrequencyWeight).ToArray(),
-        "median" => stats.Classes.Select(c => (float)c.MedianFrequencyWeight).ToArray(),
-        "effective" => EffectiveNumber(stats.Classes.Select(c => c.Pixels).ToArray(), effectiveBeta).Select(v => (float)v).ToArray(),
-        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "inverse, median or effective"),
-    };
+        var weights = kind switch
+        {
+            "inverse" => stats.Classes.Select(c => c.InverseFrequencyWeight).ToArray(),
+            "median" => stats.Classes.Select(c => c.MedianFrequencyWeight).ToArray(),
+            "effective" => EffectiveNumber(stats.Classes.Select(c => c.Pixels).ToArray(), effectiveBeta),
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "inverse, median or effective"),
+        };
+        return weights.Select(w => (float)(max is { } m ? Math.Min(w, m) : w)).ToArray();
+    }
 
     /// <summary>Inverse frequency: labelled pixels / pixels of c, scaled so the classes present average 1.</summary>
     /// <param name="pixels">Pixels per class.</param>
