@@ -41,8 +41,9 @@ public static class Bf16Probe
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         const int batch = 8, channels = 64, size = 64;
-        // The batch channels-last and the weights in the default layout, as channels-last training feeds them.
-        var x = Models.Fusion.ChannelsLast.Convert(Fixed([batch, channels, size, size], 0.5)).requires_grad_();
+        // The batch channels-last (made NHWC, seen as NCHW) and the weights in the default layout, as channels-last
+        // training feeds them.
+        var x = Fixed([batch, size, size, channels], 0.5).permute(0, 3, 1, 2).requires_grad_();
         var w1 = Fixed([channels, channels, 3, 3], 0.05).requires_grad_();
         var w2 = Fixed([channels, channels, 3, 3], 0.05).requires_grad_();
 
