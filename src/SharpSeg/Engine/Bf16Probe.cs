@@ -15,7 +15,7 @@ namespace SharpSeg.Engine;
 /// The probe times what dominates a convolutional network's step: two 3×3 convolutions of 64 channels on a batch of
 /// 8 at 64 × 64, channels-last, forward and backward (gradients of input and weights), with and without autocast,
 /// after one warm-up of each (oneDNN builds its kernels then), alternated three times; the ratio is fp32's median over
-/// bf16's. Inputs come from a fixed sequence, not libtorch's generator, so training's random numbers are untouched.
+/// bf16's. Inputs come from <see cref="KernelCheck"/>'s fixed sequence, not libtorch's generator, so training's random numbers are untouched.
 /// </remarks>
 public static class Bf16Probe
 {
@@ -43,9 +43,9 @@ public static class Bf16Probe
         const int batch = 8, channels = 64, size = 64;
         // The batch channels-last (made NHWC, seen as NCHW) and the weights in the default layout, as channels-last
         // training feeds them.
-        var x = Fixed([batch, size, size, channels], 0.5).permute(0, 3, 1, 2).requires_grad_();
-        var w1 = Fixed([channels, channels, 3, 3], 0.05).requires_grad_();
-        var w2 = Fixed([channels, channels, 3, 3], 0.05).requires_grad_();
+        var x = KernelCheck.FromValues(KernelCheck.Values(batch * size * size * channels, 1), batch, size, size, channels).mul_(0.5).permute(0, 3, 1, 2).requires_grad_();
+        var w1 = KernelCheck.FromValues(KernelCheck.Values(channels * channels * 9, 2), channels, channels, 3, 3).mul_(0.05).requires_grad_();
+        var w2 = KernelCheck.FromValues(KernelCheck.Values(channels * channels * 9, 3), channels, channels, 3, 3).mul_(0.05).requires_grad_();
 
         double Step(bool bf16)
         {
@@ -68,19 +68,5 @@ public static class Bf16Probe
     {
         v.Sort();
         return v.Count % 2 == 1 ? v[v.Count / 2] : (v[v.Count / 2 - 1] + v[v.Count / 2]) / 2;
-    }
-
-    // A fixed spread of values in [-scale, scale) (a 64-bit LCG), so that the probe does not draw from libtorch's RNG.
-    static Tensor Fixed(long[] shape, double scale)
-    {
-        long n = shape.Aggregate(1L, (a, b) => a * b);
-        var values = new float[n];
-        ulong s = 0x9E3779B97F4A7C15;
-        for (long i = 0; i < n; i++)
-        {
-            s = s * 6364136223846793005UL + 1442695040888963407UL;
-            values[i] = (float)(((s >> 40) / (double)(1UL << 24) * 2 - 1) * scale);
-        }
-        return tensor(values).reshape(shape);
     }
 }

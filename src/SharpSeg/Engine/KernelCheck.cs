@@ -57,8 +57,9 @@ public static class KernelCheck
         yield return ("batch_norm training forward", () => BatchNormForward(t));
     }
 
-    // A fixed, well-spread sequence in [-1, 1) (a 64-bit LCG), so that the inputs do not depend on libtorch's RNG.
-    static double[] Values(int n, ulong seed)
+    // A fixed, well-spread sequence in [-1, 1) (a 64-bit LCG), so that the inputs do not depend on libtorch's RNG
+    // (Bf16Probe's inputs too).
+    internal static double[] Values(int n, ulong seed)
     {
         var v = new double[n];
         ulong s = seed * 6364136223846793005UL + 1442695040888963407UL;
@@ -70,7 +71,7 @@ public static class KernelCheck
         return v;
     }
 
-    static Tensor FromValues(double[] v, params long[] shape) => tensor(v.Select(x => (float)x).ToArray()).reshape(shape);
+    internal static Tensor FromValues(double[] v, params long[] shape) => tensor(v.Select(x => (float)x).ToArray()).reshape(shape);
 
     static string? Compare(string what, Tensor actual, double[] expected)
     {
