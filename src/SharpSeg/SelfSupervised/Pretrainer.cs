@@ -153,10 +153,12 @@ public sealed class Pretrainer
         });
 
         var clock = Stopwatch.StartNew();
+        using var trace = StepTrace.FromEnvironment();
         var steps = new OptimizerSteps(optimizer, schedule, startIteration, total, batchSize, log, o.LogEvery, clock, progress,
             "pretraining", $"Lower --lr, e.g. --lr {schedule.BaseLr / 10:g3}.")
         {
             Model = network,
+            Trace = trace,
         };
         double firstLoss = double.NaN;
         EncoderCheckpointInfo Info(bool finished) => new()

@@ -68,6 +68,10 @@ internal sealed class OptimizerSteps
     /// <summary>Runs before each step, after the learning rate is set, with the iteration (e.g. to freeze an encoder for a while).</summary>
     public Action<long>? BeforeStep { get; init; }
 
+    /// <summary>Fingerprints of each stage of each step, or null (<see cref="StepTrace"/>).</summary>
+    public StepTrace? Trace { get; init; }
+    bool traced;
+
     /// <summary>Iterations done (counting those of the run being resumed).</summary>
     public long Iteration { get; private set; }
 
@@ -103,6 +107,12 @@ internal sealed class OptimizerSteps
         int group = 0;
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * LrMultipliers[Math.Min(group++, LrMultipliers.Count - 1)];
         BeforeStep?.Invoke(Iteration);
+        if (Trace != null)
+        {
+            Trace.Iteration = Iteration + 1;
+            if (!traced) Trace.All("start", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter)).Concat(Model.named_buffers().Select(b => (b.name, (Tensor?)b.buffer))));
+            traced = true;
+        }
         float lossValue;
         double gradNorm = double.NaN;
         string? problem = null;
@@ -113,6 +123,7 @@ internal sealed class OptimizerSteps
             var phase = Stopwatch.StartNew();
             var l = loss();
             lossValue = l.item<float>();
+            Trace?.Number("loss", lossValue);
             Phases.LossDone(phase.Elapsed.TotalMilliseconds);
             if (!float.IsFinite(lossValue)) problem = $"loss is {lossValue}";
             else
@@ -121,12 +132,16 @@ internal sealed class OptimizerSteps
                 l.backward();
                 Phases.BackwardDone(phase.Elapsed.TotalMilliseconds);
                 phase.Restart();
+                Trace?.All("grad", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter.grad)));
                 gradNorm = GradientClipping.TotalNorm(Model.parameters());
+                Trace?.Number("grad_norm", gradNorm);
                 if (!double.IsFinite(gradNorm)) problem = $"gradient norm is {gradNorm} (loss {lossValue:g4})";
                 else
                 {
                     if (GradClip > 0) GradientClipping.Clip(Model.parameters(), GradClip, gradNorm);
                     optimizer.step();
+                    Trace?.All("param", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter)));
+                    Trace?.All("buffer", Model.named_buffers().Select(b => (b.name, (Tensor?)b.buffer)));
                 }
                 Phases.OptimizerDone(phase.Elapsed.TotalMilliseconds);
             }

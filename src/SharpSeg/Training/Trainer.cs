@@ -222,6 +222,8 @@ public sealed class Trainer
         });
 
         var clock = new Stopwatch();
+        using var trace = StepTrace.FromEnvironment();
+        Tensor Traced(Tensor logits) => trace?.Tensor("logits", "", logits) ?? logits;
         var steps = new OptimizerSteps(optimizer, schedule, startIteration, totalIterations, batchSize, log, Math.Max(1, r.LogEvery), clock, progress,
             "training", $"last.ckpt holds that state: lower optimizer.lr and continue it (train --resume {_runDirectory} --set optimizer.lr={schedule.BaseLr / 10:g3}), set optimizer.grad_clip, or set train.skip_nonfinite: N to skip up to N such batches.")
         {
@@ -230,6 +232,7 @@ public sealed class Trainer
             GradClip = gradClip,
             SkipNonFinite = RecipeBinding.SkipNonFinite(r),
             BeforeStep = freezeEncoderIterations > 0 ? at => FreezeEncoder(model, at < freezeEncoderIterations) : null,
+            Trace = trace,
         };
 
         string lastPath = Path.Combine(_runDirectory, LastCheckpointName);
@@ -272,6 +275,7 @@ public sealed class Trainer
                         steps.Step(epoch, batch.Ids, () =>
                         {
                             Tensor images = batch.Images.to(device), masks = batch.Masks.to(device);
+                            trace?.Tensor("images", "", images); trace?.Tensor("masks", "", masks);
                             if (channelsLast) images = Models.Fusion.ChannelsLast.Convert(images);
                             if (setCriterion is not null)
                             {
@@ -279,9 +283,9 @@ public sealed class Trainer
                                 return thingClasses is null ? setCriterion.Compute(output, masks).Total
                                     : setCriterion.Compute(output, InstanceMaskTargets.Build(masks, thingClasses, dtype: output.Layers[0].ClassLogits.dtype)).Total;
                             }
-                            if (!model.HasAuxHead) return loss.Compute(steps.Phases.TimeForward(() => Forward(() => model.forward(images), Fp32)), masks);
+                            if (!model.HasAuxHead) return loss.Compute(Traced(steps.Phases.TimeForward(() => Forward(() => model.forward(images), Fp32))), masks);
                             var (logits, aux) = steps.Phases.TimeForward(() => Forward(() => model.ForwardWithAux(images), o => (Fp32(o.Item1), o.Item2 is null ? null : Fp32(o.Item2))));
-                            var l = loss.Compute(logits, masks);
+                            var l = loss.Compute(Traced(logits), masks);
                             if (aux is not null) l = l + loss.Compute(aux, masks) * modelConfig.AuxWeight;
                             return l;
                         });

@@ -88,9 +88,10 @@ public sealed class TrainingTrustTests
         int before = get_num_threads();
         try
         {
-            float[] Losses(int workers)
+            (float[] Losses, string[] Trace) Run(int workers)
             {
                 string run = TestPaths.NewTempDir($"determinism-{encoder}-t{threads}-w{workers}");
+                string trace = Path.Combine(run, "steps.trace");
                 var recipe = TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 10, valEvery: 100, seed: 3)
                     .Where(o => !o.StartsWith("model.") && !o.StartsWith("train.workers"))
                     .Concat([$"model.architecture={architecture}", $"model.encoder={encoder}", "augment.crop=[64, 64]",
@@ -98,17 +99,44 @@ public sealed class TrainingTrustTests
                     // Random layers in every model: U-Net's head dropout (refused elsewhere), MiT's stochastic depth (default 0.1).
                     .Concat(architecture == "unet" ? ["model.dropout=0.2"] : Array.Empty<string>())
                     .ToArray();
-                Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run();
-                return MetricsLog.Read(Path.Combine(run, Trainer.MetricsFileName)).Where(o => (string?)o["kind"] == "train")
-                    .Select(o => (float)o["loss"]!).ToArray();
+                // Every stage of every step fingerprinted (StepTrace): the batch, the logits, the loss, each gradient, and
+                // each parameter and buffer after the optimiser's step, so a difference the losses hide is caught too.
+                Environment.SetEnvironmentVariable(StepTrace.Variable, trace);
+                try { Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run(); }
+                finally { Environment.SetEnvironmentVariable(StepTrace.Variable, null); }
+                return (MetricsLog.Read(Path.Combine(run, Trainer.MetricsFileName)).Where(o => (string?)o["kind"] == "train")
+                    .Select(o => (float)o["loss"]!).ToArray(), File.ReadAllLines(trace));
             }
-            float[] a = Losses(0), b = Losses(2);
+            var (a, traceA) = Run(0);
+            var (b, traceB) = Run(2);
             Assert.Equal(10, a.Length);
+            foreach (var stage in new[] { "start", "images", "masks", "logits", "loss", "grad", "grad_norm", "param", "buffer" })
+                Assert.Contains(traceA, line => line.Split(' ')[1] == stage);
+            Assert.Contains(traceA, line => line.StartsWith("10 param ", StringComparison.Ordinal));
+            int differs = Enumerable.Range(0, Math.Min(traceA.Length, traceB.Length)).FirstOrDefault(i => traceA[i] != traceB[i], -1);
+            Assert.True(differs < 0 && traceA.Length == traceB.Length,
+                differs < 0 ? $"traces of {traceA.Length} and {traceB.Length} lines" : $"workers 0 and 2 part at '{traceA[differs]}' / '{traceB[differs]}'");
             Assert.True(a.Select(BitConverter.SingleToInt32Bits).SequenceEqual(b.Select(BitConverter.SingleToInt32Bits)),
                 $"workers 0: {string.Join(" ", a.Select(v => v.ToString("R")))}\nworkers 2: {string.Join(" ", b.Select(v => v.ToString("R")))}");
             Assert.True(a[^1] < a[0], $"the loss did not fall: {string.Join(" ", a)}");
         }
         finally { set_num_threads(before); }
+    }
+
+    [Fact]
+    public void AStepTraceThatCannotBeWrittenIsTheUsersErrorInOneLine()
+    {
+        string run = TestPaths.NewTempDir("trace-unwritable");
+        string bad = Path.Combine(run, "no-such-folder", "steps.trace");
+        var recipe = TrainingFixture.TinyRecipe(TrainingFixture.DatasetYaml, iterations: 1, valEvery: 100, seed: 3).Concat(["data.val_split=null"]).ToArray();
+        Environment.SetEnvironmentVariable(StepTrace.Variable, bad);
+        try
+        {
+            var e = Assert.Throws<SharpSegException>(() => Trainer.Create(TrainingRecipe.Load(null, recipe), run).Run());
+            Assert.StartsWith($"{StepTrace.Variable}={bad}: cannot write the step trace there", e.Message);
+            Assert.DoesNotContain('\n', e.Message);
+        }
+        finally { Environment.SetEnvironmentVariable(StepTrace.Variable, null); }
     }
 
     static (SegmentationModel Model, OptimizerSteps Steps, optim.Optimizer Optimizer, string Log) TinyStepper(int skip)
