@@ -232,13 +232,19 @@ public sealed class ConfigTree
     static string Flow(object? v) => v switch
     {
         null => "null",
+        // Control characters (a newline, a tab) only survive in a double-quoted scalar; a single-quoted one folds a
+        // newline into a space.
+        string s when s.Any(char.IsControl) => YamlText.Quote(s),
         string s => NeedsQuotes(s) ? "'" + s.Replace("'", "''") + "'" : s,
         List<object?> l => "[" + string.Join(", ", l.Select(Flow)) + "]",
         Dictionary<string, object?> d => "{" + string.Join(", ", d.Select(kv => kv.Key + ": " + Flow(kv.Value))) + "}",
         _ => v.ToString() ?? "",
     };
 
-    static bool NeedsQuotes(string s) => s.Length == 0 || s.IndexOfAny(":#[]{},&*!|>'\"%@`".ToCharArray()) >= 0 || s != s.Trim() || s == "null";
+    // Plain, these would read back otherwise: empty or null or ~ as null, '-' or '- x' as a list, '?' or '? x' as a
+    // complex key (a syntax error), indicators and quotes as YAML syntax, outer spaces trimmed.
+    static bool NeedsQuotes(string s) => s.Length == 0 || s.IndexOfAny(":#[]{},&*!|>'\"%@`".ToCharArray()) >= 0 || s != s.Trim()
+        || s is "null" or "~" or "-" or "?" || s.StartsWith("- ", StringComparison.Ordinal) || s.StartsWith("? ", StringComparison.Ordinal);
 
     static object? Convert(YamlNode node, string source, string path) => node switch
     {

@@ -70,6 +70,31 @@ public sealed class RecipeTreeTests
         Assert.Equal(path, t.GetString("data.dataset"));
     }
 
+    // The saved recipe.yaml (ToYaml) must read back to the same values: a newline or tab kept (not folded into a space),
+    // and '~', '-', '- x', '?', '? x' quoted (plain, they would read back as null, a list, or a syntax error).
+    [Theory]
+    [InlineData("/tab\there/new\nline/d.yaml")]
+    [InlineData("carriage\rreturn")]
+    [InlineData("~")]
+    [InlineData("-")]
+    [InlineData("- item")]
+    [InlineData("?")]
+    [InlineData("? key")]
+    [InlineData("-5")]
+    [InlineData("null")]
+    [InlineData("")]
+    [InlineData(" /lead and trail ")]
+    [InlineData("/data/it's here/dataset.yaml")]
+    [InlineData("/a\\b/#c/\"q\"/d.yaml")]
+    public void SavedRecipeYamlReadsBackTheSameValues(string value)
+    {
+        var t = ConfigTree.Parse("", "r.yaml").OverlayOn(Defaults);
+        t.Set("data.dataset=" + YamlText.Quote(value));
+        var again = ConfigTree.Parse(t.ToYaml(), "recipe.yaml").OverlayOn(Defaults);
+        Assert.Equal(value, again.GetString("data.dataset"));
+        Assert.Equal(t.ToYaml(), again.ToYaml());
+    }
+
     [Fact]
     public void ResolvedYamlRoundTrips()
     {
