@@ -258,6 +258,17 @@ public static class RecipeBinding
         return Data.Normalization.Resolve(kind, ch, train, p => decode(p).Image);
     }
 
+    /// <summary><c>loss.class_weight_max</c>: null (no cap) or a positive number; anything else is the user's error
+    /// (checked when the recipe loads, not only when the weights are computed).</summary>
+    public static double? ClassWeightMax(TrainingRecipe r)
+    {
+        if (r.Tree.GetRaw("loss.class_weight_max") == null) return null;
+        double m = r.Tree.GetDouble("loss.class_weight_max");
+        if (!(m > 0 && double.IsFinite(m)))
+            throw new SharpSegException($"{r.Tree.Source}: loss.class_weight_max must be a positive number, e.g. 10, got {m}.");
+        return m;
+    }
+
     /// <summary>
     /// Class weights for the loss: none, a list (one per class), or computed from the training split's pixel counts
     /// (inverse / median frequency, or effective number of samples with <c>loss.effective_beta</c>), lowered to
@@ -282,9 +293,7 @@ public static class RecipeBinding
         double beta = r.Tree.GetDouble("loss.effective_beta");
         if (kind == "effective" && !(beta >= 0 && beta < 1))
             throw new SharpSegException($"{r.Tree.Source}: loss.effective_beta must be in [0, 1), e.g. 0.9999, got {beta}.");
-        double? max = r.Tree.GetRaw("loss.class_weight_max") == null ? null : r.Tree.GetDouble("loss.class_weight_max");
-        if (max is { } m && !(m > 0 && double.IsFinite(m)))
-            throw new SharpSegException($"{r.Tree.Source}: loss.class_weight_max must be a positive number, e.g. 10, got {m}.");
+        double? max = ClassWeightMax(r);
         string cache = Path.Combine(runDirectory, "class_weights.json");
         if (File.Exists(cache)) return JsonSerializer.Deserialize<float[]>(File.ReadAllText(cache));
         var stats = DataStats.Compute(spec, split).Splits[0];

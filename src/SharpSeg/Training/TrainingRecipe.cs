@@ -171,6 +171,7 @@ public sealed class TrainingRecipe
         string sched = Tree.GetString("schedule.name") ?? "";
         if (!LrSchedule.Kinds.Contains(sched)) throw new SharpSegException($"{src}: schedule.name '{sched}' is not known{NearestName.Hint(sched, LrSchedule.Kinds)}.");
         var loss = RecipeBinding.Loss(this, classWeights: null); // a bad loss name or option fails at load, not after data statistics
+        RecipeBinding.ClassWeightMax(this);
         var crop = Tree.GetDoubleList("augment.crop");
         if (crop != null && crop.Length != 2) throw new SharpSegException($"{src}: augment.crop must be [height, width].");
         var scale = Tree.GetDoubleList("augment.scale");

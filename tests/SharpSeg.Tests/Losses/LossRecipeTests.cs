@@ -130,7 +130,11 @@ public sealed class LossRecipeTests
         string capped = TestPaths.NewTempDir("loss-capped-run");
         float[] inv = RecipeBinding.ClassWeights(TrainingRecipe.Load(null, ["loss.class_weights=inverse", "loss.class_weight_max=1.5"]), spec, "train", capped)!;
         Assert.Equal(new[] { 3 / 7.0, 6 / 7.0, 1.5 }, inv.Select(v => (double)v).ToArray(), (a, b) => Math.Abs(a - b) < 1e-6);
-        var bad = Assert.Throws<SharpSegException>(() => RecipeBinding.ClassWeights(TrainingRecipe.Load(null, ["loss.class_weights=inverse", "loss.class_weight_max=0"]), spec, "train", TestPaths.NewTempDir("loss-capped-bad")));
-        Assert.Contains("loss.class_weight_max must be a positive number", bad.Message);
+        // A bad cap fails when the recipe loads, before any data statistics.
+        foreach (var value in new[] { "0", "-3", "1e999" })
+        {
+            var bad = Assert.Throws<SharpSegException>(() => TrainingRecipe.Load(null, ["loss.class_weights=inverse", $"loss.class_weight_max={value}"]));
+            Assert.Contains("loss.class_weight_max must be a positive number", bad.Message);
+        }
     }
 }
