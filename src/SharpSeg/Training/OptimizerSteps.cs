@@ -70,7 +70,6 @@ internal sealed class OptimizerSteps
 
     /// <summary>Fingerprints of each stage of each step, or null (<see cref="StepTrace"/>).</summary>
     public StepTrace? Trace { get; init; }
-    bool traced;
 
     /// <summary>Iterations done (counting those of the run being resumed).</summary>
     public long Iteration { get; private set; }
@@ -107,12 +106,7 @@ internal sealed class OptimizerSteps
         int group = 0;
         foreach (var g in optimizer.ParamGroups) g.LearningRate = lr * LrMultipliers[Math.Min(group++, LrMultipliers.Count - 1)];
         BeforeStep?.Invoke(Iteration);
-        if (Trace != null)
-        {
-            Trace.Iteration = Iteration + 1;
-            if (!traced) Trace.All("start", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter)).Concat(Model.named_buffers().Select(b => (b.name, (Tensor?)b.buffer))));
-            traced = true;
-        }
+        Trace?.BeginStep(Iteration + 1, Model);
         float lossValue;
         double gradNorm = double.NaN;
         string? problem = null;
@@ -132,7 +126,7 @@ internal sealed class OptimizerSteps
                 l.backward();
                 Phases.BackwardDone(phase.Elapsed.TotalMilliseconds);
                 phase.Restart();
-                Trace?.All("grad", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter.grad)));
+                Trace?.Gradients(Model);
                 gradNorm = GradientClipping.TotalNorm(Model.parameters());
                 Trace?.Number("grad_norm", gradNorm);
                 if (!double.IsFinite(gradNorm)) problem = $"gradient norm is {gradNorm} (loss {lossValue:g4})";
@@ -140,8 +134,7 @@ internal sealed class OptimizerSteps
                 {
                     if (GradClip > 0) GradientClipping.Clip(Model.parameters(), GradClip, gradNorm);
                     optimizer.step();
-                    Trace?.All("param", Model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter)));
-                    Trace?.All("buffer", Model.named_buffers().Select(b => (b.name, (Tensor?)b.buffer)));
+                    Trace?.Weights(Model, "param", "buffer");
                 }
                 Phases.OptimizerDone(phase.Elapsed.TotalMilliseconds);
             }

@@ -33,7 +33,29 @@ internal sealed class StepTrace : IDisposable
     }
 
     /// <summary>The iteration the next lines belong to (1-based, as the metrics log counts).</summary>
-    public long Iteration { get; set; }
+    public long Iteration { get; private set; }
+
+    bool started;
+
+    /// <summary>Starts the lines of iteration <paramref name="iteration"/>; before the first, records
+    /// <paramref name="model"/>'s weights and buffers as they are (<c>start</c>).</summary>
+    public void BeginStep(long iteration, nn.Module model)
+    {
+        Iteration = iteration;
+        if (!started) Weights(model, "start", "start");
+        started = true;
+    }
+
+    /// <summary>Records each parameter of <paramref name="model"/> under <paramref name="parameters"/>, then each buffer
+    /// under <paramref name="buffers"/>.</summary>
+    public void Weights(nn.Module model, string parameters, string buffers)
+    {
+        All(parameters, model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter)));
+        All(buffers, model.named_buffers().Select(b => (b.name, (Tensor?)b.buffer)));
+    }
+
+    /// <summary>Records each parameter's gradient (<c>grad</c>; <c>none</c> where it has none).</summary>
+    public void Gradients(nn.Module model) => All("grad", model.named_parameters().Select(p => (p.name, (Tensor?)p.parameter.grad)));
 
     /// <summary>Records <paramref name="t"/> under <paramref name="stage"/> and returns it unchanged.</summary>
     public Tensor Tensor(string stage, string name, Tensor t)
@@ -45,8 +67,7 @@ internal sealed class StepTrace : IDisposable
     /// <summary>Records a number by its exact bits.</summary>
     public void Number(string stage, double value) => Line(stage, "", BitConverter.DoubleToInt64Bits(value).ToString("x16"));
 
-    /// <summary>Records each named tensor (parameters, buffers, gradients).</summary>
-    public void All(string stage, IEnumerable<(string Name, Tensor? Value)> tensors)
+    void All(string stage, IEnumerable<(string Name, Tensor? Value)> tensors)
     {
         using (no_grad())
             foreach (var (name, value) in tensors)
