@@ -19,21 +19,23 @@ public static class ImageFile
     /// sample are read unchanged.</param>
     public static RgbImage Load(string path, int channels = 3, IntensityRange? range = null)
     {
-        if (DecodeOwnFormat(path, Head(path)) is { } raster) return FromRaster(raster, channels, range);
+        if (DecodeOwnFormat(path, Head(path), intensities: true) is { } raster) return FromRaster(raster, channels, range);
         if (range != null && PngCodec.ReadHeader(path) is { BitDepth: > 8 }) return FromRaster(PngCodec.Decode(path), channels, range);
         using var codec = OpenCodec(path);
         return Decode(codec, path, channels);
     }
 
     /// <summary>
-    /// The raw samples of a PNG or TIFF file (exact 16-bit values, palette indices: what masks need), or null for the
-    /// formats SkiaSharp decodes to 8-bit colour (JPEG, BMP, WebP, GIF). Damaged files and the
-    /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>.
+    /// The raw samples of a PNG, TIFF or .npy file (exact 16-bit values, palette indices: what masks need), or null for
+    /// the formats SkiaSharp decodes to 8-bit colour (JPEG, BMP, WebP, GIF). Damaged files and the
+    /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>. <paramref name="intensities"/>: the file holds
+    /// intensities (an image, a mask read by brightness or colour), not class values: a float .npy array within [0, 1]
+    /// is then 0..255 even when its values are all 0.0 and 1.0 (<see cref="NpyCodec.Decode(byte[], string, bool)"/>).
     /// </summary>
-    public static PngRaster? ReadRaw(string path)
+    public static PngRaster? ReadRaw(string path, bool intensities = false)
     {
         var head = Head(path);
-        return PngCodec.IsPng(head) ? PngCodec.Decode(path) : DecodeOwnFormat(path, head);
+        return PngCodec.IsPng(head) ? PngCodec.Decode(path) : DecodeOwnFormat(path, head, intensities);
     }
 
     /// <summary>The first bytes of a file (up to 8; fewer for a short file, none for one that cannot be read): enough to
@@ -61,8 +63,8 @@ public static class ImageFile
     }
 
     /// <summary>The raw samples of a TIFF or .npy file (its leading bytes <paramref name="head"/>), null for other formats.</summary>
-    static PngRaster? DecodeOwnFormat(string path, ReadOnlySpan<byte> head) =>
-        TiffCodec.IsTiff(head) ? TiffCodec.Decode(path) : NpyCodec.IsNpy(head) ? NpyCodec.Decode(path) : null;
+    static PngRaster? DecodeOwnFormat(string path, ReadOnlySpan<byte> head, bool intensities) =>
+        TiffCodec.IsTiff(head) ? TiffCodec.Decode(path) : NpyCodec.IsNpy(head) ? NpyCodec.Decode(path, intensities) : null;
 
     /// <summary>Width and height from the file's header, without decoding pixels.</summary>
     public static (int Width, int Height) ReadSize(string path)
@@ -126,7 +128,7 @@ public static class ImageFile
         ArgumentNullException.ThrowIfNull(data);
         if (data.Length == 0) throw new SharpSegException($"{name}: the image is empty (0 bytes); send the bytes of a PNG, JPEG, BMP, WebP, GIF or TIFF file.");
         if (TiffCodec.IsTiff(data)) return FromRaster(TiffCodec.Decode(data, name), channels, range);
-        if (NpyCodec.IsNpy(data)) return FromRaster(NpyCodec.Decode(data, name), channels, range);
+        if (NpyCodec.IsNpy(data)) return FromRaster(NpyCodec.Decode(data, name, intensities: true), channels, range);
         if (PngCodec.IsPng(data)) PngCodec.Verify(data, name);
         if (range != null && PngCodec.IsPng(data) && data.Length > 24 && data[24] == 16) return FromRaster(PngCodec.Decode(data, name), channels, range);
         using var skData = SKData.CreateCopy(data);

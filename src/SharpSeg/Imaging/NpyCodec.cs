@@ -13,11 +13,11 @@ namespace SharpSeg.Imaging;
 /// <c>image_range</c> reads every image of a wider type alike); boolean arrays are binary masks, 0 and 255 as a
 /// black-and-white PNG; float arrays of whole numbers are read as those integers (0.0, 1.0 and 2.0 as 0, 1 and 2, so a
 /// multi-class mask that happens to hold only 0.0 and 1.0 reads as its neighbours do, not as 0/255; 8-bit up to 255),
-/// other float arrays within [0, 1] are intensities or probabilities, 0..255, and other floats are refused. So a float
-/// array that is all 0.0 and 1.0 reads as 0/1 whether it is a hard mask or an image: save binary images as 0/255, and
-/// soft masks with at least one value strictly between 0 and 1 (or as 8-bit 0..255). Little- and big-endian, C and
-/// Fortran order. Everything else (negative values, more channels, other types, a damaged file) is one line naming the
-/// file.
+/// other float arrays within [0, 1] are intensities or probabilities, 0..255, and other floats are refused. Where the
+/// file is known to hold intensities (an image; a mask read by brightness or colour: <c>encoding: threshold</c> or
+/// <c>rgb</c>), a float array within [0, 1] is read as 0..255 even when all its values are 0.0 and 1.0, so a hard
+/// 0.0/1.0 file reads as its soft neighbours do (<c>intensities</c>). Little- and big-endian, C and Fortran order.
+/// Everything else (negative values, more channels, other types, a damaged file) is one line naming the file.
 /// </summary>
 public static partial class NpyCodec
 {
@@ -72,9 +72,17 @@ public static partial class NpyCodec
         return (Encoding.Latin1.GetString(dictBytes), (int)(prefix + headerLen));
     }
 
-    public static PngRaster Decode(string path) => Decode(File.ReadAllBytes(path), path);
+    /// <summary>The array in <paramref name="path"/> as a raster (<paramref name="intensities"/>: see
+    /// <see cref="Decode(byte[], string, bool)"/>).</summary>
+    public static PngRaster Decode(string path, bool intensities = false) => Decode(File.ReadAllBytes(path), path, intensities);
 
-    public static PngRaster Decode(byte[] data, string name)
+    /// <summary>The array held in <paramref name="data"/> as a raster; errors name <paramref name="name"/>.</summary>
+    /// <param name="data">The bytes of a .npy file.</param>
+    /// <param name="name">The file, for messages.</param>
+    /// <param name="intensities">True where the array holds intensities (an image, a mask read by brightness or colour):
+    /// a float array within [0, 1] is read as 0..255 even when its values are all 0.0 and 1.0. False (a mask of class
+    /// values) reads such an array as the classes 0 and 1.</param>
+    public static PngRaster Decode(byte[] data, string name, bool intensities = false)
     {
         NpyHeader h;
         using (var stream = new MemoryStream(data, writable: false)) h = Header(stream, name);
@@ -103,7 +111,7 @@ public static partial class NpyCodec
             bitDepth = 8;
             toSample = v => (ushort)(v != 0 ? 255 : 0);
         }
-        else if (h.Kind == 'f' && min >= 0 && max <= 1 && !whole)
+        else if (h.Kind == 'f' && min >= 0 && max <= 1 && (!whole || intensities) && count > 0)
         {
             bitDepth = 8;
             toSample = v => (ushort)Math.Round(v * 255);

@@ -1,4 +1,6 @@
 using System.Text;
+using SharpSeg.Data.Dataset;
+using SharpSeg.Data.Masks;
 using SharpSeg.Imaging;
 using SharpSeg.Tests.Data;
 using Xunit;
@@ -77,6 +79,43 @@ public sealed class NpyCodecTests
         Assert.StartsWith(name + ".npy: ", e.Message);
         Assert.Contains(expected, e.Message);
         Assert.DoesNotContain('\n', e.Message);
+    }
+
+    [Fact]
+    public void WhereTheFileHoldsIntensitiesAHardFloatArrayReadsAsItsSoftNeighbours()
+    {
+        // A binary dataset saved as float probabilities: most files soft, one that happens to be all 0.0 and 1.0.
+        var hard = Npy("<f4", "(1, 4)", Floats(0, 1, 1, 0));
+        var soft = Npy("<f4", "(1, 4)", Floats(0, 0.98f, 1, 0.02f));
+        Assert.Equal(new ushort[] { 0, 255, 255, 0 }, NpyCodec.Decode(hard, "hard.npy", intensities: true).Samples);
+        Assert.Equal(new ushort[] { 0, 250, 255, 5 }, NpyCodec.Decode(soft, "soft.npy", intensities: true).Samples);
+        Assert.Equal(new ushort[] { 0, 1, 1, 0 }, NpyCodec.Decode(hard, "hard.npy").Samples); // class values, as before
+        // Whole floats beyond 1 and integer types are values either way.
+        Assert.Equal(new ushort[] { 0, 255 }, NpyCodec.Decode(Npy("<f4", "(1, 2)", Floats(0, 255)), "x.npy", intensities: true).Samples);
+        Assert.Equal(new ushort[] { 0, 1 }, NpyCodec.Decode(Npy("|u1", "(1, 2)", [0, 1]), "x.npy", intensities: true).Samples);
+
+        var dir = Directory.CreateTempSubdirectory("sharpseg-npy-").FullName;
+        try
+        {
+            string hardPath = Path.Combine(dir, "hard.npy"), rgbPath = Path.Combine(dir, "rgb.npy");
+            File.WriteAllBytes(hardPath, hard);
+            // encoding: threshold reads by brightness: the hard file's foreground is the second class, not background
+            // (before, its 1s fell below the threshold of 128 and the file's foreground was lost without a word).
+            var binary = new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), 0), new ClassInfo("lesion", new Rgb(255, 255, 255), 255)]);
+            var threshold = new MaskDecoder(binary, new MaskEncoding(MaskEncodingKind.Threshold, [], [], 0) { Threshold = 128 });
+            Assert.Equal(new byte[] { 0, 1, 1, 0 }, threshold.Decode(hardPath).Labels);
+            // Index encoding reads class values: 0.0 and 1.0 are the classes 0 and 1.
+            var indexed = new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), 0), new ClassInfo("road", new Rgb(128, 64, 128), 1)]);
+            Assert.Equal(new byte[] { 0, 1, 1, 0 }, new MaskDecoder(indexed, MaskEncoding.Default).Decode(hardPath).Labels);
+            // rgb encoding reads colours: a float (H, W, 3) array of pure colours within [0, 1] is 0..255 per channel.
+            File.WriteAllBytes(rgbPath, Npy("<f4", "(1, 2, 3)", Floats(1, 0, 0, 0, 0, 1)));
+            var colours = new ClassTable([new ClassInfo("red", new Rgb(255, 0, 0), 0), new ClassInfo("blue", new Rgb(0, 0, 255), 1)]);
+            Assert.Equal(new byte[] { 0, 1 }, new MaskDecoder(colours, new MaskEncoding(MaskEncodingKind.Rgb, [], [], 0)).Decode(rgbPath).Labels);
+            // An image is intensities: a binary float image is black and white, not black and almost black.
+            Assert.Equal(new byte[] { 0, 255, 255, 0 }, ImageFile.Load(hardPath, 1).Pixels);
+            Assert.Equal(new byte[] { 0, 255, 255, 0 }, ImageFile.Decode(hard, "upload", 1).Pixels);
+        }
+        finally { Directory.Delete(dir, recursive: true); }
     }
 
     [Fact]

@@ -183,7 +183,7 @@ public sealed class DataChecker
             if (header is { BitDepth: > 8 } || ImageFile.IsOwnFormat(pair.ImagePath))   // IntensityRange.MayBeDeep, with the header kept
             {
                 // 16-bit images: how much of their range they use decides whether image_range is needed.
-                var raw = ImageFile.ReadRaw(pair.ImagePath)!;
+                var raw = ImageFile.ReadRaw(pair.ImagePath, intensities: true)!;
                 measures.Deep.Add(raw);
                 hasAlpha = raw.HasAlpha;   // a TIFF's fourth band (alpha, or near-infrared) is dropped as a PNG's alpha is
                 image = ImageFile.FromRaster(raw, _spec.ImageChannels, _spec.ImageRange);

@@ -326,7 +326,7 @@ public sealed partial class DatasetDraft
         }
         var depth = new IntensityRange.Histogram();
         foreach (var (image, _) in sample.Count <= MaxRangeImages ? sample : Enumerable.Range(0, MaxRangeImages).Select(i => sample[i * sample.Count / MaxRangeImages]))
-            if (IntensityRange.MayBeDeep(image)) depth.Add(ImageFile.ReadRaw(image)!);
+            if (IntensityRange.MayBeDeep(image)) depth.Add(ImageFile.ReadRaw(image, intensities: true)!);
         var idLists = FindIdLists(imagesDir, masksDir, pairs.Select(p => Path.GetFileNameWithoutExtension(p.Image)));
         // Images whose mask is there in a format SharpSeg does not read (.npz, .mat): not images without a mask.
         var pairedImages = pairs.Select(p => p.Image).ToHashSet(StringComparer.Ordinal);

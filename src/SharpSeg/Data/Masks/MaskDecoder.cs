@@ -94,7 +94,8 @@ public sealed class MaskDecoder
         int width, height;
         int[] values;
         bool hasAlpha = false;
-        if (ImageFile.ReadRaw(path) is { } r)
+        // A threshold mask is read by brightness: a float .npy of 0.0 and 1.0 is then 0/255, as its soft neighbours read.
+        if (ImageFile.ReadRaw(path, intensities: Encoding.Kind == MaskEncodingKind.Threshold) is { } r)
         {
             width = r.Width; height = r.Height; hasAlpha = r.HasTransparency;
             values = new int[width * height];
@@ -178,7 +179,7 @@ public sealed class MaskDecoder
         int width, height;
         int[] packed;
         bool hasAlpha = false;
-        if (ImageFile.ReadRaw(path) is { } r)
+        if (ImageFile.ReadRaw(path, intensities: true) is { } r) // colours: a float .npy within [0, 1] is 0..255
         {
             width = r.Width; height = r.Height; hasAlpha = r.HasTransparency;
             packed = new int[width * height];
