@@ -232,10 +232,8 @@ public sealed class ConfigTree
     static string Flow(object? v) => v switch
     {
         null => "null",
-        // Control characters (a newline, a tab) only survive in a double-quoted scalar; a single-quoted one folds a
-        // newline into a space.
-        string s when s.Any(char.IsControl) => YamlText.Quote(s),
-        string s => NeedsQuotes(s) ? "'" + s.Replace("'", "''") + "'" : s,
+        // Double-quoted, as every YAML file SharpSeg writes quotes: control characters (a newline, a tab) survive only so.
+        string s => s.Any(char.IsControl) || NeedsQuotes(s) ? YamlText.Quote(s) : s,
         List<object?> l => "[" + string.Join(", ", l.Select(Flow)) + "]",
         Dictionary<string, object?> d => "{" + string.Join(", ", d.Select(kv => kv.Key + ": " + Flow(kv.Value))) + "}",
         _ => v.ToString() ?? "",
