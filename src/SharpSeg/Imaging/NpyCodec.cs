@@ -37,6 +37,14 @@ public static partial class NpyCodec
         return (h.Width, h.Height);
     }
 
+    /// <summary>Whether the file is a .npy array of floating-point numbers (from its header).</summary>
+    internal static bool HoldsFloats(string path)
+    {
+        if (!IsNpy(path)) return false;
+        using var f = File.OpenRead(path);
+        return Header(f, path).Kind == 'f';
+    }
+
     /// <summary>The longest .npy header read: 1 MB.</summary>
     public const int MaxHeaderBytes = 1 << 20;
 

@@ -119,6 +119,42 @@ public sealed class NpyCodecTests
     }
 
     [Fact]
+    public void DataInitCountsAHardFloatMaskAmongSoftOnesAsTrainingReadsIt()
+    {
+        // Five soft-edged discs saved as float probabilities, and one hard disc of only 0.0 and 1.0.
+        var d = new TinyDataset("npy-soft");
+        Directory.CreateDirectory(d.PathOf("masks"));
+        const int size = 24;
+        for (int i = 0; i < 6; i++)
+        {
+            d.Image($"images/m{i}.png", size, size);
+            var m = new float[size * size];
+            for (int y = 0; y < size; y++)
+                for (int x = 0; x < size; x++)
+                {
+                    double r = Math.Sqrt((x - 8 - i) * (x - 8 - i) + (y - 12) * (y - 12));
+                    m[y * size + x] = i == 5 ? (r < 6 ? 1 : 0) : (float)Math.Clamp(6.5 - r, 0, 1);
+                }
+            File.WriteAllBytes(d.PathOf($"masks/m{i}.npy"), Npy("<f4", $"({size}, {size})", Floats(m)));
+        }
+        var draft = SharpSeg.Data.Dataset.DatasetDraft.Inspect(d.PathOf("images"), d.PathOf("masks"));
+        Assert.Equal(SharpSeg.Data.Dataset.DraftMaskKind.GrayThreshold, draft.MaskKind);
+        var encoding = draft.ThresholdEncoding!;
+        // What 'data check' and training read: the hard disc's pixels are the second class.
+        var decoder = new MaskDecoder(new ClassTable([new ClassInfo("background", new Rgb(0, 0, 0), draft.Labels[0].Value), new ClassInfo("disc", new Rgb(255, 255, 255), draft.Labels[1].Value)]), encoding);
+        long second = 0, total = 0;
+        for (int i = 0; i < 6; i++)
+        {
+            var labels = decoder.Decode(d.PathOf($"masks/m{i}.npy")).Labels;
+            second += labels.Count(l => l == 1);
+            total += labels.Length;
+        }
+        Assert.Equal(second, draft.Labels[1].Pixels);   // before: the hard disc counted below the threshold
+        Assert.Equal(6, draft.Labels[1].Masks);
+        Assert.True(second > 0 && total == 6 * size * size);
+    }
+
+    [Fact]
     public void NpyMasksPairCheckAndDecodeLikePngs()
     {
         var d = new TinyDataset("npy-masks");

@@ -437,15 +437,27 @@ public sealed partial class DatasetDraft
         var valueCounts = new Dictionary<int, long>();
         var valueMasks = new Dictionary<int, int>();
         var palette = new Dictionary<int, Rgb>();
-        foreach (var f in files.Where(f => f.Kind != DraftMaskKind.RgbColors))
+        KeyValuePair<int, long>[] CountValues()
         {
-            foreach (var (v, n) in f.Counts) { valueCounts[v] = valueCounts.GetValueOrDefault(v) + n; valueMasks[v] = valueMasks.GetValueOrDefault(v) + 1; }
-            if (f.Palette != null) foreach (var (v, c) in f.Palette) palette.TryAdd(v, c);
+            valueCounts.Clear(); valueMasks.Clear();
+            foreach (var f in files.Where(f => f.Kind != DraftMaskKind.RgbColors))
+            {
+                foreach (var (v, n) in f.Counts) { valueCounts[v] = valueCounts.GetValueOrDefault(v) + n; valueMasks[v] = valueMasks.GetValueOrDefault(v) + 1; }
+                if (f.Palette != null) foreach (var (v, c) in f.Palette) palette.TryAdd(v, c);
+            }
+            return valueCounts.OrderBy(kv => kv.Key).ToArray();
         }
-        var values = valueCounts.OrderBy(kv => kv.Key).ToArray();
+        var values = CountValues();
         if (paletteFiles.Count == 0 && maxDepth == 8 && SoftBinary(values, totalPixels) is { } soft)
         {
             var (low, high, encoding) = soft;
+            // Read by brightness, a float .npy of only 0.0 and 1.0 is 0/255 (NpyCodec), not the classes 0 and 1: count the
+            // float files as 'data check' and training will read them.
+            if (files.Any(f => f.Kind == DraftMaskKind.GrayIndex && NpyCodec.HoldsFloats(f.Path)))
+            {
+                files = files.Select(f => f.Kind == DraftMaskKind.GrayIndex && NpyCodec.HoldsFloats(f.Path) ? ReadLabels(f.Path, intensities: true) : f).ToList();
+                values = CountValues();
+            }
             long below = values.Where(kv => kv.Key < encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
             long above = values.Where(kv => kv.Key >= encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
             long band = totalPixels - below - above;
@@ -679,10 +691,10 @@ public sealed partial class DatasetDraft
         static int Gray(int v) => (v << 16) | (v << 8) | v;
     }
 
-    static MaskFileLabels ReadLabels(string path)
+    static MaskFileLabels ReadLabels(string path, bool intensities = false)
     {
         var counts = new Dictionary<int, long>();
-        if (ImageFile.ReadRaw(path) is { } r)
+        if (ImageFile.ReadRaw(path, intensities) is { } r)
         {
             string fileFormat = PngCodec.IsPng(path) ? "PNG" : "TIFF";
             var s = r.Samples;
