@@ -28,11 +28,15 @@ public static class ImageFile
     /// <summary>
     /// The raw samples of a PNG, TIFF or .npy file (exact 16-bit values, palette indices: what masks need), or null for
     /// the formats SkiaSharp decodes to 8-bit colour (JPEG, BMP, WebP, GIF). Damaged files and the
-    /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>. <paramref name="intensities"/>: the file holds
-    /// intensities (an image, a mask read by brightness or colour), not class values: a float .npy array within [0, 1]
-    /// is then 0..255 even when its values are all 0.0 and 1.0 (<see cref="NpyCodec.Decode(byte[], string, bool)"/>).
+    /// <see cref="PixelLimit"/> are errors as in <see cref="Load"/>. A float .npy array of only 0.0 and 1.0 reads as the
+    /// values 0 and 1 (class values).
     /// </summary>
-    public static PngRaster? ReadRaw(string path, bool intensities = false)
+    public static PngRaster? ReadRaw(string path) => ReadRaw(path, intensities: false);
+
+    /// <summary><see cref="ReadRaw(string)"/>, where <paramref name="intensities"/> says the file holds intensities (an
+    /// image, a mask read by brightness or colour), not class values: a float .npy array within [0, 1] is then 0..255
+    /// even when its values are all 0.0 and 1.0 (<see cref="NpyCodec.Decode(byte[], string, bool)"/>).</summary>
+    internal static PngRaster? ReadRaw(string path, bool intensities)
     {
         var head = Head(path);
         return PngCodec.IsPng(head) ? PngCodec.Decode(path) : DecodeOwnFormat(path, head, intensities);

@@ -80,9 +80,15 @@ public static partial class NpyCodec
         return (Encoding.Latin1.GetString(dictBytes), (int)(prefix + headerLen));
     }
 
+    /// <summary>The array in <paramref name="path"/> as a raster, a float array of only 0.0 and 1.0 as the values 0 and 1.</summary>
+    public static PngRaster Decode(string path) => Decode(path, intensities: false);
+
     /// <summary>The array in <paramref name="path"/> as a raster (<paramref name="intensities"/>: see
     /// <see cref="Decode(byte[], string, bool)"/>).</summary>
-    public static PngRaster Decode(string path, bool intensities = false) => Decode(File.ReadAllBytes(path), path, intensities);
+    public static PngRaster Decode(string path, bool intensities) => Decode(File.ReadAllBytes(path), path, intensities);
+
+    /// <summary>The array held in <paramref name="data"/> as a raster, a float array of only 0.0 and 1.0 as the values 0 and 1.</summary>
+    public static PngRaster Decode(byte[] data, string name) => Decode(data, name, intensities: false);
 
     /// <summary>The array held in <paramref name="data"/> as a raster; errors name <paramref name="name"/>.</summary>
     /// <param name="data">The bytes of a .npy file.</param>
@@ -90,7 +96,7 @@ public static partial class NpyCodec
     /// <param name="intensities">True where the array holds intensities (an image, a mask read by brightness or colour):
     /// a float array within [0, 1] is read as 0..255 even when its values are all 0.0 and 1.0. False (a mask of class
     /// values) reads such an array as the classes 0 and 1.</param>
-    public static PngRaster Decode(byte[] data, string name, bool intensities = false)
+    public static PngRaster Decode(byte[] data, string name, bool intensities)
     {
         NpyHeader h;
         using (var stream = new MemoryStream(data, writable: false)) h = Header(stream, name);
