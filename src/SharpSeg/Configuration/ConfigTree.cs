@@ -233,15 +233,15 @@ public sealed class ConfigTree
     {
         null => "null",
         // Double-quoted, as every YAML file SharpSeg writes quotes: control characters (a newline, a tab) survive only so.
-        string s => s.Any(char.IsControl) || NeedsQuotes(s) ? YamlText.Quote(s) : s,
+        string s => NeedsQuotes(s) ? YamlText.Quote(s) : s,
         List<object?> l => "[" + string.Join(", ", l.Select(Flow)) + "]",
         Dictionary<string, object?> d => "{" + string.Join(", ", d.Select(kv => kv.Key + ": " + Flow(kv.Value))) + "}",
         _ => v.ToString() ?? "",
     };
 
     // Plain, these would read back otherwise: empty or null or ~ as null, '-' or '- x' as a list, '?' or '? x' as a
-    // complex key (a syntax error), indicators and quotes as YAML syntax, outer spaces trimmed.
-    static bool NeedsQuotes(string s) => s.Length == 0 || s.IndexOfAny(":#[]{},&*!|>'\"%@`".ToCharArray()) >= 0 || s != s.Trim()
+    // complex key (a syntax error), indicators and quotes as YAML syntax, outer spaces trimmed, a newline folded.
+    static bool NeedsQuotes(string s) => s.Length == 0 || s.IndexOfAny(":#[]{},&*!|>'\"%@`".ToCharArray()) >= 0 || s != s.Trim() || s.Any(char.IsControl)
         || s is "null" or "~" or "-" or "?" || s.StartsWith("- ", StringComparison.Ordinal) || s.StartsWith("? ", StringComparison.Ordinal);
 
     static object? Convert(YamlNode node, string source, string path) => node switch

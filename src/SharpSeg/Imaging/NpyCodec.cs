@@ -125,7 +125,7 @@ public static partial class NpyCodec
             bitDepth = 8;
             toSample = v => (ushort)(v != 0 ? 255 : 0);
         }
-        else if (h.Kind == 'f' && min >= 0 && max <= 1 && (!whole || intensities) && count > 0)
+        else if (h.Kind == 'f' && min >= 0 && max <= 1 && (!whole || intensities))
         {
             bitDepth = 8;
             toSample = v => (ushort)Math.Round(v * 255);

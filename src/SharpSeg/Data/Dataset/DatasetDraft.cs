@@ -453,9 +453,10 @@ public sealed partial class DatasetDraft
             var (low, high, encoding) = soft;
             // Read by brightness, a float .npy of only 0.0 and 1.0 is 0/255 (NpyCodec), not the classes 0 and 1: count the
             // float files as 'data check' and training will read them.
-            if (files.Any(f => f.Kind == DraftMaskKind.GrayIndex && NpyCodec.HoldsFloats(f.Path)))
+            var floatFiles = files.Where(f => f.Kind == DraftMaskKind.GrayIndex && NpyCodec.HoldsFloats(f.Path)).ToHashSet();
+            if (floatFiles.Count > 0)
             {
-                files = files.Select(f => f.Kind == DraftMaskKind.GrayIndex && NpyCodec.HoldsFloats(f.Path) ? ReadLabels(f.Path, intensities: true) : f).ToList();
+                files = files.Select(f => floatFiles.Contains(f) ? ReadLabels(f.Path, intensities: true) : f).ToList();
                 values = CountValues();
             }
             long below = values.Where(kv => kv.Key < encoding.Threshold && !InBand(kv.Key, encoding)).Sum(kv => kv.Value);
