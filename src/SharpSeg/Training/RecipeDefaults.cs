@@ -109,7 +109,7 @@ public static class RecipeDefaults
           early_stop_patience: 0  # validations without improvement before stopping; 0 = never
           seed: 42
           threads: 0            # CPU threads for libtorch; 0 = all cores
-          workers: 2            # background threads decoding and augmenting
+          workers: 2            # background threads decoding and augmenting; 0 = on the training thread
           device: cpu           # cpu | cuda | auto
           log_every: 10         # iterations between metrics-log lines
           tensorboard: false    # also write TensorBoard event files into RUN/tensorboard (curves are always drawn into RUN/curves)

@@ -177,7 +177,7 @@ public sealed class Trainer
             Shuffle = true,
             DropLast = trainPairs.Count >= batchSize,
             Seed = unchecked((int)r.Seed),
-            Workers = Math.Max(1, r.Workers),
+            Workers = r.Workers,
             Cache = RecipeBinding.Cache(r, trainPairs.Count),
         });
         long stepsPerEpoch = Math.Max(1, loader.BatchCount);

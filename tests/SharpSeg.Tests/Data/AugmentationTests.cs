@@ -253,6 +253,86 @@ public sealed class AugmentationTests
         }
     }
 
+    /// <summary>
+    /// ColorJitter computes brightness and contrast as a table over the 256 byte values instead of on a float copy of
+    /// the image. Its output must stay the bytes the per-pixel form gave (kept below as written before), so that a
+    /// recipe's augmented batches, and so its training run, are unchanged: random images (RGB, grey, one colour, every
+    /// byte value), random factors, each term alone and all together.
+    /// </summary>
+    [Fact]
+    public void ColorJitterGivesTheBytesOfThePerPixelForm()
+    {
+        var rng = new Random(11);
+        var cases = new List<(RgbImage Image, ColorJitter Op)>();
+        foreach (var (b, c, s, h) in new[] { (0.4, 0.0, 0.0, 0.0), (0.0, 0.4, 0.0, 0.0), (0.0, 0.0, 0.4, 0.0), (0.0, 0.0, 0.0, 0.2), (0.3, 0.3, 0.3, 0.0), (0.5, 0.5, 0.5, 0.5), (0.9, 0.9, 0.9, 0.1) })
+            foreach (int channels in new[] { 3, 1 })
+                for (int k = 0; k < 4; k++)
+                {
+                    int w = rng.Next(1, 40), hgt = rng.Next(1, 30);
+                    var img = new RgbImage(w, hgt, channels);
+                    if (k == 0) img.Pixels.AsSpan().Fill((byte)rng.Next(256));
+                    else if (k == 1) for (int i = 0; i < img.Pixels.Length; i++) img.Pixels[i] = (byte)(i % 256);
+                    else rng.NextBytes(img.Pixels);
+                    cases.Add((img, new ColorJitter(b, c, s, h)));
+                }
+        int seed = 0;
+        foreach (var (image, op) in cases)
+        {
+            var sample = new SegmentationSample("j", image, new LabelMask(image.Width, image.Height));
+            for (int draw = 0; draw < 5; draw++, seed++)
+            {
+                var expected = PerPixelJitter(op, image, new Random(seed));
+                Assert.Equal(expected, op.Apply(sample, new Random(seed)).Image.Pixels);
+            }
+        }
+    }
+
+    /// <summary>ColorJitter.Apply as it was before the tables (2026-12-08), the reference for the test above.</summary>
+    static byte[] PerPixelJitter(ColorJitter op, RgbImage src, Random rng)
+    {
+        double b = op.Brightness > 0 ? rng.Uniform(1 - op.Brightness, 1 + op.Brightness) : 1;
+        double ct = op.Contrast > 0 ? rng.Uniform(1 - op.Contrast, 1 + op.Contrast) : 1;
+        double sat = op.Saturation > 0 ? rng.Uniform(1 - op.Saturation, 1 + op.Saturation) : 1;
+        double hue = op.Hue > 0 ? rng.Uniform(-op.Hue, op.Hue) : 0;
+        int c = src.Channels, n = src.Width * src.Height;
+        var f = new float[n * c];
+        var s = src.Pixels;
+        for (int i = 0; i < f.Length; i++) f[i] = (float)Math.Min(255.0, s[i] * b);
+        if (ct != 1)
+        {
+            double mean = 0;
+            if (c == 3) for (int i = 0; i < n; i++) mean += 0.299 * f[3 * i] + 0.587 * f[3 * i + 1] + 0.114 * f[3 * i + 2];
+            else for (int i = 0; i < n; i++) mean += f[i];
+            mean /= n;
+            for (int i = 0; i < f.Length; i++) f[i] = (float)Math.Clamp(mean + (f[i] - mean) * ct, 0, 255);
+        }
+        if (c == 3 && sat != 1)
+            for (int i = 0; i < n; i++)
+            {
+                double g = 0.299 * f[3 * i] + 0.587 * f[3 * i + 1] + 0.114 * f[3 * i + 2];
+                for (int k = 0; k < 3; k++) f[3 * i + k] = (float)Math.Clamp(g + (f[3 * i + k] - g) * sat, 0, 255);
+            }
+        if (c == 3 && hue != 0)
+            for (int i = 0; i < n; i++)
+            {
+                int o = 3 * i;
+                double r = f[o] / 255.0, g = f[o + 1] / 255.0, bl = f[o + 2] / 255.0;
+                double max = Math.Max(r, Math.Max(g, bl)), min = Math.Min(r, Math.Min(g, bl)), d = max - min;
+                if (d <= 0) continue;
+                double h = max == r ? ((g - bl) / d) % 6 : max == g ? (bl - r) / d + 2 : (r - g) / d + 4;
+                h = h / 6 + hue;
+                h -= Math.Floor(h);
+                double v = max, sv = d / max;
+                double h6 = h * 6; int sector = (int)h6 % 6; double fr = h6 - Math.Floor(h6);
+                double p = v * (1 - sv), q = v * (1 - sv * fr), t = v * (1 - sv * (1 - fr));
+                (r, g, bl) = sector switch { 0 => (v, t, p), 1 => (q, v, p), 2 => (p, v, t), 3 => (p, q, v), 4 => (t, p, v), _ => (v, p, q) };
+                f[o] = (float)(r * 255); f[o + 1] = (float)(g * 255); f[o + 2] = (float)(bl * 255);
+            }
+        var outp = new byte[f.Length];
+        for (int i = 0; i < f.Length; i++) outp[i] = RandomDraws.ClampByte(f[i]);
+        return outp;
+    }
+
     [Fact]
     public void PipelineBuildFollowsTheOptions()
     {
