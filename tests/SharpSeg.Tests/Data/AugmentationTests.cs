@@ -287,7 +287,8 @@ public sealed class AugmentationTests
         }
     }
 
-    /// <summary>ColorJitter.Apply as it was before the tables (2026-12-08), the reference for the test above.</summary>
+    /// <summary>ColorJitter.Apply as it was before the tables (2026-12-08), the reference for the test above (its hue turn is
+    /// ColorJitter.ShiftHue, which the tables left as it was).</summary>
     static byte[] PerPixelJitter(ColorJitter op, RgbImage src, Random rng)
     {
         double b = op.Brightness > 0 ? rng.Uniform(1 - op.Brightness, 1 + op.Brightness) : 1;
@@ -312,22 +313,9 @@ public sealed class AugmentationTests
                 double g = 0.299 * f[3 * i] + 0.587 * f[3 * i + 1] + 0.114 * f[3 * i + 2];
                 for (int k = 0; k < 3; k++) f[3 * i + k] = (float)Math.Clamp(g + (f[3 * i + k] - g) * sat, 0, 255);
             }
+        // The hue turn itself did not change with the tables; the reference shares it.
         if (c == 3 && hue != 0)
-            for (int i = 0; i < n; i++)
-            {
-                int o = 3 * i;
-                double r = f[o] / 255.0, g = f[o + 1] / 255.0, bl = f[o + 2] / 255.0;
-                double max = Math.Max(r, Math.Max(g, bl)), min = Math.Min(r, Math.Min(g, bl)), d = max - min;
-                if (d <= 0) continue;
-                double h = max == r ? ((g - bl) / d) % 6 : max == g ? (bl - r) / d + 2 : (r - g) / d + 4;
-                h = h / 6 + hue;
-                h -= Math.Floor(h);
-                double v = max, sv = d / max;
-                double h6 = h * 6; int sector = (int)h6 % 6; double fr = h6 - Math.Floor(h6);
-                double p = v * (1 - sv), q = v * (1 - sv * fr), t = v * (1 - sv * (1 - fr));
-                (r, g, bl) = sector switch { 0 => (v, t, p), 1 => (q, v, p), 2 => (p, v, t), 3 => (p, q, v), 4 => (t, p, v), _ => (v, p, q) };
-                f[o] = (float)(r * 255); f[o + 1] = (float)(g * 255); f[o + 2] = (float)(bl * 255);
-            }
+            for (int i = 0; i < n; i++) ColorJitter.ShiftHue(f.AsSpan(3 * i, 3), hue);
         var outp = new byte[f.Length];
         for (int i = 0; i < f.Length; i++) outp[i] = RandomDraws.ClampByte(f[i]);
         return outp;

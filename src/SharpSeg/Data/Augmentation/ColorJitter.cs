@@ -70,7 +70,9 @@ public sealed class ColorJitter : IAugmentation
         return sample with { Image = img };
     }
 
-    static void ShiftHue(Span<float> f, double shift)
+    /// <summary>Turns the colour <paramref name="f"/> (r, g, b in 0..255) by <paramref name="shift"/> of the colour circle, in
+    /// place; a grey is left as it is.</summary>
+    internal static void ShiftHue(Span<float> f, double shift)
     {
         double r = f[0] / 255.0, g = f[1] / 255.0, bl = f[2] / 255.0;
         double max = Math.Max(r, Math.Max(g, bl)), min = Math.Min(r, Math.Min(g, bl)), d = max - min;
